@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages zonewatch needs: "build" for the daemon, "test" adds the name
+# servers, signers, resolvers and tools the test lab and CI use. Installs only what is missing.
+set -euo pipefail
+what=${1:-build}
+
+build_pkgs=(cmake g++ make ninja-build ccache pkg-config
+  libc-ares-dev libssl-dev libsqlite3-dev nlohmann-json3-dev prometheus-cpp-dev
+  libyaml-cpp-dev libcurl4-openssl-dev libpsl-dev publicsuffix libcli11-dev libidn2-dev
+  ca-certificates)
+test_pkgs=(libgtest-dev libgmock-dev clang libclang-rt-14-dev
+  nsd knot knot-dnsutils ldnsutils bind9 bind9-utils bind9-dnsutils unbound
+  iproute2 procps psmisc sqlite3 python3 curl prometheus prometheus-alertmanager)
+
+pkgs=("${build_pkgs[@]}")
+[ "$what" = test ] && pkgs+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "zonewatch: missing Debian packages: ${missing[*]} (run as root to install them)" >&2
+    exit 1
+  fi
+  echo "zonewatch: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # policy-rc.d keeps the packages' own service instances (nsd, knot, named, unbound, prometheus)
+  # from starting: the lab runs its own instances on loopback addresses.
+  own_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    own_policy=1
+  fi
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  [ "$own_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
+fi
