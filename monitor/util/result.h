@@ -1,7 +1,7 @@
 // Result<T, E>: the project's way of returning expected failures as values.
 //
-// Malformed answers, timeouts, bogus chains and bad input are normal events for a DNS monitor, so no
-// module lets them escape as exceptions; only start-up and the config loader throw (see README,
+// Malformed answers, timeouts, bogus chains and bad input are normal events for a DNS monitor, so
+// no module lets them escape as exceptions; only start-up and the config loader throw (see README,
 // "Error policy"). libstdc++ 12 has no std::expected in C++20, hence this small equivalent.
 #pragma once
 
@@ -25,7 +25,9 @@ struct Unexpected {
 template <class E>
 Unexpected(E) -> Unexpected<E>;
 
-inline Unexpected<Error> fail(std::string message) { return {Error{std::move(message)}}; }
+inline Unexpected<Error> fail(std::string message) {
+  return {Error{std::move(message)}};
+}
 
 template <class T, class E = Error>
 class [[nodiscard]] Result {

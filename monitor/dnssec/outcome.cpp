@@ -1,0 +1,116 @@
+#include "monitor/dnssec/outcome.h"
+
+namespace zonewatch::dnssec {
+
+std::string_view toString(State state) {
+  switch (state) {
+    case State::kSecure:
+      return "secure";
+    case State::kInsecure:
+      return "insecure";
+    case State::kBogus:
+      return "bogus";
+    case State::kIndeterminate:
+      return "indeterminate";
+  }
+  return "indeterminate";
+}
+
+std::string_view toString(Reason reason) {
+  switch (reason) {
+    case Reason::kNone:
+      return "none";
+    case Reason::kDsAbsent:
+      return "ds_absent";
+    case Reason::kOptOut:
+      return "opt_out";
+    case Reason::kUnsupportedAlgorithm:
+      return "unsupported_algorithm";
+    case Reason::kUnsupportedDigest:
+      return "unsupported_digest";
+    case Reason::kNsec3IterationsTooHigh:
+      return "nsec3_iterations_too_high";
+    case Reason::kDeprecatedAlgorithm:
+      return "deprecated_algorithm";
+    case Reason::kDsMismatch:
+      return "ds_mismatch";
+    case Reason::kNoDnskeyMatchesDs:
+      return "no_dnskey_matches_ds";
+    case Reason::kDnskeyMissing:
+      return "dnskey_missing";
+    case Reason::kRrsigMissing:
+      return "rrsig_missing";
+    case Reason::kRrsigExpired:
+      return "rrsig_expired";
+    case Reason::kRrsigNotYetValid:
+      return "rrsig_not_yet_valid";
+    case Reason::kSignatureInvalid:
+      return "signature_invalid";
+    case Reason::kSignerMismatch:
+      return "signer_mismatch";
+    case Reason::kDenialMissing:
+      return "denial_missing";
+    case Reason::kDenialInvalid:
+      return "denial_invalid";
+    case Reason::kBudgetExhausted:
+      return "budget_exhausted";
+    case Reason::kTrustAnchorMismatch:
+      return "trust_anchor_mismatch";
+    case Reason::kNoTrustAnchor:
+      return "no_trust_anchor";
+    case Reason::kMissingData:
+      return "missing_data";
+  }
+  return "missing_data";
+}
+
+uint16_t edeCode(Reason reason) {
+  // RFC 8914 §4 info-codes.
+  switch (reason) {
+    case Reason::kNone:
+      return 0;
+    case Reason::kDsAbsent:
+      return 0;
+    case Reason::kOptOut:
+      return 0;
+    case Reason::kUnsupportedAlgorithm:
+      return 1;  // Unsupported DNSKEY Algorithm
+    case Reason::kUnsupportedDigest:
+      return 2;  // Unsupported DS Digest Type
+    case Reason::kNsec3IterationsTooHigh:
+      return 27;  // RFC 9276 §6: Unsupported NSEC3 Iterations Value
+    case Reason::kDeprecatedAlgorithm:
+      return 0;
+    case Reason::kDsMismatch:
+      return 6;  // DNSSEC Bogus
+    case Reason::kNoDnskeyMatchesDs:
+      return 9;  // DNSKEY Missing: no key for the DS
+    case Reason::kDnskeyMissing:
+      return 9;  // DNSKEY Missing
+    case Reason::kRrsigMissing:
+      return 10;  // RRSIGs Missing
+    case Reason::kRrsigExpired:
+      return 7;  // Signature Expired
+    case Reason::kRrsigNotYetValid:
+      return 8;  // Signature Not Yet Valid
+    case Reason::kSignatureInvalid:
+      return 6;  // DNSSEC Bogus
+    case Reason::kSignerMismatch:
+      return 6;  // DNSSEC Bogus
+    case Reason::kDenialMissing:
+      return 12;  // NSEC Missing
+    case Reason::kDenialInvalid:
+      return 6;  // DNSSEC Bogus
+    case Reason::kBudgetExhausted:
+      return 6;  // DNSSEC Bogus (resolvers answer SERVFAIL here too)
+    case Reason::kTrustAnchorMismatch:
+      return 6;  // DNSSEC Bogus
+    case Reason::kNoTrustAnchor:
+      return 5;  // DNSSEC Indeterminate
+    case Reason::kMissingData:
+      return 22;  // No Reachable Authority
+  }
+  return 0;
+}
+
+}  // namespace zonewatch::dnssec

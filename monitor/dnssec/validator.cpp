@@ -1,0 +1,224 @@
+#include "monitor/dnssec/validator.h"
+
+#include <algorithm>
+
+#include "monitor/dnssec/denial.h"
+#include "monitor/dnssec/ds_match.h"
+
+namespace zonewatch::dnssec {
+
+namespace {
+
+bool isDeprecated(std::optional<uint8_t> algorithm) {
+  // RFC 9905 deprecates RSASHA1 and RSASHA1-NSEC3-SHA1 for signing; validators still verify them.
+  return algorithm == dns::algorithm::kRsaSha1 || algorithm == dns::algorithm::kRsaSha1Nsec3Sha1;
+}
+
+Outcome missing(const dns::Name& zone, dns::RRType type, std::string detail) {
+  return {State::kIndeterminate, Reason::kMissingData, zone, type, {}, std::move(detail)};
+}
+
+}  // namespace
+
+Validator::Validator(TrustAnchors anchors, int64_t nowUnix, ValidationLimits limits,
+                     VerificationCache* cache)
+    : anchors_(std::move(anchors)),
+      // RFC 4034 §3.1.5: signature times are seconds since the epoch modulo 2^32.
+      now_(static_cast<uint32_t>(static_cast<uint64_t>(nowUnix) & 0xFFFFFFFFu)),
+      limits_(limits),
+      cache_(cache) {}
+
+VerifyContext Validator::context() {
+  return VerifyContext{now_, &limits_, &budget_, cache_};
+}
+
+ZoneTrust Validator::keysFromMatch(ZoneTrust trust, const DsMatch& match,
+                                   const dns::RRset& dnskeys) {
+  if (match.outcome.state != State::kSecure) {
+    trust.outcome = match.outcome;
+    return trust;
+  }
+  // RFC 4035 §5.2: the DNSKEY RRset must be signed by a key that a DS (or anchor) authenticates.
+  auto verdict = verifyRRset(dnskeys, trust.zone, match.matched, context());
+  trust.dnskeyVerdict = verdict;
+  if (verdict.outcome.state != State::kSecure) {
+    trust.outcome = verdict.outcome;
+    return trust;
+  }
+  trust.keys = usableKeys(dnskeys);
+  trust.deprecatedAlgorithm = trust.deprecatedAlgorithm || isDeprecated(verdict.algorithm);
+  trust.outcome = Outcome::secure(trust.zone);
+  return trust;
+}
+
+ZoneTrust Validator::anchorZone(const dns::RRset* dnskeys) {
+  ZoneTrust trust;
+  trust.zone = anchors_.zone;
+  if (anchors_.empty()) {
+    trust.outcome = {State::kIndeterminate,          Reason::kNoTrustAnchor, trust.zone, {}, {},
+                     "no trust anchor is configured"};
+    return trust;
+  }
+  if (dnskeys == nullptr || dnskeys->records.empty()) {
+    trust.outcome =
+        missing(trust.zone, dns::RRType::DNSKEY,
+                "no DNSKEY RRset was obtained for the anchor zone " + trust.zone.toString());
+    return trust;
+  }
+  if (!(dnskeys->owner == anchors_.zone)) {
+    trust.outcome = {State::kIndeterminate,
+                     Reason::kNoTrustAnchor,
+                     dnskeys->owner,
+                     {},
+                     {},
+                     "no trust anchor for " + dnskeys->owner.toString()};
+    return trust;
+  }
+  DsMatch match;
+  if (!anchors_.ds.empty()) match = matchDs(trust.zone, anchors_.ds, *dnskeys, limits_);
+  if (!anchors_.dnskeys.empty() && match.matched.empty()) {
+    auto byKey = matchAnchorKeys(trust.zone, anchors_.dnskeys, *dnskeys);
+    if (!byKey.matched.empty() || anchors_.ds.empty()) match = std::move(byKey);
+  }
+  if (match.outcome.state == State::kBogus) {
+    match.outcome.reason = Reason::kTrustAnchorMismatch;
+    match.outcome.detail = "the DNSKEY RRset of " + trust.zone.toString() +
+                           " matches no configured trust anchor (" + match.outcome.detail + ")";
+  }
+  return keysFromMatch(std::move(trust), match, *dnskeys);
+}
+
+ZoneTrust Validator::childZone(const ZoneTrust& parent, const dns::Name& child,
+                               const DelegationEvidence& evidence, const dns::RRset* dnskeys) {
+  ZoneTrust trust;
+  trust.zone = child;
+  trust.deprecatedAlgorithm = parent.deprecatedAlgorithm;
+  // RFC 4035 §4.3: below an insecure or bogus zone, everything inherits that state.
+  if (parent.outcome.state != State::kSecure) {
+    trust.outcome = parent.outcome;
+    return trust;
+  }
+
+  if (evidence.ds && !evidence.ds->records.empty()) {
+    // RFC 4035 §5.2: the DS RRset is authenticated with the parent's keys.
+    auto dsVerdict = verifyRRset(*evidence.ds, parent.zone, parent.keys, context());
+    trust.dsVerdict = dsVerdict;
+    if (dsVerdict.outcome.state != State::kSecure) {
+      trust.outcome = dsVerdict.outcome;
+      return trust;
+    }
+    trust.deprecatedAlgorithm = trust.deprecatedAlgorithm || isDeprecated(dsVerdict.algorithm);
+    for (const auto& rr : evidence.ds->records) {
+      if (const auto* ds = std::get_if<dns::rdata::DS>(&rr.data)) trust.ds.push_back(*ds);
+    }
+    if (dnskeys == nullptr) {
+      trust.outcome = missing(child, dns::RRType::DNSKEY,
+                              "no DNSKEY RRset was obtained from " + child.toString());
+      return trust;
+    }
+    auto match = matchDs(child, trust.ds, *dnskeys, limits_);
+    return keysFromMatch(std::move(trust), match, *dnskeys);
+  }
+
+  // No DS: believe it only with the parent's signed denial (RFC 4035 §5.2, RFC 5155 §8.6).
+  if (evidence.denial.empty()) {
+    trust.outcome = {State::kBogus,
+                     Reason::kDenialMissing,
+                     parent.zone,
+                     dns::RRType::DS,
+                     {},
+                     parent.zone.toString() + " neither publishes a DS for " + child.toString() +
+                         " nor proves its absence"};
+    return trust;
+  }
+  std::vector<dns::ResourceRecord> nsec, nsec3;
+  for (const auto& set : evidence.denial) {
+    if (set.type != dns::RRType::NSEC && set.type != dns::RRType::NSEC3) continue;
+    auto verdict = verifyRRset(set, parent.zone, parent.keys, context());
+    if (verdict.outcome.state != State::kSecure) {
+      trust.dsVerdict = verdict;
+      trust.outcome = verdict.outcome;
+      trust.outcome.rrtype = dns::RRType::DS;
+      trust.outcome.detail = "the denial of the DS of " + child.toString() +
+                             " does not validate: " + verdict.outcome.detail;
+      if (trust.outcome.reason == Reason::kSignatureInvalid ||
+          trust.outcome.reason == Reason::kRrsigMissing) {
+        trust.outcome.reason = Reason::kDenialInvalid;
+      }
+      return trust;
+    }
+    trust.dsVerdict = verdict;
+    auto& into = set.type == dns::RRType::NSEC ? nsec : nsec3;
+    into.insert(into.end(), set.records.begin(), set.records.end());
+  }
+  Outcome proof;
+  if (!nsec3.empty()) {
+    proof = proveNoDsWithNsec3(child, parent.zone, nsec3, limits_, budget_);
+  } else if (!nsec.empty()) {
+    proof = proveNoDsWithNsec(child, parent.zone, nsec);
+  } else {
+    proof = {State::kBogus,
+             Reason::kDenialMissing,
+             parent.zone,
+             dns::RRType::DS,
+             {},
+             "the answer for the DS of " + child.toString() + " carries no NSEC or NSEC3"};
+  }
+  trust.outcome = proof;
+  return trust;
+}
+
+RRsetVerdict Validator::rrset(const ZoneTrust& zone, const dns::RRset& set) {
+  if (zone.outcome.state != State::kSecure) {
+    RRsetVerdict verdict;
+    verdict.owner = set.owner;
+    verdict.type = set.type;
+    verdict.outcome = zone.outcome;
+    return verdict;
+  }
+  return verifyRRset(set, zone.zone, zone.keys, context());
+}
+
+ChainResult validateChain(const std::vector<ChainLink>& links,
+                          const std::vector<dns::RRset>& rrsets, Validator& validator) {
+  ChainResult result;
+  if (links.empty()) {
+    result.outcome = missing(dns::Name(), dns::RRType::DNSKEY, "no zones to validate");
+    return result;
+  }
+  auto keep = [&result](const std::optional<uint32_t>& expiration) {
+    if (!expiration) return;
+    if (!result.earliestExpiration || *expiration < *result.earliestExpiration) {
+      result.earliestExpiration = expiration;
+    }
+  };
+  for (size_t i = 0; i < links.size(); ++i) {
+    const auto& link = links[i];
+    const dns::RRset* keys = link.dnskey ? &*link.dnskey : nullptr;
+    ZoneTrust trust =
+        i == 0 ? validator.anchorZone(keys)
+               : validator.childZone(result.zones.back(), link.zone, link.fromParent, keys);
+    if (trust.dsVerdict) keep(trust.dsVerdict->expiration);
+    if (trust.dnskeyVerdict) keep(trust.dnskeyVerdict->expiration);
+    result.zones.push_back(std::move(trust));
+  }
+  const ZoneTrust& last = result.zones.back();
+  result.outcome = last.outcome;
+  for (const auto& set : rrsets) {
+    auto verdict = validator.rrset(last, set);
+    keep(verdict.expiration);
+    if (result.outcome.state == State::kSecure && verdict.outcome.state != State::kSecure) {
+      result.outcome = verdict.outcome;
+    }
+    if (isDeprecated(verdict.algorithm)) result.zones.back().deprecatedAlgorithm = true;
+    result.rrsets.push_back(std::move(verdict));
+  }
+  if (result.outcome.state == State::kSecure && result.zones.back().deprecatedAlgorithm) {
+    result.outcome.reason = Reason::kDeprecatedAlgorithm;
+    result.outcome.detail = "the chain validates through RSASHA1, deprecated by RFC 9905";
+  }
+  result.budget = validator.budget();
+  return result;
+}
+
+}  // namespace zonewatch::dnssec

@@ -1,0 +1,95 @@
+// The DNSSEC validator: the chain of trust from a trust anchor down to a zone's RRsets.
+//
+// Pure code: it is handed RRsets with their RRSIGs (as the probe collected them from servers), the
+// trust anchors, an explicit "now" and the work caps, and returns outcomes as data. It does no I/O
+// and reads no clock. The chain is walked one zone cut at a time —
+//   anchor → anchor zone DNSKEY → child DS (or its proven absence) → child DNSKEY → … → RRsets
+// — so that a caller can validate the shared upper chain once and each server's answers against it.
+// See docs/validator.md for states, reasons and caps.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "monitor/dns/message.h"
+#include "monitor/dnssec/limits.h"
+#include "monitor/dnssec/outcome.h"
+#include "monitor/dnssec/signature.h"
+#include "monitor/dnssec/trust_anchor.h"
+
+namespace zonewatch::dnssec {
+
+class VerificationCache;
+
+// What a zone's parent published about its delegation: the DS RRset with its RRSIGs, or the
+// NSEC/NSEC3 RRsets (with RRSIGs) of its NODATA answer for the DS.
+struct DelegationEvidence {
+  std::optional<dns::RRset> ds;
+  std::vector<dns::RRset> denial;
+};
+
+// A zone whose keys have been established (or whose insecure/bogus state has been).
+struct ZoneTrust {
+  dns::Name zone;
+  Outcome outcome;
+  std::vector<ZoneKey> keys;              // the zone's usable keys, when secure
+  std::vector<dns::rdata::DS> ds;         // the authenticated DS set (empty for the anchor zone)
+  std::optional<RRsetVerdict> dsVerdict;  // how the DS RRset (or its denial) validated
+  std::optional<RRsetVerdict> dnskeyVerdict;
+  bool deprecatedAlgorithm = false;  // the chain so far rests on RSASHA1 (RFC 9905)
+};
+
+class Validator {
+ public:
+  // `nowUnix` is seconds since the epoch; the validator compares RRSIG times to it in serial-number
+  // arithmetic. `cache` may be null.
+  Validator(TrustAnchors anchors, int64_t nowUnix, ValidationLimits limits = {},
+            VerificationCache* cache = nullptr);
+
+  // The anchor zone (normally the root) from its DNSKEY RRset; nullptr when none was obtained.
+  ZoneTrust anchorZone(const dns::RRset* dnskeys);
+  // A child zone below an established parent, from the parent's delegation evidence and the
+  // child's DNSKEY RRset (nullptr when none was obtained).
+  ZoneTrust childZone(const ZoneTrust& parent, const dns::Name& child,
+                      const DelegationEvidence& evidence, const dns::RRset* dnskeys);
+  // Any RRset of an established zone.
+  RRsetVerdict rrset(const ZoneTrust& zone, const dns::RRset& rrset);
+
+  const Budget& budget() const { return budget_; }
+  // A new budget for the next independent validation (e.g. the next server's answers).
+  void resetBudget() { budget_ = {}; }
+  const TrustAnchors& anchors() const { return anchors_; }
+  const ValidationLimits& limits() const { return limits_; }
+
+ private:
+  ZoneTrust keysFromMatch(ZoneTrust trust, const struct DsMatch& match, const dns::RRset& dnskeys);
+  VerifyContext context();
+
+  TrustAnchors anchors_;
+  uint32_t now_;
+  ValidationLimits limits_;
+  VerificationCache* cache_;
+  Budget budget_;
+};
+
+// The whole chain at once, for callers that hold all the evidence (tests, `zonewatch check`).
+struct ChainLink {
+  dns::Name zone;
+  DelegationEvidence fromParent;  // ignored for the first link (the anchor zone)
+  std::optional<dns::RRset> dnskey;
+};
+
+struct ChainResult {
+  Outcome outcome;               // the verdict for the last zone and its RRsets
+  std::vector<ZoneTrust> zones;  // one per link, as far as the walk went
+  std::vector<RRsetVerdict> rrsets;
+  Budget budget;
+  // The earliest expiration among the signatures that validated the chain and the RRsets.
+  std::optional<uint32_t> earliestExpiration;
+};
+
+ChainResult validateChain(const std::vector<ChainLink>& links,
+                          const std::vector<dns::RRset>& rrsets, Validator& validator);
+
+}  // namespace zonewatch::dnssec

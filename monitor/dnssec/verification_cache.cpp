@@ -1,0 +1,58 @@
+#include "monitor/dnssec/verification_cache.h"
+
+#include <cstring>
+#include <vector>
+
+#include "monitor/dnssec/crypto.h"
+
+namespace zonewatch::dnssec {
+
+VerificationCache::VerificationCache(size_t capacity)
+    : generationCapacity_(capacity < 2 ? 1 : capacity / 2) {}
+
+size_t VerificationCache::KeyHash::operator()(const Key& k) const {
+  // The key is already a uniformly distributed digest: its first bytes are a good bucket hash.
+  size_t h = 0;
+  std::memcpy(&h, k.data(), sizeof h);
+  return h;
+}
+
+VerificationCache::Key VerificationCache::makeKey(std::span<const uint8_t> signedData,
+                                                  std::span<const uint8_t> signature,
+                                                  std::span<const uint8_t> dnskeyRdata) {
+  // Length-prefix each part so that no two different triples concatenate to the same input.
+  std::vector<uint8_t> input;
+  input.reserve(signedData.size() + signature.size() + dnskeyRdata.size() + 12);
+  auto append = [&input](std::span<const uint8_t> part) {
+    auto n = static_cast<uint32_t>(part.size());
+    for (int shift = 24; shift >= 0; shift -= 8) input.push_back(static_cast<uint8_t>(n >> shift));
+    input.insert(input.end(), part.begin(), part.end());
+  };
+  append(signedData);
+  append(signature);
+  append(dnskeyRdata);
+  Key key{};
+  auto digest = dsDigest(2, input);  // SHA-256
+  if (digest && digest->size() == key.size()) std::memcpy(key.data(), digest->data(), key.size());
+  return key;
+}
+
+std::optional<bool> VerificationCache::lookup(const Key& key) {
+  if (auto it = current_.find(key); it != current_.end()) return it->second;
+  if (auto it = previous_.find(key); it != previous_.end()) {
+    bool valid = it->second;
+    store(key, valid);  // promote, so entries in use survive the next rotation
+    return valid;
+  }
+  return std::nullopt;
+}
+
+void VerificationCache::store(const Key& key, bool valid) {
+  if (current_.size() >= generationCapacity_) {
+    previous_ = std::move(current_);
+    current_.clear();
+  }
+  current_[key] = valid;
+}
+
+}  // namespace zonewatch::dnssec

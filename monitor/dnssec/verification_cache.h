@@ -1,0 +1,42 @@
+// Memoised signature verifications, shared across validations and polls.
+//
+// The same RRset is served by several servers and rarely changes between polls, so the result of
+// verifying (signed data, signature, key) is kept. The key is a SHA-256 over those three inputs —
+// a non-cryptographic hash would let a hostile server forge a cache hit for an invalid signature.
+// Signature validity periods are still checked against "now" on every validation: only the
+// cryptographic result is cached. Bounded: two generations of `capacity / 2` entries each; when the
+// current one fills, the older one is dropped (an approximate LRU with no per-entry bookkeeping).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <unordered_map>
+
+namespace zonewatch::dnssec {
+
+class VerificationCache {
+ public:
+  using Key = std::array<uint8_t, 32>;
+
+  explicit VerificationCache(size_t capacity = 100000);
+
+  static Key makeKey(std::span<const uint8_t> signedData, std::span<const uint8_t> signature,
+                     std::span<const uint8_t> dnskeyRdata);
+
+  std::optional<bool> lookup(const Key& key);
+  void store(const Key& key, bool valid);
+  size_t size() const { return current_.size() + previous_.size(); }
+
+ private:
+  struct KeyHash {
+    size_t operator()(const Key& k) const;
+  };
+  size_t generationCapacity_;
+  std::unordered_map<Key, bool, KeyHash> current_;
+  std::unordered_map<Key, bool, KeyHash> previous_;
+};
+
+}  // namespace zonewatch::dnssec
