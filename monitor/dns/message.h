@@ -77,8 +77,8 @@ struct Edns {
   uint8_t extendedRcode = 0;  // upper 8 bits of the 12-bit rcode
   uint8_t version = 0;
   bool dnssecOk = false;
-  std::vector<EdnsOption> options;
-  std::vector<ExtendedError> extendedErrors;
+  std::vector<EdnsOption> options;            // every option except EDE, in wire order
+  std::vector<ExtendedError> extendedErrors;  // EDE options (code 15); encoded after `options`
 };
 
 struct Message {
@@ -94,26 +94,29 @@ struct Message {
 };
 
 enum class ParseErrc : uint8_t {
-  kTruncated,        // data ends before a field does
-  kBadLabel,         // label type 0x40/0x80, or label over 63 octets
-  kNameTooLong,      // name over 255 octets
-  kBadPointer,       // compression pointer forward, to itself, or out of range
-  kPointerLoop,      // too many pointer hops
-  kRdataOverrun,     // RDLENGTH past the end of the message
-  kBadRdata,         // RDATA that does not fit its type
-  kCountMismatch,    // section counts larger than the data
-  kTrailingData,     // bytes after the last record
-  kBadOpt,           // OPT RR misplaced, duplicated, or malformed
+  kTruncated,      // data ends before a field does
+  kBadLabel,       // label type 0x40/0x80, or label over 63 octets
+  kNameTooLong,    // name over 255 octets
+  kBadPointer,     // compression pointer forward, to itself, or out of range
+  kPointerLoop,    // too many pointer hops
+  kRdataOverrun,   // RDLENGTH past the end of the message
+  kBadRdata,       // RDATA that does not fit its type
+  kCountMismatch,  // section counts larger than the data
+  kTrailingData,   // bytes after the last record
+  kBadOpt,         // OPT RR misplaced, duplicated, or malformed
 };
 
 struct ParseError {
   ParseErrc code;
-  size_t offset = 0;  // where in the message the problem was found
-  std::string message;
+  size_t offset = 0;    // where in the message the problem was found
+  std::string message;  // the reason, without the offset (callers print both)
 };
 
 std::string toString(ParseErrc code);
 
+// Compression pointers must point strictly before the start of the labels being read (so chains
+// strictly decrease and cannot loop), at most kMaxPointerHops per name (wire.h). Names inside the
+// RDATA of the types in rdataLayout() are expanded, so ResourceRecord::rdata is uncompressed.
 Result<Message, ParseError> parseMessage(std::span<const uint8_t> wire);
 
 // RFC 8914's EDNS option code.
@@ -133,7 +136,9 @@ struct QueryOptions {
 // A query for (name, type, IN) as wire bytes, with an OPT RR when options.edns.
 std::vector<uint8_t> buildQuery(const Name& name, RRType type, const QueryOptions& options);
 
-// Encodes a message (no compression) — used by tests and the fake server to craft answers.
+// Encodes a message (no compression) — used by tests and the fake server to craft answers. Writes
+// each record's rdata (or encodeRdata(data) when rdata is empty); RDATA over 65535 octets and
+// sections over 65535 records are the caller's error.
 std::vector<uint8_t> encodeMessage(const Message& message);
 
 }  // namespace zonewatch::dns

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -113,30 +114,38 @@ struct NSEC3PARAM {  // RFC 5155 §4.2
 }  // namespace rdata
 
 // DS is used for CDS, DNSKEY for CDNSKEY: the RRType of the record says which.
-using Rdata = std::variant<rdata::Unknown, rdata::A, rdata::AAAA, rdata::NS, rdata::CNAME, rdata::SOA,
-                           rdata::TXT, rdata::DS, rdata::DNSKEY, rdata::RRSIG, rdata::NSEC,
-                           rdata::NSEC3, rdata::NSEC3PARAM>;
+using Rdata = std::variant<rdata::Unknown, rdata::A, rdata::AAAA, rdata::NS, rdata::CNAME,
+                           rdata::SOA, rdata::TXT, rdata::DS, rdata::DNSKEY, rdata::RRSIG,
+                           rdata::NSEC, rdata::NSEC3, rdata::NSEC3PARAM>;
 
 // Decodes uncompressed wire RDATA of `type`; Unknown for types without a typed form. Fails when the
 // RDATA does not fit its type (short, trailing bytes, bad name).
 Result<Rdata> decodeRdata(RRType type, std::span<const uint8_t> wire);
-// Uncompressed wire form of typed RDATA. Unknown has no bytes of its own: use the record's raw RDATA.
+// Uncompressed wire form of typed RDATA. Unknown has no bytes of its own: use the record's raw
+// RDATA.
 std::vector<uint8_t> encodeRdata(const Rdata& data);
-// Presentation form of RDATA (RFC 1035 §5.1, RFC 4034 §§2.2, 3.2, 4.2, 5.3; RFC 3597 §5 "\# len hex"
-// for unknown types).
+// Presentation form of RDATA (RFC 1035 §5.1, RFC 4034 §§2.2, 3.2, 4.2, 5.3; RFC 3597 §5 "\# len
+// hex" for unknown types).
 std::string rdataToString(RRType type, std::span<const uint8_t> wire);
 // Parses presentation RDATA (the fields after the type in a zone-file line, parentheses already
 // joined). Relative names are completed with origin. Accepts RFC 3597 "\# len hex" for any type.
-Result<std::vector<uint8_t>> rdataFromString(RRType type, std::string_view text, const Name& origin);
+Result<std::vector<uint8_t>> rdataFromString(RRType type, std::string_view text,
+                                             const Name& origin);
 
 // Names embedded in RDATA, by type: where the message parser must expand compression pointers and
 // where RFC 4034 §6.2 (as amended by RFC 6840 §5.1) lowercases for the canonical form.
 struct RdataField {
-  enum Kind : uint8_t { kFixed, kName, kRest } kind;
+  // kCharString is one RFC 1035 §3.3 character-string (a length octet and that many octets); NAPTR
+  // (RFC 3403 §4.1) has three of them before its replacement name.
+  enum Kind : uint8_t { kFixed, kName, kRest, kCharString } kind;
   uint16_t length;  // octets, for kFixed
 };
-// The layout of types whose RDATA holds names (NS, SOA, MX, SRV, RRSIG, NSEC, ...), empty otherwise.
+// The layout of types whose RDATA holds names (NS, SOA, MX, SRV, RRSIG, NSEC, ...), empty
+// otherwise.
 std::span<const RdataField> rdataLayout(RRType type);
+// True when `wire` is well-formed RDATA for `type`: its names (uncompressed) fill the layout
+// exactly and typed RDATA decodes. The message parser enforces the same rules on what it accepts.
+bool rdataFitsType(RRType type, std::span<const uint8_t> wire);
 // RFC 4034 §6.2 item 3 with RFC 6840 §5.1: the names in RDATA of this type are lowercased.
 bool lowercasesNamesInCanonicalForm(RRType type);
 

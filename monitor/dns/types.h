@@ -74,13 +74,20 @@ constexpr uint16_t kRevoke = 0x0080;
 constexpr uint16_t kSep = 0x0001;
 }  // namespace dnskey_flags
 
+// "IN", "CH", "HS", "NONE", "ANY" or RFC 3597 "CLASS32".
+std::string classToString(uint16_t rclass);
+// Accepts those mnemonics case-insensitively and the RFC 3597 "CLASSnnn" form.
+std::optional<uint16_t> classFromString(std::string_view text);
+
 // "A", "DNSKEY", or RFC 3597 "TYPE65280" for types without a mnemonic here.
 std::string typeToString(RRType type);
 // Accepts mnemonics case-insensitively and the RFC 3597 "TYPEnnn" form.
 std::optional<RRType> typeFromString(std::string_view text);
-// "NOERROR", "SERVFAIL", ... or "RCODE23".
+// "NOERROR", "SERVFAIL", ... or "RCODE24" for codes without a mnemonic.
 std::string rcodeToString(uint16_t rcode);
 
-inline uint16_t toU16(RRType t) { return static_cast<uint16_t>(t); }
+constexpr uint16_t toU16(RRType t) {
+  return static_cast<uint16_t>(t);
+}
 
 }  // namespace zonewatch::dns
