@@ -1,0 +1,736 @@
+// The c-ares 1.18 implementation of QueryEngine — the only file in zonewatch that includes
+// <ares.h>.
+//
+// c-ares is used as a transport only: the query bytes come from our codec (ares_send), the answer
+// bytes go to our codec, and c-ares contributes ID randomisation, retransmission, timeouts and TCP
+// framing. Its behaviours that would hide what a server said are switched off or worked around:
+//   * ARES_FLAG_NOCHECKRESP: SERVFAIL/REFUSED/NOTIMP answers are delivered, not "failed over".
+//   * One channel per (server, transport), each with exactly one server: there is nothing to fail
+//     over to, and every answer is attributed to the server that sent it.
+//   * UDP channels use ARES_FLAG_IGNTC, so a TC answer comes back to us and we ask again on the
+//     server's TCP channel (ARES_FLAG_USEVC): we know which transport produced each answer.
+//   * UDP channels need ARES_FLAG_EDNS, or c-ares cuts every UDP answer to 512 octets; ednspsz is
+//     set to what c-ares can read from one datagram (4096), so it never cuts what arrived whole.
+//     Side effect, checked on c-ares 1.18.1: a FORMERR answer without an OPT RR makes c-ares strip
+//     our OPT, resend, and clear ARES_FLAG_EDNS on the whole channel for good (back to 512-octet
+//     answers). We notice the cleared flag after each read (ares_save_options), retire the channel
+//     (new queries get a fresh one) and ask over TCP any answer it cut while it drained.
+//   * c-ares drops, as possible spoofs, answers whose question section differs from the query's
+//     (same_questions): such a query keeps waiting and ends in a timeout unless the real answer
+//     arrives. interpretAnswer() repeats the check with our codec anyway.
+// The event loop is ours: ARES_OPT_SOCK_STATE_CB registers c-ares' sockets with the EpollLoop,
+// ares_process_fd() handles one socket (never select()/ares_fds(), which stop at descriptor 1024),
+// and ares_timeout() arms one loop timer per channel.
+#include <ares.h>
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cstring>
+#include <deque>
+#include <list>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "monitor/resolver/query_engine.h"
+#include "monitor/resolver/rate_limiter.h"
+
+namespace zonewatch::resolver {
+namespace {
+
+using Clock = EpollLoop::Clock;
+using TimePoint = EpollLoop::TimePoint;
+
+// RFC 1035 §4.2.1: the largest answer a UDP channel without EDNS accepts; c-ares cuts longer ones.
+constexpr size_t kClassicUdpSize = 512;
+constexpr size_t kHeaderSize = 12;
+constexpr uint8_t kTcBit = 0x02;  // in header octet 2 (RFC 1035 §4.1.1)
+
+Status<> initCaresLibrary() {
+  static std::once_flag once;
+  static int status = ARES_SUCCESS;
+  std::call_once(once, [] { status = ares_library_init(ARES_LIB_INIT_ALL); });
+  if (status != ARES_SUCCESS)
+    return fail(std::string("ares_library_init: ") + ares_strerror(status));
+  return Ok{};
+}
+
+struct Pending {
+  Query query;
+  QueryCallback callback;
+  std::vector<uint8_t> wire;
+  Transport transport = Transport::kUdp;
+};
+
+class CaresEngine;
+
+struct Channel {
+  CaresEngine* engine = nullptr;
+  ares_channel handle = nullptr;
+  ServerAddress server;
+  Transport transport = Transport::kUdp;
+  std::string key;
+  size_t inFlight = 0;
+  bool retired = false;  // lost EDNS: takes no new queries, closed once idle
+  std::vector<int> fds;  // descriptors c-ares asked us to watch
+  EpollLoop::TimerId timer = 0;
+  TimePoint timerAt{};
+  bool idleLinked = false;
+  std::list<Channel*>::iterator idlePos;
+};
+
+struct InFlight {
+  uint64_t id = 0;
+  std::unique_ptr<Pending> pending;
+  Channel* channel = nullptr;
+  TimePoint sentAt{};
+  // Filled by the c-ares callback, consumed outside it.
+  int status = ARES_SUCCESS;
+  std::vector<uint8_t> answer;
+};
+
+// Per server (address and port): what waits for it. A server with queued queries is in exactly
+// one of: the ready list, the token-wait map, the blocked list (no channel available).
+struct ServerQueue {
+  enum class State : uint8_t { kIdle, kReady, kWaitingToken, kBlocked };
+  ServerAddress address;
+  std::deque<std::unique_ptr<Pending>> queue;
+  State state = State::kIdle;
+};
+
+class CaresEngine final : public QueryEngine {
+ public:
+  CaresEngine(const EngineOptions& options, EpollLoop* loop, std::unique_ptr<EpollLoop> ownedLoop)
+      : options_(options),
+        ownedLoop_(std::move(ownedLoop)),
+        loop_(loop != nullptr ? loop : ownedLoop_.get()),
+        limiter_(options.perServerQps, options.perServerBurst, options.maxTrackedServers) {}
+
+  ~CaresEngine() override {
+    shuttingDown_ = true;
+    cancelAll();
+    if (tokenTimer_ != 0) loop_->cancelTimer(tokenTimer_);
+    std::vector<Channel*> all;
+    for (auto& [key, channel] : channels_) all.push_back(channel.get());
+    for (auto& channel : retired_) all.push_back(channel.get());
+    for (Channel* channel : all) closeChannel(channel);
+    // Posted settle tasks may still sit in a caller-owned loop: they check alive_.
+    alive_.reset();
+  }
+
+  Status<QueryError> submit(Query query, QueryCallback callback) override {
+    auto reject = [&](std::string why) {
+      ++counters_.rejected;
+      return Unexpected{
+          QueryError{QueryErrc::kRejected, std::move(why), query.server, Transport::kUdp, {}}};
+    };
+    if (shuttingDown_) return reject("engine is shutting down");
+    if (!callback) return reject("no callback");
+    if (!ServerAddress::make(query.server.ip, query.server.port)) {
+      return reject("not a server address: " + query.server.toString());
+    }
+    if (queued_ >= options_.maxQueued) {
+      return reject("queue full (" + std::to_string(options_.maxQueued) + " queries waiting)");
+    }
+    auto pending = std::make_unique<Pending>();
+    pending->wire = encodeQuery(query, options_.udpSize);
+    pending->transport = query.tcpOnly ? Transport::kTcp : Transport::kUdp;
+    pending->query = std::move(query);
+    pending->callback = std::move(callback);
+    ++counters_.submitted;
+    enqueue(std::move(pending), /*front=*/false);
+    scheduleSettle();
+    return Ok{};
+  }
+
+  void pollOnce(std::chrono::milliseconds maxWait) override {
+    // epoll_wait failing (EBADF, ENOMEM) leaves no way to wait for answers: end what is pending
+    // rather than let runUntilIdle() spin.
+    if (!loop_->runOnce(maxWait)) cancelAll();
+  }
+
+  void runUntilIdle() override {
+    while (pending() > 0) pollOnce(std::chrono::milliseconds(1000));
+  }
+
+  void cancelAll() override {
+    std::vector<std::unique_ptr<Pending>> queued;
+    for (auto& [key, server] : servers_) {
+      for (auto& pending : server.queue) queued.push_back(std::move(pending));
+    }
+    servers_.clear();
+    ready_.clear();
+    tokenWaits_.clear();
+    blocked_.clear();
+    queued_ = 0;
+    for (auto& pending : queued) {
+      QueryError error{
+          QueryErrc::kCancelled, "cancelled", pending->query.server, pending->transport, {}};
+      deliveries_.emplace_back(std::move(pending->callback), Unexpected{std::move(error)});
+    }
+    // ares_cancel runs each in-flight query's callback with ARES_ECANCELLED, right now.
+    std::vector<Channel*> busy;
+    for (auto& [key, channel] : channels_) {
+      if (channel->inFlight > 0) busy.push_back(channel.get());
+    }
+    for (auto& channel : retired_) {
+      if (channel->inFlight > 0) busy.push_back(channel.get());
+    }
+    for (Channel* channel : busy) ares_cancel(channel->handle);
+    processCompletions();
+    deliverAll();
+  }
+
+  size_t pending() const override {
+    return queued_ + inFlight_.size() + completed_.size() + deliveries_.size();
+  }
+
+  EngineCounters counters() const override {
+    EngineCounters snapshot = counters_;
+    snapshot.queued = queued_;
+    snapshot.inFlight = inFlight_.size();
+    snapshot.channels = channels_.size() + retired_.size();
+    return snapshot;
+  }
+
+  EpollLoop& loop() override { return *loop_; }
+
+  // --- c-ares callbacks (run inside ares_*; they only record) ---
+
+  static void onSocketState(void* data, ares_socket_t fd, int readable, int writable) {
+    auto* channel = static_cast<Channel*>(data);
+    channel->engine->socketState(channel, fd, readable != 0, writable != 0);
+  }
+
+  static void onAnswer(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int alen) {
+    auto* flight = static_cast<InFlight*>(arg);
+    flight->status = status;
+    if (status == ARES_SUCCESS && abuf != nullptr && alen > 0) {
+      flight->answer.assign(abuf, abuf + alen);
+    }
+    flight->channel->engine->completed_.push_back(flight->id);
+  }
+
+ private:
+  // --- queueing and dispatch ---
+
+  void enqueue(std::unique_ptr<Pending> pending, bool front) {
+    const std::string key = pending->query.server.toString();
+    auto [it, inserted] = servers_.try_emplace(key);
+    ServerQueue& server = it->second;
+    if (inserted) server.address = pending->query.server;
+    if (front) {
+      server.queue.push_front(std::move(pending));
+    } else {
+      server.queue.push_back(std::move(pending));
+    }
+    ++queued_;
+    if (server.state == ServerQueue::State::kIdle) {
+      server.state = ServerQueue::State::kReady;
+      ready_.push_back(key);
+    }
+  }
+
+  void scheduleSettle() {
+    if (settleScheduled_) return;
+    settleScheduled_ = true;
+    loop_->post([this, alive = std::weak_ptr<int>(alive_)] {
+      if (alive.expired()) return;
+      settleScheduled_ = false;
+      settle();
+    });
+  }
+
+  // Everything that must not happen inside a c-ares call: turning completions into results,
+  // dispatching queued queries (which may close idle channels), running user callbacks, and
+  // re-arming channel timers. Called after every ares_process_fd() and from posted tasks. It is
+  // re-entrant (a user callback may run the loop, e.g. through queryOnce): every step works on
+  // what it swapped out, and no c-ares call is on the stack when user callbacks run.
+  void settle() {
+    do {
+      processCompletions();
+      pump();
+      deliverAll();
+    } while (!completed_.empty() || !deliveries_.empty());
+    closeIdleRetired();
+    refreshTimers();
+  }
+
+  void pump() {
+    const TimePoint now = loop_->now();
+    while (inFlight_.size() < options_.maxInFlight && !ready_.empty()) {
+      const std::string key = std::move(ready_.front());
+      ready_.pop_front();
+      const auto it = servers_.find(key);
+      if (it == servers_.end()) continue;
+      ServerQueue& server = it->second;
+      server.state = ServerQueue::State::kIdle;
+      if (server.queue.empty()) {
+        servers_.erase(it);
+        continue;
+      }
+      // Check the token before opening a channel, open the channel before taking the token:
+      // neither a socket nor a token is spent on a query that cannot go yet.
+      if (const auto wait = limiter_.waitTime(server.address.ip, now); wait > Clock::duration{}) {
+        server.state = ServerQueue::State::kWaitingToken;
+        tokenWaits_.emplace(now + wait, key);
+        ++counters_.rateLimited;
+        armTokenTimer();
+        continue;
+      }
+      Pending& next = *server.queue.front();
+      auto channel = channelFor(server.address, next.transport);
+      if (!channel) {
+        // Could not create a channel at all (c-ares init failed): this query fails, not the rest.
+        std::unique_ptr<Pending> failed = std::move(server.queue.front());
+        server.queue.pop_front();
+        --queued_;
+        QueryError error{QueryErrc::kNetwork,
+                         channel.error().message,
+                         failed->query.server,
+                         failed->transport,
+                         {}};
+        deliveries_.emplace_back(std::move(failed->callback), Unexpected{std::move(error)});
+      } else if (*channel == nullptr) {
+        server.state = ServerQueue::State::kBlocked;
+        blocked_.push_back(key);
+        continue;
+      } else {
+        [[maybe_unused]] const bool took = limiter_.tryAcquire(server.address.ip, now);
+        std::unique_ptr<Pending> pending = std::move(server.queue.front());
+        server.queue.pop_front();
+        --queued_;
+        send(*channel, std::move(pending), now);
+      }
+      if (server.queue.empty()) {
+        servers_.erase(key);
+      } else {
+        server.state = ServerQueue::State::kReady;  // round-robin: back of the line
+        ready_.push_back(key);
+      }
+    }
+  }
+
+  void send(Channel* channel, std::unique_ptr<Pending> pending, TimePoint now) {
+    auto flight = std::make_unique<InFlight>();
+    flight->id = nextFlightId_++;
+    flight->channel = channel;
+    flight->sentAt = now;
+    flight->pending = std::move(pending);
+    InFlight* raw = flight.get();
+    inFlight_.emplace(raw->id, std::move(flight));
+    markBusy(channel);
+    const std::vector<uint8_t>& wire = raw->pending->wire;
+    // c-ares copies the query and replaces its ID with a random one (RFC 5452 §4.3).
+    ares_send(channel->handle, wire.data(), static_cast<int>(wire.size()), &CaresEngine::onAnswer,
+              raw);
+    dirty_.insert(channel);
+  }
+
+  void armTokenTimer() {
+    if (tokenWaits_.empty()) return;
+    const TimePoint earliest = tokenWaits_.begin()->first;
+    if (tokenTimer_ != 0) {
+      if (tokenTimerAt_ <= earliest) return;
+      loop_->cancelTimer(tokenTimer_);
+    }
+    tokenTimerAt_ = earliest;
+    tokenTimer_ = loop_->addTimer(earliest, [this] {
+      tokenTimer_ = 0;
+      const TimePoint now = loop_->now();
+      while (!tokenWaits_.empty() && tokenWaits_.begin()->first <= now) {
+        makeReady(tokenWaits_.begin()->second);
+        tokenWaits_.erase(tokenWaits_.begin());
+      }
+      armTokenTimer();
+      settle();
+    });
+  }
+
+  void makeReady(const std::string& key) {
+    const auto it = servers_.find(key);
+    if (it == servers_.end() || it->second.state == ServerQueue::State::kReady) return;
+    it->second.state = ServerQueue::State::kReady;
+    ready_.push_back(key);
+  }
+
+  void unblockServers() {
+    for (const std::string& key : std::exchange(blocked_, {})) makeReady(key);
+  }
+
+  // --- completions ---
+
+  void processCompletions() {
+    for (const uint64_t id : std::exchange(completed_, {})) {
+      auto node = inFlight_.extract(id);
+      if (node.empty()) continue;
+      std::unique_ptr<InFlight> flight = std::move(node.mapped());
+      Channel* channel = flight->channel;
+      if (--channel->inFlight == 0) markIdle(channel);
+      complete(*flight, channel);
+    }
+  }
+
+  void complete(InFlight& flight, const Channel* channel) {
+    std::unique_ptr<Pending> pending = std::move(flight.pending);
+    const Transport transport = pending->transport;
+    if (flight.status != ARES_SUCCESS) {
+      deliveries_.emplace_back(
+          std::move(pending->callback),
+          Unexpected{errorFor(flight.status, pending->query.server, transport)});
+      return;
+    }
+    const std::vector<uint8_t>& wire = flight.answer;
+    // RFC 1035 §4.2.1 / RFC 7766 §5: a truncated UDP answer is asked again over TCP.
+    const bool truncated = wire.size() >= kHeaderSize && (wire[2] & kTcBit) != 0;
+    if (transport == Transport::kUdp && truncated) {
+      retryOverTcp(std::move(pending));
+      return;
+    }
+    const size_t size = wire.size();
+    const auto rtt =
+        std::chrono::duration_cast<std::chrono::microseconds>(loop_->now() - flight.sentAt);
+    QueryResult result = interpretAnswer(pending->query, std::move(flight.answer), transport, rtt);
+    if (!result && result.error().parseError && transport == Transport::kUdp &&
+        cutByCares(size, channel)) {
+      retryOverTcp(std::move(pending));
+      return;
+    }
+    deliveries_.emplace_back(std::move(pending->callback), std::move(result));
+  }
+
+  // An unparsable UDP answer of exactly the length c-ares cuts datagrams to was probably longer
+  // on the wire (c-ares reads at most kMaxUdpSize octets, and only 512 once a channel lost EDNS);
+  // TCP gets it whole.
+  static bool cutByCares(size_t size, const Channel* channel) {
+    return size == EngineOptions::kMaxUdpSize || (channel->retired && size == kClassicUdpSize);
+  }
+
+  void retryOverTcp(std::unique_ptr<Pending> pending) {
+    ++counters_.tcpRetries;
+    pending->transport = Transport::kTcp;
+    enqueue(std::move(pending), /*front=*/true);
+  }
+
+  static QueryError errorFor(int status, const ServerAddress& server, Transport transport) {
+    QueryError error;
+    error.server = server;
+    error.transport = transport;
+    error.message = ares_strerror(status);
+    switch (status) {
+      case ARES_ETIMEOUT:
+        error.code = QueryErrc::kTimeout;
+        error.message =
+            "no answer from " + server.toString() + " over " + std::string(toString(transport));
+        break;
+      case ARES_ECANCELLED:
+      case ARES_EDESTRUCTION:
+        error.code = QueryErrc::kCancelled;
+        break;
+      case ARES_EBADRESP:
+        error.code = QueryErrc::kMalformed;
+        break;
+      case ARES_ECONNREFUSED:
+        // c-ares reports every failed send or read (refused, unreachable, reset) this way.
+        error.code = QueryErrc::kNetwork;
+        error.message = "connection refused or unreachable: " + server.toString() + " over " +
+                        std::string(toString(transport));
+        break;
+      default:
+        error.code = QueryErrc::kNetwork;
+        break;
+    }
+    return error;
+  }
+
+  void deliverAll() {
+    while (!deliveries_.empty()) {
+      auto batch = std::exchange(deliveries_, {});
+      for (auto& [callback, result] : batch) {
+        count(result);
+        callback(std::move(result));
+      }
+    }
+  }
+
+  void count(const QueryResult& result) {
+    if (result) {
+      ++counters_.answered;
+      return;
+    }
+    switch (result.error().code) {
+      case QueryErrc::kTimeout:
+        ++counters_.timeouts;
+        break;
+      case QueryErrc::kNetwork:
+        ++counters_.networkErrors;
+        break;
+      case QueryErrc::kMalformed:
+        ++counters_.malformed;
+        break;
+      case QueryErrc::kCancelled:
+        ++counters_.cancelled;
+        break;
+      case QueryErrc::kRejected:
+        ++counters_.rejected;
+        break;
+    }
+  }
+
+  // --- channels ---
+
+  static std::string channelKey(const ServerAddress& server, Transport transport) {
+    return server.toString() + "/" + std::string(toString(transport));
+  }
+
+  // The channel for (server, transport), opened if needed. nullptr (not an error) when the
+  // channel cap is reached and every live channel has queries in flight.
+  Result<Channel*> channelFor(const ServerAddress& server, Transport transport) {
+    const std::string key = channelKey(server, transport);
+    if (const auto it = channels_.find(key); it != channels_.end()) return it->second.get();
+    if (channels_.size() + retired_.size() >= options_.maxChannels) {
+      if (idle_.empty()) return static_cast<Channel*>(nullptr);
+      closeChannel(idle_.front());  // least recently used
+    }
+    auto opened = openChannel(server, transport, key);
+    if (!opened) return Unexpected{opened.error()};
+    Channel* channel = opened->get();
+    channels_.emplace(key, std::move(opened).value());
+    return channel;
+  }
+
+  Result<std::unique_ptr<Channel>> openChannel(const ServerAddress& server, Transport transport,
+                                               const std::string& key) {
+    auto channel = std::make_unique<Channel>();
+    channel->engine = this;
+    channel->server = server;
+    channel->transport = transport;
+    channel->key = key;
+
+    ares_options options{};
+    // Servers, domains, ndots, lookups and sortlist given explicitly: c-ares then skips
+    // /etc/resolv.conf (ARES_CONFIG_CHECK in ares_init.c), so neither the host's resolver setup
+    // ("options rotate", a sortlist) nor a file read per new channel gets in the way.
+    int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB |
+               ARES_OPT_NOROTATE | ARES_OPT_SERVERS | ARES_OPT_DOMAINS | ARES_OPT_NDOTS |
+               ARES_OPT_LOOKUPS | ARES_OPT_SORTLIST;
+    options.nservers = 0;  // the real server is set below, with its port
+    options.ndomains = 0;
+    options.ndots = 1;
+    std::string lookups = "b";  // DNS only, never /etc/hosts (not used by ares_send anyway)
+    options.lookups = lookups.data();
+    options.nsort = 0;
+    options.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES;
+    if (transport == Transport::kUdp) {
+      options.flags |= ARES_FLAG_IGNTC | ARES_FLAG_EDNS;
+      options.ednspsz = EngineOptions::kMaxUdpSize;
+      mask |= ARES_OPT_EDNSPSZ;
+    } else {
+      // No ARES_FLAG_EDNS here: over TCP it would only add the FORMERR fallback described above.
+      options.flags |= ARES_FLAG_USEVC;
+    }
+    options.timeout = static_cast<int>(options_.timeout.count());
+    options.tries = options_.tries;
+    options.sock_state_cb = &CaresEngine::onSocketState;
+    options.sock_state_cb_data = channel.get();
+    int status = ares_init_options(&channel->handle, &options, mask);
+    if (status != ARES_SUCCESS)
+      return fail(std::string("ares_init_options: ") + ares_strerror(status));
+
+    ares_addr_port_node node{};
+    node.next = nullptr;
+    node.udp_port = server.port;
+    node.tcp_port = server.port;
+    bool parsed = false;
+    if (server.isIpv6()) {
+      node.family = AF_INET6;
+      parsed = inet_pton(AF_INET6, server.ip.c_str(), &node.addr.addr6) == 1;
+    } else {
+      node.family = AF_INET;
+      parsed = inet_pton(AF_INET, server.ip.c_str(), &node.addr.addr4) == 1;
+    }
+    status = parsed ? ares_set_servers_ports(channel->handle, &node) : ARES_EBADSTR;
+    if (status != ARES_SUCCESS) {
+      ares_destroy(channel->handle);
+      return fail("cannot use server " + server.toString() + ": " + ares_strerror(status));
+    }
+    ++counters_.channelsOpened;
+    return channel;
+  }
+
+  void closeChannel(Channel* channel) {
+    if (channel->idleLinked) {
+      idle_.erase(channel->idlePos);
+      channel->idleLinked = false;
+    }
+    if (channel->timer != 0) loop_->cancelTimer(channel->timer);
+    dirty_.erase(channel);
+    // Idle channels have no queries, so this runs no callbacks; c-ares closes its sockets and
+    // reports them through onSocketState. Whatever it did not report is unwatched below.
+    ares_destroy(channel->handle);
+    for (const int fd : channel->fds) loop_->unwatch(fd);
+    ++counters_.channelsClosed;
+    if (channel->retired) {
+      std::erase_if(retired_, [channel](const auto& c) { return c.get() == channel; });
+    } else {
+      channels_.erase(channel->key);
+    }
+    unblockServers();
+  }
+
+  void markBusy(Channel* channel) {
+    if (channel->idleLinked) {
+      idle_.erase(channel->idlePos);
+      channel->idleLinked = false;
+    }
+    ++channel->inFlight;
+  }
+
+  void markIdle(Channel* channel) {
+    if (!channel->retired && !channel->idleLinked) {
+      channel->idlePos = idle_.insert(idle_.end(), channel);
+      channel->idleLinked = true;
+    }
+    unblockServers();
+  }
+
+  void retire(Channel* channel) {
+    const auto it = channels_.find(channel->key);
+    if (it == channels_.end() || it->second.get() != channel) return;
+    channel->retired = true;
+    if (channel->idleLinked) {
+      idle_.erase(channel->idlePos);
+      channel->idleLinked = false;
+    }
+    retired_.push_back(std::move(it->second));
+    channels_.erase(it);
+  }
+
+  void closeIdleRetired() {
+    std::vector<Channel*> done;
+    for (auto& channel : retired_) {
+      if (channel->inFlight == 0) done.push_back(channel.get());
+    }
+    for (Channel* channel : done) closeChannel(channel);
+  }
+
+  // c-ares clears ARES_FLAG_EDNS on the channel after a FORMERR without OPT (see the top of this
+  // file); from then on it would cut UDP answers to 512 octets.
+  void checkEdns(Channel* channel) {
+    if (channel->transport != Transport::kUdp || channel->retired) return;
+    ares_options saved{};
+    int mask = 0;
+    if (ares_save_options(channel->handle, &saved, &mask) != ARES_SUCCESS) return;
+    const bool edns = (saved.flags & ARES_FLAG_EDNS) != 0;
+    ares_destroy_options(&saved);
+    if (!edns) retire(channel);
+  }
+
+  void socketState(Channel* channel, int fd, bool readable, bool writable) {
+    if (!readable && !writable) {
+      loop_->unwatch(fd);
+      std::erase(channel->fds, fd);
+      return;
+    }
+    if (loop_->isWatching(fd)) {
+      // A failure here leaves the query to its timeout timer; nothing better to do inside c-ares.
+      [[maybe_unused]] auto modified = loop_->modify(fd, readable, writable);
+      return;
+    }
+    [[maybe_unused]] auto watched = loop_->watch(
+        fd, readable, writable,
+        [this, channel](int readyFd, uint32_t events) { onReady(channel, readyFd, events); });
+    channel->fds.push_back(fd);
+  }
+
+  void onReady(Channel* channel, int fd, uint32_t events) {
+    const bool error = (events & EpollLoop::kError) != 0;
+    const ares_socket_t readFd =
+        (events & EpollLoop::kReadable) != 0 || error ? fd : ARES_SOCKET_BAD;
+    const ares_socket_t writeFd =
+        (events & EpollLoop::kWritable) != 0 || error ? fd : ARES_SOCKET_BAD;
+    ares_process_fd(channel->handle, readFd, writeFd);
+    checkEdns(channel);
+    dirty_.insert(channel);
+    settle();
+  }
+
+  void onTimer(Channel* channel) {
+    channel->timer = 0;
+    ares_process_fd(channel->handle, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+    dirty_.insert(channel);
+    settle();
+  }
+
+  // One loop timer per channel, at the deadline c-ares reports for its earliest query.
+  void refreshTimers() {
+    const TimePoint now = loop_->now();
+    for (Channel* channel : std::exchange(dirty_, {})) {
+      timeval tv{};
+      if (ares_timeout(channel->handle, nullptr, &tv) == nullptr) {
+        if (channel->timer != 0) loop_->cancelTimer(channel->timer);
+        channel->timer = 0;
+        continue;
+      }
+      const TimePoint deadline =
+          now + std::chrono::seconds(tv.tv_sec) + std::chrono::microseconds(tv.tv_usec);
+      if (channel->timer != 0) {
+        // Keep a timer that is close enough: re-arming on every event would churn the timer map.
+        if (channel->timerAt <= deadline && deadline - channel->timerAt < kTimerSlack) continue;
+        loop_->cancelTimer(channel->timer);
+      }
+      channel->timerAt = deadline;
+      channel->timer = loop_->addTimer(deadline, [this, channel] { onTimer(channel); });
+    }
+  }
+
+  static constexpr std::chrono::milliseconds kTimerSlack{5};
+
+  EngineOptions options_;
+  std::unique_ptr<EpollLoop> ownedLoop_;  // declared first: destroyed after the channels
+  EpollLoop* loop_;
+  ServerRateLimiter limiter_;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+
+  std::unordered_map<std::string, ServerQueue> servers_;
+  std::deque<std::string> ready_;
+  std::multimap<TimePoint, std::string> tokenWaits_;
+  std::vector<std::string> blocked_;
+  EpollLoop::TimerId tokenTimer_ = 0;
+  TimePoint tokenTimerAt_{};
+  size_t queued_ = 0;
+
+  std::unordered_map<std::string, std::unique_ptr<Channel>> channels_;
+  std::vector<std::unique_ptr<Channel>> retired_;
+  std::list<Channel*> idle_;  // idle channels, least recently used first
+  std::unordered_set<Channel*> dirty_;
+
+  std::unordered_map<uint64_t, std::unique_ptr<InFlight>> inFlight_;
+  uint64_t nextFlightId_ = 1;
+  std::vector<uint64_t> completed_;  // filled by onAnswer
+  std::vector<std::pair<QueryCallback, QueryResult>> deliveries_;
+
+  EngineCounters counters_;
+  bool settleScheduled_ = false;
+  bool shuttingDown_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<QueryEngine>> makeCaresEngine(const EngineOptions& options,
+                                                     EpollLoop* loop) {
+  if (auto valid = options.validate(); !valid) return Unexpected{valid.error()};
+  if (auto init = initCaresLibrary(); !init) return Unexpected{init.error()};
+  std::unique_ptr<EpollLoop> owned;
+  if (loop == nullptr) {
+    auto created = EpollLoop::create();
+    if (!created) return Unexpected{created.error()};
+    owned = std::move(created).value();
+  }
+  return std::unique_ptr<QueryEngine>(new CaresEngine(options, loop, std::move(owned)));
+}
+
+}  // namespace zonewatch::resolver

@@ -1,0 +1,128 @@
+#include "monitor/resolver/query_engine.h"
+
+#include <utility>
+
+namespace zonewatch::resolver {
+
+std::string_view toString(Transport transport) {
+  return transport == Transport::kTcp ? "tcp" : "udp";
+}
+
+std::string_view toString(QueryErrc code) {
+  switch (code) {
+    case QueryErrc::kTimeout:
+      return "timeout";
+    case QueryErrc::kNetwork:
+      return "network error";
+    case QueryErrc::kMalformed:
+      return "malformed answer";
+    case QueryErrc::kCancelled:
+      return "cancelled";
+    case QueryErrc::kRejected:
+      return "rejected";
+  }
+  return "unknown";
+}
+
+std::chrono::milliseconds EngineOptions::worstCaseQueryTime() const {
+  // c-ares 1.18 with one server: try n waits timeout << n (ares__send_query's doubling).
+  std::chrono::milliseconds perTransport{0};
+  for (int i = 0; i < tries; ++i) perTransport += timeout * (int64_t{1} << i);
+  return 2 * perTransport;
+}
+
+Status<> EngineOptions::validate() const {
+  if (timeout.count() <= 0) return fail("timeout must be positive");
+  // Beyond ~20 tries the doubled timeouts overflow c-ares' int milliseconds.
+  if (tries < 1 || tries > 10) return fail("tries must be between 1 and 10");
+  if (maxInFlight == 0) return fail("maxInFlight must be at least 1");
+  if (maxChannels < 2) return fail("maxChannels must be at least 2 (a UDP and a TCP channel)");
+  if (udpSize < 512 || udpSize > kMaxUdpSize) {
+    // RFC 6891 §6.2.5: values below 512 are treated as 512.
+    return fail("udpSize must be between 512 and " + std::to_string(kMaxUdpSize));
+  }
+  return Ok{};
+}
+
+std::vector<uint8_t> encodeQuery(const Query& query, uint16_t udpSize) {
+  dns::QueryOptions options;
+  options.id = 0;
+  options.recursionDesired = query.recursionDesired;
+  options.checkingDisabled = query.checkingDisabled;
+  options.edns = true;
+  options.dnssecOk = query.dnssecOk;
+  options.udpSize = udpSize;
+  return dns::buildQuery(query.name, query.type, options);
+}
+
+Status<QueryError> checkAnswersQuestion(const Query& query, const dns::Message& message) {
+  auto malformed = [&](std::string why) {
+    return Unexpected{QueryError{QueryErrc::kMalformed, std::move(why), query.server,
+                                 Transport::kUdp, std::nullopt}};
+  };
+  if (!message.header.qr) return malformed("QR bit clear: a query, not an answer");
+  if (message.header.opcode != 0) {
+    return malformed("opcode " + std::to_string(message.header.opcode) + " instead of QUERY");
+  }
+  if (message.questions.size() != 1) {
+    return malformed(std::to_string(message.questions.size()) + " questions instead of 1");
+  }
+  const dns::Question& question = message.questions.front();
+  // RFC 4343: names match case-insensitively (a server may change the case it echoes).
+  if (!(question.name == query.name) || question.type != query.type ||
+      question.qclass != dns::kClassIN) {
+    return malformed("answer is for " + question.name.toString() + " " +
+                     dns::typeToString(question.type) + ", not " + query.name.toString() + " " +
+                     dns::typeToString(query.type));
+  }
+  return Ok{};
+}
+
+QueryResult interpretAnswer(const Query& query, std::vector<uint8_t> wire, Transport transport,
+                            std::chrono::microseconds rtt) {
+  auto parsed = dns::parseMessage(wire);
+  if (!parsed) {
+    const dns::ParseError& error = parsed.error();
+    return Unexpected{QueryError{QueryErrc::kMalformed,
+                                 "unparsable answer: " + dns::toString(error.code) + " at offset " +
+                                     std::to_string(error.offset) + " (" + error.message + ")",
+                                 query.server, transport, error}};
+  }
+  if (auto match = checkAnswersQuestion(query, *parsed); !match) {
+    QueryError error = match.error();
+    error.transport = transport;
+    return Unexpected{std::move(error)};
+  }
+  Answer answer;
+  answer.rcode = parsed->rcode();
+  answer.aa = parsed->header.aa;
+  answer.tc = parsed->header.tc;
+  answer.ad = parsed->header.ad;
+  answer.message = std::move(parsed).value();
+  answer.wire = std::move(wire);
+  answer.server = query.server;
+  answer.transport = transport;
+  answer.rtt = rtt;
+  return answer;
+}
+
+QueryResult queryOnce(QueryEngine& engine, Query query) {
+  std::optional<QueryResult> result;
+  auto submitted =
+      engine.submit(std::move(query), [&result](QueryResult r) { result.emplace(std::move(r)); });
+  if (!submitted) return Unexpected{submitted.error()};
+  // The engine's own timers bound the wait: a query ends in at most worstCaseQueryTime() once sent.
+  while (!result) engine.pollOnce(std::chrono::milliseconds(1000));
+  return std::move(*result);
+}
+
+QueryResult queryOnce(QueryEngine& engine, const ServerAddress& server, const dns::Name& name,
+                      dns::RRType type) {
+  Query query;
+  query.server = server;
+  query.name = name;
+  query.type = type;
+  return queryOnce(engine, std::move(query));
+}
+
+}  // namespace zonewatch::resolver

@@ -1,0 +1,549 @@
+// The c-ares engine against a fake server on loopback: what reaches the caller for each kind of
+// answer (good, refused, malformed, mismatched, truncated, silent), and the engine's limits.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "monitor/dns/name.h"
+#include "monitor/resolver/query_engine.h"
+#include "tests/unit/monitor/resolver/fake_dns_server.h"
+
+namespace zonewatch::resolver {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::aRecord;
+using testing::Bytes;
+using testing::FakeDnsServer;
+using testing::makeReply;
+using testing::optRecord;
+using testing::RawQuery;
+using testing::ReplySpec;
+using testing::txtRecord;
+
+dns::Name name(const char* text) {
+  return *dns::Name::parse(text);
+}
+
+// Tests run without rate limit unless they test it, and with short timeouts: the fake server is
+// local and answers at once when it answers at all.
+EngineOptions fastOptions() {
+  EngineOptions options;
+  options.timeout = 200ms;
+  options.tries = 2;
+  options.perServerQps = 0;
+  return options;
+}
+
+std::unique_ptr<QueryEngine> makeEngine(const EngineOptions& options = fastOptions()) {
+  auto engine = makeCaresEngine(options);
+  EXPECT_TRUE(engine.ok()) << (engine.ok() ? "" : engine.error().message);
+  return std::move(engine).value();
+}
+
+Query queryFor(const FakeDnsServer& server, const char* qname, dns::RRType type) {
+  Query query;
+  query.server = server.address();
+  query.name = name(qname);
+  query.type = type;
+  return query;
+}
+
+// The reply every well-behaved test server gives: NOERROR, AA, one A record, an OPT RR.
+std::vector<Bytes> goodAnswer(const RawQuery& q) {
+  ReplySpec spec;
+  spec.ancount = 1;
+  spec.arcount = 1;
+  spec.records = aRecord(192, 0, 2, 7);
+  const Bytes opt = optRecord();
+  spec.records.insert(spec.records.end(), opt.begin(), opt.end());
+  return {makeReply(q, spec)};
+}
+
+std::unique_ptr<FakeDnsServer> startServer(FakeDnsServer::Handler handler,
+                                           const char* ip = "127.0.0.1") {
+  auto server = FakeDnsServer::start(ip, std::move(handler));
+  EXPECT_NE(server, nullptr) << "cannot bind a fake server on " << ip;
+  return server;
+}
+
+TEST(CaresEngineTest, AnswerCarriesMessageWireFlagsServerAndTransport) {
+  std::vector<Bytes> sent;
+  auto server = startServer([&](const RawQuery& q, Transport) {
+    sent = goodAnswer(q);
+    return sent;
+  });
+  auto engine = makeEngine();
+  auto result = queryOnce(*engine, queryFor(*server, "www.example.lab.", dns::RRType::A));
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  const Answer& answer = *result;
+  EXPECT_EQ(answer.rcode, 0);
+  EXPECT_TRUE(answer.aa);
+  EXPECT_FALSE(answer.tc);
+  EXPECT_EQ(answer.transport, Transport::kUdp);
+  EXPECT_EQ(answer.server, server->address());
+  ASSERT_EQ(sent.size(), 1U);
+  EXPECT_EQ(answer.wire, sent[0]);
+  ASSERT_EQ(answer.message.answer.size(), 1U);
+  EXPECT_EQ(answer.message.answer[0].type, dns::RRType::A);
+  EXPECT_EQ(answer.message.answer[0].owner, name("www.example.lab."));
+  ASSERT_TRUE(answer.message.edns.has_value());
+  EXPECT_GE(answer.rtt.count(), 0);
+
+  // What went on the wire: our codec's query, with EDNS, DO, RD clear (authoritative servers).
+  const auto queries = server->queries();
+  ASSERT_EQ(queries.size(), 1U);
+  EXPECT_TRUE(queries[0].hasOpt);
+  EXPECT_TRUE(queries[0].dnssecOk);
+  EXPECT_EQ(queries[0].udpSize, dns::kDefaultUdpSize);
+  EXPECT_FALSE(queries[0].rd);
+  EXPECT_EQ(queries[0].qtype, dns::toU16(dns::RRType::A));
+  EXPECT_EQ(engine->counters().answered, 1U);
+}
+
+TEST(CaresEngineTest, QueryOptionsReachTheWire) {
+  auto server = startServer([](const RawQuery& q, Transport) { return goodAnswer(q); });
+  auto engine = makeEngine();
+  Query query = queryFor(*server, "example.lab.", dns::RRType::DNSKEY);
+  query.dnssecOk = false;
+  query.recursionDesired = true;
+  query.checkingDisabled = true;
+  ASSERT_TRUE(queryOnce(*engine, query).ok());
+  const auto queries = server->queries();
+  ASSERT_EQ(queries.size(), 1U);
+  EXPECT_FALSE(queries[0].dnssecOk);
+  EXPECT_TRUE(queries[0].rd);
+  EXPECT_TRUE(queries[0].cd);
+}
+
+TEST(CaresEngineTest, RefusedAndServfailReachTheCallerAsAnswers) {
+  for (const uint8_t rcode : {uint8_t{5}, uint8_t{2}, uint8_t{3}}) {
+    auto server = startServer([rcode](const RawQuery& q, Transport) {
+      ReplySpec spec;
+      spec.rcode = rcode;
+      spec.aa = false;
+      return std::vector<Bytes>{makeReply(q, spec)};
+    });
+    auto engine = makeEngine();
+    auto result = queryOnce(*engine, queryFor(*server, "example.lab.", dns::RRType::SOA));
+    ASSERT_TRUE(result.ok()) << "rcode " << int{rcode} << ": " << result.error().message;
+    EXPECT_EQ(result->rcode, rcode);
+    EXPECT_FALSE(result->aa);
+    // Delivered on the first answer: c-ares neither retried nor "failed over".
+    EXPECT_EQ(server->udpQueries(), 1);
+  }
+}
+
+TEST(CaresEngineTest, ExtendedRcodeFromOptIsReported) {
+  auto server = startServer([](const RawQuery& q, Transport) {
+    ReplySpec spec;
+    spec.arcount = 1;
+    spec.records = optRecord(1232, /*extendedRcode=*/1);  // BADVERS = 16 (RFC 6891 §9)
+    return std::vector<Bytes>{makeReply(q, spec)};
+  });
+  auto engine = makeEngine();
+  auto result = queryOnce(*engine, queryFor(*server, "example.lab.", dns::RRType::SOA));
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result->rcode, 16);
+}
+
+TEST(CaresEngineTest, MalformedAnswerIsMalformedWithTheCodecReason) {
+  auto server = startServer([](const RawQuery& q, Transport) {
+    ReplySpec spec;
+    spec.ancount = 1;
+    Bytes record = aRecord(192, 0, 2, 1);
+    record.resize(record.size() - 3);  // RDLENGTH says 4, only 1 octet follows
+    spec.records = record;
+    return std::vector<Bytes>{makeReply(q, spec)};
+  });
+  auto engine = makeEngine();
+  auto result = queryOnce(*engine, queryFor(*server, "example.lab.", dns::RRType::A));
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, QueryErrc::kMalformed) << result.error().message;
+  ASSERT_TRUE(result.error().parseError.has_value());
+  EXPECT_EQ(result.error().server, server->address());
+  EXPECT_EQ(engine->counters().malformed, 1U);
+}
+
+TEST(CaresEngineTest, AnswerWithQrClearIsMalformed) {
+  auto server = startServer([](const RawQuery& q, Transport) {
+    ReplySpec spec;
+    spec.qr = false;
+    return std::vector<Bytes>{makeReply(q, spec)};
+  });
+  auto engine = makeEngine();
+  auto result = queryOnce(*engine, queryFor(*server, "example.lab.", dns::RRType::A));
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, QueryErrc::kMalformed);
+  EXPECT_FALSE(result.error().parseError.has_value());  // well-formed, just not an answer
+}
+
+// c-ares 1.18 drops an answer whose question differs from the query's (same_questions) as a
+// possible spoof, and keeps waiting: it can never surface as an Answer.
+TEST(CaresEngineTest, AnswerToAnotherQuestionIsNeverDelivered) {
+  auto server = startServer([](const RawQuery& q, Transport) {
+    ReplySpec spec;
+    spec.ancount = 1;
+    spec.records = aRecord(192, 0, 2, 66);
+    Bytes otherQuestion = {5, 'o', 't', 'h', 'e', 'r', 3, 'l', 'a', 'b', 0, 0, 1, 0, 1};
+    spec.question = otherQuestion;
+    return std::vector<Bytes>{makeReply(q, spec)};
+  });
+  auto engine = makeEngine();
+  auto result = queryOnce(*engine, queryFor(*server, "example.lab.", dns::RRType::A));
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, QueryErrc::kTimeout) << result.error().message;
+}
+
+TEST(CaresEngineTest, RealAnswerAfterASpoofedOneIsDelivered) {
+  auto server = startServer([](const RawQuery& q, Transport) {
+    ReplySpec spoof;
+    spoof.ancount = 1;
+    spoof.records = aRecord(203, 0, 113, 66);
+    // Same name and class, other type: only the type gives it away.
+    spoof.question = q.qname;
+    testing::put16(*spoof.question, dns::toU16(dns::RRType::AAAA));
+    testing::put16(*spoof.question, 1);
+    auto real = goodAnswer(q);
+    return std::vector<Bytes>{makeReply(q, spoof), real[0]};
+  });
+  auto engine = makeEngine();
+  auto result = queryOnce(*engine, queryFor(*server, "example.lab.", dns::RRType::A));
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  ASSERT_EQ(result->message.answer.size(), 1U);
+  const auto& a = std::get<dns::rdata::A>(result->message.answer[0].data);
+  EXPECT_EQ(a.address, (std::array<uint8_t, 4>{192, 0, 2, 7}));
+}
+
+TEST(CaresEngineTest, TruncatedUdpAnswerIsAskedAgainOverTcp) {
+  auto server = startServer([](const RawQuery& q, Transport transport) {
+    ReplySpec spec;
+    if (transport == Transport::kUdp) {
+      spec.tc = true;  // no records: "ask me over TCP"
+    } else {
+      spec.ancount = 1;
+      spec.records = txtRecord(3000);
+    }
+    return std::vector<Bytes>{makeReply(q, spec)};
+  });
+  auto engine = makeEngine();
+  auto result = queryOnce(*engine, queryFor(*server, "big.example.lab.", dns::RRType::TXT));
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result->transport, Transport::kTcp);
+  EXPECT_FALSE(result->tc);
+  EXPECT_GT(result->wire.size(), 3000U);
+  ASSERT_EQ(result->message.answer.size(), 1U);
+  EXPECT_EQ(server->udpQueries(), 1);
+  EXPECT_EQ(server->tcpQueries(), 1);
+  EXPECT_EQ(engine->counters().tcpRetries, 1U);
+}
+
+TEST(CaresEngineTest, TcpOnlyQuerySkipsUdp) {
+  auto server = startServer([](const RawQuery& q, Transport) { return goodAnswer(q); });
+  auto engine = makeEngine();
+  Query query = queryFor(*server, "example.lab.", dns::RRType::A);
+  query.tcpOnly = true;
+  auto result = queryOnce(*engine, query);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result->transport, Transport::kTcp);
+  EXPECT_EQ(server->udpQueries(), 0);
+  EXPECT_EQ(server->tcpQueries(), 1);
+}
+
+TEST(CaresEngineTest, UdpAnswerLargerThan512ArrivesWhole) {
+  auto server = startServer([](const RawQuery& q, Transport) {
+    ReplySpec spec;
+    spec.ancount = 1;
+    spec.records = txtRecord(1100);
+    return std::vector<Bytes>{makeReply(q, spec)};
+  });
+  auto engine = makeEngine();
+  auto result = queryOnce(*engine, queryFor(*server, "example.lab.", dns::RRType::TXT));
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result->transport, Transport::kUdp);
+  EXPECT_GT(result->wire.size(), 1100U);
+  EXPECT_EQ(server->tcpQueries(), 0);
+}
+
+// c-ares 1.18 answers a FORMERR without OPT by resending without EDNS and switching EDNS off for
+// the whole channel, after which it would cut UDP answers to 512 octets. The engine retires such a
+// channel: later answers still arrive whole.
+TEST(CaresEngineTest, FormerrWithoutOptDoesNotCutLaterAnswers) {
+  auto server = startServer([](const RawQuery& q, Transport) {
+    ReplySpec spec;
+    if (q.qname[1] == 'f') {  // "formerr.lab."
+      spec.rcode = 1;
+      return std::vector<Bytes>{makeReply(q, spec)};
+    }
+    spec.ancount = 1;
+    spec.records = txtRecord(900);
+    return std::vector<Bytes>{makeReply(q, spec)};
+  });
+  auto engine = makeEngine();
+  auto formerr = queryOnce(*engine, queryFor(*server, "formerr.lab.", dns::RRType::SOA));
+  ASSERT_TRUE(formerr.ok()) << formerr.error().message;
+  EXPECT_EQ(formerr->rcode, 1);
+  auto big = queryOnce(*engine, queryFor(*server, "big.lab.", dns::RRType::TXT));
+  ASSERT_TRUE(big.ok()) << big.error().message;
+  EXPECT_EQ(big->transport, Transport::kUdp);
+  EXPECT_GT(big->wire.size(), 900U);
+  // And the query that followed carried EDNS again.
+  const auto queries = server->queries();
+  ASSERT_FALSE(queries.empty());
+  EXPECT_TRUE(queries.back().hasOpt);
+}
+
+TEST(CaresEngineTest, SilentServerEndsInTimeoutAfterEveryTry) {
+  auto server = startServer([](const RawQuery&, Transport) { return std::vector<Bytes>{}; });
+  EngineOptions options = fastOptions();
+  options.timeout = 50ms;
+  options.tries = 3;
+  auto engine = makeEngine(options);
+  auto result = queryOnce(*engine, queryFor(*server, "example.lab.", dns::RRType::A));
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, QueryErrc::kTimeout);
+  EXPECT_EQ(result.error().server, server->address());
+  EXPECT_EQ(server->udpQueries(), 3);
+  EXPECT_EQ(engine->counters().timeouts, 1U);
+}
+
+TEST(CaresEngineTest, ClosedPortIsANetworkError) {
+  // A port nobody listens on: bind one, note it, close it.
+  const int probe = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  socklen_t len = sizeof addr;
+  getsockname(probe, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(probe);
+
+  auto engine = makeEngine();
+  Query query;
+  query.server = *ServerAddress::make("127.0.0.1", ntohs(addr.sin_port));
+  query.name = name("example.lab.");
+  auto result = queryOnce(*engine, query);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, QueryErrc::kNetwork) << result.error().message;
+}
+
+TEST(CaresEngineTest, Ipv6ServerWorks) {
+  auto server =
+      FakeDnsServer::start("::1", [](const RawQuery& q, Transport) { return goodAnswer(q); });
+  if (!server) GTEST_SKIP() << "no IPv6 loopback on this machine";
+  auto engine = makeEngine();
+  auto result = queryOnce(*engine, queryFor(*server, "example.lab.", dns::RRType::A));
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_TRUE(result->server.isIpv6());
+  EXPECT_EQ(result->server.toString(), "[::1]:" + std::to_string(server->address().port));
+}
+
+TEST(CaresEngineTest, CallbackNeverRunsInsideSubmit) {
+  auto server = startServer([](const RawQuery& q, Transport) { return goodAnswer(q); });
+  auto engine = makeEngine();
+  bool called = false;
+  ASSERT_TRUE(engine
+                  ->submit(queryFor(*server, "example.lab.", dns::RRType::A),
+                           [&](QueryResult) { called = true; })
+                  .ok());
+  EXPECT_FALSE(called);
+  EXPECT_EQ(engine->pending(), 1U);
+  engine->runUntilIdle();
+  EXPECT_TRUE(called);
+  EXPECT_EQ(engine->pending(), 0U);
+}
+
+TEST(CaresEngineTest, CancelAllAndDestructionEndQueriesAsCancelled) {
+  auto server = startServer([](const RawQuery&, Transport) { return std::vector<Bytes>{}; });
+  EngineOptions options = fastOptions();
+  options.timeout = 10s;    // long enough that only cancellation can end these queries
+  options.maxInFlight = 2;  // some in flight, some queued
+  auto engine = makeEngine(options);
+  std::vector<QueryErrc> outcomes;
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(engine
+                    ->submit(queryFor(*server, "example.lab.", dns::RRType::A),
+                             [&](QueryResult r) {
+                               outcomes.push_back(r.ok() ? QueryErrc::kRejected : r.error().code);
+                             })
+                    .ok());
+  }
+  engine->pollOnce(0ms);  // sends two
+  EXPECT_EQ(engine->counters().inFlight, 2U);
+  EXPECT_EQ(engine->counters().queued, 2U);
+  engine->cancelAll();
+  EXPECT_EQ(outcomes, std::vector<QueryErrc>(4, QueryErrc::kCancelled));
+  EXPECT_EQ(engine->pending(), 0U);
+
+  std::optional<QueryErrc> last;
+  ASSERT_TRUE(
+      engine
+          ->submit(queryFor(*server, "example.lab.", dns::RRType::A),
+                   [&](QueryResult r) { last = r.ok() ? QueryErrc::kRejected : r.error().code; })
+          .ok());
+  engine->pollOnce(0ms);
+  engine.reset();
+  EXPECT_EQ(last, QueryErrc::kCancelled);
+}
+
+TEST(CaresEngineTest, GlobalInFlightCapHoldsAndEverythingIsAnswered) {
+  auto server = startServer([](const RawQuery& q, Transport) { return goodAnswer(q); });
+  EngineOptions options = fastOptions();
+  options.maxInFlight = 2;
+  auto engine = makeEngine(options);
+  int answered = 0;
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(engine
+                    ->submit(queryFor(*server, "example.lab.", dns::RRType::A),
+                             [&](QueryResult r) { answered += r.ok() ? 1 : 0; })
+                    .ok());
+  }
+  size_t maxSeen = 0;
+  bool sawQueue = false;
+  while (engine->pending() > 0) {
+    engine->pollOnce(100ms);
+    const auto counters = engine->counters();
+    maxSeen = std::max(maxSeen, counters.inFlight);
+    sawQueue = sawQueue || counters.queued > 0;
+  }
+  EXPECT_EQ(answered, 20);
+  EXPECT_LE(maxSeen, 2U);
+  EXPECT_TRUE(sawQueue);
+}
+
+TEST(CaresEngineTest, FullQueueRejectsWithoutCallingBack) {
+  auto server = startServer([](const RawQuery& q, Transport) { return goodAnswer(q); });
+  EngineOptions options = fastOptions();
+  options.maxQueued = 2;
+  auto engine = makeEngine(options);
+  int calls = 0;
+  auto count = [&](QueryResult) { ++calls; };
+  EXPECT_TRUE(engine->submit(queryFor(*server, "a.lab.", dns::RRType::A), count).ok());
+  EXPECT_TRUE(engine->submit(queryFor(*server, "b.lab.", dns::RRType::A), count).ok());
+  auto third = engine->submit(queryFor(*server, "c.lab.", dns::RRType::A), count);
+  ASSERT_FALSE(third.ok());
+  EXPECT_EQ(third.error().code, QueryErrc::kRejected);
+  engine->runUntilIdle();
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(engine->counters().rejected, 1U);
+}
+
+TEST(CaresEngineTest, InvalidServerAddressIsRejected) {
+  auto engine = makeEngine();
+  Query query;
+  query.server.ip = "not-an-address";
+  query.name = name("example.lab.");
+  auto status = engine->submit(query, [](QueryResult) { FAIL() << "must not be called"; });
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, QueryErrc::kRejected);
+}
+
+TEST(CaresEngineTest, RateLimitQueuesQueriesAndSpacesThem) {
+  auto server = startServer([](const RawQuery& q, Transport) { return goodAnswer(q); });
+  EngineOptions options = fastOptions();
+  options.perServerQps = 20;  // one query per 50 ms
+  options.perServerBurst = 1;
+  auto engine = makeEngine(options);
+  int answered = 0;
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(engine
+                    ->submit(queryFor(*server, "example.lab.", dns::RRType::A),
+                             [&](QueryResult r) { answered += r.ok() ? 1 : 0; })
+                    .ok());
+  }
+  engine->runUntilIdle();
+  EXPECT_EQ(answered, 5);  // queued, none dropped
+  EXPECT_GE(engine->counters().rateLimited, 4U);
+  const auto arrivals = server->arrivals();
+  ASSERT_EQ(arrivals.size(), 5U);
+  // The limiter can only ever release late, never early: arrivals are at least ~50 ms apart (a
+  // small allowance for the fake server's thread noticing one datagram later than the next).
+  for (size_t i = 1; i < arrivals.size(); ++i) {
+    EXPECT_GE(arrivals[i] - arrivals[i - 1], 40ms) << "between queries " << i - 1 << " and " << i;
+  }
+}
+
+TEST(CaresEngineTest, ChannelCapClosesLeastRecentlyUsedChannels) {
+  std::vector<std::unique_ptr<FakeDnsServer>> servers;
+  for (int i = 0; i < 4; ++i) {
+    servers.push_back(startServer([](const RawQuery& q, Transport) { return goodAnswer(q); }));
+  }
+  EngineOptions options = fastOptions();
+  options.maxChannels = 2;
+  auto engine = makeEngine(options);
+  // All at once: only two channels may exist, the other servers wait for one to become idle.
+  int answered = 0;
+  for (int round = 0; round < 3; ++round) {
+    for (auto& server : servers) {
+      ASSERT_TRUE(engine
+                      ->submit(queryFor(*server, "example.lab.", dns::RRType::A),
+                               [&](QueryResult r) { answered += r.ok() ? 1 : 0; })
+                      .ok());
+    }
+  }
+  size_t maxChannels = 0;
+  while (engine->pending() > 0) {
+    engine->pollOnce(100ms);
+    maxChannels = std::max(maxChannels, engine->counters().channels);
+  }
+  EXPECT_EQ(answered, 12);
+  EXPECT_LE(maxChannels, 2U);
+  EXPECT_GE(engine->counters().channelsClosed, 2U);
+  for (auto& server : servers) EXPECT_EQ(server->udpQueries(), 3);
+}
+
+TEST(CaresEngineTest, RunsOnACallerOwnedLoop) {
+  auto loop = EpollLoop::create();
+  ASSERT_TRUE(loop.ok());
+  auto server = startServer([](const RawQuery& q, Transport) { return goodAnswer(q); });
+  auto engine = makeCaresEngine(fastOptions(), loop->get());
+  ASSERT_TRUE(engine.ok());
+  EXPECT_EQ(&(*engine)->loop(), loop->get());
+  std::optional<QueryResult> result;
+  ASSERT_TRUE((*engine)
+                  ->submit(queryFor(*server, "example.lab.", dns::RRType::A),
+                           [&](QueryResult r) { result.emplace(std::move(r)); })
+                  .ok());
+  // The daemon drives its own loop; the engine needs nothing else.
+  while (!result) ASSERT_TRUE((*loop)->runOnce(1s).ok());
+  EXPECT_TRUE(result->ok());
+  engine->reset();
+  EXPECT_EQ((*loop)->watchedFds(), 0U);
+  EXPECT_EQ((*loop)->pendingTimers(), 0U);
+}
+
+TEST(CaresEngineTest, CallbackMaySubmitFollowUpQueries) {
+  auto server = startServer([](const RawQuery& q, Transport) { return goodAnswer(q); });
+  auto engine = makeEngine();
+  int answered = 0;
+  std::function<void(QueryResult)> chain = [&](QueryResult r) {
+    if (r.ok()) ++answered;
+    if (answered < 3) {
+      EXPECT_TRUE(engine->submit(queryFor(*server, "example.lab.", dns::RRType::A), chain).ok());
+    }
+  };
+  ASSERT_TRUE(engine->submit(queryFor(*server, "example.lab.", dns::RRType::A), chain).ok());
+  engine->runUntilIdle();
+  EXPECT_EQ(answered, 3);
+}
+
+TEST(CaresEngineTest, OptionsAreValidated) {
+  EngineOptions options;
+  options.tries = 0;
+  EXPECT_FALSE(makeCaresEngine(options).ok());
+  options = EngineOptions{};
+  options.udpSize = 8192;
+  EXPECT_FALSE(makeCaresEngine(options).ok());
+  options = EngineOptions{};
+  options.timeout = 100ms;
+  options.tries = 3;
+  EXPECT_EQ(options.worstCaseQueryTime(), 2 * (100ms + 200ms + 400ms));
+}
+
+}  // namespace
+}  // namespace zonewatch::resolver
