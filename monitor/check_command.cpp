@@ -1,0 +1,163 @@
+#include "monitor/check_command.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include "monitor/dns/name.h"
+#include "monitor/dnssec/trust_anchor.h"
+#include "monitor/probe/delegation_cache.h"
+#include "monitor/probe/findings.h"
+#include "monitor/probe/observation_json.h"
+#include "monitor/probe/operators.h"
+#include "monitor/probe/prober.h"
+#include "monitor/probe/report.h"
+#include "monitor/probe/rfc3339.h"
+#include "monitor/probe/root_hints.h"
+#include "monitor/resolver/query_engine.h"
+#include "monitor/util/clock.h"
+
+namespace zonewatch {
+namespace {
+
+Result<std::string> readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(path + ": " + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return fail(path + ": read error");
+  return text.str();
+}
+
+int rank(int code) {
+  switch (code) {
+    case kExitCritical:
+      return 3;
+    case kExitWarning:
+      return 2;
+    case kExitUnknown:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+// Everything the command needs, from the arguments; a failure here is the user's to fix (exit 3).
+struct Setup {
+  std::vector<dns::Name> domains;
+  probe::ZoneCut rootHints;
+  dnssec::TrustAnchors anchors;
+  std::optional<int64_t> at;
+  probe::FindingOptions findings;
+  resolver::EngineOptions engine;
+};
+
+Result<Setup> prepare(const CheckArgs& args) {
+  Setup setup;
+  if (args.domains.empty()) return fail("no domain given");
+  for (const std::string& text : args.domains) {
+    auto name = dns::Name::fromUser(text);
+    if (!name) return fail("\"" + text + "\" is not a domain name: " + name.error().message);
+    setup.domains.push_back(std::move(*name));
+  }
+  if (args.rootHintsFile.empty()) {
+    setup.rootHints = probe::builtInRootHints();
+  } else {
+    auto text = readFile(args.rootHintsFile);
+    if (!text) return Unexpected{text.error()};
+    auto hints = probe::rootHintsFromText(*text, args.rootHintsFile);
+    if (!hints) return Unexpected{hints.error()};
+    setup.rootHints = std::move(*hints);
+  }
+  if (args.trustAnchorFile.empty()) {
+    setup.anchors = dnssec::TrustAnchors::builtInRoot();
+  } else {
+    auto text = readFile(args.trustAnchorFile);
+    if (!text) return Unexpected{text.error()};
+    auto anchors = dnssec::TrustAnchors::fromText(*text, args.trustAnchorFile);
+    if (!anchors) return Unexpected{anchors.error()};
+    setup.anchors = std::move(*anchors);
+  }
+  if (!args.at.empty()) {
+    auto at = probe::parseRfc3339(args.at);
+    if (!at) return fail("--at: " + at.error().message);
+    setup.at = *at;
+  }
+  auto warning = probe::parseDuration(args.signatureWarning);
+  if (!warning) return fail("--signature-warning: " + warning.error().message);
+  auto critical = probe::parseDuration(args.signatureCritical);
+  if (!critical) return fail("--signature-critical: " + critical.error().message);
+  setup.findings.signatureWarningSeconds = *warning;
+  setup.findings.signatureCriticalSeconds = *critical;
+  if (args.ipv4Only && args.ipv6Only) return fail("--ipv4-only and --ipv6-only exclude each other");
+  setup.engine.timeout = std::chrono::milliseconds(args.timeoutMs);
+  if (auto valid = setup.engine.validate(); !valid) {
+    return fail("--timeout: " + valid.error().message);
+  }
+  return setup;
+}
+
+}  // namespace
+
+int worseExitCode(int a, int b) {
+  return rank(a) >= rank(b) ? a : b;
+}
+
+int runCheck(const CheckArgs& args, std::ostream& out, std::ostream& err) {
+  auto setup = prepare(args);
+  if (!setup) {
+    err << "zonewatch check: " << setup.error().message << "\n";
+    return kExitUnknown;
+  }
+  auto operators = probe::OperatorResolver::load(args.pslFile);
+  if (!operators) {
+    err << "zonewatch check: " << operators.error().message << "\n";
+    return kExitUnknown;
+  }
+  auto engine = resolver::makeCaresEngine(setup->engine);
+  if (!engine) {
+    err << "zonewatch check: cannot start the query engine: " << engine.error().message << "\n";
+    return kExitUnknown;
+  }
+
+  SystemClock systemClock;
+  FixedClock fixedClock(setup->at.value_or(0));
+  const Clock& clock = setup->at ? static_cast<const Clock&>(fixedClock) : systemClock;
+
+  probe::DelegationCache cache(clock);
+  cache.setRoot(std::move(setup->rootHints));
+  probe::ProbeOptions options;
+  options.iterator.ipv4 = !args.ipv6Only;
+  options.iterator.ipv6 = !args.ipv4Only;
+  options.findings = setup->findings;
+  options.keepEvidence = false;  // neither the report nor the check JSON shows it
+  probe::Prober prober(**engine, cache, clock, std::move(setup->anchors), *operators, options);
+
+  std::vector<probe::Observation> observations =
+      probe::observeAll(prober, **engine, setup->domains);
+
+  int exitCode = kExitOk;
+  bool first = true;
+  for (probe::Observation& obs : observations) {
+    exitCode = worseExitCode(exitCode, static_cast<int>(probe::nagiosStatus(obs)));
+    if (args.json) {
+      out << probe::toJson(obs) << "\n";
+    } else {
+      if (!first) out << "\n";
+      out << probe::formatReport(obs, args.colour);
+    }
+    first = false;
+  }
+  out.flush();
+  return exitCode;
+}
+
+int runCheck(const CheckArgs& args) {
+  return runCheck(args, std::cout, std::cerr);
+}
+
+}  // namespace zonewatch

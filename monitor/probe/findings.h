@@ -1,0 +1,25 @@
+// Findings: the problems visible within one observation (as opposed to changes between two, which
+// the differ turns into events), each with a stable code and a severity, and the Nagios verdict
+// that follows from the observation.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "monitor/probe/observation.h"
+
+namespace zonewatch::probe {
+
+struct FindingOptions {
+  int64_t signatureWarningSeconds = 7 * 86400;
+  int64_t signatureCriticalSeconds = 86400;
+};
+
+// Fills observation.findings from the rest of the observation. Pure.
+void computeFindings(Observation& observation, const FindingOptions& options = {});
+
+// Nagios plugin exit codes (Nagios Plugin Development Guidelines, "Plugin Return Codes").
+enum class NagiosStatus : int { kOk = 0, kWarning = 1, kCritical = 2, kUnknown = 3 };
+NagiosStatus nagiosStatus(const Observation& observation);
+
+}  // namespace zonewatch::probe

@@ -1,0 +1,130 @@
+// One observation of one domain: what its parent publishes about the delegation, what each of its
+// authoritative servers serves, and the validator's verdict — the unit that `zonewatch check`
+// prints and the monitor stores and diffs.
+//
+// Plain data with no DNS transport types: the probe fills it, the findings and the differ read it,
+// storage persists it. Record sets are kept as sorted presentation strings so that two observations
+// compare with ==, and the signed RRsets as received are kept as zone-file text ("evidence"), so an
+// operator can show later exactly what a server published at a given time.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "monitor/dnssec/outcome.h"
+
+namespace zonewatch::probe {
+
+struct KeyInfo {  // a DNSKEY or CDNSKEY
+  uint16_t tag = 0;
+  uint16_t flags = 0;
+  uint8_t algorithm = 0;
+  friend bool operator==(const KeyInfo&, const KeyInfo&) = default;
+  friend auto operator<=>(const KeyInfo&, const KeyInfo&) = default;
+};
+
+struct DsInfo {  // a DS or CDS
+  uint16_t keyTag = 0;
+  uint8_t algorithm = 0;
+  uint8_t digestType = 0;
+  std::string digest;  // uppercase hex
+  friend bool operator==(const DsInfo&, const DsInfo&) = default;
+  friend auto operator<=>(const DsInfo&, const DsInfo&) = default;
+};
+
+struct Glue {
+  std::string host;                    // NS host name, lowercase, absolute
+  std::vector<std::string> addresses;  // sorted
+  friend bool operator==(const Glue&, const Glue&) = default;
+};
+
+// What one server of the parent zone answered about the delegation.
+struct ParentServer {
+  std::string name;     // the parent's NS host name
+  std::string address;  // "192.0.2.1" or "2001:db8::1" (":port" only when not 53)
+  std::optional<std::string>
+      error;  // "timeout", "network", "malformed", "refused", "servfail", "lame"
+  uint16_t rcode = 0;
+  std::vector<std::string> ns;  // the referral's NS set
+  std::vector<Glue> glue;
+  std::vector<DsInfo> ds;
+  std::string denial;    // "" (DS present or unknown), "nsec", "nsec3", "nsec3-opt-out", "none"
+  std::string evidence;  // the DS RRset or its denial, with RRSIGs, as zone-file text
+  double rttMs = 0;
+};
+
+struct ParentView {
+  std::string zone;  // the parent zone, e.g. "com."
+  std::vector<ParentServer> servers;
+  // The delegation as the parent publishes it (from the first server that answered; servers that
+  // disagree raise a finding).
+  std::vector<std::string> ns;
+  std::vector<Glue> glue;
+  std::vector<DsInfo> ds;
+  std::string denial;
+};
+
+// What one address of one authoritative server of the domain answered.
+struct ServerView {
+  std::string name;  // NS host name
+  std::string address;
+  std::optional<std::string> error;  // as ParentServer::error; "lame" when AA is not set
+  uint16_t rcode = 0;
+  bool aa = false;
+  std::string transport;  // "udp" or "tcp"
+  double rttMs = 0;
+  std::optional<uint32_t> soaSerial;
+  std::string soaMname;
+  std::string soaRname;
+  std::vector<std::string> ns;
+  std::vector<KeyInfo> dnskey;
+  std::vector<DsInfo> cds;
+  std::vector<KeyInfo> cdnskey;
+  std::optional<int64_t> earliestRrsigExpiration;       // unix seconds, over this server's RRsets
+  dnssec::State state = dnssec::State::kIndeterminate;  // this server's data through the chain
+  dnssec::Reason reason = dnssec::Reason::kMissingData;
+  std::string detail;
+  std::string evidence;  // NS, SOA, DNSKEY, CDS, CDNSKEY with RRSIGs as zone-file text
+};
+
+// One zone cut on the way from the trust anchor to the domain.
+struct ChainStep {
+  std::string zone;
+  dnssec::State state = dnssec::State::kIndeterminate;
+  dnssec::Reason reason = dnssec::Reason::kMissingData;
+  std::vector<uint16_t> dsTags;
+  std::vector<uint16_t> dnskeyTags;
+};
+
+enum class Severity : uint8_t { kInfo, kWarning, kCritical };
+std::string_view toString(Severity severity);
+
+// A problem seen within one observation (as opposed to a change between two, which the differ
+// reports as an event).
+struct Finding {
+  std::string code;  // stable: "ns_parent_child_mismatch", "servers_disagree", ...
+  Severity severity = Severity::kWarning;
+  std::string message;
+  std::optional<std::string> server;
+};
+
+struct Observation {
+  std::string domain;         // A-label form, absolute ("example.com.")
+  std::string domainUnicode;  // U-label form for display (same as domain when ASCII)
+  int64_t observedAt = 0;     // unix seconds: the "now" the validation used
+  dnssec::State status = dnssec::State::kIndeterminate;
+  dnssec::Reason reason = dnssec::Reason::kMissingData;
+  uint16_t ede = 0;
+  std::string detail;
+  std::vector<std::string> operators;  // registrable domains of the NS hosts, sorted
+  ParentView parent;
+  std::vector<ServerView> servers;
+  std::vector<ChainStep> chain;
+  std::vector<Finding> findings;
+  std::optional<int64_t> earliestRrsigExpiration;
+  std::optional<std::string> error;  // the observation as a whole failed (e.g. no root reachable)
+};
+
+}  // namespace zonewatch::probe

@@ -1,0 +1,654 @@
+#include "monitor/probe/prober.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "monitor/dns/canonical.h"
+#include "monitor/dns/presentation.h"
+#include "monitor/dnssec/validator.h"
+#include "monitor/probe/findings.h"
+
+namespace zonewatch::probe {
+
+namespace {
+
+using resolver::QueryResult;
+using resolver::ServerAddress;
+
+// The RRsets a server is asked for, in the order they are reported.
+constexpr dns::RRType kServerTypes[] = {dns::RRType::SOA, dns::RRType::NS, dns::RRType::DNSKEY,
+                                        dns::RRType::CDS, dns::RRType::CDNSKEY};
+
+std::string addressText(const ServerAddress& a) {
+  return a.port == resolver::kDnsPort ? a.ip : a.toString();
+}
+
+std::string lower(const dns::Name& n) {
+  return n.lowercased().toString();
+}
+
+// RRSIG times are seconds mod 2^32 (RFC 4034 §3.1.5): place them in the 68-year window around now.
+int64_t unixFromSerial(uint32_t t, int64_t now) {
+  return now + static_cast<int32_t>(t - static_cast<uint32_t>(now));
+}
+
+std::optional<dns::RRset> findSet(const std::vector<dns::ResourceRecord>& section,
+                                  const dns::Name& owner, dns::RRType type) {
+  for (auto& set : dns::groupRRsets(section)) {
+    if (set.type == type && set.owner == owner && !set.records.empty()) return set;
+  }
+  return std::nullopt;
+}
+
+std::string evidenceText(const dns::RRset& set) {
+  std::string text;
+  for (const auto& rr : set.records) text += rr.toString() + "\n";
+  for (const auto& rr : set.signatures) text += rr.toString() + "\n";
+  return text;
+}
+
+// What the parent said about `zone`'s DS: the RRset, or the NSEC/NSEC3 RRsets of its NODATA answer.
+dnssec::DelegationEvidence evidenceFrom(const dns::Message& m, const dns::Name& zone) {
+  dnssec::DelegationEvidence ev;
+  ev.ds = findSet(m.answer, zone, dns::RRType::DS);
+  if (!ev.ds) {
+    for (auto& set : dns::groupRRsets(m.authority)) {
+      if (set.type == dns::RRType::NSEC || set.type == dns::RRType::NSEC3) ev.denial.push_back(set);
+    }
+  }
+  return ev;
+}
+
+std::vector<DsInfo> dsInfos(const dns::RRset& set) {
+  std::vector<DsInfo> out;
+  for (const auto& rr : set.records) {
+    if (const auto* ds = std::get_if<dns::rdata::DS>(&rr.data)) {
+      out.push_back({ds->keyTag, ds->algorithm, ds->digestType, dns::toHex(ds->digest)});
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<KeyInfo> keyInfos(const dns::RRset& set) {
+  std::vector<KeyInfo> out;
+  for (const auto& rr : set.records) {
+    if (const auto* k = std::get_if<dns::rdata::DNSKEY>(&rr.data)) {
+      out.push_back({dns::keyTag(rr.rdata), k->flags, k->algorithm});
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> nsNames(const dns::RRset& set) {
+  std::vector<std::string> out;
+  for (const auto& rr : set.records) {
+    if (const auto* ns = std::get_if<dns::rdata::NS>(&rr.data)) out.push_back(lower(ns->host));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+std::string denialKind(const dnssec::DelegationEvidence& ev) {
+  if (ev.ds) return "";
+  bool nsec3 = false, optOut = false, nsec = false;
+  for (const auto& set : ev.denial) {
+    for (const auto& rr : set.records) {
+      if (const auto* n = std::get_if<dns::rdata::NSEC3>(&rr.data)) {
+        nsec3 = true;
+        optOut = optOut || n->optOut();
+      } else if (rr.type == dns::RRType::NSEC) {
+        nsec = true;
+      }
+    }
+  }
+  if (nsec3) return optOut ? "nsec3-opt-out" : "nsec3";
+  return nsec ? "nsec" : "none";
+}
+
+// The error label of an answer that cannot be used as authoritative data, or nullopt.
+std::optional<std::string> answerError(const QueryResult& r) {
+  if (!r) {
+    switch (r.error().code) {
+      case resolver::QueryErrc::kTimeout:
+        return "timeout";
+      case resolver::QueryErrc::kMalformed:
+        return "malformed";
+      case resolver::QueryErrc::kCancelled:
+        return "cancelled";
+      default:
+        return "network";
+    }
+  }
+  if (r->rcode == 5) return "refused";
+  if (r->rcode == 2) return "servfail";
+  if (r->rcode != 0 && r->rcode != 3) return dns::rcodeToString(r->rcode);
+  return std::nullopt;
+}
+
+int stateRank(dnssec::State s) {
+  switch (s) {
+    case dnssec::State::kBogus:
+      return 3;
+    case dnssec::State::kIndeterminate:
+      return 2;
+    case dnssec::State::kInsecure:
+      return 1;
+    case dnssec::State::kSecure:
+      return 0;
+  }
+  return 2;
+}
+
+}  // namespace
+
+struct Prober::Run {
+  dns::Name domain;
+  Callback done;
+  Observation obs;
+  int64_t now = 0;
+  DelegationPath delegation;
+  size_t pending = 0;
+  bool finished = false;
+
+  struct ParentAnswer {
+    dns::Name host;
+    ServerAddress address;
+    std::optional<QueryResult> ns;
+    std::optional<QueryResult> ds;
+  };
+  std::vector<ParentAnswer> parent;
+
+  struct ServerAnswers {
+    dns::Name host;
+    ServerAddress address;
+    std::map<dns::RRType, QueryResult> answers;
+  };
+  std::vector<ServerAnswers> servers;
+  std::vector<std::pair<dns::Name, std::string>> unresolvedHosts;  // host, why
+  std::set<dns::Name> hostsSeen;
+};
+
+Prober::Prober(resolver::QueryEngine& engine, DelegationCache& cache, const Clock& clock,
+               dnssec::TrustAnchors anchors, const OperatorResolver& operators,
+               ProbeOptions options)
+    : engine_(engine),
+      cache_(cache),
+      clock_(clock),
+      anchors_(std::move(anchors)),
+      operators_(operators),
+      options_(options),
+      iterator_(engine, cache, options.iterator) {}
+
+Prober::~Prober() = default;
+
+void Prober::observe(const dns::Name& domain, Callback done) {
+  auto run = std::make_shared<Run>();
+  run->domain = domain;
+  run->done = std::move(done);
+  run->now = clock_.nowUnix();
+  run->obs.domain = lower(domain);
+  run->obs.domainUnicode = domain.lowercased().toUnicode();
+  run->obs.observedAt = run->now;
+
+  iterator_.findDelegation(domain, [this, run](Result<DelegationPath> found) {
+    if (!found) {
+      run->obs.error = found.error().message;
+      finish(run);
+      return;
+    }
+    run->delegation = std::move(found).value();
+    ++run->pending;  // held until every piece below has been started
+
+    // The chain of trust above the domain: each zone's DNSKEY and the DS evidence for it (cached).
+    ++run->pending;
+    fetchZoneKeys(run->delegation.path, [this, run] {
+      if (--run->pending == 0) finish(run);
+    });
+
+    // Every address of every parent server: the referral and the DS (or its denial).
+    const ZoneCut& parentCut = run->delegation.path.back();
+    for (const auto& [host, address] : parentCut.addresses()) {
+      if (!iterator_.usable(address)) continue;
+      run->parent.push_back({host, address, std::nullopt, std::nullopt});
+      const size_t index = run->parent.size() - 1;
+      for (auto type : {dns::RRType::NS, dns::RRType::DS}) {
+        resolver::Query q;
+        q.server = address;
+        q.name = run->domain;
+        q.type = type;
+        ++run->pending;
+        auto submitted = engine_.submit(q, [this, run, index, type](QueryResult r) {
+          (type == dns::RRType::NS ? run->parent[index].ns : run->parent[index].ds) = std::move(r);
+          if (--run->pending == 0) finish(run);
+        });
+        if (!submitted) {
+          (type == dns::RRType::NS ? run->parent[index].ns : run->parent[index].ds) =
+              QueryResult(Unexpected{submitted.error()});
+          --run->pending;
+        }
+      }
+    }
+
+    // Every address of every authoritative server, starting from the parent's NS set.
+    for (const auto& host : run->delegation.referral.ns) askHost(run, host);
+
+    if (--run->pending == 0) finish(run);
+  });
+}
+
+void Prober::askHost(const std::shared_ptr<Run>& run, const dns::Name& host) {
+  if (!run->hostsSeen.insert(host.lowercased()).second) return;
+  std::vector<ServerAddress> glue;
+  for (const auto& [owner, address] : run->delegation.referral.glue) {
+    if (owner == host && iterator_.usable(address)) glue.push_back(address);
+  }
+  if (!glue.empty()) {
+    for (const auto& a : glue) askAddress(run, host, a);
+    return;
+  }
+  ++run->pending;
+  iterator_.resolveHost(host, [this, run, host](Result<std::vector<ServerAddress>> addresses) {
+    if (!addresses || addresses->empty()) {
+      run->unresolvedHosts.emplace_back(host, addresses ? "no address" : addresses.error().message);
+    } else {
+      for (const auto& a : *addresses) {
+        if (iterator_.usable(a)) askAddress(run, host, a);
+      }
+    }
+    if (--run->pending == 0) finish(run);
+  });
+}
+
+void Prober::askAddress(const std::shared_ptr<Run>& run, const dns::Name& host,
+                        const ServerAddress& address) {
+  run->servers.push_back({host, address, {}});
+  const size_t index = run->servers.size() - 1;
+  for (auto type : kServerTypes) {
+    resolver::Query q;
+    q.server = address;
+    q.name = run->domain;
+    q.type = type;
+    ++run->pending;
+    auto submitted = engine_.submit(q, [this, run, index, type](QueryResult r) {
+      // The domain's own NS set may name hosts the parent does not: ask them too.
+      if (type == dns::RRType::NS && r && r->aa) {
+        if (auto set = findSet(r->message.answer, run->domain, dns::RRType::NS)) {
+          for (const auto& rr : set->records) askHost(run, std::get<dns::rdata::NS>(rr.data).host);
+        }
+      }
+      run->servers[index].answers.insert_or_assign(type, std::move(r));
+      if (--run->pending == 0) finish(run);
+    });
+    if (!submitted) {
+      run->servers[index].answers.insert_or_assign(type,
+                                                   QueryResult(Unexpected{submitted.error()}));
+      --run->pending;
+    }
+  }
+}
+
+void Prober::fetchZoneKeys(const std::vector<ZoneCut>& path, std::function<void()> done) {
+  // Fetch every zone of the path in parallel; `done` runs once all are cached (or failed).
+  if (path.empty()) {
+    done();
+    return;
+  }
+  auto remaining = std::make_shared<size_t>(path.size());
+  auto oneDone = [remaining, done]() {
+    if (--*remaining == 0) done();
+  };
+  for (size_t i = 0; i < path.size(); ++i) {
+    const dns::Name zone = path[i].zone;
+    if (cache_.zoneKeys(zone) != nullptr) {
+      oneDone();
+      continue;
+    }
+    auto& waiters = keyWaiters_[zone];
+    waiters.push_back(oneDone);
+    if (waiters.size() > 1) continue;
+
+    struct Fetch {
+      ZoneKeysData data;
+      uint32_t ttl = 0;
+      int pending = 0;
+    };
+    auto fetch = std::make_shared<Fetch>();
+    auto complete = [this, zone, fetch]() {
+      if (--fetch->pending > 0) return;
+      // Even a failed fetch is remembered briefly, so that an unreachable zone does not make every
+      // domain below it wait for the same timeouts; the validator reports the gap as missing data.
+      cache_.storeZoneKeys(zone, fetch->data, fetch->ttl);
+      auto node = keyWaiters_.extract(zone);
+      if (!node.empty()) {
+        for (auto& cb : node.mapped()) cb();
+      }
+    };
+    auto keepTtl = [fetch](uint32_t ttl) {
+      fetch->ttl = fetch->ttl == 0 ? ttl : std::min(fetch->ttl, ttl);
+    };
+    fetch->pending = i == 0 ? 1 : 2;
+    iterator_.askZone(
+        path[i], zone, dns::RRType::DNSKEY, [fetch, zone, complete, keepTtl](Result<ZoneAnswer> r) {
+          if (r) {
+            fetch->data.dnskey = findSet(r->answer.message.answer, zone, dns::RRType::DNSKEY);
+            if (fetch->data.dnskey) keepTtl(fetch->data.dnskey->ttl);
+          }
+          complete();
+        });
+    if (i > 0) {
+      iterator_.askZone(path[i - 1], zone, dns::RRType::DS,
+                        [fetch, zone, complete, keepTtl](Result<ZoneAnswer> r) {
+                          if (r) {
+                            fetch->data.fromParent = evidenceFrom(r->answer.message, zone);
+                            if (fetch->data.fromParent.ds) keepTtl(fetch->data.fromParent.ds->ttl);
+                          }
+                          complete();
+                        });
+    }
+  }
+}
+
+void Prober::finish(std::shared_ptr<Run> run) {
+  if (run->finished) return;
+  run->finished = true;
+  Observation& obs = run->obs;
+  const auto& domain = run->domain;
+
+  if (!obs.error) {
+    // --- The parent's view ----------------------------------------------------------------------
+    const ZoneCut& parentCut = run->delegation.path.back();
+    obs.parent.zone = lower(parentCut.zone);
+    std::optional<dnssec::DelegationEvidence> evidence;
+    for (auto& p : run->parent) {
+      ParentServer view;
+      view.name = lower(p.host);
+      view.address = addressText(p.address);
+      if (p.ns && *p.ns) {
+        view.rttMs = static_cast<double>((*p.ns)->rtt.count()) / 1000.0;
+        view.rcode = (*p.ns)->rcode;
+        if (auto ref = findReferral((*p.ns)->message, parentCut.zone, domain);
+            ref && ref->zone == domain) {
+          for (const auto& h : ref->ns) view.ns.push_back(lower(h));
+          std::sort(view.ns.begin(), view.ns.end());
+          std::map<std::string, std::vector<std::string>> glue;
+          for (const auto& [h, a] : ref->glue) glue[lower(h)].push_back(addressText(a));
+          for (auto& [h, addrs] : glue) {
+            std::sort(addrs.begin(), addrs.end());
+            view.glue.push_back({h, addrs});
+          }
+        } else if ((*p.ns)->aa) {
+          if (auto set = findSet((*p.ns)->message.answer, domain, dns::RRType::NS)) {
+            view.ns = nsNames(*set);  // the parent's server also serves the child
+          }
+        }
+      }
+      if (p.ns) {
+        if (auto err = answerError(*p.ns)) view.error = err;
+      }
+      if (p.ds && !view.error) view.error = answerError(*p.ds);
+      if (p.ds && *p.ds && !view.error) {
+        auto ev = evidenceFrom((*p.ds)->message, domain);
+        if (ev.ds) {
+          view.ds = dsInfos(*ev.ds);
+          if (options_.keepEvidence) view.evidence = evidenceText(*ev.ds);
+        } else if (options_.keepEvidence) {
+          for (const auto& set : ev.denial) view.evidence += evidenceText(set);
+        }
+        view.denial = denialKind(ev);
+        if (!evidence) {
+          evidence = ev;
+          obs.parent.ns = view.ns;
+          obs.parent.glue = view.glue;
+          obs.parent.ds = view.ds;
+          obs.parent.denial = view.denial;
+        }
+      }
+      obs.parent.servers.push_back(std::move(view));
+    }
+    std::sort(obs.parent.servers.begin(), obs.parent.servers.end(),
+              [](const auto& a, const auto& b) {
+                return std::tie(a.name, a.address) < std::tie(b.name, b.address);
+              });
+    if (obs.parent.ns.empty()) {
+      for (const auto& h : run->delegation.referral.ns) obs.parent.ns.push_back(lower(h));
+      std::sort(obs.parent.ns.begin(), obs.parent.ns.end());
+    }
+    obs.operators = operators_.operatorsOf(run->delegation.referral.ns);
+
+    // --- The chain above the domain -------------------------------------------------------------
+    dnssec::Validator validator(anchors_, run->now, options_.limits, &verificationCache_);
+    const auto& path = run->delegation.path;
+    std::optional<dnssec::ZoneTrust> trust;
+    for (const auto& cut : path) {
+      const ZoneKeysData* keys = cache_.zoneKeys(cut.zone);
+      const dns::RRset* dnskey = keys && keys->dnskey ? &*keys->dnskey : nullptr;
+      if (!trust) {
+        if (!(cut.zone == anchors_.zone)) continue;  // above the trust anchor: not validated
+        trust = validator.anchorZone(dnskey);
+      } else {
+        trust = validator.childZone(*trust, cut.zone,
+                                    keys ? keys->fromParent : dnssec::DelegationEvidence{}, dnskey);
+      }
+      ChainStep step;
+      step.zone = lower(cut.zone);
+      step.state = trust->outcome.state;
+      step.reason = trust->outcome.reason;
+      for (const auto& ds : trust->ds) step.dsTags.push_back(ds.keyTag);
+      if (dnskey) {
+        for (const auto& k : keyInfos(*dnskey)) step.dnskeyTags.push_back(k.tag);
+      }
+      obs.chain.push_back(std::move(step));
+    }
+    if (!trust) {
+      trust = dnssec::ZoneTrust{};
+      trust->outcome = {dnssec::State::kIndeterminate,
+                        dnssec::Reason::kNoTrustAnchor,
+                        anchors_.zone,
+                        {},
+                        {},
+                        "the trust anchor's zone is not above the domain"};
+    }
+
+    // --- Each authoritative server, validated against the chain --------------------------------
+    const dnssec::DelegationEvidence domainEvidence =
+        evidence.value_or(dnssec::DelegationEvidence{});
+    std::optional<dnssec::ZoneTrust> firstDomainTrust;
+    for (auto& s : run->servers) {
+      ServerView view;
+      view.name = lower(s.host);
+      view.address = addressText(s.address);
+      const QueryResult* soa = nullptr;
+      if (auto it = s.answers.find(dns::RRType::SOA); it != s.answers.end()) soa = &it->second;
+      if (soa == nullptr) {
+        view.error = "not asked";
+      } else {
+        view.error = answerError(*soa);
+        if (*soa) {
+          const auto& a = **soa;
+          view.rcode = a.rcode;
+          view.aa = a.aa;
+          view.transport = std::string(resolver::toString(a.transport));
+          view.rttMs = static_cast<double>(a.rtt.count()) / 1000.0;
+          if (!view.error && !a.aa) view.error = "lame";
+        }
+      }
+      std::vector<dns::RRset> sets;
+      std::optional<dns::RRset> dnskeySet;
+      for (auto type : kServerTypes) {
+        auto it = s.answers.find(type);
+        if (it == s.answers.end() || !it->second || !it->second->aa) continue;
+        auto set = findSet(it->second->message.answer, domain, type);
+        if (!set) continue;
+        if (options_.keepEvidence) view.evidence += evidenceText(*set);
+        switch (type) {
+          case dns::RRType::SOA: {
+            const auto& soaData = std::get<dns::rdata::SOA>(set->records.front().data);
+            view.soaSerial = soaData.serial;
+            view.soaMname = lower(soaData.mname);
+            view.soaRname = lower(soaData.rname);
+            sets.push_back(*set);
+            break;
+          }
+          case dns::RRType::NS:
+            view.ns = nsNames(*set);
+            sets.push_back(*set);
+            break;
+          case dns::RRType::DNSKEY:
+            view.dnskey = keyInfos(*set);
+            dnskeySet = *set;
+            break;
+          case dns::RRType::CDS:
+            view.cds = dsInfos(*set);
+            sets.push_back(*set);
+            break;
+          case dns::RRType::CDNSKEY:
+            view.cdnskey = keyInfos(*set);
+            sets.push_back(*set);
+            break;
+          default:
+            break;
+        }
+      }
+      if (view.error) {
+        view.state = dnssec::State::kIndeterminate;
+        view.reason = dnssec::Reason::kMissingData;
+        view.detail = "the server did not answer authoritatively (" + *view.error + ")";
+      } else {
+        validator.resetBudget();
+        auto domainTrust =
+            validator.childZone(*trust, domain, domainEvidence, dnskeySet ? &*dnskeySet : nullptr);
+        dnssec::Outcome worst = domainTrust.outcome;
+        std::optional<int64_t> earliest;
+        auto keep = [&](const std::optional<uint32_t>& exp) {
+          if (!exp) return;
+          int64_t t = unixFromSerial(*exp, run->now);
+          if (!earliest || t < *earliest) earliest = t;
+        };
+        // The earliest expiration among the signatures this server serves over its apex RRsets,
+        // whether or not they validate: an expired or expiring signature must show even when it
+        // already broke the chain.
+        for (const dns::RRset* set : {dnskeySet ? &*dnskeySet : nullptr}) {
+          if (set == nullptr) continue;
+          for (const auto& sig : set->signatures) {
+            keep(std::get<dns::rdata::RRSIG>(sig.data).expiration);
+          }
+        }
+        for (const auto& set : sets) {
+          for (const auto& sig : set.signatures)
+            keep(std::get<dns::rdata::RRSIG>(sig.data).expiration);
+          auto verdict = validator.rrset(domainTrust, set);
+          if (stateRank(verdict.outcome.state) > stateRank(worst.state)) worst = verdict.outcome;
+        }
+        if (worst.state == dnssec::State::kSecure && domainTrust.deprecatedAlgorithm) {
+          worst.reason = dnssec::Reason::kDeprecatedAlgorithm;
+        }
+        view.state = worst.state;
+        view.reason = worst.reason;
+        view.detail = worst.detail;
+        view.earliestRrsigExpiration = earliest;
+        if (earliest &&
+            (!obs.earliestRrsigExpiration || *earliest < *obs.earliestRrsigExpiration)) {
+          obs.earliestRrsigExpiration = earliest;
+        }
+        if (!firstDomainTrust) firstDomainTrust = domainTrust;
+        // The overall verdict is the worst of the servers that answered, attributed to that server.
+        const bool first =
+            obs.servers.end() == std::find_if(obs.servers.begin(), obs.servers.end(),
+                                              [](const ServerView& v) { return !v.error; });
+        if (first || stateRank(worst.state) > stateRank(obs.status)) {
+          obs.status = worst.state;
+          obs.reason = worst.reason;
+          obs.ede = worst.ede();
+          obs.detail = worst.detail.empty()
+                           ? std::string()
+                           : view.name + " (" + view.address + "): " + worst.detail;
+        } else if (worst.state == obs.status &&
+                   worst.reason == dnssec::Reason::kDeprecatedAlgorithm) {
+          obs.reason = worst.reason;
+        }
+      }
+      obs.servers.push_back(std::move(view));
+    }
+    for (const auto& [host, why] : run->unresolvedHosts) {
+      ServerView view;
+      view.name = lower(host);
+      view.error = "unresolved";
+      view.detail = why;
+      obs.servers.push_back(std::move(view));
+    }
+    std::sort(obs.servers.begin(), obs.servers.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.name, a.address) < std::tie(b.name, b.address);
+    });
+
+    if (trust->outcome.state != dnssec::State::kSecure) {
+      // Above the domain the chain is already insecure, bogus or unknown: that is the verdict.
+      obs.status = trust->outcome.state;
+      obs.reason = trust->outcome.reason;
+      obs.ede = trust->outcome.ede();
+      obs.detail = trust->outcome.detail;
+    } else if (!firstDomainTrust) {
+      obs.status = dnssec::State::kIndeterminate;
+      obs.reason = dnssec::Reason::kMissingData;
+      obs.ede = dnssec::edeCode(obs.reason);
+      obs.detail = "no authoritative server of " + obs.domain + " answered";
+    }
+    if (firstDomainTrust) {
+      ChainStep step;
+      step.zone = obs.domain;
+      step.state = firstDomainTrust->outcome.state;
+      step.reason = firstDomainTrust->outcome.reason;
+      for (const auto& ds : firstDomainTrust->ds) step.dsTags.push_back(ds.keyTag);
+      for (const auto& s : obs.servers) {
+        if (!s.error) {
+          for (const auto& k : s.dnskey) step.dnskeyTags.push_back(k.tag);
+          break;
+        }
+      }
+      obs.chain.push_back(std::move(step));
+    }
+  } else {
+    obs.status = dnssec::State::kIndeterminate;
+    obs.reason = dnssec::Reason::kMissingData;
+    obs.ede = dnssec::edeCode(obs.reason);
+    obs.detail = *obs.error;
+  }
+
+  computeFindings(obs, options_.findings);
+  auto done = std::move(run->done);
+  done(std::move(run->obs));
+}
+
+std::vector<Observation> observeAll(Prober& prober, resolver::QueryEngine& engine,
+                                    const std::vector<dns::Name>& domains) {
+  std::vector<std::optional<Observation>> results(domains.size());
+  size_t completed = 0;
+  for (size_t i = 0; i < domains.size(); ++i) {
+    prober.observe(domains[i], [&results, &completed, i](Observation o) {
+      results[i] = std::move(o);
+      ++completed;
+    });
+  }
+  while (completed < domains.size() && engine.pending() > 0) {
+    engine.pollOnce(std::chrono::milliseconds(1000));
+  }
+  std::vector<Observation> out;
+  out.reserve(domains.size());
+  for (size_t i = 0; i < domains.size(); ++i) {
+    if (results[i]) {
+      out.push_back(std::move(*results[i]));
+    } else {
+      Observation o;
+      o.domain = domains[i].lowercased().toString();
+      o.domainUnicode = o.domain;
+      o.error = "the observation did not complete";
+      out.push_back(std::move(o));
+    }
+  }
+  return out;
+}
+
+}  // namespace zonewatch::probe

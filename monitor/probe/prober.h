@@ -1,0 +1,69 @@
+// The prober: one observation of one domain, end to end.
+//
+// It finds the delegation from the root (Iterator), asks every address of every parent server for
+// the domain's referral and DS (or its denial), asks every address of every authoritative server
+// for SOA, NS, DNSKEY, CDS and CDNSKEY with DO set, fetches the chain data of the zones above
+// (cached), and hands everything to the validator with the clock's "now". The result is an
+// Observation; findings within it are computed by findings.h.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "monitor/dnssec/trust_anchor.h"
+#include "monitor/dnssec/verification_cache.h"
+#include "monitor/probe/findings.h"
+#include "monitor/probe/iterator.h"
+#include "monitor/probe/observation.h"
+#include "monitor/probe/operators.h"
+#include "monitor/util/clock.h"
+
+namespace zonewatch::probe {
+
+struct ProbeOptions {
+  IteratorOptions iterator;
+  dnssec::ValidationLimits limits;
+  FindingOptions findings;   // thresholds for the findings computed into each observation
+  bool keepEvidence = true;  // fill the evidence text fields
+};
+
+class Prober {
+ public:
+  Prober(resolver::QueryEngine& engine, DelegationCache& cache, const Clock& clock,
+         dnssec::TrustAnchors anchors, const OperatorResolver& operators,
+         ProbeOptions options = {});
+  ~Prober();
+
+  using Callback = std::function<void(Observation)>;
+  // Starts observing `domain`; `done` runs from the engine's loop when the observation is complete.
+  // An observation always completes: failures are recorded in it, never thrown.
+  void observe(const dns::Name& domain, Callback done);
+
+  dnssec::VerificationCache& verificationCache() { return verificationCache_; }
+
+ private:
+  struct Run;
+  void fetchZoneKeys(const std::vector<ZoneCut>& path, std::function<void()> done);
+  void askHost(const std::shared_ptr<Run>& run, const dns::Name& host);
+  void askAddress(const std::shared_ptr<Run>& run, const dns::Name& host,
+                  const resolver::ServerAddress& address);
+  void finish(std::shared_ptr<Run> run);
+
+  resolver::QueryEngine& engine_;
+  DelegationCache& cache_;
+  const Clock& clock_;
+  dnssec::TrustAnchors anchors_;
+  const OperatorResolver& operators_;
+  ProbeOptions options_;
+  Iterator iterator_;
+  dnssec::VerificationCache verificationCache_;
+  // Coalesces concurrent fetches of one zone's chain data.
+  std::unordered_map<dns::Name, std::vector<std::function<void()>>, dns::Name::Hasher> keyWaiters_;
+};
+
+// Synchronous convenience for `zonewatch check` and tests: observes each domain, concurrently,
+// running the engine's loop until all are done.
+std::vector<Observation> observeAll(Prober& prober, resolver::QueryEngine& engine,
+                                    const std::vector<dns::Name>& domains);
+
+}  // namespace zonewatch::probe

@@ -1,0 +1,137 @@
+#include "monitor/probe/rfc3339.h"
+
+#include <array>
+#include <cstdio>
+
+#include "monitor/dns/presentation.h"
+
+namespace zonewatch::probe {
+namespace {
+
+constexpr int64_t kSecondsPerDay = 86400;
+
+// Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant, "chrono-Compatible Low-Level
+// Date Algorithms", days_from_civil).
+int64_t daysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2 ? 1 : 0;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+struct Civil {
+  int64_t year;
+  unsigned month;
+  unsigned day;
+};
+
+Civil civilFromDays(int64_t z) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  return {static_cast<int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0), m, d};
+}
+
+bool isLeap(int64_t y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+unsigned daysInMonth(int64_t y, unsigned m) {
+  static constexpr std::array<unsigned, 12> kDays{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && isLeap(y) ? 29 : kDays[m - 1];
+}
+
+// Reads exactly `width` decimal digits at text[pos].
+bool digits(std::string_view text, size_t pos, size_t width, unsigned& out) {
+  if (pos + width > text.size()) return false;
+  out = 0;
+  for (size_t i = pos; i < pos + width; ++i) {
+    const char c = text[i];
+    if (c < '0' || c > '9') return false;
+    out = out * 10 + static_cast<unsigned>(c - '0');
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string formatRfc3339(int64_t unixSeconds) {
+  // Floor division, so instants before 1970 land on the right day.
+  int64_t days = unixSeconds / kSecondsPerDay;
+  int64_t rest = unixSeconds % kSecondsPerDay;
+  if (rest < 0) {
+    rest += kSecondsPerDay;
+    --days;
+  }
+  const Civil c = civilFromDays(days);
+  std::array<char, 48> buf{};
+  std::snprintf(buf.data(), buf.size(), "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
+                static_cast<long long>(c.year), c.month, c.day, static_cast<long long>(rest / 3600),
+                static_cast<long long>(rest / 60 % 60), static_cast<long long>(rest % 60));
+  return buf.data();
+}
+
+Result<int64_t> parseRfc3339(std::string_view text) {
+  auto bad = [&](std::string_view why) {
+    return fail("\"" + std::string(text) + "\" is not an RFC 3339 time (" + std::string(why) +
+                "), e.g. 2026-11-27T12:00:00Z");
+  };
+  unsigned year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  // RFC 3339 §5.6: full-date "T" full-time; the separators are fixed.
+  if (!digits(text, 0, 4, year) || text.size() < 19 || text[4] != '-' ||
+      !digits(text, 5, 2, month) || text[7] != '-' || !digits(text, 8, 2, day)) {
+    return bad("expected YYYY-MM-DD");
+  }
+  if (text[10] != 'T' && text[10] != 't' && text[10] != ' ')
+    return bad("expected T after the date");
+  if (!digits(text, 11, 2, hour) || text[13] != ':' || !digits(text, 14, 2, minute) ||
+      text[16] != ':' || !digits(text, 17, 2, second)) {
+    return bad("expected hh:mm:ss");
+  }
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+    return bad("no such date");
+  }
+  if (hour > 23 || minute > 59 || second > 60) return bad("no such time of day");
+  size_t pos = 19;
+  if (pos < text.size() && text[pos] == '.') {  // time-secfrac: dropped, we count whole seconds
+    ++pos;
+    const size_t start = pos;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
+    if (pos == start) return bad("empty fraction of a second");
+  }
+  int64_t offset = 0;
+  if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
+    ++pos;
+  } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
+    unsigned oh = 0, om = 0;
+    if (!digits(text, pos + 1, 2, oh) || pos + 3 >= text.size() || text[pos + 3] != ':' ||
+        !digits(text, pos + 4, 2, om) || oh > 23 || om > 59) {
+      return bad("expected a time offset like +01:00");
+    }
+    offset = (text[pos] == '-' ? -1 : 1) * static_cast<int64_t>(oh * 3600 + om * 60);
+    pos += 6;
+  } else {
+    return bad("missing time offset (Z or +hh:mm)");
+  }
+  if (pos != text.size()) return bad("trailing characters");
+  return daysFromCivil(year, month, day) * kSecondsPerDay +
+         static_cast<int64_t>(hour * 3600 + minute * 60 + second) - offset;
+}
+
+Result<int64_t> parseDuration(std::string_view text) {
+  // BIND's TTL syntax is the duration syntax DNS operators already know.
+  auto seconds = dns::parseTtl(text);
+  if (!seconds) {
+    return fail("\"" + std::string(text) + "\" is not a duration (e.g. 7d, 36h, 1w2d, 3600)");
+  }
+  return static_cast<int64_t>(*seconds);
+}
+
+}  // namespace zonewatch::probe

@@ -1,0 +1,140 @@
+// runCheck end to end where no name server is needed (argument errors), and against a root that
+// does not answer: an address in 127.0.0.0/8 where nothing listens, so every query fails fast on
+// loopback and nothing leaves the machine.
+#include "monitor/check_command.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace zonewatch {
+namespace {
+
+struct Outcome {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+Outcome run(const CheckArgs& args) {
+  std::ostringstream out, err;
+  Outcome r;
+  r.code = runCheck(args, out, err);
+  r.out = out.str();
+  r.err = err.str();
+  return r;
+}
+
+std::string writeFile(const std::string& name, const std::string& text) {
+  const std::string path = ::testing::TempDir() + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+// A root that cannot answer. Every argument error below is caught before any query is sent; the
+// root hints are given anyway so that no test could ever reach the real root servers.
+CheckArgs deadRootArgs() {
+  CheckArgs args;
+  args.rootHintsFile = writeFile("dead_root.hints",
+                                 ". 3600000 IN NS a.root-servers.test.\n"
+                                 "a.root-servers.test. 3600000 IN A 127.255.53.1\n");
+  args.timeoutMs = 100;
+  args.domains = {"example.test."};
+  return args;
+}
+
+TEST(CheckCommandTest, BadArgumentsAreUnknownWithAMessage) {
+  CheckArgs args = deadRootArgs();
+  args.at = "yesterday";
+  Outcome r = run(args);
+  EXPECT_EQ(r.code, kExitUnknown);
+  EXPECT_NE(r.err.find("--at"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty());
+
+  args = deadRootArgs();
+  args.signatureWarning = "7 days";
+  r = run(args);
+  EXPECT_EQ(r.code, kExitUnknown);
+  EXPECT_NE(r.err.find("--signature-warning"), std::string::npos) << r.err;
+
+  args = deadRootArgs();
+  args.domains = {"bad..name"};
+  r = run(args);
+  EXPECT_EQ(r.code, kExitUnknown);
+  EXPECT_NE(r.err.find("bad..name"), std::string::npos) << r.err;
+
+  args = deadRootArgs();
+  args.ipv4Only = args.ipv6Only = true;
+  EXPECT_EQ(run(args).code, kExitUnknown);
+
+  args = deadRootArgs();
+  args.timeoutMs = 0;
+  r = run(args);
+  EXPECT_EQ(r.code, kExitUnknown);
+  EXPECT_NE(r.err.find("--timeout"), std::string::npos) << r.err;
+}
+
+TEST(CheckCommandTest, UnreadableOrInvalidFilesAreUnknown) {
+  CheckArgs args = deadRootArgs();
+  args.rootHintsFile = "/nonexistent/root.hints";
+  Outcome r = run(args);
+  EXPECT_EQ(r.code, kExitUnknown);
+  EXPECT_NE(r.err.find("/nonexistent/root.hints"), std::string::npos) << r.err;
+
+  args = deadRootArgs();
+  args.trustAnchorFile = writeFile("bad.anchor", ". 3600 IN NS a.root-servers.test.\n");
+  r = run(args);
+  EXPECT_EQ(r.code, kExitUnknown);
+  EXPECT_NE(r.err.find("bad.anchor"), std::string::npos) << r.err;
+
+  args = deadRootArgs();
+  args.rootHintsFile = writeFile("broken.hints", ". 3600000 IN NS\n");
+  r = run(args);
+  EXPECT_EQ(r.code, kExitUnknown);
+  EXPECT_NE(r.err.find("broken.hints:1:"), std::string::npos) << r.err;
+}
+
+TEST(CheckCommandTest, UnreachableRootIsUnknownAndReported) {
+  CheckArgs args = deadRootArgs();
+  args.at = "2026-11-27T12:00:00Z";
+  args.domains = {"example.test.", "bücher.test"};
+  Outcome r = run(args);
+  EXPECT_EQ(r.code, kExitUnknown) << r.out << r.err;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+  EXPECT_EQ(r.out.rfind("example.test.\n", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("bücher.test. (xn--bcher-kva.test.)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  Error"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2026-11-27T12:00:00Z"), std::string::npos) << r.out;
+}
+
+TEST(CheckCommandTest, JsonIsOneParsableLinePerDomain) {
+  CheckArgs args = deadRootArgs();
+  args.json = true;
+  args.at = "2026-11-27T12:00:00Z";
+  args.domains = {"a.test", "b.test"};
+  Outcome r = run(args);
+  EXPECT_EQ(r.code, kExitUnknown);
+  std::istringstream lines(r.out);
+  std::string line;
+  std::vector<nlohmann::json> parsed;
+  while (std::getline(lines, line)) parsed.push_back(nlohmann::json::parse(line, nullptr, false));
+  ASSERT_EQ(parsed.size(), 2u) << r.out;
+  EXPECT_EQ(parsed[0]["domain"], "a.test.");
+  EXPECT_EQ(parsed[1]["domain"], "b.test.");
+  EXPECT_EQ(parsed[0]["observed_at_unix"], 1795780800);
+  EXPECT_TRUE(parsed[0]["error"].is_string());
+}
+
+TEST(CheckCommandTest, WorstExitCodeFollowsMaxStateAlt) {
+  EXPECT_EQ(worseExitCode(kExitOk, kExitWarning), kExitWarning);
+  EXPECT_EQ(worseExitCode(kExitUnknown, kExitOk), kExitUnknown);
+  EXPECT_EQ(worseExitCode(kExitUnknown, kExitWarning), kExitWarning);
+  EXPECT_EQ(worseExitCode(kExitCritical, kExitUnknown), kExitCritical);
+  EXPECT_EQ(worseExitCode(kExitWarning, kExitCritical), kExitCritical);
+}
+
+}  // namespace
+}  // namespace zonewatch

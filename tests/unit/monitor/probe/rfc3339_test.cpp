@@ -1,0 +1,59 @@
+#include "monitor/probe/rfc3339.h"
+
+#include <gtest/gtest.h>
+
+namespace zonewatch::probe {
+namespace {
+
+TEST(Rfc3339Test, FormatsUtc) {
+  EXPECT_EQ(formatRfc3339(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(formatRfc3339(1795780800), "2026-11-27T12:00:00Z");
+  EXPECT_EQ(formatRfc3339(1709251199), "2024-02-29T23:59:59Z");
+  EXPECT_EQ(formatRfc3339(-1), "1969-12-31T23:59:59Z");
+  EXPECT_EQ(formatRfc3339(4294967295), "2106-02-07T06:28:15Z");
+}
+
+TEST(Rfc3339Test, ParsesUtcAndOffsets) {
+  EXPECT_EQ(*parseRfc3339("2026-11-27T12:00:00Z"), 1795780800);
+  EXPECT_EQ(*parseRfc3339("2026-11-27t12:00:00z"), 1795780800);
+  EXPECT_EQ(*parseRfc3339("2026-11-27 12:00:00Z"), 1795780800);
+  EXPECT_EQ(*parseRfc3339("2026-11-27T13:30:00+01:30"), 1795780800);
+  EXPECT_EQ(*parseRfc3339("2026-11-27T07:00:00-05:00"), 1795780800);
+  EXPECT_EQ(*parseRfc3339("2026-11-27T12:00:00.750Z"), 1795780800);
+  EXPECT_EQ(*parseRfc3339("2024-02-29T23:59:59Z"), 1709251199);
+}
+
+TEST(Rfc3339Test, RoundTripsAcrossCenturies) {
+  for (int64_t t = -2208988800; t < 4102444800; t += 86400 * 37 + 3671) {
+    auto back = parseRfc3339(formatRfc3339(t));
+    ASSERT_TRUE(back.ok()) << formatRfc3339(t);
+    ASSERT_EQ(*back, t);
+  }
+}
+
+TEST(Rfc3339Test, RejectsMalformedTimes) {
+  for (const char* bad :
+       {"", "2026-11-27", "2026-11-27T12:00:00", "2026-11-27T12:00Z", "2026-02-29T00:00:00Z",
+        "2100-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-11-31T00:00:00Z",
+        "2026-11-27T24:00:00Z", "2026-11-27T12:00:00+1:00", "2026-11-27T12:00:00Zjunk",
+        "2026-11-27X12:00:00Z", "yesterday", "2026-11-27T12:00:00.Z"}) {
+    auto parsed = parseRfc3339(bad);
+    EXPECT_FALSE(parsed.ok()) << bad;
+    if (!parsed.ok()) {
+      EXPECT_NE(parsed.error().message.find("RFC 3339"), std::string::npos);
+    }
+  }
+}
+
+TEST(Rfc3339Test, Durations) {
+  EXPECT_EQ(*parseDuration("7d"), 7 * 86400);
+  EXPECT_EQ(*parseDuration("36h"), 36 * 3600);
+  EXPECT_EQ(*parseDuration("1w2d"), 9 * 86400);
+  EXPECT_EQ(*parseDuration("90"), 90);
+  EXPECT_FALSE(parseDuration("7x").ok());
+  EXPECT_FALSE(parseDuration("").ok());
+  EXPECT_FALSE(parseDuration("d").ok());
+}
+
+}  // namespace
+}  // namespace zonewatch::probe
