@@ -1,0 +1,100 @@
+#include "config/config.h"
+
+#include <sstream>
+
+#include "config/file_io.h"
+#include "config/raw_config.h"
+#include "config/values.h"
+
+namespace zonewatch::config {
+namespace {
+
+std::string errorText(const std::string& file, uint32_t line, uint32_t column,
+                      const std::string& key, const std::string& reason) {
+  std::string out = file;
+  if (line > 0) out += ":" + std::to_string(line) + ":" + std::to_string(column);
+  out += ": ";
+  if (!key.empty()) out += "key '" + key + "': ";
+  return out + reason;
+}
+
+std::string pathOrBuiltIn(const std::optional<std::string>& path) {
+  return path ? *path : "built in";
+}
+
+}  // namespace
+
+ConfigError::ConfigError(std::string file, uint32_t line, uint32_t column, std::string key,
+                         std::string reason)
+    : std::runtime_error(errorText(file, line, column, key, reason)),
+      file_(std::move(file)),
+      line_(line),
+      column_(column),
+      key_(std::move(key)),
+      reason_(std::move(reason)) {}
+
+Config loadConfig(const std::string& path) {
+  auto text = readWholeFile(path);
+  if (!text) throw ConfigError(path, 0, 0, "", "cannot read: " + text.error().message);
+  return parseConfig(*text, path);
+}
+
+Config parseConfig(std::string_view yamlText, const std::string& sourceName) {
+  return validateConfig(readRawConfig(yamlText, sourceName));
+}
+
+std::string WebhookSpec::toString() const {
+  std::string out = name + ": " + redactUrl(url) + " (format " + format + ", min severity " +
+                    minSeverity + ", events ";
+  if (events.empty()) {
+    out += "all";
+  } else {
+    for (size_t i = 0; i < events.size(); ++i) out += (i > 0 ? "," : "") + events[i];
+  }
+  out += ", timeout " + formatDuration(timeout) + ", give up after " + formatDuration(giveUpAfter);
+  out += secret.empty() ? ", unsigned)" : ", secret <redacted>)";
+  return out;
+}
+
+std::string describe(const Config& config) {
+  std::ostringstream out;
+  size_t ownInterval = 0;
+  size_t withExpectations = 0;
+  for (const DomainSpec& d : config.domains) {
+    if (d.interval != config.interval) ++ownInterval;
+    if (!d.expect.operators.empty() || !d.expect.dsKeyTags.empty()) ++withExpectations;
+  }
+  out << "configuration:  " << config.sourcePath << "\n";
+  out << "domains:        " << config.domains.size() << ", polled every "
+      << formatDuration(config.interval);
+  if (ownInterval > 0) out << " (" << ownInterval << " with their own interval)";
+  if (withExpectations > 0) out << ", " << withExpectations << " with expectations";
+  out << "\n";
+  out << "database:       " << config.database << " (history kept "
+      << formatDuration(config.retention) << ")\n";
+  out << "queries:        concurrency " << config.concurrency << ", " << config.perServerQps
+      << " per server per second, timeout " << formatDuration(config.queryTimeout) << ", "
+      << config.queryTries << (config.queryTries == 1 ? " try" : " tries") << ", "
+      << (config.ipv4 && config.ipv6 ? "IPv4 and IPv6"
+          : config.ipv4              ? "IPv4 only"
+                                     : "IPv6 only")
+      << "\n";
+  out << "root hints:     " << pathOrBuiltIn(config.rootHints) << "\n";
+  out << "trust anchors:  " << pathOrBuiltIn(config.trustAnchors) << "\n";
+  out << "alerting:       a change alerts once " << config.confirmPolls
+      << (config.confirmPolls == 1 ? " poll shows" : " polls in a row show")
+      << " it; signatures expiring within " << formatDuration(config.signatureWarning) << " warn\n";
+  out << "metrics:        ";
+  if (config.metrics.enabled) {
+    out << config.metrics.listen << (config.metrics.perDomain ? " (per-domain series)" : "");
+  } else {
+    out << "off";
+  }
+  out << "\n";
+  out << "log level:      " << config.logLevel << "\n";
+  out << "webhooks:       " << config.webhooks.size() << "\n";
+  for (const WebhookSpec& hook : config.webhooks) out << "  " << hook.toString() << "\n";
+  return out.str();
+}
+
+}  // namespace zonewatch::config

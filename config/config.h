@@ -1,0 +1,132 @@
+// The monitor daemon's configuration: the validated `Config` the rest of the daemon reads, the
+// loader that builds it from YAML, and `describe()` for `zonewatch config check`.
+//
+// This is the one module that throws: a configuration that cannot be used must stop start-up with
+// a message that names the file, line, column and key (ConfigError), and nothing downstream can
+// recover from it anyway. Everything in `Config` is validated and has its defaults applied, so its
+// readers never re-check. The YAML library stays in the loader's .cpp files; RawConfig
+// (raw_config.h) is the position-carrying form between parsing and validation.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "monitor/dns/name.h"
+
+namespace zonewatch::config {
+
+// what() reads "FILE:LINE:COLUMN: key 'domains[3].interval': reason". Line and column are 1-based;
+// when the error has no position (an unreadable file) they are 0 and left out of what(), and an
+// empty key is left out as well.
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(std::string file, uint32_t line, uint32_t column, std::string key,
+              std::string reason);
+
+  const std::string& file() const { return file_; }
+  uint32_t line() const { return line_; }
+  uint32_t column() const { return column_; }
+  const std::string& key() const { return key_; }
+  const std::string& reason() const { return reason_; }
+
+ private:
+  std::string file_;
+  uint32_t line_;
+  uint32_t column_;
+  std::string key_;
+  std::string reason_;
+};
+
+struct DomainSpec {
+  dns::Name name;  // lowercased, A-labels
+  std::chrono::seconds interval;
+  struct Expect {
+    std::vector<std::string> operators;  // absolute, lowercase: "example-dns.net."
+    std::vector<uint16_t> dsKeyTags;
+  } expect;
+  std::string source;  // "FILE:LINE" where it was declared
+};
+
+struct WebhookSpec {
+  std::string name;
+  std::string url;
+  // Resolved from secret | secret_file | secret_env; empty when none is given. Never logged: use
+  // toString(), which redacts it (and the URL's path, which for Slack is itself a credential).
+  std::string secret;
+  std::string minSeverity = "info";  // info | warning | critical
+  std::vector<std::string> events;   // empty = all
+  std::string format = "generic";    // generic | slack | alertmanager
+  std::chrono::seconds timeout{10};
+  std::chrono::seconds giveUpAfter{86400};
+
+  std::string toString() const;
+};
+
+struct MetricsSpec {
+  bool enabled = true;
+  std::string listen = "127.0.0.1:9153";
+  bool perDomain = true;
+};
+
+struct Config {
+  std::string sourcePath;
+  // Default: "zonewatch.sqlite" in the state directory: $STATE_DIRECTORY (systemd) if set, else
+  // the current directory. A relative `database` is taken relative to that directory too.
+  std::string database;
+  std::chrono::seconds interval{300};
+  unsigned concurrency = 64;
+  double perServerQps = 10;
+  std::chrono::milliseconds queryTimeout{1500};
+  int queryTries = 2;
+  std::optional<std::string> rootHints;     // file path, nullopt = built in
+  std::optional<std::string> trustAnchors;  // file path, nullopt = built in
+  std::vector<DomainSpec> domains;
+  unsigned confirmPolls = 2;
+  std::chrono::seconds signatureWarning{7 * 86400};
+  std::chrono::seconds retention{365 * 86400};
+  MetricsSpec metrics;
+  std::vector<WebhookSpec> webhooks;
+  bool ipv4 = true, ipv6 = true;
+  std::string logLevel = "info";  // debug | info | warning | error
+};
+
+// The events a webhook may subscribe to (`webhooks[].events`).
+inline constexpr std::array<std::string_view, 19> kEventNames = {"operator_changed",
+                                                                 "nameservers_changed",
+                                                                 "glue_changed",
+                                                                 "ds_added",
+                                                                 "ds_removed",
+                                                                 "ds_changed",
+                                                                 "dnskey_changed",
+                                                                 "unsigned_downgrade",
+                                                                 "validation_failed",
+                                                                 "validation_recovered",
+                                                                 "signature_expiring",
+                                                                 "cds_published",
+                                                                 "cds_delete",
+                                                                 "server_inconsistent",
+                                                                 "server_unreachable",
+                                                                 "server_recovered",
+                                                                 "expectation_violated",
+                                                                 "hijack_suspected",
+                                                                 "portfolio_operator_change"};
+
+// Reads and validates the file; relative paths inside it (domains_file, secret_file, root_hints,
+// trust_anchors) are taken relative to the file's directory. Throws ConfigError.
+Config loadConfig(const std::string& path);
+// The same from text; sourceName names it in errors and is the base for relative paths.
+Config parseConfig(std::string_view yamlText, const std::string& sourceName);
+
+// The summary `zonewatch config check` prints; secrets are redacted.
+std::string describe(const Config& config);
+
+// The commented example configuration (config/example.yaml, built in at compile time).
+extern const std::string_view kExampleConfig;
+
+}  // namespace zonewatch::config

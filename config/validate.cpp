@@ -1,0 +1,419 @@
+// RawConfig -> Config: interprets every value, applies the defaults, resolves paths and secrets,
+// and checks the rules that span keys (duplicate domains, duplicate webhook names).
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <span>
+#include <unordered_map>
+
+#include "config/file_io.h"
+#include "config/raw_config.h"
+#include "config/values.h"
+
+namespace zonewatch::config {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// Politeness: a delegation changes rarely, and polling its servers more often than this adds load
+// on other people's infrastructure without telling anything new.
+constexpr seconds kMinInterval{30};
+constexpr unsigned kMaxConcurrency = 4096;
+// A query that has not been answered within a minute will not be; longer only stalls a poll.
+constexpr milliseconds kMaxQueryTimeout{60'000};
+constexpr uint64_t kMaxQueryTries = 10;
+constexpr uint64_t kMaxConfirmPolls = 100;
+// History shorter than a day would drop the evidence behind an alert before anyone looked at it.
+constexpr seconds kMinRetention{86400};
+// A webhook receiver that needs more than five minutes to answer is down; retries handle the rest.
+constexpr seconds kMaxWebhookTimeout{300};
+
+constexpr std::array<std::string_view, 3> kSeverities = {"info", "warning", "critical"};
+constexpr std::array<std::string_view, 3> kFormats = {"generic", "slack", "alertmanager"};
+constexpr std::array<std::string_view, 4> kLogLevels = {"debug", "info", "warning", "error"};
+
+std::string quote(std::string_view text) {
+  return "\"" + std::string(text) + "\"";
+}
+
+std::string joined(std::span<const std::string_view> words) {
+  std::string out;
+  for (std::string_view w : words) {
+    if (!out.empty()) out += ", ";
+    out += w;
+  }
+  return out;
+}
+
+class Validator {
+ public:
+  explicit Validator(const RawConfig& raw) : raw_(raw) {}
+
+  Config run() {
+    Config config;
+    config.sourcePath = raw_.files.front();
+    config.database = databasePath();
+    if (raw_.interval) config.interval = atLeast(*raw_.interval, "interval", kMinInterval);
+    if (raw_.concurrency) {
+      config.concurrency =
+          static_cast<unsigned>(integer(*raw_.concurrency, "concurrency", 1, kMaxConcurrency));
+    }
+    if (raw_.perServerQps) {
+      auto qps = parseNumber(raw_.perServerQps->text);
+      if (!qps) fail(*raw_.perServerQps, "per_server_qps", qps.error().message);
+      if (*qps <= 0) fail(*raw_.perServerQps, "per_server_qps", "must be more than 0");
+      config.perServerQps = *qps;
+    }
+    if (raw_.queryTimeout) {
+      milliseconds timeout = duration(*raw_.queryTimeout, "query_timeout");
+      if (timeout.count() == 0) fail(*raw_.queryTimeout, "query_timeout", "must be more than 0");
+      if (timeout > kMaxQueryTimeout) {
+        fail(*raw_.queryTimeout, "query_timeout",
+             "must be at most " + formatDuration(kMaxQueryTimeout));
+      }
+      config.queryTimeout = timeout;
+    }
+    if (raw_.queryTries) {
+      config.queryTries =
+          static_cast<int>(integer(*raw_.queryTries, "query_tries", 1, kMaxQueryTries));
+    }
+    if (raw_.rootHints) config.rootHints = readablePath(*raw_.rootHints, "root_hints");
+    if (raw_.trustAnchors) config.trustAnchors = readablePath(*raw_.trustAnchors, "trust_anchors");
+    if (raw_.confirmPolls) {
+      config.confirmPolls =
+          static_cast<unsigned>(integer(*raw_.confirmPolls, "confirm_polls", 1, kMaxConfirmPolls));
+    }
+    if (raw_.signatureWarning) {
+      config.signatureWarning = atLeast(*raw_.signatureWarning, "signature_warning", seconds{1});
+    }
+    if (raw_.retention) config.retention = atLeast(*raw_.retention, "retention", kMinRetention);
+    if (raw_.logLevel) config.logLevel = oneOf(*raw_.logLevel, "log_level", kLogLevels);
+    if (raw_.ipVersions) ipVersions(*raw_.ipVersions, config);
+    if (raw_.metrics) config.metrics = metrics(*raw_.metrics);
+    domains(config);
+    webhooks(config);
+    return config;
+  }
+
+ private:
+  [[noreturn]] void fail(const RawScalar& value, const std::string& key, std::string reason) const {
+    raw_.fail(value.pos, key, std::move(reason));
+  }
+
+  milliseconds duration(const RawScalar& value, const std::string& key) const {
+    auto d = parseDuration(value.text);
+    if (!d) fail(value, key, d.error().message);
+    return *d;
+  }
+
+  seconds atLeast(const RawScalar& value, const std::string& key, seconds min) const {
+    milliseconds d = duration(value, key);
+    if (d.count() % 1000 != 0) fail(value, key, "must be whole seconds");
+    if (d < min) {
+      fail(value, key,
+           min == seconds{1} ? "must be more than 0" : "must be at least " + formatDuration(min));
+    }
+    return std::chrono::duration_cast<seconds>(d);
+  }
+
+  uint64_t integer(const RawScalar& value, const std::string& key, uint64_t min,
+                   uint64_t max) const {
+    auto n = parseUnsigned(value.text, UINT64_MAX);
+    if (!n) fail(value, key, n.error().message);
+    if (*n < min || *n > max) {
+      fail(value, key,
+           "must be " + std::to_string(min) + ".." + std::to_string(max) + ", not " + value.text);
+    }
+    return *n;
+  }
+
+  std::string oneOf(const RawScalar& value, const std::string& key,
+                    std::span<const std::string_view> allowed) const {
+    if (std::find(allowed.begin(), allowed.end(), value.text) != allowed.end()) return value.text;
+    std::string reason = quote(value.text) + " is not one of " + joined(allowed);
+    if (std::string near = closestMatch(value.text, allowed); !near.empty()) {
+      reason += " (did you mean '" + near + "'?)";
+    }
+    fail(value, key, reason);
+  }
+
+  bool boolean(const RawScalar& value, const std::string& key) const {
+    auto b = parseBool(value.text);
+    if (!b) fail(value, key, b.error().message);
+    return *b;
+  }
+
+  // Relative paths in the configuration are relative to its own directory, so a config and its
+  // domains file or secrets can move together.
+  std::filesystem::path resolve(const std::string& text) const {
+    return std::filesystem::path(raw_.baseDir) / text;
+  }
+
+  std::string readablePath(const RawScalar& value, const std::string& key) const {
+    if (value.text.empty()) fail(value, key, "must not be empty");
+    // Read now so that a missing or unreadable file fails start-up, not the first poll.
+    std::filesystem::path path = resolve(value.text);
+    auto content = readWholeFile(path);
+    if (!content) fail(value, key, "cannot read " + path.string() + ": " + content.error().message);
+    return path.string();
+  }
+
+  std::string databasePath() const {
+    // systemd's StateDirectory= sets STATE_DIRECTORY, colon-separated when several are listed; the
+    // first is the unit's own.
+    std::filesystem::path stateDir;
+    if (const char* env = std::getenv("STATE_DIRECTORY"); env != nullptr && *env != '\0') {
+      std::string_view dirs(env);
+      stateDir = std::string(dirs.substr(0, dirs.find(':')));
+    } else {
+      std::error_code ec;
+      stateDir = std::filesystem::current_path(ec);
+    }
+    std::string name = "zonewatch.sqlite";
+    if (raw_.database) {
+      if (raw_.database->text.empty()) fail(*raw_.database, "database", "must not be empty");
+      name = raw_.database->text;
+    }
+    return (stateDir / name).string();
+  }
+
+  void ipVersions(const RawList& list, Config& config) const {
+    if (list.items.empty()) raw_.fail(list.pos, "ip_versions", "must list 4, 6 or both");
+    config.ipv4 = false;
+    config.ipv6 = false;
+    for (size_t i = 0; i < list.items.size(); ++i) {
+      const RawScalar& item = list.items[i];
+      std::string key = "ip_versions[" + std::to_string(i) + "]";
+      bool* flag = item.text == "4" ? &config.ipv4 : item.text == "6" ? &config.ipv6 : nullptr;
+      if (flag == nullptr) fail(item, key, quote(item.text) + " is not an IP version (4 or 6)");
+      if (*flag) fail(item, key, "IPv" + item.text + " is listed twice");
+      *flag = true;
+    }
+  }
+
+  MetricsSpec metrics(const RawMetrics& raw) const {
+    MetricsSpec spec;
+    if (raw.enabled) spec.enabled = boolean(*raw.enabled, "metrics.enabled");
+    if (raw.listen) {
+      if (auto s = checkListen(raw.listen->text); !s) {
+        fail(*raw.listen, "metrics.listen", s.error().message);
+      }
+      spec.listen = raw.listen->text;
+    }
+    if (raw.perDomain) spec.perDomain = boolean(*raw.perDomain, "metrics.per_domain");
+    return spec;
+  }
+
+  static std::string domainKey(const RawDomain& d) {
+    return d.fromFile ? "domains_file" : "domains[" + std::to_string(d.index) + "]";
+  }
+
+  void domains(Config& config) const {
+    if (raw_.domains.empty()) {
+      if (raw_.domainsFile) {
+        raw_.fail(raw_.domainsFile->pos, "domains_file", "the file lists no domain to watch");
+      }
+      raw_.fail(raw_.domainsKeyPos.value_or(SourcePos{0, 1, 1}), "domains",
+                "no domain to watch: list some under `domains` or in `domains_file`");
+    }
+    // Reserved up front: `seen` points into config.domains, which must not reallocate.
+    config.domains.reserve(raw_.domains.size());
+    struct NameHash {
+      size_t operator()(const dns::Name* n) const { return n->hash(); }
+    };
+    struct NameEqual {
+      bool operator()(const dns::Name* a, const dns::Name* b) const { return *a == *b; }
+    };
+    // Name -> index in config.domains (and raw_.domains), to name the first declaration of a
+    // duplicate.
+    std::unordered_map<const dns::Name*, size_t, NameHash, NameEqual> seen;
+    seen.reserve(raw_.domains.size());
+    for (const RawDomain& d : raw_.domains) {
+      std::string key = domainKey(d);
+      // A map entry's name sits under `.name`; a bare list item or a file line is the name itself.
+      std::string nameKey = d.options ? key + ".name" : key;
+      auto name = parseDomain(d.name.text);
+      if (!name) fail(d.name, nameKey, name.error().message);
+      DomainSpec& spec = config.domains.emplace_back();
+      spec.name = std::move(name).value();
+      auto [it, inserted] = seen.try_emplace(&spec.name, config.domains.size() - 1);
+      if (!inserted) {
+        const RawDomain& first = raw_.domains[it->second];
+        fail(d.name, nameKey,
+             "duplicate domain " + spec.name.toString() + " (first at " + raw_.where(first.pos) +
+                 ")");
+      }
+      spec.interval = config.interval;
+      if (d.options) {
+        const RawDomainOptions& o = *d.options;
+        if (o.interval) spec.interval = atLeast(*o.interval, key + ".interval", kMinInterval);
+        if (o.operators) spec.expect.operators = operators(*o.operators, key + ".expect.operators");
+        if (o.dsKeyTags) spec.expect.dsKeyTags = keyTags(*o.dsKeyTags, key + ".expect.ds_key_tags");
+      }
+      spec.source = raw_.where(d.pos);
+    }
+  }
+
+  std::vector<std::string> operators(const RawList& list, const std::string& key) const {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < list.items.size(); ++i) {
+      const RawScalar& item = list.items[i];
+      std::string itemKey = key + "[" + std::to_string(i) + "]";
+      // An operator is the registrable domain of its name servers, the form the probe reports
+      // (monitor/probe/operators.h), so the comparison is between equal spellings.
+      auto name = parseDomain(item.text);
+      if (!name) fail(item, itemKey, name.error().message);
+      std::string text = name->toString();
+      if (std::find(out.begin(), out.end(), text) != out.end()) {
+        fail(item, itemKey, "operator " + text + " is listed twice");
+      }
+      out.push_back(std::move(text));
+    }
+    return out;
+  }
+
+  std::vector<uint16_t> keyTags(const RawList& list, const std::string& key) const {
+    std::vector<uint16_t> out;
+    for (size_t i = 0; i < list.items.size(); ++i) {
+      const RawScalar& item = list.items[i];
+      std::string itemKey = key + "[" + std::to_string(i) + "]";
+      // RFC 4034 §5.1.1: the key tag is a 16-bit field.
+      auto tag = parseUnsigned(item.text, 65535);
+      if (!tag) fail(item, itemKey, tag.error().message + " (a key tag is 0..65535)");
+      auto value = static_cast<uint16_t>(*tag);
+      if (std::find(out.begin(), out.end(), value) != out.end()) {
+        fail(item, itemKey, "key tag " + item.text + " is listed twice");
+      }
+      out.push_back(value);
+    }
+    return out;
+  }
+
+  void webhooks(Config& config) const {
+    std::unordered_map<std::string, SourcePos> names;
+    for (size_t i = 0; i < raw_.webhooks.size(); ++i) {
+      const RawWebhook& hook = raw_.webhooks[i];
+      std::string key = "webhooks[" + std::to_string(i) + "]";
+      WebhookSpec spec;
+      if (!hook.name) raw_.fail(hook.pos, key + ".name", "is required");
+      if (hook.name->text.empty()) fail(*hook.name, key + ".name", "must not be empty");
+      if (auto [it, inserted] = names.try_emplace(hook.name->text, hook.name->pos); !inserted) {
+        fail(*hook.name, key + ".name",
+             "duplicate webhook name " + quote(hook.name->text) + " (first at " +
+                 raw_.where(it->second) + ")");
+      }
+      spec.name = hook.name->text;
+      if (!hook.url) raw_.fail(hook.pos, key + ".url", "is required");
+      if (auto s = checkWebhookUrl(hook.url->text); !s) {
+        fail(*hook.url, key + ".url", s.error().message);
+      }
+      spec.url = hook.url->text;
+      spec.secret = secret(hook, key);
+      if (hook.minSeverity) {
+        spec.minSeverity = oneOf(*hook.minSeverity, key + ".min_severity", kSeverities);
+      }
+      if (hook.events) spec.events = events(*hook.events, key + ".events");
+      if (hook.format) spec.format = oneOf(*hook.format, key + ".format", kFormats);
+      if (hook.timeout) {
+        spec.timeout = atLeast(*hook.timeout, key + ".timeout", seconds{1});
+        if (spec.timeout > kMaxWebhookTimeout) {
+          fail(*hook.timeout, key + ".timeout",
+               "must be at most " + formatDuration(kMaxWebhookTimeout));
+        }
+      }
+      if (hook.giveUpAfter) {
+        spec.giveUpAfter = atLeast(*hook.giveUpAfter, key + ".give_up_after", seconds{1});
+        if (spec.giveUpAfter < spec.timeout) {
+          fail(*hook.giveUpAfter, key + ".give_up_after",
+               "must be at least the timeout (" + formatDuration(spec.timeout) + ")");
+        }
+      }
+      config.webhooks.push_back(std::move(spec));
+    }
+  }
+
+  std::string secret(const RawWebhook& hook, const std::string& key) const {
+    struct Source {
+      const std::optional<RawScalar>* value;
+      std::string_view name;
+    };
+    const std::array<Source, 3> sources = {{{&hook.secret, "secret"},
+                                            {&hook.secretFile, "secret_file"},
+                                            {&hook.secretEnv, "secret_env"}}};
+    const Source* given = nullptr;
+    for (const Source& source : sources) {
+      if (!*source.value) continue;
+      if (given != nullptr) {
+        raw_.fail((*source.value)->keyPos, key + "." + std::string(source.name),
+                  "give only one of secret, secret_file and secret_env (" +
+                      std::string(given->name) + " is given too)");
+      }
+      given = &source;
+    }
+    if (given == nullptr) return {};
+    const RawScalar& value = **given->value;
+    std::string valueKey = key + "." + std::string(given->name);
+    if (value.text.empty()) fail(value, valueKey, "must not be empty");
+    std::string secret;
+    if (given->name == "secret") {
+      secret = value.text;
+    } else if (given->name == "secret_file") {
+      auto content = readWholeFile(resolve(value.text));
+      if (!content) {
+        fail(value, valueKey,
+             "cannot read " + resolve(value.text).string() + ": " + content.error().message);
+      }
+      secret = std::move(content).value();
+      // Editors and `echo` end the file with a newline that is not part of the secret.
+      while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' ||
+                                 secret.back() == ' ' || secret.back() == '\t')) {
+        secret.pop_back();
+      }
+      if (secret.empty()) fail(value, valueKey, resolve(value.text).string() + " is empty");
+    } else {
+      const char* env = std::getenv(value.text.c_str());
+      if (env == nullptr) {
+        fail(value, valueKey, "environment variable " + value.text + " is not set");
+      }
+      secret = env;
+      if (secret.empty()) fail(value, valueKey, "environment variable " + value.text + " is empty");
+    }
+    return secret;
+  }
+
+  std::vector<std::string> events(const RawList& list, const std::string& key) const {
+    if (list.items.empty()) {
+      raw_.fail(list.pos, key, "is empty; leave `events` out to receive every event");
+    }
+    std::vector<std::string> out;
+    for (size_t i = 0; i < list.items.size(); ++i) {
+      const RawScalar& item = list.items[i];
+      std::string itemKey = key + "[" + std::to_string(i) + "]";
+      if (std::find(kEventNames.begin(), kEventNames.end(), item.text) == kEventNames.end()) {
+        std::string reason = quote(item.text) + " is not an event name";
+        if (std::string near = closestMatch(item.text, kEventNames); !near.empty()) {
+          reason += " (did you mean '" + near + "'?)";
+        }
+        fail(item, itemKey, reason);
+      }
+      if (std::find(out.begin(), out.end(), item.text) != out.end()) {
+        fail(item, itemKey, "event " + item.text + " is listed twice");
+      }
+      out.push_back(item.text);
+    }
+    return out;
+  }
+
+  const RawConfig& raw_;
+};
+
+}  // namespace
+
+Config validateConfig(const RawConfig& raw) {
+  return Validator(raw).run();
+}
+
+}  // namespace zonewatch::config

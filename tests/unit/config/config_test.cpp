@@ -1,0 +1,615 @@
+// Tests of config/: the YAML loader, its validation and error positions, domains_file, secrets,
+// describe() and the built-in example. Every file is written under a per-test temporary directory.
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+
+#include "config/raw_config.h"
+
+namespace zonewatch::config {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "zonewatch-config-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    ::unsetenv("STATE_DIRECTORY");
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  std::string write(const std::string& name, const std::string& text) {
+    fs::path path = dir_ / name;
+    std::ofstream(path, std::ios::binary) << text;
+    return path.string();
+  }
+
+  Config load(const std::string& yaml) { return loadConfig(write("zonewatch.yaml", yaml)); }
+
+  // Loads `yaml` as zonewatch.yaml and returns the error it must raise.
+  std::optional<ConfigError> errorOf(const std::string& yaml) {
+    try {
+      load(yaml);
+    } catch (const ConfigError& e) {
+      return e;
+    }
+    ADD_FAILURE() << "no ConfigError for:\n" << yaml;
+    return std::nullopt;
+  }
+
+  // The error names the file, the line and the key path, in its fields and in what().
+  void expectError(const std::string& yaml, uint32_t line, const std::string& key,
+                   const std::string& reasonPart, const std::string& file = "zonewatch.yaml") {
+    SCOPED_TRACE(yaml);
+    auto error = errorOf(yaml);
+    ASSERT_TRUE(error.has_value());
+    std::string path = (dir_ / file).string();
+    EXPECT_EQ(error->file(), path);
+    EXPECT_EQ(error->line(), line) << error->what();
+    EXPECT_EQ(error->key(), key) << error->what();
+    EXPECT_NE(error->reason().find(reasonPart), std::string::npos) << error->what();
+    std::string what = error->what();
+    EXPECT_EQ(what.rfind(path + ":" + std::to_string(line) + ":", 0), 0u) << what;
+    if (!key.empty()) {
+      EXPECT_NE(what.find("key '" + key + "': "), std::string::npos) << what;
+    }
+  }
+
+  fs::path dir_;
+};
+
+// --- defaults and every key ----------------------------------------------------------------------
+
+TEST_F(ConfigTest, MinimalConfigGetsEveryDefault) {
+  Config c = load("domains: [example.com]\n");
+  EXPECT_EQ(c.sourcePath, (dir_ / "zonewatch.yaml").string());
+  EXPECT_EQ(c.database, (fs::current_path() / "zonewatch.sqlite").string());
+  EXPECT_EQ(c.interval, seconds(300));
+  EXPECT_EQ(c.concurrency, 64u);
+  EXPECT_EQ(c.perServerQps, 10.0);
+  EXPECT_EQ(c.queryTimeout, milliseconds(1500));
+  EXPECT_EQ(c.queryTries, 2);
+  EXPECT_FALSE(c.rootHints.has_value());
+  EXPECT_FALSE(c.trustAnchors.has_value());
+  EXPECT_EQ(c.confirmPolls, 2u);
+  EXPECT_EQ(c.signatureWarning, seconds(7 * 86400));
+  EXPECT_EQ(c.retention, seconds(365 * 86400));
+  EXPECT_TRUE(c.metrics.enabled);
+  EXPECT_EQ(c.metrics.listen, "127.0.0.1:9153");
+  EXPECT_TRUE(c.metrics.perDomain);
+  EXPECT_TRUE(c.webhooks.empty());
+  EXPECT_TRUE(c.ipv4);
+  EXPECT_TRUE(c.ipv6);
+  EXPECT_EQ(c.logLevel, "info");
+  ASSERT_EQ(c.domains.size(), 1u);
+  EXPECT_EQ(c.domains[0].name.toString(), "example.com.");
+  EXPECT_EQ(c.domains[0].interval, seconds(300));
+  EXPECT_TRUE(c.domains[0].expect.operators.empty());
+  EXPECT_TRUE(c.domains[0].expect.dsKeyTags.empty());
+  EXPECT_EQ(c.domains[0].source, (dir_ / "zonewatch.yaml").string() + ":1");
+}
+
+TEST_F(ConfigTest, DatabaseDefaultsToTheSystemdStateDirectory) {
+  ::setenv("STATE_DIRECTORY", "/var/lib/zonewatch:/var/lib/other", 1);
+  EXPECT_EQ(load("domains: [example.com]\n").database, "/var/lib/zonewatch/zonewatch.sqlite");
+  EXPECT_EQ(load("database: history.db\ndomains: [example.com]\n").database,
+            "/var/lib/zonewatch/history.db");
+  EXPECT_EQ(load("database: /srv/z.db\ndomains: [example.com]\n").database, "/srv/z.db");
+  ::unsetenv("STATE_DIRECTORY");
+}
+
+TEST_F(ConfigTest, EveryKeyIsParsed) {
+  write("hints", ".  3600000  NS  A.ROOT-SERVERS.NET.\n");
+  write("anchors",
+        ". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n");
+  write("secret.txt", "s3cr3t-from-file\n");
+  ::setenv("ZONEWATCH_TEST_SECRET", "s3cr3t-from-env", 1);
+  Config c = load(R"(database: /srv/zonewatch/state.sqlite
+interval: 1h30m
+concurrency: 128
+per_server_qps: 2.5
+query_timeout: 750ms
+query_tries: 3
+root_hints: hints
+trust_anchors: anchors
+domains:
+  - example.com
+  - name: Example.NET.
+    interval: 10m
+    expect:
+      operators: [NS1.Example-DNS.net, example-dns.org.]
+      ds_key_tags: [12345, 0, 65535]
+confirm_polls: 3
+signature_warning: 2w
+retention: 90d
+metrics:
+  enabled: false
+  listen: "[::1]:9200"
+  per_domain: no
+webhooks:
+  - name: inline
+    url: https://hooks.example.net/a/b?token=1
+    secret: s3cr3t-inline
+    min_severity: critical
+    events: [ds_removed, hijack_suspected]
+    format: slack
+    timeout: 30s
+    give_up_after: 2d
+  - name: from-file
+    url: http://127.0.0.1:8080/hook
+    secret_file: secret.txt
+    format: alertmanager
+  - name: from-env
+    url: https://example.org
+    secret_env: ZONEWATCH_TEST_SECRET
+ip_versions: [6]
+log_level: debug
+)");
+  EXPECT_EQ(c.database, "/srv/zonewatch/state.sqlite");
+  EXPECT_EQ(c.interval, seconds(5400));
+  EXPECT_EQ(c.concurrency, 128u);
+  EXPECT_DOUBLE_EQ(c.perServerQps, 2.5);
+  EXPECT_EQ(c.queryTimeout, milliseconds(750));
+  EXPECT_EQ(c.queryTries, 3);
+  EXPECT_EQ(c.rootHints, (dir_ / "hints").string());
+  EXPECT_EQ(c.trustAnchors, (dir_ / "anchors").string());
+  ASSERT_EQ(c.domains.size(), 2u);
+  EXPECT_EQ(c.domains[0].interval, seconds(5400));  // the global interval
+  EXPECT_EQ(c.domains[1].name.toString(), "example.net.");
+  EXPECT_EQ(c.domains[1].interval, seconds(600));
+  EXPECT_EQ(c.domains[1].expect.operators,
+            (std::vector<std::string>{"ns1.example-dns.net.", "example-dns.org."}));
+  EXPECT_EQ(c.domains[1].expect.dsKeyTags, (std::vector<uint16_t>{12345, 0, 65535}));
+  EXPECT_EQ(c.domains[1].source, (dir_ / "zonewatch.yaml").string() + ":11");
+  EXPECT_EQ(c.confirmPolls, 3u);
+  EXPECT_EQ(c.signatureWarning, seconds(14 * 86400));
+  EXPECT_EQ(c.retention, seconds(90 * 86400));
+  EXPECT_FALSE(c.metrics.enabled);
+  EXPECT_EQ(c.metrics.listen, "[::1]:9200");
+  EXPECT_FALSE(c.metrics.perDomain);
+  ASSERT_EQ(c.webhooks.size(), 3u);
+  const WebhookSpec& a = c.webhooks[0];
+  EXPECT_EQ(a.name, "inline");
+  EXPECT_EQ(a.url, "https://hooks.example.net/a/b?token=1");
+  EXPECT_EQ(a.secret, "s3cr3t-inline");
+  EXPECT_EQ(a.minSeverity, "critical");
+  EXPECT_EQ(a.events, (std::vector<std::string>{"ds_removed", "hijack_suspected"}));
+  EXPECT_EQ(a.format, "slack");
+  EXPECT_EQ(a.timeout, seconds(30));
+  EXPECT_EQ(a.giveUpAfter, seconds(2 * 86400));
+  const WebhookSpec& b = c.webhooks[1];
+  EXPECT_EQ(b.secret, "s3cr3t-from-file");  // the file's trailing newline is not the secret's
+  EXPECT_EQ(b.format, "alertmanager");
+  EXPECT_EQ(b.minSeverity, "info");
+  EXPECT_TRUE(b.events.empty());
+  EXPECT_EQ(b.timeout, seconds(10));
+  EXPECT_EQ(b.giveUpAfter, seconds(86400));
+  EXPECT_EQ(c.webhooks[2].secret, "s3cr3t-from-env");
+  EXPECT_FALSE(c.ipv4);
+  EXPECT_TRUE(c.ipv6);
+  EXPECT_EQ(c.logLevel, "debug");
+  ::unsetenv("ZONEWATCH_TEST_SECRET");
+}
+
+TEST_F(ConfigTest, PlainIntegersAreSecondsAndBooleansTakeYamlSpellings) {
+  Config c =
+      load("interval: 45\nmetrics: {enabled: off, per_domain: Yes}\ndomains: [example.com]\n");
+  EXPECT_EQ(c.interval, seconds(45));
+  EXPECT_FALSE(c.metrics.enabled);
+  EXPECT_TRUE(c.metrics.perDomain);
+  EXPECT_EQ(load("query_timeout: 2\ndomains: [example.com]\n").queryTimeout, milliseconds(2000));
+}
+
+TEST_F(ConfigTest, ParseConfigTakesRelativePathsFromTheSourceNamesDirectory) {
+  write("list.txt", "example.com\n");
+  Config c = parseConfig("domains_file: list.txt\n", (dir_ / "virtual.yaml").string());
+  ASSERT_EQ(c.domains.size(), 1u);
+  EXPECT_EQ(c.domains[0].source, (dir_ / "list.txt").string() + ":1");
+  EXPECT_EQ(c.sourcePath, (dir_ / "virtual.yaml").string());
+}
+
+// --- domains, domains_file, IDN, duplicates ----------------------------------------------------
+
+TEST_F(ConfigTest, InternationalizedDomainsBecomeLowercaseALabels) {
+  Config c = load("domains:\n  - bücher.example\n  - name: BÜCHER.de\n  - WWW.Example.COM.\n");
+  ASSERT_EQ(c.domains.size(), 3u);
+  EXPECT_EQ(c.domains[0].name.toString(), "xn--bcher-kva.example.");
+  EXPECT_EQ(c.domains[0].name.toUnicode(), "bücher.example.");
+  EXPECT_EQ(c.domains[1].name.toString(), "xn--bcher-kva.de.");
+  EXPECT_EQ(c.domains[2].name.toString(), "www.example.com.");
+}
+
+TEST_F(ConfigTest, DomainsFileSkipsCommentsAndBlankLinesAndKeepsLineNumbers) {
+  write("portfolio.txt",
+        "# the portfolio\n"
+        "\n"
+        "example.com   # main site\n"
+        "   example.net\r\n"
+        "\t\n"
+        "bücher.example\n"
+        "example.org");  // no final newline
+  Config c = load("domains: [example.info]\ndomains_file: portfolio.txt\n");
+  ASSERT_EQ(c.domains.size(), 5u);
+  std::string file = (dir_ / "portfolio.txt").string();
+  EXPECT_EQ(c.domains[0].name.toString(), "example.info.");
+  EXPECT_EQ(c.domains[1].name.toString(), "example.com.");
+  EXPECT_EQ(c.domains[1].source, file + ":3");
+  EXPECT_EQ(c.domains[2].name.toString(), "example.net.");
+  EXPECT_EQ(c.domains[2].source, file + ":4");
+  EXPECT_EQ(c.domains[3].name.toString(), "xn--bcher-kva.example.");
+  EXPECT_EQ(c.domains[3].source, file + ":6");
+  EXPECT_EQ(c.domains[4].source, file + ":7");
+}
+
+TEST_F(ConfigTest, DomainsFileOfOneHundredThousandLinesLoads) {
+  std::string text;
+  text.reserve(100'001 * 24);
+  text += "# generated portfolio\n";
+  for (int i = 0; i < 100'000; ++i) {
+    text += "domain-" + std::to_string(i) + ".example\n";
+    if (i % 1000 == 0) text += "# block " + std::to_string(i) + "\n\n";
+  }
+  write("big.txt", text);
+  Config c = load("domains_file: big.txt\n");
+  ASSERT_EQ(c.domains.size(), 100'000u);
+  EXPECT_EQ(c.domains.front().name.toString(), "domain-0.example.");
+  EXPECT_EQ(c.domains.back().name.toString(), "domain-99999.example.");
+  // 1 header line, 100,000 names and 2 lines for each of the 100 blocks before the last name.
+  EXPECT_EQ(c.domains.back().source,
+            (dir_ / "big.txt").string() + ":" + std::to_string(1 + 100'000 + 200));
+}
+
+TEST_F(ConfigTest, DuplicateDomainInTheListNamesBothPositions) {
+  expectError("domains:\n  - example.com\n  - example.net\n  - EXAMPLE.com.\n", 4, "domains[2]",
+              "first at " + (dir_ / "zonewatch.yaml").string() + ":2");
+  expectError("domains:\n  - example.com\n  - name: example.com\n    interval: 1m\n", 3,
+              "domains[1].name", "duplicate domain example.com.");
+}
+
+TEST_F(ConfigTest, DuplicateDomainAcrossListAndFileNamesBothFiles) {
+  write("list.txt", "# comment\nexample.org\n\nExample.COM\n");
+  std::string list = (dir_ / "list.txt").string();
+  auto error = errorOf("domains:\n  - example.com\ndomains_file: list.txt\n");
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->file(), list);
+  EXPECT_EQ(error->line(), 4u);
+  EXPECT_EQ(error->key(), "domains_file");
+  EXPECT_NE(
+      std::string(error->what()).find("first at " + (dir_ / "zonewatch.yaml").string() + ":2"),
+      std::string::npos)
+      << error->what();
+  EXPECT_EQ(std::string(error->what()).rfind(list + ":4:1: key 'domains_file': ", 0), 0u);
+}
+
+TEST_F(ConfigTest, DuplicateDomainWithinTheFile) {
+  write("list.txt", "example.org\nexample.net\nexample.org\n");
+  expectError("domains_file: list.txt\n", 3, "domains_file",
+              "first at " + (dir_ / "list.txt").string() + ":1", "list.txt");
+}
+
+TEST_F(ConfigTest, BadDomainsFileLinesNameThatFileAndLine) {
+  write("list.txt", "example.org\n\n  bad..name\n");
+  expectError("domains_file: list.txt\n", 3, "domains_file", "empty label", "list.txt");
+  write("list.txt", "example.org\nexample.net extra\n");
+  expectError("domains_file: list.txt\n", 2, "domains_file", "one domain per line", "list.txt");
+  write("list.txt", "# nothing but comments\n\n");
+  expectError("domains_file: list.txt\n", 1, "domains_file", "lists no domain");
+}
+
+TEST_F(ConfigTest, MissingDomainsFileIsReportedAtItsKey) {
+  expectError("interval: 5m\ndomains_file: nowhere.txt\n", 2, "domains_file", "cannot read");
+}
+
+TEST_F(ConfigTest, InvalidDomainNames) {
+  expectError("domains:\n  - example.com\n  - \"exa mple.com\"\n", 3, "domains[1]",
+              "not a domain name");
+  expectError("domains:\n  - name: '*.example.com'\n", 2, "domains[0].name", "not a domain name");
+  expectError("domains: ['.']\n", 1, "domains[0]", "root");
+  expectError("domains:\n  - interval: 5m\n", 2, "domains[0].name", "is required");
+  expectError("domains:\n  - [example.com]\n", 2, "domains[0]", "not a list");
+}
+
+TEST_F(ConfigTest, NoDomainIsAnError) {
+  expectError("interval: 5m\n", 1, "domains", "no domain to watch");
+  expectError("interval: 5m\ndomains: []\n", 2, "domains", "no domain to watch");
+}
+
+TEST_F(ConfigTest, DomainExpectations) {
+  expectError("domains:\n  - name: example.com\n    expect:\n      ds_key_tags: [1, 70000]\n", 4,
+              "domains[0].expect.ds_key_tags[1]", "0..65535");
+  expectError("domains:\n  - name: example.com\n    expect:\n      ds_key_tags: [1, 1]\n", 4,
+              "domains[0].expect.ds_key_tags[1]", "listed twice");
+  expectError("domains:\n  - name: example.com\n    expect:\n      operators: [\"a b\"]\n", 4,
+              "domains[0].expect.operators[0]", "not a domain name");
+  expectError("domains:\n  - name: example.com\n    expect:\n      operator: [x.net]\n", 4,
+              "domains[0].expect.operator", "did you mean 'operators'?");
+  expectError("domains:\n  - name: example.com\n    expect: [x.net]\n", 3, "domains[0].expect",
+              "must be a map");
+}
+
+// --- unknown keys, types, YAML ------------------------------------------------------------------
+
+TEST_F(ConfigTest, UnknownKeysSuggestTheClosestKnownOne) {
+  expectError("domains: [example.com]\nintreval: 5m\n", 2, "intreval", "did you mean 'interval'?");
+  expectError("domains: [example.com]\nmetrics:\n  listn: 127.0.0.1:1\n", 3, "metrics.listn",
+              "did you mean 'listen'?");
+  expectError("domains:\n  - example.com\n  - name: example.net\n    intervall: 5m\n", 4,
+              "domains[1].intervall", "did you mean 'interval'?");
+  expectError(
+      "domains: [example.com]\nwebhooks:\n  - name: a\n    url: https://x.example\n    secrte: x\n",
+      5, "webhooks[0].secrte", "did you mean 'secret'?");
+  auto error = errorOf("domains: [example.com]\ncompletely_unrelated: 1\n");
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->reason(), "unknown key");
+}
+
+TEST_F(ConfigTest, WrongTypesAreErrors) {
+  expectError("domains: [example.com]\ninterval: [1]\n", 2, "interval", "not a list");
+  expectError("domains: [example.com]\nconcurrency: {a: 1}\n", 2, "concurrency", "not a map");
+  expectError("domains: example.com\n", 1, "domains", "must be a list");
+  expectError("domains: [example.com]\nip_versions: 4\n", 2, "ip_versions", "must be a list");
+  expectError("domains: [example.com]\nmetrics: true\n", 2, "metrics", "must be a map");
+  expectError("domains: [example.com]\nwebhooks:\n  - https://x.example\n", 3, "webhooks[0]",
+              "must be a map");
+  expectError("domains: [example.com]\ndatabase:\n", 2, "database", "has no value");
+  expectError(
+      "domains: [example.com]\nwebhooks:\n  - name: a\n    url: https://x.example\n    events: "
+      "[[a]]\n",
+      5, "webhooks[0].events[0]", "not a list");
+}
+
+TEST_F(ConfigTest, DuplicateKeysAreErrors) {
+  expectError("interval: 5m\ndomains: [example.com]\ninterval: 10m\n", 3, "interval", "first at");
+}
+
+TEST_F(ConfigTest, YamlSyntaxErrorsCarryTheirPosition) {
+  // yaml-cpp notices the unclosed flow list at the next key.
+  expectError("domains: [example.com\ninterval: 5m\n", 2, "", "invalid YAML");
+  expectError("domains:\n  - example.com\n bad: indent\n", 3, "", "invalid YAML");
+}
+
+TEST_F(ConfigTest, DocumentShape) {
+  expectError("", 1, "", "empty");
+  expectError("# only a comment\n", 1, "", "empty");
+  expectError("- example.com\n", 1, "", "must be a map");
+  expectError("domains: [example.com]\n---\ndomains: [example.net]\n", 1, "", "2 YAML documents");
+}
+
+TEST_F(ConfigTest, UnreadableConfigFile) {
+  std::string path = (dir_ / "absent.yaml").string();
+  try {
+    loadConfig(path);
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.file(), path);
+    EXPECT_EQ(e.line(), 0u);
+    EXPECT_EQ(std::string(e.what()), path + ": cannot read: No such file or directory");
+  }
+}
+
+// --- scalar values
+// ---------------------------------------------------------------------------------
+
+TEST_F(ConfigTest, DurationErrors) {
+  const std::string base = "domains: [example.com]\n";
+  expectError(base + "interval: 5x\n", 2, "interval", "unknown unit");
+  expectError(base + "interval: -5m\n", 2, "interval", "negative");
+  expectError(base + "interval: 0\n", 2, "interval", "at least 30s");
+  expectError(base + "interval: 10s\n", 2, "interval", "at least 30s");
+  expectError(base + "interval: 1.5h\n", 2, "interval", "fraction");
+  expectError(base + "interval: soon\n", 2, "interval", "not a duration");
+  expectError(base + "interval: 30m1h\n", 2, "interval", "smaller one before a larger");
+  expectError(base + "interval: 90500ms\n", 2, "interval", "whole seconds");
+  expectError(base + "signature_warning: 0s\n", 2, "signature_warning", "more than 0");
+  expectError(base + "retention: 1h\n", 2, "retention", "at least 1d");
+  expectError(base + "query_timeout: 0ms\n", 2, "query_timeout", "more than 0");
+  expectError(base + "query_timeout: 2m\n", 2, "query_timeout", "at most 1m");
+  expectError(base + "interval: 99999999999w\n", 2, "interval", "over 100 years");
+}
+
+TEST_F(ConfigTest, PerDomainIntervalErrorNamesTheListIndex) {
+  expectError(R"(domains:
+  - example.com
+  - example.net
+  - name: example.org
+  - name: example.info
+    interval: 5s
+)",
+              6, "domains[3].interval", "at least 30s");
+}
+
+TEST_F(ConfigTest, NumberErrors) {
+  const std::string base = "domains: [example.com]\n";
+  expectError(base + "concurrency: 0\n", 2, "concurrency", "1..4096");
+  expectError(base + "concurrency: 4097\n", 2, "concurrency", "1..4096");
+  expectError(base + "concurrency: -1\n", 2, "concurrency", "negative");
+  expectError(base + "concurrency: 1.5\n", 2, "concurrency", "whole number");
+  expectError(base + "per_server_qps: 0\n", 2, "per_server_qps", "more than 0");
+  expectError(base + "per_server_qps: -3\n", 2, "per_server_qps", "more than 0");
+  expectError(base + "per_server_qps: lots\n", 2, "per_server_qps", "not a number");
+  expectError(base + "per_server_qps: .inf\n", 2, "per_server_qps", "not a number");
+  expectError(base + "query_tries: 0\n", 2, "query_tries", "1..10");
+  expectError(base + "confirm_polls: 0\n", 2, "confirm_polls", "1..100");
+  EXPECT_EQ(load(base + "concurrency: 4096\n").concurrency, 4096u);
+  EXPECT_EQ(load(base + "concurrency: 1\n").concurrency, 1u);
+}
+
+TEST_F(ConfigTest, EnumAndListErrors) {
+  const std::string base = "domains: [example.com]\n";
+  expectError(base + "log_level: verbose\n", 2, "log_level",
+              "not one of debug, info, warning, error");
+  expectError(base + "log_level: warnng\n", 2, "log_level", "did you mean 'warning'?");
+  expectError(base + "ip_versions: [4, 5]\n", 2, "ip_versions[1]", "not an IP version");
+  expectError(base + "ip_versions: [4, 4]\n", 2, "ip_versions[1]", "twice");
+  expectError(base + "ip_versions: []\n", 2, "ip_versions", "4, 6 or both");
+  expectError(base + "metrics:\n  enabled: maybe\n", 3, "metrics.enabled", "not a boolean");
+}
+
+TEST_F(ConfigTest, MetricsListenIsValidated) {
+  const std::string base = "domains: [example.com]\nmetrics:\n  listen: ";
+  expectError(base + "127.0.0.1\n", 3, "metrics.listen", "no port");
+  expectError(base + "127.0.0.1:0\n", 3, "metrics.listen", "1..65535");
+  expectError(base + "127.0.0.1:70000\n", 3, "metrics.listen", "1..65535");
+  expectError(base + "\"::1:9153\"\n", 3, "metrics.listen", "brackets");
+  expectError(base + "\"[::g]:9153\"\n", 3, "metrics.listen", "not an IPv6 address");
+  expectError(base + "999.1.1.1:9153\n", 3, "metrics.listen", "neither an IPv4 address");
+  expectError(base + "\":9153\"\n", 3, "metrics.listen", "no host");
+  EXPECT_EQ(load(base + "localhost:9100\n").metrics.listen, "localhost:9100");
+  EXPECT_EQ(load(base + "0.0.0.0:9100\n").metrics.listen, "0.0.0.0:9100");
+}
+
+TEST_F(ConfigTest, FilePathsMustBeReadable) {
+  const std::string base = "domains: [example.com]\n";
+  expectError(base + "root_hints: missing.hints\n", 2, "root_hints", "cannot read");
+  fs::create_directory(dir_ / "adir");
+  expectError(base + "trust_anchors: adir\n", 2, "trust_anchors", "is a directory");
+}
+
+// --- webhooks
+// --------------------------------------------------------------------------------------
+
+TEST_F(ConfigTest, WebhookErrors) {
+  const std::string base = "domains: [example.com]\nwebhooks:\n  - name: ops\n";
+  expectError(base + "    url: ftp://x.example/\n", 4, "webhooks[0].url", "http:// or https://");
+  expectError(base + "    url: https://\n", 4, "webhooks[0].url", "no host");
+  expectError(base + "    url: \"https://x.example/a b\"\n", 4, "webhooks[0].url", "spaces");
+  expectError(base + "    url: https://x.example:99999/\n", 4, "webhooks[0].url", "1..65535");
+  expectError(base + "    min_severity: high\n    url: https://x.example\n", 4,
+              "webhooks[0].min_severity", "not one of info, warning, critical");
+  expectError(base + "    url: https://x.example\n    format: teams\n", 5, "webhooks[0].format",
+              "not one of generic, slack, alertmanager");
+  expectError(base + "    url: https://x.example\n    events: [ds_added, ds_remvoed]\n", 5,
+              "webhooks[0].events[1]", "did you mean 'ds_removed'?");
+  expectError(base + "    url: https://x.example\n    events: [made_up_event]\n", 5,
+              "webhooks[0].events[0]", "not an event name");
+  expectError(base + "    url: https://x.example\n    events: []\n", 5, "webhooks[0].events",
+              "leave `events` out");
+  expectError(base + "    url: https://x.example\n    timeout: 0\n", 5, "webhooks[0].timeout",
+              "more than 0");
+  expectError(base + "    url: https://x.example\n    timeout: 1m\n    give_up_after: 30s\n", 6,
+              "webhooks[0].give_up_after", "at least the timeout");
+  expectError(base, 3, "webhooks[0].url", "is required");
+  expectError("domains: [example.com]\nwebhooks:\n  - url: https://x.example\n", 3,
+              "webhooks[0].name", "is required");
+  expectError(
+      base + "    url: https://x.example\n  - name: ops\n    url: https://y.example\n", 5,
+      "webhooks[1].name",
+      "duplicate webhook name \"ops\" (first at " + (dir_ / "zonewatch.yaml").string() + ":3)");
+}
+
+TEST_F(ConfigTest, WebhookSecretSources) {
+  const std::string base =
+      "domains: [example.com]\nwebhooks:\n  - name: ops\n    url: https://x.example\n";
+  expectError(base + "    secret_file: no-such-secret\n", 5, "webhooks[0].secret_file",
+              "cannot read");
+  write("empty-secret", "\n\n");
+  expectError(base + "    secret_file: empty-secret\n", 5, "webhooks[0].secret_file", "is empty");
+  ::unsetenv("ZONEWATCH_TEST_UNSET_SECRET");
+  expectError(base + "    secret_env: ZONEWATCH_TEST_UNSET_SECRET\n", 5, "webhooks[0].secret_env",
+              "ZONEWATCH_TEST_UNSET_SECRET is not set");
+  ::setenv("ZONEWATCH_TEST_EMPTY_SECRET", "", 1);
+  expectError(base + "    secret_env: ZONEWATCH_TEST_EMPTY_SECRET\n", 5, "webhooks[0].secret_env",
+              "is empty");
+  ::unsetenv("ZONEWATCH_TEST_EMPTY_SECRET");
+  expectError(base + "    secret: a\n    secret_env: HOME\n", 6, "webhooks[0].secret_env",
+              "only one of secret, secret_file and secret_env");
+  expectError(base + "    secret: \"\"\n", 5, "webhooks[0].secret", "must not be empty");
+  EXPECT_TRUE(load(base).webhooks[0].secret.empty());
+}
+
+// --- describe, toString, example
+// ------------------------------------------------------------------
+
+TEST_F(ConfigTest, DescribeRedactsSecretsAndSecretBearingUrls) {
+  write("secret.txt", "file-secret-value\n");
+  Config c = load(R"(domains:
+  - example.com
+  - name: example.net
+    interval: 1m
+webhooks:
+  - name: chat
+    url: https://user:password@hooks.slack.example/services/T0/B0/TOKENVALUE
+    secret: inline-secret-value
+    format: slack
+  - name: soc
+    url: https://soc.example:8443/hook?key=querysecret
+    secret_file: secret.txt
+    events: [ds_removed]
+)");
+  std::string text = describe(c);
+  for (const char* secret : {"inline-secret-value", "file-secret-value", "password", "TOKENVALUE",
+                             "querysecret", "user:"}) {
+    EXPECT_EQ(text.find(secret), std::string::npos) << secret << " leaked:\n" << text;
+  }
+  EXPECT_NE(text.find("domains:        2, polled every 5m (1 with their own interval)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("database:       " + (fs::current_path() / "zonewatch.sqlite").string()),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("webhooks:       2"), std::string::npos) << text;
+  EXPECT_NE(text.find("chat: https://hooks.slack.example/... (format slack"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("soc: https://soc.example:8443/... (format generic"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("events ds_removed"), std::string::npos) << text;
+  EXPECT_NE(text.find("secret <redacted>"), std::string::npos) << text;
+  EXPECT_EQ(c.webhooks[0].toString().find("inline-secret-value"), std::string::npos);
+}
+
+TEST_F(ConfigTest, ExampleConfigIsTheInstalledFileAndLoads) {
+  std::ifstream in(std::string(ZONEWATCH_SOURCE_DIR) + "/config/example.yaml", std::ios::binary);
+  ASSERT_TRUE(in);
+  std::ostringstream file;
+  file << in.rdbuf();
+  EXPECT_EQ(kExampleConfig, file.str());
+  Config c = parseConfig(kExampleConfig, (dir_ / "example.yaml").string());
+  EXPECT_GE(c.domains.size(), 3u);
+  EXPECT_EQ(c.interval, seconds(300));
+  EXPECT_FALSE(describe(c).empty());
+}
+
+TEST(ConfigErrorTest, WhatReadsFileLineColumnKeyReason) {
+  ConfigError e("/etc/zonewatch.yaml", 12, 5, "domains[3].interval", "must be at least 30s");
+  EXPECT_STREQ(e.what(),
+               "/etc/zonewatch.yaml:12:5: key 'domains[3].interval': must be at least 30s");
+  ConfigError noKey("c.yaml", 2, 1, "", "invalid YAML: x");
+  EXPECT_STREQ(noKey.what(), "c.yaml:2:1: invalid YAML: x");
+}
+
+TEST_F(ConfigTest, ColumnsPointAtTheValue) {
+  auto error = errorOf("domains: [example.com]\nwebhooks:\n  - {name: a, url: 'gopher://x'}\n");
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->line(), 3u);
+  EXPECT_EQ(error->column(), 20u);  // the opening quote of the URL
+}
+
+TEST_F(ConfigTest, RawConfigKeepsPositionsOfKeysAndValues) {
+  RawConfig raw = readRawConfig("interval:\n  5m\ndomains:\n  - example.com\n", "mem.yaml");
+  ASSERT_TRUE(raw.interval.has_value());
+  EXPECT_EQ(raw.interval->text, "5m");
+  EXPECT_EQ(raw.interval->keyPos.line, 1u);
+  EXPECT_EQ(raw.interval->pos.line, 2u);
+  EXPECT_EQ(raw.interval->pos.column, 3u);
+  ASSERT_EQ(raw.domains.size(), 1u);
+  EXPECT_EQ(raw.where(raw.domains[0].pos), "mem.yaml:4");
+  EXPECT_EQ(raw.whereColumn(raw.domains[0].pos), "mem.yaml:4:5");
+}
+
+}  // namespace
+}  // namespace zonewatch::config
