@@ -1,0 +1,388 @@
+#include "storage/differ.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <set>
+
+namespace zonewatch::storage {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kInfo = "info";
+constexpr const char* kWarning = "warning";
+constexpr const char* kCritical = "critical";
+
+std::string join(const std::vector<std::string>& items) {
+  if (items.empty()) return "(none)";
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
+std::vector<std::string> dsText(const std::vector<probe::DsInfo>& ds) {
+  std::vector<std::string> out;
+  for (const auto& d : ds) {
+    out.push_back(std::to_string(d.keyTag) + " " + std::to_string(d.algorithm) + " " +
+                  std::to_string(d.digestType) + " " + d.digest);
+  }
+  return out;
+}
+
+std::vector<std::string> keyText(const std::vector<probe::KeyInfo>& keys) {
+  std::vector<std::string> out;
+  for (const auto& k : keys) {
+    out.push_back(std::to_string(k.tag) + "/" + std::to_string(k.flags) + "/" +
+                  std::to_string(k.algorithm));
+  }
+  return out;
+}
+
+std::vector<std::string> glueText(const std::vector<probe::Glue>& glue) {
+  std::vector<std::string> out;
+  for (const auto& g : glue) out.push_back(g.host + " " + join(g.addresses));
+  return out;
+}
+
+std::string serverKey(const probe::ServerView& s) {
+  return s.name + " " + s.address;
+}
+
+bool unreachable(const probe::ServerView& s) {
+  return s.error && (*s.error == "timeout" || *s.error == "network" || *s.error == "unresolved");
+}
+
+bool provenUnsigned(const DomainState& s) {
+  return s.status == "insecure" && (s.reason == "ds_absent" || s.reason == "opt_out");
+}
+
+std::vector<uint16_t> dsTags(const DomainState& s) {
+  std::vector<uint16_t> tags;
+  for (const auto& d : s.ds) tags.push_back(d.keyTag);
+  std::sort(tags.begin(), tags.end());
+  tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+  return tags;
+}
+
+class Builder {
+ public:
+  Builder(const probe::Observation& obs, std::vector<Event>& out) : obs_(obs), out_(out) {}
+
+  void add(const char* name, const char* severity, std::string summary, json before, json after,
+           std::optional<std::string> server = std::nullopt) {
+    Event e;
+    e.domain = obs_.domain;
+    e.observedAt = obs_.observedAt;
+    e.event = name;
+    e.severity = severity;
+    e.summary = std::move(summary);
+    e.beforeJson = before.dump();
+    e.afterJson = after.dump();
+    e.server = std::move(server);
+    e.uid =
+        e.domain + "|" + e.event + "|" + std::to_string(e.observedAt) + "|" + e.server.value_or("");
+    out_.push_back(std::move(e));
+  }
+  bool has(const char* name) const {
+    return std::any_of(out_.begin(), out_.end(),
+                       [name](const Event& e) { return e.event == name; });
+  }
+
+ private:
+  const probe::Observation& obs_;
+  std::vector<Event>& out_;
+};
+
+json statusJson(const DomainState& s) {
+  return {{"status", s.status}, {"reason", s.reason}};
+}
+
+// Events for a confirmed change from `a` to `b`.
+void changeEvents(const DomainState& a, const DomainState& b, Builder& events,
+                  const std::string& domain) {
+  if (a.operators != b.operators) {
+    events.add(
+        event::kOperatorChanged, kCritical,
+        "operator of " + domain + " changed from " + join(a.operators) + " to " + join(b.operators),
+        {{"operators", a.operators}, {"ns", a.parentNs}},
+        {{"operators", b.operators}, {"ns", b.parentNs}});
+  } else if (a.parentNs != b.parentNs) {
+    events.add(event::kNameserversChanged, kWarning,
+               "name servers of " + domain + " changed from " + join(a.parentNs) + " to " +
+                   join(b.parentNs),
+               a.parentNs, b.parentNs);
+  }
+  if (a.glue != b.glue) {
+    events.add(event::kGlueChanged, kWarning, "glue for " + domain + " changed", glueText(a.glue),
+               glueText(b.glue));
+  }
+
+  const bool bothSecure = a.status == "secure" && b.status == "secure";
+  if (a.ds.empty() && !b.ds.empty()) {
+    events.add(event::kDsAdded, kInfo, "the parent now publishes a DS for " + domain, dsText(a.ds),
+               dsText(b.ds));
+  } else if (!a.ds.empty() && b.ds.empty()) {
+    events.add(event::kDsRemoved, kCritical,
+               "the parent no longer publishes a DS for " + domain +
+                   (b.denial.empty() ? "" : " (absence proven by " + b.denial + ")"),
+               dsText(a.ds), dsText(b.ds));
+  } else if (a.ds != b.ds) {
+    // A KSK rollover swaps the DS while the chain stays secure: informational.
+    events.add(event::kDsChanged, bothSecure ? kInfo : kWarning,
+               "the DS set of " + domain + " changed", dsText(a.ds), dsText(b.ds));
+  }
+  if (a.dnskey != b.dnskey) {
+    events.add(event::kDnskeyChanged, bothSecure ? kInfo : kWarning,
+               "the DNSKEY set of " + domain + " changed from " + join(keyText(a.dnskey)) + " to " +
+                   join(keyText(b.dnskey)),
+               keyText(a.dnskey), keyText(b.dnskey));
+  }
+
+  if (a.status == "secure" && provenUnsigned(b)) {
+    events.add(event::kUnsignedDowngrade, kCritical,
+               domain + " went from secure to unsigned: the parent proves there is no DS (" +
+                   b.reason + ")",
+               statusJson(a), statusJson(b));
+  }
+  if (b.status == "bogus" && (a.status != "bogus" || a.reason != b.reason)) {
+    events.add(event::kValidationFailed, kCritical,
+               "the chain of trust of " + domain + " is bogus: " + b.reason, statusJson(a),
+               statusJson(b));
+  }
+  if (a.status == "bogus" && b.status != "bogus") {
+    events.add(event::kValidationRecovered, kInfo,
+               "the chain of trust of " + domain + " validates again (" + b.status + ")",
+               statusJson(a), statusJson(b));
+  }
+
+  if (!b.cdsDelete && !b.cds.empty() && a.cds != b.cds) {
+    events.add(event::kCdsPublished, kInfo, domain + " publishes CDS/CDNSKEY for the parent",
+               dsText(a.cds), dsText(b.cds));
+  }
+  if (b.cdsDelete && !a.cdsDelete) {
+    events.add(event::kCdsDelete, kWarning,
+               domain + " asks its parent to remove the DS (RFC 8078 delete request)",
+               dsText(a.cds), dsText(b.cds));
+  }
+  if (b.inconsistent && !a.inconsistent) {
+    events.add(event::kServerInconsistent, kWarning,
+               "the authoritative servers of " + domain + " serve different data", false, true);
+  }
+
+  // A registrar account taken over: whoever moved the NS also replaced or dropped the DS, or the
+  // new servers cannot produce a valid chain.
+  const bool dsTouched = a.ds != b.ds;
+  if (events.has(event::kOperatorChanged) && (dsTouched || b.status == "bogus")) {
+    events.add(event::kHijackSuspected, kCritical,
+               "possible hijack of " + domain + ": operator changed to " + join(b.operators) +
+                   (b.status == "bogus" ? " and the chain is bogus (" + b.reason + ")"
+                                        : " together with the DS"),
+               {{"operators", a.operators}, {"ds", dsText(a.ds)}, {"status", a.status}},
+               {{"operators", b.operators}, {"ds", dsText(b.ds)}, {"status", b.status}});
+  }
+}
+
+// Problem events raised on a domain's first observation (no change to report yet).
+void baselineEvents(const DomainState& s, Builder& events, const std::string& domain) {
+  if (s.status == "bogus") {
+    events.add(event::kValidationFailed, kCritical,
+               "the chain of trust of " + domain + " is bogus: " + s.reason, nullptr,
+               statusJson(s));
+  }
+  if (s.inconsistent) {
+    events.add(event::kServerInconsistent, kWarning,
+               "the authoritative servers of " + domain + " serve different data", nullptr, true);
+  }
+  if (s.cdsDelete) {
+    events.add(event::kCdsDelete, kWarning,
+               domain + " asks its parent to remove the DS (RFC 8078 delete request)", nullptr,
+               dsText(s.cds));
+  }
+}
+
+bool violates(const DomainState& s, const Expectation& expect) {
+  if (!expect.operators.empty()) {
+    auto want = expect.operators;
+    std::sort(want.begin(), want.end());
+    if (want != s.operators) return true;
+  }
+  if (!expect.dsKeyTags.empty()) {
+    auto want = expect.dsKeyTags;
+    std::sort(want.begin(), want.end());
+    want.erase(std::unique(want.begin(), want.end()), want.end());
+    if (want != dsTags(s)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+const std::vector<std::string>& eventNames() {
+  static const std::vector<std::string> kNames = {event::kOperatorChanged,
+                                                  event::kNameserversChanged,
+                                                  event::kGlueChanged,
+                                                  event::kDsAdded,
+                                                  event::kDsRemoved,
+                                                  event::kDsChanged,
+                                                  event::kDnskeyChanged,
+                                                  event::kUnsignedDowngrade,
+                                                  event::kValidationFailed,
+                                                  event::kValidationRecovered,
+                                                  event::kSignatureExpiring,
+                                                  event::kCdsPublished,
+                                                  event::kCdsDelete,
+                                                  event::kServerInconsistent,
+                                                  event::kServerUnreachable,
+                                                  event::kServerRecovered,
+                                                  event::kExpectationViolated,
+                                                  event::kHijackSuspected,
+                                                  event::kPortfolioOperatorChange};
+  return kNames;
+}
+
+std::string auxiliaryToJson(const DomainMemory& m) {
+  json servers = json::object();
+  for (const auto& [key, s] : m.servers)
+    servers[key] = {{"failures", s.failures}, {"down", s.down}};
+  json j = {{"servers", servers}, {"expectation_violated", m.expectationViolated}};
+  if (m.expiringAlertedFor) j["expiring_alerted_for"] = *m.expiringAlertedFor;
+  return j.dump();
+}
+
+void auxiliaryFromJson(const std::string& text, DomainMemory& m) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return;  // no memory yet: start afresh
+  try {
+    const json servers = j.value("servers", json::object());
+    for (const auto& [key, s] : servers.items()) {
+      m.servers[key] = ServerMemory{s.value("failures", 0), s.value("down", false)};
+    }
+    m.expectationViolated = j.value("expectation_violated", false);
+    if (j.contains("expiring_alerted_for")) {
+      m.expiringAlertedFor = j.at("expiring_alerted_for").get<int64_t>();
+    }
+  } catch (const json::exception&) {
+    // A damaged auxiliary memory costs at most a repeated reachability or expiry event.
+    m.servers.clear();
+  }
+}
+
+DiffResult diff(const DomainMemory& previous, const probe::Observation& obs,
+                const DiffOptions& options) {
+  DiffResult result;
+  result.memory = previous;
+  DomainMemory& m = result.memory;
+  Builder events(obs, result.events);
+  const DomainState* prior = previous.confirmed ? &*previous.confirmed : nullptr;
+  result.observed = stateFromObservation(obs, prior);
+  const DomainState& now = result.observed;
+
+  // --- Changes of state, confirmed over consecutive observations -------------------------------
+  if (!previous.confirmed) {
+    m.confirmed = now;
+    m.pending.reset();
+    m.pendingCount = 0;
+    baselineEvents(now, events, obs.domain);
+  } else if (now == *previous.confirmed) {
+    m.pending.reset();
+    m.pendingCount = 0;
+  } else {
+    if (previous.pending && now == *previous.pending) {
+      m.pendingCount = previous.pendingCount + 1;
+    } else {
+      m.pending = now;
+      m.pendingCount = 1;
+    }
+    if (m.pendingCount >= static_cast<int>(std::max(1u, options.confirmPolls))) {
+      changeEvents(*previous.confirmed, now, events, obs.domain);
+      m.confirmed = now;
+      m.pending.reset();
+      m.pendingCount = 0;
+      m.lastChange = obs.observedAt;
+    }
+  }
+
+  // --- Reachability, server by server -----------------------------------------------------------
+  if (!obs.error) {
+    std::map<std::string, ServerMemory> seen;
+    for (const auto& server : obs.servers) {
+      const auto key = serverKey(server);
+      ServerMemory s = previous.servers.count(key) ? previous.servers.at(key) : ServerMemory{};
+      if (unreachable(server)) {
+        ++s.failures;
+        if (!s.down && s.failures >= static_cast<int>(std::max(1u, options.confirmPolls))) {
+          s.down = true;
+          events.add(event::kServerUnreachable, kWarning,
+                     server.name + " (" + server.address + ") does not answer for " + obs.domain +
+                         " (" + *server.error + ")",
+                     "reachable", *server.error, server.name + " " + server.address);
+        }
+      } else {
+        if (s.down) {
+          events.add(event::kServerRecovered, kInfo,
+                     server.name + " (" + server.address + ") answers for " + obs.domain + " again",
+                     "unreachable", "reachable", server.name + " " + server.address);
+        }
+        s = ServerMemory{};
+      }
+      seen[key] = s;
+    }
+    m.servers = std::move(seen);
+  }
+
+  // --- Signatures about to expire ---------------------------------------------------------------
+  if (obs.earliestRrsigExpiration) {
+    const int64_t exp = *obs.earliestRrsigExpiration;
+    const int64_t left = exp - obs.observedAt;
+    if (left <= options.signatureWarningSeconds && m.expiringAlertedFor != exp) {
+      events.add(
+          event::kSignatureExpiring,
+          left <= options.signatureCriticalSeconds ? kCritical : kWarning,
+          "signatures of " + obs.domain + " expire in " + std::to_string(left / 3600) + " hours",
+          nullptr, {{"expiration", exp}, {"seconds_left", left}});
+      m.expiringAlertedFor = exp;
+    }
+  }
+
+  // --- Pinned expectations, judged on the confirmed state ----------------------------------------
+  if (!options.expect.empty() && m.confirmed) {
+    const bool violated = violates(*m.confirmed, options.expect);
+    if (violated && !previous.expectationViolated) {
+      events.add(
+          event::kExpectationViolated, kCritical,
+          obs.domain + " no longer matches its pinned operators/DS key tags",
+          {{"operators", options.expect.operators}, {"ds_key_tags", options.expect.dsKeyTags}},
+          {{"operators", m.confirmed->operators}, {"ds_key_tags", dsTags(*m.confirmed)}});
+    }
+    m.expectationViolated = violated;
+  }
+  return result;
+}
+
+std::optional<Event> groupPortfolio(const std::vector<Event>& roundEvents, int64_t observedAt,
+                                    size_t threshold) {
+  std::set<std::string> domains;
+  json changes = json::array();
+  for (const auto& e : roundEvents) {
+    if (e.event != event::kOperatorChanged) continue;
+    if (domains.insert(e.domain).second) {
+      changes.push_back({{"domain", e.domain},
+                         {"before", json::parse(e.beforeJson, nullptr, false)},
+                         {"after", json::parse(e.afterJson, nullptr, false)}});
+    }
+  }
+  if (domains.size() < std::max<size_t>(threshold, 2)) return std::nullopt;
+  Event e;
+  e.domain = "*";
+  e.observedAt = observedAt;
+  e.event = event::kPortfolioOperatorChange;
+  e.severity = kCritical;
+  e.summary = std::to_string(domains.size()) + " watched domains changed operator in one round";
+  e.beforeJson = "null";
+  e.afterJson = changes.dump();
+  e.uid = "*|" + e.event + "|" + std::to_string(observedAt);
+  return e;
+}
+
+}  // namespace zonewatch::storage

@@ -1,0 +1,110 @@
+// The differ: (what the monitor remembers of a domain, a new observation) → typed events and the
+// updated memory. Pure code: no DNS transport, no storage, no clock (the observation carries its
+// time).
+//
+// Event names are the public contract (webhooks, metrics, history). A change of state is reported
+// only after `confirmPolls` consecutive observations agree on it; the first observation of a domain
+// is its baseline and raises only problem events. Reachability of each server has its own events
+// (server_unreachable / server_recovered), so a timeout never reads as a change of data.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "monitor/probe/observation.h"
+#include "storage/domain_state.h"
+
+namespace zonewatch::storage {
+
+// The event vocabulary (exact strings are the public contract).
+namespace event {
+inline constexpr const char* kOperatorChanged = "operator_changed";
+inline constexpr const char* kNameserversChanged = "nameservers_changed";
+inline constexpr const char* kGlueChanged = "glue_changed";
+inline constexpr const char* kDsAdded = "ds_added";
+inline constexpr const char* kDsRemoved = "ds_removed";
+inline constexpr const char* kDsChanged = "ds_changed";
+inline constexpr const char* kDnskeyChanged = "dnskey_changed";
+inline constexpr const char* kUnsignedDowngrade = "unsigned_downgrade";
+inline constexpr const char* kValidationFailed = "validation_failed";
+inline constexpr const char* kValidationRecovered = "validation_recovered";
+inline constexpr const char* kSignatureExpiring = "signature_expiring";
+inline constexpr const char* kCdsPublished = "cds_published";
+inline constexpr const char* kCdsDelete = "cds_delete";
+inline constexpr const char* kServerInconsistent = "server_inconsistent";
+inline constexpr const char* kServerUnreachable = "server_unreachable";
+inline constexpr const char* kServerRecovered = "server_recovered";
+inline constexpr const char* kExpectationViolated = "expectation_violated";
+inline constexpr const char* kHijackSuspected = "hijack_suspected";
+inline constexpr const char* kPortfolioOperatorChange = "portfolio_operator_change";
+}  // namespace event
+
+// Every event name, for validation of config filters and for metrics labels.
+const std::vector<std::string>& eventNames();
+
+struct Event {
+  std::string uid;  // idempotency key: domain, event, observation time, server
+  std::string domain;
+  int64_t observedAt = 0;
+  std::string event;
+  std::string severity;  // info | warning | critical
+  std::string summary;   // one line
+  std::string beforeJson;
+  std::string afterJson;
+  std::optional<std::string> server;
+};
+
+// Pinned expectations (config `expect:`, or the state accepted by `zonewatch ack`).
+struct Expectation {
+  std::vector<std::string> operators;  // registrable domains, absolute
+  std::vector<uint16_t> dsKeyTags;
+  bool empty() const { return operators.empty() && dsKeyTags.empty(); }
+  friend bool operator==(const Expectation&, const Expectation&) = default;
+};
+
+struct ServerMemory {
+  int failures = 0;
+  bool down = false;
+  friend bool operator==(const ServerMemory&, const ServerMemory&) = default;
+};
+
+// What the monitor keeps between observations of one domain.
+struct DomainMemory {
+  std::optional<DomainState> confirmed;
+  std::optional<DomainState> pending;
+  int pendingCount = 0;
+  std::map<std::string, ServerMemory> servers;  // "name address"
+  std::optional<int64_t> expiringAlertedFor;    // the RRSIG expiration already warned about
+  bool expectationViolated = false;
+  int64_t lastChange = 0;
+};
+
+// The parts of DomainMemory that have no column of their own, as JSON (servers, flags).
+std::string auxiliaryToJson(const DomainMemory& memory);
+void auxiliaryFromJson(const std::string& json, DomainMemory& memory);
+
+struct DiffOptions {
+  unsigned confirmPolls = 2;
+  int64_t signatureWarningSeconds = 7 * 86400;
+  int64_t signatureCriticalSeconds = 86400;
+  Expectation expect;  // empty: nothing pinned
+};
+
+struct DiffResult {
+  std::vector<Event> events;
+  DomainMemory memory;
+  DomainState observed;  // this observation's state (with carried-over parts)
+};
+
+DiffResult diff(const DomainMemory& previous, const probe::Observation& observation,
+                const DiffOptions& options);
+
+// When `threshold` or more domains changed operator in one round, one grouped event lists them
+// (domain "*"), in addition to each domain's own operator_changed.
+std::optional<Event> groupPortfolio(const std::vector<Event>& roundEvents, int64_t observedAt,
+                                    size_t threshold = 2);
+
+}  // namespace zonewatch::storage

@@ -1,0 +1,173 @@
+#include "storage/domain_state.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+namespace zonewatch::storage {
+
+namespace {
+
+using nlohmann::json;
+
+bool parentAnswered(const probe::Observation& obs) {
+  if (obs.error) return false;
+  return std::any_of(obs.parent.servers.begin(), obs.parent.servers.end(),
+                     [](const probe::ParentServer& s) { return !s.error; });
+}
+
+bool childAnswered(const probe::Observation& obs) {
+  return std::any_of(obs.servers.begin(), obs.servers.end(),
+                     [](const probe::ServerView& s) { return !s.error; });
+}
+
+template <class T>
+void sortUnique(std::vector<T>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+bool isCdsDelete(const probe::DsInfo& ds) {
+  // RFC 8078 §4: CDS "0 0 0 00" asks the parent to remove the DS.
+  return ds.keyTag == 0 && ds.algorithm == 0 && ds.digestType == 0;
+}
+
+json keyJson(const std::vector<probe::KeyInfo>& keys) {
+  json a = json::array();
+  for (const auto& k : keys)
+    a.push_back({{"tag", k.tag}, {"flags", k.flags}, {"algorithm", k.algorithm}});
+  return a;
+}
+
+json dsJson(const std::vector<probe::DsInfo>& ds) {
+  json a = json::array();
+  for (const auto& d : ds) {
+    a.push_back({{"key_tag", d.keyTag},
+                 {"algorithm", d.algorithm},
+                 {"digest_type", d.digestType},
+                 {"digest", d.digest}});
+  }
+  return a;
+}
+
+std::vector<probe::KeyInfo> keysFrom(const json& a) {
+  std::vector<probe::KeyInfo> out;
+  for (const auto& k : a) {
+    out.push_back({k.at("tag").get<uint16_t>(), k.at("flags").get<uint16_t>(),
+                   k.at("algorithm").get<uint8_t>()});
+  }
+  return out;
+}
+
+std::vector<probe::DsInfo> dsFrom(const json& a) {
+  std::vector<probe::DsInfo> out;
+  for (const auto& d : a) {
+    out.push_back({d.at("key_tag").get<uint16_t>(), d.at("algorithm").get<uint8_t>(),
+                   d.at("digest_type").get<uint8_t>(), d.at("digest").get<std::string>()});
+  }
+  return out;
+}
+
+}  // namespace
+
+DomainState stateFromObservation(const probe::Observation& obs, const DomainState* previous) {
+  DomainState s;
+  if (parentAnswered(obs)) {
+    s.operators = obs.operators;
+    s.parentNs = obs.parent.ns;
+    s.glue = obs.parent.glue;
+    s.ds = obs.parent.ds;
+    s.denial = obs.parent.denial;
+  } else if (previous != nullptr) {
+    s.operators = previous->operators;
+    s.parentNs = previous->parentNs;
+    s.glue = previous->glue;
+    s.ds = previous->ds;
+    s.denial = previous->denial;
+  }
+
+  if (childAnswered(obs)) {
+    std::vector<std::vector<std::string>> nsSets;
+    std::vector<std::vector<probe::KeyInfo>> keySets;
+    for (const auto& server : obs.servers) {
+      if (server.error) continue;
+      s.dnskey.insert(s.dnskey.end(), server.dnskey.begin(), server.dnskey.end());
+      s.cds.insert(s.cds.end(), server.cds.begin(), server.cds.end());
+      s.cdnskey.insert(s.cdnskey.end(), server.cdnskey.begin(), server.cdnskey.end());
+      nsSets.push_back(server.ns);
+      keySets.push_back(server.dnskey);
+    }
+    sortUnique(s.dnskey);
+    sortUnique(s.cds);
+    sortUnique(s.cdnskey);
+    s.cdsDelete = std::any_of(s.cds.begin(), s.cds.end(), isCdsDelete);
+    auto differ = [](const auto& sets) {
+      return std::adjacent_find(sets.begin(), sets.end(), std::not_equal_to<>()) != sets.end();
+    };
+    s.inconsistent = differ(nsSets) || differ(keySets);
+  } else if (previous != nullptr) {
+    s.dnskey = previous->dnskey;
+    s.cds = previous->cds;
+    s.cdnskey = previous->cdnskey;
+    s.cdsDelete = previous->cdsDelete;
+    s.inconsistent = previous->inconsistent;
+  }
+
+  const bool unknown =
+      obs.status == dnssec::State::kIndeterminate && obs.reason == dnssec::Reason::kMissingData;
+  if (unknown && previous != nullptr && !previous->status.empty()) {
+    s.status = previous->status;  // "could not see" is not a change of DNSSEC state
+    s.reason = previous->reason;
+  } else {
+    s.status = std::string(dnssec::toString(obs.status));
+    s.reason = std::string(dnssec::toString(obs.reason));
+  }
+  return s;
+}
+
+std::string toJson(const DomainState& s) {
+  json glue = json::array();
+  for (const auto& g : s.glue) glue.push_back({{"host", g.host}, {"addresses", g.addresses}});
+  // nlohmann's default object is a sorted map: the text is canonical for equal states.
+  json j = {{"status", s.status},
+            {"reason", s.reason},
+            {"operators", s.operators},
+            {"parent_ns", s.parentNs},
+            {"glue", glue},
+            {"ds", dsJson(s.ds)},
+            {"denial", s.denial},
+            {"dnskey", keyJson(s.dnskey)},
+            {"cds", dsJson(s.cds)},
+            {"cdnskey", keyJson(s.cdnskey)},
+            {"cds_delete", s.cdsDelete},
+            {"inconsistent", s.inconsistent}};
+  return j.dump();
+}
+
+Result<DomainState> domainStateFromJson(const std::string& text) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return fail("stored domain state is not a JSON object");
+  try {
+    DomainState s;
+    s.status = j.value("status", "");
+    s.reason = j.value("reason", "");
+    s.operators = j.value("operators", std::vector<std::string>{});
+    s.parentNs = j.value("parent_ns", std::vector<std::string>{});
+    for (const auto& g : j.value("glue", json::array())) {
+      s.glue.push_back(
+          {g.at("host").get<std::string>(), g.at("addresses").get<std::vector<std::string>>()});
+    }
+    s.ds = dsFrom(j.value("ds", json::array()));
+    s.denial = j.value("denial", "");
+    s.dnskey = keysFrom(j.value("dnskey", json::array()));
+    s.cds = dsFrom(j.value("cds", json::array()));
+    s.cdnskey = keysFrom(j.value("cdnskey", json::array()));
+    s.cdsDelete = j.value("cds_delete", false);
+    s.inconsistent = j.value("inconsistent", false);
+    return s;
+  } catch (const json::exception& e) {
+    // nlohmann reports type errors by exception; they stop here, at the module boundary.
+    return fail(std::string("stored domain state is malformed: ") + e.what());
+  }
+}
+
+}  // namespace zonewatch::storage

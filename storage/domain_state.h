@@ -1,0 +1,46 @@
+// DomainState: the part of an observation that identifies a delegation's state — who operates it,
+// what the parent publishes, which keys the zone serves, whether it validates. Two observations
+// with equal DomainStates are "unchanged": no snapshot row, no change event.
+//
+// Deliberately left out: SOA serials and signature expirations (they change with every re-sign),
+// round-trip times, and per-server reachability (tracked separately, so that a timeout is an
+// unreachable server and never an empty NS set). Its canonical JSON (sorted, compact) is what the
+// store compares and keeps.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "monitor/probe/observation.h"
+#include "monitor/util/result.h"
+
+namespace zonewatch::storage {
+
+struct DomainState {
+  std::string status;  // secure | insecure | bogus | indeterminate
+  std::string reason;
+  std::vector<std::string> operators;
+  std::vector<std::string> parentNs;
+  std::vector<probe::Glue> glue;
+  std::vector<probe::DsInfo> ds;
+  std::string denial;  // how the parent proves "no DS": nsec, nsec3, nsec3-opt-out, none, ""
+  std::vector<probe::KeyInfo> dnskey;  // union over the servers that answered
+  std::vector<probe::DsInfo> cds;
+  std::vector<probe::KeyInfo> cdnskey;
+  bool cdsDelete = false;     // RFC 8078 §4 delete request published
+  bool inconsistent = false;  // authoritative servers disagree (NS, DNSKEY or SOA-less answers)
+
+  friend bool operator==(const DomainState&, const DomainState&) = default;
+};
+
+// Builds the state from an observation. Where the observation could not see a part (parent or
+// every child server unreachable, validation indeterminate for lack of data), that part is carried
+// over from `previous`, so transient failures never look like changes.
+DomainState stateFromObservation(const probe::Observation& observation,
+                                 const DomainState* previous);
+
+std::string toJson(const DomainState& state);
+Result<DomainState> domainStateFromJson(const std::string& json);
+
+}  // namespace zonewatch::storage

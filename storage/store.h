@@ -1,0 +1,155 @@
+// The monitor's durable memory behind a narrow, backend-neutral interface: one row per watched
+// domain, the history of its confirmed states (snapshots), the events derived from them, and the
+// outbox through which alerts/ delivers each event to each sink at least once.
+//
+// The store knows nothing about DNS: states and evidence are opaque strings (the differ's
+// canonical JSON, zone-file text). Every write an observation causes (domain row, snapshot, events,
+// outbox rows) goes through commit()/commitBatch() as ONE transaction, so a crash or a full disk
+// leaves either all of it or none of it. Event uids make re-running an interrupted round harmless.
+// A second backend (e.g. PostgreSQL) follows by implementing Store; sqlite_store.h is the first.
+//
+// A Store object is one connection: use it from one thread at a time.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "monitor/util/result.h"
+
+namespace zonewatch::storage {
+
+// The monitor's memory of one domain.
+struct DomainRow {
+  std::string domain;  // absolute lowercase A-label name, e.g. "example.com."
+  int64_t firstSeen = 0;
+  int64_t lastSeen = 0;
+  int64_t lastChange = 0;  // unix seconds; 0 = never changed
+  std::string status;      // secure / insecure / bogus / indeterminate
+  std::string reason;      // the validator's reason for status
+  std::string operatorsJson = "[]";
+  std::optional<int64_t> rrsigExpiry;
+  std::string stateJson;    // the confirmed state, what the differ compares against
+  std::string pendingJson;  // a change seen but not yet confirmed (confirm_polls)
+  int pendingCount = 0;
+  std::string serversJson;   // per-server reachability memory (unreachable/recovered events)
+  std::string baselineJson;  // accepted by `zonewatch ack` (expect: pins); empty = none
+  int failures = 0;          // consecutive failed observations (backoff)
+
+  bool operator==(const DomainRow&) const = default;
+};
+
+struct NewEvent {
+  std::string uid;  // idempotency key, unique across the store
+  // Empty = the domain of the commit it travels with. Another name is stored as is: an event may
+  // concern several domains (the differ's portfolio events use "*").
+  std::string domain;
+  int64_t observedAt = 0;
+  std::string event;
+  std::string severity;
+  std::string summary;
+  std::string beforeJson;
+  std::string afterJson;
+  std::optional<std::string> server;
+
+  bool operator==(const NewEvent&) const = default;
+};
+
+struct EventRow : NewEvent {
+  int64_t id = 0;
+
+  bool operator==(const EventRow&) const = default;
+};
+
+struct SnapshotRow {
+  int64_t id = 0;
+  std::string domain;
+  int64_t firstSeen = 0;  // first observation with this state
+  int64_t lastSeen = 0;   // latest observation with this state
+  std::string stateJson;
+  std::string evidence;
+};
+
+// Everything one observation of one domain writes.
+struct ObservationCommit {
+  // Upserted as is, except baselineJson, which only setBaseline() changes once the row exists: a
+  // round that read the row before a `zonewatch ack` must not undo the ack.
+  DomainRow row;
+  // Compared with the domain's latest snapshot: equal -> only that snapshot's last_seen advances;
+  // different (or no snapshot yet) -> a new snapshot. Empty = this observation produced no state
+  // (e.g. every server failed): no snapshot is touched.
+  std::string snapshotStateJson;
+  std::string evidence;  // stored with a NEW snapshot only
+  int64_t observedAt = 0;
+  // An event whose uid is already stored is skipped together with its outbox rows.
+  std::vector<NewEvent> events;
+  std::vector<std::string> sinks;  // one pending outbox row per new event and sink
+};
+
+struct OutboxItem {
+  int64_t id = 0;
+  std::string sink;
+  int attempts = 0;  // deliveries tried so far
+  int64_t nextAttempt = 0;
+  std::string lastError;  // from the latest outboxRetry(); empty before any
+  EventRow event;
+};
+
+struct EventQuery {
+  std::optional<std::string> domain;  // none = every domain
+  int64_t since = 0;                  // observed_at >= since
+  size_t limit = 1000;
+  bool newestFirst = false;
+};
+
+struct StoreStats {
+  int64_t domains = 0;
+  int64_t snapshots = 0;
+  int64_t events = 0;
+  int64_t outboxPending = 0;
+  int64_t fileBytes = 0;  // size of the database proper (pages in use and free)
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual Result<std::optional<DomainRow>> domain(std::string_view name) = 0;
+  // Every domain, ordered by name.
+  virtual Result<std::vector<DomainRow>> domains() = 0;
+
+  // One transaction: all of it is stored or none of it.
+  virtual Status<> commit(const ObservationCommit& c) = 0;
+  // One transaction for the whole batch (a round of the daemon).
+  virtual Status<> commitBatch(std::span<const ObservationCommit> batch) = 0;
+
+  // Ordered by observed_at (then id), oldest first unless q.newestFirst.
+  virtual Result<std::vector<EventRow>> events(const EventQuery& q) = 0;
+  // The domain's snapshots, newest first.
+  virtual Result<std::vector<SnapshotRow>> snapshots(std::string_view domain, size_t limit) = 0;
+  // Sets (or, with "", clears) the accepted baseline of a known domain.
+  virtual Status<> setBaseline(std::string_view domain, std::string_view baselineJson) = 0;
+
+  // The outbox, used by alerts/. Pending items with next_attempt <= now, earliest first (then by
+  // id). The three transitions apply to pending items only; each counts one attempt.
+  virtual Result<std::vector<OutboxItem>> dueOutbox(int64_t now, size_t limit) = 0;
+  virtual Status<> outboxDelivered(int64_t id, int64_t now) = 0;
+  virtual Status<> outboxRetry(int64_t id, int64_t nextAttempt, std::string_view error) = 0;
+  virtual Status<> outboxGiveUp(int64_t id, std::string_view error) = 0;
+
+  // Retention: deletes snapshots last seen before olderThan (never a domain's latest), events
+  // observed before it whose outbox rows are all settled, and those settled outbox rows. Pending
+  // deliveries are never dropped.
+  virtual Status<> prune(int64_t olderThan) = 0;
+
+  virtual Result<StoreStats> stats() = 0;
+  // The backend's own consistency check (for SQLite: PRAGMA integrity_check, then the foreign
+  // keys); "ok" when sound, else one line per problem.
+  virtual Result<std::string> integrityCheck() = 0;
+};
+
+}  // namespace zonewatch::storage

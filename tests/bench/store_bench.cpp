@@ -1,0 +1,164 @@
+// store_bench: what a daemon round costs the SQLite store. 10,000 domains committed in batches of
+// 1,000 (one transaction per batch, as a round does): observations whose state is unchanged (only
+// last_seen moves) and observations that changed (a new snapshot, an event and its outbox row),
+// then the database size per domain. Run by hand: store_bench [directory for the database].
+// Rates are given in wall time (the store waits on the file system) and in thread CPU time
+// (steadier on a shared machine).
+#include <stdlib.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "storage/sqlite_store.h"
+#include "tests/bench/bench_measure.h"
+
+namespace {
+
+using namespace zonewatch::storage;
+namespace fs = std::filesystem;
+
+constexpr int kDomains = 10'000;
+constexpr int kBatch = 1'000;
+
+// Sizes close to a real delegation: a few NS, DS and DNSKEY in the state, zone-file text as the
+// evidence.
+std::string stateFor(int domain, int version) {
+  std::string s = R"({"ns":["ns1.provider-)" + std::to_string(domain % 50) +
+                  R"(.net.","ns2.provider.net.","ns3.provider.net."],"ds":[{"key_tag":)" +
+                  std::to_string(10000 + version) + R"(,"algorithm":13,"digest_type":2,"digest":")";
+  s += std::string(64, 'a');
+  s += R"("}],"dnskey":[)";
+  for (int k = 0; k < 2; ++k) {
+    s += R"({"flags":)" + std::to_string(k == 0 ? 257 : 256) + R"(,"algorithm":13,"key":")" +
+         std::string(88, 'k') + R"("},)";
+  }
+  s += R"("soa_serial":)" + std::to_string(2024010100 + version) + "}";
+  return s;
+}
+
+ObservationCommit observationFor(int domain, int version, int64_t at, bool withEvent) {
+  ObservationCommit c;
+  c.row.domain = "d" + std::to_string(domain) + ".bench.example.";
+  c.row.firstSeen = 1;
+  c.row.lastSeen = at;
+  c.row.lastChange = version;
+  c.row.status = "secure";
+  c.row.reason = "chain of trust complete";
+  c.row.operatorsJson = R"(["provider.net."])";
+  c.row.rrsigExpiry = at + 86400 * 14;
+  c.row.stateJson = stateFor(domain, version);
+  c.row.serversJson =
+      R"({"192.0.2.1":{"ok":true},"192.0.2.2":{"ok":true},"2001:db8::1":{"ok":true}})";
+  c.snapshotStateJson = c.row.stateJson;
+  c.evidence = std::string(2500, 'z');  // the zone-file lines the state was read from
+  c.observedAt = at;
+  if (withEvent) {
+    NewEvent e;
+    e.uid = c.row.domain + "/" + std::to_string(version);
+    e.observedAt = at;
+    e.event = "ds_changed";
+    e.severity = "critical";
+    e.summary = "DS of " + c.row.domain + " changed";
+    e.beforeJson = R"({"ds":[1]})";
+    e.afterJson = R"({"ds":[2]})";
+    c.events.push_back(std::move(e));
+    c.sinks = {"webhook"};
+  }
+  return c;
+}
+
+struct Rate {
+  double wallPerSecond;
+  double cpuPerSecond;
+};
+
+// Commits every domain once, in batches of kBatch; observations per second.
+Rate commitAll(Store& store, int version, int64_t at, bool withEvent) {
+  std::vector<ObservationCommit> batch;
+  batch.reserve(kBatch);
+  double cpu = 0;
+  double wall = 0;
+  for (int first = 0; first < kDomains; first += kBatch) {
+    batch.clear();
+    for (int d = first; d < first + kBatch; ++d) {
+      batch.push_back(observationFor(d, version, at, withEvent));
+    }
+    const auto wallStart = std::chrono::steady_clock::now();
+    const double cpuStart = zonewatch::bench::cpuSeconds();
+    auto done = store.commitBatch(batch);
+    cpu += zonewatch::bench::cpuSeconds() - cpuStart;
+    wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
+    if (!done) {
+      std::fprintf(stderr, "store_bench: %s\n", done.error().message.c_str());
+      exit(1);
+    }
+  }
+  return {kDomains / wall, kDomains / cpu};
+}
+
+void report(const char* what, const Rate& r) {
+  std::printf("%-44s %10.0f commits/s wall  %10.0f commits/s cpu\n", what, r.wallPerSecond,
+              r.cpuPerSecond);
+}
+
+int64_t bytesPerDomain(Store& store) {
+  auto stats = store.stats();
+  if (!stats) {
+    std::fprintf(stderr, "store_bench: %s\n", stats.error().message.c_str());
+    exit(1);
+  }
+  return stats->fileBytes / kDomains;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string dir;
+  bool ownDir = false;
+  if (argc > 1) {
+    dir = argv[1];
+  } else {
+    std::string pattern = (fs::temp_directory_path() / "zonewatch-store-bench-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) {
+      std::perror("store_bench: mkdtemp");
+      return 1;
+    }
+    dir = pattern;
+    ownDir = true;
+  }
+  const std::string path = (fs::path(dir) / "bench.sqlite").string();
+  fs::remove(path);
+  fs::remove(path + "-wal");
+  fs::remove(path + "-shm");
+  {
+    auto store = openSqliteStore(path);
+    if (!store) {
+      std::fprintf(stderr, "store_bench: %s\n", store.error().message.c_str());
+      return 1;
+    }
+    std::printf("%d domains, batches of %d observations (one transaction each)\n", kDomains,
+                kBatch);
+    report("first observation (new domains)", commitAll(**store, 0, 1000, false));
+    const int64_t initial = bytesPerDomain(**store);
+    Rate unchanged{0, 0};
+    for (int round = 1; round <= 3; ++round) {  // best of three rounds
+      const Rate r = commitAll(**store, 0, 1000 + round * 300, false);
+      if (r.wallPerSecond > unchanged.wallPerSecond) unchanged = r;
+    }
+    report("unchanged (last_seen only)", unchanged);
+    Rate changed{0, 0};
+    for (int round = 1; round <= 3; ++round) {
+      const Rate r = commitAll(**store, round, 5000 + round * 300, true);
+      if (r.wallPerSecond > changed.wallPerSecond) changed = r;
+    }
+    report("changed (snapshot + event + outbox row)", changed);
+    std::printf("bytes per domain: %lld with 1 snapshot each, %lld with 4 snapshots and 3 events\n",
+                static_cast<long long>(initial), static_cast<long long>(bytesPerDomain(**store)));
+  }
+  if (ownDir) fs::remove_all(dir);
+  return 0;
+}

@@ -1,0 +1,356 @@
+// The differ, event by event: baselines, confirmed changes, rollovers that stay quiet, and
+// transient failures that never read as changes.
+#include "storage/differ.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace zonewatch::storage {
+namespace {
+
+constexpr int64_t kT0 = 1'800'000'000;
+
+probe::ServerView server(const std::string& name, const std::string& address) {
+  probe::ServerView s;
+  s.name = name;
+  s.address = address;
+  s.rcode = 0;
+  s.aa = true;
+  s.ns = {"ns1.alpha-dns.example.", "ns2.beta-dns.example."};
+  s.dnskey = {{100, 257, 13}, {200, 256, 13}};
+  s.state = dnssec::State::kSecure;
+  s.reason = dnssec::Reason::kNone;
+  return s;
+}
+
+// A secure, healthy observation of example.com. at time t.
+probe::Observation healthy(int64_t t) {
+  probe::Observation o;
+  o.domain = "example.com.";
+  o.domainUnicode = o.domain;
+  o.observedAt = t;
+  o.status = dnssec::State::kSecure;
+  o.reason = dnssec::Reason::kNone;
+  o.operators = {"alpha-dns.example.", "beta-dns.example."};
+  o.parent.zone = "com.";
+  o.parent.ns = {"ns1.alpha-dns.example.", "ns2.beta-dns.example."};
+  o.parent.ds = {{100, 13, 2, "AABB"}};
+  probe::ParentServer p;
+  p.name = "a.gtld.example.";
+  p.address = "192.0.2.1";
+  p.ns = o.parent.ns;
+  p.ds = o.parent.ds;
+  o.parent.servers = {p};
+  o.servers = {server("ns1.alpha-dns.example.", "192.0.2.53"),
+               server("ns2.beta-dns.example.", "198.51.100.53")};
+  o.earliestRrsigExpiration = t + 30 * 86400;
+  return o;
+}
+
+// The observation moved to time t, its signatures still a month from expiry.
+probe::Observation at(probe::Observation o, int64_t t) {
+  o.observedAt = t;
+  if (o.earliestRrsigExpiration) o.earliestRrsigExpiration = t + 30 * 86400;
+  return o;
+}
+
+std::vector<std::string> names(const std::vector<Event>& events) {
+  std::vector<std::string> out;
+  for (const auto& e : events) out.push_back(e.event);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+const Event* find(const std::vector<Event>& events, const std::string& name) {
+  for (const auto& e : events) {
+    if (e.event == name) return &e;
+  }
+  return nullptr;
+}
+
+class DifferTest : public ::testing::Test {
+ protected:
+  // Feeds an observation and returns its events.
+  std::vector<Event> feed(const probe::Observation& o) {
+    auto r = diff(memory_, o, options_);
+    memory_ = r.memory;
+    return r.events;
+  }
+  // Feeds the same observation shape at successive times until confirmed.
+  std::vector<Event> feedConfirmed(probe::Observation o) {
+    std::vector<Event> all;
+    for (unsigned i = 0; i < options_.confirmPolls; ++i) {
+      o.observedAt = t_ += 300;
+      o.earliestRrsigExpiration = o.observedAt + 30 * 86400;
+      auto e = feed(o);
+      if (i + 1 < options_.confirmPolls) EXPECT_TRUE(e.empty()) << "reported before confirmation";
+      all.insert(all.end(), e.begin(), e.end());
+    }
+    return all;
+  }
+  void baseline() { EXPECT_TRUE(feed(healthy(t_)).empty()); }
+
+  DomainMemory memory_;
+  DiffOptions options_;
+  int64_t t_ = kT0;
+};
+
+TEST_F(DifferTest, FirstObservationIsABaselineWithoutChangeEvents) {
+  baseline();
+  ASSERT_TRUE(memory_.confirmed.has_value());
+  EXPECT_EQ(memory_.confirmed->status, "secure");
+  EXPECT_TRUE(feed(healthy(t_ + 300)).empty());
+}
+
+TEST_F(DifferTest, BogusBaselineRaisesOnlyTheProblem) {
+  auto o = healthy(t_);
+  o.status = dnssec::State::kBogus;
+  o.reason = dnssec::Reason::kRrsigExpired;
+  EXPECT_EQ(names(feed(o)), std::vector<std::string>{"validation_failed"});
+}
+
+TEST_F(DifferTest, OperatorChangeIsReportedAfterConfirmation) {
+  baseline();
+  auto o = healthy(0);
+  o.operators = {"gamma-dns.example."};
+  o.parent.ns = {"ns1.gamma-dns.example.", "ns2.gamma-dns.example."};
+  auto events = feedConfirmed(o);
+  EXPECT_EQ(names(events), std::vector<std::string>{"operator_changed"});
+  const Event* e = find(events, "operator_changed");
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->severity, "critical");
+  EXPECT_NE(e->beforeJson.find("alpha-dns.example."), std::string::npos);
+  EXPECT_NE(e->afterJson.find("gamma-dns.example."), std::string::npos);
+  EXPECT_EQ(memory_.lastChange, t_);
+}
+
+TEST_F(DifferTest, ChangeThatRevertsBeforeConfirmationIsNotReported) {
+  baseline();
+  auto o = healthy(t_ += 300);
+  o.parent.ns = {"ns1.alpha-dns.example."};
+  EXPECT_TRUE(feed(o).empty());
+  EXPECT_TRUE(feed(healthy(t_ += 300)).empty());
+  EXPECT_TRUE(feed(healthy(t_ += 300)).empty());
+  EXPECT_FALSE(memory_.pending.has_value());
+}
+
+TEST_F(DifferTest, OperatorAndDsReplacedIsAHijack) {
+  baseline();
+  auto o = healthy(0);
+  o.operators = {"evil.example."};
+  o.parent.ns = {"ns1.evil.example."};
+  o.parent.ds = {{999, 13, 2, "CCDD"}};
+  for (auto& s : o.servers) s.dnskey = {{999, 257, 13}};
+  auto events = feedConfirmed(o);
+  EXPECT_EQ(names(events), (std::vector<std::string>{"dnskey_changed", "ds_changed",
+                                                     "hijack_suspected", "operator_changed"}));
+  EXPECT_EQ(find(events, "hijack_suspected")->severity, "critical");
+}
+
+TEST_F(DifferTest, OperatorChangeIntoABogusChainIsAHijack) {
+  baseline();
+  auto o = healthy(0);
+  o.operators = {"evil.example."};
+  o.parent.ns = {"ns1.evil.example."};
+  o.status = dnssec::State::kBogus;
+  o.reason = dnssec::Reason::kNoDnskeyMatchesDs;
+  auto events = feedConfirmed(o);
+  EXPECT_NE(find(events, "hijack_suspected"), nullptr);
+  EXPECT_NE(find(events, "validation_failed"), nullptr);
+}
+
+TEST_F(DifferTest, DsRemovedWithProofIsAnUnsignedDowngrade) {
+  baseline();
+  auto o = healthy(0);
+  o.parent.ds.clear();
+  o.parent.denial = "nsec3";
+  o.status = dnssec::State::kInsecure;
+  o.reason = dnssec::Reason::kDsAbsent;
+  auto events = feedConfirmed(o);
+  EXPECT_EQ(names(events), (std::vector<std::string>{"ds_removed", "unsigned_downgrade"}));
+  EXPECT_EQ(find(events, "unsigned_downgrade")->severity, "critical");
+}
+
+TEST_F(DifferTest, BogusThenRecovered) {
+  baseline();
+  auto bad = healthy(0);
+  bad.status = dnssec::State::kBogus;
+  bad.reason = dnssec::Reason::kRrsigExpired;
+  EXPECT_EQ(names(feedConfirmed(bad)), std::vector<std::string>{"validation_failed"});
+  EXPECT_EQ(names(feedConfirmed(healthy(0))), std::vector<std::string>{"validation_recovered"});
+}
+
+TEST_F(DifferTest, KskRolloverIsInformationalOnly) {
+  baseline();
+  // Step 1: the new KSK is published next to the old one.
+  auto step1 = healthy(0);
+  for (auto& s : step1.servers) s.dnskey = {{100, 257, 13}, {200, 256, 13}, {300, 257, 13}};
+  // Step 2: the parent's DS moves to the new KSK.
+  auto step2 = step1;
+  step2.parent.ds = {{300, 13, 2, "EEFF"}};
+  // Step 3: the old KSK is removed.
+  auto step3 = step2;
+  for (auto& s : step3.servers) s.dnskey = {{200, 256, 13}, {300, 257, 13}};
+  for (const auto& step : {step1, step2, step3}) {
+    auto events = feedConfirmed(step);
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].severity, "info") << events[0].event;
+    EXPECT_TRUE(events[0].event == "dnskey_changed" || events[0].event == "ds_changed");
+  }
+}
+
+TEST_F(DifferTest, TimeoutIsAnUnreachableServerNotAnEmptyNsSet) {
+  baseline();
+  auto o = healthy(0);
+  o.servers[1].error = "timeout";
+  o.servers[1].ns.clear();
+  o.servers[1].dnskey.clear();
+  o.servers[1].state = dnssec::State::kIndeterminate;
+  EXPECT_TRUE(feed(at(o, t_ += 300)).empty());  // one failure: not yet unreachable
+  auto events = feed(at(o, t_ += 300));
+  EXPECT_EQ(names(events), std::vector<std::string>{"server_unreachable"});
+  EXPECT_EQ(*events[0].server, "ns2.beta-dns.example. 198.51.100.53");
+  EXPECT_TRUE(feed(at(o, t_ += 300)).empty());  // reported once
+  EXPECT_EQ(names(feed(healthy(t_ += 300))), std::vector<std::string>{"server_recovered"});
+}
+
+TEST_F(DifferTest, EverythingUnreachableChangesNothing) {
+  baseline();
+  auto o = healthy(0);
+  o.error = "no server of . answered";
+  o.parent = {};
+  o.servers.clear();
+  o.operators.clear();
+  o.status = dnssec::State::kIndeterminate;
+  o.reason = dnssec::Reason::kMissingData;
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_TRUE(feed(at(o, t_ += 300)).empty());
+  }
+  EXPECT_EQ(memory_.confirmed->operators, healthy(0).operators);
+  EXPECT_EQ(memory_.confirmed->status, "secure");
+}
+
+TEST_F(DifferTest, ThirtyPercentDroppedAnswersNeverProduceAChangeEvent) {
+  baseline();
+  std::mt19937 rng(20261127);
+  std::bernoulli_distribution drop(0.3);
+  for (int round = 0; round < 500; ++round) {
+    auto o = healthy(t_ += 300);
+    if (drop(rng)) {
+      o.servers[0].error = "timeout";
+      o.servers[0].dnskey.clear();
+      o.servers[0].ns.clear();
+      o.servers[0].state = dnssec::State::kIndeterminate;
+      o.servers[0].reason = dnssec::Reason::kMissingData;
+    }
+    for (const auto& e : feed(o)) {
+      EXPECT_TRUE(e.event == "server_unreachable" || e.event == "server_recovered")
+          << "round " << round << ": " << e.event;
+    }
+  }
+}
+
+TEST_F(DifferTest, SignatureExpiringIsReportedOncePerExpiration) {
+  baseline();
+  auto o = healthy(t_ += 300);
+  o.earliestRrsigExpiration = o.observedAt + 3 * 86400;
+  auto events = feed(o);
+  ASSERT_EQ(names(events), std::vector<std::string>{"signature_expiring"});
+  EXPECT_EQ(events[0].severity, "warning");
+  o.observedAt = t_ += 300;
+  EXPECT_TRUE(feed(o).empty());
+  o.observedAt = t_ += 300;
+  o.earliestRrsigExpiration = o.observedAt + 3600;  // re-signed badly: a new, closer expiration
+  events = feed(o);
+  ASSERT_EQ(names(events), std::vector<std::string>{"signature_expiring"});
+  EXPECT_EQ(events[0].severity, "critical");
+}
+
+TEST_F(DifferTest, CdsPublishedThenDeleteRequest) {
+  baseline();
+  auto o = healthy(0);
+  for (auto& s : o.servers) s.cds = {{100, 13, 2, "AABB"}};
+  EXPECT_EQ(names(feedConfirmed(o)), std::vector<std::string>{"cds_published"});
+  for (auto& s : o.servers) s.cds = {{0, 0, 0, "00"}};
+  EXPECT_EQ(names(feedConfirmed(o)), std::vector<std::string>{"cds_delete"});
+}
+
+TEST_F(DifferTest, DivergingServersAreInconsistent) {
+  baseline();
+  auto o = healthy(0);
+  o.servers[1].ns.push_back("ns3.rogue.example.");
+  EXPECT_EQ(names(feedConfirmed(o)), std::vector<std::string>{"server_inconsistent"});
+}
+
+TEST_F(DifferTest, GlueAndNameserverChangesWithinOneOperator) {
+  baseline();
+  auto o = healthy(0);
+  o.parent.glue = {{"ns1.example.com.", {"192.0.2.7"}}};
+  EXPECT_EQ(names(feedConfirmed(o)), std::vector<std::string>{"glue_changed"});
+  o.parent.ns = {"ns1.alpha-dns.example.", "ns3.beta-dns.example."};
+  EXPECT_EQ(names(feedConfirmed(o)), std::vector<std::string>{"nameservers_changed"});
+}
+
+TEST_F(DifferTest, PinnedExpectationViolatedOnce) {
+  options_.expect.operators = {"alpha-dns.example.", "beta-dns.example."};
+  options_.expect.dsKeyTags = {100};
+  baseline();
+  auto o = healthy(0);
+  o.parent.ds = {{300, 13, 2, "EEFF"}};
+  auto events = feedConfirmed(o);
+  EXPECT_NE(find(events, "expectation_violated"), nullptr);
+  EXPECT_TRUE(feedConfirmed(o).empty());  // still violated: not repeated
+}
+
+TEST_F(DifferTest, ConfirmPollsOfOneReportsImmediately) {
+  options_.confirmPolls = 1;
+  baseline();
+  auto o = healthy(t_ + 300);
+  o.operators = {"gamma-dns.example."};
+  EXPECT_EQ(names(feed(o)), std::vector<std::string>{"operator_changed"});
+}
+
+TEST(Portfolio, SeveralOperatorChangesInOneRoundAreGrouped) {
+  std::vector<Event> round;
+  for (const char* d : {"a.example.", "b.example.", "c.example."}) {
+    Event e;
+    e.domain = d;
+    e.event = "operator_changed";
+    e.beforeJson = "{}";
+    e.afterJson = "{}";
+    round.push_back(e);
+  }
+  auto grouped = groupPortfolio(round, kT0);
+  ASSERT_TRUE(grouped.has_value());
+  EXPECT_EQ(grouped->event, "portfolio_operator_change");
+  EXPECT_NE(grouped->afterJson.find("b.example."), std::string::npos);
+  round.resize(1);
+  EXPECT_FALSE(groupPortfolio(round, kT0).has_value());
+}
+
+TEST(DomainStateJson, RoundTripsAndIsCanonical) {
+  auto s = stateFromObservation(healthy(kT0), nullptr);
+  auto text = toJson(s);
+  auto back = domainStateFromJson(text);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(*back, s);
+  EXPECT_EQ(toJson(*back), text);
+  EXPECT_FALSE(domainStateFromJson("[1,2]").ok());
+  EXPECT_FALSE(domainStateFromJson("{\"ds\": 5}").ok());
+}
+
+TEST(AuxiliaryMemory, RoundTrips) {
+  DomainMemory m;
+  m.servers["ns1 192.0.2.1"] = ServerMemory{3, true};
+  m.expiringAlertedFor = 42;
+  m.expectationViolated = true;
+  DomainMemory back;
+  auxiliaryFromJson(auxiliaryToJson(m), back);
+  EXPECT_EQ(back.servers, m.servers);
+  EXPECT_EQ(back.expiringAlertedFor, 42);
+  EXPECT_TRUE(back.expectationViolated);
+}
+
+}  // namespace
+}  // namespace zonewatch::storage
