@@ -1,0 +1,529 @@
+#include "monitor/daemon/daemon.h"
+
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <unordered_map>
+
+#include "monitor/probe/prober.h"
+#include "monitor/probe/root_hints.h"
+#include "monitor/resolver/query_engine.h"
+#include "monitor/scheduler/scheduler.h"
+#include "monitor/util/log.h"
+#include "storage/sqlite_store.h"
+
+namespace zonewatch::daemon {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kBatchSize = 500;
+constexpr auto kFlushEvery = std::chrono::milliseconds(200);
+
+Result<std::string> readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail("cannot read " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+int severityRank(const std::string& s) {
+  if (s == "critical") return 2;
+  if (s == "warning") return 1;
+  return 0;
+}
+
+storage::Expectation expectationFor(const config::DomainSpec* spec, const std::string& baseline) {
+  storage::Expectation e;
+  if (spec != nullptr && (!spec->expect.operators.empty() || !spec->expect.dsKeyTags.empty())) {
+    e.operators = spec->expect.operators;
+    e.dsKeyTags = spec->expect.dsKeyTags;
+    return e;
+  }
+  if (baseline.empty()) return e;
+  json j = json::parse(baseline, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return e;
+  for (const auto& op : j.value("operators", json::array())) {
+    if (op.is_string()) e.operators.push_back(op.get<std::string>());
+  }
+  for (const auto& tag : j.value("ds_key_tags", json::array())) {
+    if (tag.is_number_unsigned()) e.dsKeyTags.push_back(tag.get<uint16_t>());
+  }
+  return e;
+}
+
+std::string evidenceOf(const probe::Observation& obs) {
+  std::string text;
+  for (const auto& p : obs.parent.servers) {
+    if (p.evidence.empty()) continue;
+    text += "; parent " + p.name + " " + p.address + "\n" + p.evidence;
+  }
+  for (const auto& s : obs.servers) {
+    if (s.evidence.empty()) continue;
+    text += "; server " + s.name + " " + s.address + "\n" + s.evidence;
+  }
+  return text;
+}
+
+bool observationFailed(const probe::Observation& obs) {
+  if (obs.error) return true;
+  for (const auto& s : obs.servers) {
+    if (!s.error) return false;
+  }
+  return true;
+}
+
+// Says plainly when observations fail, without one line per domain per round when, say, the
+// root servers cannot be reached: the first failure of a kind is logged, then a count per minute.
+class FailureLog {
+ public:
+  void note(const std::string& domain, const std::string& why, int64_t now) {
+    auto& e = entries_[why];
+    if (e.count == 0 && now - e.lastLogged >= 60) {
+      log::warning("cannot observe " + domain + ": " + why + " (retrying)");
+      e.lastLogged = now;
+      return;
+    }
+    ++e.count;
+    if (now - e.lastLogged >= 60) {
+      log::warning(std::to_string(e.count) +
+                   " more observations failed in the last minute: " + why + " (retrying)");
+      e.count = 0;
+      e.lastLogged = now;
+    }
+  }
+
+ private:
+  struct Entry {
+    size_t count = 0;
+    int64_t lastLogged = -1000;
+  };
+  std::map<std::string, Entry> entries_;
+};
+
+class DaemonImpl final : public Daemon {
+ public:
+  DaemonImpl(config::Config config, RunOptions options)
+      : config_(std::move(config)),
+        options_(std::move(options)),
+        cache_(clock_),
+        scheduler_(clock_, options_.seed != 0
+                               ? options_.seed
+                               : static_cast<uint64_t>(
+                                     std::chrono::steady_clock::now().time_since_epoch().count())) {
+  }
+
+  ~DaemonImpl() override {
+    if (signalFd_ >= 0) {
+      if (loop_) loop_->unwatch(signalFd_);
+      close(signalFd_);
+    }
+  }
+
+  Status<> init();
+  Result<RunSummary> run() override;
+
+ private:
+  struct Known {
+    storage::DomainRow row;
+    storage::DomainMemory memory;
+  };
+  struct Pending {
+    std::string name;
+    storage::ObservationCommit commit;
+    Known next;
+    bool failed = false;
+    std::vector<storage::Event> events;
+  };
+
+  void applyDomains();
+  void dispatch();
+  void onObservation(const std::string& name, probe::Observation obs);
+  void flush();
+  void reload();
+  void onSignal();
+  std::vector<std::string> sinksFor(const storage::Event& e) const;
+
+  config::Config config_;
+  RunOptions options_;
+  SystemClock clock_;
+  std::unique_ptr<resolver::EpollLoop> loop_;
+  std::unique_ptr<resolver::QueryEngine> engine_;
+  std::unique_ptr<storage::Store> store_;
+  probe::DelegationCache cache_;
+  std::optional<probe::OperatorResolver> operators_;
+  std::unique_ptr<probe::Prober> prober_;
+  scheduler::Scheduler scheduler_;
+  std::unordered_map<std::string, Known> known_;
+  std::unordered_map<std::string, config::DomainSpec> specs_;
+  std::vector<Pending> batch_;
+  std::chrono::steady_clock::time_point lastFlush_ = std::chrono::steady_clock::now();
+  std::vector<storage::Event> recentOperatorChanges_;
+  int64_t portfolioReportedAt_ = 0;
+  FailureLog failures_;
+  RunSummary summary_;
+  int signalFd_ = -1;
+  bool stopping_ = false;
+  bool reloadRequested_ = false;
+  size_t onceRemaining_ = 0;
+};
+
+Status<> DaemonImpl::init() {
+  log::setLevel(log::parseLevel(config_.logLevel));
+
+  probe::ZoneCut rootHints = probe::builtInRootHints();
+  if (config_.rootHints) {
+    auto text = readFile(*config_.rootHints);
+    if (!text) return Unexpected{text.error()};
+    auto hints = probe::rootHintsFromText(*text, *config_.rootHints);
+    if (!hints) return Unexpected{hints.error()};
+    rootHints = std::move(hints).value();
+  }
+  cache_.setRoot(std::move(rootHints));
+
+  dnssec::TrustAnchors anchors = dnssec::TrustAnchors::builtInRoot();
+  if (config_.trustAnchors) {
+    auto text = readFile(*config_.trustAnchors);
+    if (!text) return Unexpected{text.error()};
+    auto parsed = dnssec::TrustAnchors::fromText(*text, *config_.trustAnchors);
+    if (!parsed) return Unexpected{parsed.error()};
+    anchors = std::move(parsed).value();
+  }
+
+  auto loop = resolver::EpollLoop::create();
+  if (!loop) return fail("cannot create the event loop: " + loop.error().message);
+  loop_ = std::move(loop).value();
+
+  resolver::EngineOptions engineOptions;
+  engineOptions.timeout = config_.queryTimeout;
+  engineOptions.tries = config_.queryTries;
+  engineOptions.perServerQps = config_.perServerQps;
+  engineOptions.maxInFlight = std::max<size_t>(64, size_t{config_.concurrency} * 2);
+  auto engine = resolver::makeCaresEngine(engineOptions, loop_.get());
+  if (!engine) return fail("cannot start the query engine: " + engine.error().message);
+  engine_ = std::move(engine).value();
+
+  auto store = storage::openSqliteStore(config_.database);
+  if (!store)
+    return fail("cannot open the database " + config_.database + ": " + store.error().message);
+  store_ = std::move(store).value();
+
+  auto ops = probe::OperatorResolver::load();
+  if (!ops) return fail("cannot load the Public Suffix List: " + ops.error().message);
+  operators_.emplace(std::move(ops).value());
+
+  probe::ProbeOptions probeOptions;
+  probeOptions.iterator.ipv4 = config_.ipv4;
+  probeOptions.iterator.ipv6 = config_.ipv6;
+  probeOptions.findings.signatureWarningSeconds = config_.signatureWarning.count();
+  prober_ = std::make_unique<probe::Prober>(*engine_, cache_, clock_, std::move(anchors),
+                                            *operators_, probeOptions);
+
+  auto rows = store_->domains();
+  if (!rows)
+    return fail("cannot read the database " + config_.database + ": " + rows.error().message);
+  for (auto& row : *rows) {
+    Known k;
+    k.memory = memoryFromRow(row);
+    k.row = std::move(row);
+    known_.emplace(k.row.domain, std::move(k));
+  }
+
+  // Signals arrive as readable data on a descriptor of the loop, not in a handler.
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGHUP);
+  if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) return fail("cannot block signals");
+  signalFd_ = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (signalFd_ < 0) return fail("cannot create a signalfd");
+  auto watched = loop_->watch(signalFd_, true, false, [this](int, uint32_t) { onSignal(); });
+  if (!watched) return fail("cannot watch signals: " + watched.error().message);
+
+  applyDomains();
+  return Ok{};
+}
+
+void DaemonImpl::applyDomains() {
+  specs_.clear();
+  std::vector<scheduler::ScheduledDomain> domains;
+  domains.reserve(config_.domains.size());
+  for (const auto& d : config_.domains) {
+    auto name = d.name.lowercased().toString();
+    domains.push_back({name, d.interval});
+    specs_.insert_or_assign(name, d);
+  }
+  scheduler_.setDomains(domains);
+}
+
+void DaemonImpl::onSignal() {
+  signalfd_siginfo info{};
+  while (read(signalFd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+    if (info.ssi_signo == SIGHUP) {
+      reloadRequested_ = true;
+    } else {
+      if (!stopping_) log::info("stopping: finishing the observations in flight");
+      stopping_ = true;
+    }
+  }
+}
+
+void DaemonImpl::reload() {
+  reloadRequested_ = false;
+  try {
+    config::Config next = config::loadConfig(config_.sourcePath);
+    for (const auto& [what, changed] :
+         {std::pair{"database", next.database != config_.database},
+          std::pair{"concurrency", next.concurrency != config_.concurrency},
+          std::pair{"root_hints", next.rootHints != config_.rootHints},
+          std::pair{"trust_anchors", next.trustAnchors != config_.trustAnchors}}) {
+      if (changed)
+        log::warning(std::string("reload: a change of '") + what + "' takes effect at restart");
+    }
+    next.database = config_.database;
+    next.concurrency = config_.concurrency;
+    next.rootHints = config_.rootHints;
+    next.trustAnchors = config_.trustAnchors;
+    config_ = std::move(next);
+    log::setLevel(log::parseLevel(config_.logLevel));
+    applyDomains();
+    log::info("reloaded " + config_.sourcePath + ": " + std::to_string(config_.domains.size()) +
+              " domains");
+  } catch (const std::exception& e) {
+    // Knot Resolver's policy: a bad reload keeps the running configuration.
+    log::error(std::string("reload failed, keeping the previous configuration: ") + e.what());
+  }
+}
+
+void DaemonImpl::dispatch() {
+  // Observations waiting only for their commit do not count against the concurrency.
+  const size_t probing = scheduler_.inFlight() - batch_.size();
+  const size_t limit = config_.concurrency;
+  if (probing >= limit) return;
+  for (const auto& name : scheduler_.takeDue(limit - probing)) {
+    auto parsed = dns::Name::parse(name);
+    if (!parsed) {
+      scheduler_.completed(name, true);
+      continue;
+    }
+    prober_->observe(*parsed,
+                     [this, name](probe::Observation obs) { onObservation(name, std::move(obs)); });
+  }
+}
+
+std::vector<std::string> DaemonImpl::sinksFor(const storage::Event& e) const {
+  std::vector<std::string> sinks;
+  for (const auto& w : config_.webhooks) {
+    if (severityRank(e.severity) < severityRank(w.minSeverity)) continue;
+    if (!w.events.empty() &&
+        std::find(w.events.begin(), w.events.end(), e.event) == w.events.end()) {
+      continue;
+    }
+    sinks.push_back(w.name);
+  }
+  return sinks;
+}
+
+void DaemonImpl::onObservation(const std::string& name, probe::Observation obs) {
+  ++summary_.observations;
+  Pending p;
+  p.name = name;
+  auto it = known_.find(name);
+  p.next = it != known_.end() ? it->second : Known{};
+  Known& k = p.next;
+  if (k.row.domain.empty()) {
+    k.row.domain = name;
+    k.row.firstSeen = obs.observedAt;
+  }
+  p.failed = observationFailed(obs);
+  if (p.failed) {
+    ++summary_.failedObservations;
+    failures_.note(name, obs.error.value_or(obs.detail), obs.observedAt);
+  }
+
+  const auto specIt = specs_.find(name);
+  storage::DiffOptions diffOptions;
+  diffOptions.confirmPolls = config_.confirmPolls;
+  diffOptions.signatureWarningSeconds = config_.signatureWarning.count();
+  diffOptions.expect =
+      expectationFor(specIt != specs_.end() ? &specIt->second : nullptr, k.row.baselineJson);
+  auto result = storage::diff(k.memory, obs, diffOptions);
+  k.memory = result.memory;
+
+  k.row.lastSeen = obs.observedAt;
+  k.row.lastChange = k.memory.lastChange;
+  k.row.status = result.observed.status;
+  k.row.reason = result.observed.reason;
+  k.row.operatorsJson = json(result.observed.operators).dump();
+  k.row.rrsigExpiry = obs.earliestRrsigExpiration;
+  k.row.stateJson = k.memory.confirmed ? storage::toJson(*k.memory.confirmed) : "";
+  k.row.pendingJson = k.memory.pending ? storage::toJson(*k.memory.pending) : "";
+  k.row.pendingCount = k.memory.pendingCount;
+  k.row.serversJson = storage::auxiliaryToJson(k.memory);
+  k.row.failures = p.failed ? k.row.failures + 1 : 0;
+
+  p.commit.row = k.row;
+  p.commit.observedAt = obs.observedAt;
+  if (!obs.error) {
+    p.commit.snapshotStateJson = storage::toJson(result.observed);
+    p.commit.evidence = evidenceOf(obs);
+  }
+  p.events = std::move(result.events);
+  batch_.push_back(std::move(p));
+  if (batch_.size() >= kBatchSize) flush();
+}
+
+void DaemonImpl::flush() {
+  lastFlush_ = std::chrono::steady_clock::now();
+  if (batch_.empty()) return;
+  std::vector<Pending> batch = std::move(batch_);
+  batch_.clear();
+
+  // Portfolio view: operator changes of several domains within one interval are also reported as
+  // one grouped event (travelling with the last commit of the batch).
+  const int64_t now = clock_.nowUnix();
+  const int64_t window = config_.interval.count();
+  std::erase_if(recentOperatorChanges_,
+                [&](const storage::Event& e) { return now - e.observedAt > window; });
+  bool newChange = false;
+  for (const auto& p : batch) {
+    for (const auto& e : p.events) {
+      if (e.event == storage::event::kOperatorChanged) {
+        recentOperatorChanges_.push_back(e);
+        newChange = true;
+      }
+    }
+  }
+  if (newChange && now - portfolioReportedAt_ > window) {
+    if (auto grouped = storage::groupPortfolio(recentOperatorChanges_, now)) {
+      batch.back().events.push_back(*grouped);
+      portfolioReportedAt_ = now;
+    }
+  }
+
+  std::vector<storage::ObservationCommit> commits;
+  commits.reserve(batch.size());
+  for (auto& p : batch) {
+    for (const auto& e : p.events) {
+      storage::NewEvent n;
+      n.uid = e.uid;
+      n.domain = e.domain;
+      n.observedAt = e.observedAt;
+      n.event = e.event;
+      n.severity = e.severity;
+      n.summary = e.summary;
+      n.beforeJson = e.beforeJson;
+      n.afterJson = e.afterJson;
+      n.server = e.server;
+      p.commit.events.push_back(std::move(n));
+      for (auto& sink : sinksFor(e)) {
+        if (std::find(p.commit.sinks.begin(), p.commit.sinks.end(), sink) == p.commit.sinks.end()) {
+          p.commit.sinks.push_back(std::move(sink));
+        }
+      }
+    }
+    commits.push_back(p.commit);
+  }
+
+  auto stored = store_->commitBatch(commits);
+  if (!stored) {
+    // Nothing of the batch is stored, and the memory has not advanced: the next observation of
+    // each domain derives the same events again. Back off, so a full disk is not hammered.
+    ++summary_.commitFailures;
+    log::error("could not store " + std::to_string(batch.size()) +
+               " observations: " + stored.error().message + " (they will be observed again)");
+    for (const auto& p : batch) {
+      scheduler_.completed(p.name, true);
+      if (onceRemaining_ > 0) --onceRemaining_;
+    }
+    return;
+  }
+  for (auto& p : batch) {
+    for (const auto& e : p.events) {
+      ++summary_.events;
+      const std::string line = e.event + " " + e.domain + " [" + e.severity + "] " + e.summary;
+      if (e.severity == "critical") {
+        log::warning(line);
+      } else {
+        log::info(line);
+      }
+      if (options_.onEvent) options_.onEvent(e);
+    }
+    known_.insert_or_assign(p.name, std::move(p.next));
+    scheduler_.completed(p.name, p.failed);
+    if (onceRemaining_ > 0) --onceRemaining_;
+  }
+}
+
+Result<RunSummary> DaemonImpl::run() {
+  if (options_.once) {
+    scheduler_.makeAllDue();
+    onceRemaining_ = scheduler_.size();
+    log::info("observing " + std::to_string(onceRemaining_) + " domains once");
+  } else {
+    log::info("watching " + std::to_string(scheduler_.size()) + " domains, database " +
+              config_.database);
+  }
+  while (true) {
+    if (reloadRequested_) reload();
+    if (!stopping_) dispatch();
+    const size_t inFlight = scheduler_.inFlight() - batch_.size();
+    if (!batch_.empty() && (inFlight == 0 || stopping_ ||
+                            std::chrono::steady_clock::now() - lastFlush_ >= kFlushEvery)) {
+      flush();
+    }
+    if (options_.once && onceRemaining_ == 0 && batch_.empty()) break;
+    if (stopping_ && scheduler_.inFlight() == 0 && batch_.empty()) break;
+
+    auto wait = std::chrono::milliseconds(1000);
+    if (!batch_.empty()) wait = std::chrono::milliseconds(50);
+    if (auto due = scheduler_.nextDue(); due && !stopping_) {
+      const int64_t seconds = *due - clock_.nowUnix();
+      const bool full = scheduler_.inFlight() - batch_.size() >= config_.concurrency;
+      if (seconds <= 0) {
+        // Due now: wait only for a slot (answers wake the loop) or not at all.
+        wait = full ? wait : std::chrono::milliseconds(0);
+      } else {
+        wait = std::min(wait, std::chrono::milliseconds(seconds * 1000));
+      }
+    }
+    auto ran = loop_->runOnce(wait);
+    if (!ran) return fail("the event loop failed: " + ran.error().message);
+  }
+  if (!options_.once) log::info("stopped");
+  return summary_;
+}
+
+}  // namespace
+
+storage::DomainMemory memoryFromRow(const storage::DomainRow& row) {
+  storage::DomainMemory m;
+  if (!row.stateJson.empty()) {
+    if (auto s = storage::domainStateFromJson(row.stateJson)) m.confirmed = std::move(s).value();
+  }
+  if (!row.pendingJson.empty()) {
+    if (auto s = storage::domainStateFromJson(row.pendingJson)) m.pending = std::move(s).value();
+  }
+  m.pendingCount = m.pending ? row.pendingCount : 0;
+  storage::auxiliaryFromJson(row.serversJson, m);
+  m.lastChange = row.lastChange;
+  return m;
+}
+
+Result<std::unique_ptr<Daemon>> Daemon::create(config::Config config, RunOptions options) {
+  auto daemon = std::make_unique<DaemonImpl>(std::move(config), std::move(options));
+  auto ready = daemon->init();
+  if (!ready) return Unexpected{ready.error()};
+  return std::unique_ptr<Daemon>(std::move(daemon));
+}
+
+}  // namespace zonewatch::daemon

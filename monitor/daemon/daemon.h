@@ -1,0 +1,54 @@
+// The monitor daemon: watches the configured portfolio continuously (or once, for cron and
+// benchmarks), turning each observation into stored state and events.
+//
+// One thread, one epoll loop: the query engine, the scheduler's timer, signals (signalfd: SIGHUP
+// reloads, SIGTERM/SIGINT finish in-flight work and exit) and, later, the metrics exposer all run
+// on it. The pipeline for each domain is
+//   scheduler → prober (observation) → differ (events, new memory) → store (one transaction)
+// and the in-memory memory of a domain advances only once its commit succeeded, so a failed write
+// (full disk) or a kill -9 never loses or repeats an event: the next observation re-derives it.
+// Error policy (as Knot Resolver's): start-up problems are fatal with a message; a bad reload
+// keeps the old configuration and says why; everything at run time is logged and retried.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "monitor/util/result.h"
+#include "storage/differ.h"
+#include "storage/store.h"
+
+namespace zonewatch::daemon {
+
+struct RunOptions {
+  bool once = false;  // observe every domain once, store, report, exit
+  uint64_t seed = 0;  // scheduler jitter; 0 = from the clock
+  // Called for every event committed (logging, and later webhooks and metrics).
+  std::function<void(const storage::Event&)> onEvent;
+};
+
+struct RunSummary {
+  size_t observations = 0;
+  size_t failedObservations = 0;
+  size_t events = 0;
+  size_t commitFailures = 0;
+};
+
+class Daemon {
+ public:
+  // Opens the database (applying migrations), builds the engine and the prober. Fails with a
+  // message that names what could not be set up.
+  static Result<std::unique_ptr<Daemon>> create(config::Config config, RunOptions options);
+  virtual ~Daemon() = default;
+  // Runs until SIGTERM/SIGINT (or, with `once`, until every domain was observed once).
+  virtual Result<RunSummary> run() = 0;
+};
+
+// Builds the DomainMemory the differ needs from a stored row, and the row back from memory.
+storage::DomainMemory memoryFromRow(const storage::DomainRow& row);
+
+}  // namespace zonewatch::daemon

@@ -1,0 +1,221 @@
+#include "monitor/monitor_commands.h"
+
+#include <algorithm>
+#include <ctime>
+#include <iomanip>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "config/config.h"
+#include "monitor/daemon/daemon.h"
+#include "monitor/util/log.h"
+#include "storage/domain_state.h"
+#include "storage/sqlite_store.h"
+
+namespace zonewatch {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr int kOk = 0;
+constexpr int kFailure = 3;  // Nagios UNKNOWN, as every command's "could not do it"
+
+std::string timeText(int64_t t) {
+  if (t <= 0) return "-";
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm utc{};
+  gmtime_r(&tt, &utc);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buf;
+}
+
+std::optional<config::Config> load(const std::string& path, std::ostream& err) {
+  try {
+    return config::loadConfig(path);
+  } catch (const std::exception& e) {
+    err << "zonewatch: " << e.what() << "\n";
+    return std::nullopt;
+  }
+}
+
+std::unique_ptr<storage::Store> openStore(const config::Config& cfg, std::ostream& err,
+                                          bool readOnly) {
+  storage::SqliteOptions options;
+  options.readOnly = readOnly;
+  auto store = storage::openSqliteStore(cfg.database, options);
+  if (!store) {
+    err << "zonewatch: cannot open the database " << cfg.database << ": " << store.error().message
+        << "\n";
+    return nullptr;
+  }
+  return std::move(store).value();
+}
+
+std::string normalise(const std::string& domain) {
+  auto name = dns::Name::fromUser(domain);
+  return name ? name->lowercased().toString() : domain;
+}
+
+json eventJson(const storage::EventRow& e) {
+  json j = {{"id", e.uid},
+            {"event", e.event},
+            {"severity", e.severity},
+            {"domain", e.domain},
+            {"observed_at", timeText(e.observedAt)},
+            {"observed_at_unix", e.observedAt},
+            {"summary", e.summary},
+            {"before", json::parse(e.beforeJson, nullptr, false)},
+            {"after", json::parse(e.afterJson, nullptr, false)},
+            {"server", e.server ? json(*e.server) : json(nullptr)}};
+  if (j["before"].is_discarded()) j["before"] = e.beforeJson;
+  if (j["after"].is_discarded()) j["after"] = e.afterJson;
+  return j;
+}
+
+}  // namespace
+
+int runDaemonCommand(const MonitorArgs& args) {
+  auto cfg = load(args.configPath, std::cerr);
+  if (!cfg) return kFailure;
+  daemon::RunOptions options;
+  options.once = args.once;
+  auto d = daemon::Daemon::create(std::move(*cfg), std::move(options));
+  if (!d) {
+    log::error("cannot start: " + d.error().message);
+    return kFailure;
+  }
+  auto summary = (*d)->run();
+  if (!summary) {
+    log::error(summary.error().message);
+    return kFailure;
+  }
+  if (args.once) {
+    log::info("observed " + std::to_string(summary->observations) + " domains (" +
+              std::to_string(summary->failedObservations) + " failed), " +
+              std::to_string(summary->events) + " events");
+  }
+  return summary->commitFailures > 0 ? kFailure : kOk;
+}
+
+int runStatusCommand(const MonitorArgs& args, std::ostream& out, std::ostream& err) {
+  auto cfg = load(args.configPath, err);
+  if (!cfg) return kFailure;
+  auto store = openStore(*cfg, err, /*readOnly=*/true);
+  if (!store) return kFailure;
+  auto rows = store->domains();
+  if (!rows) {
+    err << "zonewatch: " << rows.error().message << "\n";
+    return kFailure;
+  }
+  if (args.json) {
+    for (const auto& r : *rows) {
+      json j = {{"domain", r.domain},
+                {"status", r.status},
+                {"reason", r.reason},
+                {"operators", json::parse(r.operatorsJson, nullptr, false)},
+                {"first_seen", timeText(r.firstSeen)},
+                {"last_seen", timeText(r.lastSeen)},
+                {"last_change", r.lastChange > 0 ? json(timeText(r.lastChange)) : json(nullptr)},
+                {"rrsig_expiry", r.rrsigExpiry ? json(timeText(*r.rrsigExpiry)) : json(nullptr)},
+                {"pending_change", r.pendingCount > 0},
+                {"consecutive_failures", r.failures}};
+      out << j.dump() << "\n";
+    }
+    return kOk;
+  }
+  size_t width = 6;
+  for (const auto& r : *rows) width = std::max(width, r.domain.size());
+  out << std::left << std::setw(static_cast<int>(width) + 2) << "DOMAIN" << std::setw(15) << "STATE"
+      << std::setw(26) << "REASON" << std::setw(22) << "LAST CHANGE"
+      << "OPERATORS\n";
+  for (const auto& r : *rows) {
+    std::string operators;
+    json ops = json::parse(r.operatorsJson, nullptr, false);
+    if (ops.is_array()) {
+      for (const auto& o : ops) operators += (operators.empty() ? "" : ", ") + o.get<std::string>();
+    }
+    std::string state = r.status + (r.failures > 0 ? "?" : "");
+    out << std::setw(static_cast<int>(width) + 2) << r.domain << std::setw(15) << state
+        << std::setw(26) << r.reason << std::setw(22) << timeText(r.lastChange) << operators
+        << "\n";
+  }
+  if (rows->empty()) out << "(no domain observed yet: start `zonewatch run`)\n";
+  return kOk;
+}
+
+int runHistoryCommand(const MonitorArgs& args, std::ostream& out, std::ostream& err) {
+  auto cfg = load(args.configPath, err);
+  if (!cfg) return kFailure;
+  auto store = openStore(*cfg, err, /*readOnly=*/true);
+  if (!store) return kFailure;
+  storage::EventQuery q;
+  q.domain = normalise(args.domain);
+  q.limit = args.limit;
+  q.newestFirst = true;
+  auto events = store->events(q);
+  if (!events) {
+    err << "zonewatch: " << events.error().message << "\n";
+    return kFailure;
+  }
+  std::reverse(events->begin(), events->end());  // the newest `limit`, printed oldest first
+  for (const auto& e : *events) {
+    if (args.json) {
+      out << eventJson(e).dump() << "\n";
+      continue;
+    }
+    out << timeText(e.observedAt) << "  " << std::left << std::setw(22) << e.event << std::setw(10)
+        << e.severity << e.summary << "\n";
+    if (e.beforeJson != "null") out << "    before: " << e.beforeJson << "\n";
+    if (e.afterJson != "null") out << "    after:  " << e.afterJson << "\n";
+    if (e.server) out << "    server: " << *e.server << "\n";
+  }
+  if (events->empty() && !args.json) out << "(no events for " << *q.domain << ")\n";
+  return kOk;
+}
+
+int runAckCommand(const MonitorArgs& args, std::ostream& out, std::ostream& err) {
+  auto cfg = load(args.configPath, err);
+  if (!cfg) return kFailure;
+  auto store = openStore(*cfg, err, /*readOnly=*/false);
+  if (!store) return kFailure;
+  const std::string name = normalise(args.domain);
+  auto row = store->domain(name);
+  if (!row || !*row || (*row)->stateJson.empty()) {
+    err << "zonewatch: " << name << " has not been observed yet: nothing to accept\n";
+    return kFailure;
+  }
+  auto state = storage::domainStateFromJson((*row)->stateJson);
+  if (!state) {
+    err << "zonewatch: " << state.error().message << "\n";
+    return kFailure;
+  }
+  std::vector<uint16_t> tags;
+  for (const auto& d : state->ds) tags.push_back(d.keyTag);
+  std::sort(tags.begin(), tags.end());
+  tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+  json baseline = {{"operators", state->operators}, {"ds_key_tags", tags}};
+  auto set = store->setBaseline(name, baseline.dump());
+  if (!set) {
+    err << "zonewatch: " << set.error().message << "\n";
+    return kFailure;
+  }
+  if (args.json) {
+    out << json{{"domain", name}, {"baseline", baseline}}.dump() << "\n";
+  } else {
+    out << "accepted the current state of " << name << " as its baseline: operators "
+        << baseline["operators"].dump() << ", DS key tags " << baseline["ds_key_tags"].dump()
+        << "\n";
+  }
+  return kOk;
+}
+
+int runConfigCheckCommand(const MonitorArgs& args, std::ostream& out, std::ostream& err) {
+  auto cfg = load(args.configPath, err);
+  if (!cfg) return kFailure;
+  out << config::describe(*cfg);
+  return kOk;
+}
+
+}  // namespace zonewatch

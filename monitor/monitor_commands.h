@@ -1,0 +1,25 @@
+// The monitor's commands: `run`, `status`, `history`, `ack` and `config check`. Each reads the
+// configuration (the one place, with start-up, where errors are thrown: they are caught here and
+// turned into a message and an exit code), then works on the store or starts the daemon.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+namespace zonewatch {
+
+struct MonitorArgs {
+  std::string configPath;
+  bool json = false;
+  bool once = false;   // run
+  std::string domain;  // history, ack
+  size_t limit = 100;  // history: most recent events
+};
+
+int runDaemonCommand(const MonitorArgs& args);
+int runStatusCommand(const MonitorArgs& args, std::ostream& out, std::ostream& err);
+int runHistoryCommand(const MonitorArgs& args, std::ostream& out, std::ostream& err);
+int runAckCommand(const MonitorArgs& args, std::ostream& out, std::ostream& err);
+int runConfigCheckCommand(const MonitorArgs& args, std::ostream& out, std::ostream& err);
+
+}  // namespace zonewatch

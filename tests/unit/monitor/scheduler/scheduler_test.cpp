@@ -1,0 +1,107 @@
+#include "monitor/scheduler/scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace zonewatch::scheduler {
+namespace {
+
+constexpr int64_t kT0 = 1'800'000'000;
+
+std::vector<ScheduledDomain> portfolio(int n, int intervalSeconds = 300) {
+  std::vector<ScheduledDomain> out;
+  for (int i = 0; i < n; ++i) {
+    out.push_back({"d" + std::to_string(i) + ".example.", std::chrono::seconds(intervalSeconds)});
+  }
+  return out;
+}
+
+TEST(Scheduler, NewDomainsAreDueAtOnceAndConcurrencyIsBounded) {
+  FixedClock clock(kT0);
+  Scheduler s(clock, 1);
+  s.setDomains(portfolio(10));
+  auto first = s.takeDue(4);
+  EXPECT_EQ(first.size(), 4u);
+  EXPECT_EQ(s.inFlight(), 4u);
+  EXPECT_EQ(s.takeDue(100).size(), 6u);
+  EXPECT_TRUE(s.takeDue(100).empty());  // all in flight: nothing is taken twice
+}
+
+TEST(Scheduler, NextObservationIsAfter90To100PercentOfTheInterval) {
+  FixedClock clock(kT0);
+  Scheduler s(clock, 42);
+  s.setDomains(portfolio(200));
+  std::set<int64_t> dues;
+  for (const auto& name : s.takeDue(1000)) s.completed(name, false);
+  ASSERT_TRUE(s.nextDue().has_value());
+  clock.set(kT0 + 269);  // just before 90% of 300 s
+  EXPECT_TRUE(s.takeDue(1000).empty());
+  clock.set(kT0 + 300);
+  auto due = s.takeDue(1000);
+  EXPECT_EQ(due.size(), 200u);
+  // Jitter spreads them: the 200 domains did not all land on the same second.
+  clock.set(kT0);
+  Scheduler t(clock, 42);
+  t.setDomains(portfolio(200));
+  for (const auto& name : t.takeDue(1000)) t.completed(name, false);
+  for (int sec = 270; sec <= 300; ++sec) {
+    clock.set(kT0 + sec);
+    if (!t.takeDue(1000).empty()) dues.insert(sec);
+  }
+  EXPECT_GT(dues.size(), 10u);
+}
+
+TEST(Scheduler, FailingDomainsBackOffButAreStillObserved) {
+  FixedClock clock(kT0);
+  Scheduler s(clock, 7);
+  s.setDomains(portfolio(1, 100));
+  const std::string d = "d0.example.";
+  ASSERT_EQ(s.takeDue(1).size(), 1u);
+  s.completed(d, true);  // first failure: normal interval (to confirm soon)
+  EXPECT_LE(*s.nextDue(), kT0 + 100);
+  clock.set(kT0 + 100);
+  ASSERT_EQ(s.takeDue(1).size(), 1u);
+  s.completed(d, true);  // second: twice the interval
+  EXPECT_GE(*s.nextDue(), kT0 + 100 + 180);
+  clock.set(*s.nextDue());
+  ASSERT_EQ(s.takeDue(1).size(), 1u);
+  s.completed(d, true);  // third and later: four times, never more
+  EXPECT_LE(*s.nextDue(), clock.nowUnix() + 400);
+  EXPECT_EQ(s.failures(d), 3);
+  clock.set(*s.nextDue());
+  ASSERT_EQ(s.takeDue(1).size(), 1u);
+  s.completed(d, false);
+  EXPECT_EQ(s.failures(d), 0);
+  EXPECT_LE(*s.nextDue(), clock.nowUnix() + 100);
+}
+
+TEST(Scheduler, ReloadKeepsDueTimesAndDropsRemovedDomains) {
+  FixedClock clock(kT0);
+  Scheduler s(clock, 3);
+  s.setDomains(portfolio(3));
+  for (const auto& name : s.takeDue(10)) s.completed(name, false);
+  auto bigger = portfolio(4);
+  bigger.erase(bigger.begin());  // d0 removed, d3 added
+  s.setDomains(bigger);
+  EXPECT_EQ(s.size(), 3u);
+  auto due = s.takeDue(10);
+  ASSERT_EQ(due.size(), 1u);  // only the new domain is due now
+  EXPECT_EQ(due[0], "d3.example.");
+  s.completed("d0.example.", false);  // unknown now: ignored
+  clock.set(kT0 + 301);
+  EXPECT_EQ(s.takeDue(10).size(), 2u);
+}
+
+TEST(Scheduler, MakeAllDueForOnceMode) {
+  FixedClock clock(kT0);
+  Scheduler s(clock, 3);
+  s.setDomains(portfolio(5));
+  for (const auto& name : s.takeDue(10)) s.completed(name, false);
+  EXPECT_TRUE(s.takeDue(10).empty());
+  s.makeAllDue();
+  EXPECT_EQ(s.takeDue(10).size(), 5u);
+}
+
+}  // namespace
+}  // namespace zonewatch::scheduler
