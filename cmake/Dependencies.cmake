@@ -6,6 +6,10 @@ pkg_check_modules(CARES REQUIRED IMPORTED_TARGET libcares>=1.18)
 pkg_check_modules(IDN2 REQUIRED IMPORTED_TARGET libidn2)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 pkg_check_modules(PSL REQUIRED IMPORTED_TARGET libpsl)
+# Webhook delivery (alerts/http_client.cpp is the only file that includes <curl/curl.h>).
+pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(yaml-cpp REQUIRED)
+# Metrics (alerts/metrics.cpp): the exposition registry and the pull exposer (civetweb inside).
+find_package(prometheus-cpp CONFIG REQUIRED)

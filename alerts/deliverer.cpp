@@ -1,0 +1,164 @@
+#include "alerts/deliverer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <condition_variable>
+#include <string_view>
+
+#include "alerts/webhook_format.h"
+#include "monitor/util/log.h"
+
+namespace zonewatch::alerts {
+
+namespace {
+
+// Enough of a rejecting receiver's answer to explain it in the outbox and the log, printable only.
+std::string snippet(std::string_view body) {
+  constexpr size_t kLimit = 200;
+  std::string out;
+  for (char c : body.substr(0, kLimit)) {
+    const auto u = static_cast<unsigned char>(c);
+    out += (u < 0x20U || u == 0x7FU) ? ' ' : c;
+  }
+  if (body.size() > kLimit) out += "...";
+  return out;
+}
+
+std::string statusError(const HttpResponse& response) {
+  std::string error = "HTTP " + std::to_string(response.status);
+  if (!response.body.empty()) error += ": " + snippet(response.body);
+  return error;
+}
+
+bool isTransientStatus(long status) {  // NOLINT(google-runtime-int)
+  // RFC 9110 §15.5.9 (408) and RFC 6585 §4 (429) ask the client to try again; 5xx is the
+  // server's own failure.
+  return status == 408 || status == 429 || status >= 500;
+}
+
+}  // namespace
+
+int64_t backoffSeconds(const DeliveryOptions& options, int attempts) {
+  const double raw = static_cast<double>(options.backoffBaseSeconds) *
+                     std::pow(options.backoffFactor, std::max(0, attempts));
+  const auto cap = static_cast<double>(options.backoffCapSeconds);
+  return static_cast<int64_t>(std::min(raw, cap));
+}
+
+Deliverer::Deliverer(storage::Store& store, std::vector<config::WebhookSpec> sinks,
+                     const Clock& clock, HttpPoster& poster, DeliveryOptions options)
+    : store_(store),
+      clock_(clock),
+      poster_(poster),
+      options_(std::move(options)),
+      random_(options_.jitterSeed != 0 ? options_.jitterSeed : std::random_device{}()) {
+  for (auto& sink : sinks) {
+    std::string name = sink.name;
+    sinks_.insert_or_assign(std::move(name), std::move(sink));
+  }
+}
+
+size_t Deliverer::runOnce() {
+  const int64_t now = clock_.nowUnix();
+  auto due = store_.dueOutbox(now, options_.batchLimit);
+  if (!due) {
+    log::error("webhooks: cannot read the outbox: " + due.error().message);
+    return 0;
+  }
+  for (const storage::OutboxItem& item : *due) deliver(item, now);
+  return due->size();
+}
+
+void Deliverer::run(std::stop_token stop, std::chrono::milliseconds idle) {
+  std::mutex mutex;
+  std::condition_variable_any wake;
+  while (!stop.stop_requested()) {
+    const size_t handled = runOnce();
+    if (handled >= options_.batchLimit) continue;  // more may be due right away
+    std::unique_lock lock(mutex);
+    wake.wait_for(lock, stop, idle, [] { return false; });
+  }
+}
+
+void Deliverer::deliver(const storage::OutboxItem& item, int64_t now) {
+  const auto it = sinks_.find(item.sink);
+  if (it == sinks_.end()) {
+    giveUp(item, "webhook '" + item.sink + "' is no longer configured");
+    return;
+  }
+  const config::WebhookSpec& sink = it->second;
+  const int64_t age = now - item.event.observedAt;
+  if (age > sink.giveUpAfter.count()) {
+    giveUp(item, "not delivered within give_up_after (" + std::to_string(sink.giveUpAfter.count()) +
+                     " s)" + (item.lastError.empty() ? "" : "; last error: " + item.lastError));
+    return;
+  }
+
+  auto request = buildRequest(sink, item.event, FormatContext{now, options_.generatorUrl});
+  if (!request) {
+    // A body that cannot be built will not be buildable later either.
+    giveUp(item, request.error().message);
+    return;
+  }
+  auto response = poster_.post(request->url, request->headers, request->body,
+                               std::chrono::duration_cast<std::chrono::milliseconds>(sink.timeout));
+  if (!response) {
+    retry(item, now, response.error().message);
+    return;
+  }
+  const long status = response->status;  // NOLINT(google-runtime-int)
+  if (status >= 200 && status < 300) {
+    if (auto done = store_.outboxDelivered(item.id, now); !done) {
+      // The receiver has it; the row stays pending and is sent again (it dedups on the id).
+      log::error("webhooks: delivered outbox item " + std::to_string(item.id) +
+                 " but cannot record it: " + done.error().message);
+      return;
+    }
+    log::debug("webhooks: delivered event " + item.event.uid + " to '" + item.sink + "'");
+    count(item.sink, kDelivered);
+    return;
+  }
+  if (status >= 400 && status < 500 && !isTransientStatus(status)) {
+    giveUp(item, "rejected: " + statusError(*response));
+    return;
+  }
+  retry(item, now, statusError(*response));
+}
+
+void Deliverer::retry(const storage::OutboxItem& item, int64_t now, const std::string& error) {
+  const auto delay = static_cast<double>(backoffSeconds(options_, item.attempts));
+  std::uniform_real_distribution<double> spread(1.0 - options_.jitter, 1.0 + options_.jitter);
+  const int64_t next = now + std::max<int64_t>(1, std::llround(delay * spread(random_)));
+  if (auto done = store_.outboxRetry(item.id, next, error); !done) {
+    log::error("webhooks: cannot reschedule outbox item " + std::to_string(item.id) + ": " +
+               done.error().message);
+    return;
+  }
+  log::warning("webhooks: event " + item.event.uid + " to '" + item.sink + "' failed (attempt " +
+               std::to_string(item.attempts + 1) + "): " + error + "; next try in " +
+               std::to_string(next - now) + " s");
+  count(item.sink, kRetry);
+}
+
+void Deliverer::giveUp(const storage::OutboxItem& item, const std::string& error) {
+  if (auto done = store_.outboxGiveUp(item.id, error); !done) {
+    log::error("webhooks: cannot give up outbox item " + std::to_string(item.id) + ": " +
+               done.error().message);
+    return;
+  }
+  log::error("webhooks: gave up event " + item.event.uid + " (" + item.event.event + " " +
+             item.event.domain + ") to '" + item.sink + "': " + error);
+  count(item.sink, kGaveUp);
+}
+
+void Deliverer::count(const std::string& sink, std::string_view outcome) {
+  std::lock_guard lock(countersMutex_);
+  ++counters_[{sink, std::string(outcome)}];
+}
+
+std::map<std::pair<std::string, std::string>, uint64_t> Deliverer::counters() const {
+  std::lock_guard lock(countersMutex_);
+  return counters_;
+}
+
+}  // namespace zonewatch::alerts

@@ -1,0 +1,312 @@
+#include "alerts/metrics.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/exposer.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <algorithm>
+#include <array>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#ifndef ZONEWATCH_VERSION
+#define ZONEWATCH_VERSION "unknown"
+#endif
+
+namespace zonewatch::alerts {
+namespace {
+
+enum class Kind { kGauge, kCounter, kHistogram };
+
+// Every series the daemon exports, in one place: the dashboards (deploy/grafana) and the alerting
+// rules (deploy/prometheus/rules.yml) depend on these names, so they change only here and there.
+enum MetricId : size_t {
+  kBuildInfo,
+  kDomainsWatched,
+  kDomainsByState,
+  kDomainState,
+  kRrsigExpiry,
+  kLastObserved,
+  kLastChange,
+  kEvents,
+  kObservationDuration,
+  kQueries,
+  kWebhookDeliveries,
+  kOutboxPending,
+  kMetricCount
+};
+
+struct MetricDef {
+  std::string_view name;
+  Kind kind;
+  bool perDomain;  // has the {domain} label: left out with `per_domain: false`
+  std::string_view help;
+};
+
+constexpr std::array<MetricDef, kMetricCount> kMetrics = {{
+    {"zonewatch_build_info", Kind::kGauge, false, "Always 1; the version is in the label."},
+    {"zonewatch_domains_watched", Kind::kGauge, false, "Domains in the configured portfolio."},
+    {"zonewatch_domains_by_state", Kind::kGauge, false,
+     "Domains whose last observation reached each DNSSEC state."},
+    {"zonewatch_domain_state", Kind::kGauge, true,
+     "1 for the DNSSEC state of the domain's last observation, 0 for the other states."},
+    {"zonewatch_domain_rrsig_expiry_timestamp_seconds", Kind::kGauge, true,
+     "Earliest expiration of an RRSIG over the domain's watched RRsets (Unix time)."},
+    {"zonewatch_domain_last_observed_timestamp_seconds", Kind::kGauge, true,
+     "When the domain was last observed (Unix time)."},
+    {"zonewatch_domain_last_change_timestamp_seconds", Kind::kGauge, true,
+     "When an event was last raised for the domain (Unix time)."},
+    {"zonewatch_events_total", Kind::kCounter, false, "Events raised, by event type."},
+    {"zonewatch_observation_duration_seconds", Kind::kHistogram, false,
+     "Time to observe one domain (delegation walk, queries and validation)."},
+    {"zonewatch_queries_total", Kind::kCounter, false,
+     "DNS queries sent, by response code (timeout and error when there was no answer)."},
+    {"zonewatch_webhook_deliveries_total", Kind::kCounter, false,
+     "Webhook delivery attempts, by sink and outcome."},
+    {"zonewatch_outbox_pending", Kind::kGauge, false, "Webhook deliveries waiting in the outbox."},
+}};
+
+constexpr std::array<std::string_view, 4> kStates = {"secure", "insecure", "bogus",
+                                                     "indeterminate"};
+
+// One observation takes from about a millisecond (answers cached, a lab on loopback) to the query
+// timeout times the tries along a long delegation chain (tens of seconds).
+const std::vector<double> kDurationBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                              0.25,  0.5,    1,     2.5,  5,     10,   30};
+
+// Values of `rcode`, `sink` and `outcome` come from code and configuration, but a bug or a strange
+// server must not be able to create series without bound.
+constexpr size_t kMaxLabelValues = 64;
+constexpr std::string_view kOther = "other";
+
+template <class Builder>
+auto& buildFamily(Builder builder, MetricId id, prometheus::Registry& registry) {
+  return builder.Name(std::string(kMetrics[id].name))
+      .Help(std::string(kMetrics[id].help))
+      .Register(registry);
+}
+
+prometheus::Family<prometheus::Gauge>& gauge(MetricId id, prometheus::Registry& registry) {
+  return buildFamily(prometheus::BuildGauge(), id, registry);
+}
+
+prometheus::Family<prometheus::Counter>& counter(MetricId id, prometheus::Registry& registry) {
+  return buildFamily(prometheus::BuildCounter(), id, registry);
+}
+
+int stateIndex(std::string_view state) {
+  auto it = std::find(kStates.begin(), kStates.end(), state);
+  return it == kStates.end() ? -1 : static_cast<int>(it - kStates.begin());
+}
+
+}  // namespace
+
+struct Metrics::Impl {
+  struct DomainSeries {
+    int state = -1;  // index into kStates, -1 before the first observation
+    std::array<prometheus::Gauge*, kStates.size()> stateGauges{};
+    prometheus::Gauge* rrsigExpiry = nullptr;
+    prometheus::Gauge* lastObserved = nullptr;
+    prometheus::Gauge* lastChange = nullptr;
+  };
+
+  config::MetricsSpec spec;
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  std::unique_ptr<prometheus::Exposer> exposer;
+  uint16_t port = 0;
+
+  prometheus::Gauge* domainsWatched = nullptr;
+  prometheus::Gauge* outboxPending = nullptr;
+  prometheus::Histogram* observationDuration = nullptr;
+  std::array<prometheus::Gauge*, kStates.size()> domainsByState{};
+  prometheus::Family<prometheus::Gauge>* domainState = nullptr;
+  prometheus::Family<prometheus::Gauge>* rrsigExpiry = nullptr;
+  prometheus::Family<prometheus::Gauge>* lastObserved = nullptr;
+  prometheus::Family<prometheus::Gauge>* lastChange = nullptr;
+  prometheus::Family<prometheus::Counter>* events = nullptr;
+  prometheus::Family<prometheus::Counter>* queries = nullptr;
+  prometheus::Family<prometheus::Counter>* webhookDeliveries = nullptr;
+
+  std::mutex mutex;  // guards the maps below (the families lock themselves)
+  std::map<std::string, DomainSeries, std::less<>> domains;
+  std::set<std::string, std::less<>> rcodes, sinks, outcomes;
+
+  explicit Impl(config::MetricsSpec s) : spec(std::move(s)) {
+    auto& r = *registry;
+    gauge(kBuildInfo, r).Add({{"version", ZONEWATCH_VERSION}}).Set(1);
+    domainsWatched = &gauge(kDomainsWatched, r).Add({});
+    auto& byState = gauge(kDomainsByState, r);
+    for (size_t i = 0; i < kStates.size(); ++i)
+      domainsByState[i] = &byState.Add({{"state", std::string(kStates[i])}});
+    // With `per_domain: false` the {domain} families are not registered at all (not even their
+    // HELP/TYPE lines): a large portfolio then costs a fixed number of series.
+    auto perDomainGauge = [&](MetricId id) {
+      return spec.perDomain || !kMetrics[id].perDomain ? &gauge(id, r) : nullptr;
+    };
+    domainState = perDomainGauge(kDomainState);
+    rrsigExpiry = perDomainGauge(kRrsigExpiry);
+    lastObserved = perDomainGauge(kLastObserved);
+    lastChange = perDomainGauge(kLastChange);
+    // Every known event starts at 0, so that increase() over a range sees the first event too
+    // (a counter that appears at 1 has no earlier sample to increase from).
+    events = &counter(kEvents, r);
+    for (auto name : config::kEventNames) events->Add({{"event", std::string(name)}});
+    observationDuration = &buildFamily(prometheus::BuildHistogram(), kObservationDuration, r)
+                               .Add({}, prometheus::Histogram::BucketBoundaries(kDurationBuckets));
+    queries = &counter(kQueries, r);
+    webhookDeliveries = &counter(kWebhookDeliveries, r);
+    outboxPending = &gauge(kOutboxPending, r).Add({});
+  }
+
+  // Called with the mutex held.
+  DomainSeries& domain(std::string_view name) {
+    auto it = domains.find(name);
+    if (it != domains.end()) return it->second;
+    DomainSeries series;
+    if (spec.perDomain) {
+      const std::string n(name);
+      for (size_t i = 0; i < kStates.size(); ++i)
+        series.stateGauges[i] =
+            &domainState->Add({{"domain", n}, {"state", std::string(kStates[i])}});
+    }
+    return domains.emplace(std::string(name), series).first->second;
+  }
+
+  // The series is created at the first value, so a domain never observed shows no timestamp 0
+  // (which would read as "observed in 1970" and trip the staleness alert).
+  void setDomainGauge(prometheus::Family<prometheus::Gauge>* family,
+                      prometheus::Gauge* DomainSeries::*member, std::string_view name,
+                      int64_t value) {
+    if (!spec.perDomain) return;
+    std::lock_guard lock(mutex);
+    auto& series = domain(name);
+    if (series.*member == nullptr) series.*member = &family->Add({{"domain", std::string(name)}});
+    (series.*member)->Set(static_cast<double>(value));
+  }
+
+  // Called with the mutex held.
+  static std::string bounded(std::set<std::string, std::less<>>& seen, std::string_view value) {
+    if (value.empty()) return std::string(kOther);
+    if (seen.count(value) != 0) return std::string(value);
+    if (seen.size() >= kMaxLabelValues) return std::string(kOther);
+    return *seen.emplace(value).first;
+  }
+};
+
+Metrics::Metrics(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Metrics::~Metrics() = default;
+
+Result<std::unique_ptr<Metrics>> Metrics::create(const config::MetricsSpec& spec) {
+  std::unique_ptr<Impl> impl;
+  try {
+    impl = std::make_unique<Impl>(spec);
+    if (spec.enabled) {
+      // civetweb reads "host:port" ("[v6]:port" for IPv6), as `metrics.listen` is written.
+      impl->exposer = std::make_unique<prometheus::Exposer>(spec.listen, 2);
+      impl->exposer->RegisterCollectable(impl->registry);
+      auto ports = impl->exposer->GetListeningPorts();
+      if (!ports.empty()) impl->port = static_cast<uint16_t>(ports.front());
+    }
+  } catch (const std::exception& e) {
+    // civetweb throws when it cannot bind (address in use, not local, bad syntax).
+    return fail("metrics: cannot listen on " + spec.listen + ": " + e.what());
+  }
+  return std::unique_ptr<Metrics>(new Metrics(std::move(impl)));
+}
+
+void Metrics::setDomainsWatched(size_t count) {
+  impl_->domainsWatched->Set(static_cast<double>(count));
+}
+
+void Metrics::setDomainState(std::string_view domain, std::string_view state) {
+  const int index = stateIndex(state);
+  if (index < 0) return;
+  std::lock_guard lock(impl_->mutex);
+  auto& series = impl_->domain(domain);
+  if (series.state >= 0) impl_->domainsByState[static_cast<size_t>(series.state)]->Decrement();
+  impl_->domainsByState[static_cast<size_t>(index)]->Increment();
+  series.state = index;
+  if (!impl_->spec.perDomain) return;
+  for (size_t i = 0; i < kStates.size(); ++i)
+    series.stateGauges[i]->Set(static_cast<int>(i) == index ? 1 : 0);
+}
+
+void Metrics::setRrsigExpiry(std::string_view domain, int64_t unixSeconds) {
+  impl_->setDomainGauge(impl_->rrsigExpiry, &Impl::DomainSeries::rrsigExpiry, domain, unixSeconds);
+}
+
+void Metrics::setLastObserved(std::string_view domain, int64_t unixSeconds) {
+  impl_->setDomainGauge(impl_->lastObserved, &Impl::DomainSeries::lastObserved, domain,
+                        unixSeconds);
+}
+
+void Metrics::setLastChange(std::string_view domain, int64_t unixSeconds) {
+  impl_->setDomainGauge(impl_->lastChange, &Impl::DomainSeries::lastChange, domain, unixSeconds);
+}
+
+void Metrics::removeDomain(std::string_view domain) {
+  std::lock_guard lock(impl_->mutex);
+  auto it = impl_->domains.find(domain);
+  if (it == impl_->domains.end()) return;
+  auto& series = it->second;
+  if (series.state >= 0) impl_->domainsByState[static_cast<size_t>(series.state)]->Decrement();
+  if (impl_->spec.perDomain) {
+    for (auto* g : series.stateGauges) impl_->domainState->Remove(g);
+    if (series.rrsigExpiry) impl_->rrsigExpiry->Remove(series.rrsigExpiry);
+    if (series.lastObserved) impl_->lastObserved->Remove(series.lastObserved);
+    if (series.lastChange) impl_->lastChange->Remove(series.lastChange);
+  }
+  impl_->domains.erase(it);
+}
+
+void Metrics::countEvent(std::string_view event) {
+  const bool known = std::find(config::kEventNames.begin(), config::kEventNames.end(), event) !=
+                     config::kEventNames.end();
+  impl_->events->Add({{"event", std::string(known ? event : kOther)}}).Increment();
+}
+
+void Metrics::observeObservationDuration(double seconds) {
+  impl_->observationDuration->Observe(seconds);
+}
+
+void Metrics::countQuery(std::string_view rcode) {
+  std::string label;
+  {
+    std::lock_guard lock(impl_->mutex);
+    label = Impl::bounded(impl_->rcodes, rcode);
+  }
+  impl_->queries->Add({{"rcode", label}}).Increment();
+}
+
+void Metrics::countWebhookDelivery(std::string_view sink, std::string_view outcome) {
+  std::string sinkLabel, outcomeLabel;
+  {
+    std::lock_guard lock(impl_->mutex);
+    sinkLabel = Impl::bounded(impl_->sinks, sink);
+    outcomeLabel = Impl::bounded(impl_->outcomes, outcome);
+  }
+  impl_->webhookDeliveries->Add({{"sink", sinkLabel}, {"outcome", outcomeLabel}}).Increment();
+}
+
+void Metrics::setOutboxPending(size_t count) {
+  impl_->outboxPending->Set(static_cast<double>(count));
+}
+
+uint16_t Metrics::port() const {
+  return impl_->port;
+}
+
+std::string Metrics::render() const {
+  return prometheus::TextSerializer().Serialize(impl_->registry->Collect());
+}
+
+}  // namespace zonewatch::alerts

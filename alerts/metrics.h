@@ -1,0 +1,64 @@
+// Prometheus metrics of the monitor: owns the names, labels and help texts of every series the
+// daemon exports (declared once, in the table in metrics.cpp) and the HTTP endpoint Prometheus
+// scrapes (`metrics.listen`, GET /metrics).
+//
+// prometheus-cpp is a private dependency: its template-heavy headers stay in metrics.cpp, and this
+// class is a plain pimpl, so the daemon and the webhooks can include it cheaply. Every method is
+// thread-safe (the daemon's loop and the webhook deliveries call it from different threads, the
+// exposer's threads read it). Labels are bounded on purpose, because every distinct label value is
+// a series Prometheus keeps: `domain` is bounded by the portfolio (and can be turned off with
+// `metrics.per_domain: false`), `state` and `event` by fixed lists, and `rcode`, `sink` and
+// `outcome` by a cap beyond which values are counted as "other".
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "config/config.h"
+#include "monitor/util/result.h"
+
+namespace zonewatch::alerts {
+
+class Metrics {
+ public:
+  // Builds the registry and, when `spec.enabled`, starts the exposer on `spec.listen`
+  // ("127.0.0.1:9153", "[::1]:9153"; port 0 picks a free port, see port()). Fails when the address
+  // cannot be bound. With `enabled: false` every method still works (and render() shows the
+  // values), but nothing listens.
+  static Result<std::unique_ptr<Metrics>> create(const config::MetricsSpec& spec);
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  void setDomainsWatched(size_t count);
+  // `state` is secure | insecure | bogus | indeterminate: the domain's series for that state is 1,
+  // the three others 0. Any other value is ignored (it would be an unbounded label).
+  void setDomainState(std::string_view domain, std::string_view state);
+  void setRrsigExpiry(std::string_view domain, int64_t unixSeconds);
+  void setLastObserved(std::string_view domain, int64_t unixSeconds);
+  void setLastChange(std::string_view domain, int64_t unixSeconds);
+  // Drops every series of a domain that left the portfolio (on reload).
+  void removeDomain(std::string_view domain);
+  // `event` is one of config::kEventNames; anything else is counted as "other".
+  void countEvent(std::string_view event);
+  void observeObservationDuration(double seconds);
+  // "NOERROR", "SERVFAIL", ..., or "timeout" / "error" for queries that got no answer.
+  void countQuery(std::string_view rcode);
+  void countWebhookDelivery(std::string_view sink, std::string_view outcome);
+  void setOutboxPending(size_t count);
+
+  // The port the exposer listens on (the real one when `listen` asked for port 0); 0 when disabled.
+  uint16_t port() const;
+  // The exposition text, as GET /metrics returns it (text format 0.0.4).
+  std::string render() const;
+
+ private:
+  struct Impl;
+  explicit Metrics(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zonewatch::alerts
