@@ -10,7 +10,7 @@ build_pkgs=(cmake g++ make ninja-build ccache pkg-config
   ca-certificates)
 test_pkgs=(libgtest-dev libgmock-dev clang libclang-rt-14-dev
   nsd knot knot-dnsutils ldnsutils bind9 bind9-utils bind9-dnsutils unbound
-  iproute2 procps psmisc sqlite3 python3 curl prometheus prometheus-alertmanager)
+  iproute2 procps psmisc sqlite3 python3 curl prometheus prometheus-alertmanager systemd)
 
 pkgs=("${build_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")

@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+"""zonewatch's metrics through a real Prometheus, and every query of the Grafana dashboard.
+
+    prometheus_test.py ZONEWATCH_BINARY LAB_DIR LAB_SH
+
+With the lab up (ctest fixture "lab"): makes one child bogus (ds-mismatch), starts `zonewatch run`
+on the lab's children with metrics on a free loopback port, starts /usr/bin/prometheus scraping it
+every second with deploy/prometheus/rules.yml loaded, and waits until every child was observed.
+Then it checks that each child's zonewatch_domain_state matches the verdict the lab promises
+(lab.json `expected`), that Prometheus loaded the alerting rules, and runs every panel query of
+deploy/grafana/zonewatch.json (Grafana variables substituted: $__rate_interval and $__range by 1m,
+$domain and $job by .*) against /api/v1/query: each must succeed and return data, except panels
+whose description says "May be empty". The child is restored, also on failure. One line per
+check, then "N passed, N failed".
+"""
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+BOGUS_CHILD = "child02.lab."  # signed (RSA, NSEC): ds-mismatch makes it bogus
+SETTLE_TIMEOUT = 120  # seconds to wait for the daemon's first round and Prometheus's samples
+
+passed = 0
+failed = 0
+
+
+def check(ok, what, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print(f"PASS: {what}", flush=True)
+    else:
+        failed += 1
+        print(f"FAIL: {what}" + (f": {detail}" if detail else ""), flush=True)
+    return ok
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(url, timeout=5):
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.read().decode()
+
+
+def prom_query(base, expr):
+    url = f"{base}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
+    try:
+        return json.loads(http_get(url))
+    except urllib.error.HTTPError as e:  # Prometheus answers 400/422 with a JSON error body
+        return json.loads(e.read().decode())
+
+
+def wait_for(what, predicate, timeout):
+    deadline = time.monotonic() + timeout
+    last_error = ""
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return True
+        except Exception as e:  # not up yet: connection refused, incomplete data
+            last_error = str(e)
+        time.sleep(0.5)
+    print(f"    timed out waiting for {what} {last_error}", flush=True)
+    return False
+
+
+def substitute(expr):
+    # What Grafana would put in place of its variables for a 1-second scrape interval.
+    for var, value in (("$__rate_interval", "1m"), ("$__range", "1m"), ("$__interval", "1m"),
+                       ("${domain}", ".*"), ("$domain", ".*"), ("${job}", ".*"), ("$job", ".*")):
+        expr = expr.replace(var, value)
+    return expr
+
+
+def stop(proc):
+    if proc and proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def main():
+    if len(sys.argv) != 4:
+        print(__doc__)
+        return 2
+    zonewatch, lab_dir, lab_sh = sys.argv[1:]
+    lab = json.load(open(os.path.join(lab_dir, "lab.json")))
+    children = [c["name"] for c in lab["children"]][:12]
+    if not check(os.access("/usr/bin/prometheus", os.X_OK), "/usr/bin/prometheus is installed"):
+        print(f"{passed} passed, {failed} failed")
+        return 1
+
+    tmp = tempfile.mkdtemp(prefix="zonewatch-prometheus-test.")
+    metrics_port, prom_port = free_port(), free_port()
+    daemon = prometheus = None
+    mutated = False
+    try:
+        subprocess.run(["bash", lab_sh, "mutate", lab_dir, BOGUS_CHILD, "ds-mismatch"],
+                       check=True, stdout=subprocess.DEVNULL)
+        mutated = True
+        expected = {c["name"]: c["expected"] for c in
+                    json.load(open(os.path.join(lab_dir, "lab.json")))["children"]}
+        check(expected.get(BOGUS_CHILD) == "bogus", f"lab: {BOGUS_CHILD} is now expected bogus",
+              str(expected.get(BOGUS_CHILD)))
+
+        config = os.path.join(tmp, "zonewatch.yaml")
+        with open(config, "w") as f:
+            f.write(f"""database: {tmp}/zonewatch.sqlite
+interval: 30s
+per_server_qps: 100000
+ip_versions: [4]
+root_hints: {lab["root_hints"]}
+trust_anchors: {lab["trust_anchor"]}
+confirm_polls: 1
+domains: [{", ".join(children)}]
+metrics:
+  enabled: true
+  listen: 127.0.0.1:{metrics_port}
+  per_domain: true
+log_level: warning
+""")
+        daemon_log = open(os.path.join(tmp, "zonewatch.log"), "w")
+        daemon = subprocess.Popen([zonewatch, "run", "-c", config], stdout=daemon_log,
+                                  stderr=subprocess.STDOUT)
+        metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
+        serving = wait_for("zonewatch's /metrics",
+                           lambda: "zonewatch_domains_watched" in http_get(metrics_url), 30)
+        if not check(serving, f"zonewatch run serves /metrics on 127.0.0.1:{metrics_port}",
+                     "the daemon does not start the exposer (log: " +
+                     open(os.path.join(tmp, "zonewatch.log")).read()[-500:] + ")"):
+            return 1
+        text = http_get(metrics_url)
+        check(f"zonewatch_domains_watched {len(children)}" in text,
+              f"zonewatch_domains_watched is {len(children)}")
+
+        prom_config = os.path.join(tmp, "prometheus.yml")
+        with open(prom_config, "w") as f:
+            f.write(f"""global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files: [{ROOT}/deploy/prometheus/rules.yml]
+scrape_configs:
+  - job_name: zonewatch
+    static_configs:
+      - targets: ["127.0.0.1:{metrics_port}"]
+""")
+        prometheus = subprocess.Popen(
+            ["/usr/bin/prometheus", f"--config.file={prom_config}",
+             f"--storage.tsdb.path={tmp}/tsdb", f"--web.listen-address=127.0.0.1:{prom_port}"],
+            stdout=subprocess.DEVNULL, stderr=open(os.path.join(tmp, "prometheus.log"), "w"))
+        base = f"http://127.0.0.1:{prom_port}"
+
+        def all_observed():
+            r = prom_query(base, 'count(zonewatch_domain_last_observed_timestamp_seconds'
+                                 '{job="zonewatch"})')
+            return r["data"]["result"] and int(float(r["data"]["result"][0]["value"][1])) == len(
+                children)
+        check(wait_for("every child observed, in Prometheus", all_observed, SETTLE_TIMEOUT),
+              f"Prometheus scraped zonewatch and sees all {len(children)} children observed")
+        # A few more scrapes, so that rate()/increase() over 1m have two samples after the round.
+        time.sleep(5)
+
+        r = prom_query(base, 'up{job="zonewatch"}')
+        check(r["status"] == "success" and r["data"]["result"] and
+              r["data"]["result"][0]["value"][1] == "1", 'up{job="zonewatch"} is 1')
+
+        # Each child's state, as the lab's own validators see it.
+        r = prom_query(base, 'zonewatch_domain_state{job="zonewatch"} == 1')
+        states = {s["metric"]["domain"]: s["metric"]["state"] for s in r["data"]["result"]}
+        for child in children:
+            got = states.get(child, states.get(child.rstrip(".")))
+            check(got == expected[child], f"zonewatch_domain_state of {child} is {expected[child]}",
+                  f"got {got}")
+        r = prom_query(base, 'zonewatch_domains_by_state{job="zonewatch",state="bogus"}')
+        want = sum(1 for c in children if expected[c] == "bogus")
+        check(r["data"]["result"] and float(r["data"]["result"][0]["value"][1]) == want,
+              f"zonewatch_domains_by_state{{state=\"bogus\"}} is {want}")
+
+        rules = json.loads(http_get(f"{base}/api/v1/rules"))
+        loaded = [rule for g in rules["data"]["groups"] for rule in g["rules"]]
+        names = sorted(rule["name"] for rule in loaded)
+        check(len(names) == 7 and all(rule["health"] == "ok" for rule in loaded),
+              "Prometheus loaded the 7 alerting rules of rules.yml, all healthy", str(names))
+
+        dashboard = json.load(open(os.path.join(ROOT, "deploy", "grafana", "zonewatch.json")))
+        for panel in dashboard["panels"]:
+            if panel["type"] == "row":
+                continue
+            may_be_empty = "may be empty" in panel.get("description", "").lower()
+            for target in panel.get("targets", []):
+                expr = substitute(target["expr"])
+                r = prom_query(base, expr)
+                ok = r.get("status") == "success"
+                data = r.get("data", {}).get("result", []) if ok else []
+                label = f"panel '{panel['title']}' [{target['refId']}]"
+                if not check(ok, f"{label}: query succeeds", r.get("error", "")):
+                    continue
+                if may_be_empty:
+                    check(True, f"{label}: {len(data)} series (may be empty)")
+                else:
+                    check(len(data) > 0, f"{label}: returns data ({len(data)} series)", expr)
+        # The bogus child makes the "Bogus domains" list non-empty: check that one for real.
+        bogus_panel = next(p for p in dashboard["panels"] if p["title"] == "Bogus domains")
+        r = prom_query(base, substitute(bogus_panel["targets"][0]["expr"]))
+        listed = [s["metric"].get("domain") for s in r["data"]["result"]]
+        check(BOGUS_CHILD in listed or BOGUS_CHILD.rstrip(".") in listed,
+              f"panel 'Bogus domains' lists {BOGUS_CHILD}", str(listed))
+    except Exception as e:  # a crash of the test itself still ends with the summary line
+        check(False, "the test ran to its end", repr(e))
+    finally:
+        stop(prometheus)
+        stop(daemon)
+        if mutated:
+            restored = subprocess.run(["bash", lab_sh, "restore", lab_dir, BOGUS_CHILD],
+                                      stdout=subprocess.DEVNULL).returncode == 0
+            check(restored, f"lab: {BOGUS_CHILD} restored")
+        if failed == 0:
+            subprocess.run(["rm", "-rf", tmp])
+        else:
+            print(f"    logs kept in {tmp}")
+        print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
