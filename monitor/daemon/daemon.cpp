@@ -5,12 +5,17 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 #include <unordered_map>
 
+#include "alerts/deliverer.h"
+#include "alerts/metrics.h"
 #include "monitor/probe/prober.h"
 #include "monitor/probe/root_hints.h"
 #include "monitor/resolver/query_engine.h"
@@ -86,7 +91,12 @@ bool observationFailed(const probe::Observation& obs) {
 class FailureLog {
  public:
   void note(const std::string& domain, const std::string& why, int64_t now) {
-    auto& e = entries_[why];
+    // Failures of a kind share one entry: the domain's own name is taken out of the text.
+    std::string kind = why;
+    for (size_t at = kind.find(domain); at != std::string::npos; at = kind.find(domain)) {
+      kind.replace(at, domain.size(), "<domain>");
+    }
+    auto& e = entries_[kind];
     if (e.count == 0 && now - e.lastLogged >= 60) {
       log::warning("cannot observe " + domain + ": " + why + " (retrying)");
       e.lastLogged = now;
@@ -122,6 +132,7 @@ class DaemonImpl final : public Daemon {
   }
 
   ~DaemonImpl() override {
+    delivery_ = {};  // request stop and join before the members it uses go away
     if (signalFd_ >= 0) {
       if (loop_) loop_->unwatch(signalFd_);
       close(signalFd_);
@@ -151,10 +162,15 @@ class DaemonImpl final : public Daemon {
   void reload();
   void onSignal();
   std::vector<std::string> sinksFor(const storage::Event& e) const;
+  void publish(const storage::DomainRow& row);
+  void startDelivery();
 
   config::Config config_;
   RunOptions options_;
   SystemClock clock_;
+  std::unique_ptr<alerts::Metrics> metrics_;
+  std::jthread delivery_;  // webhook deliveries: blocking HTTP stays off the loop's thread
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> started_;
   std::unique_ptr<resolver::EpollLoop> loop_;
   std::unique_ptr<resolver::QueryEngine> engine_;
   std::unique_ptr<storage::Store> store_;
@@ -179,6 +195,18 @@ class DaemonImpl final : public Daemon {
 Status<> DaemonImpl::init() {
   log::setLevel(log::parseLevel(config_.logLevel));
 
+  // Signals arrive as readable data on a descriptor of the loop, not in a handler. They are
+  // blocked before any thread exists (the metrics exposer and the webhook worker start below), so
+  // that every thread inherits the mask and none is killed by a SIGTERM meant for the loop.
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGHUP);
+  if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) return fail("cannot block signals");
+  signalFd_ = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (signalFd_ < 0) return fail("cannot create a signalfd");
+
   probe::ZoneCut rootHints = probe::builtInRootHints();
   if (config_.rootHints) {
     auto text = readFile(*config_.rootHints);
@@ -202,7 +230,22 @@ Status<> DaemonImpl::init() {
   if (!loop) return fail("cannot create the event loop: " + loop.error().message);
   loop_ = std::move(loop).value();
 
+  // A one-shot run (cron, benchmarks) serves no /metrics: nothing would scrape it, and the port
+  // may belong to the daemon that runs beside it.
+  config::MetricsSpec metricsSpec = config_.metrics;
+  if (options_.once) metricsSpec.enabled = false;
+  auto metrics = alerts::Metrics::create(metricsSpec);
+  if (!metrics) return fail("cannot start the metrics endpoint: " + metrics.error().message);
+  metrics_ = std::move(metrics).value();
+
   resolver::EngineOptions engineOptions;
+  engineOptions.onResult = [this](const resolver::QueryResult& r) {
+    if (r) {
+      metrics_->countQuery(dns::rcodeToString(r->rcode));
+    } else {
+      metrics_->countQuery(r.error().code == resolver::QueryErrc::kTimeout ? "timeout" : "error");
+    }
+  };
   engineOptions.timeout = config_.queryTimeout;
   engineOptions.tries = config_.queryTries;
   engineOptions.perServerQps = config_.perServerQps;
@@ -234,23 +277,53 @@ Status<> DaemonImpl::init() {
     Known k;
     k.memory = memoryFromRow(row);
     k.row = std::move(row);
+    publish(k.row);
     known_.emplace(k.row.domain, std::move(k));
   }
 
-  // Signals arrive as readable data on a descriptor of the loop, not in a handler.
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGTERM);
-  sigaddset(&mask, SIGINT);
-  sigaddset(&mask, SIGHUP);
-  if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) return fail("cannot block signals");
-  signalFd_ = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-  if (signalFd_ < 0) return fail("cannot create a signalfd");
   auto watched = loop_->watch(signalFd_, true, false, [this](int, uint32_t) { onSignal(); });
   if (!watched) return fail("cannot watch signals: " + watched.error().message);
 
   applyDomains();
+  startDelivery();
   return Ok{};
+}
+
+void DaemonImpl::startDelivery() {
+  delivery_ = {};  // stops and joins a previous worker (reload)
+  if (config_.webhooks.empty() || options_.once) return;
+  // The worker has its own store connection (a Store is one connection, used by one thread) and
+  // delivers from the outbox the loop's commits fill: alerts survive restarts and receivers that
+  // are down, because nothing leaves the outbox until a receiver accepted it.
+  delivery_ = std::jthread(
+      [sinks = config_.webhooks, database = config_.database, this](std::stop_token stop) {
+        auto store = storage::openSqliteStore(database);
+        if (!store) {
+          log::error("webhook deliveries disabled: cannot open " + database + ": " +
+                     store.error().message);
+          return;
+        }
+        alerts::CurlPoster poster;
+        alerts::Deliverer deliverer(**store, sinks, clock_, poster);
+        std::map<std::pair<std::string, std::string>, uint64_t> reported;
+        std::mutex mutex;
+        std::condition_variable_any wake;
+        while (!stop.stop_requested()) {
+          const size_t handled = deliverer.runOnce();
+          for (const auto& [key, total] : deliverer.counters()) {
+            for (uint64_t& seen = reported[key]; seen < total; ++seen) {
+              metrics_->countWebhookDelivery(key.first, key.second);
+            }
+          }
+          if (auto stats = (*store)->stats()) {
+            metrics_->setOutboxPending(static_cast<size_t>(stats->outboxPending));
+          }
+          if (handled == 0) {
+            std::unique_lock lock(mutex);
+            wake.wait_for(lock, stop, std::chrono::seconds(2), [] { return false; });
+          }
+        }
+      });
 }
 
 void DaemonImpl::applyDomains() {
@@ -263,6 +336,17 @@ void DaemonImpl::applyDomains() {
     specs_.insert_or_assign(name, d);
   }
   scheduler_.setDomains(domains);
+  metrics_->setDomainsWatched(domains.size());
+  for (const auto& [name, k] : known_) {
+    if (!specs_.contains(name)) metrics_->removeDomain(name);
+  }
+}
+
+void DaemonImpl::publish(const storage::DomainRow& row) {
+  if (!row.status.empty()) metrics_->setDomainState(row.domain, row.status);
+  if (row.rrsigExpiry) metrics_->setRrsigExpiry(row.domain, *row.rrsigExpiry);
+  metrics_->setLastObserved(row.domain, row.lastSeen);
+  if (row.lastChange > 0) metrics_->setLastChange(row.domain, row.lastChange);
 }
 
 void DaemonImpl::onSignal() {
@@ -296,6 +380,7 @@ void DaemonImpl::reload() {
     config_ = std::move(next);
     log::setLevel(log::parseLevel(config_.logLevel));
     applyDomains();
+    startDelivery();
     log::info("reloaded " + config_.sourcePath + ": " + std::to_string(config_.domains.size()) +
               " domains");
   } catch (const std::exception& e) {
@@ -315,6 +400,7 @@ void DaemonImpl::dispatch() {
       scheduler_.completed(name, true);
       continue;
     }
+    started_[name] = std::chrono::steady_clock::now();
     prober_->observe(*parsed,
                      [this, name](probe::Observation obs) { onObservation(name, std::move(obs)); });
   }
@@ -335,6 +421,10 @@ std::vector<std::string> DaemonImpl::sinksFor(const storage::Event& e) const {
 
 void DaemonImpl::onObservation(const std::string& name, probe::Observation obs) {
   ++summary_.observations;
+  if (auto started = started_.extract(name); !started.empty()) {
+    metrics_->observeObservationDuration(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started.mapped()).count());
+  }
   Pending p;
   p.name = name;
   auto it = known_.find(name);
@@ -456,8 +546,10 @@ void DaemonImpl::flush() {
       } else {
         log::info(line);
       }
+      metrics_->countEvent(e.event);
       if (options_.onEvent) options_.onEvent(e);
     }
+    publish(p.next.row);
     known_.insert_or_assign(p.name, std::move(p.next));
     scheduler_.completed(p.name, p.failed);
     if (onceRemaining_ > 0) --onceRemaining_;

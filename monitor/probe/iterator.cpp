@@ -146,10 +146,12 @@ void Iterator::tryNextServer(std::shared_ptr<ZoneAttempt> attempt) {
     if (submitted) return;
     attempt->note(host, submitted.error().message);
   }
-  attempt->done(
-      fail(attempt->servers.empty()
-               ? "no usable address for any name server of " + attempt->zone
-               : "no server of " + attempt->zone + " answered (" + attempt->errors + ")"));
+  // Said plainly for the root: offline, this is the first thing that fails.
+  const std::string who =
+      attempt->zone == "." ? "any root server" : "any server of " + attempt->zone;
+  attempt->done(fail(attempt->servers.empty()
+                         ? "no usable address for any name server of " + attempt->zone
+                         : "cannot reach " + who + " (" + attempt->errors + ")"));
 }
 
 void Iterator::buildCut(const Referral& referral, int depth,

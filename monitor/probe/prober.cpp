@@ -482,7 +482,16 @@ void Prober::finish(std::shared_ptr<Run> run) {
         auto it = s.answers.find(type);
         if (it == s.answers.end() || !it->second || !it->second->aa) continue;
         auto set = findSet(it->second->message.answer, domain, type);
-        if (!set) continue;
+        if (!set) {
+          // An authoritative NOERROR answer without DNSKEYs says the zone publishes none: that is
+          // data, not a gap. Handing the validator an empty RRset lets a DS at the parent make it
+          // bogus (RFC 4035 §5.2: no DNSKEY matches the DS), as validating resolvers judge it;
+          // "no RRset at all" would read as missing data (indeterminate).
+          if (type == dns::RRType::DNSKEY && it->second->rcode == 0) {
+            dnskeySet = dns::RRset{domain, dns::RRType::DNSKEY, dns::kClassIN, 0, {}, {}};
+          }
+          continue;
+        }
         if (options_.keepEvidence) view.evidence += evidenceText(*set);
         switch (type) {
           case dns::RRType::SOA: {

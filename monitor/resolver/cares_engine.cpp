@@ -451,6 +451,7 @@ class CaresEngine final : public QueryEngine {
       auto batch = std::exchange(deliveries_, {});
       for (auto& [callback, result] : batch) {
         count(result);
+        if (options_.onResult) options_.onResult(result);
         callback(std::move(result));
       }
     }

@@ -93,6 +93,9 @@ struct EngineOptions {
   size_t maxQueued = 100000;                // queries waiting for a slot; submit() rejects past it
   size_t maxTrackedServers = 4096;  // rate-limiter buckets kept before refilled ones are dropped
 
+  // Called with every result just before its callback (metrics: answers by rcode, errors).
+  std::function<void(const QueryResult&)> onResult;
+
   static constexpr uint16_t kMaxUdpSize = 4096;  // what c-ares 1.18 reads from one datagram
 
   // The longest a query can take once sent: all tries over UDP, then all over TCP after a TC.
