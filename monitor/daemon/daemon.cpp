@@ -164,6 +164,7 @@ class DaemonImpl final : public Daemon {
   std::vector<std::string> sinksFor(const storage::Event& e) const;
   void publish(const storage::DomainRow& row);
   void startDelivery();
+  void prune();
 
   config::Config config_;
   RunOptions options_;
@@ -187,6 +188,7 @@ class DaemonImpl final : public Daemon {
   FailureLog failures_;
   RunSummary summary_;
   int signalFd_ = -1;
+  int64_t lastPrune_ = 0;
   bool stopping_ = false;
   bool reloadRequested_ = false;
   size_t onceRemaining_ = 0;
@@ -389,6 +391,17 @@ void DaemonImpl::reload() {
   }
 }
 
+void DaemonImpl::prune() {
+  // Retention: at start and hourly. The store keeps each domain's latest snapshot and every alert
+  // not yet delivered, whatever their age.
+  const int64_t now = clock_.nowUnix();
+  if (options_.once || now - lastPrune_ < 3600) return;
+  lastPrune_ = now;
+  if (auto pruned = store_->prune(now - config_.retention.count()); !pruned) {
+    log::warning("could not prune history older than the retention: " + pruned.error().message);
+  }
+}
+
 void DaemonImpl::dispatch() {
   // Observations waiting only for their commit do not count against the concurrency.
   const size_t probing = scheduler_.inFlight() - batch_.size();
@@ -567,6 +580,7 @@ Result<RunSummary> DaemonImpl::run() {
   }
   while (true) {
     if (reloadRequested_) reload();
+    prune();
     if (!stopping_) dispatch();
     const size_t inFlight = scheduler_.inFlight() - batch_.size();
     if (!batch_.empty() && (inFlight == 0 || stopping_ ||
