@@ -8,9 +8,9 @@
 #include <span>
 #include <unordered_map>
 
-#include "config/file_io.h"
 #include "config/raw_config.h"
 #include "config/values.h"
+#include "monitor/util/file_io.h"
 
 namespace zonewatch::config {
 namespace {

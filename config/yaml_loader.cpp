@@ -10,9 +10,9 @@
 #include <optional>
 #include <vector>
 
-#include "config/file_io.h"
 #include "config/raw_config.h"
 #include "config/values.h"
+#include "monitor/util/file_io.h"
 
 namespace zonewatch::config {
 namespace {

@@ -20,18 +20,10 @@
 #include "monitor/probe/root_hints.h"
 #include "monitor/resolver/query_engine.h"
 #include "monitor/util/clock.h"
+#include "monitor/util/file_io.h"
 
 namespace zonewatch {
 namespace {
-
-Result<std::string> readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(path + ": " + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return fail(path + ": read error");
-  return text.str();
-}
 
 int rank(int code) {
   switch (code) {
@@ -67,7 +59,7 @@ Result<Setup> prepare(const CheckArgs& args) {
   if (args.rootHintsFile.empty()) {
     setup.rootHints = probe::builtInRootHints();
   } else {
-    auto text = readFile(args.rootHintsFile);
+    auto text = readFileNamed(args.rootHintsFile);
     if (!text) return Unexpected{text.error()};
     auto hints = probe::rootHintsFromText(*text, args.rootHintsFile);
     if (!hints) return Unexpected{hints.error()};
@@ -76,7 +68,7 @@ Result<Setup> prepare(const CheckArgs& args) {
   if (args.trustAnchorFile.empty()) {
     setup.anchors = dnssec::TrustAnchors::builtInRoot();
   } else {
-    auto text = readFile(args.trustAnchorFile);
+    auto text = readFileNamed(args.trustAnchorFile);
     if (!text) return Unexpected{text.error()};
     auto anchors = dnssec::TrustAnchors::fromText(*text, args.trustAnchorFile);
     if (!anchors) return Unexpected{anchors.error()};

@@ -20,6 +20,7 @@
 #include "monitor/probe/root_hints.h"
 #include "monitor/resolver/query_engine.h"
 #include "monitor/scheduler/scheduler.h"
+#include "monitor/util/file_io.h"
 #include "monitor/util/log.h"
 #include "storage/sqlite_store.h"
 
@@ -31,14 +32,6 @@ using nlohmann::json;
 
 constexpr size_t kBatchSize = 500;
 constexpr auto kFlushEvery = std::chrono::milliseconds(200);
-
-Result<std::string> readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail("cannot read " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 int severityRank(const std::string& s) {
   if (s == "critical") return 2;
@@ -211,7 +204,7 @@ Status<> DaemonImpl::init() {
 
   probe::ZoneCut rootHints = probe::builtInRootHints();
   if (config_.rootHints) {
-    auto text = readFile(*config_.rootHints);
+    auto text = readFileNamed(*config_.rootHints);
     if (!text) return Unexpected{text.error()};
     auto hints = probe::rootHintsFromText(*text, *config_.rootHints);
     if (!hints) return Unexpected{hints.error()};
@@ -221,7 +214,7 @@ Status<> DaemonImpl::init() {
 
   dnssec::TrustAnchors anchors = dnssec::TrustAnchors::builtInRoot();
   if (config_.trustAnchors) {
-    auto text = readFile(*config_.trustAnchors);
+    auto text = readFileNamed(*config_.trustAnchors);
     if (!text) return Unexpected{text.error()};
     auto parsed = dnssec::TrustAnchors::fromText(*text, *config_.trustAnchors);
     if (!parsed) return Unexpected{parsed.error()};

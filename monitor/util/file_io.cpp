@@ -1,4 +1,4 @@
-#include "config/file_io.h"
+#include "monitor/util/file_io.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace zonewatch::config {
+namespace zonewatch {
 
 Result<std::string> readWholeFile(const std::filesystem::path& path) {
   auto failure = [](const std::string& reason) { return fail(reason); };
@@ -43,4 +43,10 @@ Result<std::string> readWholeFile(const std::filesystem::path& path) {
   return out;
 }
 
-}  // namespace zonewatch::config
+Result<std::string> readFileNamed(const std::string& path) {
+  auto text = readWholeFile(path);
+  if (!text) return fail(path + ": " + text.error().message);
+  return text;
+}
+
+}  // namespace zonewatch
