@@ -101,19 +101,22 @@ json statusJson(const DomainState& s) {
 // Events for a confirmed change from `a` to `b`.
 void changeEvents(const DomainState& a, const DomainState& b, Builder& events,
                   const std::string& domain) {
-  if (a.operators != b.operators) {
+  const bool operatorChanged = a.operators != b.operators;
+  if (operatorChanged) {
+    // The move replaces the name servers and with them their glue: one event says it all, with
+    // the glue in its before/after rather than as a glue_changed of its own.
     events.add(
         event::kOperatorChanged, kCritical,
         "operator of " + domain + " changed from " + join(a.operators) + " to " + join(b.operators),
-        {{"operators", a.operators}, {"ns", a.parentNs}},
-        {{"operators", b.operators}, {"ns", b.parentNs}});
+        {{"operators", a.operators}, {"ns", a.parentNs}, {"glue", glueText(a.glue)}},
+        {{"operators", b.operators}, {"ns", b.parentNs}, {"glue", glueText(b.glue)}});
   } else if (a.parentNs != b.parentNs) {
     events.add(event::kNameserversChanged, kWarning,
                "name servers of " + domain + " changed from " + join(a.parentNs) + " to " +
                    join(b.parentNs),
                a.parentNs, b.parentNs);
   }
-  if (a.glue != b.glue) {
+  if (a.glue != b.glue && !operatorChanged) {
     events.add(event::kGlueChanged, kWarning, "glue for " + domain + " changed", glueText(a.glue),
                glueText(b.glue));
   }

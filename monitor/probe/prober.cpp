@@ -476,6 +476,15 @@ void Prober::finish(std::shared_ptr<Run> run) {
           if (!view.error && !a.aa) view.error = "lame";
         }
       }
+      // A server that answered the SOA but not, say, the DNSKEY query (a lost datagram, both
+      // tries) has given a partial view: its empty DNSKEY or NS set would read as "the servers
+      // disagree" and, two polls in a row, as a change. Such a server did not answer this time;
+      // its reachability is tracked apart from the data (server_unreachable/server_recovered).
+      for (auto type : kServerTypes) {
+        if (view.error) break;
+        auto it = s.answers.find(type);
+        if (it != s.answers.end() && !it->second) view.error = answerError(it->second);
+      }
       std::vector<dns::RRset> sets;
       std::optional<dns::RRset> dnskeySet;
       for (auto type : kServerTypes) {

@@ -1,0 +1,582 @@
+#!/usr/bin/env python3
+"""`zonewatch check --json` against the lab (tests/lab), and a differential test of its DNSSEC
+verdicts against two validating resolvers.
+
+For every lab child as created, for every mutation of tests/lab/README.md applied to child01, and
+for a subset applied to a Knot-signed child (child04), a CSK child (child03), an NSEC3 child with a
+salt (child05) and a child with out-of-zone name servers (child06), it checks:
+
+  - what the issue asks of `zonewatch check --json`: the status, the reason where the scenario
+    defines one, the finding codes, the data that shows the change (operators, parent NS/glue/DS
+    and denial, keys, CDS), and that the Nagios exit code is the one the findings call for;
+  - that the delegation zonewatch reports is the one the lab says it publishes (DIR/state/);
+  - that zonewatch's secure/insecure/bogus verdict equals the lab's Unbound oracle (127.53.3.1:
+    AD = secure, NOERROR without AD = insecure, SERVFAIL that +cd clears = bogus) and delv's
+    (BIND's validator through the oracle with CD set, anchored at DIR/delv.anchors). Any
+    disagreement fails and prints all three outputs in full.
+
+Then an IDN name (U-label input, A-label shown) and an unreachable root.
+
+Every child it mutates is restored, also on failure or SIGTERM. The lab must be up and the caller
+must hold the lab (ctest: FIXTURES_REQUIRED/RESOURCE_LOCK lab; by hand: flock
+/tmp/zonewatch-lab.lock). Nothing leaves 127.0.0.0/8.
+
+usage: check_lab_test.py ZONEWATCH LAB_DIR LAB_SH
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+ORACLE = "127.53.3.1"
+OTHER_BIND = "127.53.2.1"
+OTHER_OPERATOR = "other-operator.lab."
+# The issue's representative subset on children of other kinds (child01 gets every scenario).
+SUBSETS = [
+    ("child04.lab.", ["remove-ds", "resign-newkey", "strip-sigs", "diverge",
+                      "ksk-roll-1", "ksk-roll-2", "ksk-roll-3"]),  # signed by Knot itself
+    ("child03.lab.", ["ds-mismatch", "expire-sigs", "cds-delete",
+                      "ksk-roll-1", "ksk-roll-2", "ksk-roll-3"]),  # Ed25519 CSK
+    ("child05.lab.", ["move-ns", "remove-ds", "strip-sigs", "expire-sigs"]),  # NSEC3, salt
+    ("child06.lab.", ["move-ns", "move-ns-unsigned", "ds-mismatch", "resign-newkey",
+                      "diverge"]),  # NS in dns-alpha.lab. / dns-beta.lab.
+]
+CHILD01_SCENARIOS = ["move-ns", "move-ns-unsigned", "remove-ds", "ds-mismatch", "resign-newkey",
+                     "strip-sigs", "expire-sigs", "change-glue", "diverge", "cds-delete",
+                     "ksk-roll-1", "ksk-roll-2", "ksk-roll-3"]
+# Nagios plugin codes (monitor/probe/README.md, "Exit codes").
+OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
+NAGIOS_RANK = {OK: 0, UNKNOWN: 1, WARNING: 2, CRITICAL: 3}  # monitoring-plugins' max_state_alt
+TRANSPORT_FAILURES = {"timeout", "network", "unresolved", "cancelled", "not asked"}
+
+
+class Tally:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, ok, what, detail=""):
+        if ok:
+            self.passed += 1
+            print(f"PASS: {what}", flush=True)
+        else:
+            self.failed += 1
+            print(f"FAIL: {what}" + (f": {detail}" if detail else ""), flush=True)
+        return ok
+
+
+class Interrupted(Exception):
+    pass
+
+
+def on_sigterm(_signum, _frame):
+    # ctest's timeout sends SIGTERM: unwind through the finally blocks that restore the children.
+    raise Interrupted("SIGTERM")
+
+
+def run(cmd, timeout=120):
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        return p.returncode, p.stdout, p.stderr
+    except subprocess.TimeoutExpired as err:
+        return -1, err.stdout or "", f"timed out after {timeout} s"
+
+
+def fqdn(name):
+    return name if name.endswith(".") else name + "."
+
+
+class Lab:
+    def __init__(self, directory, lab_sh):
+        self.dir = directory
+        self.sh = lab_sh
+        with open(os.path.join(directory, "lab.json"), encoding="utf-8") as handle:
+            self.meta = json.load(handle)
+        self.children = {c["name"]: c for c in self.meta["children"]}
+        self.mutated = set()
+
+    def state(self, child):
+        path = os.path.join(self.dir, "state", child.rstrip(".") + ".json")
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+
+    def mutate(self, child, scenario):
+        self.mutated.add(child)
+        code, out, err = run(["bash", self.sh, "mutate", self.dir, child, scenario], timeout=300)
+        return code == 0, (out + err).strip()
+
+    def restore(self, child):
+        code, out, err = run(["bash", self.sh, "restore", self.dir, child], timeout=300)
+        if code == 0:
+            self.mutated.discard(child)
+        return code == 0, (out + err).strip()
+
+    def flush(self):
+        return run(["bash", self.sh, "flush", self.dir])[0] == 0
+
+
+class Zonewatch:
+    def __init__(self, binary, lab):
+        self.binary = binary
+        self.lab = lab
+
+    def check(self, domains, root_hints=None, extra=()):
+        cmd = [self.binary, "check", "--root-hints", root_hints or self.lab.meta["root_hints"],
+               "--trust-anchor", self.lab.meta["trust_anchor"], "--json", *extra, *domains]
+        code, out, err = run(cmd)
+        observations, problem = [], None
+        for line in out.splitlines():
+            if not line.strip():
+                continue
+            try:
+                observations.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                problem = f"not JSON ({exc}): {line[:200]}"
+        if problem is None and len(observations) != len(domains):
+            problem = f"{len(observations)} JSON lines for {len(domains)} domains"
+        return {"cmd": cmd, "code": code, "obs": observations, "stdout": out, "stderr": err,
+                "problem": problem}
+
+
+def nagios_code(obs):
+    """The exit code monitor/probe/README.md assigns to one observation, from its JSON."""
+    if obs["error"] is not None:
+        return UNKNOWN
+    responded = any(s["error"] is None or s["error"] not in TRANSPORT_FAILURES | {"malformed"}
+                    for s in obs["servers"])
+    if obs["status"] == "indeterminate" and not responded:
+        return UNKNOWN
+    severities = {f["severity"] for f in obs["findings"]}
+    if "critical" in severities:
+        return CRITICAL
+    if "warning" in severities:
+        return WARNING
+    return OK
+
+
+def worst(codes):
+    return max(codes, key=lambda c: NAGIOS_RANK.get(c, -1), default=OK)
+
+
+# --- the two reference validators -------------------------------------------------------------
+
+def dig_status_flags(text):
+    status, flags = None, set()
+    for line in text.splitlines():
+        if status is None and "status:" in line:
+            status = line.split("status:", 1)[1].split(",", 1)[0].strip()
+        if line.startswith(";; flags:") and not flags:
+            flags = set(line[len(";; flags:"):].split(";", 1)[0].split())
+    return status, flags
+
+
+def oracle_verdict(name):
+    """Unbound's verdict on NAME's SOA: (verdict, full dig output)."""
+    _, out, err = run(["dig", f"@{ORACLE}", "+dnssec", "+time=3", "+tries=2", name, "SOA"])
+    text = out + err
+    status, flags = dig_status_flags(text)
+    if status == "NOERROR":
+        return ("secure" if "ad" in flags else "insecure"), text
+    if status == "SERVFAIL":
+        # Bogus only if the data is there once validation is off (+cd); else the lab is broken.
+        _, cd_out, cd_err = run(["dig", f"@{ORACLE}", "+dnssec", "+cd", "+time=3", "+tries=2",
+                                 name, "SOA"])
+        text += "\n--- with +cd ---\n" + cd_out + cd_err
+        cd_status, _ = dig_status_flags(cd_out)
+        return ("bogus" if cd_status == "NOERROR" else f"error:SERVFAIL/cd:{cd_status}"), text
+    return f"error:{status or 'no answer'}", text
+
+
+def delv_verdict(lab, name):
+    """delv's verdict on NAME's SOA, validating itself through the oracle: (verdict, output)."""
+    _, out, err = run(["delv", f"@{ORACLE}", "-a", lab.meta["delv_anchors"], "+root=.",
+                       "+cdflag", name, "SOA"])
+    text = out + err
+    lines = text.splitlines()
+    if any(line.startswith("; fully validated") for line in lines):
+        return "secure", text
+    if any(line.startswith("; unsigned answer") for line in lines):
+        return "insecure", text
+    if "resolution failed" in text or "validation failed" in text:
+        return "bogus", text
+    return "error:" + (lines[-1] if lines else "no output"), text
+
+
+def differential(t, lab, label, name, obs):
+    zonewatch = obs["status"] if obs else "no-observation"
+    unbound, unbound_text = oracle_verdict(name)
+    delv, delv_text = delv_verdict(lab, name)
+    ok = t.check(zonewatch == unbound == delv,
+                 f"{name} [{label}] verdicts agree: zonewatch={zonewatch} unbound={unbound} "
+                 f"delv={delv}")
+    if not ok:
+        print(f"----- zonewatch check --json {name} -----")
+        print(json.dumps(obs, indent=2, ensure_ascii=False) if obs else "(no observation)")
+        print(f"----- dig @{ORACLE} +dnssec {name} SOA -----")
+        print(unbound_text)
+        print(f"----- delv @{ORACLE} +cdflag {name} SOA -----")
+        print(delv_text)
+        print("----- end -----", flush=True)
+
+
+# --- what zonewatch must show for each scenario -------------------------------------------------
+
+def codes_of(obs):
+    return sorted({f["code"] for f in obs["findings"]})
+
+
+def ds_tags(ds_list):
+    return sorted(d["key_tag"] for d in ds_list)
+
+
+def keys_of(obs):
+    """(tag, flags) of the DNSKEYs of the first server that answered authoritatively."""
+    for s in obs["servers"]:
+        if s["error"] is None and s["aa"]:
+            return sorted((k["tag"], k["flags"]) for k in s["dnskey"])
+    return []
+
+
+def check_delegation(t, lab, label, child, obs):
+    """The parent data zonewatch reports is what the lab says the TLD publishes now."""
+    # A child never mutated has no "delegation" in its state file yet: lab.json says what it is.
+    meta = lab.children[child]
+    want = lab.state(child).get("delegation") or {k: meta[k] for k in ("ns", "glue", "ds")}
+    parent = obs["parent"]
+    t.check(sorted(parent["ns"]) == sorted(fqdn(n).lower() for n in want["ns"]),
+            f"{child} [{label}] parent.ns is the lab's delegation {sorted(want['ns'])}",
+            f"zonewatch: {parent['ns']}")
+    # The lab lists the child's own glue; a referral also carries the addresses the TLD holds for
+    # out-of-zone NS hosts in sibling zones (ns1.dns-alpha.lab., ...), which parent.glue shows too.
+    got_glue = {g["host"]: sorted(g["addresses"]) for g in parent["glue"]}
+    own_glue = {h: a for h, a in got_glue.items() if h.endswith("." + child)}
+    want_glue = {fqdn(h).lower(): [a] for h, a in want["glue"].items()}
+    t.check(own_glue == want_glue and set(got_glue) <= set(parent["ns"]),
+            f"{child} [{label}] parent.glue is the lab's {want_glue or '(none in the zone)'}",
+            f"zonewatch: {got_glue}")
+    got_ds = sorted(f"{d['key_tag']} {d['algorithm']} {d['digest_type']} {d['digest']}".upper()
+                    for d in parent["ds"])
+    want_ds = sorted(d.upper() for d in want["ds"])
+    t.check(got_ds == want_ds, f"{child} [{label}] parent.ds is the lab's "
+            f"({' '.join(d.split()[0] for d in want_ds) or 'none'})", f"zonewatch: {got_ds}")
+
+
+def check_exit(t, label, child, code, obs, want_code):
+    """CODE: the exit code of a `check` of CHILD alone."""
+    derived = nagios_code(obs)
+    t.check(code == derived == want_code,
+            f"{child} [{label}] exit code {code} is {want_code} and the one its findings give",
+            f"findings give {derived}: {codes_of(obs)}")
+
+
+def check_scenario(t, lab, child, scenario, obs, before, label=None):
+    """The issue's expectations for CHILD after SCENARIO (`before`: its original observation);
+    returns the Nagios exit code the scenario calls for."""
+    meta = lab.children[child]
+    label = label or scenario
+    status, reason, codes = obs["status"], obs["reason"], codes_of(obs)
+    unchanged = "secure" if meta["signed"] else "insecure"
+
+    def want_status(expected):
+        t.check(status == expected, f"{child} [{label}] status {expected}",
+                f"got {status} ({reason}): {obs['detail']}")
+
+    def want_codes(expected, what=""):
+        t.check(set(expected) <= set(codes), f"{child} [{label}] findings include "
+                f"{' and '.join(expected)}{what}", f"findings {codes}")
+
+    def want_no_problem():
+        t.check(not [f for f in obs["findings"] if f["severity"] != "info"],
+                f"{child} [{label}] no warning or critical finding",
+                "; ".join(f"{f['code']}: {f['message']}" for f in obs["findings"]))
+
+    want_code = None
+    if scenario == "original":
+        want_status(unchanged)
+        want_no_problem()
+        want_code = OK
+    elif scenario in ("move-ns", "move-ns-unsigned"):
+        want_status("secure" if scenario == "move-ns" else "insecure")
+        t.check(obs["operators"] == [OTHER_OPERATOR] and before["operators"] != obs["operators"],
+                f"{child} [{label}] operators changed {before['operators']} -> {obs['operators']}")
+        t.check(bool(obs["servers"]) and all(s["address"] == OTHER_BIND for s in obs["servers"]),
+                f"{child} [{label}] every server address is the new operator's {OTHER_BIND}",
+                str([(s["name"], s["address"]) for s in obs["servers"]]))
+        if scenario == "move-ns":
+            new_ds = ds_tags(obs["parent"]["ds"])
+            sep = sorted(tag for tag, flags in keys_of(obs) if flags & 1)
+            t.check(bool(new_ds) and new_ds != ds_tags(before["parent"]["ds"]) and new_ds == sep,
+                    f"{child} [{label}] the new DS {new_ds} names the new operator's key {sep}",
+                    f"DS before {ds_tags(before['parent']['ds'])}")
+        else:
+            t.check(not obs["parent"]["ds"] and not keys_of(obs),
+                    f"{child} [{label}] no DS at the parent, no DNSKEY at the new servers")
+        want_no_problem()
+        want_code = OK
+    elif scenario == "remove-ds":
+        want_status("insecure")
+        t.check(reason in ("ds_absent", "opt_out"), f"{child} [{label}] reason ds_absent/opt_out",
+                f"got {reason}")
+        t.check(not obs["parent"]["ds"] and obs["parent"]["denial"] in ("nsec3", "nsec3-opt-out"),
+                f"{child} [{label}] parent proves no DS (denial {obs['parent']['denial']!r})",
+                f"ds {obs['parent']['ds']}")
+        t.check(bool(keys_of(obs)), f"{child} [{label}] the child is still signed "
+                f"(DNSKEY {[k for k, _ in keys_of(obs)]})")
+        want_no_problem()
+        want_code = OK
+    elif scenario in ("ds-mismatch", "resign-newkey"):
+        want_status("bogus")
+        # RFC 4035 §5.2: a DS whose key tag no DNSKEY carries vs. one whose digest is wrong.
+        dnskey_tags = {tag for tag, _ in keys_of(obs)}
+        tag_present = any(d["key_tag"] in dnskey_tags for d in obs["parent"]["ds"])
+        expected_reason = "ds_mismatch" if tag_present else "no_dnskey_matches_ds"
+        t.check(reason == expected_reason, f"{child} [{label}] reason {expected_reason}",
+                f"got {reason}: {obs['detail']}")
+        if scenario == "resign-newkey":
+            t.check(keys_of(obs) != keys_of(before) and
+                    ds_tags(obs["parent"]["ds"]) == ds_tags(before["parent"]["ds"]),
+                    f"{child} [{label}] new keys {keys_of(obs)}, DS unchanged")
+        want_codes(["dnssec_bogus"])
+        want_code = CRITICAL
+    elif scenario == "strip-sigs":
+        want_status("bogus")
+        # A DS at the parent and a zone that serves no DNSKEY (RFC 4035 §5.2).
+        t.check(reason == "dnskey_missing", f"{child} [{label}] reason dnskey_missing",
+                f"got {reason}: {obs['detail']}")
+        t.check(not keys_of(obs) and bool(obs["parent"]["ds"]),
+                f"{child} [{label}] DS at the parent, no DNSKEY served")
+        want_codes(["dnssec_bogus"])
+        want_code = CRITICAL
+    elif scenario == "expire-sigs":
+        want_status("bogus")
+        t.check(reason == "rrsig_expired", f"{child} [{label}] reason rrsig_expired",
+                f"got {reason}: {obs['detail']}")
+        expiry = obs["earliest_rrsig_expiration_unix"]
+        t.check(expiry is not None and expiry < obs["observed_at_unix"],
+                f"{child} [{label}] earliest RRSIG expiration {obs['earliest_rrsig_expiration']} "
+                f"is before the observation {obs['observed_at']}")
+        want_codes(["dnssec_bogus", "signature_expiring"])
+        want_code = CRITICAL
+    elif scenario == "change-glue":
+        want_status(unchanged)
+        host = fqdn(meta["ns"][1]).lower()
+        glue = {g["host"]: g["addresses"] for g in obs["parent"]["glue"]}
+        t.check(glue.get(host) == [OTHER_BIND], f"{child} [{label}] parent.glue shows {host} at "
+                f"{OTHER_BIND}", f"glue {glue}")
+        asked = [s for s in obs["servers"] if s["name"] == host]
+        t.check(len(asked) == 1 and asked[0]["address"] == OTHER_BIND and
+                asked[0]["error"] is None and asked[0]["aa"],
+                f"{child} [{label}] {host} was asked at the new glue address and answered",
+                str(asked))
+        want_no_problem()
+        want_code = OK
+    elif scenario == "diverge":
+        want_status(unchanged)
+        found = {"servers_disagree", "ns_parent_child_mismatch"} & set(codes)
+        t.check(bool(found), f"{child} [{label}] findings include servers_disagree and/or "
+                f"ns_parent_child_mismatch ({sorted(found)})", f"findings {codes}")
+        serials = {s["soa_serial"] for s in obs["servers"] if s["error"] is None}
+        t.check(len(serials) == 2, f"{child} [{label}] two SOA serials reported {sorted(serials)}")
+        # ns3 exists only in the diverging server's copy: the other server's NXDOMAIN for it may
+        # leave it unresolved, which is a server_unreachable about that host and nothing else.
+        extra_hosts = {n for s in obs["servers"] for n in s["ns"]} - set(obs["parent"]["ns"])
+        others = [f for f in obs["findings"]
+                  if f["code"] not in ("servers_disagree", "ns_parent_child_mismatch") and
+                  not (f["code"] == "server_unreachable" and
+                       (f["server"] or "").split(" ")[0] in extra_hosts)]
+        t.check(not others, f"{child} [{label}] no other finding (except about "
+                f"{sorted(extra_hosts) or 'no extra host'})",
+                "; ".join(f"{f['code']}: {f['message']}" for f in others))
+        want_code = WARNING
+    elif scenario == "cds-delete":
+        want_status("secure")
+        want_codes(["cds_delete"])
+        deleting = [s["name"] for s in obs["servers"]
+                    if any(c["algorithm"] == 0 and c["digest_type"] == 0 for c in s["cds"])]
+        t.check(len(deleting) == len(obs["servers"]) > 0,
+                f"{child} [{label}] every server shows CDS 0 0 0 00 ({len(deleting)})")
+        want_code = WARNING
+    elif scenario.startswith("ksk-roll-"):
+        want_status("secure")
+        ds = ds_tags(obs["parent"]["ds"])
+        sep = sorted(tag for tag, flags in keys_of(obs) if flags & 1)
+        old_ds = ds_tags(before["parent"]["ds"])
+        if scenario == "ksk-roll-1":
+            t.check(len(sep) == 2 and ds == old_ds and set(old_ds) <= set(sep),
+                    f"{child} [{label}] two SEP keys {sep}, DS still the old {old_ds}")
+        elif scenario == "ksk-roll-2":
+            t.check(len(sep) == 2 and ds != old_ds and set(ds) <= set(sep),
+                    f"{child} [{label}] DS swapped {old_ds} -> {ds}, both SEP keys {sep} served")
+        else:
+            t.check(sep == ds and ds != old_ds,
+                    f"{child} [{label}] only the new SEP key {sep} is left, named by the DS {ds}")
+        want_no_problem()
+        want_code = OK
+    else:
+        raise ValueError(f"no expectations for scenario {scenario}")
+    return want_code
+
+
+def observe_one(t, zw, child, label):
+    result = zw.check([child])
+    detail = f"{result['problem']}; exit {result['code']}; stderr {result['stderr'].strip()}"
+    if not t.check(result["problem"] is None, f"{child} [{label}] zonewatch check --json output",
+                   detail):
+        return result, None
+    return result, result["obs"][0]
+
+
+def run_series(t, lab, zw, child, scenarios, originals):
+    """Applies SCENARIOS to CHILD in order, checks each state, then restores the child."""
+    before = originals.get(child)
+    failed_step = None
+    for scenario in scenarios:
+        if scenario.startswith("ksk-roll-") and scenario != "ksk-roll-1" and failed_step:
+            t.check(False, f"{child} [{scenario}] skipped: {failed_step} did not apply")
+            continue
+        started = time.monotonic()
+        ok, output = lab.mutate(child, scenario)
+        if not t.check(ok, f"{child} [{scenario}] lab.sh mutate ({time.monotonic() - started:.1f}"
+                       " s)", output):
+            failed_step = scenario
+            continue
+        failed_step = None
+        result, obs = observe_one(t, zw, child, scenario)
+        if obs is None:
+            continue
+        if before is not None:
+            want_code = check_scenario(t, lab, child, scenario, obs, before)
+            check_exit(t, scenario, child, result["code"], obs, want_code)
+        check_delegation(t, lab, scenario, child, obs)
+        differential(t, lab, scenario, child, obs)
+    ok, output = lab.restore(child)
+    if t.check(ok, f"{child} [restored] lab.sh restore", output):
+        result, obs = observe_one(t, zw, child, "restored")
+        if obs is not None:
+            want_code = check_scenario(t, lab, child, "original", obs, before or obs,
+                                       label="restored")
+            check_exit(t, "restored", child, result["code"], obs, want_code)
+            check_delegation(t, lab, "restored", child, obs)
+            differential(t, lab, "restored", child, obs)
+
+
+def check_idn(t, zw):
+    unicode_name = "bücher.lab"
+    a_label = unicode_name.encode("idna").decode("ascii") + "."
+    result = zw.check([unicode_name])
+    if not t.check(result["problem"] is None, f"{unicode_name} is accepted (JSON output)",
+                   f"{result['problem']}; stderr {result['stderr'].strip()}"):
+        return
+    obs = result["obs"][0]
+    t.check(obs["domain"] == a_label and obs["domain_unicode"] == "bücher.lab.",
+            f"{unicode_name}: domain {obs['domain']}, domain_unicode {obs['domain_unicode']}",
+            f"wanted {a_label}")
+    t.check(obs["status"] == "indeterminate" and obs["error"] is not None and
+            a_label in obs["error"],
+            f"{unicode_name}: indeterminate, the error names {a_label} ({obs['error']})")
+    t.check(result["code"] == UNKNOWN == nagios_code(obs), f"{unicode_name}: exit code UNKNOWN",
+            f"got {result['code']}")
+    cmd = [c for c in result["cmd"] if c != "--json"]
+    code, out, _ = run(cmd)
+    t.check(code == UNKNOWN and a_label in out and "bücher.lab" in out,
+            f"{unicode_name}: the report shows both forms ({a_label})", out)
+
+
+def check_unreachable(t, lab, zw, workdir):
+    # The lab has no mutation that makes a child's server silent (tests/lab/README.md, Mutations).
+    print("SKIP: no lab scenario puts a child's server on the silent address "
+          f"{lab.meta['silent_address']}; only the walk from a silent root is checked", flush=True)
+    hints = os.path.join(workdir, "silent_root.hints")
+    with open(hints, "w", encoding="ascii") as handle:
+        handle.write(".\t3600000\tIN\tNS\ta.root-servers.lab.\n"
+                     f"a.root-servers.lab.\t3600000\tIN\tA\t{lab.meta['silent_address']}\n")
+    started = time.monotonic()
+    result = zw.check(["child01.lab."], root_hints=hints, extra=["--timeout", "300"])
+    elapsed = time.monotonic() - started
+    if not t.check(result["problem"] is None, "silent root: JSON output",
+                   f"{result['problem']}; stderr {result['stderr'].strip()}"):
+        return
+    obs = result["obs"][0]
+    t.check(result["code"] == UNKNOWN and obs["error"] is not None and
+            obs["status"] == "indeterminate",
+            f"silent root: UNKNOWN, indeterminate, error {obs['error']!r} ({elapsed:.1f} s)",
+            f"exit {result['code']}, status {obs['status']}")
+
+
+def main(argv):
+    if len(argv) != 4:
+        print(__doc__, file=sys.stderr)
+        return 2
+    binary, lab_dir, lab_sh = argv[1:]
+    signal.signal(signal.SIGTERM, on_sigterm)
+    t = Tally()
+    for tool in ("dig", "delv"):
+        if shutil.which(tool) is None:
+            print(f"FAIL: {tool} is not installed\n0 passed, 1 failed")
+            return 1
+    if not os.path.isfile(os.path.join(lab_dir, "lab.json")):
+        print(f"FAIL: {lab_dir}/lab.json missing: is the lab up?\n0 passed, 1 failed")
+        return 1
+    lab = Lab(lab_dir, lab_sh)
+    zw = Zonewatch(binary, lab)
+    started = time.monotonic()
+    workdir = tempfile.mkdtemp(prefix="zonewatch-check-lab-")
+    try:
+        # A previous run that died may have left children mutated; start from the lab as created.
+        names = [c["name"] for c in sorted(lab.meta["children"], key=lambda c: c["index"])][:12]
+        for name in names:
+            left = lab.state(name)["scenario"]
+            if left != "original":
+                lab.mutated.add(name)
+                ok, output = lab.restore(name)
+                t.check(ok, f"{name} left in {left} by an earlier run: restored", output)
+        t.check(lab.flush(), "oracle caches flushed")
+
+        # 1. Every child as created, in one invocation (JSON lines in the order given).
+        print(f"== {len(names)} children as created", flush=True)
+        result = zw.check(names)
+        originals = {}
+        if t.check(result["problem"] is None, "zonewatch check --json of every child",
+                   f"{result['problem']}; stderr {result['stderr'].strip()}"):
+            originals = dict(zip(names, result["obs"]))
+            for name, obs in originals.items():
+                t.check(obs["domain"] == name, f"{name} [original] JSON line in order")
+                want_code = check_scenario(t, lab, name, "original", obs, obs)
+                t.check(nagios_code(obs) == want_code,
+                        f"{name} [original] findings call for exit code {want_code}",
+                        f"they give {nagios_code(obs)}: {codes_of(obs)}")
+                check_delegation(t, lab, "original", name, obs)
+                differential(t, lab, "original", name, obs)
+            codes = [nagios_code(o) for o in result["obs"]]
+            t.check(result["code"] == worst(codes),
+                    f"exit code {result['code']} over {len(names)} domains is the worst of {codes}")
+
+        # 2. Every mutation on child01, then the subsets on the other kinds of child.
+        print("== child01.lab.: every scenario", flush=True)
+        run_series(t, lab, zw, "child01.lab.", CHILD01_SCENARIOS, originals)
+        for child, scenarios in SUBSETS:
+            print(f"== {child}: {' '.join(scenarios)}", flush=True)
+            run_series(t, lab, zw, child, scenarios, originals)
+
+        # 3. IDN input and an unreachable server.
+        print("== IDN and unreachable", flush=True)
+        check_idn(t, zw)
+        check_unreachable(t, lab, zw, workdir)
+    except (Interrupted, KeyboardInterrupt) as err:
+        t.check(False, f"interrupted ({err or 'SIGINT'})")
+    finally:
+        for child in sorted(lab.mutated):
+            ok, output = lab.restore(child)
+            t.check(ok, f"{child} restored after the run", output)
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(f"(ran {time.monotonic() - started:.0f} s)")
+    print(f"{t.passed} passed, {t.failed} failed", flush=True)
+    return 1 if t.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
