@@ -25,11 +25,14 @@ import errno
 import fcntl
 import json
 import os
+import random
+import selectors
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 # No __pycache__ in the source tree.
@@ -47,6 +50,11 @@ CHILD_KNOT = "127.53.1.2"
 OTHER_BIND = "127.53.2.1"
 ORACLE = "127.53.3.1"
 SILENT = "127.53.9.9"
+# Scenario "lossy": a forwarding proxy to the Knot child server that drops a share of the UDP
+# answers (transient loss, as on a congested path); started on first use, stopped by `down`.
+LOSSY = "127.53.6.1"
+LOSSY_DROP = 0.3
+LOSSY_SEED = 5353
 PORT = 53
 RNDC_PORT = 953
 
@@ -106,6 +114,7 @@ SCENARIOS = {
     "strip-sigs": (True, "bogus"),
     "expire-sigs": (True, "bogus"),
     "change-glue": (False, None),
+    "lossy": (False, None),
     "diverge": (False, None),
     "cds-delete": (True, "secure"),
     "cds-publish": (True, "secure"),
@@ -543,6 +552,11 @@ class Lab:
         if msg.rcode != 0 or not msg.aa:
             return None
         return msg.soa_serial(zone)
+
+    @staticmethod
+    def serial_at_tcp(address, zone):
+        msg = labdns.query(address, zone, "SOA", tcp=True, timeout=1.0)
+        return msg.soa_serial(zone) if msg.rcode == 0 and msg.aa else None
 
     def wait_serial(self, address, zone, serial, *, timeout=60.0):
         def probe():
@@ -1288,6 +1302,12 @@ def build_plan(lab, child, scenario, state):
         plan.delegation = dict(plan.delegation, glue=glue)
         # BIND becomes a secondary of the Knot child server: byte-for-byte the same signed zone.
         plan.bind = ("secondary", None)
+    elif scenario == "lossy":
+        if not child["glue"]:
+            raise LabError(f"{name} has out-of-zone name servers: no glue to point at the proxy")
+        plan_original(lab, child, serial, plan)
+        ensure_lossy_proxy(lab, name)
+        plan.delegation = dict(plan.delegation, glue=dict(child["glue"], **{child["ns"][1]: LOSSY}))
     elif scenario == "diverge":
         serial_b = serial + 1
         path_a = render(lab, child, serial, keys, "diverge-a")
@@ -1336,6 +1356,100 @@ def build_plan(lab, child, scenario, state):
         raise LabError(f"unknown scenario {scenario}")
     plan.final_serial = serial
     return plan
+
+
+def ensure_lossy_proxy(lab, zone):
+    """Starts the lossy proxy unless it already runs: one lab process like the servers (pid file
+    in run/, its log named on its command line so that `down` recognises it)."""
+    pid_path = lab.p("run", "lossy-proxy.pid")
+    if os.path.exists(pid_path):
+        with open(pid_path, encoding="ascii") as handle:
+            if lab._ours(int(handle.read().strip() or "0")):
+                return
+    lab.start("lossy-proxy", [sys.executable, os.path.abspath(__file__), "lossy-proxy",
+                              lab.p("log", "lossy-proxy.log")])
+    # TCP is forwarded without loss, so readiness is seen at once.
+    lab.wait_for("the lossy proxy", lambda: Lab.serial_at_tcp(LOSSY, zone) is not None)
+
+
+def cmd_lossy_proxy(log_path):
+    """UDP and TCP forwarder LOSSY:53 -> CHILD_KNOT:53 that drops LOSSY_DROP of the UDP answers,
+    chosen by a seeded generator (the share is reproducible, not which answers: that depends on
+    the order queries arrive in). Counts go to log_path every few seconds."""
+    rng = random.Random(LOSSY_SEED)
+    counts = {"forwarded": 0, "dropped": 0, "tcp": 0}
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind((LOSSY, PORT))
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((LOSSY, PORT))
+    listener.listen(64)
+
+    def pipe(src, dst):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        for sock in (src, dst):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
+    def serve_tcp():
+        while True:
+            client, _ = listener.accept()
+            try:
+                upstream = socket.create_connection((CHILD_KNOT, PORT), timeout=5)
+                upstream.settimeout(None)
+            except OSError:
+                client.close()
+                continue
+            counts["tcp"] += 1
+            threading.Thread(target=pipe, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
+
+    threading.Thread(target=serve_tcp, daemon=True).start()
+    sel = selectors.DefaultSelector()
+    sel.register(udp, selectors.EVENT_READ, None)
+    upstreams = {}  # client address -> [socket, last use]
+    last_report = time.monotonic()
+    while True:
+        for key, _ in sel.select(timeout=1.0):
+            if key.data is None:
+                data, client = udp.recvfrom(65536)
+                entry = upstreams.get(client)
+                if entry is None:
+                    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                    sock.connect((CHILD_KNOT, PORT))
+                    entry = upstreams[client] = [sock, 0.0]
+                    sel.register(sock, selectors.EVENT_READ, client)
+                entry[1] = time.monotonic()
+                entry[0].send(data)
+            else:
+                try:
+                    answer = key.fileobj.recv(65536)
+                except OSError:
+                    continue
+                if rng.random() < LOSSY_DROP:
+                    counts["dropped"] += 1
+                else:
+                    counts["forwarded"] += 1
+                    udp.sendto(answer, key.data)
+        now = time.monotonic()
+        for client, (sock, used) in list(upstreams.items()):
+            if now - used > 30:
+                sel.unregister(sock)
+                sock.close()
+                del upstreams[client]
+        if now - last_report >= 2:
+            last_report = now
+            write_file(log_path, json.dumps(counts) + "\n")
 
 
 def actual_modes(lab, name):
@@ -1538,7 +1652,13 @@ def main(argv):
     status.add_argument("dir")
     flush = sub.add_parser("flush", help="empty the oracle resolver's caches")
     flush.add_argument("dir")
+    # Internal: the process scenario "lossy" starts (argparse.SUPPRESS keeps it out of --help).
+    proxy = sub.add_parser("lossy-proxy", help=argparse.SUPPRESS)
+    proxy.add_argument("log")
     args = parser.parse_args(argv)
+    if args.command == "lossy-proxy":
+        cmd_lossy_proxy(args.log)
+        return 0
 
     lab = Lab(args.dir, getattr(args, "jobs", None))
     try:
