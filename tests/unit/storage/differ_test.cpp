@@ -84,7 +84,9 @@ class DifferTest : public ::testing::Test {
       o.observedAt = t_ += 300;
       o.earliestRrsigExpiration = o.observedAt + 30 * 86400;
       auto e = feed(o);
-      if (i + 1 < options_.confirmPolls) EXPECT_TRUE(e.empty()) << "reported before confirmation";
+      if (i + 1 < options_.confirmPolls) {
+        EXPECT_TRUE(e.empty()) << "reported before confirmation";
+      }
       all.insert(all.end(), e.begin(), e.end());
     }
     return all;
@@ -123,6 +125,17 @@ TEST_F(DifferTest, OperatorChangeIsReportedAfterConfirmation) {
   EXPECT_NE(e->beforeJson.find("alpha-dns.example."), std::string::npos);
   EXPECT_NE(e->afterJson.find("gamma-dns.example."), std::string::npos);
   EXPECT_EQ(memory_.lastChange, t_);
+}
+
+TEST_F(DifferTest, OperatorMoveCarriesItsGlueInsteadOfAGlueEvent) {
+  baseline();
+  auto o = healthy(0);
+  o.operators = {"gamma-dns.example."};
+  o.parent.ns = {"ns1.gamma-dns.example."};
+  o.parent.glue = {{"ns1.gamma-dns.example.", {"203.0.113.53"}}};
+  auto events = feedConfirmed(o);
+  EXPECT_EQ(names(events), std::vector<std::string>{"operator_changed"});
+  EXPECT_NE(events[0].afterJson.find("203.0.113.53"), std::string::npos);
 }
 
 TEST_F(DifferTest, ChangeThatRevertsBeforeConfirmationIsNotReported) {
