@@ -221,29 +221,6 @@ bool violates(const DomainState& s, const Expectation& expect) {
 
 }  // namespace
 
-const std::vector<std::string>& eventNames() {
-  static const std::vector<std::string> kNames = {event::kOperatorChanged,
-                                                  event::kNameserversChanged,
-                                                  event::kGlueChanged,
-                                                  event::kDsAdded,
-                                                  event::kDsRemoved,
-                                                  event::kDsChanged,
-                                                  event::kDnskeyChanged,
-                                                  event::kUnsignedDowngrade,
-                                                  event::kValidationFailed,
-                                                  event::kValidationRecovered,
-                                                  event::kSignatureExpiring,
-                                                  event::kCdsPublished,
-                                                  event::kCdsDelete,
-                                                  event::kServerInconsistent,
-                                                  event::kServerUnreachable,
-                                                  event::kServerRecovered,
-                                                  event::kExpectationViolated,
-                                                  event::kHijackSuspected,
-                                                  event::kPortfolioOperatorChange};
-  return kNames;
-}
-
 std::string auxiliaryToJson(const DomainMemory& m) {
   json servers = json::object();
   for (const auto& [key, s] : m.servers)

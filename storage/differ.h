@@ -19,7 +19,8 @@
 
 namespace zonewatch::storage {
 
-// The event vocabulary (exact strings are the public contract).
+// The event vocabulary (exact strings are the public contract; config::kEventNames lists them for
+// webhook filters and metrics labels).
 namespace event {
 inline constexpr const char* kOperatorChanged = "operator_changed";
 inline constexpr const char* kNameserversChanged = "nameservers_changed";
@@ -41,9 +42,6 @@ inline constexpr const char* kExpectationViolated = "expectation_violated";
 inline constexpr const char* kHijackSuspected = "hijack_suspected";
 inline constexpr const char* kPortfolioOperatorChange = "portfolio_operator_change";
 }  // namespace event
-
-// Every event name, for validation of config filters and for metrics labels.
-const std::vector<std::string>& eventNames();
 
 struct Event {
   std::string uid;  // idempotency key: domain, event, observation time, server
