@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from lab_checks import Checks
 
 ORACLE = "127.53.3.1"
 OTHER_BIND = "127.53.2.1"
@@ -52,21 +53,6 @@ CHILD01_SCENARIOS = ["move-ns", "move-ns-unsigned", "remove-ds", "ds-mismatch", 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 NAGIOS_RANK = {OK: 0, UNKNOWN: 1, WARNING: 2, CRITICAL: 3}  # monitoring-plugins' max_state_alt
 TRANSPORT_FAILURES = {"timeout", "network", "unresolved", "cancelled", "not asked"}
-
-
-class Tally:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, ok, what, detail=""):
-        if ok:
-            self.passed += 1
-            print(f"PASS: {what}", flush=True)
-        else:
-            self.failed += 1
-            print(f"FAIL: {what}" + (f": {detail}" if detail else ""), flush=True)
-        return ok
 
 
 class Interrupted(Exception):
@@ -513,7 +499,7 @@ def main(argv):
         return 2
     binary, lab_dir, lab_sh = argv[1:]
     signal.signal(signal.SIGTERM, on_sigterm)
-    t = Tally()
+    t = Checks()
     for tool in ("dig", "delv"):
         if shutil.which(tool) is None:
             print(f"FAIL: {tool} is not installed\n0 passed, 1 failed")

@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from lab_checks import Checks
 
 CHILDREN = [f"child{i:02d}.lab." for i in range(1, 13)]
 CHILD = "child01.lab."
@@ -40,21 +41,6 @@ KILLS = 10
 HIJACK = {"operator_changed", "ds_changed", "dnskey_changed", "hijack_suspected"}
 RESTORED = {"operator_changed", "ds_changed", "dnskey_changed"}
 RESTORED_OPTIONAL = {"hijack_suspected"}  # moving back is, to the differ, another move with a DS
-
-
-class Checks:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, ok, what, detail=""):
-        if ok:
-            self.passed += 1
-            print(f"PASS: {what}", flush=True)
-        else:
-            self.failed += 1
-            print(f"FAIL: {what}" + (f" -- {detail}" if detail else ""), flush=True)
-        return ok
 
 
 def lab_cmd(lab_sh, *args):

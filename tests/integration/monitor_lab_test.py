@@ -25,27 +25,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from lab_checks import Checks
 
 CHILDREN = [f"child{i:02d}.lab." for i in range(1, 13)]
 REACHABILITY = {"server_unreachable", "server_recovered"}
 # Problem events judged on each observation alone, not confirmed over confirm_polls (the differ
 # warns of an expiry as soon as it sees it): allowed in the first round after a mutation.
 UNCONFIRMED = {"signature_expiring"}
-
-
-class Checks:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, ok, what, detail=""):
-        if ok:
-            self.passed += 1
-            print(f"PASS: {what}", flush=True)
-        else:
-            self.failed += 1
-            print(f"FAIL: {what}" + (f" -- {detail}" if detail else ""), flush=True)
-        return ok
 
 
 class Monitor:
