@@ -65,6 +65,28 @@ std::vector<uint16_t> dsTags(const DomainState& s) {
   return tags;
 }
 
+// The idempotency key must be the same when an interrupted round is observed and stored again,
+// and different for two distinct changes of one kind within the same second (two `--once` rounds
+// back to back): so it carries a digest of what changed. FNV-1a is enough, as nothing here needs to
+// resist a forger; a receiver authenticates deliveries by their HMAC, not by this id.
+std::string contentDigest(const std::string& before, const std::string& after) {
+  uint64_t h = 14695981039346656037ull;
+  auto mix = [&h](const std::string& text) {
+    for (unsigned char c : text) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+    h ^= 0xff;  // separator, so ("ab", "c") and ("a", "bc") differ
+    h *= 1099511628211ull;
+  };
+  mix(before);
+  mix(after);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(12, '0');
+  for (size_t i = 0; i < out.size(); ++i) out[i] = kHex[(h >> (60 - 4 * i)) & 0xf];
+  return out;
+}
+
 class Builder {
  public:
   Builder(const probe::Observation& obs, std::vector<Event>& out) : obs_(obs), out_(out) {}
@@ -80,8 +102,8 @@ class Builder {
     e.beforeJson = before.dump();
     e.afterJson = after.dump();
     e.server = std::move(server);
-    e.uid =
-        e.domain + "|" + e.event + "|" + std::to_string(e.observedAt) + "|" + e.server.value_or("");
+    e.uid = e.domain + "|" + e.event + "|" + std::to_string(e.observedAt) + "|" +
+            e.server.value_or("") + "|" + contentDigest(e.beforeJson, e.afterJson);
     out_.push_back(std::move(e));
   }
   bool has(const char* name) const {
@@ -361,7 +383,8 @@ std::optional<Event> groupPortfolio(const std::vector<Event>& roundEvents, int64
   e.summary = std::to_string(domains.size()) + " watched domains changed operator in one round";
   e.beforeJson = "null";
   e.afterJson = changes.dump();
-  e.uid = "*|" + e.event + "|" + std::to_string(observedAt);
+  e.uid = "*|" + e.event + "|" + std::to_string(observedAt) + "|" +
+          contentDigest(e.beforeJson, e.afterJson);
   return e;
 }
 

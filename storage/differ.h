@@ -44,7 +44,7 @@ inline constexpr const char* kPortfolioOperatorChange = "portfolio_operator_chan
 }  // namespace event
 
 struct Event {
-  std::string uid;  // idempotency key: domain, event, observation time, server
+  std::string uid;  // idempotency key: domain, event, observation time, server, content digest
   std::string domain;
   int64_t observedAt = 0;
   std::string event;

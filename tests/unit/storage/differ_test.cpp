@@ -194,6 +194,30 @@ TEST_F(DifferTest, BogusThenRecovered) {
   EXPECT_EQ(names(feedConfirmed(healthy(0))), std::vector<std::string>{"validation_recovered"});
 }
 
+// Two `--once` rounds back to back can confirm a change and its reversal within one second: the
+// store keeps only the first event per uid, so the second dnskey_changed must not share its id.
+TEST_F(DifferTest, OppositeChangesWithinOneSecondHaveDistinctIds) {
+  options_.confirmPolls = 1;
+  baseline();
+  auto rekeyed = healthy(t_ + 1);
+  for (auto& s : rekeyed.servers) s.dnskey = {{300, 257, 13}};
+  const auto there = feed(rekeyed);
+  const auto back = feed(healthy(t_ + 1));
+  const Event* a = find(there, "dnskey_changed");
+  const Event* b = find(back, "dnskey_changed");
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(a->observedAt, b->observedAt);
+  EXPECT_NE(a->uid, b->uid);
+
+  // Storing an interrupted round again must reproduce the same ids, or events would repeat.
+  DomainMemory before = memory_;
+  const auto again = diff(before, rekeyed, options_).events;
+  const auto first = diff(before, rekeyed, options_).events;
+  ASSERT_EQ(again.size(), first.size());
+  for (size_t i = 0; i < again.size(); ++i) EXPECT_EQ(again[i].uid, first[i].uid);
+}
+
 TEST_F(DifferTest, KskRolloverIsInformationalOnly) {
   baseline();
   // Step 1: the new KSK is published next to the old one.
