@@ -51,7 +51,8 @@ std::string WebhookSpec::toString() const {
   } else {
     for (size_t i = 0; i < events.size(); ++i) out += (i > 0 ? "," : "") + events[i];
   }
-  out += ", timeout " + formatDuration(timeout) + ", give up after " + formatDuration(giveUpAfter);
+  out += ", timeout " + formatDuration(timeout) + ", retry " + formatDuration(retryInitial) +
+         " to " + formatDuration(retryMax) + ", give up after " + formatDuration(giveUpAfter);
   out += secret.empty() ? ", unsigned)" : ", secret <redacted>)";
   return out;
 }

@@ -64,6 +64,10 @@ struct WebhookSpec {
   std::string format = "generic";    // generic | slack | alertmanager
   std::chrono::seconds timeout{10};
   std::chrono::seconds giveUpAfter{86400};
+  // Retry backoff after a failed delivery: retryInitial, doubling with each further failure, at
+  // most retryMax (each delay jittered by ±20% in alerts/deliverer.cpp).
+  std::chrono::seconds retryInitial{30};
+  std::chrono::seconds retryMax{3600};
 
   std::string toString() const;
 };

@@ -67,7 +67,7 @@ struct RawMetrics {
 
 struct RawWebhook {
   std::optional<RawScalar> name, url, secret, secretFile, secretEnv, minSeverity, format, timeout,
-      giveUpAfter;
+      giveUpAfter, retryInitial, retryMax;
   std::optional<RawList> events;
   SourcePos pos;
 };

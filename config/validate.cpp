@@ -331,6 +331,20 @@ class Validator {
                "must be at least the timeout (" + formatDuration(spec.timeout) + ")");
         }
       }
+      if (hook.retryInitial) {
+        spec.retryInitial = atLeast(*hook.retryInitial, key + ".retry_initial", seconds{1});
+      }
+      if (hook.retryMax) {
+        spec.retryMax = atLeast(*hook.retryMax, key + ".retry_max", seconds{1});
+      }
+      // Checked once both are known: either may be the one given, the other left at its default.
+      if (spec.retryMax < spec.retryInitial) {
+        const RawScalar& culprit = hook.retryMax ? *hook.retryMax : *hook.retryInitial;
+        fail(culprit, key + (hook.retryMax ? ".retry_max" : ".retry_initial"),
+             hook.retryMax
+                 ? "must be at least retry_initial (" + formatDuration(spec.retryInitial) + ")"
+                 : "must be at most retry_max (" + formatDuration(spec.retryMax) + ")");
+      }
       config.webhooks.push_back(std::move(spec));
     }
   }

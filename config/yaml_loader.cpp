@@ -59,7 +59,7 @@ constexpr std::array<Field<RawMetrics>, 3> kMetricsFields = {{
     {"listen", &RawMetrics::listen},
     {"per_domain", &RawMetrics::perDomain},
 }};
-constexpr std::array<Field<RawWebhook>, 10> kWebhookFields = {{
+constexpr std::array<Field<RawWebhook>, 12> kWebhookFields = {{
     {"name", &RawWebhook::name},
     {"url", &RawWebhook::url},
     {"secret", &RawWebhook::secret},
@@ -70,6 +70,8 @@ constexpr std::array<Field<RawWebhook>, 10> kWebhookFields = {{
     {"format", &RawWebhook::format},
     {"timeout", &RawWebhook::timeout},
     {"give_up_after", &RawWebhook::giveUpAfter},
+    {"retry_initial", &RawWebhook::retryInitial},
+    {"retry_max", &RawWebhook::retryMax},
 }};
 
 // What yaml-cpp calls the node, in the words of an error message.

@@ -150,6 +150,8 @@ webhooks:
     format: slack
     timeout: 30s
     give_up_after: 2d
+    retry_initial: 5s
+    retry_max: 10m
   - name: from-file
     url: http://127.0.0.1:8080/hook
     secret_file: secret.txt
@@ -192,6 +194,8 @@ log_level: debug
   EXPECT_EQ(a.format, "slack");
   EXPECT_EQ(a.timeout, seconds(30));
   EXPECT_EQ(a.giveUpAfter, seconds(2 * 86400));
+  EXPECT_EQ(a.retryInitial, seconds(5));
+  EXPECT_EQ(a.retryMax, seconds(600));
   const WebhookSpec& b = c.webhooks[1];
   EXPECT_EQ(b.secret, "s3cr3t-from-file");  // the file's trailing newline is not the secret's
   EXPECT_EQ(b.format, "alertmanager");
@@ -199,6 +203,8 @@ log_level: debug
   EXPECT_TRUE(b.events.empty());
   EXPECT_EQ(b.timeout, seconds(10));
   EXPECT_EQ(b.giveUpAfter, seconds(86400));
+  EXPECT_EQ(b.retryInitial, seconds(30));  // the defaults: 30 s, doubling, at most an hour
+  EXPECT_EQ(b.retryMax, seconds(3600));
   EXPECT_EQ(c.webhooks[2].secret, "s3cr3t-from-env");
   EXPECT_FALSE(c.ipv4);
   EXPECT_TRUE(c.ipv6);
@@ -503,6 +509,21 @@ TEST_F(ConfigTest, WebhookErrors) {
               "more than 0");
   expectError(base + "    url: https://x.example\n    timeout: 1m\n    give_up_after: 30s\n", 6,
               "webhooks[0].give_up_after", "at least the timeout");
+  expectError(base + "    url: https://x.example\n    retry_initial: 0\n", 5,
+              "webhooks[0].retry_initial", "more than 0");
+  expectError(base + "    url: https://x.example\n    retry_initial: 1500ms\n", 5,
+              "webhooks[0].retry_initial", "whole seconds");
+  expectError(base + "    url: https://x.example\n    retry_max: soon\n", 5,
+              "webhooks[0].retry_max", "not a duration");
+  expectError(base + "    url: https://x.example\n    retry_initial: 1m\n    retry_max: 30s\n", 6,
+              "webhooks[0].retry_max", "at least retry_initial (1m)");
+  // Only retry_initial given: it is the one that conflicts with the default retry_max.
+  expectError(base + "    url: https://x.example\n    retry_initial: 2h\n", 5,
+              "webhooks[0].retry_initial", "at most retry_max (1h)");
+  expectError(base + "    url: https://x.example\n    retry_max: 10s\n", 5, "webhooks[0].retry_max",
+              "at least retry_initial (30s)");
+  expectError(base + "    url: https://x.example\n    retry_intial: 1s\n", 5,
+              "webhooks[0].retry_intial", "did you mean 'retry_initial'?");
   expectError(base, 3, "webhooks[0].url", "is required");
   expectError("domains: [example.com]\nwebhooks:\n  - url: https://x.example\n", 3,
               "webhooks[0].name", "is required");
@@ -568,6 +589,7 @@ webhooks:
   EXPECT_NE(text.find("soc: https://soc.example:8443/... (format generic"), std::string::npos)
       << text;
   EXPECT_NE(text.find("events ds_removed"), std::string::npos) << text;
+  EXPECT_NE(text.find("retry 30s to 1h"), std::string::npos) << text;
   EXPECT_NE(text.find("secret <redacted>"), std::string::npos) << text;
   EXPECT_EQ(c.webhooks[0].toString().find("inline-secret-value"), std::string::npos);
 }
