@@ -4,6 +4,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <string_view>
+#include <unordered_set>
 
 #include "alerts/webhook_format.h"
 #include "monitor/util/log.h"
@@ -38,10 +39,11 @@ bool isTransientStatus(long status) {  // NOLINT(google-runtime-int)
 
 }  // namespace
 
-int64_t backoffSeconds(const DeliveryOptions& options, int attempts) {
-  const double raw = static_cast<double>(options.backoffBaseSeconds) *
+int64_t backoffSeconds(const config::WebhookSpec& sink, const DeliveryOptions& options,
+                       int attempts) {
+  const double raw = static_cast<double>(sink.retryInitial.count()) *
                      std::pow(options.backoffFactor, std::max(0, attempts));
-  const auto cap = static_cast<double>(options.backoffCapSeconds);
+  const auto cap = static_cast<double>(sink.retryMax.count());
   return static_cast<int64_t>(std::min(raw, cap));
 }
 
@@ -59,14 +61,43 @@ Deliverer::Deliverer(storage::Store& store, std::vector<config::WebhookSpec> sin
 }
 
 size_t Deliverer::runOnce() {
-  const int64_t now = clock_.nowUnix();
-  auto due = store_.dueOutbox(now, options_.batchLimit);
+  auto due = store_.dueOutbox(clock_.nowUnix(), options_.batchLimit);
   if (!due) {
     log::error("webhooks: cannot read the outbox: " + due.error().message);
     return 0;
   }
-  for (const storage::OutboxItem& item : *due) deliver(item, now);
+  // Each item reads the clock again: behind a slow receiver a batch takes up to batchLimit
+  // timeouts, and X-Zonewatch-Timestamp must still be the instant of its own request, or
+  // receivers that check it (alerts/README.md) would reject the later items as stale.
+  for (const storage::OutboxItem& item : *due) deliver(item, clock_.nowUnix());
   return due->size();
+}
+
+size_t Deliverer::runPass() {
+  // "Due" is judged at the start of the pass: an item that fails now is rescheduled at least a
+  // second later, so the pass ends even while the receiver keeps failing.
+  const int64_t start = clock_.nowUnix();
+  std::unordered_set<int64_t> handled;
+  std::map<std::string, std::string, std::less<>> unreachable;  // sink -> its transport error
+  while (true) {
+    auto due = store_.dueOutbox(start, options_.batchLimit);
+    if (!due) {
+      log::error("webhooks: cannot read the outbox: " + due.error().message);
+      break;
+    }
+    size_t fresh = 0;
+    for (const storage::OutboxItem& item : *due) {
+      // An item whose outcome could not be recorded is still due; it is not tried twice.
+      if (!handled.insert(item.id).second) continue;
+      ++fresh;
+      const auto down = unreachable.find(item.sink);
+      auto error =
+          deliver(item, clock_.nowUnix(), down != unreachable.end() ? &down->second : nullptr);
+      if (error) unreachable.emplace(item.sink, std::move(*error));
+    }
+    if (fresh == 0 || due->size() < options_.batchLimit) break;
+  }
+  return handled.size();
 }
 
 void Deliverer::run(std::stop_token stop, std::chrono::milliseconds idle) {
@@ -80,31 +111,36 @@ void Deliverer::run(std::stop_token stop, std::chrono::milliseconds idle) {
   }
 }
 
-void Deliverer::deliver(const storage::OutboxItem& item, int64_t now) {
+std::optional<std::string> Deliverer::deliver(const storage::OutboxItem& item, int64_t now,
+                                              const std::string* unreachable) {
   const auto it = sinks_.find(item.sink);
   if (it == sinks_.end()) {
     giveUp(item, "webhook '" + item.sink + "' is no longer configured");
-    return;
+    return std::nullopt;
   }
   const config::WebhookSpec& sink = it->second;
   const int64_t age = now - item.event.observedAt;
   if (age > sink.giveUpAfter.count()) {
     giveUp(item, "not delivered within give_up_after (" + std::to_string(sink.giveUpAfter.count()) +
                      " s)" + (item.lastError.empty() ? "" : "; last error: " + item.lastError));
-    return;
+    return std::nullopt;
+  }
+  if (unreachable != nullptr) {
+    retry(item, sink, now, "not sent: " + *unreachable + " (earlier in this pass)");
+    return std::nullopt;
   }
 
   auto request = buildRequest(sink, item.event, FormatContext{now, options_.generatorUrl});
   if (!request) {
     // A body that cannot be built will not be buildable later either.
     giveUp(item, request.error().message);
-    return;
+    return std::nullopt;
   }
   auto response = poster_.post(request->url, request->headers, request->body,
                                std::chrono::duration_cast<std::chrono::milliseconds>(sink.timeout));
   if (!response) {
-    retry(item, now, response.error().message);
-    return;
+    retry(item, sink, now, response.error().message);
+    return response.error().message;
   }
   const long status = response->status;  // NOLINT(google-runtime-int)
   if (status >= 200 && status < 300) {
@@ -112,21 +148,23 @@ void Deliverer::deliver(const storage::OutboxItem& item, int64_t now) {
       // The receiver has it; the row stays pending and is sent again (it dedups on the id).
       log::error("webhooks: delivered outbox item " + std::to_string(item.id) +
                  " but cannot record it: " + done.error().message);
-      return;
+      return std::nullopt;
     }
     log::debug("webhooks: delivered event " + item.event.uid + " to '" + item.sink + "'");
     count(item.sink, kDelivered);
-    return;
+    return std::nullopt;
   }
   if (status >= 400 && status < 500 && !isTransientStatus(status)) {
     giveUp(item, "rejected: " + statusError(*response));
-    return;
+    return std::nullopt;
   }
-  retry(item, now, statusError(*response));
+  retry(item, sink, now, statusError(*response));
+  return std::nullopt;
 }
 
-void Deliverer::retry(const storage::OutboxItem& item, int64_t now, const std::string& error) {
-  const auto delay = static_cast<double>(backoffSeconds(options_, item.attempts));
+void Deliverer::retry(const storage::OutboxItem& item, const config::WebhookSpec& sink, int64_t now,
+                      const std::string& error) {
+  const auto delay = static_cast<double>(backoffSeconds(sink, options_, item.attempts));
   std::uniform_real_distribution<double> spread(1.0 - options_.jitter, 1.0 + options_.jitter);
   const int64_t next = now + std::max<int64_t>(1, std::llround(delay * spread(random_)));
   if (auto done = store_.outboxRetry(item.id, next, error); !done) {

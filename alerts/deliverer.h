@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <stop_token>
 #include <string>
@@ -33,11 +34,11 @@
 
 namespace zonewatch::alerts {
 
+// The retry delays themselves are per sink (webhooks[].retry_initial and retry_max, in
+// config::WebhookSpec): a receiver on a flaky link and one in the same rack want different ones.
 struct DeliveryOptions {
   size_t batchLimit = 100;  // items taken per runOnce()
-  int64_t backoffBaseSeconds = 30;
   double backoffFactor = 2.0;
-  int64_t backoffCapSeconds = 3600;
   double jitter = 0.2;  // each delay is scaled by a uniform factor in [1 - jitter, 1 + jitter]
   // Seeds the jitter; 0 = from std::random_device. Jitter keeps the retries of many items (and of
   // many zonewatch instances) from hitting a recovering receiver at the same second.
@@ -51,8 +52,9 @@ inline constexpr std::string_view kRetry = "retry";
 inline constexpr std::string_view kGaveUp = "gave_up";
 
 // The delay before attempt number `attempts + 1` after `attempts` failed ones, before jitter:
-// min(cap, base * factor^attempts).
-int64_t backoffSeconds(const DeliveryOptions& options, int attempts);
+// min(sink.retryMax, sink.retryInitial * factor^attempts).
+int64_t backoffSeconds(const config::WebhookSpec& sink, const DeliveryOptions& options,
+                       int attempts);
 
 class Deliverer {
  public:
@@ -63,6 +65,15 @@ class Deliverer {
   // store failure is logged and ends the round early; the items stay pending.
   size_t runOnce();
 
+  // One pass over everything due now, in batches of options.batchLimit, each item at most once
+  // (an item that fails is rescheduled by its backoff, not tried again in the same pass). Returns
+  // how many it handled. For `zonewatch run --once`: there is no later round to leave the rest
+  // of a large backlog to, and no worker thread to wait for. Once a request to a sink got no HTTP
+  // answer at all (refused, timed out), that sink's other items in the pass are rescheduled with
+  // the same error without being sent: a dead receiver costs one timeout per pass, not one per
+  // item, so a cron job's run stays short.
+  size_t runPass();
+
   // Calls runOnce() until stop is requested, pausing `idle` whenever a round found nothing due
   // (or fewer than a full batch). For a worker thread with its own Store connection.
   void run(std::stop_token stop, std::chrono::milliseconds idle);
@@ -71,8 +82,13 @@ class Deliverer {
   std::map<std::pair<std::string, std::string>, uint64_t> counters() const;
 
  private:
-  void deliver(const storage::OutboxItem& item, int64_t now);
-  void retry(const storage::OutboxItem& item, int64_t now, const std::string& error);
+  // Sends one item and records the outcome. Returns the transport error when the request got no
+  // HTTP answer at all, else nothing. With `unreachable` (the sink's error from earlier in the
+  // same pass) the item is rescheduled with that error instead of being sent.
+  std::optional<std::string> deliver(const storage::OutboxItem& item, int64_t now,
+                                     const std::string* unreachable = nullptr);
+  void retry(const storage::OutboxItem& item, const config::WebhookSpec& sink, int64_t now,
+             const std::string& error);
   void giveUp(const storage::OutboxItem& item, const std::string& error);
   void count(const std::string& sink, std::string_view outcome);
 

@@ -1,170 +1,34 @@
 // Tests of alerts/deliverer.cpp end to end with real parts: the libcurl poster (CurlPoster), a real
-// HTTP/1.1 receiver on a loopback port in a thread of this test, and a real SQLite store in a
-// temporary directory whose outbox rows are written by Store::commit, as the daemon writes them.
+// HTTP/1.1 receiver on a loopback port in a thread of this test (http_receiver.h), and a real
+// SQLite store in a temporary directory whose outbox rows are written by Store::commit, as the
+// daemon writes them.
 // Time is a FixedClock: backoff is crossed by advancing it, never by sleeping.
 #include "alerts/deliverer.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "alerts/webhook_format.h"
 #include "monitor/dnssec/crypto.h"
 #include "storage/sqlite_store.h"
+#include "tests/unit/alerts/http_receiver.h"
 
 namespace zonewatch::alerts {
 namespace {
 
 using nlohmann::json;
 
-// ---- a real HTTP receiver
-// -------------------------------------------------------------------------
-struct ReceivedRequest {
-  std::string method, path;
-  std::map<std::string, std::string> headers;  // names lowercased
-  std::string body;
-};
-
-// Single-threaded HTTP/1.1: one connection at a time, Content-Length bodies, "Connection: close".
-// stop() closes the port, so a stopped receiver refuses connections like a receiver that is down.
-class Receiver {
- public:
-  Receiver() {
-    // Reserve a port the kernel considers free, then release it for start() (which may be called
-    // again after stop(), on the same port).
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a = loopback(0);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-    ::close(fd);
-  }
-  ~Receiver() { stop(); }
-
-  void start() {
-    listen_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    const int on = 1;
-    ::setsockopt(listen_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    sockaddr_in a = loopback(port_);
-    ASSERT_EQ(::bind(listen_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << "port " << port_;
-    ASSERT_EQ(::listen(listen_, 16), 0);
-    stop_ = false;
-    thread_ = std::thread([this] { serve(); });
-  }
-  void stop() {
-    if (!thread_.joinable()) return;
-    stop_ = true;
-    thread_.join();
-    ::close(listen_);
-  }
-
-  void setStatus(int status, std::string body = "") {
-    std::lock_guard lock(mutex_);
-    status_ = status;
-    replyBody_ = std::move(body);
-  }
-  std::vector<ReceivedRequest> requests() const {
-    std::lock_guard lock(mutex_);
-    return requests_;
-  }
-  std::string url(std::string_view path = "/hook") const {
-    return "http://127.0.0.1:" + std::to_string(port_) + std::string(path);
-  }
-
- private:
-  static sockaddr_in loopback(uint16_t port) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return a;
-  }
-
-  void serve() {
-    while (!stop_) {
-      pollfd p{listen_, POLLIN, 0};
-      if (::poll(&p, 1, 20) <= 0) continue;
-      const int c = ::accept(listen_, nullptr, nullptr);
-      if (c < 0) continue;
-      timeval tv{2, 0};
-      ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-      handle(c);
-      ::close(c);
-    }
-  }
-
-  void handle(int c) {
-    std::string data;
-    char buf[4096];
-    size_t headerEnd;
-    while ((headerEnd = data.find("\r\n\r\n")) == std::string::npos) {
-      const ssize_t n = ::recv(c, buf, sizeof buf, 0);
-      if (n <= 0) return;
-      data.append(buf, static_cast<size_t>(n));
-    }
-    ReceivedRequest r;
-    const std::string head = data.substr(0, headerEnd);
-    size_t lineEnd = head.find("\r\n");
-    const std::string requestLine = head.substr(0, lineEnd);
-    r.method = requestLine.substr(0, requestLine.find(' '));
-    const size_t pathStart = requestLine.find(' ') + 1;
-    r.path = requestLine.substr(pathStart, requestLine.find(' ', pathStart) - pathStart);
-    while (lineEnd != std::string::npos && lineEnd < head.size()) {
-      const size_t next = head.find("\r\n", lineEnd + 2);
-      const std::string line = head.substr(lineEnd + 2, next - lineEnd - 2);
-      const size_t colon = line.find(':');
-      if (colon != std::string::npos) {
-        std::string name = line.substr(0, colon);
-        for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        r.headers[name] = line.substr(line.find_first_not_of(' ', colon + 1));
-      }
-      lineEnd = next;
-    }
-    const size_t length = std::stoul(
-        r.headers.count("content-length") != 0U ? r.headers["content-length"] : std::string("0"));
-    r.body = data.substr(headerEnd + 4);
-    while (r.body.size() < length) {
-      const ssize_t n = ::recv(c, buf, sizeof buf, 0);
-      if (n <= 0) return;
-      r.body.append(buf, static_cast<size_t>(n));
-    }
-    std::string reply;
-    {
-      std::lock_guard lock(mutex_);
-      requests_.push_back(r);
-      reply = "HTTP/1.1 " + std::to_string(status_) +
-              " X\r\nContent-Length: " + std::to_string(replyBody_.size()) +
-              "\r\nConnection: close\r\n\r\n" + replyBody_;
-    }
-    ::send(c, reply.data(), reply.size(), MSG_NOSIGNAL);
-  }
-
-  uint16_t port_ = 0;
-  int listen_ = -1;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-  mutable std::mutex mutex_;
-  int status_ = 200;
-  std::string replyBody_;
-  std::vector<ReceivedRequest> requests_;
-};
+using testutil::ReceivedRequest;
+using testutil::Receiver;
 
 // ---- fixtures
 // -------------------------------------------------------------------------------------
@@ -272,12 +136,28 @@ std::string independentSignature(const std::string& body) {
 // ---- tests
 // ----------------------------------------------------------------------------------------
 TEST(Backoff, ExponentialAndCapped) {
-  DeliveryOptions o;
-  EXPECT_EQ(backoffSeconds(o, 0), 30);
-  EXPECT_EQ(backoffSeconds(o, 1), 60);
-  EXPECT_EQ(backoffSeconds(o, 5), 960);
-  EXPECT_EQ(backoffSeconds(o, 7), 3600);
-  EXPECT_EQ(backoffSeconds(o, 60), 3600);
+  const DeliveryOptions o;
+  const config::WebhookSpec defaults;  // retry_initial 30s, retry_max 1h
+  EXPECT_EQ(backoffSeconds(defaults, o, 0), 30);
+  EXPECT_EQ(backoffSeconds(defaults, o, 1), 60);
+  EXPECT_EQ(backoffSeconds(defaults, o, 5), 960);
+  EXPECT_EQ(backoffSeconds(defaults, o, 7), 3600);
+  EXPECT_EQ(backoffSeconds(defaults, o, 60), 3600);
+}
+
+TEST(Backoff, FollowsTheSinksRetryInitialAndRetryMax) {
+  const DeliveryOptions o;
+  config::WebhookSpec s;
+  s.retryInitial = std::chrono::seconds(1);
+  s.retryMax = std::chrono::seconds(5);
+  EXPECT_EQ(backoffSeconds(s, o, 0), 1);
+  EXPECT_EQ(backoffSeconds(s, o, 1), 2);
+  EXPECT_EQ(backoffSeconds(s, o, 2), 4);
+  EXPECT_EQ(backoffSeconds(s, o, 3), 5);
+  EXPECT_EQ(backoffSeconds(s, o, 1000), 5);  // no overflow far out
+  s.retryMax = s.retryInitial;               // a fixed delay
+  EXPECT_EQ(backoffSeconds(s, o, 0), 1);
+  EXPECT_EQ(backoffSeconds(s, o, 9), 1);
 }
 
 TEST_F(DelivererTest, EachEventArrivesOnceSigned) {
@@ -329,14 +209,14 @@ TEST_F(DelivererTest, ReceiverDownThenUpDeliversEveryEventOnce) {
 
   // Three more rounds down, each crossing the longest jittered delay of its attempt.
   for (int attempt = 1; attempt <= 3; ++attempt) {
-    clock_.advance(backoffSeconds(options(), attempt - 1) * 6 / 5 + 1);
+    clock_.advance(backoffSeconds(sink(""), options(), attempt - 1) * 6 / 5 + 1);
     EXPECT_EQ(d.runOnce(), 4U) << "attempt " << attempt;
   }
   EXPECT_EQ(counter(d, "ops", kRetry), 16U);
   EXPECT_TRUE(receiver_.requests().empty());
 
   receiver_.start();
-  clock_.advance(backoffSeconds(options(), 3) * 6 / 5 + 1);
+  clock_.advance(backoffSeconds(sink(""), options(), 3) * 6 / 5 + 1);
   EXPECT_EQ(d.runOnce(), 4U);
   clock_.advance(7200);
   EXPECT_EQ(d.runOnce(), 0U);
@@ -372,6 +252,114 @@ TEST_F(DelivererTest, ServerErrorsAreRetriedLater) {
   EXPECT_EQ(receiver_.requests().size(), 3U);
   EXPECT_EQ(idCounts(receiver_.requests()), (std::map<std::string, int>{{"x", 3}}));
   EXPECT_EQ(pending(), 0);
+}
+
+TEST_F(DelivererTest, RetryDelaysAreTheSinksOwn) {
+  commitEvents({"fast", "slow"}, kT0, {"fast", "slow"});
+  auto fast = sink(receiver_.url());
+  fast.name = "fast";
+  fast.retryInitial = std::chrono::seconds(1);
+  fast.retryMax = std::chrono::seconds(2);
+  auto slow = sink(receiver_.url());
+  slow.name = "slow";
+  slow.retryInitial = std::chrono::seconds(600);
+  slow.retryMax = std::chrono::seconds(7200);
+  Deliverer d(*store_, {fast, slow}, clock_, poster_, options());
+
+  // Down: each of the four rows (two events x two sinks) fails once.
+  EXPECT_EQ(d.runOnce(), 4U);
+  const auto sinksDueAt = [&](int64_t at) {
+    std::multiset<std::string> sinks;
+    auto due = store_->dueOutbox(at, 100);
+    EXPECT_TRUE(due.ok());
+    if (due.ok()) {
+      for (const auto& item : *due) sinks.insert(item.sink);
+    }
+    return sinks;
+  };
+  // 1 s x [0.8, 1.2] rounds to 1 s; 600 s x [0.8, 1.2] is at least 480 s.
+  EXPECT_EQ(sinksDueAt(kT0 + 1), (std::multiset<std::string>{"fast", "fast"}));
+  EXPECT_EQ(sinksDueAt(kT0 + 479), (std::multiset<std::string>{"fast", "fast"}));
+  EXPECT_EQ(sinksDueAt(kT0 + 721).count("slow"), 2U);
+
+  // Failing again and again, the fast sink never waits more than retry_max (2 s) plus jitter.
+  for (int attempt = 1; attempt <= 5; ++attempt) {
+    clock_.advance(3);
+    EXPECT_EQ(sinksDueAt(clock_.nowUnix()).count("fast"), 2U) << "attempt " << attempt;
+    d.runOnce();
+  }
+  receiver_.start();
+  clock_.advance(3);
+  d.runOnce();
+  EXPECT_EQ(counter(d, "fast", kDelivered), 2U);
+  EXPECT_EQ(counter(d, "slow", kDelivered), 0U);  // still backing off
+  EXPECT_EQ(pending(), 2);
+}
+
+TEST_F(DelivererTest, PassHandlesEveryDueItemOnceAcrossBatches) {
+  receiver_.start();
+  commitEvents({"q1", "q2", "q3", "q4", "q5"}, kT0);
+  auto small = options();
+  small.batchLimit = 2;
+  Deliverer d(*store_, {sink(receiver_.url())}, clock_, poster_, small);
+
+  EXPECT_EQ(d.runPass(), 5U);  // three batches in one pass
+  EXPECT_EQ(idCounts(receiver_.requests()),
+            (std::map<std::string, int>{{"q1", 1}, {"q2", 1}, {"q3", 1}, {"q4", 1}, {"q5", 1}}));
+  EXPECT_EQ(pending(), 0);
+  EXPECT_EQ(d.runPass(), 0U);
+}
+
+TEST_F(DelivererTest, PassTriesAFailingItemOnceAndLeavesItToItsBackoff) {
+  receiver_.start();
+  receiver_.setStatus(503);
+  commitEvents({"f1", "f2", "f3"}, kT0);
+  auto s = sink(receiver_.url());
+  s.retryInitial = std::chrono::seconds(1);  // due again one second later, not within the pass
+  auto small = options();
+  small.batchLimit = 1;
+  Deliverer d(*store_, {s}, clock_, poster_, small);
+
+  EXPECT_EQ(d.runPass(), 3U);
+  EXPECT_EQ(receiver_.requests().size(), 3U);
+  EXPECT_EQ(counter(d, "ops", kRetry), 3U);
+  EXPECT_EQ(pending(), 3);
+  EXPECT_EQ(d.runPass(), 0U);  // same instant: nothing due
+
+  receiver_.setStatus(204);
+  clock_.advance(1);
+  EXPECT_EQ(d.runPass(), 3U);
+  EXPECT_EQ(idCounts(receiver_.requests()),
+            (std::map<std::string, int>{{"f1", 2}, {"f2", 2}, {"f3", 2}}));
+  EXPECT_EQ(pending(), 0);
+}
+
+TEST_F(DelivererTest, PassSparesAnUnreachableSinkAfterItsFirstFailure) {
+  receiver_.start();  // "up" is reachable; "down" points at a port nobody listens on
+  Receiver closed;
+  commitEvents({"o1"}, kT0 - 7200, {"down"});  // older than down's give_up_after
+  commitEvents({"n1", "n2", "n3"}, kT0, {"down", "up"});
+  auto down = sink(closed.url());
+  down.name = "down";
+  down.giveUpAfter = std::chrono::seconds(3600);
+  auto up = sink(receiver_.url());
+  up.name = "up";
+  Deliverer d(*store_, {down, up}, clock_, poster_, options());
+
+  EXPECT_EQ(d.runPass(), 7U);
+  EXPECT_EQ(counter(d, "up", kDelivered), 3U);
+  EXPECT_EQ(counter(d, "down", kGaveUp), 1U);  // the horizon still applies to spared items
+  EXPECT_EQ(counter(d, "down", kRetry), 3U);
+  auto later = store_->dueOutbox(kT0 + 3600, 100);
+  ASSERT_TRUE(later.ok());
+  ASSERT_EQ(later->size(), 3U);
+  size_t spared = 0;
+  for (const auto& item : *later) {
+    EXPECT_EQ(item.sink, "down");
+    EXPECT_EQ(item.attempts, 1);  // each backs off as if it had been tried
+    if (item.lastError.find("(earlier in this pass)") != std::string::npos) ++spared;
+  }
+  EXPECT_EQ(spared, 2U);  // only the first request went out
 }
 
 TEST_F(DelivererTest, ClientErrorIsAPermanentRejection) {
