@@ -95,6 +95,11 @@ int runDaemonCommand(const MonitorArgs& args) {
     log::info("observed " + std::to_string(summary->observations) + " domains (" +
               std::to_string(summary->failedObservations) + " failed), " +
               std::to_string(summary->events) + " events");
+    if (summary->webhooksDelivered + summary->webhooksRetried + summary->webhooksGivenUp > 0) {
+      log::info("webhooks: " + std::to_string(summary->webhooksDelivered) + " delivered, " +
+                std::to_string(summary->webhooksRetried) + " left in the outbox to retry, " +
+                std::to_string(summary->webhooksGivenUp) + " given up");
+    }
   }
   return summary->commitFailures > 0 ? kFailure : kOk;
 }

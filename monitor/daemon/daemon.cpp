@@ -157,6 +157,7 @@ class DaemonImpl final : public Daemon {
   std::vector<std::string> sinksFor(const storage::Event& e) const;
   void publish(const storage::DomainRow& row);
   void startDelivery();
+  void deliverOnce();
   void prune();
 
   config::Config config_;
@@ -286,6 +287,7 @@ Status<> DaemonImpl::init() {
 
 void DaemonImpl::startDelivery() {
   delivery_ = {};  // stops and joins a previous worker (reload)
+  // A one-shot run delivers in deliverOnce(), after its round, on this thread.
   if (config_.webhooks.empty() || options_.once) return;
   // The worker has its own store connection (a Store is one connection, used by one thread) and
   // delivers from the outbox the loop's commits fill: alerts survive restarts and receivers that
@@ -319,6 +321,23 @@ void DaemonImpl::startDelivery() {
           }
         }
       });
+}
+
+void DaemonImpl::deliverOnce() {
+  // A cron job has no daemon behind it: without this pass its events would wait in the outbox for
+  // a worker that never runs. It runs after the round is stored, on this thread and connection
+  // (nothing else uses them by now). Each request is bounded by its webhook's timeout, and a
+  // receiver that does not answer at all is tried once per pass; what fails stays in the outbox
+  // with its backoff (retry_initial, retry_max) for the next run to retry once it is due.
+  if (config_.webhooks.empty()) return;
+  alerts::CurlPoster poster;
+  alerts::Deliverer deliverer(*store_, config_.webhooks, clock_, poster);
+  deliverer.runPass();
+  for (const auto& [key, total] : deliverer.counters()) {
+    if (key.second == alerts::kDelivered) summary_.webhooksDelivered += total;
+    if (key.second == alerts::kRetry) summary_.webhooksRetried += total;
+    if (key.second == alerts::kGaveUp) summary_.webhooksGivenUp += total;
+  }
 }
 
 void DaemonImpl::applyDomains() {
@@ -598,6 +617,9 @@ Result<RunSummary> DaemonImpl::run() {
     auto ran = loop_->runOnce(wait);
     if (!ran) return fail("the event loop failed: " + ran.error().message);
   }
+  // After the round is stored; not after a SIGTERM, which asks to finish quickly (the outbox
+  // keeps the deliveries for the next run).
+  if (options_.once && !stopping_) deliverOnce();
   if (!options_.once) log::info("stopped");
   return summary_;
 }

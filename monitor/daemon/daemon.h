@@ -25,7 +25,9 @@
 namespace zonewatch::daemon {
 
 struct RunOptions {
-  bool once = false;  // observe every domain once, store, report, exit
+  // Observe every domain once, store, make one delivery pass over the webhook outbox, report,
+  // exit (cron, benchmarks).
+  bool once = false;
   uint64_t seed = 0;  // scheduler jitter; 0 = from the clock
   // Called for every event committed (logging, and later webhooks and metrics).
   std::function<void(const storage::Event&)> onEvent;
@@ -36,6 +38,11 @@ struct RunSummary {
   size_t failedObservations = 0;
   size_t events = 0;
   size_t commitFailures = 0;
+  // `once` only: the outcomes of its delivery pass (alerts::Deliverer::runPass), per item and
+  // webhook. Retried items stay in the outbox for a later run.
+  size_t webhooksDelivered = 0;
+  size_t webhooksRetried = 0;
+  size_t webhooksGivenUp = 0;
 };
 
 class Daemon {
