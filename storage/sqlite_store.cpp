@@ -115,7 +115,20 @@ ALTER TABLE snapshots DROP COLUMN state_json;
 ALTER TABLE snapshots DROP COLUMN evidence;
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kMigration1}, {2, kMigration2}, {3, kMigration3}};
+// Version 4: the validator's successful verifications, so that a restart (or the next `run
+// --once`) does not verify every signature of the portfolio again. WITHOUT ROWID: the 32-byte
+// digest is the whole key, and a table of small rows looked up by it is what that layout is for.
+// Indexed by expiry, which is how rows leave.
+constexpr std::string_view kMigration4 = R"sql(
+CREATE TABLE verified_signatures (
+  digest     BLOB PRIMARY KEY NOT NULL CHECK (length(digest) = 32),
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX verified_signatures_expiry ON verified_signatures (expires_at);
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, kMigration1}, {2, kMigration2}, {3, kMigration3}, {4, kMigration4}};
 static_assert(std::size(kMigrations) == kSqliteSchemaVersion);
 
 // ---- statements ---------------------------------------------------------------------------------
@@ -206,6 +219,13 @@ constexpr std::string_view kPruneOutbox =
 constexpr std::string_view kPruneEvents =
     "DELETE FROM events WHERE observed_at < ?1 AND "
     "NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_id = events.id)";
+constexpr std::string_view kInsertVerified =
+    "INSERT INTO verified_signatures (digest, expires_at) VALUES (?1, ?2) "
+    "ON CONFLICT (digest) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)";
+constexpr std::string_view kSelectVerified =
+    "SELECT digest, expires_at FROM verified_signatures WHERE expires_at >= ?1";
+constexpr std::string_view kForgetVerified =
+    "DELETE FROM verified_signatures WHERE expires_at < ?1";
 constexpr std::string_view kStats =
     "SELECT (SELECT count(*) FROM domains), (SELECT count(*) FROM snapshots), "
     "(SELECT count(*) FROM events), (SELECT count(*) FROM outbox WHERE status = 'pending'), "
@@ -306,6 +326,14 @@ class Query {
                              static_cast<sqlite3_destructor_type>(nullptr), SQLITE_UTF8));
     return *this;
   }
+  // Same lifetime rule as the text overload.
+  Query& bindBlob(int index, std::span<const uint8_t> value) {
+    static constexpr uint8_t kEmpty = 0;  // a null pointer would bind NULL, not an empty blob
+    note(sqlite3_bind_blob64(stmt_, index, value.data() != nullptr ? value.data() : &kEmpty,
+                             static_cast<sqlite3_uint64>(value.size()),
+                             static_cast<sqlite3_destructor_type>(nullptr)));
+    return *this;
+  }
   Query& bindOptional(int index, const std::optional<int64_t>& value) {
     if (value) return bind(index, *value);
     note(sqlite3_bind_null(stmt_, index));
@@ -339,6 +367,11 @@ class Query {
   int integer(int col) const { return sqlite3_column_int(stmt_, col); }
   bool isNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   std::string text(int col) const { return columnText(stmt_, col); }
+  std::span<const uint8_t> blob(int col) const {
+    const void* p = sqlite3_column_blob(stmt_, col);
+    if (p == nullptr) return {};
+    return {static_cast<const uint8_t*>(p), static_cast<size_t>(sqlite3_column_bytes(stmt_, col))};
+  }
   std::optional<int64_t> optionalInt64(int col) const {
     if (isNull(col)) return std::nullopt;
     return int64(col);
@@ -494,6 +527,12 @@ struct SqliteStore::Impl {
     }
     if (!c.snapshotStateJson.empty()) {
       if (auto s = snapshot(c); !s) return s;
+    }
+    for (const VerifiedSignature& v : c.verified) {
+      auto q = query(kInsertVerified);
+      if (!q) return Unexpected{q.error()};
+      q->bindBlob(1, v.digest).bind(2, v.expiresAt);
+      if (auto ran = q->run(); !ran) return ran;
     }
     for (const NewEvent& e : c.events) {
       auto q = query(kInsertEvent);
@@ -817,6 +856,36 @@ Status<> SqliteStore::prune(int64_t olderThan) {
     return Ok{};
   });
   if (!done) return describe(done.error(), "pruning before " + std::to_string(olderThan));
+  return Ok{};
+}
+
+Result<std::vector<VerifiedSignature>> SqliteStore::verifiedSignatures(int64_t now) {
+  auto q = impl_->query(kSelectVerified);
+  if (!q) return describe(q.error(), "reading verified signatures");
+  q->bind(1, now);
+  std::vector<VerifiedSignature> out;
+  for (;;) {
+    auto row = q->step();
+    if (!row) return describe(row.error(), "reading verified signatures");
+    if (!*row) break;
+    const auto digest = q->blob(0);
+    if (digest.size() != 32) continue;  // the CHECK constraint makes this unreachable
+    VerifiedSignature v;
+    std::copy(digest.begin(), digest.end(), v.digest.begin());
+    v.expiresAt = q->int64(1);
+    out.push_back(v);
+  }
+  return out;
+}
+
+Status<> SqliteStore::forgetVerifiedBefore(int64_t time) {
+  auto done = impl_->transaction([&]() -> Status<Fault> {
+    auto q = impl_->query(kForgetVerified);
+    if (!q) return Unexpected{q.error()};
+    q->bind(1, time);
+    return q->run();
+  });
+  if (!done) return describe(done.error(), "forgetting expired signatures");
   return Ok{};
 }
 

@@ -18,7 +18,7 @@
 namespace zonewatch::storage {
 
 // The schema version this binary writes; PRAGMA user_version of an up-to-date database.
-constexpr int kSqliteSchemaVersion = 3;
+constexpr int kSqliteSchemaVersion = 4;
 
 struct SqliteOptions {
   int busyTimeoutMs = 5000;  // how long a write waits for another process's write lock
@@ -51,6 +51,8 @@ class SqliteStore final : public Store {
   Status<> outboxRetry(int64_t id, int64_t nextAttempt, std::string_view error) override;
   Status<> outboxGiveUp(int64_t id, std::string_view error) override;
   Status<> prune(int64_t olderThan) override;
+  Result<std::vector<VerifiedSignature>> verifiedSignatures(int64_t now) override;
+  Status<> forgetVerifiedBefore(int64_t time) override;
   Result<StoreStats> stats() override;
   Result<std::string> integrityCheck() override;
 

@@ -11,6 +11,7 @@
 // A Store object is one connection: use it from one thread at a time.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -74,6 +75,17 @@ struct SnapshotRow {
   std::string evidence;
 };
 
+// A signature verification known to have succeeded: the digest that names it (the validator's
+// memo key over signed data, signature and key) and when the signature expires. Kept so that a
+// restarted monitor, or the next `run --once`, does not verify the whole portfolio's signatures
+// again; an expired one is useless, as the validator rejects it before it asks the memo.
+struct VerifiedSignature {
+  std::array<uint8_t, 32> digest{};
+  int64_t expiresAt = 0;  // unix seconds
+
+  bool operator==(const VerifiedSignature&) const = default;
+};
+
 // Everything one observation of one domain writes.
 struct ObservationCommit {
   // Upserted as is, except baselineJson, which only setBaseline() changes once the row exists: a
@@ -88,6 +100,9 @@ struct ObservationCommit {
   // An event whose uid is already stored is skipped together with its outbox rows.
   std::vector<NewEvent> events;
   std::vector<std::string> sinks;  // one pending outbox row per new event and sink
+  // Verifications made since the previous commit (by this observation or others in flight);
+  // one already stored is skipped.
+  std::vector<VerifiedSignature> verified;
 };
 
 struct OutboxItem {
@@ -145,6 +160,11 @@ class Store {
   // observed before it whose outbox rows are all settled, and those settled outbox rows. Pending
   // deliveries are never dropped.
   virtual Status<> prune(int64_t olderThan) = 0;
+
+  // Verified signatures not expired at `now`; forgetVerifiedBefore() drops those expired before
+  // the given time.
+  virtual Result<std::vector<VerifiedSignature>> verifiedSignatures(int64_t now) = 0;
+  virtual Status<> forgetVerifiedBefore(int64_t time) = 0;
 
   virtual Result<StoreStats> stats() = 0;
   // The backend's own consistency check (for SQLite: PRAGMA integrity_check, then the foreign

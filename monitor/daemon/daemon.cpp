@@ -16,6 +16,8 @@
 
 #include "alerts/deliverer.h"
 #include "alerts/metrics.h"
+#include "monitor/dnssec/signature.h"
+#include "monitor/dnssec/verification_cache.h"
 #include "monitor/probe/prober.h"
 #include "monitor/probe/root_hints.h"
 #include "monitor/resolver/query_engine.h"
@@ -266,6 +268,23 @@ Status<> DaemonImpl::init() {
   prober_ = std::make_unique<probe::Prober>(*engine_, cache_, clock_, std::move(anchors),
                                             *operators_, probeOptions);
 
+  // Signatures verified by earlier runs: restarting (or the next `run --once`) over an unchanged
+  // portfolio then verifies nothing again. The memo must hold a whole round's verifications, a
+  // handful per domain, or it would evict what the round is about to ask for.
+  auto& memo = prober_->verificationCache();
+  memo.setJournaling(true);
+  const int64_t startedAt = clock_.nowUnix();
+  if (auto forgot = store_->forgetVerifiedBefore(startedAt); !forgot) {
+    log::warning(forgot.error().message);
+  }
+  if (auto verified = store_->verifiedSignatures(startedAt); verified) {
+    memo.reserve(2 * (verified->size() + 16 * config_.domains.size()));
+    for (const auto& v : *verified) memo.preload(v.digest);
+  } else {
+    // Only a cost: every signature is verified again.
+    log::warning(verified.error().message);
+  }
+
   auto rows = store_->domains();
   if (!rows)
     return fail("cannot read the database " + config_.database + ": " + rows.error().message);
@@ -412,6 +431,9 @@ void DaemonImpl::prune() {
   if (auto pruned = store_->prune(now - config_.retention.count()); !pruned) {
     log::warning("could not prune history older than the retention: " + pruned.error().message);
   }
+  if (auto forgot = store_->forgetVerifiedBefore(now); !forgot) {
+    log::warning(forgot.error().message);
+  }
 }
 
 void DaemonImpl::dispatch() {
@@ -547,6 +569,12 @@ void DaemonImpl::flush() {
       }
     }
     commits.push_back(p.commit);
+  }
+  // Successful verifications since the last batch travel with it. Should the commit fail they are
+  // lost, which costs only their verification once more.
+  for (const auto& success : prober_->verificationCache().takeJournal()) {
+    commits.back().verified.push_back(
+        {success.key, dnssec::unixFromSerial(success.expiration, now)});
   }
 
   auto stored = store_->commitBatch(commits);

@@ -36,15 +36,26 @@ bool serialLessOrEqual(uint32_t a, uint32_t b) {
   return static_cast<int32_t>(b - a) >= 0;
 }
 
+const PublicKey* ZoneKey::publicKey() const {
+  if (!tried_) {
+    tried_ = true;
+    if (isAlgorithmSupported(dnskey.algorithm)) {
+      auto parsed = PublicKey::fromDnskey(dnskey.algorithm, dnskey.publicKey);
+      if (parsed) parsed_ = std::make_shared<const PublicKey>(std::move(parsed).value());
+    }
+  }
+  return parsed_.get();
+}
+
+int64_t unixFromSerial(uint32_t t, int64_t now) {
+  return now + static_cast<int32_t>(t - static_cast<uint32_t>(now));
+}
+
 ZoneKey makeZoneKey(const dns::ResourceRecord& rr) {
   ZoneKey key;
   key.dnskey = std::get<dns::rdata::DNSKEY>(rr.data);
   key.rdata = rr.rdata;
   key.tag = dns::keyTag(rr.rdata);
-  if (isAlgorithmSupported(key.dnskey.algorithm)) {
-    auto parsed = PublicKey::fromDnskey(key.dnskey.algorithm, key.dnskey.publicKey);
-    if (parsed) key.publicKey = std::make_shared<const PublicKey>(std::move(parsed).value());
-  }
   return key;
 }
 
@@ -140,7 +151,8 @@ RRsetVerdict verifyRRset(const dns::RRset& rrset, const dns::Name& zone,
     for (const auto& key : keys) {
       // RFC 4035 §5.3.1: algorithm and key tag of the RRSIG match a DNSKEY of the zone.
       if (key.tag != sig->keyTag || key.dnskey.algorithm != sig->algorithm) continue;
-      if (!key.publicKey) continue;
+      // Counted before the key is parsed: a flood of colliding keys with junk material costs
+      // parsing too (KeyTrap, CVE-2023-50387).
       if (++keysTried > ctx.limits->maxKeysPerSignature) {
         ctx.budget->exhausted = true;
         return bogus(Reason::kBudgetExhausted,
@@ -165,13 +177,15 @@ RRsetVerdict verifyRRset(const dns::RRset& rrset, const dns::Name& zone,
                            " signature verifications in one validation",
                        sig->keyTag);
         }
+        const PublicKey* publicKey = key.publicKey();
+        if (publicKey == nullptr) continue;
         ++ctx.budget->verifications;
-        const auto checked = key.publicKey->verify(data, sig->signature);
+        const auto checked = publicKey->verify(data, sig->signature);
         // kError is OpenSSL failing, not the data: neither a forgery nor a success, and never
         // remembered, so a passing failure does not stick as bogus.
         if (checked == VerifyOutcome::kError) continue;
         valid = checked == VerifyOutcome::kValid;
-        if (ctx.cache != nullptr) ctx.cache->store(memoKey, *valid);
+        if (ctx.cache != nullptr) ctx.cache->store(memoKey, *valid, sig->expiration);
       }
       if (*valid) {
         verdict.outcome = Outcome::secure(zone);

@@ -20,12 +20,22 @@ namespace zonewatch::dnssec {
 class PublicKey;
 class VerificationCache;
 
-// A DNSKEY that may sign data of its zone, with its parsed public key.
+// A DNSKEY that may sign data of its zone. Its public key is parsed on first use: in a steady
+// state the memo answers nearly every verification, and building an ECDSA key from a DNSKEY costs
+// about as much as the verification itself, so parsing up front dominated a poll's CPU time.
 struct ZoneKey {
   dns::rdata::DNSKEY dnskey;
   std::vector<uint8_t> rdata;  // wire RDATA, for the memo key and DS digests
   uint16_t tag = 0;
-  std::shared_ptr<const PublicKey> publicKey;  // null when the key material does not parse
+
+  // Null when the algorithm is not implemented here or the key material does not parse.
+  const PublicKey* publicKey() const;
+
+ private:
+  // Shared by copies made after the first use; a ZoneKey lives within one validation, on one
+  // thread.
+  mutable std::shared_ptr<const PublicKey> parsed_;
+  mutable bool tried_ = false;
 };
 
 // Keys of the DNSKEY RRset usable for validation: RFC 4034 §2.1.1 zone-key flag set, protocol 3
@@ -53,6 +63,10 @@ struct VerifyContext {
 // RFC 1982 serial-number arithmetic as RFC 4034 §3.1.5 requires for RRSIG times: true when a is
 // at or before b within the 2^31 window.
 bool serialLessOrEqual(uint32_t a, uint32_t b);
+
+// An RRSIG time (seconds mod 2^32, RFC 4034 §3.1.5) as unix seconds: the one within 2^31 seconds
+// of `now`.
+int64_t unixFromSerial(uint32_t t, int64_t now);
 
 // Verifies `rrset` (which belongs to `zone`) with `keys`. Secure when one RRSIG verifies.
 RRsetVerdict verifyRRset(const dns::RRset& rrset, const dns::Name& zone,

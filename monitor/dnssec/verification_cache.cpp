@@ -1,6 +1,8 @@
 #include "monitor/dnssec/verification_cache.h"
 
+#include <algorithm>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "monitor/dnssec/crypto.h"
@@ -47,12 +49,30 @@ std::optional<bool> VerificationCache::lookup(const Key& key) {
   return std::nullopt;
 }
 
-void VerificationCache::store(const Key& key, bool valid) {
+void VerificationCache::store(const Key& key, bool valid, uint32_t expiration) {
   if (current_.size() >= generationCapacity_) {
     previous_ = std::move(current_);
     current_.clear();
   }
   current_[key] = valid;
+  if (valid && journaling_ && journal_.size() < 2 * generationCapacity_) {
+    journal_.push_back({key, expiration});
+  }
+}
+
+void VerificationCache::reserve(size_t capacity) {
+  generationCapacity_ = std::max(generationCapacity_, capacity < 2 ? size_t{1} : capacity / 2);
+}
+
+void VerificationCache::preload(const Key& key) {
+  const bool journaling = journaling_;
+  journaling_ = false;
+  store(key, true);
+  journaling_ = journaling;
+}
+
+std::vector<VerificationCache::Success> VerificationCache::takeJournal() {
+  return std::exchange(journal_, {});
 }
 
 }  // namespace zonewatch::dnssec

@@ -6,6 +6,10 @@
 // Signature validity periods are still checked against "now" on every validation: only the
 // cryptographic result is cached. Bounded: two generations of `capacity / 2` entries each; when the
 // current one fills, the older one is dropped (an approximate LRU with no per-entry bookkeeping).
+//
+// A caller with durable storage can keep successes across restarts: with journaling on, every new
+// success is also queued with its signature's expiration for takeJournal(), and preload() puts
+// stored ones back. Failures are never persisted: they are rare and cheap to find again.
 #pragma once
 
 #include <array>
@@ -14,6 +18,7 @@
 #include <optional>
 #include <span>
 #include <unordered_map>
+#include <vector>
 
 namespace zonewatch::dnssec {
 
@@ -26,9 +31,24 @@ class VerificationCache {
   static Key makeKey(std::span<const uint8_t> signedData, std::span<const uint8_t> signature,
                      std::span<const uint8_t> dnskeyRdata);
 
+  // A successful verification, with the RRSIG expiration (RFC 4034 §3.1.5, seconds mod 2^32).
+  struct Success {
+    Key key;
+    uint32_t expiration = 0;
+  };
+
   std::optional<bool> lookup(const Key& key);
-  void store(const Key& key, bool valid);
+  void store(const Key& key, bool valid, uint32_t expiration = 0);
   size_t size() const { return current_.size() + previous_.size(); }
+
+  // Room for at least `capacity` entries (never shrinks).
+  void reserve(size_t capacity);
+  // A success known from an earlier run; not journaled again.
+  void preload(const Key& key);
+  void setJournaling(bool on) { journaling_ = on; }
+  // The successes stored since the last call. Bounded by the capacity: a journal nobody drains
+  // stops growing.
+  std::vector<Success> takeJournal();
 
  private:
   struct KeyHash {
@@ -37,6 +57,8 @@ class VerificationCache {
   size_t generationCapacity_;
   std::unordered_map<Key, bool, KeyHash> current_;
   std::unordered_map<Key, bool, KeyHash> previous_;
+  bool journaling_ = false;
+  std::vector<Success> journal_;
 };
 
 }  // namespace zonewatch::dnssec

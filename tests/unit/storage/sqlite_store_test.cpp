@@ -655,6 +655,42 @@ INSERT INTO outbox (event_id, sink, status, attempts, next_attempt)
   VALUES (1, 'webhook', 'pending', 2, 170), (2, 'webhook', 'delivered', 1, 165);
 )sql";
 
+TEST_F(SqliteStoreTest, VerifiedSignaturesTravelWithACommitAndLeaveWhenExpired) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  auto c = observation("example.com.", 200, R"({"ns":["a."]})");
+  VerifiedSignature a, b;
+  a.digest.fill(0xaa);
+  a.expiresAt = 1000;
+  b.digest.fill(0xbb);
+  b.expiresAt = 5000;
+  c.verified = {a, b};
+  ASSERT_TRUE(store->commit(c).ok());
+  // Stored again (a re-run round) with a later expiration: one row, the later time.
+  auto again = observation("example.com.", 300, R"({"ns":["a."]})");
+  VerifiedSignature a2 = a;
+  a2.expiresAt = 2000;
+  again.verified = {a2};
+  ASSERT_TRUE(store->commit(again).ok());
+
+  auto all = store->verifiedSignatures(0);
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  ASSERT_EQ(all->size(), 2u);
+  std::sort(all->begin(), all->end(),
+            [](const auto& x, const auto& y) { return x.digest < y.digest; });
+  EXPECT_EQ((*all)[0], a2);
+  EXPECT_EQ((*all)[1], b);
+  // Only those not expired at `now` come back; forgetting drops the expired for good.
+  auto live = store->verifiedSignatures(3000);
+  ASSERT_TRUE(live.ok());
+  ASSERT_EQ(live->size(), 1u);
+  EXPECT_EQ(live->front(), b);
+  ASSERT_TRUE(store->forgetVerifiedBefore(3000).ok());
+  auto left = store->verifiedSignatures(0);
+  ASSERT_TRUE(left.ok());
+  EXPECT_EQ(left->size(), 1u);
+}
+
 TEST_F(SqliteStoreTest, MigratesAVersion1Database) {
   {
     auto v1 = open(withMigrateTo(1));

@@ -433,6 +433,35 @@ TEST_F(ValidatorTest, CachedInvalidStaysInvalid) {
   EXPECT_EQ(run(*h_, h_->links(), {ns}, kNow, &cache).outcome.reason, Reason::kSignatureInvalid);
 }
 
+// What a daemon persists across restarts: the journal of successes, preloaded into a fresh memo,
+// spares every verification, and the expirations journaled are the signatures' own.
+TEST_F(ValidatorTest, JournaledSuccessesPreloadedIntoAFreshMemoSpareEveryVerification) {
+  VerificationCache first;
+  first.setJournaling(true);
+  auto r1 = run(*h_, h_->links(), {h_->childNs}, kNow, &first);
+  ASSERT_EQ(r1.outcome.state, State::kSecure);
+  const auto journal = first.takeJournal();
+  EXPECT_EQ(journal.size(), r1.budget.verifications);
+  EXPECT_TRUE(first.takeJournal().empty()) << "taking the journal empties it";
+  for (const auto& success : journal) {
+    EXPECT_TRUE(serialLessOrEqual(static_cast<uint32_t>(kNow), success.expiration));
+  }
+
+  VerificationCache restarted;
+  restarted.setJournaling(true);
+  for (const auto& success : journal) restarted.preload(success.key);
+  auto r2 = run(*h_, h_->links(), {h_->childNs}, kNow + 60, &restarted);
+  EXPECT_EQ(r2.outcome.state, State::kSecure);
+  EXPECT_EQ(r2.budget.verifications, 0u);
+  EXPECT_TRUE(restarted.takeJournal().empty()) << "preloaded entries are not journaled again";
+
+  // A journal nobody drains stays bounded by the capacity.
+  VerificationCache tiny(2);
+  tiny.setJournaling(true);
+  for (uint8_t i = 0; i < 10; ++i) tiny.store(VerificationCache::Key{i}, true, 0);
+  EXPECT_LE(tiny.takeJournal().size(), 2u);
+}
+
 // --- Serial-number arithmetic (RFC 1982, RFC 4034 §3.1.5) ---------------------------------------
 
 TEST(SerialArithmetic, ComparesAcrossTheWrap) {
