@@ -231,7 +231,7 @@ void Iterator::step(std::shared_ptr<Walk> walk) {
     }
     if (auto referral = findReferral(msg, current.zone, walk->target)) {
       if (referral->zone == walk->target) {
-        walk->done(DelegationPath{walk->path, std::move(*referral), false});
+        walk->done(DelegationPath{walk->path, std::move(*referral), false, r->answer});
         return;
       }
       buildCut(*referral, 0, [this, walk](Result<ZoneCut> next) {
@@ -255,7 +255,7 @@ void Iterator::step(std::shared_ptr<Walk> walk) {
       }
     }
     if (!own.ns.empty()) {
-      walk->done(DelegationPath{walk->path, std::move(own), true});
+      walk->done(DelegationPath{walk->path, std::move(own), true, r->answer});
       return;
     }
     walk->done(fail(walk->target.toString() + " is not delegated: " + current.zone.toString() +

@@ -38,6 +38,9 @@ struct DelegationPath {
   // The parent's server also serves the domain and answered for it authoritatively, so no
   // referral was seen; `referral` then holds the domain's own NS RRset.
   bool sharedServers = false;
+  // The answer `referral` came from (an NS query for the domain, DO set): the observation takes it
+  // as that server's view of the delegation instead of asking the same question again.
+  std::optional<resolver::Answer> answer;
 };
 
 struct IteratorOptions {

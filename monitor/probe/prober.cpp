@@ -28,11 +28,6 @@ std::string lower(const dns::Name& n) {
   return n.lowercased().toString();
 }
 
-// RRSIG times are seconds mod 2^32 (RFC 4034 §3.1.5): place them in the 68-year window around now.
-int64_t unixFromSerial(uint32_t t, int64_t now) {
-  return now + static_cast<int32_t>(t - static_cast<uint32_t>(now));
-}
-
 std::optional<dns::RRset> findSet(const std::vector<dns::ResourceRecord>& section,
                                   const dns::Name& owner, dns::RRType type) {
   for (auto& set : dns::groupRRsets(section)) {
@@ -49,15 +44,34 @@ std::string evidenceText(const dns::RRset& set) {
 }
 
 // What the parent said about `zone`'s DS: the RRset, or the NSEC/NSEC3 RRsets of its NODATA answer.
+// Also reads a referral, which carries the same RRsets in its authority section.
 dnssec::DelegationEvidence evidenceFrom(const dns::Message& m, const dns::Name& zone) {
   dnssec::DelegationEvidence ev;
   ev.ds = findSet(m.answer, zone, dns::RRType::DS);
+  if (!ev.ds) ev.ds = findSet(m.authority, zone, dns::RRType::DS);
   if (!ev.ds) {
     for (auto& set : dns::groupRRsets(m.authority)) {
       if (set.type == dns::RRType::NSEC || set.type == dns::RRType::NSEC3) ev.denial.push_back(set);
     }
   }
   return ev;
+}
+
+// RFC 4035 §3.1.4: a signed parent's referral, asked with DO, carries the DS RRset and its RRSIGs,
+// or the NSEC/NSEC3 RRs proving there is none (RFC 5155 §7.2.7). Such a referral answers the DS
+// question as well; anything else (an unsigned parent, a server that also serves the child and
+// answers authoritatively) leaves the DS to be asked on its own.
+bool referralCarriesDs(const QueryResult& r, const dns::Name& zone, const dns::Name& domain) {
+  if (!r || r->rcode != 0 || r->aa) return false;
+  auto ref = findReferral(r->message, zone, domain);
+  if (!ref || !(ref->zone == domain)) return false;
+  for (const auto& rr : r->message.authority) {
+    if ((rr.type == dns::RRType::DS && rr.owner == domain) || rr.type == dns::RRType::NSEC ||
+        rr.type == dns::RRType::NSEC3) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::vector<DsInfo> dsInfos(const dns::RRset& set) {
@@ -209,33 +223,55 @@ void Prober::observe(const dns::Name& domain, Callback done) {
       if (--run->pending == 0) finish(run);
     });
 
-    // Every address of every parent server: the referral and the DS (or its denial).
+    // Every address of every parent server: the referral and the DS (or its denial). The walk's
+    // own last answer is one server's referral already.
     const ZoneCut& parentCut = run->delegation.path.back();
+    std::optional<resolver::Answer> walked = std::move(run->delegation.answer);
+    run->delegation.answer.reset();
     for (const auto& [host, address] : parentCut.addresses()) {
       if (!iterator_.usable(address)) continue;
       run->parent.push_back({host, address, std::nullopt, std::nullopt});
       const size_t index = run->parent.size() - 1;
-      for (auto type : {dns::RRType::NS, dns::RRType::DS}) {
-        resolver::Query q;
-        q.server = address;
-        q.name = run->domain;
-        q.type = type;
-        ++run->pending;
-        auto submitted = engine_.submit(q, [this, run, index, type](QueryResult r) {
-          (type == dns::RRType::NS ? run->parent[index].ns : run->parent[index].ds) = std::move(r);
-          if (--run->pending == 0) finish(run);
-        });
-        if (!submitted) {
-          (type == dns::RRType::NS ? run->parent[index].ns : run->parent[index].ds) =
-              QueryResult(Unexpected{submitted.error()});
-          --run->pending;
-        }
+      ++run->pending;
+      if (walked && walked->server == address) {
+        parentNsAnswered(run, index, QueryResult(std::move(*walked)));
+        walked.reset();
+        continue;
       }
+      ask(run, address, dns::RRType::NS,
+          [this, run, index](QueryResult r) { parentNsAnswered(run, index, std::move(r)); });
     }
 
     // Every address of every authoritative server, starting from the parent's NS set.
     for (const auto& host : run->delegation.referral.ns) askHost(run, host);
 
+    if (--run->pending == 0) finish(run);
+  });
+}
+
+void Prober::ask(const std::shared_ptr<Run>& run, const ServerAddress& address, dns::RRType type,
+                 std::function<void(QueryResult)> done) {
+  resolver::Query q;
+  q.server = address;
+  q.name = run->domain;
+  q.type = type;
+  auto submitted = engine_.submit(q, done);
+  if (!submitted) done(QueryResult(Unexpected{submitted.error()}));
+}
+
+// Owns one unit of run->pending, held until the parent server's DS is known too.
+void Prober::parentNsAnswered(const std::shared_ptr<Run>& run, size_t index, QueryResult r) {
+  auto& slot = run->parent[index];
+  const ZoneCut& parentCut = run->delegation.path.back();
+  if (referralCarriesDs(r, parentCut.zone, run->domain)) {
+    slot.ds = r;
+    slot.ns = std::move(r);
+    if (--run->pending == 0) finish(run);
+    return;
+  }
+  slot.ns = std::move(r);
+  ask(run, slot.address, dns::RRType::DS, [this, run, index](QueryResult ds) {
+    run->parent[index].ds = std::move(ds);
     if (--run->pending == 0) finish(run);
   });
 }
@@ -543,7 +579,7 @@ void Prober::finish(std::shared_ptr<Run> run) {
         std::optional<int64_t> earliest;
         auto keep = [&](const std::optional<uint32_t>& exp) {
           if (!exp) return;
-          int64_t t = unixFromSerial(*exp, run->now);
+          int64_t t = dnssec::unixFromSerial(*exp, run->now);
           if (!earliest || t < *earliest) earliest = t;
         };
         // The earliest expiration among the signatures this server serves over its apex RRsets,

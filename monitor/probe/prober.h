@@ -44,6 +44,9 @@ class Prober {
  private:
   struct Run;
   void fetchZoneKeys(const std::vector<ZoneCut>& path, std::function<void()> done);
+  void ask(const std::shared_ptr<Run>& run, const resolver::ServerAddress& address,
+           dns::RRType type, std::function<void(resolver::QueryResult)> done);
+  void parentNsAnswered(const std::shared_ptr<Run>& run, size_t index, resolver::QueryResult r);
   void askHost(const std::shared_ptr<Run>& run, const dns::Name& host);
   void askAddress(const std::shared_ptr<Run>& run, const dns::Name& host,
                   const resolver::ServerAddress& address);
