@@ -7,6 +7,7 @@ what=${1:-build}
 build_pkgs=(cmake g++ make ninja-build ccache pkg-config
   libc-ares-dev libssl-dev libsqlite3-dev nlohmann-json3-dev prometheus-cpp-dev
   libyaml-cpp-dev libcurl4-openssl-dev libpsl-dev publicsuffix libcli11-dev libidn2-dev
+  libjemalloc-dev
   ca-certificates)
 test_pkgs=(libgtest-dev libgmock-dev clang libclang-rt-14-dev
   nsd knot knot-dnsutils ldnsutils bind9 bind9-utils bind9-dnsutils unbound
