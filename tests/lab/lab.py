@@ -1430,7 +1430,13 @@ def cmd_lossy_proxy(log_path):
                     entry = upstreams[client] = [sock, 0.0]
                     sel.register(sock, selectors.EVENT_READ, client)
                 entry[1] = time.monotonic()
-                entry[0].send(data)
+                # A connected UDP socket reports an earlier ICMP error (Knot restarting during a
+                # restore) on its next send: that query is lost, like a dropped one, and the proxy
+                # lives on. Uncaught, it ended the proxy mid-scenario.
+                try:
+                    entry[0].send(data)
+                except OSError:
+                    counts["upstream_errors"] = counts.get("upstream_errors", 0) + 1
             else:
                 try:
                     answer = key.fileobj.recv(65536)
@@ -1440,7 +1446,10 @@ def cmd_lossy_proxy(log_path):
                     counts["dropped"] += 1
                 else:
                     counts["forwarded"] += 1
-                    udp.sendto(answer, key.data)
+                    try:
+                        udp.sendto(answer, key.data)
+                    except OSError:
+                        pass
         now = time.monotonic()
         for client, (sock, used) in list(upstreams.items()):
             if now - used > 30:
