@@ -173,6 +173,7 @@ struct Prober::Run {
     ServerAddress address;
     std::optional<QueryResult> ns;
     std::optional<QueryResult> ds;
+    bool dsInReferral = false;  // `ns` answers the DS question too; `ds` stays empty
   };
   std::vector<ParentAnswer> parent;
 
@@ -230,7 +231,7 @@ void Prober::observe(const dns::Name& domain, Callback done) {
     run->delegation.answer.reset();
     for (const auto& [host, address] : parentCut.addresses()) {
       if (!iterator_.usable(address)) continue;
-      run->parent.push_back({host, address, std::nullopt, std::nullopt});
+      run->parent.push_back({host, address, std::nullopt, std::nullopt, false});
       const size_t index = run->parent.size() - 1;
       ++run->pending;
       if (walked && walked->server == address) {
@@ -264,7 +265,7 @@ void Prober::parentNsAnswered(const std::shared_ptr<Run>& run, size_t index, Que
   auto& slot = run->parent[index];
   const ZoneCut& parentCut = run->delegation.path.back();
   if (referralCarriesDs(r, parentCut.zone, run->domain)) {
-    slot.ds = r;
+    slot.dsInReferral = true;
     slot.ns = std::move(r);
     if (--run->pending == 0) finish(run);
     return;
@@ -425,9 +426,10 @@ void Prober::finish(std::shared_ptr<Run> run) {
       if (p.ns) {
         if (auto err = answerError(*p.ns)) view.error = err;
       }
-      if (p.ds && !view.error) view.error = answerError(*p.ds);
-      if (p.ds && *p.ds && !view.error) {
-        auto ev = evidenceFrom((*p.ds)->message, domain);
+      const std::optional<QueryResult>& ds = p.dsInReferral ? p.ns : p.ds;
+      if (ds && !view.error) view.error = answerError(*ds);
+      if (ds && *ds && !view.error) {
+        auto ev = evidenceFrom((*ds)->message, domain);
         if (ev.ds) {
           view.ds = dsInfos(*ev.ds);
           if (options_.keepEvidence) view.evidence = evidenceText(*ev.ds);
