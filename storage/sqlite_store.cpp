@@ -431,9 +431,9 @@ Status<> validate(const ObservationCommit& c) {
   if (c.row.domain.empty()) return fail("commit without a domain name");
   for (const NewEvent& e : c.events) {
     if (e.uid.empty()) return fail("event '" + e.event + "' without a uid in " + c.row.domain);
-  }
-  for (const std::string& sink : c.sinks) {
-    if (sink.empty()) return fail("empty sink name in the commit for " + c.row.domain);
+    for (const std::string& sink : e.sinks) {
+      if (sink.empty()) return fail("empty sink name in the commit for " + c.row.domain);
+    }
   }
   return Ok{};
 }
@@ -544,7 +544,7 @@ struct SqliteStore::Impl {
       // An event already stored (a re-run round) keeps the outbox rows it got the first time.
       if (sqlite3_changes(db.get()) == 0) continue;
       const int64_t eventId = sqlite3_last_insert_rowid(db.get());
-      for (const std::string& sink : c.sinks) {
+      for (const std::string& sink : e.sinks) {
         auto o = query(kInsertOutbox);
         if (!o) return Unexpected{o.error()};
         o->bind(1, eventId).bind(2, sink).bind(3, e.observedAt);

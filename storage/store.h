@@ -56,6 +56,10 @@ struct NewEvent {
   std::string beforeJson;
   std::string afterJson;
   std::optional<std::string> server;
+  // Where to deliver it: one pending outbox row per sink, written only when the event is new.
+  // Per event, because each webhook filters by event name and severity. Not read back: an
+  // EventRow's is empty (the outbox rows say where it went).
+  std::vector<std::string> sinks;
 
   bool operator==(const NewEvent&) const = default;
 };
@@ -99,7 +103,6 @@ struct ObservationCommit {
   int64_t observedAt = 0;
   // An event whose uid is already stored is skipped together with its outbox rows.
   std::vector<NewEvent> events;
-  std::vector<std::string> sinks;  // one pending outbox row per new event and sink
   // Verifications made since the previous commit (by this observation or others in flight);
   // one already stored is skipped.
   std::vector<VerifiedSignature> verified;

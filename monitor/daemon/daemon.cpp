@@ -561,12 +561,9 @@ void DaemonImpl::flush() {
       n.beforeJson = e.beforeJson;
       n.afterJson = e.afterJson;
       n.server = e.server;
+      // Each webhook's own filter (events, min_severity) decides, event by event.
+      n.sinks = sinksFor(e);
       p.commit.events.push_back(std::move(n));
-      for (auto& sink : sinksFor(e)) {
-        if (std::find(p.commit.sinks.begin(), p.commit.sinks.end(), sink) == p.commit.sinks.end()) {
-          p.commit.sinks.push_back(std::move(sink));
-        }
-      }
     }
     commits.push_back(p.commit);
   }

@@ -65,8 +65,8 @@ ObservationCommit observationFor(int domain, int version, int64_t at, bool withE
     e.summary = "DS of " + c.row.domain + " changed";
     e.beforeJson = R"({"ds":[1]})";
     e.afterJson = R"({"ds":[2]})";
+    e.sinks = {"webhook"};
     c.events.push_back(std::move(e));
-    c.sinks = {"webhook"};
   }
   return c;
 }

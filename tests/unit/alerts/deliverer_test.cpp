@@ -71,9 +71,9 @@ class DelivererTest : public ::testing::Test {
       e.summary = "DS changed (" + uid + ")";
       e.beforeJson = R"({"ds":[1]})";
       e.afterJson = R"({"ds":[2]})";
+      e.sinks = sinks;
       c.events.push_back(std::move(e));
     }
-    c.sinks = std::move(sinks);
     auto ok = store_->commit(c);
     ASSERT_TRUE(ok.ok()) << ok.error().message;
   }

@@ -59,8 +59,8 @@ ObservationCommit observation(const std::string& domain, int64_t at, const std::
   c.snapshotStateJson = state;
   c.evidence = domain + " 3600 IN NS ns1." + domain + " ; observed at " + std::to_string(at);
   c.observedAt = at;
+  for (auto& e : events) e.sinks = sinks;
   c.events = std::move(events);
-  c.sinks = std::move(sinks);
   return c;
 }
 
@@ -309,6 +309,24 @@ TEST_F(SqliteStoreTest, PortfolioEventTravelsWithAnyDomainsCommit) {
   EXPECT_EQ(stats->domains, 1);  // "*" is not a domain
 }
 
+// Webhooks filter by event and severity: in one commit, each event is queued for its own sinks
+// only (a critical event for the pager, an informational one for the chat room alone).
+TEST_F(SqliteStoreTest, EachEventIsQueuedForItsOwnSinksOnly) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  auto c = observation("example.com.", 200, "{}",
+                       {eventFor("a", "example.com.", 200), eventFor("b", "example.com.", 200)});
+  c.events[0].sinks = {"pager", "chat"};
+  c.events[1].sinks = {"chat"};
+  ASSERT_TRUE(store->commit(c).ok());
+  auto due = store->dueOutbox(1000, 100);
+  ASSERT_TRUE(due.ok()) << due.error().message;
+  std::vector<std::string> rows;
+  for (const auto& item : *due) rows.push_back(item.event.uid + "->" + item.sink);
+  std::sort(rows.begin(), rows.end());
+  EXPECT_EQ(rows, (std::vector<std::string>{"a->chat", "a->pager", "b->chat"}));
+}
+
 TEST_F(SqliteStoreTest, ReRunningARoundNeverRepeatsAnEvent) {
   auto store = open();
   ASSERT_TRUE(store);
@@ -318,7 +336,7 @@ TEST_F(SqliteStoreTest, ReRunningARoundNeverRepeatsAnEvent) {
   ASSERT_TRUE(store->commit(round).ok());  // the interrupted round, run again
   // Even with a sink added since: the stored event keeps the deliveries it had.
   ObservationCommit withEmail = round;
-  withEmail.sinks.push_back("email");
+  withEmail.events[0].sinks.push_back("email");
   ASSERT_TRUE(store->commit(withEmail).ok());
   EXPECT_EQ(allEvents(*store).size(), 1u);
   auto due = store->dueOutbox(1000, 100);
@@ -328,8 +346,10 @@ TEST_F(SqliteStoreTest, ReRunningARoundNeverRepeatsAnEvent) {
   // Even once delivered, the old event gets no new outbox row; a new event in the same commit does.
   ASSERT_TRUE(store->outboxDelivered((*due)[0].id, 210).ok());
   ObservationCommit next = round;
-  next.events.push_back(eventFor("round-2/ds", "example.com.", 260));
-  next.events.push_back(eventFor("round-2/ds", "example.com.", 260));  // twice in one commit
+  NewEvent fresh = eventFor("round-2/ds", "example.com.", 260);
+  fresh.sinks = {"webhook"};
+  next.events.push_back(fresh);
+  next.events.push_back(fresh);  // twice in one commit
   ASSERT_TRUE(store->commit(next).ok());
   auto events = allEvents(*store);
   ASSERT_EQ(events.size(), 2u);
@@ -420,7 +440,7 @@ TEST_F(SqliteStoreTest, InvalidCommitsAreRejectedBeforeWriting) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("without a uid"), std::string::npos) << r.error().message;
   ObservationCommit emptySink = observation("example.com.", 200, "{}", {eventFor("x", "", 200)});
-  emptySink.sinks = {"webhook", ""};
+  emptySink.events[0].sinks = {"webhook", ""};
   r = store->commit(emptySink);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("empty sink"), std::string::npos) << r.error().message;

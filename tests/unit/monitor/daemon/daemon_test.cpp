@@ -68,9 +68,9 @@ class OnceDeliveryTest : public ::testing::Test {
       e.summary = "DS removed (" + uid + ")";
       e.beforeJson = R"({"ds":[1]})";
       e.afterJson = R"({"ds":[]})";
+      e.sinks = {"ops"};
       c.events.push_back(std::move(e));
     }
-    c.sinks = {"ops"};
     auto ok = store_->commit(c);
     ASSERT_TRUE(ok.ok()) << ok.error().message;
   }
