@@ -66,10 +66,18 @@ size_t Deliverer::runOnce() {
     log::error("webhooks: cannot read the outbox: " + due.error().message);
     return 0;
   }
-  // Each item reads the clock again: behind a slow receiver a batch takes up to batchLimit
-  // timeouts, and X-Zonewatch-Timestamp must still be the instant of its own request, or
-  // receivers that check it (alerts/README.md) would reject the later items as stale.
-  for (const storage::OutboxItem& item : *due) deliver(item, clock_.nowUnix());
+  // Each item reads the clock again: behind a slow receiver a batch takes several timeouts, and
+  // X-Zonewatch-Timestamp must still be the instant of its own request, or receivers that check it
+  // (alerts/README.md) would reject the later items as stale. A sink that gave no HTTP answer is
+  // not contacted again within the batch (as in runPass()): a hanging receiver costs one timeout
+  // per batch, not one per item, and the other sinks' items are not held up behind it.
+  std::map<std::string, std::string, std::less<>> unreachable;  // sink -> its transport error
+  for (const storage::OutboxItem& item : *due) {
+    const auto down = unreachable.find(item.sink);
+    auto error =
+        deliver(item, clock_.nowUnix(), down != unreachable.end() ? &down->second : nullptr);
+    if (error) unreachable.emplace(item.sink, std::move(*error));
+  }
   return due->size();
 }
 

@@ -362,6 +362,31 @@ TEST_F(DelivererTest, PassSparesAnUnreachableSinkAfterItsFirstFailure) {
   EXPECT_EQ(spared, 2U);  // only the first request went out
 }
 
+// The daemon's worker takes one batch at a time: there too a sink that gave no HTTP answer is not
+// asked again within the batch, and the reachable sink's items go out.
+TEST_F(DelivererTest, BatchSparesAnUnreachableSinkAfterItsFirstFailure) {
+  receiver_.start();
+  Receiver closed;
+  commitEvents({"n1", "n2", "n3"}, kT0, {"down", "up"});
+  auto down = sink(closed.url());
+  down.name = "down";
+  auto up = sink(receiver_.url());
+  up.name = "up";
+  Deliverer d(*store_, {down, up}, clock_, poster_, options());
+
+  EXPECT_EQ(d.runOnce(), 6U);
+  EXPECT_EQ(counter(d, "up", kDelivered), 3U);
+  EXPECT_EQ(counter(d, "down", kRetry), 3U);
+  auto later = store_->dueOutbox(kT0 + 3600, 100);
+  ASSERT_TRUE(later.ok());
+  ASSERT_EQ(later->size(), 3U);
+  size_t spared = 0;
+  for (const auto& item : *later) {
+    if (item.lastError.find("(earlier in this pass)") != std::string::npos) ++spared;
+  }
+  EXPECT_EQ(spared, 2U);
+}
+
 TEST_F(DelivererTest, ClientErrorIsAPermanentRejection) {
   receiver_.start();
   receiver_.setStatus(400, "bad payload");
