@@ -106,6 +106,15 @@ class Lab:
         self.run("restore", self.dir, child)
         self.mutated.discard(child)
 
+    def restore_all(self, checks):
+        """Restores every child still mutated (after a failure too); a failure is a failed check."""
+        for child in sorted(self.mutated):
+            try:
+                self.restore(child)
+                print(f"restored {child}")
+            except Exception as err:  # noqa: BLE001 -- reported, and the others still restored
+                checks.check(False, f"restore {child}", str(err))
+
     def state(self, child):
         with open(os.path.join(self.dir, "state", child.rstrip(".") + ".json"),
                   encoding="utf-8") as handle:
@@ -307,12 +316,7 @@ def main(argv):
     except Exception as err:  # noqa: BLE001 -- any failure is reported as a failed check
         checks.check(False, "the test ran to the end", f"{type(err).__name__}: {err}")
     finally:
-        for child in sorted(lab.mutated):
-            try:
-                lab.restore(child)
-                print(f"restored {child}")
-            except Exception as err:  # noqa: BLE001
-                checks.check(False, f"restore {child}", str(err))
+        lab.restore_all(checks)
         shutil.rmtree(work, ignore_errors=True)
     print(f"monitor lab test took {time.monotonic() - started:.0f} s")
     print(f"{checks.passed} passed, {checks.failed} failed")

@@ -366,12 +366,7 @@ def main(argv):
     except Exception as err:  # noqa: BLE001 -- any failure is reported as a failed check
         checks.check(False, "the test ran to the end", f"{type(err).__name__}: {err}")
     finally:
-        for child in sorted(lab.mutated):
-            try:
-                lab.restore(child)
-                print(f"restored {child}")
-            except Exception as err:  # noqa: BLE001
-                checks.check(False, f"restore {child}", str(err))
+        lab.restore_all(checks)
         receiver.stop()
         shutil.rmtree(work, ignore_errors=True)
     print(f"webhook lab test took {time.monotonic() - started:.0f} s")
