@@ -481,15 +481,18 @@ class Lab:
         os.unlink(path)
 
     def _reap(self, pid):
-        """Collects a process this script started (no zombie); remembers how it ended."""
+        """Collects a process this script started (no zombie); remembers how it ended. True when
+        pid is a child of this script that is still running."""
         try:
             done, status = os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:
-            return
+            return False  # not our child (started by an earlier lab.py), or already collected
         if done:
             self.exit_status[pid] = (f"exit status {os.WEXITSTATUS(status)}"
                                      if os.WIFEXITED(status) else
                                      f"signal {os.WTERMSIG(status)}")
+            return False
+        return True
 
     # -- server control
     def nsd_control(self, sid, *args, input_text=None):
@@ -517,7 +520,12 @@ class Lab:
         for path in self.pid_files():
             with open(path, encoding="ascii") as handle:
                 pid = int(handle.read().strip())
-            self._reap(pid)
+            # A child of ours that waitpid() says is running is alive even when its command line
+            # does not name the lab yet: between fork and exec it still shows this script's.
+            # Judged by the command line alone, a server just started was taken for one that had
+            # exited ("stopped (exited)", empty log) and left running on its address.
+            if self._reap(pid):
+                continue
             if not self._ours(pid):
                 sid = os.path.basename(path)[:-4]
                 tail = ""
