@@ -21,6 +21,7 @@
 #include "monitor/dnssec/crypto.h"
 #include "storage/sqlite_store.h"
 #include "tests/unit/alerts/http_receiver.h"
+#include "tests/unit/alerts/outbox_fixture.h"
 
 namespace zonewatch::alerts {
 namespace {
@@ -57,24 +58,7 @@ class DelivererTest : public ::testing::Test {
   // Commits events (uids given) for one domain, one outbox row per event and sink.
   void commitEvents(const std::vector<std::string>& uids, int64_t at,
                     std::vector<std::string> sinks = {"ops"}) {
-    storage::ObservationCommit c;
-    c.row.domain = "example.com.";
-    c.row.firstSeen = c.row.lastSeen = at;
-    c.row.status = "secure";
-    c.observedAt = at;
-    for (const auto& uid : uids) {
-      storage::NewEvent e;
-      e.uid = uid;
-      e.observedAt = at;
-      e.event = "ds_changed";
-      e.severity = "warning";
-      e.summary = "DS changed (" + uid + ")";
-      e.beforeJson = R"({"ds":[1]})";
-      e.afterJson = R"({"ds":[2]})";
-      e.sinks = sinks;
-      c.events.push_back(std::move(e));
-    }
-    auto ok = store_->commit(c);
+    auto ok = store_->commit(testing::outboxCommit(uids, at, sinks));
     ASSERT_TRUE(ok.ok()) << ok.error().message;
   }
 

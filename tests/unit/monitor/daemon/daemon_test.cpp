@@ -21,6 +21,7 @@
 #include "alerts/webhook_format.h"
 #include "storage/sqlite_store.h"
 #include "tests/unit/alerts/http_receiver.h"
+#include "tests/unit/alerts/outbox_fixture.h"
 
 namespace zonewatch::daemon {
 namespace {
@@ -54,24 +55,7 @@ class OnceDeliveryTest : public ::testing::Test {
   // Events observed `ago` seconds before now, with an outbox row for the "ops" webhook each.
   void commitEvents(const std::vector<std::string>& uids, int64_t ago = 5) {
     const int64_t at = nowUnix() - ago;
-    storage::ObservationCommit c;
-    c.row.domain = "example.com.";
-    c.row.firstSeen = c.row.lastSeen = at;
-    c.row.status = "insecure";
-    c.observedAt = at;
-    for (const auto& uid : uids) {
-      storage::NewEvent e;
-      e.uid = uid;
-      e.observedAt = at;
-      e.event = "ds_removed";
-      e.severity = "critical";
-      e.summary = "DS removed (" + uid + ")";
-      e.beforeJson = R"({"ds":[1]})";
-      e.afterJson = R"({"ds":[]})";
-      e.sinks = {"ops"};
-      c.events.push_back(std::move(e));
-    }
-    auto ok = store_->commit(c);
+    auto ok = store_->commit(testing::outboxCommit(uids, at, {"ops"}, "ds_removed", "critical"));
     ASSERT_TRUE(ok.ok()) << ok.error().message;
   }
 
