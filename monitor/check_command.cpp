@@ -126,7 +126,7 @@ int runCheck(const CheckArgs& args, std::ostream& out, std::ostream& err) {
   options.iterator.ipv4 = !args.ipv6Only;
   options.iterator.ipv6 = !args.ipv4Only;
   options.findings = setup->findings;
-  options.keepEvidence = false;  // neither the report nor the check JSON shows it
+  options.evidence = probe::ProbeOptions::Evidence::kNone;  // neither report nor JSON shows it
   probe::Prober prober(**engine, cache, clock, std::move(setup->anchors), *operators, options);
 
   std::vector<probe::Observation> observations =

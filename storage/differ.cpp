@@ -72,8 +72,8 @@ std::vector<uint16_t> dsTags(const DomainState& s) {
 std::string contentDigest(const std::string& before, const std::string& after) {
   uint64_t h = 14695981039346656037ull;
   auto mix = [&h](const std::string& text) {
-    for (unsigned char c : text) {
-      h ^= c;
+    for (const char ch : text) {
+      h ^= static_cast<unsigned char>(ch);
       h *= 1099511628211ull;
     }
     h ^= 0xff;  // separator, so ("ab", "c") and ("a", "bc") differ

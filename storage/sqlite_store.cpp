@@ -576,10 +576,11 @@ struct SqliteStore::Impl {
       q->bind(1, c.row.domain).bind(2, c.observedAt);
       if (auto ran = q->run(); !ran) return ran;
     }
+    const std::string rendered = c.renderEvidence ? c.renderEvidence() : std::string();
     auto q = query(kInsertSnapshotBody);
     if (!q) return Unexpected{q.error()};
     q->bind(1, sqlite3_last_insert_rowid(db.get())).bind(2, c.snapshotStateJson);
-    q->bind(3, c.evidence);
+    q->bind(3, c.renderEvidence ? std::string_view(rendered) : std::string_view(c.evidence));
     return q->run();
   }
 

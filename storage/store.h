@@ -14,6 +14,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -100,6 +101,9 @@ struct ObservationCommit {
   // (e.g. every server failed): no snapshot is touched.
   std::string snapshotStateJson;
   std::string evidence;  // stored with a NEW snapshot only
+  // Instead of `evidence`, for evidence that costs to render: called only when a new snapshot is
+  // written (an unchanged observation, the common case, never renders it).
+  std::function<std::string()> renderEvidence;
   int64_t observedAt = 0;
   // An event whose uid is already stored is skipped together with its outbox rows.
   std::vector<NewEvent> events;

@@ -60,19 +60,6 @@ storage::Expectation expectationFor(const config::DomainSpec* spec, const std::s
   return e;
 }
 
-std::string evidenceOf(const probe::Observation& obs) {
-  std::string text;
-  for (const auto& p : obs.parent.servers) {
-    if (p.evidence.empty()) continue;
-    text += "; parent " + p.name + " " + p.address + "\n" + p.evidence;
-  }
-  for (const auto& s : obs.servers) {
-    if (s.evidence.empty()) continue;
-    text += "; server " + s.name + " " + s.address + "\n" + s.evidence;
-  }
-  return text;
-}
-
 bool observationFailed(const probe::Observation& obs) {
   if (obs.error) return true;
   for (const auto& s : obs.servers) {
@@ -265,6 +252,7 @@ Status<> DaemonImpl::init() {
   probeOptions.iterator.ipv4 = config_.ipv4;
   probeOptions.iterator.ipv6 = config_.ipv6;
   probeOptions.findings.signatureWarningSeconds = config_.signatureWarning.count();
+  probeOptions.evidence = probe::ProbeOptions::Evidence::kDeferred;
   prober_ = std::make_unique<probe::Prober>(*engine_, cache_, clock_, std::move(anchors),
                                             *operators_, probeOptions);
 
@@ -512,7 +500,7 @@ void DaemonImpl::onObservation(const std::string& name, probe::Observation obs) 
   p.commit.observedAt = obs.observedAt;
   if (!obs.error) {
     p.commit.snapshotStateJson = storage::toJson(result.observed);
-    p.commit.evidence = evidenceOf(obs);
+    p.commit.renderEvidence = std::move(obs.renderEvidence);
   }
   p.events = std::move(result.events);
   batch_.push_back(std::move(p));

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -125,6 +126,10 @@ struct Observation {
   std::vector<Finding> findings;
   std::optional<int64_t> earliestRrsigExpiration;
   std::optional<std::string> error;  // the observation as a whole failed (e.g. no root reachable)
+  // Set when the prober defers the evidence (ProbeOptions::Evidence::kDeferred): renders every
+  // server's evidence as one text, parent servers first, each under a "; parent NAME ADDRESS" or
+  // "; server NAME ADDRESS" line, in the order of parent.servers and servers.
+  std::function<std::string()> renderEvidence;
 };
 
 }  // namespace zonewatch::probe

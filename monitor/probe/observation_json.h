@@ -1,7 +1,8 @@
 // The JSON form of an Observation: what `zonewatch check --json` prints, one compact line per
-// domain, and what storage keeps. The schema is documented in monitor/probe/check-json.md; field names are
-// snake_case and stable, enums are their stable strings (dnssec::toString, rcode mnemonics), times
-// are RFC 3339 UTC strings (with a *_unix twin where a program wants to compute with them).
+// domain, and what storage keeps. The schema is documented in monitor/probe/check-json.md; field
+// names are snake_case and stable, enums are their stable strings (dnssec::toString, rcode
+// mnemonics), times are RFC 3339 UTC strings (with a *_unix twin where a program wants to compute
+// with them).
 //
 // nlohmann_json is used only in observation_json.cpp: it is template-heavy and would slow every
 // file that includes an observation down.

@@ -43,6 +43,33 @@ std::string evidenceText(const dns::RRset& set) {
   return text;
 }
 
+// The RRsets behind Observation::renderEvidence, one part per server that showed any.
+struct DeferredEvidence {
+  struct Part {
+    bool server = false;  // false: a parent server
+    std::string name;
+    std::string address;
+    std::vector<dns::RRset> sets;
+  };
+  std::vector<Part> parts;
+
+  std::string render() const {
+    // The order of the observation's sorted parent.servers, then servers.
+    std::vector<const Part*> order;
+    for (const auto& p : parts) order.push_back(&p);
+    std::stable_sort(order.begin(), order.end(), [](const Part* a, const Part* b) {
+      return std::tie(a->server, a->name, a->address) < std::tie(b->server, b->name, b->address);
+    });
+    std::string text;
+    for (const Part* p : order) {
+      text +=
+          std::string(p->server ? "; server " : "; parent ") + p->name + " " + p->address + "\n";
+      for (const auto& set : p->sets) text += evidenceText(set);
+    }
+    return text;
+  }
+};
+
 // What the parent said about `zone`'s DS: the RRset, or the NSEC/NSEC3 RRsets of its NODATA answer.
 // Also reads a referral, which carries the same RRsets in its authority section.
 dnssec::DelegationEvidence evidenceFrom(const dns::Message& m, const dns::Name& zone) {
@@ -395,6 +422,18 @@ void Prober::finish(std::shared_ptr<Run> run) {
   Observation& obs = run->obs;
   const auto& domain = run->domain;
 
+  using Evidence = ProbeOptions::Evidence;
+  auto deferred = std::make_shared<DeferredEvidence>();
+  // Keeps what a server showed, as text or for later.
+  auto keepEvidence = [&](auto& view, bool server, std::vector<dns::RRset> sets) {
+    if (sets.empty() || options_.evidence == Evidence::kNone) return;
+    if (options_.evidence == Evidence::kText) {
+      for (const auto& set : sets) view.evidence += evidenceText(set);
+      return;
+    }
+    deferred->parts.push_back({server, view.name, view.address, std::move(sets)});
+  };
+
   if (!obs.error) {
     // --- The parent's view ----------------------------------------------------------------------
     const ZoneCut& parentCut = run->delegation.path.back();
@@ -432,9 +471,9 @@ void Prober::finish(std::shared_ptr<Run> run) {
         auto ev = evidenceFrom((*ds)->message, domain);
         if (ev.ds) {
           view.ds = dsInfos(*ev.ds);
-          if (options_.keepEvidence) view.evidence = evidenceText(*ev.ds);
-        } else if (options_.keepEvidence) {
-          for (const auto& set : ev.denial) view.evidence += evidenceText(set);
+          keepEvidence(view, false, {*ev.ds});
+        } else {
+          keepEvidence(view, false, ev.denial);
         }
         view.denial = denialKind(ev);
         if (!evidence) {
@@ -524,6 +563,7 @@ void Prober::finish(std::shared_ptr<Run> run) {
         if (it != s.answers.end() && !it->second) view.error = answerError(it->second);
       }
       std::vector<dns::RRset> sets;
+      std::vector<dns::RRset> shown;  // the evidence, in kServerTypes order
       std::optional<dns::RRset> dnskeySet;
       for (auto type : kServerTypes) {
         auto it = s.answers.find(type);
@@ -539,7 +579,7 @@ void Prober::finish(std::shared_ptr<Run> run) {
           }
           continue;
         }
-        if (options_.keepEvidence) view.evidence += evidenceText(*set);
+        if (options_.evidence != Evidence::kNone) shown.push_back(*set);
         switch (type) {
           case dns::RRType::SOA: {
             const auto& soaData = std::get<dns::rdata::SOA>(set->records.front().data);
@@ -627,6 +667,7 @@ void Prober::finish(std::shared_ptr<Run> run) {
           obs.reason = worst.reason;
         }
       }
+      keepEvidence(view, true, std::move(shown));
       obs.servers.push_back(std::move(view));
     }
     for (const auto& [host, why] : run->unresolvedHosts) {
@@ -674,6 +715,9 @@ void Prober::finish(std::shared_ptr<Run> run) {
   }
 
   computeFindings(obs, options_.findings);
+  if (options_.evidence == Evidence::kDeferred && !deferred->parts.empty()) {
+    obs.renderEvidence = [deferred] { return deferred->render(); };
+  }
   auto done = std::move(run->done);
   done(std::move(run->obs));
 }

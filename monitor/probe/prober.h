@@ -23,8 +23,12 @@ namespace zonewatch::probe {
 struct ProbeOptions {
   IteratorOptions iterator;
   dnssec::ValidationLimits limits;
-  FindingOptions findings;   // thresholds for the findings computed into each observation
-  bool keepEvidence = true;  // fill the evidence text fields
+  FindingOptions findings;  // thresholds for the findings computed into each observation
+  // The signed RRsets as received: as text in each server's `evidence` field, not at all, or
+  // behind Observation::renderEvidence. The daemon defers: it stores evidence only with a new
+  // snapshot, and rendering it cost more than the rest of an unchanged observation's assembly.
+  enum class Evidence : uint8_t { kText, kNone, kDeferred };
+  Evidence evidence = Evidence::kText;
 };
 
 class Prober {

@@ -229,6 +229,32 @@ TEST_F(SqliteStoreTest, SnapshotOnlyOnChange) {
   EXPECT_TRUE(other->empty());
 }
 
+// The daemon hands its evidence over unrendered: it is rendered for a new snapshot only.
+TEST_F(SqliteStoreTest, DeferredEvidenceIsRenderedOnlyForANewSnapshot) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  int rendered = 0;
+  auto deferred = [&rendered](const std::string& state, int64_t at) {
+    auto c = observation("example.com.", at, state);
+    c.evidence.clear();
+    c.renderEvidence = [&rendered, at] {
+      ++rendered;
+      return "; server ns1 192.0.2.1\nrendered at " + std::to_string(at) + "\n";
+    };
+    return c;
+  };
+  ASSERT_TRUE(store->commit(deferred("{}", 200)).ok());
+  ASSERT_TRUE(store->commit(deferred("{}", 260)).ok());  // unchanged: not rendered
+  EXPECT_EQ(rendered, 1);
+  ASSERT_TRUE(store->commit(deferred(R"({"ns":["b."]})", 320)).ok());
+  EXPECT_EQ(rendered, 2);
+  auto snaps = store->snapshots("example.com.", 10);
+  ASSERT_TRUE(snaps.ok());
+  ASSERT_EQ(snaps->size(), 2u);
+  EXPECT_EQ((*snaps)[0].evidence, "; server ns1 192.0.2.1\nrendered at 320\n");
+  EXPECT_EQ((*snaps)[1].evidence, "; server ns1 192.0.2.1\nrendered at 200\n");
+}
+
 TEST_F(SqliteStoreTest, ObservationWithoutStateTouchesNoSnapshot) {
   auto store = open();
   ASSERT_TRUE(store);
