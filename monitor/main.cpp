@@ -69,6 +69,14 @@ void addMonitor(CLI::App& app, zonewatch::MonitorArgs& args) {
   history->add_option("--limit", args.limit, "The most recent events to show")
       ->capture_default_str();
 
+  CLI::App* evidence = app.add_subcommand(
+      "evidence", "What the parent and each server published, as received, at a given time");
+  evidence->add_option("domain", args.domain, "The domain")->required();
+  configOption(evidence);
+  evidence->add_option("--at", args.at,
+                       "RFC 3339 time, e.g. 2026-11-27T12:00:00Z (default: the latest snapshot)");
+  evidence->add_flag("--json", args.json, "One JSON object: times, state and evidence");
+
   CLI::App* ack = app.add_subcommand(
       "ack", "Accept a domain's current operators and DS key tags as its pinned baseline");
   ack->add_option("domain", args.domain, "The domain")->required();
@@ -108,6 +116,9 @@ int main(int argc, char** argv) {
   }
   if (app.got_subcommand("history")) {
     return zonewatch::runHistoryCommand(monitorArgs, std::cout, std::cerr);
+  }
+  if (app.got_subcommand("evidence")) {
+    return zonewatch::runEvidenceCommand(monitorArgs, std::cout, std::cerr);
   }
   if (app.got_subcommand("ack")) return zonewatch::runAckCommand(monitorArgs, std::cout, std::cerr);
   if (app.got_subcommand("config")) {

@@ -4,10 +4,12 @@
 #include <ctime>
 #include <iomanip>
 #include <iostream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
 #include "monitor/daemon/daemon.h"
+#include "monitor/probe/rfc3339.h"
 #include "monitor/util/log.h"
 #include "storage/domain_state.h"
 #include "storage/sqlite_store.h"
@@ -177,6 +179,59 @@ int runHistoryCommand(const MonitorArgs& args, std::ostream& out, std::ostream& 
     if (e.server) out << "    server: " << *e.server << "\n";
   }
   if (events->empty() && !args.json) out << "(no events for " << *q.domain << ")\n";
+  return kOk;
+}
+
+// What the parent and each server published, as received, in the snapshot that was current at
+// `--at` (or the latest): the proof an operator shows after an incident.
+int runEvidenceCommand(const MonitorArgs& args, std::ostream& out, std::ostream& err) {
+  std::optional<int64_t> at;
+  if (!args.at.empty()) {
+    auto parsed = probe::parseRfc3339(args.at);
+    if (!parsed) {
+      err << "zonewatch: --at: " << parsed.error().message << "\n";
+      return kFailure;
+    }
+    at = *parsed;
+  }
+  auto cfg = load(args.configPath, err);
+  if (!cfg) return kFailure;
+  auto store = openStore(*cfg, err, /*readOnly=*/true);
+  if (!store) return kFailure;
+  const std::string name = normalise(args.domain);
+  // Retention bounds how many there are.
+  auto snapshots = store->snapshots(name, std::numeric_limits<int32_t>::max());
+  if (!snapshots) {
+    err << "zonewatch: " << snapshots.error().message << "\n";
+    return kFailure;
+  }
+  // Newest first: the first one that had been seen by `at`.
+  const storage::SnapshotRow* found = nullptr;
+  for (const auto& s : *snapshots) {
+    if (!at || s.firstSeen <= *at) {
+      found = &s;
+      break;
+    }
+  }
+  if (found == nullptr) {
+    err << "zonewatch: no snapshot of " << name
+        << (at ? " from " + args.at + " or earlier" : std::string()) << "\n";
+    return kFailure;
+  }
+  if (args.json) {
+    out << json{{"domain", name},
+                {"first_seen", timeText(found->firstSeen)},
+                {"last_seen", timeText(found->lastSeen)},
+                {"state", json::parse(found->stateJson, nullptr, false)},
+                {"evidence", found->evidence}}
+               .dump()
+        << "\n";
+    return kOk;
+  }
+  out << "; " << name << " as observed from " << timeText(found->firstSeen) << " to "
+      << timeText(found->lastSeen) << "\n"
+      << "; state " << found->stateJson << "\n"
+      << found->evidence;
   return kOk;
 }
 

@@ -1,6 +1,6 @@
-// The monitor's commands: `run`, `status`, `history`, `ack` and `config check`. Each reads the
-// configuration (the one place, with start-up, where errors are thrown: they are caught here and
-// turned into a message and an exit code), then works on the store or starts the daemon.
+// The monitor's commands: `run`, `status`, `history`, `evidence`, `ack` and `config check`. Each
+// reads the configuration (the one place, with start-up, where errors are thrown: they are caught
+// here and turned into a message and an exit code), then works on the store or starts the daemon.
 #pragma once
 
 #include <iosfwd>
@@ -12,13 +12,15 @@ struct MonitorArgs {
   std::string configPath;
   bool json = false;
   bool once = false;   // run
-  std::string domain;  // history, ack
+  std::string domain;  // history, evidence, ack
   size_t limit = 100;  // history: most recent events
+  std::string at;      // evidence: RFC 3339 time; empty = the latest snapshot
 };
 
 int runDaemonCommand(const MonitorArgs& args);
 int runStatusCommand(const MonitorArgs& args, std::ostream& out, std::ostream& err);
 int runHistoryCommand(const MonitorArgs& args, std::ostream& out, std::ostream& err);
+int runEvidenceCommand(const MonitorArgs& args, std::ostream& out, std::ostream& err);
 int runAckCommand(const MonitorArgs& args, std::ostream& out, std::ostream& err);
 int runConfigCheckCommand(const MonitorArgs& args, std::ostream& out, std::ostream& err);
 

@@ -207,12 +207,34 @@ def two_rounds(checks, monitor, child, what, required, optional):
     return events
 
 
+def parent_evidence(monitor, child, at=None):
+    """The parent servers' part of `zonewatch evidence` for the snapshot current at `at`."""
+    args = ["evidence", child, "--json"] + (["--at", at] if at else [])
+    snapshot = json.loads(monitor.cli(*args).stdout)
+    text = snapshot["evidence"]
+    return "\n".join(block for block in text.split("; ") if block.startswith("parent ")), snapshot
+
+
 def scenario(checks, monitor, lab, name, child, required, optional, back, back_optional):
     print(f"== {child} {name}", flush=True)
+    # A second between the last round and `before`, and between `before` and the next round.
+    time.sleep(1.0)
+    before = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(time.time()) - 1))
     lab.mutate(child, name)
     two_rounds(checks, monitor, child, name, required, optional)
     check_status(checks, monitor, lab, child, name,
                  ["other-operator.lab."] if name.startswith("move-ns") else None)
+    if name == "remove-ds":
+        # The stored evidence shows what the parent published then and now: its signed DS before,
+        # its signed denial of the DS after.
+        then, old = parent_evidence(monitor, child, before)
+        now, new = parent_evidence(monitor, child)
+        checks.check(" IN DS " in then and "RRSIG DS" in then and old["last_seen"] <= before,
+                     f"evidence --at {before}: the parent's signed DS "
+                     f"(snapshot {old['first_seen']}..{old['last_seen']})", then[:400])
+        checks.check(" IN DS " not in now and ("IN NSEC" in now) and "RRSIG NSEC" in now,
+                     f"evidence (latest, from {new['first_seen']}): the parent's signed denial",
+                     now[:400])
     lab.restore(child)
     two_rounds(checks, monitor, child, f"{name} restored", back, back_optional)
     check_status(checks, monitor, lab, child, f"{name} restored")
