@@ -261,11 +261,7 @@ Status<> DaemonImpl::init() {
   // handful per domain, or it would evict what the round is about to ask for.
   auto& memo = prober_->verificationCache();
   memo.setJournaling(true);
-  const int64_t startedAt = clock_.nowUnix();
-  if (auto forgot = store_->forgetVerifiedBefore(startedAt); !forgot) {
-    log::warning(forgot.error().message);
-  }
-  if (auto verified = store_->verifiedSignatures(startedAt); verified) {
+  if (auto verified = store_->verifiedSignatures(clock_.nowUnix()); verified) {
     memo.reserve(2 * (verified->size() + 16 * config_.domains.size()));
     for (const auto& v : *verified) memo.preload(v.digest);
   } else {
@@ -411,16 +407,18 @@ void DaemonImpl::reload() {
 }
 
 void DaemonImpl::prune() {
-  // Retention: at start and hourly. The store keeps each domain's latest snapshot and every alert
-  // not yet delivered, whatever their age.
+  // At start and hourly. Expired verified signatures go on every run, `--once` included (a cron
+  // job never runs for an hour). Retention, which keeps each domain's latest snapshot and every
+  // alert not yet delivered whatever their age, is the daemon's alone.
   const int64_t now = clock_.nowUnix();
-  if (options_.once || now - lastPrune_ < 3600) return;
+  if (now - lastPrune_ < 3600) return;
   lastPrune_ = now;
-  if (auto pruned = store_->prune(now - config_.retention.count()); !pruned) {
-    log::warning("could not prune history older than the retention: " + pruned.error().message);
-  }
   if (auto forgot = store_->forgetVerifiedBefore(now); !forgot) {
     log::warning(forgot.error().message);
+  }
+  if (options_.once) return;
+  if (auto pruned = store_->prune(now - config_.retention.count()); !pruned) {
+    log::warning("could not prune history older than the retention: " + pruned.error().message);
   }
 }
 

@@ -43,18 +43,22 @@ std::optional<bool> VerificationCache::lookup(const Key& key) {
   if (auto it = current_.find(key); it != current_.end()) return it->second;
   if (auto it = previous_.find(key); it != previous_.end()) {
     bool valid = it->second;
-    store(key, valid);  // promote, so entries in use survive the next rotation
+    insert(key, valid);  // promote, so entries in use survive the next rotation
     return valid;
   }
   return std::nullopt;
 }
 
-void VerificationCache::store(const Key& key, bool valid, uint32_t expiration) {
+void VerificationCache::insert(const Key& key, bool valid) {
   if (current_.size() >= generationCapacity_) {
     previous_ = std::move(current_);
     current_.clear();
   }
   current_[key] = valid;
+}
+
+void VerificationCache::store(const Key& key, bool valid, uint32_t expiration) {
+  insert(key, valid);
   if (valid && journaling_ && journal_.size() < 2 * generationCapacity_) {
     journal_.push_back({key, expiration});
   }
@@ -65,10 +69,7 @@ void VerificationCache::reserve(size_t capacity) {
 }
 
 void VerificationCache::preload(const Key& key) {
-  const bool journaling = journaling_;
-  journaling_ = false;
-  store(key, true);
-  journaling_ = journaling;
+  insert(key, true);
 }
 
 std::vector<VerificationCache::Success> VerificationCache::takeJournal() {

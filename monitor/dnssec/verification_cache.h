@@ -51,6 +51,8 @@ class VerificationCache {
   std::vector<Success> takeJournal();
 
  private:
+  void insert(const Key& key, bool valid);  // without journaling
+
   struct KeyHash {
     size_t operator()(const Key& k) const;
   };

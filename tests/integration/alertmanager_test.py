@@ -155,7 +155,6 @@ def main(argv):
     lab = Lab(lab_sh, lab_dir)
     tmp = tempfile.mkdtemp(prefix="zonewatch-am-")
     proc = None
-    started = time.monotonic()
     try:
         config = os.path.join(tmp, "alertmanager.yml")
         shutil.copyfile(AM_CONFIG, config)
@@ -233,7 +232,7 @@ def main(argv):
         others = {k: len(v) for k, v in zonewatch_alerts(base).items() if k[1] != CHILD}
         checks.check(not others, "no alert for the children left alone", str(others))
     except Exception as err:  # noqa: BLE001 -- any failure is reported as a failed check
-        checks.check(False, "the test ran to the end", f"{type(err).__name__}: {err}")
+        checks.crashed(err)
     finally:
         lab.restore_all(checks)
         if proc is not None:
@@ -244,9 +243,7 @@ def main(argv):
                 proc.kill()
                 proc.wait()
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"alertmanager test took {time.monotonic() - started:.0f} s")
-    print(f"{checks.passed} passed, {checks.failed} failed")
-    return 0 if checks.failed == 0 else 1
+    return checks.finish("alertmanager test")
 
 
 if __name__ == "__main__":

@@ -208,7 +208,6 @@ def main(argv):
     checks = Checks()
     work = tempfile.mkdtemp(prefix="zonewatch-crash-")
     mutated = False
-    started = time.monotonic()
     try:
         with open(os.path.join(lab_dir, "state", "child01.lab.json"), encoding="utf-8") as handle:
             if json.load(handle)["scenario"] != "original":
@@ -236,7 +235,7 @@ def main(argv):
         settle(checks, monitor, "restore")
         exactly_once(checks, monitor, seen, RESTORED, RESTORED_OPTIONAL, "restore")
     except Exception as err:  # noqa: BLE001 -- any failure is reported as a failed check
-        checks.check(False, "the test ran to the end", f"{type(err).__name__}: {err}")
+        checks.crashed(err)
     finally:
         if mutated:
             try:
@@ -249,9 +248,7 @@ def main(argv):
             with open(log, encoding="utf-8", errors="replace") as handle:
                 print("--- end of the daemon's log\n" + "".join(handle.readlines()[-30:]))
         shutil.rmtree(work, ignore_errors=True)
-    print(f"monitor crash test took {time.monotonic() - started:.0f} s")
-    print(f"{checks.passed} passed, {checks.failed} failed")
-    return 0 if checks.failed == 0 else 1
+    return checks.finish("monitor crash test")
 
 
 if __name__ == "__main__":

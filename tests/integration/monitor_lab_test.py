@@ -298,7 +298,6 @@ def main(argv):
     checks = Checks()
     lab = Lab(lab_sh, lab_dir)
     work = tempfile.mkdtemp(prefix="zonewatch-monitor-lab-")
-    started = time.monotonic()
     try:
         for child in CHILDREN:
             if lab.state(child)["scenario"] != "original":
@@ -336,13 +335,11 @@ def main(argv):
         ids = [e["id"] for e in history]
         checks.check(len(ids) == len(set(ids)), "history --json: event ids are unique")
     except Exception as err:  # noqa: BLE001 -- any failure is reported as a failed check
-        checks.check(False, "the test ran to the end", f"{type(err).__name__}: {err}")
+        checks.crashed(err)
     finally:
         lab.restore_all(checks)
         shutil.rmtree(work, ignore_errors=True)
-    print(f"monitor lab test took {time.monotonic() - started:.0f} s")
-    print(f"{checks.passed} passed, {checks.failed} failed")
-    return 0 if checks.failed == 0 else 1
+    return checks.finish("monitor lab test")
 
 
 if __name__ == "__main__":

@@ -337,7 +337,6 @@ def main(argv):
     lab = Lab(lab_sh, lab_dir)
     work = tempfile.mkdtemp(prefix="zonewatch-webhook-lab-")
     receiver = Receiver({"/a": SECRET_A, "/b": SECRET_B, "/strict": SECRET_A})
-    started = time.monotonic()
     try:
         for child in CHILDREN:
             if lab.state(child)["scenario"] != "original":
@@ -364,14 +363,12 @@ def main(argv):
         outage(checks, monitor, lab, receiver)
         check_requests(checks, receiver, stored_events(monitor))
     except Exception as err:  # noqa: BLE001 -- any failure is reported as a failed check
-        checks.check(False, "the test ran to the end", f"{type(err).__name__}: {err}")
+        checks.crashed(err)
     finally:
         lab.restore_all(checks)
         receiver.stop()
         shutil.rmtree(work, ignore_errors=True)
-    print(f"webhook lab test took {time.monotonic() - started:.0f} s")
-    print(f"{checks.passed} passed, {checks.failed} failed")
-    return 0 if checks.failed == 0 else 1
+    return checks.finish("webhook lab test")
 
 
 if __name__ == "__main__":
