@@ -30,11 +30,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   # policy-rc.d keeps the packages' own service instances (nsd, knot, named, unbound, prometheus)
   # from starting: the lab runs its own instances on loopback addresses.
-  own_policy=0
+  # A policy-rc.d already there (Debian container images ship one) is left alone.
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
-    own_policy=1
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
   fi
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  [ "$own_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
 fi
+exit 0
