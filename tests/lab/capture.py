@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
-"""Captures raw DNS answers from a running lab into a directory (the fuzz corpus seed).
+"""Captures raw DNS answers from a running lab into the fuzz seed corpus.
 
 This script owns the list of interesting lab answers: priming and referrals from the root and
 the TLD (with DS, and with NSEC3 opt-out denial for an unsigned child), NXDOMAIN and NODATA
 proofs with NSEC and NSEC3 (salted and not), DNSKEY sets for every algorithm the lab uses,
 a truncated UDP answer and the same RRset complete over TCP (stored without the RFC 1035 §4.2.2
 length prefix), and a validated recursive answer from the oracle.  Each answer is written as one
-file named after the query: <qname>-<TYPE>[-do][-tcp][-<what>].bin ("root" for ".").
+file named after the query: lab-<qname>-<TYPE>[-do][-tcp][-<what>].bin ("root" for "."), in
+tests/fuzz/corpus/message unless OUTDIR is given, where the fuzzer starts from them and
+tests/unit/monitor/dns/message_corpus_test.cpp parses every one.
 
-Usage: capture.py DIR OUTDIR      (the lab in DIR must be up and unmutated)
+Usage: capture.py DIR [OUTDIR]      (the lab in DIR must be up and unmutated)
 """
 
 import os
@@ -64,7 +66,7 @@ QUERIES = [
 
 def file_name(qname, qtype, options, what):
     base = "root" if qname == "." else qname.rstrip(".")
-    parts = [base, qtype]
+    parts = ["lab", base, qtype]
     if "do" in options.split():
         parts.append("do")
     if "tcp" in options.split():
@@ -75,10 +77,12 @@ def file_name(qname, qtype, options, what):
 
 
 def main(argv):
-    if len(argv) != 2:
+    if len(argv) not in (1, 2):
         print(__doc__.strip().splitlines()[-1], file=sys.stderr)
         return 2
-    lab_dir, out_dir = argv
+    here = os.path.dirname(os.path.abspath(__file__))
+    lab_dir = argv[0]
+    out_dir = argv[1] if len(argv) == 2 else os.path.join(here, "..", "fuzz", "corpus", "message")
     if not os.path.exists(os.path.join(lab_dir, "lab.json")):
         print(f"capture: {lab_dir}/lab.json missing: is the lab up?", file=sys.stderr)
         return 1

@@ -1,6 +1,8 @@
-// The fuzzing seed corpus doubles as a set of real answers: nsd-*.bin were captured from nsd
-// serving signed zones (tests/fuzz/make_seed_corpus.py), ok-*.bin and bad-*.bin are crafted edge
-// cases. Every real answer must parse, and re-encode to a message that parses the same.
+// The fuzzing seed corpus doubles as a set of real answers: lab-*.bin were captured from the test
+// lab's NSD, Knot, BIND and Unbound (tests/lab/capture.py), nsd-*.bin from a standalone nsd
+// serving record types the lab lacks (tests/fuzz/make_seed_corpus.py), ok-*.bin and bad-*.bin
+// are crafted edge cases. Every real answer must parse, and re-encode to a message that parses
+// the same.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -38,7 +40,8 @@ Message parsed(const std::map<std::string, std::vector<uint8_t>>& files, const s
 
 TEST(MessageCorpusTest, RealAnswersParseAndReencode) {
   auto files = corpus();
-  size_t real = 0;
+  size_t nsd = 0;
+  size_t lab = 0;
   for (const auto& [name, wire] : files) {
     bool bad = name.starts_with("bad-");
     auto m = parseMessage(wire);
@@ -48,7 +51,8 @@ TEST(MessageCorpusTest, RealAnswersParseAndReencode) {
     }
     ASSERT_TRUE(m.ok()) << name << ": " << toString(m.error().code) << " at " << m.error().offset
                         << ": " << m.error().message;
-    if (name.starts_with("nsd-")) ++real;
+    if (name.starts_with("nsd-")) ++nsd;
+    if (name.starts_with("lab-")) ++lab;
     auto again = parseMessage(encodeMessage(*m));
     ASSERT_TRUE(again.ok()) << name;
     EXPECT_EQ(again->answer.size(), m->answer.size()) << name;
@@ -61,7 +65,8 @@ TEST(MessageCorpusTest, RealAnswersParseAndReencode) {
       }
     }
   }
-  EXPECT_GE(real, 20u);
+  EXPECT_GE(nsd, 20u);
+  EXPECT_GE(lab, 30u);
 }
 
 TEST(MessageCorpusTest, AnswersHaveTheExpectedShape) {
@@ -119,6 +124,52 @@ TEST(MessageCorpusTest, AnswersHaveTheExpectedShape) {
   EXPECT_EQ(ede.edns->extendedErrors[0].infoCode, 6);
   EXPECT_EQ(ede.edns->extendedErrors[0].extraText, "DNSSEC Bogus");
   EXPECT_EQ(ede.rcode(), 2);
+}
+
+TEST(MessageCorpusTest, LabAnswersHaveTheExpectedShape) {
+  auto files = corpus();
+  // The TLD's referral to a signed child carries the signed DS (RFC 4035 §3.1.4), glue for the
+  // in-bailiwick servers, and is not authoritative.
+  Message referral = parsed(files, "lab-child01.lab-A-do-tld-referral-ds.bin");
+  EXPECT_FALSE(referral.header.aa);
+  auto auth = groupRRsets(referral.authority);
+  EXPECT_TRUE(std::any_of(auth.begin(), auth.end(), [](const RRset& s) {
+    return s.type == RRType::DS && !s.signatures.empty();
+  }));
+  EXPECT_TRUE(
+      std::any_of(auth.begin(), auth.end(), [](const RRset& s) { return s.type == RRType::NS; }));
+  EXPECT_FALSE(referral.additional.empty());
+
+  // An unsigned child under the opt-out TLD: no DS, an opt-out NSEC3 covering it instead.
+  Message optout = parsed(files, "lab-child07.lab-A-do-tld-referral-optout-nsec3.bin");
+  bool optOutSeen = false;
+  for (const auto& rr : optout.authority) {
+    EXPECT_NE(rr.type, RRType::DS);
+    if (const auto* n = std::get_if<rdata::NSEC3>(&rr.data)) optOutSeen |= n->optOut();
+  }
+  EXPECT_TRUE(optOutSeen);
+
+  // The same large RRset: cut short over UDP (TC), whole over TCP.
+  Message udp = parsed(files, "lab-big.child01.lab-TXT-do-udp-truncated.bin");
+  Message tcp = parsed(files, "lab-big.child01.lab-TXT-do-tcp.bin");
+  EXPECT_TRUE(udp.header.tc);
+  EXPECT_FALSE(tcp.header.tc);
+  EXPECT_GT(tcp.answer.size(), udp.answer.size());
+
+  // Each signer's DNSKEY answer is a signed RRset of the algorithm the lab gave that child.
+  for (const auto& [file, algorithm] :
+       std::map<std::string, uint8_t>{{"lab-child01.lab-DNSKEY-do.bin", 13},
+                                      {"lab-child02.lab-DNSKEY-do-rsasha256.bin", 8},
+                                      {"lab-child03.lab-DNSKEY-do-ed25519.bin", 15},
+                                      {"lab-other-operator.lab-DNSKEY-do-bind.bin", 13}}) {
+    Message keys = parsed(files, file);
+    EXPECT_TRUE(keys.header.aa) << file;
+    auto sets = groupRRsets(keys.answer);
+    ASSERT_EQ(sets.size(), 1u) << file;
+    EXPECT_EQ(sets[0].type, RRType::DNSKEY) << file;
+    ASSERT_FALSE(sets[0].signatures.empty()) << file;
+    EXPECT_EQ(std::get<rdata::RRSIG>(sets[0].signatures[0].data).algorithm, algorithm) << file;
+  }
 }
 
 }  // namespace
