@@ -154,13 +154,17 @@ inline Bytes optRecord(uint16_t udpSize = 1232, uint8_t extendedRcode = 0, bool 
   return out;
 }
 
+// IPv6 in tests: an AF_INET6 socket on the IPv4-mapped loopback address, so that no test packet
+// leaves 127.0.0.0/8 (::1 is outside it).
+inline constexpr const char* kMappedLoopback = "::ffff:127.0.0.1";
+
 class FakeDnsServer {
  public:
   // Returns the datagrams/messages to send back, in order (none: stay silent).
   using Handler = std::function<std::vector<Bytes>(const RawQuery& query, Transport transport)>;
 
-  // Binds UDP and TCP on the same free port of ip ("127.0.0.1" or "::1"); nullptr if it cannot
-  // (e.g. no IPv6 on this machine).
+  // Binds UDP and TCP on the same free port of ip ("127.0.0.1" or kMappedLoopback); nullptr if it
+  // cannot (e.g. no IPv6 on this machine).
   static std::unique_ptr<FakeDnsServer> start(const std::string& ip, Handler handler) {
     for (int attempt = 0; attempt < 20; ++attempt) {
       auto server = std::unique_ptr<FakeDnsServer>(new FakeDnsServer(std::move(handler)));
