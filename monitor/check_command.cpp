@@ -52,8 +52,12 @@ Result<Setup> prepare(const CheckArgs& args) {
   Setup setup;
   if (args.domains.empty()) return fail("no domain given");
   for (const std::string& text : args.domains) {
+    // An empty argument would parse as the root: almost surely an unset shell variable.
+    if (text.empty()) return fail("an empty domain name was given");
     auto name = dns::Name::fromUser(text);
     if (!name) return fail("\"" + text + "\" is not a domain name: " + name.error().message);
+    // The root has no parent: there is no delegation to observe, only the trust anchor.
+    if (name->isRoot()) return fail("the root zone has no parent delegation to check");
     setup.domains.push_back(std::move(*name));
   }
   if (args.rootHintsFile.empty()) {
@@ -83,6 +87,11 @@ Result<Setup> prepare(const CheckArgs& args) {
   if (!warning) return fail("--signature-warning: " + warning.error().message);
   auto critical = probe::parseDuration(args.signatureCritical);
   if (!critical) return fail("--signature-critical: " + critical.error().message);
+  if (*critical > *warning) {
+    return fail("--signature-critical (" + args.signatureCritical +
+                ") is longer than --signature-warning (" + args.signatureWarning +
+                "): a signature would turn critical before it warns");
+  }
   setup.findings.signatureWarningSeconds = *warning;
   setup.findings.signatureCriticalSeconds = *critical;
   if (args.ipv4Only && args.ipv6Only) return fail("--ipv4-only and --ipv6-only exclude each other");
@@ -102,7 +111,8 @@ int worseExitCode(int a, int b) {
 int runCheck(const CheckArgs& args, std::ostream& out, std::ostream& err) {
   auto setup = prepare(args);
   if (!setup) {
-    err << "zonewatch check: " << setup.error().message << "\n";
+    err << "zonewatch check: " << setup.error().message << "\n"
+        << "Usage: zonewatch check [OPTIONS] DOMAIN...   ('zonewatch check --help' lists them)\n";
     return kExitUnknown;
   }
   auto operators = probe::OperatorResolver::load(args.pslFile);

@@ -57,12 +57,14 @@ Result<int64_t> parseRfc3339(std::string_view text) {
   };
   unsigned year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   // RFC 3339 §5.6: full-date "T" full-time; the separators are fixed.
-  if (!digits(text, 0, 4, year) || text.size() < 19 || text[4] != '-' ||
+  if (!digits(text, 0, 4, year) || text.size() < 10 || text[4] != '-' ||
       !digits(text, 5, 2, month) || text[7] != '-' || !digits(text, 8, 2, day)) {
     return bad("expected YYYY-MM-DD");
   }
+  if (text.size() == 10) return bad("a date alone; add the time of day and offset, T00:00:00Z");
   if (text[10] != 'T' && text[10] != 't' && text[10] != ' ')
     return bad("expected T after the date");
+  if (text.size() < 19) return bad("expected hh:mm:ss");
   if (!digits(text, 11, 2, hour) || text[13] != ':' || !digits(text, 14, 2, minute) ||
       text[16] != ':' || !digits(text, 17, 2, second)) {
     return bad("expected hh:mm:ss");

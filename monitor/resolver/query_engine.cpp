@@ -33,6 +33,11 @@ std::chrono::milliseconds EngineOptions::worstCaseQueryTime() const {
 
 Status<> EngineOptions::validate() const {
   if (timeout.count() <= 0) return fail("timeout must be positive");
+  // c-ares keeps milliseconds in an int and doubles them per try; a minute per try is already
+  // far past any useful wait for a name server.
+  if (timeout > kMaxTimeout) {
+    return fail("timeout must be at most " + std::to_string(kMaxTimeout.count()) + " ms");
+  }
   // Beyond ~20 tries the doubled timeouts overflow c-ares' int milliseconds.
   if (tries < 1 || tries > 10) return fail("tries must be between 1 and 10");
   if (maxInFlight == 0) return fail("maxInFlight must be at least 1");

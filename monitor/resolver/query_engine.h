@@ -97,6 +97,7 @@ struct EngineOptions {
   std::function<void(const QueryResult&)> onResult;
 
   static constexpr uint16_t kMaxUdpSize = 4096;  // what c-ares 1.18 reads from one datagram
+  static constexpr std::chrono::milliseconds kMaxTimeout{60000};
 
   // The longest a query can take once sent: all tries over UDP, then all over TCP after a TC.
   std::chrono::milliseconds worstCaseQueryTime() const;

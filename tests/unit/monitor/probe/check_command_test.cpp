@@ -70,11 +70,42 @@ TEST(CheckCommandTest, BadArgumentsAreUnknownWithAMessage) {
   args.ipv4Only = args.ipv6Only = true;
   EXPECT_EQ(run(args).code, kExitUnknown);
 
+  for (int64_t timeout : {int64_t{0}, int64_t{60001}, int64_t{1} << 40}) {
+    args = deadRootArgs();
+    args.timeoutMs = timeout;
+    r = run(args);
+    EXPECT_EQ(r.code, kExitUnknown) << timeout;
+    EXPECT_NE(r.err.find("--timeout"), std::string::npos) << r.err;
+  }
+
+  // An unset shell variable, and the root, which has no delegation above it.
+  for (const char* domain : {"", "."}) {
+    args = deadRootArgs();
+    args.domains = {domain};
+    r = run(args);
+    EXPECT_EQ(r.code, kExitUnknown) << domain;
+    EXPECT_TRUE(r.out.empty()) << domain << ": " << r.out;
+  }
+
+  // Critical must come no earlier than warning, or nothing would ever warn.
   args = deadRootArgs();
-  args.timeoutMs = 0;
+  args.signatureWarning = "1d";
+  args.signatureCritical = "7d";
   r = run(args);
   EXPECT_EQ(r.code, kExitUnknown);
-  EXPECT_NE(r.err.find("--timeout"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--signature-critical"), std::string::npos) << r.err;
+}
+
+TEST(CheckCommandTest, EveryArgumentErrorShowsTheUsage) {
+  CheckArgs args = deadRootArgs();
+  args.at = "2026-11-27";
+  Outcome r = run(args);
+  EXPECT_EQ(r.code, kExitUnknown);
+  EXPECT_NE(r.err.find("Usage: zonewatch check"), std::string::npos) << r.err;
+  args = deadRootArgs();
+  args.domains = {"a..b"};
+  r = run(args);
+  EXPECT_NE(r.err.find("Usage: zonewatch check"), std::string::npos) << r.err;
 }
 
 TEST(CheckCommandTest, UnreadableOrInvalidFilesAreUnknown) {

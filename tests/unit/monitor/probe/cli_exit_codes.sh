@@ -1,9 +1,17 @@
 #!/bin/sh
 # The zonewatch binary's exit codes for its command line itself: --help is 0, anything CLI11 or
 # the check command rejects is 3 (Nagios UNKNOWN), never CLI11's own 105-111. Every invocation
-# here fails before a query is sent (no test may reach the real root servers).
+# here fails before a query is sent; the commands that get as far as reading their options are
+# given a root that cannot answer (127.255.53.1), so that even a regression sends nothing off the
+# machine.
 zw=$1
 status=0
+hints=$(mktemp)
+trap 'rm -f "$hints"' EXIT
+printf '. 3600000 IN NS a.root-servers.test.\na.root-servers.test. 3600000 IN A 127.255.53.1\n' \
+  >"$hints"
+dead="--timeout 100 --root-hints $hints"
+# shellcheck disable=SC2086 # $dead is split into its options on purpose
 expect() {
   want=$1
   shift
@@ -20,14 +28,21 @@ expect 3
 expect 3 no-such-command
 expect 3 check
 expect 3 check --no-such-option x.test
-expect 3 check --timeout abc x.test
-expect 3 check -4 -6 x.test
-expect 3 check --at yesterday x.test
-expect 3 check --signature-warning soon x.test
+expect 3 check $dead --timeout abc x.test
+expect 3 check $dead -4 -6 x.test
+expect 3 check $dead --at yesterday x.test
+expect 3 check $dead --signature-warning soon x.test
 expect 3 check --root-hints /nonexistent/root.hints x.test
-# The usage goes to stderr on errors.
-if ! "$zw" check 2>&1 >/dev/null | grep -q "Usage: zonewatch check"; then
-  echo "zonewatch check: no usage on stderr" >&2
-  status=1
-fi
+expect 3 check --root-hints "$hints" --timeout 99999999999 x.test
+expect 3 check $dead --signature-warning 1d --signature-critical 7d x.test
+expect 3 check $dead ""
+expect 3 check $dead .
+# The usage goes to stderr on errors, whether CLI11 or the command finds them.
+for args in "check" "check $dead --at 2026-11-27 x.test" "check $dead a..b"; do
+  # shellcheck disable=SC2086 # word splitting is the point
+  if ! "$zw" $args 2>&1 >/dev/null | grep -q "Usage: zonewatch check"; then
+    echo "zonewatch $args: no usage on stderr" >&2
+    status=1
+  fi
+done
 exit $status

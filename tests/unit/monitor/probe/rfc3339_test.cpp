@@ -45,6 +45,23 @@ TEST(Rfc3339Test, RejectsMalformedTimes) {
   }
 }
 
+TEST(Rfc3339Test, SaysWhatIsMissing) {
+  // A date alone is the likeliest slip; the message must not blame the date.
+  auto dateOnly = parseRfc3339("2026-11-27");
+  ASSERT_FALSE(dateOnly.ok());
+  EXPECT_EQ(dateOnly.error().message.find("expected YYYY-MM-DD"), std::string::npos)
+      << dateOnly.error().message;
+  EXPECT_NE(dateOnly.error().message.find("time of day"), std::string::npos)
+      << dateOnly.error().message;
+  auto noSeconds = parseRfc3339("2026-11-27T12:00Z");
+  ASSERT_FALSE(noSeconds.ok());
+  EXPECT_NE(noSeconds.error().message.find("hh:mm:ss"), std::string::npos)
+      << noSeconds.error().message;
+  auto noOffset = parseRfc3339("2026-11-27T12:00:00");
+  ASSERT_FALSE(noOffset.ok());
+  EXPECT_NE(noOffset.error().message.find("offset"), std::string::npos) << noOffset.error().message;
+}
+
 TEST(Rfc3339Test, Durations) {
   EXPECT_EQ(*parseDuration("7d"), 7 * 86400);
   EXPECT_EQ(*parseDuration("36h"), 36 * 3600);
