@@ -1,18 +1,15 @@
 #include "monitor/dns/canonical.h"
 
 #include <gtest/gtest.h>
-#include <openssl/core_names.h>
-#include <openssl/ec.h>
-#include <openssl/evp.h>
-#include <openssl/param_build.h>
 
 #include <algorithm>
 #include <fstream>
-#include <memory>
+#include <optional>
 #include <sstream>
 
 #include "monitor/dns/presentation.h"
 #include "monitor/dns/zone_reader.h"
+#include "monitor/dnssec/crypto.h"
 #include "tests/unit/monitor/dns/packet_builder.h"
 
 namespace zonewatch::dns {
@@ -20,66 +17,23 @@ namespace {
 
 using testing::hexBytes;
 
-// OpenSSL is linked into this test only, to check digests and signatures over the codec's bytes
-// against published vectors; the codec itself has no crypto.
-std::vector<uint8_t> hashOf(const EVP_MD* md, std::span<const uint8_t> data) {
-  std::vector<uint8_t> out(EVP_MAX_MD_SIZE);
-  unsigned int len = 0;
-  EXPECT_EQ(EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr), 1);
-  out.resize(len);
-  return out;
+// Digests and signatures over the codec's bytes are checked against published vectors through the
+// crypto adapter (monitor/dnssec/crypto.h), the one place that talks to OpenSSL; the codec itself
+// has no crypto.
+std::vector<uint8_t> sha1(std::span<const uint8_t> data) {
+  return dnssec::dsDigest(digest::kSha1, data).value_or(std::vector<uint8_t>{});
 }
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
-
-bool verifyWith(EVP_PKEY* key, const EVP_MD* md, std::span<const uint8_t> sig,
-                std::span<const uint8_t> data) {
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  if (EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, key) != 1) return false;
-  return EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), data.data(), data.size()) == 1;
+std::vector<uint8_t> sha256(std::span<const uint8_t> data) {
+  return dnssec::dsDigest(digest::kSha256, data).value_or(std::vector<uint8_t>{});
 }
 
-bool verifyEd25519(std::span<const uint8_t> publicKey, std::span<const uint8_t> sig,
-                   std::span<const uint8_t> data) {
-  Pkey key(
-      EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, publicKey.data(), publicKey.size()));
-  return key && verifyWith(key.get(), nullptr, sig, data);
-}
-
-// RFC 6605 §4: the key is x | y and the signature r | s, 32 octets each.
-bool verifyP256(std::span<const uint8_t> publicKey, std::span<const uint8_t> sig,
-                std::span<const uint8_t> data) {
-  if (publicKey.size() != 64 || sig.size() != 64) return false;
-  std::vector<uint8_t> point{0x04};
-  point.insert(point.end(), publicKey.begin(), publicKey.end());
-  std::unique_ptr<OSSL_PARAM_BLD, decltype(&OSSL_PARAM_BLD_free)> bld(OSSL_PARAM_BLD_new(),
-                                                                      OSSL_PARAM_BLD_free);
-  OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0);
-  OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size());
-  std::unique_ptr<OSSL_PARAM, decltype(&OSSL_PARAM_free)> params(OSSL_PARAM_BLD_to_param(bld.get()),
-                                                                 OSSL_PARAM_free);
-  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> pctx(
-      EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr), EVP_PKEY_CTX_free);
-  EVP_PKEY* raw = nullptr;
-  if (EVP_PKEY_fromdata_init(pctx.get()) != 1 ||
-      EVP_PKEY_fromdata(pctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
-    return false;
-  }
-  Pkey key(raw);
-  ECDSA_SIG* ecdsa = ECDSA_SIG_new();
-  ECDSA_SIG_set0(ecdsa, BN_bin2bn(sig.data(), 32, nullptr),
-                 BN_bin2bn(sig.data() + 32, 32, nullptr));
-  unsigned char* der = nullptr;
-  int derLen = i2d_ECDSA_SIG(ecdsa, &der);
-  ECDSA_SIG_free(ecdsa);
-  bool ok =
-      derLen > 0 && verifyWith(key.get(), EVP_sha256(),
-                               std::span<const uint8_t>(der, static_cast<size_t>(derLen)), data);
-  OPENSSL_free(der);
-  return ok;
+// True when `signature` (RRSIG Signature field) verifies over `data` with the DNSKEY public key.
+bool verifies(uint8_t algorithm, std::span<const uint8_t> publicKey,
+              std::span<const uint8_t> signature, std::span<const uint8_t> data) {
+  auto key = dnssec::PublicKey::fromDnskey(algorithm, publicKey);
+  EXPECT_TRUE(key.ok()) << (key ? "" : key.error().message);
+  return key && key->verify(data, signature) == dnssec::VerifyOutcome::kValid;
 }
 
 std::vector<ResourceRecord> zone(std::string_view text) {
@@ -136,8 +90,8 @@ dskey.example.com. 86400 IN DS 60485 5 2   ( D4B7D520E7BB5F0F67674A0C
   EXPECT_EQ(input, expected);
   EXPECT_EQ(std::vector<uint8_t>(input.begin() + 19, input.begin() + 23), hexBytes("01000305"));
 
-  EXPECT_EQ(hashOf(EVP_sha1(), input), as<rdata::DS>(rrs[1]).digest);
-  EXPECT_EQ(hashOf(EVP_sha256(), input), as<rdata::DS>(rrs[2]).digest);
+  EXPECT_EQ(sha1(input), as<rdata::DS>(rrs[1]).digest);
+  EXPECT_EQ(sha256(input), as<rdata::DS>(rrs[2]).digest);
 }
 
 TEST(CanonicalTest, RootTrustAnchorsFromTheSystem) {
@@ -156,8 +110,7 @@ TEST(CanonicalTest, RootTrustAnchorsFromTheSystem) {
     ASSERT_EQ(d.digestType, digest::kSha256);
     for (const auto& key : *keyRecords) {
       if (keyTag(key.rdata) != d.keyTag) continue;
-      EXPECT_EQ(hashOf(EVP_sha256(), dsDigestInput(key.owner, key.rdata)), d.digest)
-          << "key tag " << d.keyTag;
+      EXPECT_EQ(sha256(dsDigestInput(key.owner, key.rdata)), d.digest) << "key tag " << d.keyTag;
       ++matched;
     }
   }
@@ -201,25 +154,27 @@ www.example.net. 3600 IN RRSIG A 13 3 3600 20100909100439 20100812100439 55648 e
 )");
   ASSERT_EQ(rrs.size(), 4u);
   const auto& key = as<rdata::DNSKEY>(rrs[0]);
-  EXPECT_EQ(hashOf(EVP_sha256(), dsDigestInput(rrs[0].owner, rrs[0].rdata)),
-            as<rdata::DS>(rrs[1]).digest);
+  EXPECT_EQ(sha256(dsDigestInput(rrs[0].owner, rrs[0].rdata)), as<rdata::DS>(rrs[1]).digest);
   const auto& sig = as<rdata::RRSIG>(rrs[3]);
 
   auto sets = groupRRsets(std::span<const ResourceRecord>(rrs).subspan(2));
   ASSERT_EQ(sets.size(), 1u);
-  EXPECT_TRUE(verifyP256(key.publicKey, sig.signature, signedData(sig, sets[0])));
+  EXPECT_TRUE(verifies(algorithm::kEcdsaP256Sha256, key.publicKey, sig.signature,
+                       signedData(sig, sets[0])));
 
   // Case, TTL and duplicates in the answer do not change what was signed.
   RRset variant = sets[0];
   variant.owner = N("WWW.Example.NET");
   variant.records[0].ttl = 17;
   variant.records.push_back(variant.records[0]);
-  EXPECT_TRUE(verifyP256(key.publicKey, sig.signature, signedData(sig, variant)));
+  EXPECT_TRUE(verifies(algorithm::kEcdsaP256Sha256, key.publicKey, sig.signature,
+                       signedData(sig, variant)));
 
   // A different address does.
   RRset forged = sets[0];
   forged.records[0] = ResourceRecord::make(forged.owner, RRType::A, 3600, rdata::A{{192, 0, 2, 2}});
-  EXPECT_FALSE(verifyP256(key.publicKey, sig.signature, signedData(sig, forged)));
+  EXPECT_FALSE(
+      verifies(algorithm::kEcdsaP256Sha256, key.publicKey, sig.signature, signedData(sig, forged)));
 }
 
 TEST(CanonicalTest, Ed25519SignatureOverMxNeedsLowercasedRdata) {
@@ -232,14 +187,14 @@ Example.COM. 3600 IN MX 10 MAIL.Example.com.
 example.com. 3600 IN RRSIG MX 15 2 3600 1440021600 1438207200 3613 example.com. oL9krJun7xfBOIWcGHi7mag5/hdZrKWw15jPGrHpjQeRAvTdszaPD+QLs3fx8A4M3e23mRZ9VrbpMngwcrqNAg==
 )");
   ASSERT_EQ(rrs.size(), 4u);
-  EXPECT_EQ(hashOf(EVP_sha256(), dsDigestInput(rrs[0].owner, rrs[0].rdata)),
-            as<rdata::DS>(rrs[1]).digest);
+  EXPECT_EQ(sha256(dsDigestInput(rrs[0].owner, rrs[0].rdata)), as<rdata::DS>(rrs[1]).digest);
   auto sets = groupRRsets(std::span<const ResourceRecord>(rrs).subspan(2));
   ASSERT_EQ(sets.size(), 1u);
   ASSERT_EQ(sets[0].signatures.size(), 1u);
   const auto& sig = as<rdata::RRSIG>(sets[0].signatures[0]);
   const auto& key = as<rdata::DNSKEY>(rrs[0]);
-  EXPECT_TRUE(verifyEd25519(key.publicKey, sig.signature, signedData(sig, sets[0])));
+  EXPECT_TRUE(
+      verifies(algorithm::kEd25519, key.publicKey, sig.signature, signedData(sig, sets[0])));
   // Without lowercasing (what an NSEC-style type would get) the signature fails.
   std::vector<uint8_t> data = rrsigRdataWithoutSignature(sig);
   for (const auto& rr : sets[0].records) {
@@ -248,7 +203,7 @@ example.com. 3600 IN RRSIG MX 15 2 3600 1440021600 1438207200 3613 example.com. 
     p.u32(sig.originalTtl).u16(static_cast<uint16_t>(rr.rdata.size())).bytes(rr.rdata);
     data.insert(data.end(), p.data().begin(), p.data().end());
   }
-  EXPECT_FALSE(verifyEd25519(key.publicKey, sig.signature, data));
+  EXPECT_FALSE(verifies(algorithm::kEd25519, key.publicKey, sig.signature, data));
 }
 
 TEST(CanonicalTest, Nsec3HashVectorsUseBase32Hex) {
@@ -261,11 +216,13 @@ TEST(CanonicalTest, Nsec3HashVectorsUseBase32Hex) {
   };
   auto salt = hexBytes("aabbccdd");
   for (const auto& [name, hash] : kVectors) {
+    // RFC 5155 §5 spelled out over plain SHA-1: IH(0) = H(owner | salt), IH(k) = H(IH(k-1) | salt).
     std::vector<uint8_t> x = N(name).lowercased().wire();
     for (int i = 0; i <= 12; ++i) {
       x.insert(x.end(), salt.begin(), salt.end());
-      x = hashOf(EVP_sha1(), x);
+      x = sha1(x);
     }
+    EXPECT_EQ(dnssec::nsec3Hash(N(name).lowercased().wire(), salt, 12), x) << name;
     EXPECT_EQ(toBase32Hex(x), hash) << name;
     auto back = fromBase32Hex(hash);
     ASSERT_TRUE(back.ok());
