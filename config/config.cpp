@@ -92,6 +92,11 @@ std::string describe(const Config& config) {
     out << "off";
   }
   out << "\n";
+  const auto& v = config.validation;
+  out << "validation:     at most " << v.maxKeysPerSignature << " keys per RRSIG, "
+      << v.maxSignaturesPerRRset << " RRSIGs per RRset, " << v.maxVerifications
+      << " verifications and " << v.maxNsec3Hashes << " NSEC3 hashes per validation; over "
+      << v.maxNsec3Iterations << " NSEC3 iterations is insecure\n";
   out << "log level:      " << config.logLevel << "\n";
   out << "webhooks:       " << config.webhooks.size() << "\n";
   for (const WebhookSpec& hook : config.webhooks) out << "  " << hook.toString() << "\n";

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "monitor/dns/name.h"
+#include "monitor/dnssec/limits.h"
 
 namespace zonewatch::config {
 
@@ -98,6 +99,8 @@ struct Config {
   std::vector<WebhookSpec> webhooks;
   bool ipv4 = true, ipv6 = true;
   std::string logLevel = "info";  // debug | info | warning | error
+  // The validator's caps against hostile answers (`validation:`); defaults are the library's.
+  dnssec::ValidationLimits validation;
 };
 
 // The events a webhook may subscribe to (`webhooks[].events`).

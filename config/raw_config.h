@@ -65,6 +65,11 @@ struct RawMetrics {
   SourcePos keyPos;
 };
 
+struct RawValidation {
+  std::optional<RawScalar> maxKeysPerSignature, maxSignaturesPerRRset, maxVerifications,
+      maxNsec3Hashes, maxNsec3Iterations;
+};
+
 struct RawWebhook {
   std::optional<RawScalar> name, url, secret, secretFile, secretEnv, minSeverity, format, timeout,
       giveUpAfter, retryInitial, retryMax;
@@ -83,6 +88,7 @@ struct RawConfig {
   std::vector<RawDomain> domains;
   std::optional<SourcePos> domainsKeyPos;  // set when the `domains` key is present
   std::optional<RawMetrics> metrics;
+  std::optional<RawValidation> validation;
   std::vector<RawWebhook> webhooks;
 
   // "FILE:LINE" and "FILE:LINE:COLUMN" for a position.

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <span>
+#include <type_traits>
 #include <unordered_map>
 
 #include "config/raw_config.h"
@@ -30,6 +31,18 @@ constexpr uint64_t kMaxConfirmPolls = 100;
 constexpr seconds kMinRetention{86400};
 // A webhook receiver that needs more than five minutes to answer is down; retries handle the rest.
 constexpr seconds kMaxWebhookTimeout{300};
+
+// The validator's caps (monitor/dnssec/limits.h, KeyTrap CVE-2023-50387 and CVE-2023-50868). Zero
+// would fail every validation; the upper bounds keep a typo from disarming the protection, while
+// leaving room far above what resolvers ship (4 keys per RRSIG, 8 RRSIGs per RRset, 32
+// verifications, 150 iterations).
+constexpr uint64_t kMaxKeysPerSignature = 64;
+constexpr uint64_t kMaxSignaturesPerRRset = 64;
+constexpr uint64_t kMaxVerifications = 1024;
+constexpr uint64_t kMaxNsec3Hashes = 1024;
+// RFC 5155 §10.3 allowed at most 2,500 iterations (for 4096-bit keys); RFC 9276 §3.2 lets a
+// validator treat anything above 0 as insecure, so 0 is allowed.
+constexpr uint64_t kMaxNsec3Iterations = 2500;
 
 constexpr std::array<std::string_view, 3> kSeverities = {"info", "warning", "critical"};
 constexpr std::array<std::string_view, 3> kFormats = {"generic", "slack", "alertmanager"};
@@ -93,6 +106,7 @@ class Validator {
     if (raw_.logLevel) config.logLevel = oneOf(*raw_.logLevel, "log_level", kLogLevels);
     if (raw_.ipVersions) ipVersions(*raw_.ipVersions, config);
     if (raw_.metrics) config.metrics = metrics(*raw_.metrics);
+    if (raw_.validation) config.validation = validation(*raw_.validation);
     domains(config);
     webhooks(config);
     return config;
@@ -205,6 +219,25 @@ class Validator {
     }
     if (raw.perDomain) spec.perDomain = boolean(*raw.perDomain, "metrics.per_domain");
     return spec;
+  }
+
+  dnssec::ValidationLimits validation(const RawValidation& raw) const {
+    dnssec::ValidationLimits limits;
+    auto cap = [&](const std::optional<RawScalar>& value, std::string_view key, uint64_t min,
+                   uint64_t max, auto& into) {
+      if (!value) return;
+      into = static_cast<std::remove_reference_t<decltype(into)>>(
+          integer(*value, "validation." + std::string(key), min, max));
+    };
+    cap(raw.maxKeysPerSignature, "max_keys_per_signature", 1, kMaxKeysPerSignature,
+        limits.maxKeysPerSignature);
+    cap(raw.maxSignaturesPerRRset, "max_signatures_per_rrset", 1, kMaxSignaturesPerRRset,
+        limits.maxSignaturesPerRRset);
+    cap(raw.maxVerifications, "max_verifications", 1, kMaxVerifications, limits.maxVerifications);
+    cap(raw.maxNsec3Hashes, "max_nsec3_hashes", 1, kMaxNsec3Hashes, limits.maxNsec3Hashes);
+    cap(raw.maxNsec3Iterations, "max_nsec3_iterations", 0, kMaxNsec3Iterations,
+        limits.maxNsec3Iterations);
+    return limits;
   }
 
   static std::string domainKey(const RawDomain& d) {

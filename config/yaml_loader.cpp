@@ -26,7 +26,7 @@ struct Field {
   std::optional<RawList> Owner::*list = nullptr;
 };
 
-constexpr std::array<Field<RawConfig>, 17> kTopFields = {{
+constexpr std::array<Field<RawConfig>, 18> kTopFields = {{
     {"database", &RawConfig::database},
     {"interval", &RawConfig::interval},
     {"concurrency", &RawConfig::concurrency},
@@ -44,6 +44,7 @@ constexpr std::array<Field<RawConfig>, 17> kTopFields = {{
     {"webhooks"},
     {"ip_versions", nullptr, &RawConfig::ipVersions},
     {"log_level", &RawConfig::logLevel},
+    {"validation"},
 }};
 constexpr std::array<Field<RawDomainOptions>, 3> kDomainFields = {{
     {"name"},
@@ -58,6 +59,13 @@ constexpr std::array<Field<RawMetrics>, 3> kMetricsFields = {{
     {"enabled", &RawMetrics::enabled},
     {"listen", &RawMetrics::listen},
     {"per_domain", &RawMetrics::perDomain},
+}};
+constexpr std::array<Field<RawValidation>, 5> kValidationFields = {{
+    {"max_keys_per_signature", &RawValidation::maxKeysPerSignature},
+    {"max_signatures_per_rrset", &RawValidation::maxSignaturesPerRRset},
+    {"max_verifications", &RawValidation::maxVerifications},
+    {"max_nsec3_hashes", &RawValidation::maxNsec3Hashes},
+    {"max_nsec3_iterations", &RawValidation::maxNsec3Iterations},
 }};
 constexpr std::array<Field<RawWebhook>, 12> kWebhookFields = {{
     {"name", &RawWebhook::name},
@@ -106,6 +114,7 @@ class YamlReader {
               if (key == "domains") readDomains(k, v, path);
               if (key == "metrics") readMetrics(k, v, path);
               if (key == "webhooks") readWebhooks(k, v, path);
+              if (key == "validation") readValidation(k, v, path);
             });
   }
 
@@ -234,6 +243,14 @@ class YamlReader {
     metrics.keyPos = pos(k);
     readMap(v, path, kMetricsFields, metrics);
     raw_.metrics = std::move(metrics);
+  }
+
+  void readValidation(const YAML::Node& k, const YAML::Node& v, const std::string& path) {
+    if (v.IsNull()) raw_.fail(pos(k), path, "has no value");
+    if (!v.IsMap()) raw_.fail(pos(v), path, "must be a map, not " + shapeOf(v));
+    RawValidation validation;
+    readMap(v, path, kValidationFields, validation);
+    raw_.validation = std::move(validation);
   }
 
   void readWebhooks(const YAML::Node& k, const YAML::Node& v, const std::string& path) {

@@ -252,6 +252,7 @@ Status<> DaemonImpl::init() {
   probeOptions.iterator.ipv4 = config_.ipv4;
   probeOptions.iterator.ipv6 = config_.ipv6;
   probeOptions.findings.signatureWarningSeconds = config_.signatureWarning.count();
+  probeOptions.limits = config_.validation;
   probeOptions.evidence = probe::ProbeOptions::Evidence::kDeferred;
   prober_ = std::make_unique<probe::Prober>(*engine_, cache_, clock_, std::move(anchors),
                                             *operators_, probeOptions);

@@ -553,6 +553,76 @@ TEST_F(ConfigTest, WebhookSecretSources) {
   EXPECT_TRUE(load(base).webhooks[0].secret.empty());
 }
 
+// --- validation caps
+// ------------------------------------------------------------------------------
+
+void expectLimits(const dnssec::ValidationLimits& got, const dnssec::ValidationLimits& want) {
+  EXPECT_EQ(got.maxKeysPerSignature, want.maxKeysPerSignature);
+  EXPECT_EQ(got.maxSignaturesPerRRset, want.maxSignaturesPerRRset);
+  EXPECT_EQ(got.maxVerifications, want.maxVerifications);
+  EXPECT_EQ(got.maxNsec3Hashes, want.maxNsec3Hashes);
+  EXPECT_EQ(got.maxNsec3Iterations, want.maxNsec3Iterations);
+}
+
+TEST_F(ConfigTest, ValidationCapsDefaultToTheLibrarysLimits) {
+  expectLimits(load("domains: [example.com]\n").validation, dnssec::ValidationLimits{});
+  // An empty map is allowed too and changes nothing.
+  expectLimits(load("domains: [example.com]\nvalidation: {}\n").validation,
+               dnssec::ValidationLimits{});
+}
+
+TEST_F(ConfigTest, ValidationCapsAreParsed) {
+  Config c = load(R"(domains: [example.com]
+validation:
+  max_keys_per_signature: 2
+  max_signatures_per_rrset: 16
+  max_verifications: 100
+  max_nsec3_hashes: 64
+  max_nsec3_iterations: 0
+)");
+  dnssec::ValidationLimits want;
+  want.maxKeysPerSignature = 2;
+  want.maxSignaturesPerRRset = 16;
+  want.maxVerifications = 100;
+  want.maxNsec3Hashes = 64;
+  want.maxNsec3Iterations = 0;
+  expectLimits(c.validation, want);
+  // One key alone leaves the others at their defaults.
+  Config one = load("domains: [example.com]\nvalidation:\n  max_nsec3_iterations: 2500\n");
+  want = {};
+  want.maxNsec3Iterations = 2500;
+  expectLimits(one.validation, want);
+  EXPECT_NE(describe(c).find("at most 2 keys per RRSIG, 16 RRSIGs per RRset, 100 verifications "
+                             "and 64 NSEC3 hashes per validation; over 0 NSEC3 iterations"),
+            std::string::npos)
+      << describe(c);
+}
+
+TEST_F(ConfigTest, ValidationCapErrorsNameFileLineAndKey) {
+  const std::string base = "domains: [example.com]\nvalidation:\n";
+  expectError(base + "  max_keys_per_signature: 0\n", 3, "validation.max_keys_per_signature",
+              "1..64");
+  expectError(base + "  max_keys_per_signature: 65\n", 3, "validation.max_keys_per_signature",
+              "1..64");
+  expectError(base + "  max_signatures_per_rrset: 0\n", 3, "validation.max_signatures_per_rrset",
+              "1..64");
+  expectError(base + "  max_verifications: 0\n", 3, "validation.max_verifications", "1..1024");
+  expectError(base + "  max_verifications: 1025\n", 3, "validation.max_verifications", "1..1024");
+  expectError(base + "  max_nsec3_hashes: 0\n", 3, "validation.max_nsec3_hashes", "1..1024");
+  expectError(base + "  max_nsec3_iterations: 2501\n", 3, "validation.max_nsec3_iterations",
+              "0..2500");
+  expectError(base + "  max_nsec3_iterations: -1\n", 3, "validation.max_nsec3_iterations",
+              "negative");
+  expectError(base + "  max_verifications: lots\n", 3, "validation.max_verifications",
+              "whole number");
+  expectError(base + "  max_verification: 10\n", 3, "validation.max_verification",
+              "did you mean 'max_verifications'?");
+  expectError(base + "  max_verifications: 10\n  max_verifications: 11\n", 4,
+              "validation.max_verifications", "duplicate key");
+  expectError("domains: [example.com]\nvalidation: 32\n", 2, "validation", "must be a map");
+  expectError("domains: [example.com]\nvalidation:\n", 2, "validation", "has no value");
+}
+
 // --- describe, toString, example
 // ------------------------------------------------------------------
 
@@ -603,6 +673,8 @@ TEST_F(ConfigTest, ExampleConfigIsTheInstalledFileAndLoads) {
   Config c = parseConfig(kExampleConfig, (dir_ / "example.yaml").string());
   EXPECT_GE(c.domains.size(), 3u);
   EXPECT_EQ(c.interval, seconds(300));
+  // The example documents the caps with the library's defaults: they must not drift apart.
+  expectLimits(c.validation, dnssec::ValidationLimits{});
   EXPECT_FALSE(describe(c).empty());
 }
 
