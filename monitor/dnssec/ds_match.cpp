@@ -21,8 +21,17 @@ Outcome insecure(const dns::Name& zone, Reason reason, std::string detail) {
 }  // namespace
 
 DsMatch matchDs(const dns::Name& zone, const std::vector<dns::rdata::DS>& ds,
-                const dns::RRset& dnskeys, const ValidationLimits& limits) {
+                const dns::RRset& dnskeys, const ValidationLimits& limits, Budget& budget) {
   DsMatch result;
+  if (budget.exhausted) {
+    result.outcome = {State::kBogus,
+                      Reason::kBudgetExhausted,
+                      zone,
+                      dns::RRType::DNSKEY,
+                      {},
+                      "the validation's work budget is already spent"};
+    return result;
+  }
   std::vector<const dns::rdata::DS*> usable;
   bool anySupportedDigest = false;
   for (const auto& d : ds) {
@@ -73,9 +82,23 @@ DsMatch matchDs(const dns::Name& zone, const std::vector<dns::rdata::DS>& ds,
       if ((key->flags & dns::dnskey_flags::kZone) == 0 || key->protocol != 3) continue;
       if ((key->flags & dns::dnskey_flags::kRevoke) != 0) continue;
       tagSeen = true;
-      // KeyTrap: colliding tags must not multiply work without bound (digests are cheap, but the
-      // matched keys are what signature verification is later tried with).
-      if (++candidates > limits.maxKeysPerSignature) break;
+      // KeyTrap (CVE-2023-50387): colliding tags must not multiply work without bound (digests are
+      // cheap, but the matched keys are what signature verification is later tried with). Past the
+      // cap the answer is hostile or broken beyond use: stopping quietly would report whatever the
+      // first few keys happened to say (ds_mismatch), hiding the attack.
+      if (++candidates > limits.maxKeysPerSignature) {
+        budget.exhausted = true;
+        result.matched.clear();
+        result.outcome = {State::kBogus,
+                          Reason::kBudgetExhausted,
+                          zone,
+                          dns::RRType::DNSKEY,
+                          d->keyTag,
+                          "more than " + std::to_string(limits.maxKeysPerSignature) +
+                              " DNSKEYs of " + zone.toString() + " share the key tag " +
+                              std::to_string(d->keyTag) + " of a DS"};
+        return result;
+      }
       auto digest = dsDigest(d->digestType, dns::dsDigestInput(zone, rr.rdata));
       if (digest && *digest == d->digest) {
         bool already = std::any_of(result.matched.begin(), result.matched.end(),

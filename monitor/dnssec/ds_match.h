@@ -22,9 +22,11 @@ struct DsMatch {
   std::vector<ZoneKey> matched;  // the keys a usable DS authenticates
 };
 
-// `zone` is the DNSKEY RRset's owner. The DNSKEY RRset itself is not yet verified here.
+// `zone` is the DNSKEY RRset's owner. The DNSKEY RRset itself is not yet verified here. More than
+// limits.maxKeysPerSignature keys sharing one DS's key tag and algorithm end the validation at once
+// as budget_exhausted (and mark the budget spent), as they would for an RRSIG.
 DsMatch matchDs(const dns::Name& zone, const std::vector<dns::rdata::DS>& ds,
-                const dns::RRset& dnskeys, const ValidationLimits& limits);
+                const dns::RRset& dnskeys, const ValidationLimits& limits, Budget& budget);
 
 // DNSKEY-form trust anchors: a key matches when its RDATA equals an anchor's RDATA.
 DsMatch matchAnchorKeys(const dns::Name& zone, const std::vector<dns::ResourceRecord>& anchors,

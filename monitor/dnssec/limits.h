@@ -3,7 +3,9 @@
 // KeyTrap (CVE-2023-50387) makes a validator try every DNSKEY that shares a key tag against every
 // RRSIG; the NSEC3 attack (CVE-2023-50868) makes it hash names thousands of times. Each cap below
 // bounds one of those loops; once any is reached the validation ends at once as bogus with reason
-// budget_exhausted. Defaults follow today's resolvers (see docs/validator.md).
+// budget_exhausted, and nothing more is verified or hashed until the budget is reset. Defaults
+// follow today's resolvers (see monitor/dnssec/README.md); operators set them under `validation:`
+// in the daemon's configuration (config/example.yaml).
 #pragma once
 
 #include <cstdint>
@@ -21,7 +23,8 @@ struct ValidationLimits {
   uint32_t maxVerifications = 32;
   // NSEC3 hash computations (each costs iterations+1 SHA-1 rounds) for one validation.
   uint32_t maxNsec3Hashes = 32;
-  // RFC 9276 §3.2: NSEC3 records with more iterations make the delegation insecure.
+  // RFC 9276 §3.2: NSEC3 records with more iterations make the delegation insecure. Checked before
+  // any hashing, so it costs nothing to enforce.
   uint16_t maxNsec3Iterations = 150;
 };
 

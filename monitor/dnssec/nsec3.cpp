@@ -11,6 +11,9 @@ namespace zonewatch::dnssec {
 
 namespace {
 
+// RFC 5155 §3.1.1: SHA-1 is the only hash algorithm defined.
+constexpr uint8_t kNsec3Sha1 = 1;
+
 struct Nsec3Entry {
   std::vector<uint8_t> ownerHash;
   const dns::rdata::NSEC3* data;
@@ -33,6 +36,49 @@ bool covers(const Nsec3Entry& e, const std::vector<uint8_t>& hash) {
   return hash > owner || hash < next;  // the wrap-around record
 }
 
+// The NSEC3 RRs of `zone` a validator may use, and why the others were set aside.
+struct UsableNsec3 {
+  std::vector<Nsec3Entry> entries;
+  std::optional<uint8_t> unknownHash;       // a hash algorithm seen and ignored
+  std::optional<uint16_t> iterationsAbove;  // iterations of a record past the cap
+};
+
+UsableNsec3 usableNsec3(const std::vector<dns::ResourceRecord>& nsec3s, const dns::Name& zone,
+                        const ValidationLimits& limits) {
+  UsableNsec3 usable;
+  for (const auto& rr : nsec3s) {
+    const auto* n = std::get_if<dns::rdata::NSEC3>(&rr.data);
+    if (n == nullptr) continue;
+    // RFC 5155 §8.1: "A validator MUST ignore NSEC3 RRs with unknown hash types. The practical
+    // result of this is that responses containing only such NSEC3 RRs will generally be
+    // considered bogus." Ignored here; the callers end bogus when nothing usable is left.
+    if (n->hashAlgorithm != kNsec3Sha1) {
+      usable.unknownHash = n->hashAlgorithm;
+      continue;
+    }
+    // RFC 5155 §8.2: "A validator MUST ignore NSEC3 RRs with a Flag fields value other than zero
+    // or one."
+    if ((n->flags & 0xFE) != 0) continue;
+    // RFC 5155 §3: the owner is the hash "prepended as a single label to the name of the zone".
+    if (!(rr.owner.parent() == zone) || rr.owner.labelCount() != zone.labelCount() + 1) continue;
+    auto h = ownerHash(rr);
+    if (!h || h->size() != n->nextHashed.size()) continue;
+    // RFC 9276 §3.2: too many iterations make the answer insecure; decided before any hashing.
+    if (n->iterations > limits.maxNsec3Iterations) {
+      usable.iterationsAbove = n->iterations;
+      return usable;
+    }
+    usable.entries.push_back({std::move(*h), n});
+  }
+  return usable;
+}
+
+std::string ignoredHashDetail(const UsableNsec3& usable, const dns::Name& zone) {
+  return "the only NSEC3 records of " + zone.toString() + " use hash algorithm " +
+         std::to_string(*usable.unknownHash) +
+         ", which RFC 5155 §8.1 says to ignore, so nothing is proven";
+}
+
 class Hasher {
  public:
   Hasher(const ValidationLimits& limits, Budget& budget) : limits_(limits), budget_(budget) {}
@@ -41,7 +87,7 @@ class Hasher {
     std::string key = name.lowercased().toString() + "/" + std::to_string(params.iterations) + "/" +
                       std::string(params.salt.begin(), params.salt.end());
     if (auto it = memo_.find(key); it != memo_.end()) return it->second;
-    if (budget_.nsec3Hashes >= limits_.maxNsec3Hashes) {
+    if (budget_.exhausted || budget_.nsec3Hashes >= limits_.maxNsec3Hashes) {
       budget_.exhausted = true;
       return std::nullopt;
     }
@@ -57,6 +103,17 @@ class Hasher {
   std::map<std::string, std::vector<uint8_t>> memo_;
 };
 
+const Nsec3Entry* matching(const std::vector<Nsec3Entry>& entries, const std::vector<uint8_t>& h) {
+  for (const auto& e : entries) {
+    if (e.ownerHash == h) return &e;
+  }
+  return nullptr;
+}
+
+std::string exhaustedDetail(const ValidationLimits& limits) {
+  return "more than " + std::to_string(limits.maxNsec3Hashes) + " NSEC3 hash computations";
+}
+
 }  // namespace
 
 Outcome proveNoDsWithNsec3(const dns::Name& delegation, const dns::Name& parentZone,
@@ -70,38 +127,19 @@ Outcome proveNoDsWithNsec3(const dns::Name& delegation, const dns::Name& parentZ
                    {},
                    std::move(detail)};
   };
-  std::vector<Nsec3Entry> entries;
-  bool unknownHash = false;
-  for (const auto& rr : nsec3s) {
-    const auto* n = std::get_if<dns::rdata::NSEC3>(&rr.data);
-    if (n == nullptr) continue;
-    // RFC 5155 §8.1: NSEC3 RRs with an unknown hash algorithm are ignored; §8.2: so are those
-    // with flag bits other than opt-out set.
-    if (n->hashAlgorithm != 1) {
-      unknownHash = true;
-      continue;
-    }
-    if ((n->flags & 0xFE) != 0) continue;
-    // RFC 5155 §7.2.x: an NSEC3's owner is exactly one label below the zone apex.
-    if (!(rr.owner.parent() == parentZone) ||
-        rr.owner.labelCount() != parentZone.labelCount() + 1) {
-      continue;
-    }
-    auto h = ownerHash(rr);
-    if (!h || h->size() != n->nextHashed.size()) continue;
-    // RFC 9276 §3.2: too many iterations make the answer insecure; decide before hashing anything.
-    if (n->iterations > limits.maxNsec3Iterations) {
-      return result(State::kInsecure, Reason::kNsec3IterationsTooHigh,
-                    parentZone.toString() + " uses " + std::to_string(n->iterations) +
-                        " NSEC3 iterations (cap " + std::to_string(limits.maxNsec3Iterations) +
-                        ")");
-    }
-    entries.push_back({std::move(*h), n});
+  const UsableNsec3 usable = usableNsec3(nsec3s, parentZone, limits);
+  if (usable.iterationsAbove) {
+    return result(State::kInsecure, Reason::kNsec3IterationsTooHigh,
+                  parentZone.toString() + " uses " + std::to_string(*usable.iterationsAbove) +
+                      " NSEC3 iterations (cap " + std::to_string(limits.maxNsec3Iterations) + ")");
   }
+  const auto& entries = usable.entries;
   if (entries.empty()) {
-    if (unknownHash) {
-      return result(State::kInsecure, Reason::kUnsupportedAlgorithm,
-                    parentZone.toString() + " denies with an NSEC3 hash algorithm not implemented");
+    // RFC 5155 §8.1: ignoring NSEC3 RRs of an unknown hash leaves no denial, so the answer is
+    // bogus, not insecure: an unknown hash in a denial is not an unsupported DNSKEY algorithm (RFC
+    // 4035 §5.2), and an attacker could otherwise downgrade any delegation with one forged RR.
+    if (usable.unknownHash) {
+      return result(State::kBogus, Reason::kDenialMissing, ignoredHashDetail(usable, parentZone));
     }
     return result(
         State::kBogus, Reason::kDenialMissing,
@@ -111,21 +149,13 @@ Outcome proveNoDsWithNsec3(const dns::Name& delegation, const dns::Name& parentZ
   Hasher hasher(limits, budget);
   const auto& params = *entries.front().data;
   auto exhausted = [&] {
-    return result(
-        State::kBogus, Reason::kBudgetExhausted,
-        "more than " + std::to_string(limits.maxNsec3Hashes) + " NSEC3 hash computations");
-  };
-  auto matching = [&](const std::vector<uint8_t>& h) -> const Nsec3Entry* {
-    for (const auto& e : entries) {
-      if (e.ownerHash == h) return &e;
-    }
-    return nullptr;
+    return result(State::kBogus, Reason::kBudgetExhausted, exhaustedDetail(limits));
   };
 
   // RFC 5155 §8.6: a matching NSEC3 must show NS and neither DS nor SOA.
   auto h = hasher.hash(delegation, params);
   if (!h) return exhausted();
-  if (const auto* m = matching(*h)) {
+  if (const auto* m = matching(entries, *h)) {
     if (m->data->types.has(dns::RRType::DS)) {
       return result(State::kBogus, Reason::kDenialInvalid,
                     "the NSEC3 matching " + delegation.toString() + " lists a DS");
@@ -151,9 +181,24 @@ Outcome proveNoDsWithNsec3(const dns::Name& delegation, const dns::Name& parentZ
     dns::Name encloser = delegation.suffix(ceLabels);
     auto ceHash = hasher.hash(encloser, params);
     if (!ceHash) return exhausted();
-    if (matching(*ceHash) == nullptr) {
+    const Nsec3Entry* ce = matching(entries, *ceHash);
+    if (ce == nullptr) {
       if (ceLabels == parentZone.labelCount()) break;
       continue;
+    }
+    // RFC 5155 §8.3: "The DNAME type bit must not be set and the NS type bit may only be set if
+    // the SOA type bit is set. If this is not the case, it would be an indication that an
+    // attacker is using them to falsely deny the existence of RRs for which the server is not
+    // authoritative."
+    if (ce->data->types.has(dns::RRType::DNAME)) {
+      return result(State::kBogus, Reason::kDenialInvalid,
+                    "the closest-encloser NSEC3 of " + encloser.toString() +
+                        " has the DNAME bit: nothing below it is in this zone");
+    }
+    if (ce->data->types.has(dns::RRType::NS) && !ce->data->types.has(dns::RRType::SOA)) {
+      return result(State::kBogus, Reason::kDenialInvalid,
+                    "the closest-encloser NSEC3 of " + encloser.toString() +
+                        " is a delegation (NS without SOA): names below it are another zone's");
     }
     dns::Name nextCloser = delegation.suffix(ceLabels + 1);
     auto ncHash = hasher.hash(nextCloser, params);
@@ -174,6 +219,41 @@ Outcome proveNoDsWithNsec3(const dns::Name& delegation, const dns::Name& parentZ
   }
   return result(State::kBogus, Reason::kDenialMissing,
                 "no NSEC3 closest-encloser proof for " + delegation.toString());
+}
+
+Outcome proveWildcardWithNsec3(const dns::Name& qname, size_t labels, const dns::Name& zone,
+                               const std::vector<dns::ResourceRecord>& nsec3s,
+                               const ValidationLimits& limits, Budget& budget) {
+  auto result = [&](State s, Reason r, std::string detail) {
+    return Outcome{s, r, zone, {}, {}, std::move(detail)};
+  };
+  const UsableNsec3 usable = usableNsec3(nsec3s, zone, limits);
+  if (usable.iterationsAbove) {
+    return result(State::kInsecure, Reason::kNsec3IterationsTooHigh,
+                  zone.toString() + " uses " + std::to_string(*usable.iterationsAbove) +
+                      " NSEC3 iterations (cap " + std::to_string(limits.maxNsec3Iterations) + ")");
+  }
+  if (usable.entries.empty()) {
+    return result(State::kBogus, Reason::kWildcardProofMissing,
+                  usable.unknownHash ? ignoredHashDetail(usable, zone)
+                                     : "no NSEC3 of " + zone.toString() + " proves that " +
+                                           qname.toString() + " does not exist");
+  }
+  // RFC 5155 §8.8: the wildcard's parent is the closest encloser; "Validators MUST verify that
+  // there is an NSEC3 RR that covers the 'next closer' name to QNAME present in the response."
+  const dns::Name nextCloser = qname.suffix(labels + 1);
+  Hasher hasher(limits, budget);
+  auto h = hasher.hash(nextCloser, *usable.entries.front().data);
+  if (!h) return result(State::kBogus, Reason::kBudgetExhausted, exhaustedDetail(limits));
+  for (const auto& e : usable.entries) {
+    if (covers(e, *h)) {
+      return result(State::kSecure, Reason::kNone,
+                    "an NSEC3 covers the next closer name " + nextCloser.toString());
+    }
+  }
+  return result(State::kBogus, Reason::kWildcardProofMissing,
+                "no NSEC3 covers the next closer name " + nextCloser.toString() + " of " +
+                    qname.toString() + ", so a closer match may exist");
 }
 
 }  // namespace zonewatch::dnssec

@@ -52,6 +52,10 @@ std::string_view toString(Reason reason) {
       return "denial_missing";
     case Reason::kDenialInvalid:
       return "denial_invalid";
+    case Reason::kWildcardProofMissing:
+      return "wildcard_proof_missing";
+    case Reason::kOwnerMismatch:
+      return "owner_mismatch";
     case Reason::kBudgetExhausted:
       return "budget_exhausted";
     case Reason::kTrustAnchorMismatch:
@@ -64,23 +68,28 @@ std::string_view toString(Reason reason) {
   return "missing_data";
 }
 
-uint16_t edeCode(Reason reason) {
-  // RFC 8914 §4 info-codes.
+std::optional<uint16_t> edeCode(Reason reason) {
+  // RFC 8914 §4 info-codes. An outcome that is not an error carries none: a resolver that reached
+  // it answers without an EDE option, and code 0 would claim "Other Error" (RFC 8914 §4.1).
   switch (reason) {
     case Reason::kNone:
-      return 0;
+      return std::nullopt;
+    // Insecure by the parent's own signed statement (RFC 4035 §5.2, RFC 5155 §6): the delegation
+    // is meant to be unsigned, so nothing went wrong and no info-code applies.
     case Reason::kDsAbsent:
-      return 0;
     case Reason::kOptOut:
-      return 0;
+      return std::nullopt;
     case Reason::kUnsupportedAlgorithm:
       return 1;  // Unsupported DNSKEY Algorithm
     case Reason::kUnsupportedDigest:
       return 2;  // Unsupported DS Digest Type
     case Reason::kNsec3IterationsTooHigh:
       return 27;  // RFC 9276 §6: Unsupported NSEC3 Iterations Value
+    // Not 1: RFC 8914 §4.2 reserves it for a DNSKEY RRset that "contained only unsupported DNSSEC
+    // algorithms", and RSASHA1 was supported and validated. The chain is secure; the deprecation
+    // (RFC 9905) is a caveat shown by the reason, not an error.
     case Reason::kDeprecatedAlgorithm:
-      return 0;
+      return std::nullopt;
     case Reason::kDsMismatch:
       return 6;  // DNSSEC Bogus
     case Reason::kNoDnskeyMatchesDs:
@@ -101,6 +110,13 @@ uint16_t edeCode(Reason reason) {
       return 12;  // NSEC Missing
     case Reason::kDenialInvalid:
       return 6;  // DNSSEC Bogus
+    // Not 12: RFC 8914 §4.13 "NSEC Missing" is for requested data that "was missing", a negative
+    // answer; a wildcard expansion is a positive answer whose proof of no closer match is absent,
+    // so validation simply "ended in the Bogus state" (§4.7).
+    case Reason::kWildcardProofMissing:
+      return 6;  // DNSSEC Bogus
+    case Reason::kOwnerMismatch:
+      return 6;  // DNSSEC Bogus
     case Reason::kBudgetExhausted:
       return 6;  // DNSSEC Bogus (resolvers answer SERVFAIL here too)
     case Reason::kTrustAnchorMismatch:
@@ -110,7 +126,7 @@ uint16_t edeCode(Reason reason) {
     case Reason::kMissingData:
       return 22;  // No Reachable Authority
   }
-  return 0;
+  return 0;  // unreachable: an unknown reason is an error of unknown kind ("Other Error")
 }
 
 }  // namespace zonewatch::dnssec

@@ -36,18 +36,20 @@ enum class Reason : uint8_t {
   // Secure, with a caveat.
   kDeprecatedAlgorithm,  // validated, but through RSASHA1 (5) or RSASHA1-NSEC3-SHA1 (7)
   // Bogus.
-  kDsMismatch,           // a DS names a key that is present, but its digest does not match
-  kNoDnskeyMatchesDs,    // no DNSKEY carries the key tag/algorithm of any usable DS
-  kDnskeyMissing,        // a DS exists, but the zone serves no DNSKEY RRset
-  kRrsigMissing,         // the RRset carries no RRSIG by a key of the zone
-  kRrsigExpired,         // RFC 4035 §5.3.1: now is after the signature expiration
-  kRrsigNotYetValid,     // RFC 4035 §5.3.1: now is before the signature inception
-  kSignatureInvalid,     // the cryptographic verification failed
-  kSignerMismatch,       // RFC 4035 §5.3.1: the signer name is not the zone
-  kDenialMissing,        // no DS and no denial of it
-  kDenialInvalid,        // a denial that does not prove the absence of the DS
-  kBudgetExhausted,      // KeyTrap/NSEC3 caps reached (CVE-2023-50387, CVE-2023-50868)
-  kTrustAnchorMismatch,  // the anchor zone's DNSKEY RRset matches no trust anchor
+  kDsMismatch,            // a DS names a key that is present, but its digest does not match
+  kNoDnskeyMatchesDs,     // no DNSKEY carries the key tag/algorithm of any usable DS
+  kDnskeyMissing,         // a DS exists, but the zone serves no DNSKEY RRset
+  kRrsigMissing,          // the RRset carries no RRSIG by a key of the zone
+  kRrsigExpired,          // RFC 4035 §5.3.1: now is after the signature expiration
+  kRrsigNotYetValid,      // RFC 4035 §5.3.1: now is before the signature inception
+  kSignatureInvalid,      // the cryptographic verification failed
+  kSignerMismatch,        // RFC 4035 §5.3.1: the signer name is not the zone
+  kDenialMissing,         // no DS and no denial of it
+  kDenialInvalid,         // a denial that does not prove the absence of the DS
+  kWildcardProofMissing,  // RFC 4035 §5.3.4: a wildcard expansion without proof of no closer match
+  kOwnerMismatch,         // an RRset handed in for a zone is owned by another name
+  kBudgetExhausted,       // KeyTrap/NSEC3 caps reached (CVE-2023-50387, CVE-2023-50868)
+  kTrustAnchorMismatch,   // the anchor zone's DNSKEY RRset matches no trust anchor
   // Indeterminate.
   kNoTrustAnchor,  // the chain does not start at a configured trust anchor
   kMissingData,    // the caller could not supply a needed RRset (timeouts, lame servers)
@@ -57,8 +59,9 @@ enum class Reason : uint8_t {
 std::string_view toString(Reason reason);
 std::string_view toString(State state);
 
-// RFC 8914 §4 Extended DNS Error info-code for a reason (RFC 9276 §6 adds code 27).
-uint16_t edeCode(Reason reason);
+// RFC 8914 §4 Extended DNS Error info-code for a reason (RFC 9276 §6 adds code 27); nullopt when
+// the outcome is no error at all. Code 0 is not "none": RFC 8914 §4.1 defines it as "Other Error".
+std::optional<uint16_t> edeCode(Reason reason);
 
 // The verdict on one step of validation.
 struct Outcome {
@@ -69,7 +72,7 @@ struct Outcome {
   std::optional<uint16_t> keyTag;     // the key concerned, when one is
   std::string detail;                 // a short human explanation
 
-  uint16_t ede() const { return edeCode(reason); }
+  std::optional<uint16_t> ede() const { return edeCode(reason); }
   static Outcome secure(const dns::Name& zone) {
     return {State::kSecure, Reason::kNone, zone, {}, {}, {}};
   }

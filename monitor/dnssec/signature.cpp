@@ -90,14 +90,24 @@ RRsetVerdict verifyRRset(const dns::RRset& rrset, const dns::Name& zone,
     return verdict;
   };
 
+  // A spent budget stays spent for the rest of the validation: stopping "at once" must not turn
+  // into "stop this loop and start the next one" (KeyTrap, CVE-2023-50387).
+  if (ctx.budget->exhausted) {
+    return bogus(Reason::kBudgetExhausted, "the validation's work budget is already spent");
+  }
+  // RFC 4035 §5.3.1: the signer is "the name of the zone that contains the RRset", so an RRset
+  // outside the zone cannot be authenticated by the zone's keys, whatever its RRSIG says.
+  if (!rrset.owner.isSubdomainOf(zone)) {
+    return bogus(Reason::kOwnerMismatch,
+                 rrset.owner.toString() + " is not in the zone " + zone.toString());
+  }
   if (rrset.signatures.empty()) {
     return bogus(Reason::kRrsigMissing,
                  "no RRSIG covers " + rrset.owner.toString() + " " + dns::typeToString(rrset.type));
   }
 
   Reason worst = Reason::kRrsigMissing;
-  std::string worstDetail = "no RRSIG by a key of " + zone.toString() + " covers " +
-                            rrset.owner.toString() + " " + dns::typeToString(rrset.type);
+  std::string worstDetail;  // written when a failure is noted: the secure path builds no text
   std::optional<uint16_t> worstTag;
   auto note = [&](Reason r, std::string detail, uint16_t tag) {
     if (severity(r) > severity(worst)) {
@@ -128,6 +138,17 @@ RRsetVerdict verifyRRset(const dns::RRset& rrset, const dns::Name& zone,
     }
     // RFC 4035 §5.3.1: the Labels field is not greater than the owner's label count.
     if (sig->labels > labelsWithoutWildcard(rrset.owner)) continue;
+    // RFC 4035 §5.3.2 and §5.3.4: a smaller Labels field names the wildcard the RRset was
+    // synthesised from, "*." + the owner's rightmost `labels` labels, and that wildcard must be in
+    // the signer's zone. So an apex RRset (SOA, NS, DNSKEY, CDS, CDNSKEY) can never be a wildcard
+    // expansion: its only candidate wildcards lie above the apex, in another zone.
+    if (sig->labels < zone.labelCount()) {
+      note(Reason::kSignatureInvalid,
+           "RRSIG by key " + std::to_string(sig->keyTag) + " over " + rrset.owner.toString() +
+               " claims a wildcard above the apex of " + zone.toString(),
+           sig->keyTag);
+      continue;
+    }
     if (!isAlgorithmSupported(sig->algorithm)) continue;
     // RFC 4035 §5.3.1: the validator's notion of now lies within inception..expiration,
     // compared in serial-number arithmetic (RFC 4034 §3.1.5).
@@ -163,10 +184,10 @@ RRsetVerdict verifyRRset(const dns::RRset& rrset, const dns::Name& zone,
       if (data.empty()) data = dns::signedData(*sig, rrset);
 
       std::optional<bool> valid;
-      VerificationCache::Key memoKey{};
-      if (ctx.cache != nullptr) {
-        memoKey = VerificationCache::makeKey(data, sig->signature, key.rdata);
-        valid = ctx.cache->lookup(memoKey);
+      std::optional<VerificationCache::Key> memoKey;
+      if (ctx.cache != nullptr) memoKey = ctx.cache->makeKey(data, sig->signature, key.rdata);
+      if (memoKey) {
+        valid = ctx.cache->lookup(*memoKey);
         if (valid) ++ctx.budget->cacheHits;
       }
       if (!valid) {
@@ -185,7 +206,7 @@ RRsetVerdict verifyRRset(const dns::RRset& rrset, const dns::Name& zone,
         // remembered, so a passing failure does not stick as bogus.
         if (checked == VerifyOutcome::kError) continue;
         valid = checked == VerifyOutcome::kValid;
-        if (ctx.cache != nullptr) ctx.cache->store(memoKey, *valid, sig->expiration);
+        if (memoKey) ctx.cache->store(*memoKey, *valid, sig->expiration);
       }
       if (*valid) {
         verdict.outcome = Outcome::secure(zone);
@@ -194,6 +215,7 @@ RRsetVerdict verifyRRset(const dns::RRset& rrset, const dns::Name& zone,
         verdict.expiration = sig->expiration;
         verdict.keyTag = key.tag;
         verdict.algorithm = sig->algorithm;
+        if (sig->labels < labelsWithoutWildcard(rrset.owner)) verdict.wildcardLabels = sig->labels;
         return verdict;
       }
       note(Reason::kSignatureInvalid,
@@ -201,6 +223,10 @@ RRsetVerdict verifyRRset(const dns::RRset& rrset, const dns::Name& zone,
                dns::typeToString(rrset.type) + " does not verify",
            sig->keyTag);
     }
+  }
+  if (worstDetail.empty()) {
+    worstDetail = "no RRSIG by a key of " + zone.toString() + " covers " + rrset.owner.toString() +
+                  " " + dns::typeToString(rrset.type);
   }
   return bogus(worst, std::move(worstDetail), worstTag);
 }

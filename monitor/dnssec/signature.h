@@ -51,6 +51,10 @@ struct RRsetVerdict {
   std::optional<uint32_t> expiration;
   std::optional<uint16_t> keyTag;  // the key that validated it
   std::optional<uint8_t> algorithm;
+  // Set when the RRSIG that validated it has a Labels field below the owner's label count: the
+  // RRset was synthesised from the wildcard "*." + the owner's rightmost `wildcardLabels` labels
+  // (RFC 4035 §5.3.4), and is only secure with a proof that no closer match exists.
+  std::optional<uint8_t> wildcardLabels;
 };
 
 struct VerifyContext {
@@ -68,7 +72,9 @@ bool serialLessOrEqual(uint32_t a, uint32_t b);
 // of `now`.
 int64_t unixFromSerial(uint32_t t, int64_t now);
 
-// Verifies `rrset` (which belongs to `zone`) with `keys`. Secure when one RRSIG verifies.
+// Verifies `rrset` (which belongs to `zone`) with `keys`. Secure when one RRSIG verifies; a
+// wildcard expansion comes back secure with `wildcardLabels` set, for the caller to demand its
+// proof. Once the budget is exhausted it verifies nothing more and answers budget_exhausted.
 RRsetVerdict verifyRRset(const dns::RRset& rrset, const dns::Name& zone,
                          const std::vector<ZoneKey>& keys, const VerifyContext& ctx);
 

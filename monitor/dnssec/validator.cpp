@@ -18,6 +18,10 @@ Outcome missing(const dns::Name& zone, dns::RRType type, std::string detail) {
   return {State::kIndeterminate, Reason::kMissingData, zone, type, {}, std::move(detail)};
 }
 
+Outcome bogus(Reason reason, const dns::Name& zone, dns::RRType type, std::string detail) {
+  return {State::kBogus, reason, zone, type, {}, std::move(detail)};
+}
+
 }  // namespace
 
 Validator::Validator(TrustAnchors anchors, int64_t nowUnix, ValidationLimits limits,
@@ -75,12 +79,14 @@ ZoneTrust Validator::anchorZone(const dns::RRset* dnskeys) {
     return trust;
   }
   DsMatch match;
-  if (!anchors_.ds.empty()) match = matchDs(trust.zone, anchors_.ds, *dnskeys, limits_);
-  if (!anchors_.dnskeys.empty() && match.matched.empty()) {
+  if (!anchors_.ds.empty()) match = matchDs(trust.zone, anchors_.ds, *dnskeys, limits_, budget_);
+  if (!anchors_.dnskeys.empty() && match.matched.empty() &&
+      match.outcome.reason != Reason::kBudgetExhausted) {
     auto byKey = matchAnchorKeys(trust.zone, anchors_.dnskeys, *dnskeys);
     if (!byKey.matched.empty() || anchors_.ds.empty()) match = std::move(byKey);
   }
-  if (match.outcome.state == State::kBogus) {
+  // A spent budget is not a mismatch: renaming it would hide a KeyTrap-style anchor zone.
+  if (match.outcome.state == State::kBogus && match.outcome.reason != Reason::kBudgetExhausted) {
     match.outcome.reason = Reason::kTrustAnchorMismatch;
     match.outcome.detail = "the DNSKEY RRset of " + trust.zone.toString() +
                            " matches no configured trust anchor (" + match.outcome.detail + ")";
@@ -99,12 +105,37 @@ ZoneTrust Validator::childZone(const ZoneTrust& parent, const dns::Name& child,
     return trust;
   }
 
+  // RFC 4035 §5.2: the DNSKEY RRset is the child's own, at its apex. One owned by any other name
+  // is not evidence about this zone, however well it is signed.
+  if (dnskeys != nullptr && !(dnskeys->owner == child)) {
+    trust.outcome = bogus(Reason::kOwnerMismatch, child, dns::RRType::DNSKEY,
+                          "the DNSKEY RRset handed in for " + child.toString() + " is owned by " +
+                              dnskeys->owner.toString());
+    return trust;
+  }
+
   if (evidence.ds && !evidence.ds->records.empty()) {
+    // RFC 4034 §5: the DS RRset is owned by the delegation's name; a DS of any other name (a
+    // sibling's, spliced into the referral) would authenticate the wrong keys.
+    if (!(evidence.ds->owner == child)) {
+      trust.outcome = bogus(Reason::kOwnerMismatch, parent.zone, dns::RRType::DS,
+                            "the DS RRset handed in for " + child.toString() + " is owned by " +
+                                evidence.ds->owner.toString());
+      return trust;
+    }
     // RFC 4035 §5.2: the DS RRset is authenticated with the parent's keys.
     auto dsVerdict = verifyRRset(*evidence.ds, parent.zone, parent.keys, context());
     trust.dsVerdict = dsVerdict;
     if (dsVerdict.outcome.state != State::kSecure) {
       trust.outcome = dsVerdict.outcome;
+      return trust;
+    }
+    // RFC 4035 §5.3.4: an expansion needs a proof of no closer match, which the evidence of a
+    // delegation does not carry; a DS that claims to be synthesised is not believed.
+    if (dsVerdict.wildcardLabels) {
+      trust.outcome =
+          bogus(Reason::kWildcardProofMissing, parent.zone, dns::RRType::DS,
+                "the DS RRset of " + child.toString() + " is signed as a wildcard expansion");
       return trust;
     }
     trust.deprecatedAlgorithm = trust.deprecatedAlgorithm || isDeprecated(dsVerdict.algorithm);
@@ -116,7 +147,7 @@ ZoneTrust Validator::childZone(const ZoneTrust& parent, const dns::Name& child,
                               "no DNSKEY RRset was obtained from " + child.toString());
       return trust;
     }
-    auto match = matchDs(child, trust.ds, *dnskeys, limits_);
+    auto match = matchDs(child, trust.ds, *dnskeys, limits_, budget_);
     return keysFromMatch(std::move(trust), match, *dnskeys);
   }
 
@@ -147,6 +178,16 @@ ZoneTrust Validator::childZone(const ZoneTrust& parent, const dns::Name& child,
       }
       return trust;
     }
+    // RFC 4592 §4.7: synthesised NSEC RRs "will never be used in negative caching or to generate
+    // a negative response"; the same holds for NSEC3. A denial signed as an expansion proves
+    // nothing.
+    if (verdict.wildcardLabels) {
+      trust.dsVerdict = verdict;
+      trust.outcome = bogus(
+          Reason::kDenialInvalid, parent.zone, dns::RRType::DS,
+          "the denial of the DS of " + child.toString() + " is signed as a wildcard expansion");
+      return trust;
+    }
     trust.dsVerdict = verdict;
     auto& into = set.type == dns::RRType::NSEC ? nsec : nsec3;
     into.insert(into.end(), set.records.begin(), set.records.end());
@@ -168,7 +209,8 @@ ZoneTrust Validator::childZone(const ZoneTrust& parent, const dns::Name& child,
   return trust;
 }
 
-RRsetVerdict Validator::rrset(const ZoneTrust& zone, const dns::RRset& set) {
+RRsetVerdict Validator::rrset(const ZoneTrust& zone, const dns::RRset& set,
+                              const std::vector<dns::RRset>& wildcardProof) {
   if (zone.outcome.state != State::kSecure) {
     RRsetVerdict verdict;
     verdict.owner = set.owner;
@@ -176,11 +218,55 @@ RRsetVerdict Validator::rrset(const ZoneTrust& zone, const dns::RRset& set) {
     verdict.outcome = zone.outcome;
     return verdict;
   }
-  return verifyRRset(set, zone.zone, zone.keys, context());
+  auto verdict = verifyRRset(set, zone.zone, zone.keys, context());
+  if (verdict.outcome.state != State::kSecure || !verdict.wildcardLabels) return verdict;
+  // RFC 4035 §5.3.4: "Once the validator has verified the signature ... it must take additional
+  // steps to verify the non-existence of an exact match or closer wildcard match for the query."
+  // Without that, a signature over *.zone would let a server answer any name in the zone.
+  auto proof = proveWildcard(zone, set.owner, *verdict.wildcardLabels, wildcardProof);
+  if (proof.state != State::kSecure) {
+    verdict.outcome = std::move(proof);
+    verdict.outcome.rrtype = set.type;
+    verdict.outcome.keyTag = verdict.keyTag;
+  }
+  return verdict;
+}
+
+Outcome Validator::proveWildcard(const ZoneTrust& zone, const dns::Name& qname, uint8_t labels,
+                                 const std::vector<dns::RRset>& proof) {
+  std::vector<dns::ResourceRecord> nsec, nsec3;
+  for (const auto& set : proof) {
+    if (set.type != dns::RRType::NSEC && set.type != dns::RRType::NSEC3) continue;
+    auto verdict = verifyRRset(set, zone.zone, zone.keys, context());
+    if (verdict.outcome.state != State::kSecure) {
+      Outcome failed = verdict.outcome;
+      failed.detail = "the proof for the wildcard answer " + qname.toString() +
+                      " does not validate: " + verdict.outcome.detail;
+      return failed;
+    }
+    // RFC 4592 §4.7: a synthesised NSEC is never used to prove a negative (nor an NSEC3).
+    if (verdict.wildcardLabels) continue;
+    auto& into = set.type == dns::RRType::NSEC ? nsec : nsec3;
+    into.insert(into.end(), set.records.begin(), set.records.end());
+  }
+  Outcome result =
+      bogus(Reason::kWildcardProofMissing, zone.zone, dns::RRType::NSEC,
+            qname.toString() + " was synthesised from a wildcard, but no NSEC or NSEC3 proves " +
+                "that no closer match exists");
+  if (!nsec3.empty()) {
+    result = proveWildcardWithNsec3(qname, labels, zone.zone, nsec3, limits_, budget_);
+  }
+  if (result.state != State::kSecure && result.reason != Reason::kBudgetExhausted &&
+      !nsec.empty()) {
+    result = proveWildcardWithNsec(qname, labels, zone.zone, nsec);
+  }
+  return result;
 }
 
 ChainResult validateChain(const std::vector<ChainLink>& links,
-                          const std::vector<dns::RRset>& rrsets, Validator& validator) {
+                          const std::vector<dns::RRset>& rrsets, Validator& validator,
+                          const std::vector<dns::RRset>& wildcardProof) {
+  validator.resetBudget();
   ChainResult result;
   if (links.empty()) {
     result.outcome = missing(dns::Name(), dns::RRType::DNSKEY, "no zones to validate");
@@ -205,7 +291,7 @@ ChainResult validateChain(const std::vector<ChainLink>& links,
   const ZoneTrust& last = result.zones.back();
   result.outcome = last.outcome;
   for (const auto& set : rrsets) {
-    auto verdict = validator.rrset(last, set);
+    auto verdict = validator.rrset(last, set, wildcardProof);
     keep(verdict.expiration);
     if (result.outcome.state == State::kSecure && verdict.outcome.state != State::kSecure) {
       result.outcome = verdict.outcome;

@@ -5,7 +5,7 @@
 // and reads no clock. The chain is walked one zone cut at a time —
 //   anchor → anchor zone DNSKEY → child DS (or its proven absence) → child DNSKEY → … → RRsets
 // — so that a caller can validate the shared upper chain once and each server's answers against it.
-// See docs/validator.md for states, reasons and caps.
+// See monitor/dnssec/README.md for states, reasons and caps.
 #pragma once
 
 #include <cstdint>
@@ -53,17 +53,25 @@ class Validator {
   // child's DNSKEY RRset (nullptr when none was obtained).
   ZoneTrust childZone(const ZoneTrust& parent, const dns::Name& child,
                       const DelegationEvidence& evidence, const dns::RRset* dnskeys);
-  // Any RRset of an established zone.
-  RRsetVerdict rrset(const ZoneTrust& zone, const dns::RRset& rrset);
+  // Any RRset of an established zone. An RRset its RRSIG shows to be a wildcard expansion (RFC 4035
+  // §5.3.4) is only secure with `wildcardProof`: the zone's signed NSEC or NSEC3 RRsets from the
+  // same answer proving that no closer match exists (RFC 5155 §8.8); without one it is bogus
+  // (wildcard_proof_missing). Apex RRsets never are expansions (see verifyRRset).
+  RRsetVerdict rrset(const ZoneTrust& zone, const dns::RRset& rrset,
+                     const std::vector<dns::RRset>& wildcardProof = {});
 
   const Budget& budget() const { return budget_; }
-  // A new budget for the next independent validation (e.g. the next server's answers).
+  // A new budget for the next independent validation (e.g. the next server's answers). Once a
+  // budget is exhausted every later step answers budget_exhausted without spending anything, until
+  // this is called.
   void resetBudget() { budget_ = {}; }
   const TrustAnchors& anchors() const { return anchors_; }
   const ValidationLimits& limits() const { return limits_; }
 
  private:
   ZoneTrust keysFromMatch(ZoneTrust trust, const struct DsMatch& match, const dns::RRset& dnskeys);
+  Outcome proveWildcard(const ZoneTrust& zone, const dns::Name& qname, uint8_t labels,
+                        const std::vector<dns::RRset>& proof);
   VerifyContext context();
 
   TrustAnchors anchors_;
@@ -89,7 +97,10 @@ struct ChainResult {
   std::optional<uint32_t> earliestExpiration;
 };
 
+// One validation: the validator's budget is reset first, so a reused Validator does not carry one
+// chain's spending into the next. `wildcardProof` is handed to Validator::rrset for every RRset.
 ChainResult validateChain(const std::vector<ChainLink>& links,
-                          const std::vector<dns::RRset>& rrsets, Validator& validator);
+                          const std::vector<dns::RRset>& rrsets, Validator& validator,
+                          const std::vector<dns::RRset>& wildcardProof = {});
 
 }  // namespace zonewatch::dnssec

@@ -5,12 +5,21 @@
 #include <utility>
 #include <vector>
 
+#include "monitor/dns/types.h"
 #include "monitor/dnssec/crypto.h"
 
 namespace zonewatch::dnssec {
 
+namespace {
+
+std::optional<std::vector<uint8_t>> sha256(std::span<const uint8_t> input) {
+  return dsDigest(dns::digest::kSha256, input);
+}
+
+}  // namespace
+
 VerificationCache::VerificationCache(size_t capacity)
-    : generationCapacity_(capacity < 2 ? 1 : capacity / 2) {}
+    : digest_(&sha256), generationCapacity_(capacity < 2 ? 1 : capacity / 2) {}
 
 size_t VerificationCache::KeyHash::operator()(const Key& k) const {
   // The key is already a uniformly distributed digest: its first bytes are a good bucket hash.
@@ -19,9 +28,9 @@ size_t VerificationCache::KeyHash::operator()(const Key& k) const {
   return h;
 }
 
-VerificationCache::Key VerificationCache::makeKey(std::span<const uint8_t> signedData,
-                                                  std::span<const uint8_t> signature,
-                                                  std::span<const uint8_t> dnskeyRdata) {
+std::optional<VerificationCache::Key> VerificationCache::makeKey(
+    std::span<const uint8_t> signedData, std::span<const uint8_t> signature,
+    std::span<const uint8_t> dnskeyRdata) const {
   // Length-prefix each part so that no two different triples concatenate to the same input.
   std::vector<uint8_t> input;
   input.reserve(signedData.size() + signature.size() + dnskeyRdata.size() + 12);
@@ -34,8 +43,9 @@ VerificationCache::Key VerificationCache::makeKey(std::span<const uint8_t> signe
   append(signature);
   append(dnskeyRdata);
   Key key{};
-  auto digest = dsDigest(2, input);  // SHA-256
-  if (digest && digest->size() == key.size()) std::memcpy(key.data(), digest->data(), key.size());
+  auto digest = digest_(input);
+  if (!digest || digest->size() != key.size()) return std::nullopt;
+  std::memcpy(key.data(), digest->data(), key.size());
   return key;
 }
 

@@ -28,8 +28,16 @@ class VerificationCache {
 
   explicit VerificationCache(size_t capacity = 100000);
 
-  static Key makeKey(std::span<const uint8_t> signedData, std::span<const uint8_t> signature,
-                     std::span<const uint8_t> dnskeyRdata);
+  // nullopt when the digest cannot be computed (an OpenSSL failure): the caller must then neither
+  // look up nor store but verify for real. A fixed fallback key would make every such triple share
+  // one entry, so one valid signature would vouch for any forgery.
+  std::optional<Key> makeKey(std::span<const uint8_t> signedData,
+                             std::span<const uint8_t> signature,
+                             std::span<const uint8_t> dnskeyRdata) const;
+
+  // The digest under makeKey (SHA-256 by default); tests replace it to simulate a failure.
+  using Digest = std::optional<std::vector<uint8_t>> (*)(std::span<const uint8_t> input);
+  void setDigestForTesting(Digest digest) { digest_ = digest; }
 
   // A successful verification, with the RRSIG expiration (RFC 4034 §3.1.5, seconds mod 2^32).
   struct Success {
@@ -56,6 +64,7 @@ class VerificationCache {
   struct KeyHash {
     size_t operator()(const Key& k) const;
   };
+  Digest digest_;
   size_t generationCapacity_;
   std::unordered_map<Key, bool, KeyHash> current_;
   std::unordered_map<Key, bool, KeyHash> previous_;

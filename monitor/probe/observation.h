@@ -117,7 +117,7 @@ struct Observation {
   int64_t observedAt = 0;     // unix seconds: the "now" the validation used
   dnssec::State status = dnssec::State::kIndeterminate;
   dnssec::Reason reason = dnssec::Reason::kMissingData;
-  uint16_t ede = 0;
+  std::optional<uint16_t> ede;  // RFC 8914 info-code of `reason`; none when it is no error
   std::string detail;
   std::vector<std::string> operators;  // registrable domains of the NS hosts, sorted
   ParentView parent;

@@ -128,7 +128,7 @@ std::string toJson(const Observation& obs, bool withEvidence) {
       {"observed_at_unix", obs.observedAt},
       {"status", dnssec::toString(obs.status)},
       {"reason", dnssec::toString(obs.reason)},
-      {"ede", obs.ede},
+      {"ede", obs.ede ? json(*obs.ede) : json(nullptr)},
       {"detail", obs.detail},
       {"operators", obs.operators},
       {"parent", parentJson(obs.parent, withEvidence)},

@@ -141,9 +141,9 @@ std::string heading(const Painter& paint, std::string_view text) {
 std::string verdict(const Observation& obs, const Painter& paint) {
   std::string line = paint(upper(dnssec::toString(obs.status)), stateColour(obs.status));
   if (obs.reason != dnssec::Reason::kNone) line += ", " + std::string(dnssec::toString(obs.reason));
-  if (obs.ede != 0) {
-    line += " (EDE " + std::to_string(obs.ede);
-    if (auto name = edeName(obs.ede); !name.empty()) line += ": " + std::string(name);
+  if (obs.ede) {
+    line += " (EDE " + std::to_string(*obs.ede);
+    if (auto name = edeName(*obs.ede); !name.empty()) line += ": " + std::string(name);
     line += ")";
   }
   // A failed observation carries its error as the detail too; the Error line shows it once.

@@ -433,7 +433,8 @@ TEST_P(RfcPrintedDs, MatchesTheKey) {
     GTEST_SKIP() << "DS digests checked; matchDs skipped: algorithm " << int{GetParam().algorithm}
                  << " is not supported by this OpenSSL build";
   }
-  auto match = matchDs(p_.zone, p_.ds, p_.dnskeys, ValidationLimits{});
+  Budget budget;
+  auto match = matchDs(p_.zone, p_.ds, p_.dnskeys, ValidationLimits{}, budget);
   EXPECT_EQ(match.outcome.state, State::kSecure) << match.outcome.detail;
   ASSERT_EQ(match.matched.size(), 1u);
   EXPECT_EQ(match.matched.front().tag, GetParam().keyTag);
@@ -441,7 +442,7 @@ TEST_P(RfcPrintedDs, MatchesTheKey) {
   // One flipped digest bit: the DS still names the key (tag and algorithm), so it is a mismatch.
   auto broken = p_.ds;
   for (auto& ds : broken) ds.digest.back() ^= 0x01;
-  auto mismatch = matchDs(p_.zone, broken, p_.dnskeys, ValidationLimits{});
+  auto mismatch = matchDs(p_.zone, broken, p_.dnskeys, ValidationLimits{}, budget);
   EXPECT_EQ(mismatch.outcome.state, State::kBogus);
   EXPECT_EQ(toString(mismatch.outcome.reason), toString(Reason::kDsMismatch))
       << mismatch.outcome.detail;
@@ -563,7 +564,8 @@ TEST_F(Rfc4034DsExample, KeyTagAndDigestsAreThePrintedOnes) {
 }
 
 TEST_F(Rfc4034DsExample, MatchDsWithTheSha1Ds) {
-  auto match = matchDs(zone_, {sha1_}, dnskeys_, ValidationLimits{});
+  Budget budget;
+  auto match = matchDs(zone_, {sha1_}, dnskeys_, ValidationLimits{}, budget);
   if (!isAlgorithmSupported(dns::algorithm::kRsaSha1)) {
     // RFC 4035 §5.2: a DS whose algorithm is not implemented leaves the zone insecure.
     EXPECT_EQ(match.outcome.state, State::kInsecure);
@@ -582,12 +584,13 @@ TEST_F(Rfc4034DsExample, Sha1DsIsIgnoredNextToASha256Ds) {
   // digest changes nothing, and a corrupted SHA-256 digest is not rescued by a good SHA-1 one.
   auto badSha1 = sha1_;
   badSha1.digest.front() ^= 0x80;
-  auto both = matchDs(zone_, {badSha1, sha256_}, dnskeys_, ValidationLimits{});
+  Budget budget;
+  auto both = matchDs(zone_, {badSha1, sha256_}, dnskeys_, ValidationLimits{}, budget);
   EXPECT_EQ(both.outcome.state, State::kSecure) << both.outcome.detail;
 
   auto badSha256 = sha256_;
   badSha256.digest.front() ^= 0x80;
-  auto rescued = matchDs(zone_, {sha1_, badSha256}, dnskeys_, ValidationLimits{});
+  auto rescued = matchDs(zone_, {sha1_, badSha256}, dnskeys_, ValidationLimits{}, budget);
   EXPECT_EQ(rescued.outcome.state, State::kBogus);
   EXPECT_EQ(toString(rescued.outcome.reason), toString(Reason::kDsMismatch));
 }

@@ -20,9 +20,9 @@ dns::Name name(std::string_view text) {
   return unwrap(dns::Name::parse(text), "name");
 }
 
-TestKey makeKey(const dns::Name& zone, uint8_t algorithm, uint16_t flags) {
+TestKey makeKey(const dns::Name& zone, uint8_t algorithm, uint16_t flags, uint8_t protocol) {
   auto priv = unwrap(PrivateKey::generate(algorithm), "generate");
-  dns::rdata::DNSKEY k{flags, 3, algorithm, priv.dnskeyPublicKey()};
+  dns::rdata::DNSKEY k{flags, protocol, algorithm, priv.dnskeyPublicKey()};
   auto rr = dns::ResourceRecord::make(zone, dns::RRType::DNSKEY, 3600, k);
   uint16_t tag = dns::keyTag(rr.rdata);
   return TestKey{zone, std::move(priv), std::move(rr), tag};

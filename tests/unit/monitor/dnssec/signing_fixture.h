@@ -26,7 +26,10 @@ struct TestKey {
   uint16_t tag = 0;
 };
 
-TestKey makeKey(const dns::Name& zone, uint8_t algorithm, uint16_t flags = 257);
+// `protocol` other than 3 makes a DNSKEY no validator may use (RFC 4034 §2.1.2); the key still
+// signs.
+TestKey makeKey(const dns::Name& zone, uint8_t algorithm, uint16_t flags = 257,
+                uint8_t protocol = 3);
 
 struct SignOptions {
   uint32_t inception = static_cast<uint32_t>(kNow - 3600);

@@ -18,9 +18,10 @@ using testing::name;
 
 ChainResult run(const Hierarchy& h, std::vector<ChainLink> links,
                 std::vector<dns::RRset> rrsets = {}, int64_t now = kNow,
-                VerificationCache* cache = nullptr, ValidationLimits limits = {}) {
+                VerificationCache* cache = nullptr, ValidationLimits limits = {},
+                std::vector<dns::RRset> wildcardProof = {}) {
   Validator v(h.anchors(), now, limits, cache);
-  return validateChain(links, rrsets, v);
+  return validateChain(links, rrsets, v, wildcardProof);
 }
 
 void expectOutcome(const ChainResult& r, State state, Reason reason) {
@@ -46,7 +47,8 @@ TEST_F(ValidatorTest, SecureChainFromAnchorToRRset) {
   ASSERT_TRUE(r.earliestExpiration.has_value());
   EXPECT_EQ(*r.earliestExpiration, static_cast<uint32_t>(kNow + 30 * kDay));
   EXPECT_GE(r.budget.verifications, 6u);  // root DNSKEY, tld DS+DNSKEY, child DS+DNSKEY, NS
-  EXPECT_EQ(r.outcome.ede(), 0);
+  // No EDE at all: code 0 would claim "Other Error" (RFC 8914 §4.1).
+  EXPECT_FALSE(r.outcome.ede().has_value());
 }
 
 TEST(ValidatorAlgorithms, EachSupportedAlgorithmValidates) {
@@ -69,6 +71,7 @@ TEST(ValidatorAlgorithms, RsaSha1IsSecureButDeprecated) {
   Hierarchy h(dns::algorithm::kRsaSha1);
   auto r = run(h, h.links(), {h.childNs});
   expectOutcome(r, State::kSecure, Reason::kDeprecatedAlgorithm);
+  EXPECT_FALSE(r.outcome.ede().has_value()) << "RSASHA1 was supported: EDE 1 would say otherwise";
 }
 
 TEST_F(ValidatorTest, DsDigestThatMatchesNoKeyIsBogus) {
@@ -251,6 +254,7 @@ TEST_F(ValidatorTest, NsecProvesDsAbsence) {
   links[2].fromParent = DelegationEvidence{std::nullopt, {nsec}};
   auto r = run(*h_, links, {testing::unsignedSet(h_->childNs.records)});
   expectOutcome(r, State::kInsecure, Reason::kDsAbsent);
+  EXPECT_FALSE(r.outcome.ede().has_value()) << "a proven unsigned delegation is no error";
   EXPECT_EQ(r.outcome.zone, child);
   ASSERT_EQ(r.rrsets.size(), 1u);
   EXPECT_EQ(r.rrsets[0].outcome.state, State::kInsecure);
@@ -328,6 +332,7 @@ TEST_F(ValidatorTest, Nsec3OptOutMakesDelegationInsecure) {
   links[2].fromParent = DelegationEvidence{std::nullopt, optOutProof(*h_, true)};
   auto r = run(*h_, links);
   expectOutcome(r, State::kInsecure, Reason::kOptOut);
+  EXPECT_FALSE(r.outcome.ede().has_value());
 }
 
 TEST_F(ValidatorTest, Nsec3CoverWithoutOptOutIsDenialInvalid) {
@@ -462,6 +467,429 @@ TEST_F(ValidatorTest, JournaledSuccessesPreloadedIntoAFreshMemoSpareEveryVerific
   EXPECT_LE(tiny.takeJournal().size(), 2u);
 }
 
+// --- Caps end the validation at once (KeyTrap at the DS, NSEC3 hashing) --------------------------
+
+TEST_F(ValidatorTest, KeyTrapCollisionsBehindADsAreBudgetExhaustedNotDsMismatch) {
+  // More DNSKEYs share the DS's key tag and algorithm than the cap allows: the answer is hostile,
+  // and must not end as an ordinary ds_mismatch because the first few keys happened not to match.
+  const auto child = h_->childKsk.zone;
+  const uint16_t tag = 4242;
+  std::vector<dns::ResourceRecord> keys = {h_->childKsk.dnskey, h_->childZsk.dnskey};
+  for (uint8_t i = 0; i < 8; ++i) keys.push_back(collidingKey(child, tag, i));
+  size_t colliding = 0;
+  for (const auto& k : keys) colliding += dns::keyTag(k.rdata) == tag;
+  ValidationLimits limits;
+  ASSERT_GT(colliding, limits.maxKeysPerSignature);
+  dns::rdata::DS ds{tag, dns::algorithm::kEd25519, dns::digest::kSha256,
+                    std::vector<uint8_t>(32, 0x5A)};
+  auto links = h_->links();
+  links[2].fromParent.ds = testing::signedSet(
+      {dns::ResourceRecord::make(child, dns::RRType::DS, 3600, ds)}, {&h_->tldKey});
+  links[2].dnskey = testing::signedSet(keys, {&h_->childKsk});
+  auto r = run(*h_, links, {h_->childNs}, kNow, nullptr, limits);
+  expectOutcome(r, State::kBogus, Reason::kBudgetExhausted);
+  EXPECT_TRUE(r.budget.exhausted);
+  EXPECT_EQ(r.outcome.keyTag, tag);
+  // Root DNSKEY, tld DS and DNSKEY, child DS: the child's DNSKEY RRset and NS are never verified.
+  EXPECT_EQ(r.budget.verifications, 4u);
+  ASSERT_EQ(r.rrsets.size(), 1u);
+  EXPECT_EQ(r.rrsets[0].outcome.reason, Reason::kBudgetExhausted);
+}
+
+TEST_F(ValidatorTest, KeyTrapCollisionsAtTheAnchorAreBudgetExhaustedNotAnchorMismatch) {
+  // The anchor zone is where a KeyTrap against a monitor would start; renaming the spent budget to
+  // trust_anchor_mismatch would blame the anchor instead of the hostile answer.
+  const uint16_t tag = 777;
+  std::vector<dns::ResourceRecord> keys = {h_->rootKsk.dnskey, h_->rootZsk.dnskey};
+  for (uint8_t i = 0; i < 6; ++i) keys.push_back(collidingKey(dns::Name(), tag, i));
+  dns::rdata::DS ds{tag, dns::algorithm::kEd25519, dns::digest::kSha256,
+                    std::vector<uint8_t>(32, 0x11)};
+  auto anchors =
+      TrustAnchors::fromRecords({dns::ResourceRecord::make(dns::Name(), dns::RRType::DS, 0, ds)});
+  ASSERT_TRUE(anchors.ok());
+  Validator v(*anchors, kNow);
+  auto links = h_->links();
+  links[0].dnskey = testing::signedSet(keys, {&h_->rootKsk});
+  auto r = validateChain(links, {}, v);
+  expectOutcome(r, State::kBogus, Reason::kBudgetExhausted);
+  EXPECT_EQ(r.budget.verifications, 0u);
+}
+
+// A name `depth` labels below "tld.", so that a closest-encloser search hashes every ancestor.
+dns::Name deepName(int depth) {
+  std::string text;
+  for (int i = 0; i < depth; ++i) text += "l" + std::to_string(i) + ".";
+  return name(text + "tld.");
+}
+
+// The parent's NSEC3 denial for a delegation far below the apex: the apex's own NSEC3 (the only
+// closest encloser there is) and a few unrelated ones, iterations well under the cap.
+dns::RRset deepDenial(const Hierarchy& h) {
+  const auto tld = h.tldKey.zone;
+  std::vector<dns::ResourceRecord> records;
+  records.push_back(testing::nsec3Record(tld, tld, testing::hashOf(name("a.tld.")),
+                                         {dns::RRType::SOA, dns::RRType::NS, dns::RRType::DNSKEY},
+                                         10));
+  for (const char* other : {"a.tld.", "b.tld.", "c.tld.", "d.tld."}) {
+    records.push_back(testing::nsec3Record(tld, name(other), testing::hashOf(tld, 10),
+                                           {dns::RRType::NS}, 10, true));
+  }
+  return testing::signedSet(records, {&h.tldKey});
+}
+
+TEST_F(ValidatorTest, Nsec3HashCapEndsTheDenialAsBudgetExhausted) {
+  // CVE-2023-50868: 41 names to hash (the delegation and each of its 40 ancestors) at 10
+  // iterations each, under the iterations cap but over the hash cap.
+  const auto deep = deepName(40);
+  auto links = h_->links();
+  links[2] = ChainLink{deep, DelegationEvidence{std::nullopt, {deepDenial(*h_)}}, std::nullopt};
+  for (uint32_t cap : {32u, 5u}) {
+    ValidationLimits limits;
+    limits.maxNsec3Hashes = cap;
+    auto r = run(*h_, links, {}, kNow, nullptr, limits);
+    expectOutcome(r, State::kBogus, Reason::kBudgetExhausted);
+    EXPECT_TRUE(r.budget.exhausted);
+    EXPECT_EQ(r.budget.nsec3Hashes, cap) << "hashing stops exactly at the cap";
+    EXPECT_LE(r.budget.nsec3Hashes, limits.maxNsec3Hashes);
+  }
+  // With room for every hash the same proof completes (no closest encloser below the apex, and
+  // the next closer name is not covered): so the cap, not the data, ended the runs above.
+  ValidationLimits roomy;
+  roomy.maxNsec3Hashes = 100;
+  auto r = run(*h_, links, {}, kNow, nullptr, roomy);
+  EXPECT_NE(r.outcome.reason, Reason::kBudgetExhausted) << r.outcome.detail;
+  EXPECT_GT(r.budget.nsec3Hashes, 32u);
+}
+
+TEST_F(ValidatorTest, NothingIsVerifiedOnceTheBudgetIsExhausted) {
+  Validator v(h_->anchors(), kNow);
+  auto root = v.anchorZone(&h_->rootDnskey);
+  auto tld = v.childZone(root, h_->tldKey.zone, {h_->tldDs, {}}, &h_->tldDnskey);
+  ASSERT_EQ(tld.outcome.state, State::kSecure) << tld.outcome.detail;
+  auto deep = v.childZone(tld, deepName(40), {std::nullopt, {deepDenial(*h_)}}, nullptr);
+  ASSERT_EQ(deep.outcome.reason, Reason::kBudgetExhausted) << deep.outcome.detail;
+  const Budget spent = v.budget();
+  // A perfectly good RRset of the secure tld zone: nothing more may be spent on it.
+  auto verdict = v.rrset(tld, h_->childDs);
+  EXPECT_EQ(verdict.outcome.reason, Reason::kBudgetExhausted);
+  EXPECT_EQ(v.budget().verifications, spent.verifications);
+  EXPECT_EQ(v.budget().cacheHits, spent.cacheHits);
+  auto again = v.childZone(tld, h_->childKsk.zone, {h_->childDs, {}}, &h_->childDnskey);
+  EXPECT_EQ(again.outcome.reason, Reason::kBudgetExhausted);
+  EXPECT_EQ(v.budget().verifications, spent.verifications);
+  // A new budget for the next validation.
+  v.resetBudget();
+  EXPECT_EQ(v.rrset(tld, h_->childDs).outcome.state, State::kSecure);
+}
+
+TEST_F(ValidatorTest, ValidateChainStartsEachChainWithAFreshBudget) {
+  ValidationLimits limits;
+  limits.maxVerifications = 8;  // one chain needs 6
+  Validator v(h_->anchors(), kNow, limits);
+  auto first = validateChain(h_->links(), {h_->childNs}, v);
+  expectOutcome(first, State::kSecure, Reason::kNone);
+  auto second = validateChain(h_->links(), {h_->childNs}, v);
+  expectOutcome(second, State::kSecure, Reason::kNone);
+  EXPECT_EQ(second.budget.verifications, first.budget.verifications);
+}
+
+// --- The zone-key flag and the protocol field (RFC 4034 §2.1.1, §2.1.2; RFC 4035 §5.3.1) -------
+
+TEST_F(ValidatorTest, KeyWithoutTheZoneFlagCannotValidateAnRrsig) {
+  // RFC 4034 §2.1.1: with bit 7 clear, "the DNSKEY record holds some other type of DNS public key
+  // and MUST NOT be used to verify RRSIGs that cover RRsets".
+  const auto child = h_->childKsk.zone;
+  auto other = testing::makeKey(child, dns::algorithm::kEcdsaP256Sha256, 0);
+  auto links = h_->links();
+  links[2].dnskey =
+      testing::signedSet({h_->childKsk.dnskey, h_->childZsk.dnskey, other.dnskey}, {&h_->childKsk});
+  auto byOther = testing::signedSet(h_->childNs.records, {&other});
+  expectOutcome(run(*h_, links, {byOther}), State::kBogus, Reason::kRrsigMissing);
+  // The same DNSKEY RRset with the data signed by the zone key: the flag was the only problem.
+  auto byZsk = testing::signedSet(h_->childNs.records, {&h_->childZsk});
+  expectOutcome(run(*h_, links, {byZsk}), State::kSecure, Reason::kNone);
+
+  // A DS naming a key without the flag authenticates nothing (RFC 4034 §5.2).
+  auto sepOnly = testing::makeKey(child, dns::algorithm::kEcdsaP256Sha256, 1);
+  links[2].fromParent.ds = testing::signedSet({testing::dsFor(sepOnly)}, {&h_->tldKey});
+  links[2].dnskey = testing::signedSet({sepOnly.dnskey, h_->childZsk.dnskey}, {&sepOnly});
+  expectOutcome(run(*h_, links), State::kBogus, Reason::kNoDnskeyMatchesDs);
+}
+
+TEST_F(ValidatorTest, KeyWithProtocolOtherThanThreeIsUnusable) {
+  // RFC 4034 §2.1.2: "The Protocol Field MUST have value 3, and the DNSKEY RR MUST be treated as
+  // invalid during signature verification if it is found to be some value other than 3."
+  const auto child = h_->childKsk.zone;
+  auto zsk2 = testing::makeKey(child, dns::algorithm::kEcdsaP256Sha256, 256, 2);
+  auto links = h_->links();
+  links[2].dnskey = testing::signedSet({h_->childKsk.dnskey, zsk2.dnskey}, {&h_->childKsk});
+  auto ns = testing::signedSet(h_->childNs.records, {&zsk2});
+  expectOutcome(run(*h_, links, {ns}), State::kBogus, Reason::kRrsigMissing);
+
+  auto ksk2 = testing::makeKey(child, dns::algorithm::kEcdsaP256Sha256, 257, 2);
+  links[2].fromParent.ds = testing::signedSet({testing::dsFor(ksk2)}, {&h_->tldKey});
+  links[2].dnskey = testing::signedSet({ksk2.dnskey, h_->childZsk.dnskey}, {&ksk2});
+  expectOutcome(run(*h_, links), State::kBogus, Reason::kNoDnskeyMatchesDs);
+}
+
+// --- Wildcard expansions (RFC 4035 §5.3.4, RFC 5155 §8.8) --------------------------------------
+
+dns::ResourceRecord aRecord(const dns::Name& owner, uint8_t last) {
+  return dns::ResourceRecord::make(owner, dns::RRType::A, 3600, dns::rdata::A{{192, 0, 2, last}});
+}
+
+// An A RRset at `owner` as a server synthesises it from *.child.tld.: its RRSIG's Labels is 2.
+dns::RRset wildcardAnswer(const Hierarchy& h, const dns::Name& owner) {
+  testing::SignOptions fromWildcard;
+  fromWildcard.labels = 2;
+  return testing::signedSet({aRecord(owner, 1)}, {&h.childZsk}, fromWildcard);
+}
+
+dns::RRset childNsec(const Hierarchy& h, const char* owner, const char* next) {
+  return testing::signedSet(
+      {testing::nsecRecord(name(owner), name(next), {dns::RRType::A, dns::RRType::NSEC})},
+      {&h.childZsk});
+}
+
+std::vector<uint8_t> adjacent(std::vector<uint8_t> hash, int delta) {
+  // hash ± 1 as a big-endian number, for an NSEC3 span just around a name's hash.
+  for (size_t i = hash.size(); i-- > 0;) {
+    const int v = hash[i] + delta;
+    hash[i] = static_cast<uint8_t>(v & 0xFF);
+    if (v >= 0 && v <= 0xFF) break;
+  }
+  return hash;
+}
+
+// An NSEC3 of child.tld. whose span covers exactly the hash of `covered`.
+dns::RRset coveringNsec3(const Hierarchy& h, const dns::Name& covered, uint16_t iterations = 0) {
+  const auto zone = h.childZsk.zone;
+  const auto hash = testing::hashOf(covered, iterations);
+  auto rec = testing::nsec3Record(zone, zone, adjacent(hash, +1), {dns::RRType::A}, iterations);
+  rec.owner = zone.child(dns::toBase32Hex(adjacent(hash, -1))).value();
+  return testing::signedSet({rec}, {&h.childZsk});
+}
+
+TEST_F(ValidatorTest, WildcardExpansionWithoutProofIsBogus) {
+  auto answer = wildcardAnswer(*h_, name("host.child.tld."));
+  auto r = run(*h_, h_->links(), {answer});
+  expectOutcome(r, State::kBogus, Reason::kWildcardProofMissing);
+  EXPECT_EQ(r.outcome.ede(), std::optional<uint16_t>(6));
+  EXPECT_EQ(r.outcome.rrtype, dns::RRType::A);
+  // The signature itself is fine: the same call through Validator::rrset says the same.
+  Validator v(h_->anchors(), kNow);
+  auto chain = validateChain(h_->links(), {}, v);
+  ASSERT_EQ(chain.outcome.state, State::kSecure);
+  auto verdict = v.rrset(chain.zones.back(), answer);
+  EXPECT_EQ(verdict.outcome.reason, Reason::kWildcardProofMissing);
+  EXPECT_EQ(verdict.wildcardLabels, std::optional<uint8_t>(2));
+}
+
+TEST_F(ValidatorTest, WildcardExpansionWithNsecProofIsSecure) {
+  // "*.child.tld." < "host.child.tld." < "www.child.tld." in canonical order: the NSEC proves host
+  // does not exist, and the closest encloser it implies is child.tld., the wildcard's parent.
+  auto answer = wildcardAnswer(*h_, name("host.child.tld."));
+  auto proof = childNsec(*h_, "*.child.tld.", "www.child.tld.");
+  auto r = run(*h_, h_->links(), {answer}, kNow, nullptr, {}, {proof});
+  expectOutcome(r, State::kSecure, Reason::kNone);
+  ASSERT_EQ(r.rrsets.size(), 1u);
+  EXPECT_EQ(r.rrsets[0].wildcardLabels, std::optional<uint8_t>(2));
+}
+
+TEST_F(ValidatorTest, WildcardNsecProofThatProvesTheWrongThingIsBogus) {
+  auto answer = wildcardAnswer(*h_, name("host.child.tld."));
+  // Does not cover host.child.tld.
+  auto elsewhere = childNsec(*h_, "www.child.tld.", "zzz.child.tld.");
+  expectOutcome(run(*h_, h_->links(), {answer}, kNow, nullptr, {}, {elsewhere}), State::kBogus,
+                Reason::kWildcardProofMissing);
+  // Covers a.b.child.tld., but implies the closest encloser b.child.tld.: *.b.child.tld. would be
+  // a closer wildcard than *.child.tld., the one the RRSIG claims.
+  auto deeper = wildcardAnswer(*h_, name("a.b.child.tld."));
+  auto closer = childNsec(*h_, "b.child.tld.", "c.child.tld.");
+  expectOutcome(run(*h_, h_->links(), {deeper}, kNow, nullptr, {}, {closer}), State::kBogus,
+                Reason::kWildcardProofMissing);
+  // An unsigned proof is no proof.
+  auto unsignedProof = testing::unsignedSet(
+      {testing::nsecRecord(name("*.child.tld."), name("www.child.tld."), {dns::RRType::A})});
+  auto r = run(*h_, h_->links(), {answer}, kNow, nullptr, {}, {unsignedProof});
+  EXPECT_EQ(r.outcome.state, State::kBogus);
+  EXPECT_EQ(r.outcome.reason, Reason::kRrsigMissing) << r.outcome.detail;
+}
+
+TEST_F(ValidatorTest, WildcardExpansionWithNsec3ProofIsSecure) {
+  // RFC 5155 §8.8: an NSEC3 covering the next closer name (host.child.tld. itself here).
+  const auto qname = name("host.child.tld.");
+  auto answer = wildcardAnswer(*h_, qname);
+  auto r = run(*h_, h_->links(), {answer}, kNow, nullptr, {}, {coveringNsec3(*h_, qname)});
+  expectOutcome(r, State::kSecure, Reason::kNone);
+  EXPECT_EQ(r.budget.nsec3Hashes, 1u);
+  // One covering another name proves nothing about host.
+  auto wrong = run(*h_, h_->links(), {answer}, kNow, nullptr, {},
+                   {coveringNsec3(*h_, name("other.child.tld."))});
+  expectOutcome(wrong, State::kBogus, Reason::kWildcardProofMissing);
+  // Past the iterations cap the answer is insecure, with no hashing (RFC 9276 §3.2).
+  auto costly =
+      run(*h_, h_->links(), {answer}, kNow, nullptr, {}, {coveringNsec3(*h_, qname, 500)});
+  expectOutcome(costly, State::kInsecure, Reason::kNsec3IterationsTooHigh);
+  EXPECT_EQ(costly.budget.nsec3Hashes, 0u);
+}
+
+TEST_F(ValidatorTest, ApexRRsetsCanNeverBeWildcardExpansions) {
+  // An NS RRset at the apex whose RRSIG claims Labels 1 would come from *.tld., a name of the
+  // parent zone: no proof can make that secure.
+  testing::SignOptions fromAbove;
+  fromAbove.labels = 1;
+  auto ns = testing::signedSet(h_->childNs.records, {&h_->childZsk}, fromAbove);
+  auto proof = childNsec(*h_, "*.child.tld.", "www.child.tld.");
+  auto r = run(*h_, h_->links(), {ns}, kNow, nullptr, {}, {proof});
+  EXPECT_EQ(r.outcome.state, State::kBogus);
+  EXPECT_NE(r.outcome.reason, Reason::kNone);
+  ASSERT_EQ(r.rrsets.size(), 1u);
+  EXPECT_FALSE(r.rrsets[0].wildcardLabels.has_value());
+}
+
+// --- Closest-encloser checks and unknown NSEC3 hashes (RFC 5155 §8.1, §8.3) -------------------
+
+// An opt-out proof for `delegation` whose closest encloser is `encloser` with the given bitmap.
+std::vector<dns::RRset> optOutProofVia(const Hierarchy& h, const dns::Name& delegation,
+                                       const dns::Name& encloser,
+                                       std::vector<dns::RRType> encloserTypes) {
+  const auto tld = h.tldKey.zone;
+  const auto nextCloser = delegation.suffix(encloser.labelCount() + 1);
+  auto ce = testing::nsec3Record(tld, encloser, adjacent(testing::hashOf(encloser), +1),
+                                 std::move(encloserTypes));
+  const auto nc = testing::hashOf(nextCloser);
+  auto cover = testing::nsec3Record(tld, tld, adjacent(nc, +1), {dns::RRType::NS}, 0, true);
+  cover.owner = tld.child(dns::toBase32Hex(adjacent(nc, -1))).value();
+  return {testing::signedSet({ce}, {&h.tldKey}), testing::signedSet({cover}, {&h.tldKey})};
+}
+
+ChainResult runDelegation(const Hierarchy& h, const dns::Name& delegation,
+                          std::vector<dns::RRset> denial) {
+  auto links = h.links();
+  links[2] =
+      ChainLink{delegation, DelegationEvidence{std::nullopt, std::move(denial)}, std::nullopt};
+  return run(h, links);
+}
+
+TEST_F(ValidatorTest, ClosestEncloserWithDnameIsDenialInvalid) {
+  const auto delegation = name("x.sub.tld.");
+  const auto encloser = name("sub.tld.");
+  // Control: an empty non-terminal as closest encloser, the opt-out span covering x.sub.tld.
+  expectOutcome(runDelegation(*h_, delegation, optOutProofVia(*h_, delegation, encloser, {})),
+                State::kInsecure, Reason::kOptOut);
+  // RFC 5155 §8.3: "The DNAME type bit must not be set".
+  auto r = runDelegation(*h_, delegation,
+                         optOutProofVia(*h_, delegation, encloser, {dns::RRType::DNAME}));
+  expectOutcome(r, State::kBogus, Reason::kDenialInvalid);
+}
+
+TEST_F(ValidatorTest, ClosestEncloserThatIsADelegationIsDenialInvalid) {
+  // RFC 5155 §8.3: "the NS type bit may only be set if the SOA type bit is set": sub.tld. with NS
+  // alone is a cut, and what lies below it is another zone's to deny.
+  const auto delegation = name("x.sub.tld.");
+  const auto encloser = name("sub.tld.");
+  auto r =
+      runDelegation(*h_, delegation, optOutProofVia(*h_, delegation, encloser, {dns::RRType::NS}));
+  expectOutcome(r, State::kBogus, Reason::kDenialInvalid);
+  // NS together with SOA is an apex, which is fine: the parent's own apex as closest encloser.
+  const auto tld = h_->tldKey.zone;
+  expectOutcome(
+      runDelegation(*h_, name("y.tld."),
+                    optOutProofVia(*h_, name("y.tld."), tld, {dns::RRType::NS, dns::RRType::SOA})),
+      State::kInsecure, Reason::kOptOut);
+}
+
+TEST_F(ValidatorTest, Nsec3WithAnUnknownHashIsIgnoredSoTheDenialIsBogus) {
+  // RFC 5155 §8.1: "A validator MUST ignore NSEC3 RRs with unknown hash types. The practical
+  // result of this is that responses containing only such NSEC3 RRs will generally be considered
+  // bogus." Not insecure, and not EDE 1, which is about DNSKEY algorithms.
+  const auto tld = h_->tldKey.zone;
+  auto rec = testing::nsec3Record(tld, h_->childKsk.zone, std::vector<uint8_t>(20, 0xFF),
+                                  {dns::RRType::NS});
+  std::get<dns::rdata::NSEC3>(rec.data).hashAlgorithm = 2;
+  rec = dns::ResourceRecord::make(rec.owner, dns::RRType::NSEC3, 3600,
+                                  std::get<dns::rdata::NSEC3>(rec.data));
+  auto links = h_->links();
+  links[2].fromParent =
+      DelegationEvidence{std::nullopt, {testing::signedSet({rec}, {&h_->tldKey})}};
+  auto r = run(*h_, links);
+  expectOutcome(r, State::kBogus, Reason::kDenialMissing);
+  EXPECT_EQ(r.outcome.ede(), std::optional<uint16_t>(12));
+  EXPECT_NE(r.outcome.detail.find("RFC 5155 §8.1"), std::string::npos) << r.outcome.detail;
+  // Next to a usable proof it is simply ignored.
+  auto proof = optOutProof(*h_, true);
+  proof.push_back(testing::signedSet({rec}, {&h_->tldKey}));
+  links[2].fromParent = DelegationEvidence{std::nullopt, proof};
+  expectOutcome(run(*h_, links), State::kInsecure, Reason::kOptOut);
+}
+
+// --- Owners must be the zone's own (and the memo must fail closed) ------------------------------
+
+TEST_F(ValidatorTest, DsRRsetOwnedByAnotherNameIsOwnerMismatch) {
+  // A sibling's correctly signed DS RRset, carrying the child's DS data, spliced into the child's
+  // referral: without the owner check it would authenticate the child's key.
+  auto spliced = testing::dsFor(h_->childKsk);
+  spliced.owner = name("sibling.tld.");
+  auto links = h_->links();
+  links[2].fromParent.ds = testing::signedSet({spliced}, {&h_->tldKey});
+  auto r = run(*h_, links);
+  expectOutcome(r, State::kBogus, Reason::kOwnerMismatch);
+  EXPECT_EQ(r.outcome.rrtype, dns::RRType::DS);
+}
+
+TEST_F(ValidatorTest, DnskeyRRsetOwnedByAnotherNameIsOwnerMismatch) {
+  std::vector<dns::ResourceRecord> keys = {h_->childKsk.dnskey, h_->childZsk.dnskey};
+  for (auto& k : keys) k.owner = name("elsewhere.tld.");
+  auto links = h_->links();
+  links[2].dnskey = testing::signedSet(keys, {&h_->childKsk});
+  auto r = run(*h_, links);
+  expectOutcome(r, State::kBogus, Reason::kOwnerMismatch);
+  EXPECT_EQ(r.outcome.rrtype, dns::RRType::DNSKEY);
+}
+
+std::optional<std::vector<uint8_t>> failingDigest(std::span<const uint8_t>) {
+  return std::nullopt;
+}
+
+TEST_F(ValidatorTest, MemoWithoutADigestVerifiesForRealAndStoresNothing) {
+  VerificationCache cache;
+  cache.setDigestForTesting(&failingDigest);
+  EXPECT_FALSE(
+      cache.makeKey(std::vector<uint8_t>{1}, std::vector<uint8_t>{2}, std::vector<uint8_t>{3})
+          .has_value());
+  auto first = run(*h_, h_->links(), {h_->childNs}, kNow, &cache);
+  expectOutcome(first, State::kSecure, Reason::kNone);
+  EXPECT_EQ(cache.size(), 0u);
+  auto second = run(*h_, h_->links(), {h_->childNs}, kNow, &cache);
+  EXPECT_EQ(second.budget.verifications, first.budget.verifications);
+  EXPECT_EQ(second.budget.cacheHits, 0u);
+  // Had every triple shared one all-zero key, the forgery would hit the successes stored above.
+  auto forged = h_->childNs;
+  forged.records[1] = testing::nsRecord(forged.owner, "ns2.attacker.");
+  expectOutcome(run(*h_, h_->links(), {forged}, kNow, &cache), State::kBogus,
+                Reason::kSignatureInvalid);
+}
+
+// --- EDE ----------------------------------------------------------------------------------------
+
+TEST(Outcome, EdeIsAbsentForNonErrorsAndNeverOtherError) {
+  for (auto r = static_cast<uint8_t>(Reason::kNone);
+       r <= static_cast<uint8_t>(Reason::kMissingData); ++r) {
+    const auto reason = static_cast<Reason>(r);
+    const auto ede = edeCode(reason);
+    const bool noError = reason == Reason::kNone || reason == Reason::kDsAbsent ||
+                         reason == Reason::kOptOut || reason == Reason::kDeprecatedAlgorithm;
+    EXPECT_EQ(ede.has_value(), !noError) << toString(reason);
+    EXPECT_NE(ede, std::optional<uint16_t>(0)) << toString(reason) << ": 0 is \"Other Error\"";
+  }
+  EXPECT_EQ(edeCode(Reason::kUnsupportedAlgorithm), std::optional<uint16_t>(1));
+  EXPECT_EQ(edeCode(Reason::kDenialMissing), std::optional<uint16_t>(12));
+  EXPECT_EQ(edeCode(Reason::kWildcardProofMissing), std::optional<uint16_t>(6));
+  EXPECT_EQ(toString(Reason::kWildcardProofMissing), "wildcard_proof_missing");
+  EXPECT_EQ(toString(Reason::kOwnerMismatch), "owner_mismatch");
+}
+
 // --- Serial-number arithmetic (RFC 1982, RFC 4034 §3.1.5) ---------------------------------------
 
 TEST(SerialArithmetic, ComparesAcrossTheWrap) {
@@ -500,12 +928,44 @@ TEST(Outcome, ReasonNamesAreTheDocumentedVocabulary) {
 }
 
 TEST(TrustAnchors, BuiltInRootHasBothKsks) {
+  // IANA's root-anchors.xml, checked against Debian's dns-root-data (/usr/share/dns/root.ds).
   auto anchors = TrustAnchors::builtInRoot();
   ASSERT_EQ(anchors.ds.size(), 2u);
   EXPECT_TRUE(anchors.zone.isRoot());
-  EXPECT_EQ(anchors.ds[0].keyTag, 20326);
-  EXPECT_EQ(anchors.ds[1].keyTag, 38696);
-  EXPECT_EQ(anchors.ds[1].digest.size(), 32u);
+  EXPECT_TRUE(anchors.dnskeys.empty());
+  const std::pair<uint16_t, const char*> kExpected[] = {
+      {20326, "E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D"},
+      {38696, "683D2D0ACB8C9B712A1948B27F741219298D0A450D612C483AF444A4C0FB2B16"},
+  };
+  for (size_t i = 0; i < 2; ++i) {
+    const auto& ds = anchors.ds[i];
+    EXPECT_EQ(ds.keyTag, kExpected[i].first);
+    EXPECT_EQ(ds.algorithm, dns::algorithm::kRsaSha256);
+    EXPECT_EQ(ds.digestType, dns::digest::kSha256);
+    auto want = dns::fromHex(kExpected[i].second);
+    ASSERT_TRUE(want.ok());
+    EXPECT_EQ(dns::toHex(ds.digest), dns::toHex(*want)) << "key tag " << ds.keyTag;
+  }
+}
+
+TEST(TrustAnchors, DnskeyAnchorFromZoneFileTextValidatesAChain) {
+  // The form the lab writes: the root KSK as a zone-file DNSKEY line, read by fromText.
+  Hierarchy h;
+  const std::string text = "; lab trust anchor\n" + h.rootKsk.dnskey.toString() + "\n";
+  auto anchors = TrustAnchors::fromText(text, "root.key");
+  ASSERT_TRUE(anchors.ok()) << anchors.error().message << "\n" << text;
+  EXPECT_TRUE(anchors->ds.empty());
+  ASSERT_EQ(anchors->dnskeys.size(), 1u);
+  Validator v(*anchors, kNow);
+  auto r = validateChain(h.links(), {h.childNs}, v);
+  expectOutcome(r, State::kSecure, Reason::kNone);
+  // Another key in the same form is not this root's anchor.
+  auto other = testing::makeKey(dns::Name(), dns::algorithm::kEcdsaP256Sha256, 257);
+  auto wrong = TrustAnchors::fromText(other.dnskey.toString() + "\n", "other.key");
+  ASSERT_TRUE(wrong.ok());
+  Validator w(*wrong, kNow);
+  expectOutcome(validateChain(h.links(), {h.childNs}, w), State::kBogus,
+                Reason::kTrustAnchorMismatch);
 }
 
 TEST(TrustAnchors, RejectsOtherTypesAndMixedOwners) {

@@ -55,6 +55,17 @@ TEST(ObservationJsonTest, TopLevelFieldsAndTypes) {
   }
 }
 
+TEST(ObservationJsonTest, EdeIsNullWhenTheVerdictIsNoError) {
+  // RFC 8914 §4.1: code 0 is "Other Error", so "no EDE" must not be written as 0.
+  Observation o = healthyObservation();
+  o.status = dnssec::State::kInsecure;
+  o.reason = dnssec::Reason::kDsAbsent;
+  o.ede = dnssec::edeCode(o.reason);
+  EXPECT_TRUE(parse(toJson(o))["ede"].is_null());
+  o.ede = 0;
+  EXPECT_EQ(parse(toJson(o))["ede"], 0);
+}
+
 TEST(ObservationJsonTest, ParentSection) {
   Observation o = healthyObservation();
   o.parent.servers[1].error = "timeout";

@@ -97,6 +97,16 @@ TEST(ReportTest, BogusReportShowsReasonEdeFailuresAndFindings) {
   EXPECT_FALSE(contains(report, "\x1b"));
 }
 
+TEST(ReportTest, VerdictWithoutAnEdeShowsNone) {
+  Observation o = healthyObservation();
+  o.status = dnssec::State::kInsecure;
+  o.reason = dnssec::Reason::kOptOut;
+  o.ede = dnssec::edeCode(o.reason);
+  const std::string verdict = lineWith(formatReport(o, false), "Verdict");
+  EXPECT_TRUE(contains(verdict, "INSECURE, opt_out")) << verdict;
+  EXPECT_FALSE(contains(verdict, "EDE")) << verdict;
+}
+
 TEST(ReportTest, InsecureDelegationShowsTheDenial) {
   Observation o = healthyObservation();
   o.status = dnssec::State::kInsecure;
