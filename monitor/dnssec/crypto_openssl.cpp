@@ -334,10 +334,13 @@ Result<PkeyPtr> buildEcdsaKey(const AlgorithmInfo& info, std::span<const uint8_t
   }
   auto key = fromParams("EC", bld.get());
   if (!key) return fail("ECDSA key: point is not on the curve: " + key.error().message);
-  // Import already decodes the point; the explicit check also rejects coordinates >= p and points
-  // outside the prime-order subgroup, so verify() never runs on a degenerate key.
+  // Import already decodes the point; the check also rejects the point at infinity and
+  // coordinates >= p (SP 800-56A 5.6.2.3.3 steps 1-3), so verify() never runs on a degenerate key.
+  // The quick check leaves out step 4 (n * Q = O), a full scalar multiplication that cost more
+  // than the verification itself: P-256 and P-384 have cofactor 1, so every point on the curve is
+  // already in the prime-order group.
   PkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, key->get(), nullptr));
-  if (!check || EVP_PKEY_public_check(check.get()) != 1) {
+  if (!check || EVP_PKEY_public_check_quick(check.get()) != 1) {
     return fail(opensslReason("ECDSA key: point is not a valid public key on the curve"));
   }
   return key;
