@@ -47,11 +47,6 @@ bool isTransportFailure(const std::optional<std::string>& error) {
                    *error == "cancelled" || *error == "not asked");
 }
 
-// A DNS response came back from this address, whatever it said.
-bool responded(const ServerView& s) {
-  return !s.error || (!isTransportFailure(s.error) && *s.error != "malformed");
-}
-
 // The address gave an authoritative NOERROR answer: its data speaks for the zone.
 bool authoritative(const ServerView& s) {
   return !s.error && s.aa && s.rcode == static_cast<uint16_t>(dns::Rcode::NoError);
@@ -490,12 +485,10 @@ void computeFindings(Observation& observation, const FindingOptions& options) {
 }
 
 NagiosStatus nagiosStatus(const Observation& observation) {
+  // A failed observation never reached the domain's servers: nothing is known about the domain.
+  // Servers that were reached and all stayed silent are a fact about the domain, CRITICAL through
+  // all_servers_unreachable whatever the chain above says (signed or not).
   if (observation.error) return NagiosStatus::kUnknown;
-  const bool anyResponse =
-      std::any_of(observation.servers.begin(), observation.servers.end(), responded);
-  if (observation.status == dnssec::State::kIndeterminate && !anyResponse) {
-    return NagiosStatus::kUnknown;
-  }
   auto has = [&](Severity severity) {
     return std::any_of(observation.findings.begin(), observation.findings.end(),
                        [&](const Finding& f) { return f.severity == severity; });

@@ -193,7 +193,7 @@ TEST(FindingsTest, ServerUnreachableOnTimeoutAndUnresolvedHost) {
   EXPECT_EQ(nagiosStatus(o), NagiosStatus::kWarning);
 }
 
-TEST(FindingsTest, AllServersUnreachableIsCriticalButUnknownForNagiosWhenNothingAnswered) {
+TEST(FindingsTest, AllServersUnreachableIsCriticalWhateverTheChainAbove) {
   Observation o = healthyObservation();
   for (ServerView& s : o.servers) {
     s.error = "timeout";
@@ -207,8 +207,14 @@ TEST(FindingsTest, AllServersUnreachableIsCriticalButUnknownForNagiosWhenNothing
   EXPECT_EQ(found[0]->severity, Severity::kCritical);
   EXPECT_EQ(o.findings.front().code, "all_servers_unreachable");  // critical first
   EXPECT_EQ(withCode(o, "server_unreachable").size(), 3u);
-  // Nothing answered: the verdict cannot be told from here (it may be our own network).
-  EXPECT_EQ(nagiosStatus(o), NagiosStatus::kUnknown);
+  // The servers were found and asked: their silence is a fact about the domain. The same exit
+  // code whether the chain above is signed (indeterminate) or not (insecure).
+  EXPECT_EQ(nagiosStatus(o), NagiosStatus::kCritical);
+  o.status = dnssec::State::kInsecure;
+  o.reason = dnssec::Reason::kDsAbsent;
+  computeFindings(o);
+  ASSERT_EQ(withCode(o, "all_servers_unreachable").size(), 1u) << codes(o);
+  EXPECT_EQ(nagiosStatus(o), NagiosStatus::kCritical);
 }
 
 TEST(FindingsTest, AllServersLameIsCritical) {
