@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "monitor/dns/types.h"
+#include "monitor/probe/glue_check.h"
 
 namespace zonewatch::probe {
 
@@ -54,6 +55,11 @@ bool authoritative(const ServerView& s) {
 
 std::string lower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+std::string upperAscii(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return text;
 }
 
@@ -116,21 +122,6 @@ std::string glueText(const std::vector<Glue>& glue) {
   for (const Glue& g : glue) items.push_back(lower(g.host) + " " + join(g.addresses, " "));
   std::sort(items.begin(), items.end());
   return setText(items);
-}
-
-// "ns1.example. 192.0.2.1" without a ":port" suffix, to compare with glue addresses.
-std::string bareAddress(const std::string& address) {
-  if (!address.empty() && address.front() == '[') {
-    const size_t close = address.find(']');
-    return close == std::string::npos ? address : address.substr(1, close - 1);
-  }
-  if (std::count(address.begin(), address.end(), ':') == 1)
-    return address.substr(0, address.find(':'));
-  return address;
-}
-
-bool isIpv6(const std::string& address) {
-  return address.find(':') != std::string::npos;
 }
 
 // Collects problems that several servers may share, so that one finding names every server with
@@ -226,43 +217,118 @@ void checkParentServersDisagree(const Observation& obs, std::vector<Finding>& ou
   disagreement(out, "parent_servers_disagree", prefix + "DS sets that", dsSets);
 }
 
-// The observation holds the parent's glue and the addresses the prober asked for each NS host, not
-// the A/AAAA RRsets the child zone itself serves for its hosts. So this compares glue with the
-// addresses that were queried under that host name: a host the prober reached at addresses the
-// glue does not list (it found them elsewhere) or glue addresses it never saw answering are
-// mismatches. Only the address families the prober used are compared (--ipv4-only and
-// --ipv6-only leave the other family unasked), and hosts with no queried address are skipped.
+// The parent's glue for an NS host inside the domain against the A/AAAA RRsets the domain's own
+// servers serve for that host (ServerView::hostAddresses). RFC 1034 §4.2.1: glue is not
+// authoritative data, so the child zone's records are what it must agree with; a resolver that
+// follows stale glue asks an address the zone itself does not give the host. One finding per
+// host, listing each address set served and by whom. Servers that gave no addresses for the host
+// (they failed, or the host is in neither NS set they know) are not counted; glue for hosts outside
+// the domain belongs to another zone and is not compared here.
 void checkGlue(const Observation& obs, std::vector<Finding>& out) {
-  bool usedV4 = false, usedV6 = false;
-  for (const ServerView& s : obs.servers) {
-    if (!s.address.empty()) (isIpv6(bareAddress(s.address)) ? usedV6 : usedV4) = true;
-  }
-  for (const Glue& glue : obs.parent.glue) {
-    std::vector<std::string> queried;
-    for (const ServerView& s : obs.servers) {
-      if (!s.address.empty() && lower(s.name) == lower(glue.host)) {
-        queried.push_back(bareAddress(s.address));
-      }
+  for (const GlueComparison& c : compareGlue(obs)) {
+    if (!c.seen() || c.matches()) continue;
+    std::vector<std::string> parts;
+    for (const auto& [addresses, servers] : c.served) {
+      parts.push_back((addresses.empty() ? std::string("no address") : setText(addresses)) +
+                      " at " + join(servers));
     }
-    if (queried.empty()) continue;
-    std::vector<std::string> glueAddresses;
-    for (const std::string& a : glue.addresses) {
-      if (isIpv6(a) ? usedV6 : usedV4) glueAddresses.push_back(a);
-    }
-    std::sort(queried.begin(), queried.end());
-    queried.erase(std::unique(queried.begin(), queried.end()), queried.end());
-    std::sort(glueAddresses.begin(), glueAddresses.end());
-    if (queried == glueAddresses) continue;
     out.push_back({"glue_mismatch", Severity::kWarning,
-                   "glue for " + glue.host + " in " + obs.parent.zone + " is " +
-                       setText(glueAddresses) + " but the host was reached at " + setText(queried),
-                   glue.host});
+                   "glue for " + c.host + " in " + obs.parent.zone + " is " + setText(c.glue) +
+                       " but the domain's servers serve " + join(parts, "; "),
+                   c.host});
   }
+}
+
+// One entry of ServerView::failedQueries, split: "DNSKEY servfail" or "A ns1.example. timeout".
+struct FailedQuery {
+  std::string type;
+  std::string host;  // empty for the apex questions
+  std::string why;
+};
+
+std::vector<FailedQuery> failedQueries(const ServerView& s) {
+  std::vector<FailedQuery> out;
+  for (const std::string& text : s.failedQueries) {
+    const size_t first = text.find(' ');
+    const size_t last = text.rfind(' ');
+    if (first == std::string::npos) continue;
+    FailedQuery f{text.substr(0, first), {}, text.substr(last + 1)};
+    if (last != first) f.host = text.substr(first + 1, last - first - 1);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+bool isTransportLabel(const std::string& why) {
+  return why == "timeout" || why == "network" || why == "cancelled" || why == "not asked";
+}
+
+// "SERVFAIL" for the rcode labels, the label itself otherwise.
+std::string answerText(const std::string& why) {
+  if (why == "servfail" || why == "refused" || why == "nxdomain") return upperAscii(why);
+  if (why == "malformed") return "a malformed answer";
+  return why;
+}
+
+// The SOA was answered but other questions were not: the server is named with what failed, by
+// kind (silence, no AA, an error rcode). Apex failures other than a CDS/CDNSKEY error rcode keep
+// its data out of the verdict (ServerView::error); the NS hosts' address questions never do.
+void partialFailures(const ServerView& s, std::vector<Finding>& out) {
+  const std::string label = serverLabel(s);
+  std::vector<std::string> silent, lame, failed;
+  std::string silence;  // the first silent question's label: "timeout", ...
+  for (const FailedQuery& f : failedQueries(s)) {
+    if (!f.host.empty()) {
+      failed.push_back(
+          f.type + " " + f.host + " " +
+          (isTransportLabel(f.why) ? "unanswered (" + f.why + ")" : answerText(f.why)));
+    } else if (isTransportLabel(f.why)) {
+      if (silence.empty()) silence = f.why;
+      silent.push_back(f.type);
+    } else if (f.why == "lame") {
+      lame.push_back(f.type);
+    } else {
+      failed.push_back(f.type + " " + answerText(f.why));
+    }
+  }
+  const std::string leftOut = s.error ? "; its data is left out of the verdict" : "";
+  if (!silent.empty()) {
+    out.push_back({"server_unreachable", Severity::kWarning,
+                   label + ": no answer (" + silence + ") to " + join(silent) +
+                       ", though it answered the SOA" + leftOut,
+                   label});
+  }
+  if (!lame.empty()) {
+    out.push_back({"lame_server", Severity::kWarning,
+                   label + ": answered " + join(lame) +
+                       " without the AA bit (not authoritative for that data)" + leftOut,
+                   label});
+  }
+  if (!failed.empty()) {
+    out.push_back({"server_query_failed", Severity::kWarning,
+                   label + ": answered the SOA but " + join(failed) + leftOut, label});
+  }
+}
+
+// Answered the SOA, then failed another question that keeps its data out (ServerView::error).
+bool answeredSoaOnly(const ServerView& s) {
+  if (!s.error || s.failedQueries.empty()) return false;
+  const auto failures = failedQueries(s);
+  return std::none_of(failures.begin(), failures.end(),
+                      [](const FailedQuery& f) { return f.type == "SOA" && f.host.empty(); });
 }
 
 void checkServers(const Observation& obs, std::vector<Finding>& out) {
   for (const ServerView& s : obs.servers) {
     const std::string label = serverLabel(s);
+    const auto failures = failedQueries(s);
+    const bool soaFailed = std::any_of(failures.begin(), failures.end(), [](const FailedQuery& f) {
+      return f.type == "SOA" && f.host.empty();
+    });
+    if (!failures.empty() && !soaFailed && s.error != "not asked" && s.error != "unresolved") {
+      partialFailures(s, out);
+      continue;
+    }
     if (isTransportFailure(s.error)) {
       std::string why;
       if (*s.error == "unresolved") {
@@ -284,6 +350,8 @@ void checkServers(const Observation& obs, std::vector<Finding>& out) {
         why = "sent a malformed answer";
       } else if (*s.error == "refused" || *s.error == "servfail") {
         why = "answered " + dns::rcodeToString(s.rcode);
+      } else if (*s.error == "nxdomain") {
+        why = "answered NXDOMAIN for the zone's own apex";
       } else {
         why = "answered " + *s.error;
       }
@@ -295,6 +363,7 @@ void checkServers(const Observation& obs, std::vector<Finding>& out) {
       why = "answered without the AA bit (lame delegation)";
     }
     if (!why.empty()) out.push_back({"lame_server", Severity::kWarning, label + ": " + why, label});
+    // The SOA failed too: the other questions' failures add nothing worth a finding of their own.
   }
   // No server gave an authoritative answer: the domain does not resolve. Skipped when the
   // observation failed before reaching the domain's servers (observation.error says why).
@@ -306,12 +375,17 @@ void checkServers(const Observation& obs, std::vector<Finding>& out) {
                    "no address was found for any name server of " + obs.domain, std::nullopt});
     return;
   }
-  const auto silent =
-      std::count_if(obs.servers.begin(), obs.servers.end(),
-                    [](const ServerView& s) { return isTransportFailure(s.error); });
+  const auto partial = std::count_if(obs.servers.begin(), obs.servers.end(), answeredSoaOnly);
+  const auto silent = std::count_if(
+      obs.servers.begin(), obs.servers.end(),
+      [](const ServerView& s) { return isTransportFailure(s.error) && !answeredSoaOnly(s); });
   std::string message = "none of the " + std::to_string(obs.servers.size()) +
                         " server addresses answered authoritatively";
+  if (partial > 0) message += " every question";
   if (silent > 0) message += " (" + std::to_string(silent) + " did not answer at all)";
+  if (partial > 0) {
+    message += " (" + std::to_string(partial) + " answered the SOA but not the rest)";
+  }
   out.push_back({"all_servers_unreachable", Severity::kCritical, message, std::nullopt});
 }
 
@@ -346,57 +420,55 @@ void checkSignatures(const Observation& obs, const FindingOptions& options,
                  where.size() == 1 ? std::optional<std::string>(where.front()) : std::nullopt});
 }
 
-// RFC 8078 §4: CDS "0 0 0 00" and CDNSKEY "0 3 0 AA==" ask the parent to remove the DS RRset.
-// Algorithm 0 is reserved (RFC 4034 Appendix A.1) and used by nothing else.
-bool isDelete(const DsInfo& cds) {
-  return cds.algorithm == 0 && cds.digestType == 0;
-}
-bool isDelete(const KeyInfo& cdnskey) {
-  return cdnskey.algorithm == 0 && cdnskey.flags == 0;
+// A server whose CDS or CDNSKEY question got an error rcode has shown no RRset either way: its
+// "none" must not read as a difference.
+bool cdsAnswered(const ServerView& s) {
+  const auto failures = failedQueries(s);
+  return std::none_of(failures.begin(), failures.end(), [](const FailedQuery& f) {
+    return f.host.empty() && (f.type == "CDS" || f.type == "CDNSKEY");
+  });
 }
 
+// CDS/CDNSKEY against the zone's own keys (ServerView::cdsCheck, computed by the prober from the
+// RDATA) and between servers, and the RFC 8078 §4 delete request.
 void checkCds(const Observation& obs, std::vector<Finding>& out) {
   std::vector<std::string> deleting;
-  Grouped inconsistent;
+  Grouped inconsistent, unchecked;
   std::vector<std::pair<std::string, std::string>> published;
   bool anyPublished = false;
   for (const ServerView& s : obs.servers) {
-    if (!authoritative(s)) continue;
+    if (!authoritative(s) || !cdsAnswered(s)) continue;
     const std::string label = serverLabel(s);
-    const bool del =
-        std::any_of(s.cds.begin(), s.cds.end(), [](auto& c) { return isDelete(c); }) ||
-        std::any_of(s.cdnskey.begin(), s.cdnskey.end(), [](auto& c) { return isDelete(c); });
-    if (del) deleting.push_back(label);
+    const CdsCheck& c = s.cdsCheck;
+    if (c.cdsDelete || c.cdnskeyDelete) deleting.push_back(label);
     anyPublished = anyPublished || !s.cds.empty() || !s.cdnskey.empty();
     published.emplace_back(label, "CDS " + dsSetText(s.cds) + " CDNSKEY " + keySetText(s.cdnskey));
 
-    // RFC 7344 §4.1: CDS/CDNSKEY describe keys the zone publishes in its DNSKEY RRset.
-    auto hasKey = [&](uint16_t tag, uint8_t alg) {
-      return std::any_of(s.dnskey.begin(), s.dnskey.end(),
-                         [&](const KeyInfo& k) { return k.tag == tag && k.algorithm == alg; });
-    };
-    std::set<std::pair<uint16_t, uint8_t>> cdsKeys, cdnskeyKeys;
-    for (const DsInfo& c : s.cds) {
-      if (isDelete(c)) continue;
-      cdsKeys.emplace(c.keyTag, c.algorithm);
-      if (!hasKey(c.keyTag, c.algorithm)) {
-        inconsistent.add("CDS " + dsText(c) + " matches no DNSKEY (tag " +
-                             std::to_string(c.keyTag) + ", algorithm " +
-                             std::to_string(c.algorithm) + ")",
-                         label);
-      }
+    // RFC 7344 §4.1: the CDS/CDNSKEY RRsets describe keys of the zone's DNSKEY RRset, by digest
+    // and by RDATA respectively; a tag and algorithm that merely agree do not make it so.
+    for (const DsInfo& d : c.cdsWithoutKey) {
+      inconsistent.add("CDS " + dsText(d) + " is the digest of no DNSKEY the zone serves", label);
     }
-    for (const KeyInfo& c : s.cdnskey) {
-      if (isDelete(c)) continue;
-      cdnskeyKeys.emplace(c.tag, c.algorithm);
-      if (!hasKey(c.tag, c.algorithm)) {
-        inconsistent.add("CDNSKEY " + keyText(c) + " (tag/algorithm/flags) matches no DNSKEY",
-                         label);
-      }
+    for (const KeyInfo& k : c.cdnskeyWithoutKey) {
+      inconsistent.add(
+          "CDNSKEY " + keyText(k) + " (tag/algorithm/flags) equals no DNSKEY the zone serves",
+          label);
     }
     // RFC 7344 §4.1, RFC 8078 §3: when both are published they must describe the same keys.
-    if (!cdsKeys.empty() && !cdnskeyKeys.empty() && cdsKeys != cdnskeyKeys) {
-      inconsistent.add("CDS and CDNSKEY describe different keys", label);
+    if (!c.cdsWithoutCdnskey.empty() || !c.cdnskeyWithoutCds.empty()) {
+      std::string message = "CDS and CDNSKEY describe different keys";
+      if (!c.cdsWithoutCdnskey.empty()) {
+        message += " (CDS without a CDNSKEY: " + dsSetText(c.cdsWithoutCdnskey) + ")";
+      }
+      if (!c.cdnskeyWithoutCds.empty()) {
+        message += " (CDNSKEY without a CDS: " + keySetText(c.cdnskeyWithoutCds) + ")";
+      }
+      inconsistent.add(message, label);
+    }
+    for (const DsInfo& d : c.cdsUnchecked) {
+      unchecked.add("CDS " + dsText(d) + " uses digest type " + std::to_string(d.digestType) +
+                        ", which zonewatch cannot compute: not checked against the DNSKEYs",
+                    label);
     }
   }
   if (!deleting.empty()) {
@@ -408,11 +480,50 @@ void checkCds(const Observation& obs, std::vector<Finding>& out) {
          deleting.size() == 1 ? std::optional<std::string>(deleting.front()) : std::nullopt});
   }
   inconsistent.emit(out, "cds_inconsistent", Severity::kWarning);
+  unchecked.emit(out, "cds_unchecked", Severity::kInfo);
   // A parent polling one server must see what it would see at any other (RFC 7344 §4.1); this
   // also catches CDS present with CDNSKEY absent on some servers.
   if (anyPublished) {
     disagreement(out, "cds_inconsistent", "CDS/CDNSKEY RRsets between servers", published);
   }
+}
+
+// RFC 7344 §4: a CDS/CDNSKEY RRset that differs from the parent's DS RRset asks the parent to
+// change it (a KSK rollover in progress, or a first DS for an unsigned delegation, RFC 8078 §3).
+// Routine, so informational; the delete request has a finding of its own.
+void checkCdsPending(const Observation& obs, std::vector<Finding>& out) {
+  const bool parentAnswered = std::any_of(obs.parent.servers.begin(), obs.parent.servers.end(),
+                                          [](const ParentServer& p) { return !p.error; });
+  if (!parentAnswered) return;
+  std::set<DsInfo> cds;
+  std::set<KeyInfo> cdnskey;
+  for (const ServerView& s : obs.servers) {
+    if (!authoritative(s) || !cdsAnswered(s)) continue;
+    if (s.cdsCheck.cdsDelete || s.cdsCheck.cdnskeyDelete) return;
+    cds.insert(s.cds.begin(), s.cds.end());
+    cdnskey.insert(s.cdnskey.begin(), s.cdnskey.end());
+  }
+  const std::vector<DsInfo> ds(obs.parent.ds.begin(), obs.parent.ds.end());
+  std::string asked;
+  if (!cds.empty()) {
+    std::vector<DsInfo> parent = ds;
+    std::sort(parent.begin(), parent.end());
+    if (std::vector<DsInfo>(cds.begin(), cds.end()) == parent) return;
+    asked = "CDS " + dsSetText({cds.begin(), cds.end()});
+  } else if (!cdnskey.empty()) {
+    // Only keys here: the parent picks the digest type, so key tag and algorithm are compared.
+    std::set<std::pair<uint16_t, uint8_t>> keys, dsKeys;
+    for (const KeyInfo& k : cdnskey) keys.emplace(k.tag, k.algorithm);
+    for (const DsInfo& d : ds) dsKeys.emplace(d.keyTag, d.algorithm);
+    if (keys == dsKeys) return;
+    asked = "CDNSKEY " + keySetText({cdnskey.begin(), cdnskey.end()});
+  } else {
+    return;
+  }
+  out.push_back({"cds_pending", Severity::kInfo,
+                 "the servers publish " + asked + " but " + obs.parent.zone + " publishes DS " +
+                     dsSetText(ds) + ": a request to the parent to change it (RFC 7344 §4)",
+                 std::nullopt});
 }
 
 bool deprecated(uint8_t algorithm) {
@@ -476,6 +587,7 @@ void computeFindings(Observation& observation, const FindingOptions& options) {
   checkParentServersDisagree(observation, out);
   checkGlue(observation, out);
   checkCds(observation, out);
+  checkCdsPending(observation, out);
   checkAlgorithms(observation, out);
   // The worst first, so the top of the list is what to fix first; order within a severity is the
   // order of the checks above, which is stable.

@@ -6,7 +6,17 @@ namespace zonewatch::probe {
 
 namespace {
 
-std::optional<resolver::ServerAddress> addressOf(const dns::ResourceRecord& rr) {
+uint32_t minTtl(uint32_t a, uint32_t b) {
+  return a == 0 ? b : std::min(a, b);
+}
+
+Unexpected<WalkError> walkFailure(WalkError::Kind kind, std::string message) {
+  return {WalkError{kind, std::move(message)}};
+}
+
+}  // namespace
+
+std::optional<resolver::ServerAddress> addressFromRecord(const dns::ResourceRecord& rr) {
   // Addresses from answers are literals we format ourselves; ServerAddress::make canonicalises.
   char text[64] = {};
   if (const auto* a = std::get_if<dns::rdata::A>(&rr.data)) {
@@ -25,12 +35,6 @@ std::optional<resolver::ServerAddress> addressOf(const dns::ResourceRecord& rr) 
   if (!made) return std::nullopt;
   return *made;
 }
-
-uint32_t minTtl(uint32_t a, uint32_t b) {
-  return a == 0 ? b : std::min(a, b);
-}
-
-}  // namespace
 
 std::optional<Referral> findReferral(const dns::Message& message, const dns::Name& zone,
                                      const dns::Name& qname) {
@@ -57,7 +61,7 @@ std::optional<Referral> findReferral(const dns::Message& message, const dns::Nam
     // Only glue the delegating zone may speak for, and only for the referral's own NS hosts.
     if (!rr.owner.isSubdomainOf(zone)) continue;
     if (std::find(referral.ns.begin(), referral.ns.end(), rr.owner) == referral.ns.end()) continue;
-    if (auto a = addressOf(rr)) referral.glue.emplace_back(rr.owner, *a);
+    if (auto a = addressFromRecord(rr)) referral.glue.emplace_back(rr.owner, *a);
   }
   return referral;
 }
@@ -201,7 +205,7 @@ void Iterator::buildCut(const Referral& referral, int depth,
 
 void Iterator::findDelegation(const dns::Name& domain, DelegationCallback done) {
   if (domain.isRoot()) {
-    done(fail("the root zone has no parent to delegate it"));
+    done(walkFailure(WalkError::Kind::kRoot, "the root zone has no parent to delegate it"));
     return;
   }
   auto walk = std::make_shared<Walk>();
@@ -213,20 +217,23 @@ void Iterator::findDelegation(const dns::Name& domain, DelegationCallback done) 
 
 void Iterator::step(std::shared_ptr<Walk> walk) {
   if (++walk->steps > options_.maxReferrals) {
-    walk->done(fail("more than " + std::to_string(options_.maxReferrals) + " referrals toward " +
-                    walk->target.toString()));
+    walk->done(walkFailure(WalkError::Kind::kTooManyReferrals,
+                           "more than " + std::to_string(options_.maxReferrals) +
+                               " referrals toward " + walk->target.toString()));
     return;
   }
   askZone(walk->path.back(), walk->target, dns::RRType::NS, [this, walk](Result<ZoneAnswer> r) {
     const ZoneCut& current = walk->path.back();
     if (!r) {
-      walk->done(fail(r.error().message));
+      walk->done(walkFailure(WalkError::Kind::kUnreachable, r.error().message));
       return;
     }
     const auto& msg = r->answer.message;
     if (r->answer.rcode == 3) {
-      walk->done(fail(walk->target.toString() + " does not exist (NXDOMAIN from a server of " +
-                      current.zone.toString() + ")"));
+      walk->done(walkFailure(WalkError::Kind::kNoSuchDomain,
+                             walk->target.toString() +
+                                 " does not exist (NXDOMAIN from a server of " +
+                                 current.zone.toString() + ")"));
       return;
     }
     if (auto referral = findReferral(msg, current.zone, walk->target)) {
@@ -236,7 +243,7 @@ void Iterator::step(std::shared_ptr<Walk> walk) {
       }
       buildCut(*referral, 0, [this, walk](Result<ZoneCut> next) {
         if (!next) {
-          walk->done(fail(next.error().message));
+          walk->done(walkFailure(WalkError::Kind::kUnreachable, next.error().message));
           return;
         }
         walk->path.push_back(std::move(next).value());
@@ -258,8 +265,10 @@ void Iterator::step(std::shared_ptr<Walk> walk) {
       walk->done(DelegationPath{walk->path, std::move(own), true, r->answer});
       return;
     }
-    walk->done(fail(walk->target.toString() + " is not delegated: " + current.zone.toString() +
-                    " answers for it as part of its own zone"));
+    walk->done(walkFailure(WalkError::Kind::kNotDelegated,
+                           walk->target.toString() +
+                               " is not delegated: " + current.zone.toString() +
+                               " answers for it as part of its own zone"));
   });
 }
 
@@ -320,7 +329,7 @@ void Iterator::hostStep(std::shared_ptr<HostLookup> lookup) {
     auto take = [lookup, collected](const dns::Message& msg) {
       for (const auto& rr : msg.answer) {
         if (!(rr.owner == lookup->host)) continue;
-        if (auto a = addressOf(rr)) {
+        if (auto a = addressFromRecord(rr)) {
           collected->addresses.push_back(*a);
           collected->ttl = minTtl(collected->ttl, rr.ttl);
         }

@@ -32,6 +32,24 @@ struct Referral {
 std::optional<Referral> findReferral(const dns::Message& message, const dns::Name& zone,
                                      const dns::Name& qname);
 
+// The address an A or AAAA record holds, canonical (as ServerAddress::make writes it); nullopt for
+// any other record.
+std::optional<resolver::ServerAddress> addressFromRecord(const dns::ResourceRecord& rr);
+
+// Why no delegation was found. Only kUnreachable says the domain's authorities could not be
+// reached (RFC 8914 §4.23, EDE 22); the others are facts about the name.
+struct WalkError {
+  enum class Kind : uint8_t {
+    kUnreachable,       // no server of a zone on the way answered usefully, or none had an address
+    kNoSuchDomain,      // NXDOMAIN on the way down
+    kNotDelegated,      // the name is inside its parent zone, not a zone of its own
+    kRoot,              // the root has no parent to delegate it
+    kTooManyReferrals,  // IteratorOptions::maxReferrals reached
+  };
+  Kind kind = Kind::kUnreachable;
+  std::string message;
+};
+
 struct DelegationPath {
   std::vector<ZoneCut> path;  // the root ... the parent zone of the domain
   Referral referral;          // the parent's referral for the domain (first server that gave one)
@@ -60,7 +78,7 @@ class Iterator {
  public:
   Iterator(resolver::QueryEngine& engine, DelegationCache& cache, IteratorOptions options = {});
 
-  using DelegationCallback = std::function<void(Result<DelegationPath>)>;
+  using DelegationCallback = std::function<void(Result<DelegationPath, WalkError>)>;
   using AddressCallback = std::function<void(Result<std::vector<resolver::ServerAddress>>)>;
   using AnswerCallback = std::function<void(Result<ZoneAnswer>)>;
 

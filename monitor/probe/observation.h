@@ -67,11 +67,45 @@ struct ParentView {
   std::string denial;
 };
 
+// The A and AAAA RRsets one server serves for an NS host inside the domain: the authoritative data
+// the parent's glue for that host stands in for (RFC 1034 §4.2.1: glue is not authoritative data of
+// the parent zone; the child zone's own address records are).
+struct HostAddresses {
+  std::string host;                    // lowercase, absolute
+  std::vector<std::string> addresses;  // sorted; empty when the server says the host has none
+  friend bool operator==(const HostAddresses&, const HostAddresses&) = default;
+};
+
+// One server's CDS and CDNSKEY RRsets held against its own DNSKEY RRset. The prober fills it: the
+// comparisons need digests over the keys' RDATA, which the observation does not keep.
+struct CdsCheck {
+  // RFC 7344 §4.1: a CDS is the DS the parent is to publish, so its digest must be that of a
+  // DNSKEY the zone serves (key tag and algorithm agreeing is not enough).
+  std::vector<DsInfo> cdsWithoutKey;
+  std::vector<DsInfo> cdsUnchecked;  // digest type this build cannot compute: neither way
+  // RFC 7344 §4.1: a CDNSKEY must be one of the zone's DNSKEYs, RDATA for RDATA (flags,
+  // protocol, algorithm, public key).
+  std::vector<KeyInfo> cdnskeyWithoutKey;
+  // RFC 7344 §4.1, RFC 8078 §3: published together, the two RRsets must describe the same keys.
+  std::vector<DsInfo> cdsWithoutCdnskey;
+  std::vector<KeyInfo> cdnskeyWithoutCds;
+  // RFC 8078 §4: exactly CDS "0 0 0 00" / CDNSKEY "0 3 0 AA==" asks for the DS to go.
+  bool cdsDelete = false;
+  bool cdnskeyDelete = false;
+  friend bool operator==(const CdsCheck&, const CdsCheck&) = default;
+};
+
 // What one address of one authoritative server of the domain answered.
 struct ServerView {
   std::string name;  // NS host name
   std::string address;
-  std::optional<std::string> error;  // as ParentServer::error; "lame" when AA is not set
+  // As ParentServer::error: how the SOA query failed ("lame" when AA is not set), else how the
+  // first of the NS, DNSKEY, CDS, CDNSKEY queries did (see failedQueries).
+  std::optional<std::string> error;
+  // Every query of this address that gave no usable answer, "TYPE why" ("DNSKEY servfail",
+  // "CDS lame", "NS timeout"; NODATA is an answer) and, for the in-domain NS hosts' addresses,
+  // "TYPE HOST why". Any apex type failing sets `error`: the server's view is partial.
+  std::vector<std::string> failedQueries;
   uint16_t rcode = 0;
   bool aa = false;
   std::string transport;  // "udp" or "tcp"
@@ -83,6 +117,10 @@ struct ServerView {
   std::vector<KeyInfo> dnskey;
   std::vector<DsInfo> cds;
   std::vector<KeyInfo> cdnskey;
+  CdsCheck cdsCheck;
+  // For each NS host inside the domain (the parent's NS set and this server's own), the addresses
+  // this server serves for it, sorted by host. Hosts whose A/AAAA questions failed are left out.
+  std::vector<HostAddresses> hostAddresses;
   std::optional<int64_t> earliestRrsigExpiration;       // unix seconds, over this server's RRsets
   dnssec::State state = dnssec::State::kIndeterminate;  // this server's data through the chain
   dnssec::Reason reason = dnssec::Reason::kMissingData;

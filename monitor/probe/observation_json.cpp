@@ -50,6 +50,13 @@ json glueJson(const std::vector<Glue>& glue) {
   return out;
 }
 
+json hostAddressesJson(const std::vector<HostAddresses>& hosts) {
+  json out = json::array();
+  for (const HostAddresses& h : hosts)
+    out.push_back({{"host", h.host}, {"addresses", h.addresses}});
+  return out;
+}
+
 json parentJson(const ParentView& parent, bool withEvidence) {
   json servers = json::array();
   for (const ParentServer& p : parent.servers) {
@@ -84,11 +91,13 @@ json serverJson(const ServerView& s, bool withEvidence) {
               {"dnskey", keyJson(s.dnskey)},
               {"cds", dsJson(s.cds)},
               {"cdnskey", keyJson(s.cdnskey)},
+              {"host_addresses", hostAddressesJson(s.hostAddresses)},
               {"earliest_rrsig_expiration", optionalTime(s.earliestRrsigExpiration)},
               {"status", dnssec::toString(s.state)},
               {"reason", dnssec::toString(s.reason)},
               {"detail", s.detail},
-              {"error", optionalString(s.error)}};
+              {"error", optionalString(s.error)},
+              {"failed_queries", s.failedQueries}};
   if (withEvidence) out["evidence"] = s.evidence;
   return out;
 }

@@ -6,6 +6,7 @@
 
 #include "monitor/dns/canonical.h"
 #include "monitor/dns/presentation.h"
+#include "monitor/dnssec/crypto.h"
 #include "monitor/dnssec/validator.h"
 #include "monitor/probe/findings.h"
 
@@ -170,6 +171,191 @@ std::optional<std::string> answerError(const QueryResult& r) {
   return std::nullopt;
 }
 
+// Why an answer to one of the apex questions (kServerTypes) is no usable answer, or nullopt. The
+// zone's own servers answer for its apex as its authority, AA set (RFC 1035 §4.1.1); NODATA
+// (NOERROR, no records: a zone without CDS, RFC 7344 §4) is an answer, NXDOMAIN for the apex is
+// not.
+std::optional<std::string> apexQueryError(const QueryResult& r) {
+  if (auto err = answerError(r)) return err;
+  if (r->rcode == static_cast<uint16_t>(dns::Rcode::NXDomain)) return "nxdomain";
+  if (!r->aa) return "lame";
+  return std::nullopt;
+}
+
+// How the answer to an A or AAAA question for an NS host inside the domain reads.
+struct HostAnswer {
+  enum class Kind : uint8_t { kAnswered, kNotOurs, kFailed } kind = Kind::kAnswered;
+  std::string why;  // kFailed: the label for ServerView::failedQueries
+};
+
+HostAnswer readHostAnswer(const QueryResult& r, const dns::Name& domain) {
+  if (auto err = answerError(r)) return {HostAnswer::Kind::kFailed, *err};
+  if (r->aa) return {};  // the records, or NXDOMAIN/NODATA: the zone says the host has none
+  // A referral to a zone cut below the domain: that zone, not this one, owns the host's records.
+  const bool referral =
+      r->rcode == 0 &&
+      std::any_of(r->message.authority.begin(), r->message.authority.end(), [&](const auto& rr) {
+        return rr.type == dns::RRType::NS && rr.owner.isSubdomainOf(domain) &&
+               !(rr.owner == domain);
+      });
+  if (referral) return {HostAnswer::Kind::kNotOurs, {}};
+  return {HostAnswer::Kind::kFailed, "lame"};
+}
+
+// RFC 8078 §4: the delete records, written CDS 0 0 0 00 and CDNSKEY 0 3 0 AA== (one zero octet);
+// an empty digest or key, which has no presentation form, is taken as the same.
+bool isDeleteCds(const dns::rdata::DS& ds) {
+  return ds.keyTag == 0 && ds.algorithm == 0 && ds.digestType == 0 &&
+         (ds.digest.empty() || ds.digest == std::vector<uint8_t>{0});
+}
+bool isDeleteCdnskey(const dns::rdata::DNSKEY& key) {
+  return key.flags == 0 && key.protocol == 3 && key.algorithm == 0 &&
+         (key.publicKey.empty() || key.publicKey == std::vector<uint8_t>{0});
+}
+
+DsInfo dsInfo(const dns::rdata::DS& ds) {
+  return {ds.keyTag, ds.algorithm, ds.digestType, dns::toHex(ds.digest)};
+}
+
+// See CdsCheck. Digests are computed only for keys whose tag and algorithm agree with the CDS, and
+// at most kMaxCdsDigests per server: a zone publishing hundreds of colliding keys gets a partial
+// check (the rest reads as unchecked), never unbounded work (the KeyTrap lesson, CVE-2023-50387).
+constexpr size_t kMaxCdsDigests = 64;
+
+class CdsChecker {
+ public:
+  explicit CdsChecker(const dns::Name& zone) : zone_(zone) {}
+
+  // Whether one of `keys` (DNSKEY or CDNSKEY records) is the key `ds` (a CDS) describes (RFC 4034
+  // §5.1.4); nullopt when that cannot be told (digest type not computed here, budget spent).
+  std::optional<bool> describesOneOf(const dns::rdata::DS& ds,
+                                     const std::vector<const dns::ResourceRecord*>& keys) {
+    bool unknown = false;
+    for (const auto* rr : keys) {
+      if (auto same = describes(ds, *rr)) {
+        if (*same) return true;
+      } else {
+        unknown = true;
+      }
+    }
+    return unknown ? std::nullopt : std::optional<bool>(false);
+  }
+
+  std::optional<bool> describes(const dns::rdata::DS& ds, const dns::ResourceRecord& key) {
+    const auto* k = std::get_if<dns::rdata::DNSKEY>(&key.data);
+    if (k == nullptr || k->algorithm != ds.algorithm || dns::keyTag(key.rdata) != ds.keyTag) {
+      return false;
+    }
+    if (digests_ == kMaxCdsDigests) return std::nullopt;
+    ++digests_;
+    auto digest = dnssec::dsDigest(ds.digestType, dns::dsDigestInput(zone_, key.rdata));
+    if (!digest) return std::nullopt;
+    return *digest == ds.digest;
+  }
+
+ private:
+  const dns::Name& zone_;
+  size_t digests_ = 0;
+};
+
+std::vector<const dns::ResourceRecord*> recordsOf(const std::optional<dns::RRset>& set) {
+  std::vector<const dns::ResourceRecord*> out;
+  if (set) {
+    for (const auto& rr : set->records) out.push_back(&rr);
+  }
+  return out;
+}
+
+CdsCheck checkCdsRRsets(const dns::Name& zone, const std::optional<dns::RRset>& dnskeySet,
+                        const std::optional<dns::RRset>& cdsSet,
+                        const std::optional<dns::RRset>& cdnskeySet) {
+  CdsCheck out;
+  CdsChecker checker(zone);
+  const auto dnskeys = recordsOf(dnskeySet);
+  std::vector<const dns::ResourceRecord*> cds, cdnskey;  // without the delete records
+  std::optional<KeyInfo> cdnskeyDelete;
+  for (const auto* rr : recordsOf(cdsSet)) {
+    const auto* ds = std::get_if<dns::rdata::DS>(&rr->data);
+    if (ds == nullptr) continue;
+    if (isDeleteCds(*ds)) {
+      out.cdsDelete = true;
+    } else {
+      cds.push_back(rr);
+    }
+  }
+  for (const auto* rr : recordsOf(cdnskeySet)) {
+    const auto* key = std::get_if<dns::rdata::DNSKEY>(&rr->data);
+    if (key == nullptr) continue;
+    if (isDeleteCdnskey(*key)) {
+      out.cdnskeyDelete = true;
+      cdnskeyDelete = KeyInfo{dns::keyTag(rr->rdata), key->flags, key->algorithm};
+    } else {
+      cdnskey.push_back(rr);
+    }
+  }
+  const bool both = (!cds.empty() || out.cdsDelete) && (!cdnskey.empty() || out.cdnskeyDelete);
+
+  for (const auto* rr : cds) {
+    const auto& ds = std::get<dns::rdata::DS>(rr->data);
+    auto published = checker.describesOneOf(ds, dnskeys);
+    if (!published) {
+      out.cdsUnchecked.push_back(dsInfo(ds));
+      continue;
+    }
+    if (!*published) out.cdsWithoutKey.push_back(dsInfo(ds));
+    if (both && checker.describesOneOf(ds, cdnskey) == false) {
+      out.cdsWithoutCdnskey.push_back(dsInfo(ds));
+    }
+  }
+  for (const auto* rr : cdnskey) {
+    const auto& key = std::get<dns::rdata::DNSKEY>(rr->data);
+    const KeyInfo info{dns::keyTag(rr->rdata), key.flags, key.algorithm};
+    const bool published = std::any_of(dnskeys.begin(), dnskeys.end(), [&](const auto* k) {
+      return k->type == dns::RRType::DNSKEY && k->rdata == rr->rdata;
+    });
+    if (!published) out.cdnskeyWithoutKey.push_back(info);
+    if (!both) continue;
+    bool described = false, unknown = false;
+    for (const auto* c : cds) {
+      auto same = checker.describes(std::get<dns::rdata::DS>(c->data), *rr);
+      if (!same) unknown = true;
+      if (same && *same) described = true;
+    }
+    if (!described && !unknown) out.cdnskeyWithoutCds.push_back(info);
+  }
+  if (both && out.cdsDelete != out.cdnskeyDelete) {
+    // One RRset asks for the DS to go, the other names keys: no parent can act on both.
+    if (out.cdsDelete) out.cdsWithoutCdnskey.push_back({0, 0, 0, "00"});
+    if (cdnskeyDelete) out.cdnskeyWithoutCds.push_back(*cdnskeyDelete);
+  }
+  for (auto* list : {&out.cdsWithoutKey, &out.cdsUnchecked, &out.cdsWithoutCdnskey}) {
+    std::sort(list->begin(), list->end());
+  }
+  for (auto* list : {&out.cdnskeyWithoutKey, &out.cdnskeyWithoutCds}) {
+    std::sort(list->begin(), list->end());
+  }
+  return out;
+}
+
+std::string joined(const std::vector<std::string>& items, std::string_view separator = ", ") {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += separator;
+    out += item;
+  }
+  return out;
+}
+
+// The key tags of the configured trust anchors (DS form, and DNSKEY form by RFC 4034 Appendix B).
+std::vector<uint16_t> anchorTags(const dnssec::TrustAnchors& anchors) {
+  std::vector<uint16_t> tags;
+  for (const auto& ds : anchors.ds) tags.push_back(ds.keyTag);
+  for (const auto& rr : anchors.dnskeys) tags.push_back(dns::keyTag(rr.rdata));
+  std::sort(tags.begin(), tags.end());
+  tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+  return tags;
+}
+
 int stateRank(dnssec::State s) {
   switch (s) {
     case dnssec::State::kBogus:
@@ -208,10 +394,14 @@ struct Prober::Run {
     dns::Name host;
     ServerAddress address;
     std::map<dns::RRType, QueryResult> answers;
+    // The addresses this server serves for NS hosts inside the domain, by lowercase host name.
+    std::map<std::string, std::vector<std::string>> hostAddresses;
+    std::vector<std::string> hostFailures;  // "A HOST why"
   };
   std::vector<ServerAnswers> servers;
   std::vector<std::pair<dns::Name, std::string>> unresolvedHosts;  // host, why
   std::set<dns::Name> hostsSeen;
+  std::optional<WalkError::Kind> walkFailure;
 };
 
 Prober::Prober(resolver::QueryEngine& engine, DelegationCache& cache, const Clock& clock,
@@ -236,9 +426,10 @@ void Prober::observe(const dns::Name& domain, Callback done) {
   run->obs.domainUnicode = domain.lowercased().toUnicode();
   run->obs.observedAt = run->now;
 
-  iterator_.findDelegation(domain, [this, run](Result<DelegationPath> found) {
+  iterator_.findDelegation(domain, [this, run](Result<DelegationPath, WalkError> found) {
     if (!found) {
       run->obs.error = found.error().message;
+      run->walkFailure = found.error().kind;
       finish(run);
       return;
     }
@@ -329,7 +520,7 @@ void Prober::askHost(const std::shared_ptr<Run>& run, const dns::Name& host) {
 
 void Prober::askAddress(const std::shared_ptr<Run>& run, const dns::Name& host,
                         const ServerAddress& address) {
-  run->servers.push_back({host, address, {}});
+  run->servers.push_back({host, address, {}, {}, {}});
   const size_t index = run->servers.size() - 1;
   for (auto type : kServerTypes) {
     resolver::Query q;
@@ -343,6 +534,7 @@ void Prober::askAddress(const std::shared_ptr<Run>& run, const dns::Name& host,
         if (auto set = findSet(r->message.answer, run->domain, dns::RRType::NS)) {
           for (const auto& rr : set->records) askHost(run, std::get<dns::rdata::NS>(rr.data).host);
         }
+        askHostAddresses(run, index, *r);
       }
       run->servers[index].answers.insert_or_assign(type, std::move(r));
       if (--run->pending == 0) finish(run);
@@ -351,6 +543,74 @@ void Prober::askAddress(const std::shared_ptr<Run>& run, const dns::Name& host,
       run->servers[index].answers.insert_or_assign(type,
                                                    QueryResult(Unexpected{submitted.error()}));
       --run->pending;
+    }
+  }
+}
+
+// The A/AAAA RRsets this server serves for the NS hosts inside the domain, to hold the parent's
+// glue against. NSD, Knot and BIND put them in the additional section of an authoritative NS
+// answer (RFC 1034 §4.3.2 step 6; RFC 1035 §3.3.11): taken from there, from an AA answer and for
+// names under the domain only, they cost no query. Only hosts the section leaves out are asked,
+// A and AAAA. A host with some address in the section counts as covered: a server that drops
+// part of the section to fit (RFC 2181 §9) may hide the other family's records, which is then not
+// compared.
+void Prober::askHostAddresses(const std::shared_ptr<Run>& run, size_t index,
+                              const resolver::Answer& ns) {
+  if (ns.rcode != 0 || !ns.aa) return;
+  auto& server = run->servers[index];
+  for (const auto& rr : ns.message.additional) {
+    if (!rr.owner.isSubdomainOf(run->domain)) continue;
+    if (auto a = addressFromRecord(rr)) {
+      server.hostAddresses[lower(rr.owner)].push_back(addressText(*a));
+    }
+  }
+  std::set<dns::Name> hosts;
+  for (const auto& h : run->delegation.referral.ns) {
+    if (h.isSubdomainOf(run->domain)) hosts.insert(h.lowercased());
+  }
+  if (auto set = findSet(ns.message.answer, run->domain, dns::RRType::NS)) {
+    for (const auto& rr : set->records) {
+      const auto& h = std::get<dns::rdata::NS>(rr.data).host;
+      if (h.isSubdomainOf(run->domain)) hosts.insert(h.lowercased());
+    }
+  }
+  for (const auto& host : hosts) {
+    if (server.hostAddresses.count(lower(host))) continue;
+    struct Asked {
+      std::vector<std::string> addresses;
+      int pending = 2;
+      bool usable = true;  // both questions answered by this zone
+    };
+    auto asked = std::make_shared<Asked>();
+    for (auto type : {dns::RRType::A, dns::RRType::AAAA}) {
+      auto answered = [this, run, index, host, type, asked](QueryResult r) {
+        auto& s = run->servers[index];
+        const HostAnswer read = readHostAnswer(r, run->domain);
+        if (read.kind == HostAnswer::Kind::kAnswered) {
+          for (const auto& rr : r->message.answer) {
+            if (!(rr.owner == host) || rr.type != type) continue;
+            if (auto a = addressFromRecord(rr)) asked->addresses.push_back(addressText(*a));
+          }
+        } else {
+          asked->usable = false;
+          if (read.kind == HostAnswer::Kind::kFailed) {
+            s.hostFailures.push_back(dns::typeToString(type) + " " + lower(host) + " " + read.why);
+          }
+        }
+        if (--asked->pending == 0 && asked->usable) {
+          s.hostAddresses[lower(host)] = std::move(asked->addresses);
+        }
+        if (--run->pending == 0) finish(run);
+      };
+      resolver::Query q;
+      q.server = server.address;
+      q.name = host;
+      q.type = type;
+      ++run->pending;
+      auto submitted = engine_.submit(q, answered);
+      // Not sent counts as failed, so that the other question's answer is not taken alone. The
+      // NS answer being handled still holds its own unit of run->pending: no finish() from here.
+      if (!submitted) answered(QueryResult(Unexpected{submitted.error()}));
     }
   }
 }
@@ -514,7 +774,12 @@ void Prober::finish(std::shared_ptr<Run> run) {
       step.zone = lower(cut.zone);
       step.state = trust->outcome.state;
       step.reason = trust->outcome.reason;
-      for (const auto& ds : trust->ds) step.dsTags.push_back(ds.keyTag);
+      if (step.zone == lower(anchors_.zone)) {
+        // What points at the anchor zone is the configured anchors themselves, trusted as given.
+        step.dsTags = anchorTags(anchors_);
+      } else {
+        for (const auto& ds : trust->ds) step.dsTags.push_back(ds.keyTag);
+      }
       if (dnskey) {
         for (const auto& k : keyInfos(*dnskey)) step.dnskeyTags.push_back(k.tag);
       }
@@ -540,31 +805,47 @@ void Prober::finish(std::shared_ptr<Run> run) {
       view.address = addressText(s.address);
       const QueryResult* soa = nullptr;
       if (auto it = s.answers.find(dns::RRType::SOA); it != s.answers.end()) soa = &it->second;
-      if (soa == nullptr) {
-        view.error = "not asked";
-      } else {
-        view.error = answerError(*soa);
-        if (*soa) {
-          const auto& a = **soa;
-          view.rcode = a.rcode;
-          view.aa = a.aa;
-          view.transport = std::string(resolver::toString(a.transport));
-          view.rttMs = static_cast<double>(a.rtt.count()) / 1000.0;
-          if (!view.error && !a.aa) view.error = "lame";
+      std::optional<std::string> firstFailure;
+      for (auto type : kServerTypes) {
+        auto it = s.answers.find(type);
+        if (it == s.answers.end()) continue;
+        if (auto why = apexQueryError(it->second)) {
+          view.failedQueries.push_back(dns::typeToString(type) + " " + *why);
+          // A server that answers the validation data but refuses CDS/CDNSKEY (or answers them
+          // FORMERR, NOTIMP...) is still a sound source for the verdict: resolvers never ask
+          // those. Only its silence leaves the whole view in doubt.
+          const bool cdsType = type == dns::RRType::CDS || type == dns::RRType::CDNSKEY;
+          if (!firstFailure && (!cdsType || !it->second)) firstFailure = why;
+          if (type == dns::RRType::SOA) view.error = why;
         }
       }
+      if (soa == nullptr) {
+        view.error = "not asked";
+      } else if (*soa) {
+        const auto& a = **soa;
+        view.rcode = a.rcode;
+        view.aa = a.aa;
+        view.transport = std::string(resolver::toString(a.transport));
+        view.rttMs = static_cast<double>(a.rtt.count()) / 1000.0;
+      }
       // A server that answered the SOA but not, say, the DNSKEY query (a lost datagram, both
-      // tries) has given a partial view: its empty DNSKEY or NS set would read as "the servers
-      // disagree" and, two polls in a row, as a change. Such a server did not answer this time;
-      // its reachability is tracked apart from the data (server_unreachable/server_recovered).
-      for (auto type : kServerTypes) {
-        if (view.error) break;
-        auto it = s.answers.find(type);
-        if (it != s.answers.end() && !it->second) view.error = answerError(it->second);
+      // tries; or SERVFAIL, REFUSED, no AA for that type only) has given a partial view: its empty
+      // DNSKEY or NS set would read as "the servers disagree" and, two polls in a row, as a
+      // change, and validating its data alone would call the domain indeterminate where a
+      // resolver simply asks another server. Its data is left out like that of a server that did
+      // not answer; failedQueries and the findings say what it did answer. Reachability is
+      // tracked apart from the data (server_unreachable/server_recovered).
+      if (!view.error) view.error = firstFailure;
+      view.failedQueries.insert(view.failedQueries.end(), s.hostFailures.begin(),
+                                s.hostFailures.end());
+      for (auto& [host, addresses] : s.hostAddresses) {
+        std::sort(addresses.begin(), addresses.end());
+        addresses.erase(std::unique(addresses.begin(), addresses.end()), addresses.end());
+        view.hostAddresses.push_back({host, addresses});
       }
       std::vector<dns::RRset> sets;
       std::vector<dns::RRset> shown;  // the evidence, in kServerTypes order
-      std::optional<dns::RRset> dnskeySet;
+      std::optional<dns::RRset> dnskeySet, cdsSet, cdnskeySet;
       for (auto type : kServerTypes) {
         auto it = s.answers.find(type);
         if (it == s.answers.end() || !it->second || !it->second->aa) continue;
@@ -599,20 +880,25 @@ void Prober::finish(std::shared_ptr<Run> run) {
             break;
           case dns::RRType::CDS:
             view.cds = dsInfos(*set);
+            cdsSet = *set;
             sets.push_back(*set);
             break;
           case dns::RRType::CDNSKEY:
             view.cdnskey = keyInfos(*set);
+            cdnskeySet = *set;
             sets.push_back(*set);
             break;
           default:
             break;
         }
       }
+      view.cdsCheck = checkCdsRRsets(domain, dnskeySet, cdsSet, cdnskeySet);
       if (view.error) {
         view.state = dnssec::State::kIndeterminate;
         view.reason = dnssec::Reason::kMissingData;
-        view.detail = "the server did not answer authoritatively (" + *view.error + ")";
+        view.detail = view.failedQueries.empty()
+                          ? "the server did not answer authoritatively (" + *view.error + ")"
+                          : "no usable answer to " + joined(view.failedQueries);
       } else {
         validator.resetBudget();
         auto domainTrust =
@@ -691,7 +977,17 @@ void Prober::finish(std::shared_ptr<Run> run) {
       obs.status = dnssec::State::kIndeterminate;
       obs.reason = dnssec::Reason::kMissingData;
       obs.ede = dnssec::edeCode(obs.reason);
+      // Name each server and what failed there: when one server's SERVFAIL to DNSKEY is what left
+      // the domain without a verdict, the verdict must say so.
+      std::vector<std::string> why;
+      for (const auto& v : obs.servers) {
+        if (!v.error) continue;
+        const std::string where = v.address.empty() ? v.name : v.name + " " + v.address;
+        why.push_back(where + ": " +
+                      (v.failedQueries.empty() ? *v.error : joined(v.failedQueries)));
+      }
       obs.detail = "no authoritative server of " + obs.domain + " answered";
+      if (!why.empty()) obs.detail += " (" + joined(why, "; ") + ")";
     }
     if (firstDomainTrust) {
       ChainStep step;
@@ -710,7 +1006,11 @@ void Prober::finish(std::shared_ptr<Run> run) {
   } else {
     obs.status = dnssec::State::kIndeterminate;
     obs.reason = dnssec::Reason::kMissingData;
-    obs.ede = dnssec::edeCode(obs.reason);
+    // RFC 8914 §4.23 "No Reachable Authority" only when that is what happened: "." given as a
+    // domain, a name that does not exist or is not delegated are facts about the name.
+    if (!run->walkFailure || *run->walkFailure == WalkError::Kind::kUnreachable) {
+      obs.ede = dnssec::edeCode(obs.reason);
+    }
     obs.detail = *obs.error;
   }
 

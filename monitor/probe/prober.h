@@ -54,6 +54,7 @@ class Prober {
   void askHost(const std::shared_ptr<Run>& run, const dns::Name& host);
   void askAddress(const std::shared_ptr<Run>& run, const dns::Name& host,
                   const resolver::ServerAddress& address);
+  void askHostAddresses(const std::shared_ptr<Run>& run, size_t index, const resolver::Answer& ns);
   void finish(std::shared_ptr<Run> run);
 
   resolver::QueryEngine& engine_;

@@ -227,7 +227,18 @@ std::string serversSection(const Observation& obs, const Painter& paint) {
                   {"STATE", kBold}});
   for (const ServerView& s : obs.servers) {
     Cell answer;
-    if (s.error) {
+    const bool soaFailed =
+        std::any_of(s.failedQueries.begin(), s.failedQueries.end(),
+                    [](const std::string& f) { return f.rfind("SOA ", 0) == 0; });
+    if (s.error && !s.failedQueries.empty() && !soaFailed) {
+      // The SOA came back; say which of the other questions did not, and how.
+      std::string apex;  // "DNSKEY servfail, CDS refused": the host-address questions left out
+      for (const std::string& f : s.failedQueries) {
+        if (std::count(f.begin(), f.end(), ' ') != 1) continue;
+        apex += (apex.empty() ? "" : ", ") + f;
+      }
+      answer = {apex, kYellow};
+    } else if (s.error) {
       answer = {*s.error, kYellow};
     } else {
       answer = {dns::rcodeToString(s.rcode) + (s.aa ? " aa" : " no-aa"),

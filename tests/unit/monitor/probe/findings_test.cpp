@@ -130,21 +130,80 @@ TEST(FindingsTest, ParentServersDisagreeOnNsAndGlue) {
   EXPECT_TRUE(contains(found[1]->message, "glue"));
 }
 
-TEST(FindingsTest, GlueMismatchWhenGlueDiffersFromAddressesQueried) {
+// The fixture's servers serve what the glue says for the one in-domain host.
+Observation withServedAddresses(std::vector<std::string> addresses) {
   Observation o = healthyObservation();
+  for (ServerView& s : o.servers) s.hostAddresses = {{"ns1.example.com.", addresses}};
+  return o;
+}
+
+TEST(FindingsTest, GlueMatchingTheServersOwnAddressesIsNotAFinding) {
+  Observation o = withServedAddresses({"192.0.2.1", "2001:db8::1"});
+  computeFindings(o);
+  EXPECT_TRUE(o.findings.empty()) << codes(o);
+}
+
+TEST(FindingsTest, GlueMismatchWhenTheChildServesOtherAddresses) {
+  // The lab's change-glue: the parent moved the glue, the zone still says the old address. The
+  // prober asked the glue address, so the addresses it queried prove nothing; the zone's own A
+  // record does.
+  Observation o = withServedAddresses({"192.0.2.1", "2001:db8::1"});
   o.parent.glue[0].addresses = {"192.0.2.99", "2001:db8::1"};
+  for (ParentServer& p : o.parent.servers) p.glue = o.parent.glue;
+  o.servers[0].address = "192.0.2.99";
   computeFindings(o);
   auto found = withCode(o, "glue_mismatch");
   ASSERT_EQ(found.size(), 1u) << codes(o);
+  EXPECT_EQ(found[0]->severity, Severity::kWarning);
   EXPECT_EQ(found[0]->server, "ns1.example.com.");
-  EXPECT_TRUE(contains(found[0]->message, "192.0.2.99"));
-  EXPECT_TRUE(contains(found[0]->message, "reached at {192.0.2.1, 2001:db8::1}"));
+  EXPECT_TRUE(contains(found[0]->message,
+                       "glue for ns1.example.com. in com. is "
+                       "{192.0.2.99, 2001:db8::1}"))
+      << found[0]->message;
+  EXPECT_TRUE(contains(found[0]->message,
+                       "serve {192.0.2.1, 2001:db8::1} at "
+                       "ns1.example.com. 192.0.2.99, ns1.example.com. "
+                       "2001:db8::1, ns2.example.net. 198.51.100.2"))
+      << found[0]->message;
+  EXPECT_TRUE(withCode(o, "parent_servers_disagree").empty()) << codes(o);
+  EXPECT_EQ(nagiosStatus(o), NagiosStatus::kWarning);
 }
 
-TEST(FindingsTest, GlueOfAnUnaskedAddressFamilyIsNotAMismatch) {
-  // An --ipv4-only observation: the IPv6 glue was never asked, which is not a mismatch.
+TEST(FindingsTest, GlueMismatchListsEachAddressSetServedAndWhoServesIt) {
+  Observation o = withServedAddresses({"192.0.2.1", "2001:db8::1"});
+  o.servers[2].hostAddresses = {{"ns1.example.com.", {}}};  // "no such host" at one server
+  computeFindings(o);
+  auto found = withCode(o, "glue_mismatch");
+  ASSERT_EQ(found.size(), 1u) << codes(o);
+  EXPECT_TRUE(contains(found[0]->message, "no address at ns2.example.net. 198.51.100.2"))
+      << found[0]->message;
+  EXPECT_TRUE(contains(found[0]->message,
+                       "{192.0.2.1, 2001:db8::1} at ns1.example.com. "
+                       "192.0.2.1, ns1.example.com. 2001:db8::1"))
+      << found[0]->message;
+}
+
+TEST(FindingsTest, GlueIsComparedOnlyWithServersThatGaveAddresses) {
+  // No server gave addresses (old observations, or every NS answer failed): nothing to compare.
   Observation o = healthyObservation();
-  o.servers.erase(o.servers.begin() + 1);
+  o.parent.glue[0].addresses = {"192.0.2.99"};
+  for (ParentServer& p : o.parent.servers) p.glue = o.parent.glue;
+  computeFindings(o);
+  EXPECT_TRUE(withCode(o, "glue_mismatch").empty()) << codes(o);
+
+  // A server with an error is not a witness either.
+  o = withServedAddresses({"192.0.2.1", "2001:db8::1"});
+  o.servers[2].hostAddresses = {{"ns1.example.com.", {"203.0.113.1"}}};
+  o.servers[2].error = "timeout";
+  computeFindings(o);
+  EXPECT_TRUE(withCode(o, "glue_mismatch").empty()) << codes(o);
+}
+
+TEST(FindingsTest, GlueForHostsOutsideTheDomainIsNotCompared) {
+  // Sibling glue (a host in another zone under the same parent) is that zone's business.
+  Observation o = withServedAddresses({"192.0.2.1", "2001:db8::1"});
+  o.parent.glue.push_back({"ns2.example.net.", {"198.51.100.2"}});
+  for (ServerView& s : o.servers) s.hostAddresses.push_back({"ns2.example.net.", {"203.0.113.9"}});
   computeFindings(o);
   EXPECT_TRUE(withCode(o, "glue_mismatch").empty()) << codes(o);
 }
@@ -271,15 +330,18 @@ TEST(FindingsTest, CdsDeleteAndCdnskeyDelete) {
   for (ServerView& s : o.servers) {
     s.cds = {{0, 0, 0, "00"}};
     s.cdnskey = {{768, 0, 0}};  // "0 3 0 AA==": key tag 768
+    s.cdsCheck.cdsDelete = true;
+    s.cdsCheck.cdnskeyDelete = true;
   }
   computeFindings(o);
   auto found = withCode(o, "cds_delete");
   ASSERT_EQ(found.size(), 1u) << codes(o);
   EXPECT_TRUE(contains(found[0]->message, "RFC 8078"));
   EXPECT_TRUE(withCode(o, "cds_inconsistent").empty()) << codes(o);
+  EXPECT_TRUE(withCode(o, "cds_pending").empty()) << codes(o);  // the delete says it already
 }
 
-TEST(FindingsTest, CdsMatchingTheKeysIsNotAFinding) {
+TEST(FindingsTest, CdsMatchingTheKeysAndTheDsIsNotAFinding) {
   Observation o = healthyObservation();
   for (ServerView& s : o.servers) {
     s.cds = {{12345, 13, 2, "3A4F0C"}};
@@ -289,17 +351,30 @@ TEST(FindingsTest, CdsMatchingTheKeysIsNotAFinding) {
   EXPECT_TRUE(o.findings.empty()) << codes(o);
 }
 
-TEST(FindingsTest, CdsNamingNoDnskeyIsInconsistent) {
+TEST(FindingsTest, CdsWhoseDigestMatchesNoDnskeyIsInconsistent) {
+  // Tag and algorithm of a served key, digest of none: the prober's digest check says so.
   Observation o = healthyObservation();
   for (ServerView& s : o.servers) {
-    s.cds = {{11111, 13, 2, "ABCD"}};
-    s.cdnskey = {{11111, 257, 13}};
+    s.cds = {{12345, 13, 2, "ABCD"}};
+    s.cdsCheck.cdsWithoutKey = {{12345, 13, 2, "ABCD"}};
   }
   computeFindings(o);
   auto found = withCode(o, "cds_inconsistent");
-  ASSERT_EQ(found.size(), 2u) << codes(o);
-  EXPECT_TRUE(contains(found[0]->message, "CDS 11111 13 2 ABCD matches no DNSKEY"));
-  EXPECT_TRUE(contains(found[1]->message, "CDNSKEY 11111"));
+  ASSERT_EQ(found.size(), 1u) << codes(o);
+  EXPECT_TRUE(contains(found[0]->message, "CDS 12345 13 2 ABCD is the digest of no DNSKEY"))
+      << found[0]->message;
+  EXPECT_FALSE(found[0]->server.has_value());  // all three servers, one finding
+}
+
+TEST(FindingsTest, CdnskeyEqualToNoDnskeyIsInconsistent) {
+  Observation o = healthyObservation();
+  o.servers[0].cdnskey = {{11111, 257, 13}};
+  o.servers[0].cdsCheck.cdnskeyWithoutKey = {{11111, 257, 13}};
+  computeFindings(o);
+  auto found = withCode(o, "cds_inconsistent");
+  ASSERT_EQ(found.size(), 2u) << codes(o);  // the key, and the servers that differ
+  EXPECT_EQ(found[0]->server, "ns1.example.com. 192.0.2.1");
+  EXPECT_TRUE(contains(found[0]->message, "CDNSKEY 11111/13/257"));
 }
 
 TEST(FindingsTest, CdsWithoutCdnskeyOnSomeServersIsInconsistent) {
@@ -327,11 +402,143 @@ TEST(FindingsTest, CdsAndCdnskeyNamingDifferentKeys) {
   for (ServerView& s : o.servers) {
     s.cds = {{12345, 13, 2, "3A4F0C"}};
     s.cdnskey = {{23456, 256, 13}};
+    s.cdsCheck.cdsWithoutCdnskey = {{12345, 13, 2, "3A4F0C"}};
+    s.cdsCheck.cdnskeyWithoutCds = {{23456, 256, 13}};
   }
   computeFindings(o);
   auto found = withCode(o, "cds_inconsistent");
   ASSERT_EQ(found.size(), 1u) << codes(o);
   EXPECT_TRUE(contains(found[0]->message, "describe different keys"));
+  EXPECT_TRUE(contains(found[0]->message, "CDS without a CDNSKEY: {12345 13 2 3A4F0C}"));
+  EXPECT_TRUE(contains(found[0]->message, "CDNSKEY without a CDS: {23456/13/256}"));
+}
+
+TEST(FindingsTest, CdsOfAnUncomputableDigestTypeIsReportedAsUnchecked) {
+  Observation o = healthyObservation();
+  for (ServerView& s : o.servers) {
+    s.cds = {{12345, 13, 2, "3A4F0C"}, {12345, 13, 3, "0102"}};
+    s.cdsCheck.cdsUnchecked = {{12345, 13, 3, "0102"}};
+  }
+  computeFindings(o);
+  auto found = withCode(o, "cds_unchecked");
+  ASSERT_EQ(found.size(), 1u) << codes(o);
+  EXPECT_EQ(found[0]->severity, Severity::kInfo);
+  EXPECT_TRUE(withCode(o, "cds_inconsistent").empty()) << codes(o);
+}
+
+TEST(FindingsTest, CdsDifferingFromTheDsIsAPendingRequest) {
+  // RFC 7344 §4: a KSK rollover asks the parent for the new DS through CDS.
+  Observation o = healthyObservation();
+  for (ServerView& s : o.servers) s.cds = {{12345, 13, 2, "3A4F0C"}, {23456, 13, 2, "BEEF"}};
+  computeFindings(o);
+  auto found = withCode(o, "cds_pending");
+  ASSERT_EQ(found.size(), 1u) << codes(o);
+  EXPECT_EQ(found[0]->severity, Severity::kInfo);
+  EXPECT_TRUE(contains(found[0]->message, "CDS {12345 13 2 3A4F0C, 23456 13 2 BEEF}"));
+  EXPECT_TRUE(contains(found[0]->message, "com. publishes DS {12345 13 2 3A4F0C}"));
+  EXPECT_EQ(nagiosStatus(o), NagiosStatus::kOk);
+
+  // CDNSKEY alone: compared by key tag and algorithm, the digest being the parent's choice.
+  o = healthyObservation();
+  for (ServerView& s : o.servers) s.cdnskey = {{12345, 257, 13}};
+  computeFindings(o);
+  EXPECT_TRUE(withCode(o, "cds_pending").empty()) << codes(o);
+  for (ServerView& s : o.servers) s.cdnskey = {{23456, 257, 13}};
+  computeFindings(o);
+  EXPECT_EQ(withCode(o, "cds_pending").size(), 1u) << codes(o);
+}
+
+TEST(FindingsTest, CdsQuestionsThatFailedAreNotComparedAsEmpty) {
+  Observation o = healthyObservation();
+  for (ServerView& s : o.servers) s.cds = {{12345, 13, 2, "3A4F0C"}};
+  o.servers[2].cds.clear();
+  o.servers[2].failedQueries = {"CDS refused"};
+  computeFindings(o);
+  EXPECT_TRUE(withCode(o, "cds_inconsistent").empty()) << codes(o);
+  auto found = withCode(o, "server_query_failed");
+  ASSERT_EQ(found.size(), 1u) << codes(o);
+  EXPECT_EQ(found[0]->server, "ns2.example.net. 198.51.100.2");
+  EXPECT_TRUE(contains(found[0]->message, "CDS REFUSED")) << found[0]->message;
+  // CDS refused is no reason to doubt the server's other data: no "left out".
+  EXPECT_FALSE(contains(found[0]->message, "left out")) << found[0]->message;
+}
+
+TEST(FindingsTest, ServerQueryFailedNamesTheServerAndTheQuestion) {
+  // The prober's view of a server that answers SOA, NS and CDS fine but DNSKEY with SERVFAIL.
+  Observation o = healthyObservation();
+  ServerView& s = o.servers[1];
+  s.error = "servfail";
+  s.failedQueries = {"DNSKEY servfail"};
+  s.dnskey.clear();
+  s.state = dnssec::State::kIndeterminate;
+  s.reason = dnssec::Reason::kMissingData;
+  computeFindings(o);
+  auto found = withCode(o, "server_query_failed");
+  ASSERT_EQ(found.size(), 1u) << codes(o);
+  EXPECT_EQ(found[0]->server, "ns1.example.com. 2001:db8::1");
+  EXPECT_EQ(found[0]->severity, Severity::kWarning);
+  EXPECT_TRUE(contains(found[0]->message, "answered the SOA but DNSKEY SERVFAIL"))
+      << found[0]->message;
+  EXPECT_TRUE(contains(found[0]->message, "left out of the verdict")) << found[0]->message;
+  // Not the SOA's story: no lame_server claiming it answered NOERROR.
+  EXPECT_TRUE(withCode(o, "lame_server").empty()) << codes(o);
+  // Its empty DNSKEY set is not a disagreement: its data is not counted.
+  EXPECT_TRUE(withCode(o, "servers_disagree").empty()) << codes(o);
+  EXPECT_EQ(nagiosStatus(o), NagiosStatus::kWarning);
+}
+
+TEST(FindingsTest, AnswerWithoutAaForOneTypeIsLame) {
+  Observation o = healthyObservation();
+  o.servers[0].error = "lame";
+  o.servers[0].failedQueries = {"DNSKEY lame", "CDNSKEY lame"};
+  computeFindings(o);
+  auto found = withCode(o, "lame_server");
+  ASSERT_EQ(found.size(), 1u) << codes(o);
+  EXPECT_TRUE(contains(found[0]->message, "answered DNSKEY, CDNSKEY without the AA bit"))
+      << found[0]->message;
+  EXPECT_TRUE(withCode(o, "server_query_failed").empty()) << codes(o);
+}
+
+TEST(FindingsTest, SilenceAfterTheSoaIsUnreachableNamingTheQuestions) {
+  Observation o = healthyObservation();
+  o.servers[0].error = "timeout";
+  o.servers[0].failedQueries = {"DNSKEY timeout", "CDS timeout"};
+  computeFindings(o);
+  auto found = withCode(o, "server_unreachable");
+  ASSERT_EQ(found.size(), 1u) << codes(o);
+  EXPECT_TRUE(contains(found[0]->message,
+                       "no answer (timeout) to DNSKEY, CDS, though it "
+                       "answered the SOA"))
+      << found[0]->message;
+}
+
+TEST(FindingsTest, AllServersFailingTheDnskeyQuestionIsCritical) {
+  Observation o = healthyObservation();
+  for (ServerView& s : o.servers) {
+    s.error = "servfail";
+    s.failedQueries = {"DNSKEY servfail"};
+  }
+  o.status = dnssec::State::kIndeterminate;
+  o.reason = dnssec::Reason::kMissingData;
+  computeFindings(o);
+  auto found = withCode(o, "all_servers_unreachable");
+  ASSERT_EQ(found.size(), 1u) << codes(o);
+  EXPECT_TRUE(contains(found[0]->message, "3 answered the SOA but not the rest"))
+      << found[0]->message;
+  EXPECT_EQ(withCode(o, "server_query_failed").size(), 3u) << codes(o);
+  EXPECT_EQ(nagiosStatus(o), NagiosStatus::kCritical);
+}
+
+TEST(FindingsTest, HostAddressQuestionsThatFailedAreReported) {
+  Observation o = healthyObservation();
+  o.servers[2].failedQueries = {"A ns1.example.com. timeout", "AAAA ns1.example.com. servfail"};
+  computeFindings(o);
+  auto found = withCode(o, "server_query_failed");
+  ASSERT_EQ(found.size(), 1u) << codes(o);
+  EXPECT_TRUE(contains(found[0]->message, "A ns1.example.com. unanswered (timeout)"))
+      << found[0]->message;
+  EXPECT_TRUE(contains(found[0]->message, "AAAA ns1.example.com. SERVFAIL")) << found[0]->message;
+  EXPECT_TRUE(withCode(o, "server_unreachable").empty()) << codes(o);
 }
 
 TEST(FindingsTest, DeprecatedAlgorithmFromKeysDsOrReason) {

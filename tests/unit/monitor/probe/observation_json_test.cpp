@@ -134,6 +134,24 @@ TEST(ObservationJsonTest, ServerSection) {
   EXPECT_TRUE(refused["earliest_rrsig_expiration"].is_null());
 }
 
+TEST(ObservationJsonTest, HostAddressesAndFailedQueries) {
+  Observation o = healthyObservation();
+  o.servers[0].hostAddresses = {{"ns1.example.com.", {"192.0.2.1", "2001:db8::1"}},
+                                {"ns3.example.com.", {}}};
+  o.servers[1].error = "servfail";
+  o.servers[1].failedQueries = {"DNSKEY servfail", "A ns3.example.com. timeout"};
+  const json servers = parse(toJson(o))["servers"];
+  ASSERT_EQ(servers[0]["host_addresses"].size(), 2u);
+  EXPECT_EQ(servers[0]["host_addresses"][0],
+            json({{"host", "ns1.example.com."}, {"addresses", {"192.0.2.1", "2001:db8::1"}}}));
+  EXPECT_TRUE(servers[0]["host_addresses"][1]["addresses"].is_array());
+  EXPECT_TRUE(servers[0]["host_addresses"][1]["addresses"].empty());
+  EXPECT_TRUE(servers[0]["failed_queries"].is_array());
+  EXPECT_TRUE(servers[0]["failed_queries"].empty());
+  EXPECT_EQ(servers[1]["failed_queries"], json({"DNSKEY servfail", "A ns3.example.com. timeout"}));
+  EXPECT_TRUE(servers[2]["host_addresses"].empty());
+}
+
 TEST(ObservationJsonTest, ChainAndFindings) {
   Observation o = healthyObservation();
   o.servers[1].aa = false;

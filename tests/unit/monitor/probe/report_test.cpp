@@ -107,6 +107,20 @@ TEST(ReportTest, VerdictWithoutAnEdeShowsNone) {
   EXPECT_FALSE(contains(verdict, "EDE")) << verdict;
 }
 
+TEST(ReportTest, ServerThatAnsweredOnlyTheSoaShowsWhichQuestionsFailed) {
+  Observation o = healthyObservation();
+  o.servers[2].error = "servfail";
+  o.servers[2].failedQueries = {"DNSKEY servfail", "CDS refused", "A ns1.example.com. timeout"};
+  const std::string row = lineWith(formatReport(o, false), "198.51.100.2");
+  EXPECT_TRUE(contains(row, "DNSKEY servfail, CDS refused")) << row;
+  EXPECT_FALSE(contains(row, "ns1.example.com. timeout")) << row;  // findings say that
+  // A server whose SOA failed keeps showing the SOA's error.
+  o.servers[2].failedQueries = {"SOA timeout", "NS timeout"};
+  o.servers[2].error = "timeout";
+  EXPECT_TRUE(contains(lineWith(formatReport(o, false), "198.51.100.2"), "timeout"));
+  EXPECT_FALSE(contains(lineWith(formatReport(o, false), "198.51.100.2"), "NS timeout"));
+}
+
 TEST(ReportTest, InsecureDelegationShowsTheDenial) {
   Observation o = healthyObservation();
   o.status = dnssec::State::kInsecure;

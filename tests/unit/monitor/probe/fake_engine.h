@@ -1,0 +1,208 @@
+// A QueryEngine without a network, for the iterator's and the prober's unit tests: each "server"
+// is a small authoritative name server over in-memory zones (referrals with glue and DS, answers
+// with their RRSIGs, NODATA, NXDOMAIN, the additional section of an NS answer), and a test can make
+// any (server, name, type) time out or answer with another rcode or without AA. Answers are
+// delivered from pollOnce(), never from submit(), as the real engine does; every query is logged
+// so that a test can count what the prober asked.
+#pragma once
+
+#include <algorithm>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "monitor/dns/message.h"
+#include "monitor/resolver/query_engine.h"
+
+namespace zonewatch::probe::testing {
+
+struct FakeZone {
+  dns::Name apex;
+  std::vector<dns::RRset> rrsets;  // with their RRSIGs; NS RRsets below the apex are cuts
+
+  const dns::RRset* find(const dns::Name& owner, dns::RRType type) const {
+    for (const auto& set : rrsets) {
+      if (set.owner == owner && set.type == type) return &set;
+    }
+    return nullptr;
+  }
+  void put(dns::RRset set) {
+    std::erase_if(rrsets,
+                  [&](const dns::RRset& s) { return s.owner == set.owner && s.type == set.type; });
+    rrsets.push_back(std::move(set));
+  }
+  void remove(const dns::Name& owner, dns::RRType type) {
+    std::erase_if(rrsets, [&](const dns::RRset& s) { return s.owner == owner && s.type == type; });
+  }
+};
+
+// What a test makes one server do for one question instead of answering it.
+struct Misbehaviour {
+  bool timeout = false;
+  std::optional<uint8_t> rcode;  // answer with this rcode and no records
+  bool clearAa = false;          // answer as usual, AA clear
+};
+
+class FakeServer {
+ public:
+  std::vector<FakeZone> zones;
+  bool fillAdditional = true;  // addresses of in-zone NS hosts with an authoritative NS answer
+  std::map<std::pair<dns::Name, dns::RRType>, Misbehaviour> misbehaviour;
+
+  FakeZone& zone(const dns::Name& apex) {
+    for (auto& z : zones) {
+      if (z.apex == apex) return z;
+    }
+    throw std::logic_error("no zone " + apex.toString());
+  }
+
+  resolver::QueryResult answer(const resolver::Query& q) const {
+    if (auto it = misbehaviour.find({q.name.lowercased(), q.type}); it != misbehaviour.end()) {
+      if (it->second.timeout) {
+        return Unexpected{resolver::QueryError{resolver::QueryErrc::kTimeout, "timed out", q.server,
+                                               resolver::Transport::kUdp, std::nullopt}};
+      }
+      if (it->second.rcode) return reply(q, *it->second.rcode, false, {}, {}, {});
+    }
+    const bool clearAa = misbehaviour.count({q.name.lowercased(), q.type}) > 0 &&
+                         misbehaviour.at({q.name.lowercased(), q.type}).clearAa;
+    const FakeZone* zone = nullptr;
+    for (const auto& z : zones) {
+      if (q.name.isSubdomainOf(z.apex) &&
+          (zone == nullptr || z.apex.labelCount() > zone->apex.labelCount())) {
+        zone = &z;
+      }
+    }
+    if (zone == nullptr) return reply(q, 5, false, {}, {}, {});  // REFUSED
+
+    // A zone cut between the apex and the name: a referral (RFC 1034 §4.3.2 step 3b), except for
+    // the DS question at the cut itself, which the parent answers (RFC 4035 §3.1.4.1).
+    for (const auto& set : zone->rrsets) {
+      if (set.type != dns::RRType::NS || set.owner == zone->apex ||
+          !q.name.isSubdomainOf(set.owner)) {
+        continue;
+      }
+      if (q.type == dns::RRType::DS && q.name == set.owner) break;
+      std::vector<dns::ResourceRecord> authority = set.records, additional;
+      if (const auto* ds = zone->find(set.owner, dns::RRType::DS)) append(authority, *ds);
+      addresses(*zone, set, additional);
+      return reply(q, 0, false, {}, authority, additional);
+    }
+    if (const auto* set = zone->find(q.name, q.type)) {
+      std::vector<dns::ResourceRecord> answer, additional;
+      append(answer, *set);
+      if (q.type == dns::RRType::NS && fillAdditional) addresses(*zone, *set, additional);
+      return reply(q, 0, !clearAa, answer, {}, additional);
+    }
+    std::vector<dns::ResourceRecord> authority;
+    if (const auto* soa = zone->find(zone->apex, dns::RRType::SOA)) append(authority, *soa);
+    const bool exists =
+        std::any_of(zone->rrsets.begin(), zone->rrsets.end(),
+                    [&](const dns::RRset& s) { return s.owner.isSubdomainOf(q.name); });
+    return reply(q, exists ? 0 : 3, !clearAa, {}, authority, {});
+  }
+
+ private:
+  static void append(std::vector<dns::ResourceRecord>& out, const dns::RRset& set) {
+    out.insert(out.end(), set.records.begin(), set.records.end());
+    out.insert(out.end(), set.signatures.begin(), set.signatures.end());
+  }
+  // The A/AAAA RRsets (with RRSIGs) this zone holds for the hosts of an NS RRset.
+  static void addresses(const FakeZone& zone, const dns::RRset& ns,
+                        std::vector<dns::ResourceRecord>& out) {
+    for (const auto& rr : ns.records) {
+      const auto& host = std::get<dns::rdata::NS>(rr.data).host;
+      for (auto type : {dns::RRType::A, dns::RRType::AAAA}) {
+        if (const auto* set = zone.find(host, type)) append(out, *set);
+      }
+    }
+  }
+  static resolver::QueryResult reply(const resolver::Query& q, uint8_t rcode, bool aa,
+                                     std::vector<dns::ResourceRecord> answer,
+                                     std::vector<dns::ResourceRecord> authority,
+                                     std::vector<dns::ResourceRecord> additional) {
+    resolver::Answer a;
+    a.message.header.qr = true;
+    a.message.header.aa = aa;
+    a.message.header.rcode = rcode;
+    a.message.questions = {{q.name, q.type, dns::kClassIN}};
+    a.message.answer = std::move(answer);
+    a.message.authority = std::move(authority);
+    a.message.additional = std::move(additional);
+    a.rcode = rcode;
+    a.aa = aa;
+    a.server = q.server;
+    a.transport = resolver::Transport::kUdp;
+    a.rtt = std::chrono::microseconds(1000);
+    return a;
+  }
+};
+
+class FakeEngine final : public resolver::QueryEngine {
+ public:
+  std::map<std::string, FakeServer> servers;  // by address, "192.0.2.1"
+  std::vector<resolver::Query> log;           // every query submitted, in order
+
+  Status<resolver::QueryError> submit(resolver::Query query,
+                                      resolver::QueryCallback callback) override {
+    log.push_back(query);
+    queue_.emplace_back(std::move(query), std::move(callback));
+    return Ok{};
+  }
+  void pollOnce(std::chrono::milliseconds) override {
+    // Only what was queued before: answers may submit more, delivered on the next poll.
+    std::deque<std::pair<resolver::Query, resolver::QueryCallback>> batch;
+    batch.swap(queue_);
+    for (auto& [query, callback] : batch) {
+      auto it = servers.find(query.server.ip);
+      if (it == servers.end()) {
+        callback(Unexpected{resolver::QueryError{resolver::QueryErrc::kTimeout, "no such server",
+                                                 query.server, resolver::Transport::kUdp,
+                                                 std::nullopt}});
+      } else {
+        callback(it->second.answer(query));
+      }
+    }
+  }
+  void runUntilIdle() override {
+    while (!queue_.empty()) pollOnce(std::chrono::milliseconds(0));
+  }
+  void cancelAll() override {
+    std::deque<std::pair<resolver::Query, resolver::QueryCallback>> batch;
+    batch.swap(queue_);
+    for (auto& [query, callback] : batch) {
+      callback(
+          Unexpected{resolver::QueryError{resolver::QueryErrc::kCancelled, "cancelled",
+                                          query.server, resolver::Transport::kUdp, std::nullopt}});
+    }
+  }
+  size_t pending() const override { return queue_.size(); }
+  resolver::EngineCounters counters() const override {
+    resolver::EngineCounters c;
+    c.submitted = log.size();
+    return c;
+  }
+  resolver::EpollLoop& loop() override {
+    throw std::logic_error("the fake engine has no event loop");
+  }
+
+  // Queries of `type` (any type when nullopt) sent to `address` (any when empty).
+  size_t count(std::optional<dns::RRType> type = std::nullopt,
+               const std::string& address = {}) const {
+    return static_cast<size_t>(std::count_if(log.begin(), log.end(), [&](const auto& q) {
+      return (!type || q.type == *type) && (address.empty() || q.server.ip == address);
+    }));
+  }
+
+ private:
+  std::deque<std::pair<resolver::Query, resolver::QueryCallback>> queue_;
+};
+
+}  // namespace zonewatch::probe::testing

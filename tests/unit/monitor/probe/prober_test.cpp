@@ -1,0 +1,436 @@
+// The prober and the iterator end to end, without a network: a signed root → tld. → child.tld.
+// hierarchy (keys made per run by the dnssec signing fixture, clock pinned) served by the fake
+// engine. Each test bends one server and looks at the observation, its findings and the queries
+// that were sent.
+#include "monitor/probe/prober.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "monitor/dns/canonical.h"
+#include "monitor/dns/zone_reader.h"
+#include "monitor/probe/findings.h"
+#include "tests/unit/monitor/dnssec/signing_fixture.h"
+#include "tests/unit/monitor/probe/fake_engine.h"
+
+namespace zonewatch::probe {
+namespace {
+
+using dnssec::testing::dsFor;
+using dnssec::testing::Hierarchy;
+using dnssec::testing::kNow;
+using dnssec::testing::name;
+using dnssec::testing::signedSet;
+using dnssec::testing::TestKey;
+using dnssec::testing::unsignedSet;
+using testing::FakeEngine;
+using testing::FakeServer;
+using testing::FakeZone;
+using testing::Misbehaviour;
+
+constexpr std::string_view kRoot = "192.0.2.1";
+constexpr std::string_view kTld = "192.0.2.10";
+constexpr std::string_view kNs1 = "192.0.2.21";
+constexpr std::string_view kNs2 = "192.0.2.22";
+
+std::vector<dns::ResourceRecord> records(std::string_view text) {
+  auto parsed = dns::readZoneText(text, "test");
+  if (!parsed) throw std::runtime_error(parsed.error().message);
+  return std::move(parsed).value();
+}
+
+dns::RRset set(std::string_view text) {
+  return unsignedSet(records(text));
+}
+
+dns::RRset sign(std::string_view text, const TestKey& key) {
+  return signedSet(records(text), {&key});
+}
+
+std::string str(std::string_view s) {
+  return std::string(s);
+}
+
+// The hierarchy, its servers, and a prober over them. Each test changes what it needs, then
+// observes.
+class ProberTest : public ::testing::Test {
+ protected:
+  ProberTest() : clock_(kNow), cache_(clock_) {
+    auto operators = OperatorResolver::load();
+    if (!operators) throw std::runtime_error(operators.error().message);
+    operators_.emplace(std::move(operators).value());
+
+    FakeZone root{dns::Name(), {}};
+    root.put(h_.rootDnskey);
+    root.put(sign(". 86400 IN NS a.root.", h_.rootZsk));
+    root.put(set("a.root. 86400 IN A 192.0.2.1"));
+    root.put(set("tld. 86400 IN NS ns.tld."));
+    root.put(h_.tldDs);
+    root.put(set("ns.tld. 86400 IN A 192.0.2.10"));
+    engine_.servers[str(kRoot)].zones.push_back(std::move(root));
+
+    FakeZone tld{name("tld."), {}};
+    tld.put(h_.tldDnskey);
+    tld.put(sign("tld. 86400 IN SOA ns.tld. hostmaster.tld. 1 7200 3600 1209600 3600", h_.tldKey));
+    tld.put(sign("tld. 86400 IN NS ns.tld.", h_.tldKey));
+    tld.put(sign("ns.tld. 86400 IN A 192.0.2.10", h_.tldKey));
+    tld.put(set("child.tld. 3600 IN NS ns1.child.tld.\nchild.tld. 3600 IN NS ns2.child.tld."));
+    tld.put(h_.childDs);
+    tld.put(set("ns1.child.tld. 3600 IN A 192.0.2.21"));
+    tld.put(set("ns2.child.tld. 3600 IN A 192.0.2.22"));
+    tld.put(set("other.tld. 3600 IN NS ns1.child.tld."));  // shares child.tld.'s first server
+    engine_.servers[str(kTld)].zones.push_back(std::move(tld));
+
+    for (auto address : {kNs1, kNs2}) {
+      FakeServer& server = engine_.servers[str(address)];
+      server.zones.push_back(childZone());
+      server.zones.push_back(otherZone());
+    }
+  }
+
+  FakeZone childZone() {
+    FakeZone z{name("child.tld."), {}};
+    z.put(h_.childDnskey);
+    z.put(
+        childSign("child.tld. 3600 IN SOA ns1.child.tld. hostmaster.child.tld. 7 7200 3600 "
+                  "1209600 3600"));
+    z.put(childSign("child.tld. 3600 IN NS ns1.child.tld.\nchild.tld. 3600 IN NS ns2.child.tld."));
+    z.put(childSign("ns1.child.tld. 3600 IN A 192.0.2.21"));
+    z.put(childSign("ns2.child.tld. 3600 IN A 192.0.2.22"));
+    return z;
+  }
+
+  // An unsigned zone: the parent has no DS for it (and the fake gives no denial, so the chain
+  // cannot tell; enough for what the tests of other.tld. look at).
+  static FakeZone otherZone() {
+    FakeZone z{name("other.tld."), {}};
+    z.put(
+        set("other.tld. 3600 IN SOA ns1.child.tld. hostmaster.other.tld. 1 7200 3600 1209600 "
+            "3600"));
+    z.put(set("other.tld. 3600 IN NS ns1.child.tld."));
+    return z;
+  }
+
+  dns::RRset childSign(std::string_view text) { return sign(text, h_.childZsk); }
+
+  FakeZone& child(std::string_view address) {
+    return engine_.servers.at(str(address)).zone(name("child.tld."));
+  }
+
+  Observation observe(std::string_view domain = "child.tld.") {
+    cache_.setRoot(ZoneCut{dns::Name(), {NameServer{name("a.root."), {address(kRoot)}}}, 0});
+    Prober prober(engine_, cache_, clock_, h_.anchors(), *operators_);
+    auto observations = observeAll(prober, engine_, {name(domain)});
+    return observations.front();
+  }
+
+  static resolver::ServerAddress address(std::string_view ip) {
+    return resolver::ServerAddress::make(ip).value();
+  }
+
+  static const ServerView& server(const Observation& o, std::string_view address) {
+    for (const auto& s : o.servers) {
+      if (s.address == address) return s;
+    }
+    throw std::logic_error("no server " + str(address));
+  }
+
+  static std::vector<const Finding*> withCode(const Observation& o, std::string_view code) {
+    std::vector<const Finding*> out;
+    for (const Finding& f : o.findings) {
+      if (f.code == code) out.push_back(&f);
+    }
+    return out;
+  }
+
+  static std::string codes(const Observation& o) {
+    std::string out;
+    for (const Finding& f : o.findings) out += f.code + ": " + f.message + "\n";
+    return out;
+  }
+
+  Hierarchy h_;
+  FixedClock clock_;
+  DelegationCache cache_;
+  FakeEngine engine_;
+  std::optional<OperatorResolver> operators_;
+};
+
+bool contains(const std::string& text, std::string_view part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST_F(ProberTest, HealthySignedDomainIsSecureWithoutFindings) {
+  Observation o = observe();
+  EXPECT_EQ(o.status, dnssec::State::kSecure) << o.detail;
+  EXPECT_FALSE(o.error.has_value());
+  EXPECT_TRUE(o.findings.empty()) << codes(o);
+  ASSERT_EQ(o.servers.size(), 2u);
+  for (const auto& s : o.servers) {
+    EXPECT_FALSE(s.error.has_value()) << s.address << ": " << *s.error;
+    EXPECT_TRUE(s.failedQueries.empty());
+    EXPECT_EQ(s.state, dnssec::State::kSecure) << s.detail;
+  }
+  // The chain's first step lists what points at the anchor zone: the configured anchor.
+  ASSERT_FALSE(o.chain.empty());
+  EXPECT_EQ(o.chain.front().zone, ".");
+  EXPECT_EQ(o.chain.front().dsTags, std::vector<uint16_t>{h_.rootKsk.tag});
+}
+
+TEST_F(ProberTest, HostAddressesComeFromTheAdditionalSectionAtNoExtraQuery) {
+  Observation o = observe();
+  for (auto address : {kNs1, kNs2}) {
+    const auto& s = server(o, address);
+    ASSERT_EQ(s.hostAddresses.size(), 2u) << address;
+    EXPECT_EQ(s.hostAddresses[0], (HostAddresses{"ns1.child.tld.", {"192.0.2.21"}}));
+    EXPECT_EQ(s.hostAddresses[1], (HostAddresses{"ns2.child.tld.", {"192.0.2.22"}}));
+    // The five apex questions, nothing else: the NS answer carried the hosts' addresses.
+    EXPECT_EQ(engine_.count(std::nullopt, str(address)), 5u) << address;
+    EXPECT_EQ(engine_.count(dns::RRType::A, str(address)), 0u);
+    EXPECT_EQ(engine_.count(dns::RRType::AAAA, str(address)), 0u);
+  }
+}
+
+TEST_F(ProberTest, HostsTheAdditionalSectionLeavesOutAreAskedAAndAaaa) {
+  engine_.servers.at(str(kNs2)).fillAdditional = false;
+  child(kNs2).put(childSign("ns2.child.tld. 3600 IN AAAA 2001:db8::22"));
+  Observation o = observe();
+  const auto& s = server(o, kNs2);
+  ASSERT_EQ(s.hostAddresses.size(), 2u);
+  EXPECT_EQ(s.hostAddresses[0], (HostAddresses{"ns1.child.tld.", {"192.0.2.21"}}));
+  EXPECT_EQ(s.hostAddresses[1], (HostAddresses{"ns2.child.tld.", {"192.0.2.22", "2001:db8::22"}}));
+  EXPECT_EQ(engine_.count(dns::RRType::A, str(kNs2)), 2u);
+  EXPECT_EQ(engine_.count(dns::RRType::AAAA, str(kNs2)), 2u);
+  EXPECT_EQ(engine_.count(dns::RRType::A, str(kNs1)), 0u);
+  // The parent's glue has no AAAA for ns2, ns2's own zone has one (at ns2 only): a mismatch.
+  auto found = withCode(o, "glue_mismatch");
+  ASSERT_EQ(found.size(), 1u) << codes(o);
+  EXPECT_TRUE(contains(found[0]->message,
+                       "{192.0.2.22, 2001:db8::22} at ns2.child.tld. "
+                       "192.0.2.22"))
+      << found[0]->message;
+}
+
+TEST_F(ProberTest, GlueThatDiffersFromTheChildsOwnAddressIsAMismatch) {
+  // The lab's change-glue: the parent points ns2 elsewhere (a server that serves the same zone),
+  // the zone itself still says 192.0.2.22.
+  engine_.servers.at(str(kTld)).zone(name("tld.")).put(set("ns2.child.tld. 3600 IN A 192.0.2.23"));
+  engine_.servers["192.0.2.23"] = engine_.servers.at(str(kNs2));
+  Observation o = observe();
+  EXPECT_EQ(o.status, dnssec::State::kSecure) << o.detail;
+  ASSERT_EQ(o.parent.glue.size(), 2u);
+  EXPECT_EQ(o.parent.glue[1], (Glue{"ns2.child.tld.", {"192.0.2.23"}}));
+  auto found = withCode(o, "glue_mismatch");
+  ASSERT_EQ(found.size(), 1u) << codes(o);
+  EXPECT_EQ(found[0]->server, "ns2.child.tld.");
+  EXPECT_TRUE(contains(found[0]->message,
+                       "glue for ns2.child.tld. in tld. is {192.0.2.23} but "
+                       "the domain's servers serve {192.0.2.22}"))
+      << found[0]->message;
+}
+
+TEST_F(ProberTest, DnskeyServfailAtOneServerNamesItAndTheOtherDecides) {
+  engine_.servers.at(str(kNs2)).misbehaviour[{name("child.tld."), dns::RRType::DNSKEY}] =
+      Misbehaviour{false, 2, false};
+  Observation o = observe();
+  // A validating resolver asks the other server and validates: so does the verdict.
+  EXPECT_EQ(o.status, dnssec::State::kSecure) << o.detail;
+  const auto& s = server(o, kNs2);
+  EXPECT_EQ(s.error, "servfail");
+  EXPECT_EQ(s.failedQueries, std::vector<std::string>{"DNSKEY servfail"});
+  EXPECT_EQ(s.rcode, 0);  // the SOA's
+  auto found = withCode(o, "server_query_failed");
+  ASSERT_EQ(found.size(), 1u) << codes(o);
+  EXPECT_EQ(found[0]->server, "ns2.child.tld. 192.0.2.22");
+  EXPECT_TRUE(contains(found[0]->message, "DNSKEY SERVFAIL")) << found[0]->message;
+  EXPECT_TRUE(withCode(o, "servers_disagree").empty()) << codes(o);
+  EXPECT_EQ(nagiosStatus(o), NagiosStatus::kWarning);
+}
+
+TEST_F(ProberTest, DnskeyFailingEverywhereMakesTheVerdictNameTheServers) {
+  for (auto address : {kNs1, kNs2}) {
+    engine_.servers.at(str(address)).misbehaviour[{name("child.tld."), dns::RRType::DNSKEY}] =
+        Misbehaviour{false, 5, false};
+  }
+  Observation o = observe();
+  EXPECT_EQ(o.status, dnssec::State::kIndeterminate);
+  EXPECT_TRUE(contains(o.detail, "ns1.child.tld. 192.0.2.21: DNSKEY refused")) << o.detail;
+  EXPECT_TRUE(contains(o.detail, "ns2.child.tld. 192.0.2.22: DNSKEY refused")) << o.detail;
+  auto found = withCode(o, "validation_indeterminate");
+  ASSERT_EQ(found.size(), 1u) << codes(o);
+  EXPECT_TRUE(contains(found[0]->message, "ns2.child.tld. 192.0.2.22: DNSKEY refused"));
+  EXPECT_EQ(withCode(o, "all_servers_unreachable").size(), 1u) << codes(o);
+  EXPECT_EQ(nagiosStatus(o), NagiosStatus::kCritical);
+}
+
+TEST_F(ProberTest, AnswerWithoutAaToOneTypeIsLame) {
+  engine_.servers.at(str(kNs1)).misbehaviour[{name("child.tld."), dns::RRType::NS}] =
+      Misbehaviour{false, std::nullopt, true};
+  Observation o = observe();
+  EXPECT_EQ(o.status, dnssec::State::kSecure) << o.detail;
+  const auto& s = server(o, kNs1);
+  EXPECT_EQ(s.error, "lame");
+  EXPECT_EQ(s.failedQueries, std::vector<std::string>{"NS lame"});
+  auto found = withCode(o, "lame_server");
+  ASSERT_EQ(found.size(), 1u) << codes(o);
+  EXPECT_TRUE(contains(found[0]->message, "answered NS without the AA bit")) << found[0]->message;
+}
+
+TEST_F(ProberTest, CdsNodataIsNoFailureButCdsRefusedIs) {
+  Observation o = observe();  // no CDS anywhere: NOERROR, no records
+  for (const auto& s : o.servers) EXPECT_TRUE(s.failedQueries.empty()) << s.address;
+
+  engine_.servers.at(str(kNs1)).misbehaviour[{name("child.tld."), dns::RRType::CDS}] =
+      Misbehaviour{false, 5, false};
+  o = observe();
+  const auto& s = server(o, kNs1);
+  EXPECT_FALSE(s.error.has_value());  // its validation data is whole
+  EXPECT_EQ(s.failedQueries, std::vector<std::string>{"CDS refused"});
+  EXPECT_EQ(s.state, dnssec::State::kSecure);
+  EXPECT_EQ(withCode(o, "server_query_failed").size(), 1u) << codes(o);
+}
+
+TEST_F(ProberTest, CdsAndCdnskeyOfThePublishedKskAreConsistent) {
+  const auto ds = dsFor(h_.childKsk);
+  auto cds = ds;
+  cds.type = dns::RRType::CDS;
+  auto cdnskey = h_.childKsk.dnskey;
+  cdnskey.type = dns::RRType::CDNSKEY;
+  for (auto address : {kNs1, kNs2}) {
+    child(address).put(signedSet({cds}, {&h_.childZsk}));
+    child(address).put(signedSet({cdnskey}, {&h_.childZsk}));
+  }
+  Observation o = observe();
+  EXPECT_EQ(o.status, dnssec::State::kSecure) << o.detail;
+  const auto& s = server(o, kNs1);
+  ASSERT_EQ(s.cds.size(), 1u);
+  EXPECT_EQ(s.cdsCheck, CdsCheck{});
+  EXPECT_TRUE(o.findings.empty()) << codes(o);  // the CDS is the DS: no pending request either
+}
+
+TEST_F(ProberTest, CdsWithTheRightTagButAnotherDigestIsInconsistent) {
+  // Key tag and algorithm of the KSK, digest of nothing: a tag/algorithm comparison passes it.
+  auto cds = dsFor(h_.childKsk);
+  auto data = std::get<dns::rdata::DS>(cds.data);
+  data.digest.back() ^= 0xff;
+  cds = dns::ResourceRecord::make(cds.owner, dns::RRType::CDS, 3600, data);
+  for (auto address : {kNs1, kNs2}) child(address).put(signedSet({cds}, {&h_.childZsk}));
+  Observation o = observe();
+  const auto& s = server(o, kNs1);
+  ASSERT_EQ(s.cdsCheck.cdsWithoutKey.size(), 1u);
+  EXPECT_EQ(s.cdsCheck.cdsWithoutKey[0].keyTag, h_.childKsk.tag);
+  auto found = withCode(o, "cds_inconsistent");
+  ASSERT_EQ(found.size(), 1u) << codes(o);
+  EXPECT_TRUE(contains(found[0]->message, "is the digest of no DNSKEY")) << found[0]->message;
+  EXPECT_EQ(withCode(o, "cds_pending").size(), 1u) << codes(o);  // and it is not the DS
+}
+
+TEST_F(ProberTest, CdnskeyMustEqualAServedKeyAndMatchTheCds) {
+  auto cds = dsFor(h_.childKsk);
+  cds.type = dns::RRType::CDS;
+  // The ZSK as CDNSKEY: a key the zone serves, but not the one the CDS describes.
+  auto zsk = h_.childZsk.dnskey;
+  zsk.type = dns::RRType::CDNSKEY;
+  // And a key the zone does not serve at all.
+  auto stranger = dnssec::testing::makeKey(name("child.tld."), h_.childKsk.key.algorithm()).dnskey;
+  stranger.type = dns::RRType::CDNSKEY;
+  for (auto address : {kNs1, kNs2}) {
+    child(address).put(signedSet({cds}, {&h_.childZsk}));
+    child(address).put(signedSet({zsk, stranger}, {&h_.childZsk}));
+  }
+  Observation o = observe();
+  const CdsCheck& c = server(o, kNs1).cdsCheck;
+  EXPECT_TRUE(c.cdsWithoutKey.empty());
+  ASSERT_EQ(c.cdnskeyWithoutKey.size(), 1u);
+  EXPECT_EQ(c.cdnskeyWithoutKey[0].tag, dns::keyTag(stranger.rdata));
+  ASSERT_EQ(c.cdsWithoutCdnskey.size(), 1u);
+  EXPECT_EQ(c.cdsWithoutCdnskey[0].keyTag, h_.childKsk.tag);
+  EXPECT_EQ(c.cdnskeyWithoutCds.size(), 2u);
+  auto found = withCode(o, "cds_inconsistent");
+  ASSERT_EQ(found.size(), 2u) << codes(o);
+}
+
+TEST_F(ProberTest, DeleteRecordsAreRecognisedExactly) {
+  for (auto address : {kNs1, kNs2}) {
+    child(address).put(sign("child.tld. 3600 IN CDS 0 0 0 00", h_.childZsk));
+    child(address).put(sign("child.tld. 3600 IN CDNSKEY 0 3 0 AA==", h_.childZsk));
+  }
+  Observation o = observe();
+  const CdsCheck& c = server(o, kNs1).cdsCheck;
+  EXPECT_TRUE(c.cdsDelete);
+  EXPECT_TRUE(c.cdnskeyDelete);
+  EXPECT_TRUE(c.cdsWithoutKey.empty() && c.cdnskeyWithoutKey.empty());
+  EXPECT_EQ(withCode(o, "cds_delete").size(), 1u) << codes(o);
+  EXPECT_TRUE(withCode(o, "cds_inconsistent").empty()) << codes(o);
+
+  // Algorithm 0 with another key is not the delete form: it names no key.
+  for (auto address : {kNs1, kNs2}) {
+    child(address).remove(name("child.tld."), dns::RRType::CDS);
+    child(address).put(sign("child.tld. 3600 IN CDNSKEY 0 3 0 AQ==", h_.childZsk));
+  }
+  o = observe();
+  EXPECT_FALSE(server(o, kNs1).cdsCheck.cdnskeyDelete);
+  EXPECT_EQ(server(o, kNs1).cdsCheck.cdnskeyWithoutKey.size(), 1u);
+  EXPECT_TRUE(withCode(o, "cds_delete").empty()) << codes(o);
+}
+
+TEST_F(ProberTest, DelegationCacheIsSharedBetweenDomains) {
+  Observation first = observe();
+  const size_t rootQueries = engine_.count(std::nullopt, str(kRoot));
+  ASSERT_GT(rootQueries, 0u);
+  Observation second = observe("other.tld.");
+  EXPECT_FALSE(second.error.has_value()) << *second.error;
+  // The root's cut for tld. and its keys are cached: the second walk starts at tld.
+  EXPECT_EQ(engine_.count(std::nullopt, str(kRoot)), rootQueries);
+  EXPECT_EQ(engine_.count(dns::RRType::DNSKEY, str(kTld)), 1u);
+
+  // A day later every entry has expired (tld. was cached for its 86400 s TTL, capped at a day).
+  clock_.advance(86400);
+  Observation third = observe();
+  EXPECT_GT(engine_.count(std::nullopt, str(kRoot)), rootQueries);
+}
+
+TEST_F(ProberTest, NoQueryHasRecursionDesired) {
+  observe();
+  ASSERT_FALSE(engine_.log.empty());
+  for (const auto& q : engine_.log) {
+    EXPECT_FALSE(q.recursionDesired) << q.name.toString();
+    EXPECT_TRUE(q.dnssecOk) << q.name.toString();
+  }
+}
+
+TEST_F(ProberTest, FailuresOfTheWalkCarryNoReachabilityEdeUnlessThatIsWhatHappened) {
+  // "." has no parent: an argument problem, not "No Reachable Authority".
+  Observation o = observe(".");
+  ASSERT_TRUE(o.error.has_value());
+  EXPECT_FALSE(o.ede.has_value()) << *o.ede;
+
+  o = observe("nosuch.tld.");
+  ASSERT_TRUE(o.error.has_value());
+  EXPECT_TRUE(contains(*o.error, "does not exist")) << *o.error;
+  EXPECT_FALSE(o.ede.has_value()) << *o.ede;
+
+  engine_.servers.erase(str(kRoot));  // the only root server is silent
+  cache_.clear();
+  o = observe();
+  ASSERT_TRUE(o.error.has_value());
+  EXPECT_EQ(o.ede, std::optional<uint16_t>(22));  // RFC 8914 §4.23 No Reachable Authority
+  EXPECT_EQ(nagiosStatus(o), NagiosStatus::kUnknown);
+}
+
+TEST_F(ProberTest, EverySilentServerIsCritical) {
+  engine_.servers.erase(str(kNs1));
+  engine_.servers.erase(str(kNs2));
+  Observation o = observe();
+  EXPECT_FALSE(o.error.has_value());
+  EXPECT_EQ(o.status, dnssec::State::kIndeterminate);
+  EXPECT_EQ(withCode(o, "all_servers_unreachable").size(), 1u) << codes(o);
+  EXPECT_EQ(nagiosStatus(o), NagiosStatus::kCritical);
+}
+
+}  // namespace
+}  // namespace zonewatch::probe
