@@ -45,6 +45,15 @@ std::vector<std::string> glueText(const std::vector<probe::Glue>& glue) {
   return out;
 }
 
+// The glue as text lines, then one line per host whose glue the servers contradict.
+std::vector<std::string> glueLines(const DomainState& s) {
+  std::vector<std::string> out = glueText(s.glue);
+  for (const auto& host : s.glueMismatch) {
+    out.push_back(host + " glue differs from the addresses the servers serve");
+  }
+  return out;
+}
+
 std::string serverKey(const probe::ServerView& s) {
   return s.name + " " + s.address;
 }
@@ -138,9 +147,18 @@ void changeEvents(const DomainState& a, const DomainState& b, Builder& events,
                    join(b.parentNs),
                a.parentNs, b.parentNs);
   }
-  if (a.glue != b.glue && !operatorChanged) {
-    events.add(event::kGlueChanged, kWarning, "glue for " + domain + " changed", glueText(a.glue),
-               glueText(b.glue));
+  // The glue, or how it compares with the addresses the domain's servers serve for their own
+  // hosts (the child renumbered a server and the parent kept the old glue): either way a resolver
+  // following the glue now lands elsewhere than before.
+  if ((a.glue != b.glue || a.glueMismatch != b.glueMismatch) && !operatorChanged) {
+    std::string summary = "glue for " + domain + " changed";
+    if (a.glue == b.glue) {
+      summary = b.glueMismatch.empty()
+                    ? "glue for " + domain + " matches its servers' own addresses again"
+                    : "glue for " + domain + " no longer matches the addresses its servers " +
+                          "serve for " + join(b.glueMismatch);
+    }
+    events.add(event::kGlueChanged, kWarning, summary, glueLines(a), glueLines(b));
   }
 
   const bool bothSecure = a.status == "secure" && b.status == "secure";

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "monitor/probe/glue_check.h"
+
 namespace zonewatch::storage {
 
 namespace {
@@ -112,6 +114,21 @@ DomainState stateFromObservation(const probe::Observation& obs, const DomainStat
     s.inconsistent = previous->inconsistent;
   }
 
+  // Glue against the servers' own addresses, host by host: a host no answering server gave
+  // addresses for this time keeps its previous verdict, so that a lost answer is not a change.
+  if (parentAnswered(obs)) {
+    for (const auto& c : probe::compareGlue(obs)) {
+      const bool mismatch =
+          c.seen() ? !c.matches()
+                   : previous != nullptr && std::count(previous->glueMismatch.begin(),
+                                                       previous->glueMismatch.end(), c.host) > 0;
+      if (mismatch) s.glueMismatch.push_back(c.host);
+    }
+    sortUnique(s.glueMismatch);
+  } else if (previous != nullptr) {
+    s.glueMismatch = previous->glueMismatch;
+  }
+
   const bool unknown =
       obs.status == dnssec::State::kIndeterminate && obs.reason == dnssec::Reason::kMissingData;
   if (unknown && previous != nullptr && !previous->status.empty()) {
@@ -140,6 +157,7 @@ std::string toJson(const DomainState& s) {
             {"cdnskey", keyJson(s.cdnskey)},
             {"cds_delete", s.cdsDelete},
             {"inconsistent", s.inconsistent}};
+  if (!s.glueMismatch.empty()) j["glue_mismatch"] = s.glueMismatch;
   return j.dump();
 }
 
@@ -156,6 +174,7 @@ Result<DomainState> domainStateFromJson(const std::string& text) {
       s.glue.push_back(
           {g.at("host").get<std::string>(), g.at("addresses").get<std::vector<std::string>>()});
     }
+    s.glueMismatch = j.value("glue_mismatch", std::vector<std::string>{});
     s.ds = dsFrom(j.value("ds", json::array()));
     s.denial = j.value("denial", "");
     s.dnskey = keysFrom(j.value("dnskey", json::array()));

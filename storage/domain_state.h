@@ -23,6 +23,10 @@ struct DomainState {
   std::vector<std::string> operators;
   std::vector<std::string> parentNs;
   std::vector<probe::Glue> glue;
+  // The in-domain NS hosts whose glue differs from the addresses the domain's own servers serve
+  // for them (probe::compareGlue), sorted. Stored only when not empty, so that the states kept
+  // before it existed still compare equal.
+  std::vector<std::string> glueMismatch;
   std::vector<probe::DsInfo> ds;
   std::string denial;  // how the parent proves "no DS": nsec, nsec3, nsec3-opt-out, none, ""
   std::vector<probe::KeyInfo> dnskey;  // union over the servers that answered

@@ -329,6 +329,76 @@ TEST_F(DifferTest, GlueAndNameserverChangesWithinOneOperator) {
   EXPECT_EQ(names(feedConfirmed(o)), std::vector<std::string>{"nameservers_changed"});
 }
 
+// example.com. with an in-domain host, ns1.example.com., glued at 192.0.2.53 and served by both
+// servers at `served`.
+probe::Observation withInDomainHost(int64_t t, std::vector<std::string> served) {
+  auto o = healthy(t);
+  o.parent.ns = {"ns1.example.com.", "ns2.beta-dns.example."};
+  o.parent.glue = {{"ns1.example.com.", {"192.0.2.53"}}};
+  o.parent.servers[0].ns = o.parent.ns;
+  o.parent.servers[0].glue = o.parent.glue;
+  for (auto& s : o.servers) s.hostAddresses = {{"ns1.example.com.", served}};
+  return o;
+}
+
+TEST_F(DifferTest, ServersRenumberingTheirHostUnderUnchangedGlueIsAGlueChange) {
+  EXPECT_TRUE(feed(withInDomainHost(t_, {"192.0.2.53"})).empty());
+  EXPECT_TRUE(memory_.confirmed->glueMismatch.empty());
+  auto events = feedConfirmed(withInDomainHost(0, {"192.0.2.99"}));
+  ASSERT_EQ(names(events), std::vector<std::string>{"glue_changed"});
+  EXPECT_NE(events[0].summary.find("no longer matches the addresses its servers serve for "
+                                   "ns1.example.com."),
+            std::string::npos)
+      << events[0].summary;
+  EXPECT_EQ(memory_.confirmed->glueMismatch, std::vector<std::string>{"ns1.example.com."});
+  events = feedConfirmed(withInDomainHost(0, {"192.0.2.53"}));
+  ASSERT_EQ(names(events), std::vector<std::string>{"glue_changed"});
+  EXPECT_NE(events[0].summary.find("matches its servers' own addresses again"), std::string::npos);
+}
+
+TEST_F(DifferTest, GlueMovedAwayFromTheServedAddressIsOneGlueChange) {
+  // The lab's change-glue: the glue changes and now contradicts the zone, one event says both.
+  EXPECT_TRUE(feed(withInDomainHost(t_, {"192.0.2.53"})).empty());
+  auto o = withInDomainHost(0, {"192.0.2.53"});
+  o.parent.glue = {{"ns1.example.com.", {"203.0.113.1"}}};
+  o.parent.servers[0].glue = o.parent.glue;
+  auto events = feedConfirmed(o);
+  ASSERT_EQ(names(events), std::vector<std::string>{"glue_changed"});
+  EXPECT_NE(events[0].afterJson.find("ns1.example.com. glue differs"), std::string::npos)
+      << events[0].afterJson;
+}
+
+TEST_F(DifferTest, GlueMismatchSurvivesPollsWhereNoServerGaveTheHostsAddresses) {
+  // A standing mismatch, then polls where the servers' answers lost the addresses (timeouts, a
+  // partial view): "could not see" is not a change, nor even a pending one.
+  EXPECT_TRUE(feed(withInDomainHost(t_, {"192.0.2.99"})).empty());
+  const std::string confirmed = toJson(*memory_.confirmed);
+  auto blind = withInDomainHost(0, {});
+  for (auto& s : blind.servers) s.hostAddresses.clear();
+  for (int i = 0; i < 4; ++i) {
+    auto r = diff(memory_, at(blind, t_ += 300), options_);
+    EXPECT_EQ(toJson(r.observed), confirmed);
+    EXPECT_TRUE(r.events.empty());
+    memory_ = r.memory;
+    EXPECT_FALSE(memory_.pending.has_value());
+  }
+  auto silentParent = withInDomainHost(0, {"192.0.2.99"});
+  silentParent.parent.servers[0].error = "timeout";
+  silentParent.parent.glue.clear();
+  EXPECT_EQ(toJson(diff(memory_, at(silentParent, t_ += 300), options_).observed), confirmed);
+}
+
+TEST_F(DifferTest, UnchangedDomainGivesTheSameStateTextPollAfterPoll) {
+  auto o = withInDomainHost(t_, {"192.0.2.99"});
+  feed(o);
+  const std::string first = toJson(*memory_.confirmed);
+  for (int i = 0; i < 3; ++i) {
+    auto r = diff(memory_, at(o, t_ += 300), options_);
+    EXPECT_EQ(toJson(r.observed), first);
+    memory_ = r.memory;
+  }
+}
+
 TEST_F(DifferTest, PinnedExpectationViolatedOnce) {
   options_.expect.operators = {"alpha-dns.example.", "beta-dns.example."};
   options_.expect.dsKeyTags = {100};
@@ -375,6 +445,19 @@ TEST(DomainStateJson, RoundTripsAndIsCanonical) {
   EXPECT_EQ(toJson(*back), text);
   EXPECT_FALSE(domainStateFromJson("[1,2]").ok());
   EXPECT_FALSE(domainStateFromJson("{\"ds\": 5}").ok());
+}
+
+TEST(DomainStateJson, GlueMismatchIsStoredOnlyWhenThere) {
+  // States stored before the field existed must read back equal to a fresh one: no new snapshot
+  // for every domain on upgrade.
+  auto s = stateFromObservation(healthy(kT0), nullptr);
+  EXPECT_EQ(toJson(s).find("glue_mismatch"), std::string::npos);
+  s.glueMismatch = {"ns1.example.com."};
+  auto text = toJson(s);
+  EXPECT_NE(text.find("\"glue_mismatch\":[\"ns1.example.com.\"]"), std::string::npos) << text;
+  auto back = domainStateFromJson(text);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(*back, s);
 }
 
 TEST(AuxiliaryMemory, RoundTrips) {
