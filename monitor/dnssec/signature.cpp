@@ -2,6 +2,7 @@
 
 #include "monitor/dns/canonical.h"
 #include "monitor/dnssec/crypto.h"
+#include "monitor/dnssec/key_cache.h"
 #include "monitor/dnssec/verification_cache.h"
 
 namespace zonewatch::dnssec {
@@ -36,10 +37,12 @@ bool serialLessOrEqual(uint32_t a, uint32_t b) {
   return static_cast<int32_t>(b - a) >= 0;
 }
 
-const PublicKey* ZoneKey::publicKey() const {
+const PublicKey* ZoneKey::publicKey(KeyCache* cache) const {
   if (!tried_) {
     tried_ = true;
-    if (isAlgorithmSupported(dnskey.algorithm)) {
+    if (cache != nullptr) {
+      parsed_ = cache->get(dnskey.algorithm, dnskey.publicKey);
+    } else if (isAlgorithmSupported(dnskey.algorithm)) {
       auto parsed = PublicKey::fromDnskey(dnskey.algorithm, dnskey.publicKey);
       if (parsed) parsed_ = std::make_shared<const PublicKey>(std::move(parsed).value());
     }
@@ -198,7 +201,7 @@ RRsetVerdict verifyRRset(const dns::RRset& rrset, const dns::Name& zone,
                            " signature verifications in one validation",
                        sig->keyTag);
         }
-        const PublicKey* publicKey = key.publicKey();
+        const PublicKey* publicKey = key.publicKey(ctx.keys);
         if (publicKey == nullptr) continue;
         ++ctx.budget->verifications;
         const auto checked = publicKey->verify(data, sig->signature);

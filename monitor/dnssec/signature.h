@@ -19,6 +19,7 @@ namespace zonewatch::dnssec {
 
 class PublicKey;
 class VerificationCache;
+class KeyCache;
 
 // A DNSKEY that may sign data of its zone. Its public key is parsed on first use: in a steady
 // state the memo answers nearly every verification, and building an ECDSA key from a DNSKEY costs
@@ -28,8 +29,9 @@ struct ZoneKey {
   std::vector<uint8_t> rdata;  // wire RDATA, for the memo key and DS digests
   uint16_t tag = 0;
 
-  // Null when the algorithm is not implemented here or the key material does not parse.
-  const PublicKey* publicKey() const;
+  // Null when the algorithm is not implemented here or the key material does not parse. With a
+  // KeyCache, a key parsed by an earlier validation is reused.
+  const PublicKey* publicKey(KeyCache* cache = nullptr) const;
 
  private:
   // Shared by copies made after the first use; a ZoneKey lives within one validation, on one
@@ -62,6 +64,7 @@ struct VerifyContext {
   const ValidationLimits* limits = nullptr;
   Budget* budget = nullptr;
   VerificationCache* cache = nullptr;  // optional
+  KeyCache* keys = nullptr;            // optional
 };
 
 // RFC 1982 serial-number arithmetic as RFC 4034 §3.1.5 requires for RRSIG times: true when a is

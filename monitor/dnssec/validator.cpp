@@ -25,15 +25,16 @@ Outcome bogus(Reason reason, const dns::Name& zone, dns::RRType type, std::strin
 }  // namespace
 
 Validator::Validator(TrustAnchors anchors, int64_t nowUnix, ValidationLimits limits,
-                     VerificationCache* cache)
+                     VerificationCache* cache, KeyCache* keys)
     : anchors_(std::move(anchors)),
       // RFC 4034 §3.1.5: signature times are seconds since the epoch modulo 2^32.
       now_(static_cast<uint32_t>(static_cast<uint64_t>(nowUnix) & 0xFFFFFFFFu)),
       limits_(limits),
-      cache_(cache) {}
+      cache_(cache),
+      keys_(keys) {}
 
 VerifyContext Validator::context() {
-  return VerifyContext{now_, &limits_, &budget_, cache_};
+  return VerifyContext{now_, &limits_, &budget_, cache_, keys_};
 }
 
 ZoneTrust Validator::keysFromMatch(ZoneTrust trust, const DsMatch& match,

@@ -21,6 +21,7 @@
 namespace zonewatch::dnssec {
 
 class VerificationCache;
+class KeyCache;
 
 // What a zone's parent published about its delegation: the DS RRset with its RRSIGs, or the
 // NSEC/NSEC3 RRsets (with RRSIGs) of its NODATA answer for the DS.
@@ -43,9 +44,10 @@ struct ZoneTrust {
 class Validator {
  public:
   // `nowUnix` is seconds since the epoch; the validator compares RRSIG times to it in serial-number
-  // arithmetic. `cache` may be null.
+  // arithmetic. `cache` (verification results) and `keys` (parsed DNSKEYs) may be null; both
+  // outlive the validator and carry work over to later validations.
   Validator(TrustAnchors anchors, int64_t nowUnix, ValidationLimits limits = {},
-            VerificationCache* cache = nullptr);
+            VerificationCache* cache = nullptr, KeyCache* keys = nullptr);
 
   // The anchor zone (normally the root) from its DNSKEY RRset; nullptr when none was obtained.
   ZoneTrust anchorZone(const dns::RRset* dnskeys);
@@ -78,6 +80,7 @@ class Validator {
   uint32_t now_;
   ValidationLimits limits_;
   VerificationCache* cache_;
+  KeyCache* keys_;
   Budget budget_;
 };
 
