@@ -757,7 +757,8 @@ void Prober::finish(std::shared_ptr<Run> run) {
     obs.operators = operators_.operatorsOf(run->delegation.referral.ns);
 
     // --- The chain above the domain -------------------------------------------------------------
-    dnssec::Validator validator(anchors_, run->now, options_.limits, &verificationCache_);
+    dnssec::Validator validator(anchors_, run->now, options_.limits, &verificationCache_,
+                                &keyCache_);
     const auto& path = run->delegation.path;
     std::optional<dnssec::ZoneTrust> trust;
     for (const auto& cut : path) {

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 
+#include "monitor/dnssec/key_cache.h"
 #include "monitor/dnssec/trust_anchor.h"
 #include "monitor/dnssec/verification_cache.h"
 #include "monitor/probe/findings.h"
@@ -65,6 +66,8 @@ class Prober {
   ProbeOptions options_;
   Iterator iterator_;
   dnssec::VerificationCache verificationCache_;
+  // Parsed DNSKEYs of the zones being watched, so a memo miss does not rebuild the key.
+  dnssec::KeyCache keyCache_;
   // Coalesces concurrent fetches of one zone's chain data.
   std::unordered_map<dns::Name, std::vector<std::function<void()>>, dns::Name::Hasher> keyWaiters_;
 };
