@@ -28,11 +28,6 @@ void sortUnique(std::vector<T>& v) {
   v.erase(std::unique(v.begin(), v.end()), v.end());
 }
 
-bool isCdsDelete(const probe::DsInfo& ds) {
-  // RFC 8078 §4: CDS "0 0 0 00" asks the parent to remove the DS.
-  return ds.keyTag == 0 && ds.algorithm == 0 && ds.digestType == 0;
-}
-
 json keyJson(const std::vector<probe::KeyInfo>& keys) {
   json a = json::array();
   for (const auto& k : keys)
@@ -95,13 +90,14 @@ DomainState stateFromObservation(const probe::Observation& obs, const DomainStat
       s.dnskey.insert(s.dnskey.end(), server.dnskey.begin(), server.dnskey.end());
       s.cds.insert(s.cds.end(), server.cds.begin(), server.cds.end());
       s.cdnskey.insert(s.cdnskey.end(), server.cdnskey.begin(), server.cdnskey.end());
+      // RFC 8078 §4 as the prober read it from the RDATA (CdsCheck): one definition of the form.
+      s.cdsDelete = s.cdsDelete || server.cdsCheck.cdsDelete;
       nsSets.push_back(server.ns);
       keySets.push_back(server.dnskey);
     }
     sortUnique(s.dnskey);
     sortUnique(s.cds);
     sortUnique(s.cdnskey);
-    s.cdsDelete = std::any_of(s.cds.begin(), s.cds.end(), isCdsDelete);
     auto differ = [](const auto& sets) {
       return std::adjacent_find(sets.begin(), sets.end(), std::not_equal_to<>()) != sets.end();
     };

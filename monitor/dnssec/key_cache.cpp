@@ -18,13 +18,17 @@ std::shared_ptr<const PublicKey> KeyCache::get(uint8_t algorithm,
     return value;
   }
   ++parses_;
-  std::shared_ptr<const PublicKey> parsed;
-  if (isAlgorithmSupported(algorithm)) {
-    auto result = PublicKey::fromDnskey(algorithm, publicKeyField);
-    if (result) parsed = std::make_shared<const PublicKey>(std::move(result).value());
-  }
+  auto parsed = parse(algorithm, publicKeyField);
   insert(std::move(key), parsed);
   return parsed;
+}
+
+std::shared_ptr<const PublicKey> KeyCache::parse(uint8_t algorithm,
+                                                 std::span<const uint8_t> publicKeyField) {
+  if (!isAlgorithmSupported(algorithm)) return nullptr;
+  auto result = PublicKey::fromDnskey(algorithm, publicKeyField);
+  if (!result) return nullptr;
+  return std::make_shared<const PublicKey>(std::move(result).value());
 }
 
 void KeyCache::insert(std::string key, std::shared_ptr<const PublicKey> value) {

@@ -28,6 +28,9 @@ class KeyCache {
 
   // The parsed key; null when the algorithm is not implemented or the field does not parse.
   std::shared_ptr<const PublicKey> get(uint8_t algorithm, std::span<const uint8_t> publicKeyField);
+  // The same without a cache: parses every time.
+  static std::shared_ptr<const PublicKey> parse(uint8_t algorithm,
+                                                std::span<const uint8_t> publicKeyField);
 
   size_t size() const { return current_.size() + previous_.size(); }
   uint64_t parses() const { return parses_; }  // keys parsed, hits excluded (tests, benchmarks)

@@ -40,12 +40,8 @@ bool serialLessOrEqual(uint32_t a, uint32_t b) {
 const PublicKey* ZoneKey::publicKey(KeyCache* cache) const {
   if (!tried_) {
     tried_ = true;
-    if (cache != nullptr) {
-      parsed_ = cache->get(dnskey.algorithm, dnskey.publicKey);
-    } else if (isAlgorithmSupported(dnskey.algorithm)) {
-      auto parsed = PublicKey::fromDnskey(dnskey.algorithm, dnskey.publicKey);
-      if (parsed) parsed_ = std::make_shared<const PublicKey>(std::move(parsed).value());
-    }
+    parsed_ = cache != nullptr ? cache->get(dnskey.algorithm, dnskey.publicKey)
+                               : KeyCache::parse(dnskey.algorithm, dnskey.publicKey);
   }
   return parsed_.get();
 }

@@ -13,6 +13,7 @@
 
 #include "monitor/dns/types.h"
 #include "monitor/probe/glue_check.h"
+#include "monitor/util/join.h"
 
 namespace zonewatch::probe {
 
@@ -42,10 +43,13 @@ std::string serverLabel(const ParentServer& s) {
 }
 
 // No DNS message came back: the address did not answer, could not be found, or was never asked
-// (the observation was cut short).
+// (the observation was cut short). For ServerView::error and the reasons in failedQueries alike.
+bool isTransportLabel(const std::string& why) {
+  return why == "timeout" || why == "network" || why == "unresolved" || why == "cancelled" ||
+         why == "not asked";
+}
 bool isTransportFailure(const std::optional<std::string>& error) {
-  return error && (*error == "timeout" || *error == "network" || *error == "unresolved" ||
-                   *error == "cancelled" || *error == "not asked");
+  return error && isTransportLabel(*error);
 }
 
 // The address gave an authoritative NOERROR answer: its data speaks for the zone.
@@ -61,15 +65,6 @@ std::string lower(std::string text) {
 std::string upperAscii(std::string text) {
   for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return text;
-}
-
-std::string join(const std::vector<std::string>& items, std::string_view separator = ", ") {
-  std::string out;
-  for (const std::string& item : items) {
-    if (!out.empty()) out += separator;
-    out += item;
-  }
-  return out;
 }
 
 // Name sets compared as sets, case-insensitively (RFC 4343).
@@ -257,10 +252,6 @@ std::vector<FailedQuery> failedQueries(const ServerView& s) {
     out.push_back(std::move(f));
   }
   return out;
-}
-
-bool isTransportLabel(const std::string& why) {
-  return why == "timeout" || why == "network" || why == "cancelled" || why == "not asked";
 }
 
 // "SERVFAIL" for the rcode labels, the label itself otherwise.

@@ -9,6 +9,7 @@
 #include "monitor/dnssec/crypto.h"
 #include "monitor/dnssec/validator.h"
 #include "monitor/probe/findings.h"
+#include "monitor/util/join.h"
 
 namespace zonewatch::probe {
 
@@ -333,15 +334,6 @@ CdsCheck checkCdsRRsets(const dns::Name& zone, const std::optional<dns::RRset>& 
   }
   for (auto* list : {&out.cdnskeyWithoutKey, &out.cdnskeyWithoutCds}) {
     std::sort(list->begin(), list->end());
-  }
-  return out;
-}
-
-std::string joined(const std::vector<std::string>& items, std::string_view separator = ", ") {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += separator;
-    out += item;
   }
   return out;
 }
@@ -899,7 +891,7 @@ void Prober::finish(std::shared_ptr<Run> run) {
         view.reason = dnssec::Reason::kMissingData;
         view.detail = view.failedQueries.empty()
                           ? "the server did not answer authoritatively (" + *view.error + ")"
-                          : "no usable answer to " + joined(view.failedQueries);
+                          : "no usable answer to " + join(view.failedQueries);
       } else {
         validator.resetBudget();
         auto domainTrust =
@@ -984,11 +976,10 @@ void Prober::finish(std::shared_ptr<Run> run) {
       for (const auto& v : obs.servers) {
         if (!v.error) continue;
         const std::string where = v.address.empty() ? v.name : v.name + " " + v.address;
-        why.push_back(where + ": " +
-                      (v.failedQueries.empty() ? *v.error : joined(v.failedQueries)));
+        why.push_back(where + ": " + (v.failedQueries.empty() ? *v.error : join(v.failedQueries)));
       }
       obs.detail = "no authoritative server of " + obs.domain + " answered";
-      if (!why.empty()) obs.detail += " (" + joined(why, "; ") + ")";
+      if (!why.empty()) obs.detail += " (" + join(why, "; ") + ")";
     }
     if (firstDomainTrust) {
       ChainStep step;

@@ -309,7 +309,10 @@ TEST_F(DifferTest, CdsPublishedThenDeleteRequest) {
   auto o = healthy(0);
   for (auto& s : o.servers) s.cds = {{100, 13, 2, "AABB"}};
   EXPECT_EQ(names(feedConfirmed(o)), std::vector<std::string>{"cds_published"});
-  for (auto& s : o.servers) s.cds = {{0, 0, 0, "00"}};
+  for (auto& s : o.servers) {
+    s.cds = {{0, 0, 0, "00"}};
+    s.cdsCheck.cdsDelete = true;
+  }
   EXPECT_EQ(names(feedConfirmed(o)), std::vector<std::string>{"cds_delete"});
 }
 
