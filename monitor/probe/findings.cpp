@@ -46,7 +46,7 @@ std::string serverLabel(const ParentServer& s) {
 // (the observation was cut short). For ServerView::error and the reasons in failedQueries alike.
 bool isTransportLabel(const std::string& why) {
   return why == "timeout" || why == "network" || why == "unresolved" || why == "cancelled" ||
-         why == "not asked";
+         why == "not asked" || why == "not sent" || why == "unanswered";
 }
 bool isTransportFailure(const std::optional<std::string>& error) {
   return error && isTransportLabel(*error);
@@ -566,6 +566,37 @@ void checkValidation(const Observation& obs, std::vector<Finding>& out) {
   }
 }
 
+// RFC 2181 §10.3: an NS record names a host, never an alias. Resolvers follow it, so the servers
+// behind it were asked, but a resolver may refuse to.
+void checkAliases(const Observation& obs, std::vector<Finding>& out) {
+  if (obs.nsAliases.empty()) return;
+  out.push_back(
+      {"ns_host_alias", Severity::kWarning,
+       "NS hosts that are aliases (CNAME; RFC 2181 §10.3 forbids it): " + join(obs.nsAliases),
+       std::nullopt});
+}
+
+// What a cap or the observation's deadline cut short: the verdict rests on less than every server.
+void checkLimits(const Observation& obs, std::vector<Finding>& out) {
+  if (obs.limits.empty()) return;
+  out.push_back({"observation_limited", Severity::kWarning,
+                 "the observation was cut short: " + join(obs.limits, "; "), std::nullopt});
+}
+
+// NS hosts that can only be found through the zones they serve (no glue breaks the circle).
+void checkCycles(const Observation& obs, std::vector<Finding>& out) {
+  std::vector<std::string> hosts;
+  for (const ServerView& s : obs.servers) {
+    if (s.error == "unresolved" && s.detail.starts_with("ns_resolution_cycle")) {
+      hosts.push_back(s.name + " (" + s.detail.substr(s.detail.find(": ") + 2) + ")");
+    }
+  }
+  if (hosts.empty()) return;
+  out.push_back({"ns_resolution_cycle", Severity::kWarning,
+                 "name server hosts that cannot be resolved without themselves: " + join(hosts),
+                 std::nullopt});
+}
+
 }  // namespace
 
 void computeFindings(Observation& observation, const FindingOptions& options) {
@@ -580,6 +611,9 @@ void computeFindings(Observation& observation, const FindingOptions& options) {
   checkCds(observation, out);
   checkCdsPending(observation, out);
   checkAlgorithms(observation, out);
+  checkCycles(observation, out);
+  checkAliases(observation, out);
+  checkLimits(observation, out);
   // The worst first, so the top of the list is what to fix first; order within a severity is the
   // order of the checks above, which is stable.
   std::stable_sort(out.begin(), out.end(),

@@ -164,6 +164,14 @@ struct Observation {
   std::vector<Finding> findings;
   std::optional<int64_t> earliestRrsigExpiration;
   std::optional<std::string> error;  // the observation as a whole failed (e.g. no root reachable)
+  // With `error`: its stable code ("unreachable", "nxdomain", "not_delegated",
+  // "ns_resolution_cycle", "work_budget_exhausted", "observation_timeout", ...; see WalkError).
+  std::optional<std::string> errorCode;
+  // What a cap or the deadline cut short ("queries sent: the cap of 400 was reached", ...); the
+  // `observation_limited` finding reports them.
+  std::vector<std::string> limits;
+  // NS hosts of the domain that are aliases (CNAME), "host -> target" (RFC 2181 §10.3).
+  std::vector<std::string> nsAliases;
   // Set when the prober defers the evidence (ProbeOptions::Evidence::kDeferred): renders every
   // server's evidence as one text, parent servers first, each under a "; parent NAME ADDRESS" or
   // "; server NAME ADDRESS" line, in the order of parent.servers and servers.

@@ -148,6 +148,9 @@ std::string toJson(const Observation& obs, bool withEvidence) {
       {"earliest_rrsig_expiration_unix",
        obs.earliestRrsigExpiration ? json(*obs.earliestRrsigExpiration) : json(nullptr)},
       {"error", optionalString(obs.error)},
+      {"error_code", optionalString(obs.errorCode)},
+      {"limits", obs.limits},
+      {"ns_aliases", obs.nsAliases},
   };
   // Server-supplied text (details, evidence) may hold bytes that are not UTF-8; replacing them
   // keeps dump() from throwing, which must not happen across the module boundary.

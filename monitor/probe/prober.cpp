@@ -162,6 +162,8 @@ std::optional<std::string> answerError(const QueryResult& r) {
         return "malformed";
       case resolver::QueryErrc::kCancelled:
         return "cancelled";
+      case resolver::QueryErrc::kRejected:
+        return "not sent";
       default:
         return "network";
     }
@@ -389,12 +391,36 @@ struct Prober::Run {
     // The addresses this server serves for NS hosts inside the domain, by lowercase host name.
     std::map<std::string, std::vector<std::string>> hostAddresses;
     std::vector<std::string> hostFailures;  // "A HOST why"
+    // Another NS host name at an address already asked: that server's answers are this one's.
+    std::optional<size_t> sameAs;
   };
   std::vector<ServerAnswers> servers;
   std::vector<std::pair<dns::Name, std::string>> unresolvedHosts;  // host, why
   std::set<dns::Name> hostsSeen;
   std::optional<WalkError::Kind> walkFailure;
+  BudgetPtr budget;
+  std::optional<resolver::EpollLoop::TimerId> deadline;
+  bool timedOut = false;
+  // The chain data of each zone of delegation.path, as established by fetchChain.
+  std::vector<ZoneKeysData> chainKeys;
 };
+
+// One observation's walk down the chain of trust above its domain: the zone of
+// run->delegation.path at `index`, below the one whose trust is `above`.
+struct Prober::ChainFetch {
+  std::shared_ptr<Run> run;
+  size_t index = 0;
+  std::optional<dnssec::ZoneTrust> above;
+  std::function<void()> done;
+};
+
+namespace {
+// A zone's chain data that did not validate at any server, or could not be fetched, is kept only
+// this long, so a server that gave bogus keys cannot make the domains below look bogus for a
+// whole key TTL (Unbound keeps bogus data for val-bogus-ttl, 60 s by default). The delegation
+// cache's minimum entry lifetime applies.
+constexpr uint32_t kUnvalidatedKeysTtl = 60;
+}  // namespace
 
 Prober::Prober(resolver::QueryEngine& engine, DelegationCache& cache, const Clock& clock,
                dnssec::TrustAnchors anchors, const OperatorResolver& operators,
@@ -417,47 +443,91 @@ void Prober::observe(const dns::Name& domain, Callback done) {
   run->obs.domain = lower(domain);
   run->obs.domainUnicode = domain.lowercased().toUnicode();
   run->obs.observedAt = run->now;
+  run->budget = std::make_shared<WorkBudget>(options_.work);
+  armDeadline(run);
 
-  iterator_.findDelegation(domain, [this, run](Result<DelegationPath, WalkError> found) {
-    if (!found) {
-      run->obs.error = found.error().message;
-      run->walkFailure = found.error().kind;
-      finish(run);
-      return;
-    }
-    run->delegation = std::move(found).value();
-    ++run->pending;  // held until every piece below has been started
+  iterator_.findDelegation(
+      domain,
+      [this, run](Result<DelegationPath, WalkError> found) {
+        if (run->finished) return;
+        if (!found) {
+          run->obs.error = found.error().message;
+          run->obs.errorCode = std::string(toCode(found.error().kind));
+          run->walkFailure = found.error().kind;
+          finish(run);
+          return;
+        }
+        run->delegation = std::move(found).value();
+        ++run->pending;  // held until every piece below has been started
 
-    // The chain of trust above the domain: each zone's DNSKEY and the DS evidence for it (cached).
-    ++run->pending;
-    fetchZoneKeys(run->delegation.path, [this, run] {
-      if (--run->pending == 0) finish(run);
-    });
+        // The chain of trust above the domain: each zone's DNSKEY and the DS evidence for it
+        // (cached).
+        ++run->pending;
+        auto chain = std::make_shared<ChainFetch>();
+        chain->run = run;
+        chain->done = [this, run] {
+          if (--run->pending == 0) finish(run);
+        };
+        fetchChain(std::move(chain));
 
-    // Every address of every parent server: the referral and the DS (or its denial). The walk's
-    // own last answer is one server's referral already.
-    const ZoneCut& parentCut = run->delegation.path.back();
-    std::optional<resolver::Answer> walked = std::move(run->delegation.answer);
-    run->delegation.answer.reset();
-    for (const auto& [host, address] : parentCut.addresses()) {
-      if (!iterator_.usable(address)) continue;
-      run->parent.push_back({host, address, std::nullopt, std::nullopt, false});
-      const size_t index = run->parent.size() - 1;
-      ++run->pending;
-      if (walked && walked->server == address) {
-        parentNsAnswered(run, index, QueryResult(std::move(*walked)));
-        walked.reset();
-        continue;
-      }
-      ask(run, address, dns::RRType::NS,
-          [this, run, index](QueryResult r) { parentNsAnswered(run, index, std::move(r)); });
-    }
+        // Every address of every parent server: the referral and the DS (or its denial). The walk's
+        // own last answer is one server's referral already.
+        const ZoneCut& parentCut = run->delegation.path.back();
+        std::optional<resolver::Answer> walked = std::move(run->delegation.answer);
+        run->delegation.answer.reset();
+        for (const auto& [host, address] : parentCut.addresses()) {
+          if (!iterator_.usable(address)) continue;
+          run->parent.push_back({host, address, std::nullopt, std::nullopt, false});
+          const size_t index = run->parent.size() - 1;
+          ++run->pending;
+          if (walked && walked->server == address) {
+            parentNsAnswered(run, index, QueryResult(std::move(*walked)));
+            walked.reset();
+            continue;
+          }
+          ask(run, address, dns::RRType::NS,
+              [this, run, index](QueryResult r) { parentNsAnswered(run, index, std::move(r)); });
+        }
 
-    // Every address of every authoritative server, starting from the parent's NS set.
-    for (const auto& host : run->delegation.referral.ns) askHost(run, host);
+        // Every address of every authoritative server, starting from the parent's NS set.
+        for (const auto& host : run->delegation.referral.ns) askHost(run, host);
 
-    if (--run->pending == 0) finish(run);
+        if (--run->pending == 0) finish(run);
+      },
+      run->budget);
+}
+
+void Prober::armDeadline(const std::shared_ptr<Run>& run) {
+  if (options_.observationTimeout.count() <= 0) return;
+  std::weak_ptr<bool> alive = alive_;
+  std::weak_ptr<Run> weak = run;
+  run->deadline = engine_.loop().addTimerAfter(options_.observationTimeout, [this, alive, weak] {
+    auto due = weak.lock();
+    if (alive.expired() || !due || due->finished) return;
+    due->deadline.reset();
+    due->timedOut = true;
+    finish(due);
   });
+}
+
+// Every query of an observation goes through here: it spends the observation's budget, and an
+// answer that arrives after the observation ended (its deadline) or after the prober is gone is
+// dropped.
+void Prober::submit(const std::shared_ptr<Run>& run, resolver::Query query,
+                    std::function<void(QueryResult)> done) {
+  if (!run->budget->spend(WorkBudget::Kind::kQueries)) {
+    done(QueryResult(Unexpected{resolver::QueryError{
+        resolver::QueryErrc::kRejected, "not sent: the observation's query cap was reached",
+        query.server, resolver::Transport::kUdp, std::nullopt}}));
+    return;
+  }
+  std::weak_ptr<bool> alive = alive_;
+  const resolver::ServerAddress server = query.server;
+  auto submitted = engine_.submit(std::move(query), [alive, run, done](QueryResult r) {
+    if (alive.expired() || run->finished) return;
+    done(std::move(r));
+  });
+  if (!submitted) done(QueryResult(Unexpected{submitted.error()}));
 }
 
 void Prober::ask(const std::shared_ptr<Run>& run, const ServerAddress& address, dns::RRType type,
@@ -466,8 +536,7 @@ void Prober::ask(const std::shared_ptr<Run>& run, const ServerAddress& address, 
   q.server = address;
   q.name = run->domain;
   q.type = type;
-  auto submitted = engine_.submit(q, done);
-  if (!submitted) done(QueryResult(Unexpected{submitted.error()}));
+  submit(run, std::move(q), std::move(done));
 }
 
 // Owns one unit of run->pending, held until the parent server's DS is known too.
@@ -488,7 +557,10 @@ void Prober::parentNsAnswered(const std::shared_ptr<Run>& run, size_t index, Que
 }
 
 void Prober::askHost(const std::shared_ptr<Run>& run, const dns::Name& host) {
-  if (!run->hostsSeen.insert(host.lowercased()).second) return;
+  if (run->hostsSeen.count(host.lowercased())) return;
+  // Past the cap the rest of a huge NS set is left out (the budget notes it), not each name.
+  if (!run->budget->spend(WorkBudget::Kind::kNsNames)) return;
+  run->hostsSeen.insert(host.lowercased());
   std::vector<ServerAddress> glue;
   for (const auto& [owner, address] : run->delegation.referral.glue) {
     if (owner == host && iterator_.usable(address)) glue.push_back(address);
@@ -498,21 +570,41 @@ void Prober::askHost(const std::shared_ptr<Run>& run, const dns::Name& host) {
     return;
   }
   ++run->pending;
-  iterator_.resolveHost(host, [this, run, host](Result<std::vector<ServerAddress>> addresses) {
-    if (!addresses || addresses->empty()) {
-      run->unresolvedHosts.emplace_back(host, addresses ? "no address" : addresses.error().message);
-    } else {
-      for (const auto& a : *addresses) {
-        if (iterator_.usable(a)) askAddress(run, host, a);
-      }
-    }
-    if (--run->pending == 0) finish(run);
-  });
+  iterator_.resolveHost(
+      host,
+      [this, run, host](Result<std::vector<ServerAddress>, WalkError> addresses) {
+        if (run->finished) return;
+        if (!addresses || addresses->empty()) {
+          std::string why = "no address";
+          if (!addresses) {
+            const auto& e = addresses.error();
+            why = e.kind == WalkError::Kind::kUnreachable
+                      ? e.message
+                      : std::string(toCode(e.kind)) + ": " + e.message;
+          }
+          run->unresolvedHosts.emplace_back(host, std::move(why));
+        } else {
+          for (const auto& a : *addresses) {
+            if (iterator_.usable(a)) askAddress(run, host, a);
+          }
+        }
+        if (--run->pending == 0) finish(run);
+      },
+      run->budget);
 }
 
 void Prober::askAddress(const std::shared_ptr<Run>& run, const dns::Name& host,
                         const ServerAddress& address) {
-  run->servers.push_back({host, address, {}, {}, {}});
+  // One server answers the same whatever name points at it: a huge NS set of names at a few
+  // addresses costs the queries (and the memory) of those few addresses.
+  for (size_t i = 0; i < run->servers.size(); ++i) {
+    if (run->servers[i].address == address && !run->servers[i].sameAs) {
+      run->servers.push_back({host, address, {}, {}, {}, i});
+      return;
+    }
+  }
+  if (!run->budget->spend(WorkBudget::Kind::kAddresses)) return;
+  run->servers.push_back({host, address, {}, {}, {}, std::nullopt});
   const size_t index = run->servers.size() - 1;
   for (auto type : kServerTypes) {
     resolver::Query q;
@@ -520,7 +612,7 @@ void Prober::askAddress(const std::shared_ptr<Run>& run, const dns::Name& host,
     q.name = run->domain;
     q.type = type;
     ++run->pending;
-    auto submitted = engine_.submit(q, [this, run, index, type](QueryResult r) {
+    submit(run, std::move(q), [this, run, index, type](QueryResult r) {
       // The domain's own NS set may name hosts the parent does not: ask them too.
       if (type == dns::RRType::NS && r && r->aa) {
         if (auto set = findSet(r->message.answer, run->domain, dns::RRType::NS)) {
@@ -531,11 +623,6 @@ void Prober::askAddress(const std::shared_ptr<Run>& run, const dns::Name& host,
       run->servers[index].answers.insert_or_assign(type, std::move(r));
       if (--run->pending == 0) finish(run);
     });
-    if (!submitted) {
-      run->servers[index].answers.insert_or_assign(type,
-                                                   QueryResult(Unexpected{submitted.error()}));
-      --run->pending;
-    }
   }
 }
 
@@ -568,6 +655,8 @@ void Prober::askHostAddresses(const std::shared_ptr<Run>& run, size_t index,
   }
   for (const auto& host : hosts) {
     if (server.hostAddresses.count(lower(host))) continue;
+    // Only hosts the observation follows: past the NS-name cap, the rest of the set is not asked.
+    if (!run->hostsSeen.count(host)) continue;
     struct Asked {
       std::vector<std::string> addresses;
       int pending = 2;
@@ -599,78 +688,118 @@ void Prober::askHostAddresses(const std::shared_ptr<Run>& run, size_t index,
       q.name = host;
       q.type = type;
       ++run->pending;
-      auto submitted = engine_.submit(q, answered);
       // Not sent counts as failed, so that the other question's answer is not taken alone. The
       // NS answer being handled still holds its own unit of run->pending: no finish() from here.
-      if (!submitted) answered(QueryResult(Unexpected{submitted.error()}));
+      submit(run, std::move(q), answered);
     }
   }
 }
 
-void Prober::fetchZoneKeys(const std::vector<ZoneCut>& path, std::function<void()> done) {
-  // Fetch every zone of the path in parallel; `done` runs once all are cached (or failed).
-  if (path.empty()) {
-    done();
-    return;
-  }
-  auto remaining = std::make_shared<size_t>(path.size());
-  auto oneDone = [remaining, done]() {
-    if (--*remaining == 0) done();
+// The chain of trust above the domain, one zone at a time from the top: a zone's DS evidence (from
+// its parent's servers) and its DNSKEY RRset (from its own) are taken from the first server whose
+// data validates below the zone above; a server that gives bogus data is passed over for the next
+// (RFC 4035 §5: a validator that meets bogus data may try another server). Only when every server
+// gives bogus data is that the zone's data, and then it is kept for kUnvalidatedKeysTtl only.
+void Prober::fetchChain(std::shared_ptr<ChainFetch> fetch) {
+  const auto& path = fetch->run->delegation.path;
+  if (fetch->run->finished || fetch->index >= path.size()) return fetch->done();
+  const dns::Name zone = path[fetch->index].zone;
+  auto established = [this, fetch, zone](const ZoneKeysData& keys) {
+    fetch->run->chainKeys.push_back(keys);
+    fetch->above = judge(*fetch->run, fetch->above, zone, keys);
+    ++fetch->index;
+    fetchChain(fetch);
   };
-  for (size_t i = 0; i < path.size(); ++i) {
-    const dns::Name zone = path[i].zone;
-    if (cache_.zoneKeys(zone) != nullptr) {
-      oneDone();
-      continue;
-    }
-    auto& waiters = keyWaiters_[zone];
-    waiters.push_back(oneDone);
-    if (waiters.size() > 1) continue;
+  if (const ZoneKeysData* cached = cache_.zoneKeys(zone)) return established(*cached);
+  auto& waiters = keyWaiters_[zone];
+  waiters.push_back(established);
+  if (waiters.size() == 1) fetchZone(std::move(fetch), zone);
+}
 
-    struct Fetch {
-      ZoneKeysData data;
-      uint32_t ttl = 0;
-      int pending = 0;
+void Prober::fetchZone(std::shared_ptr<ChainFetch> fetch, const dns::Name& zone) {
+  const auto& path = fetch->run->delegation.path;
+  const size_t i = fetch->index;
+  auto data = std::make_shared<ZoneKeysData>();
+  // The first server whose data is not bogus below the zone above; `trial` fills a copy of what
+  // is known so far with one server's answer.
+  auto acceptIf = [this, fetch, zone](std::function<void(ZoneKeysData&, const dns::Message&)> fill,
+                                      std::shared_ptr<ZoneKeysData> known) {
+    return [this, fetch, zone, fill, known](const ZoneAnswer& a) -> std::optional<std::string> {
+      ZoneKeysData trial = *known;
+      fill(trial, a.answer.message);
+      auto trust = judge(*fetch->run, fetch->above, zone, trial);
+      if (!trust || trust->outcome.state != dnssec::State::kBogus) return std::nullopt;
+      return "bogus (" + std::string(dnssec::toString(trust->outcome.reason)) + ")";
     };
-    auto fetch = std::make_shared<Fetch>();
-    auto complete = [this, zone, fetch]() {
-      if (--fetch->pending > 0) return;
-      // Even a failed fetch is remembered briefly, so that an unreachable zone does not make every
-      // domain below it wait for the same timeouts; the validator reports the gap as missing data.
-      cache_.storeZoneKeys(zone, fetch->data, fetch->ttl);
-      auto node = keyWaiters_.extract(zone);
-      if (!node.empty()) {
-        for (auto& cb : node.mapped()) cb();
-      }
-    };
-    auto keepTtl = [fetch](uint32_t ttl) {
-      fetch->ttl = fetch->ttl == 0 ? ttl : std::min(fetch->ttl, ttl);
-    };
-    fetch->pending = i == 0 ? 1 : 2;
+  };
+  auto fillKeys = [zone](ZoneKeysData& d, const dns::Message& m) {
+    d.dnskey = findSet(m.answer, zone, dns::RRType::DNSKEY);
+  };
+  auto fillEvidence = [zone](ZoneKeysData& d, const dns::Message& m) {
+    d.fromParent = evidenceFrom(m, zone);
+  };
+  auto askKeys = [this, fetch, zone, data, acceptIf, fillKeys, cut = path[i]]() {
     iterator_.askZone(
-        path[i], zone, dns::RRType::DNSKEY, [fetch, zone, complete, keepTtl](Result<ZoneAnswer> r) {
-          if (r) {
-            fetch->data.dnskey = findSet(r->answer.message.answer, zone, dns::RRType::DNSKEY);
-            if (fetch->data.dnskey) keepTtl(fetch->data.dnskey->ttl);
-          }
-          complete();
-        });
-    if (i > 0) {
-      iterator_.askZone(path[i - 1], zone, dns::RRType::DS,
-                        [fetch, zone, complete, keepTtl](Result<ZoneAnswer> r) {
-                          if (r) {
-                            fetch->data.fromParent = evidenceFrom(r->answer.message, zone);
-                            if (fetch->data.fromParent.ds) keepTtl(fetch->data.fromParent.ds->ttl);
-                          }
-                          complete();
-                        });
-    }
+        cut, zone, dns::RRType::DNSKEY,
+        [this, fetch, zone, data, fillKeys](Result<ZoneAnswer> r) {
+          if (r) fillKeys(*data, r->answer.message);
+          auto trust = judge(*fetch->run, fetch->above, zone, *data);
+          zoneFetched(zone, *data,
+                      data->dnskey && (!trust || trust->outcome.state != dnssec::State::kBogus));
+        },
+        fetch->run->budget, acceptIf(fillKeys, data));
+  };
+  if (i == 0) return askKeys();
+  iterator_.askZone(
+      path[i - 1], zone, dns::RRType::DS,
+      [data, fillEvidence, askKeys](Result<ZoneAnswer> r) {
+        if (r) fillEvidence(*data, r->answer.message);
+        askKeys();
+      },
+      fetch->run->budget, acceptIf(fillEvidence, data));
+}
+
+// Caches what was fetched for `zone` and hands it to every observation waiting for it. Data that
+// did not validate below the zone above (judged by the observation that fetched it), or is
+// incomplete, is stored briefly.
+void Prober::zoneFetched(const dns::Name& zone, const ZoneKeysData& data, bool validated) {
+  uint32_t ttl = 0;
+  auto keepTtl = [&ttl](uint32_t t) { ttl = ttl == 0 ? t : std::min(ttl, t); };
+  if (data.dnskey) keepTtl(data.dnskey->ttl);
+  if (data.fromParent.ds) keepTtl(data.fromParent.ds->ttl);
+  // A DNSKEY RRset is only taken bogus after every server's was (askZone's `accept`).
+  cache_.storeZoneKeys(zone, data, validated ? ttl : kUnvalidatedKeysTtl);
+  auto node = keyWaiters_.extract(zone);
+  if (node.empty()) return;
+  for (auto& cb : node.mapped()) cb(data);
+}
+
+std::optional<dnssec::ZoneTrust> Prober::judge(const Run& run,
+                                               const std::optional<dnssec::ZoneTrust>& above,
+                                               const dns::Name& zone, const ZoneKeysData& keys) {
+  dnssec::Validator validator(anchors_, run.now, options_.limits, &verificationCache_, &keyCache_);
+  const dns::RRset* dnskey = keys.dnskey ? &*keys.dnskey : nullptr;
+  if (!above) {
+    if (!(zone == anchors_.zone)) return std::nullopt;  // above the trust anchor: not validated
+    return validator.anchorZone(dnskey);
   }
+  return validator.childZone(*above, zone, keys.fromParent, dnskey);
 }
 
 void Prober::finish(std::shared_ptr<Run> run) {
   if (run->finished) return;
   run->finished = true;
+  if (run->deadline) engine_.loop().cancelTimer(*run->deadline);
+  run->obs.limits = run->budget->cut();
+  if (run->timedOut) {
+    run->obs.limits.push_back("observation_timeout: the observation's " +
+                              std::to_string(options_.observationTimeout.count()) +
+                              " ms ran out; questions still unanswered were given up");
+    if (!run->obs.error && run->delegation.path.empty()) {
+      run->obs.error = "the observation's deadline passed before the delegation was found";
+      run->obs.errorCode = "observation_timeout";
+    }
+  }
   Observation& obs = run->obs;
   const auto& domain = run->domain;
 
@@ -716,6 +845,8 @@ void Prober::finish(std::shared_ptr<Run> run) {
       }
       if (p.ns) {
         if (auto err = answerError(*p.ns)) view.error = err;
+      } else {
+        view.error = "unanswered";  // the observation's deadline came first
       }
       const std::optional<QueryResult>& ds = p.dsInReferral ? p.ns : p.ds;
       if (ds && !view.error) view.error = answerError(*ds);
@@ -747,14 +878,21 @@ void Prober::finish(std::shared_ptr<Run> run) {
       std::sort(obs.parent.ns.begin(), obs.parent.ns.end());
     }
     obs.operators = operators_.operatorsOf(run->delegation.referral.ns);
+    for (const auto& host : run->hostsSeen) {
+      if (auto target = iterator_.aliasOf(host)) {
+        obs.nsAliases.push_back(lower(host) + " -> " + lower(*target));
+      }
+    }
 
     // --- The chain above the domain -------------------------------------------------------------
     dnssec::Validator validator(anchors_, run->now, options_.limits, &verificationCache_,
                                 &keyCache_);
     const auto& path = run->delegation.path;
     std::optional<dnssec::ZoneTrust> trust;
-    for (const auto& cut : path) {
-      const ZoneKeysData* keys = cache_.zoneKeys(cut.zone);
+    for (size_t i = 0; i < path.size(); ++i) {
+      const ZoneCut& cut = path[i];
+      const ZoneKeysData* keys =
+          i < run->chainKeys.size() ? &run->chainKeys[i] : cache_.zoneKeys(cut.zone);
       const dns::RRset* dnskey = keys && keys->dnskey ? &*keys->dnskey : nullptr;
       if (!trust) {
         if (!(cut.zone == anchors_.zone)) continue;  // above the trust anchor: not validated
@@ -793,6 +931,12 @@ void Prober::finish(std::shared_ptr<Run> run) {
         evidence.value_or(dnssec::DelegationEvidence{});
     std::optional<dnssec::ZoneTrust> firstDomainTrust;
     for (auto& s : run->servers) {
+      if (s.sameAs) {
+        const auto& same = run->servers[*s.sameAs];
+        s.answers = same.answers;
+        s.hostAddresses = same.hostAddresses;
+        s.hostFailures = same.hostFailures;
+      }
       ServerView view;
       view.name = lower(s.host);
       view.address = addressText(s.address);
@@ -813,7 +957,7 @@ void Prober::finish(std::shared_ptr<Run> run) {
         }
       }
       if (soa == nullptr) {
-        view.error = "not asked";
+        view.error = run->timedOut ? "unanswered" : "not asked";
       } else if (*soa) {
         const auto& a = **soa;
         view.rcode = a.rcode;

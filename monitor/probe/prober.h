@@ -7,6 +7,7 @@
 // Observation; findings within it are computed by findings.h.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 
@@ -23,6 +24,7 @@ namespace zonewatch::probe {
 
 struct ProbeOptions {
   IteratorOptions iterator;
+  WorkLimits work;  // per observation
   dnssec::ValidationLimits limits;
   FindingOptions findings;  // thresholds for the findings computed into each observation
   // The signed RRsets as received: as text in each server's `evidence` field, not at all, or
@@ -30,6 +32,10 @@ struct ProbeOptions {
   // snapshot, and rendering it cost more than the rest of an unchanged observation's assembly.
   enum class Evidence : uint8_t { kText, kNone, kDeferred };
   Evidence evidence = Evidence::kText;
+  // The wall-clock bound of one observation, from observe() to its callback: whatever has not
+  // answered by then is given up and the observation completes with what it has (the
+  // `observation_limited` finding says so). Config `observation_timeout`; zero: no deadline.
+  std::chrono::milliseconds observationTimeout{30000};
 };
 
 class Prober {
@@ -48,7 +54,16 @@ class Prober {
 
  private:
   struct Run;
-  void fetchZoneKeys(const std::vector<ZoneCut>& path, std::function<void()> done);
+  struct ChainFetch;
+  void armDeadline(const std::shared_ptr<Run>& run);
+  void submit(const std::shared_ptr<Run>& run, resolver::Query query,
+              std::function<void(resolver::QueryResult)> done);
+  void fetchChain(std::shared_ptr<ChainFetch> fetch);
+  void fetchZone(std::shared_ptr<ChainFetch> fetch, const dns::Name& zone);
+  void zoneFetched(const dns::Name& zone, const ZoneKeysData& data, bool validated);
+  std::optional<dnssec::ZoneTrust> judge(const Run& run,
+                                         const std::optional<dnssec::ZoneTrust>& above,
+                                         const dns::Name& zone, const ZoneKeysData& keys);
   void ask(const std::shared_ptr<Run>& run, const resolver::ServerAddress& address,
            dns::RRType type, std::function<void(resolver::QueryResult)> done);
   void parentNsAnswered(const std::shared_ptr<Run>& run, size_t index, resolver::QueryResult r);
@@ -69,7 +84,11 @@ class Prober {
   // Parsed DNSKEYs of the zones being watched, so a memo miss does not rebuild the key.
   dnssec::KeyCache keyCache_;
   // Coalesces concurrent fetches of one zone's chain data.
-  std::unordered_map<dns::Name, std::vector<std::function<void()>>, dns::Name::Hasher> keyWaiters_;
+  std::unordered_map<dns::Name, std::vector<std::function<void(const ZoneKeysData&)>>,
+                     dns::Name::Hasher>
+      keyWaiters_;
+  // Answers and timers that fire after the prober is gone are dropped.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 // Synchronous convenience for `zonewatch check` and tests: observes each domain, concurrently,

@@ -3,7 +3,9 @@
 // with their RRSIGs, NODATA, NXDOMAIN, the additional section of an NS answer), and a test can make
 // any (server, name, type) time out or answer with another rcode or without AA. Answers are
 // delivered from pollOnce(), never from submit(), as the real engine does; every query is logged
-// so that a test can count what the prober asked.
+// so that a test can count what the prober asked. Timers (the observation deadline) run on a real
+// EpollLoop whose clock is the engine's own: it moves only when a poll finds nothing to answer,
+// by the poll's maxWait, so a deadline test takes no wall time.
 #pragma once
 
 #include <algorithm>
@@ -48,6 +50,7 @@ struct Misbehaviour {
   bool timeout = false;
   std::optional<uint8_t> rcode;  // answer with this rcode and no records
   bool clearAa = false;          // answer as usual, AA clear
+  bool silent = false;           // never answers: the query stays pending until cancelAll()
 };
 
 class FakeServer {
@@ -55,6 +58,13 @@ class FakeServer {
   std::vector<FakeZone> zones;
   bool fillAdditional = true;  // addresses of in-zone NS hosts with an authoritative NS answer
   std::map<std::pair<dns::Name, dns::RRType>, Misbehaviour> misbehaviour;
+  bool allSilent = false;  // a server that accepts every query and never answers
+
+  bool silent(const resolver::Query& q) const {
+    if (allSilent) return true;
+    auto it = misbehaviour.find({q.name.lowercased(), q.type});
+    return it != misbehaviour.end() && it->second.silent;
+  }
 
   FakeZone& zone(const dns::Name& apex) {
     for (auto& z : zones) {
@@ -73,12 +83,16 @@ class FakeServer {
     }
     const bool clearAa = misbehaviour.count({q.name.lowercased(), q.type}) > 0 &&
                          misbehaviour.at({q.name.lowercased(), q.type}).clearAa;
+    // The deepest zone the server has for the name; for a DS question at a zone's apex, the
+    // parent zone when the server has it too (RFC 4035 §3.1.4.1: the parent side answers).
     const FakeZone* zone = nullptr;
     for (const auto& z : zones) {
-      if (q.name.isSubdomainOf(z.apex) &&
-          (zone == nullptr || z.apex.labelCount() > zone->apex.labelCount())) {
-        zone = &z;
+      if (!q.name.isSubdomainOf(z.apex)) continue;
+      if (q.type == dns::RRType::DS && z.apex == q.name && !q.name.isRoot() &&
+          hasZoneAbove(q.name)) {
+        continue;
       }
+      if (zone == nullptr || z.apex.labelCount() > zone->apex.labelCount()) zone = &z;
     }
     if (zone == nullptr) return reply(q, 5, false, {}, {}, {});  // REFUSED
 
@@ -101,6 +115,12 @@ class FakeServer {
       if (q.type == dns::RRType::NS && fillAdditional) addresses(*zone, *set, additional);
       return reply(q, 0, !clearAa, answer, {}, additional);
     }
+    // RFC 1034 §4.3.2 step 3a: an alias answers every type with its CNAME.
+    if (const auto* cname = zone->find(q.name, dns::RRType::CNAME)) {
+      std::vector<dns::ResourceRecord> answer;
+      append(answer, *cname);
+      return reply(q, 0, !clearAa, answer, {}, {});
+    }
     std::vector<dns::ResourceRecord> authority;
     if (const auto* soa = zone->find(zone->apex, dns::RRType::SOA)) append(authority, *soa);
     const bool exists =
@@ -110,6 +130,11 @@ class FakeServer {
   }
 
  private:
+  bool hasZoneAbove(const dns::Name& name) const {
+    return std::any_of(zones.begin(), zones.end(), [&](const FakeZone& z) {
+      return !(z.apex == name) && name.isSubdomainOf(z.apex);
+    });
+  }
   static void append(std::vector<dns::ResourceRecord>& out, const dns::RRset& set) {
     out.insert(out.end(), set.records.begin(), set.records.end());
     out.insert(out.end(), set.signatures.begin(), set.signatures.end());
@@ -150,18 +175,27 @@ class FakeEngine final : public resolver::QueryEngine {
   std::map<std::string, FakeServer> servers;  // by address, "192.0.2.1"
   std::vector<resolver::Query> log;           // every query submitted, in order
 
+  FakeEngine()
+      : loop_(resolver::EpollLoop::create([this] { return now_; }).value()),
+        now_(resolver::EpollLoop::Clock::time_point{} + std::chrono::hours(1)) {}
+
   Status<resolver::QueryError> submit(resolver::Query query,
                                       resolver::QueryCallback callback) override {
     log.push_back(query);
     queue_.emplace_back(std::move(query), std::move(callback));
     return Ok{};
   }
-  void pollOnce(std::chrono::milliseconds) override {
+  void pollOnce(std::chrono::milliseconds maxWait) override {
     // Only what was queued before: answers may submit more, delivered on the next poll.
     std::deque<std::pair<resolver::Query, resolver::QueryCallback>> batch;
     batch.swap(queue_);
+    if (batch.empty()) now_ += maxWait;  // nothing to answer: time passes
     for (auto& [query, callback] : batch) {
       auto it = servers.find(query.server.ip);
+      if (it != servers.end() && it->second.silent(query)) {
+        held_.emplace_back(std::move(query), std::move(callback));
+        continue;
+      }
       if (it == servers.end()) {
         callback(Unexpected{resolver::QueryError{resolver::QueryErrc::kTimeout, "no such server",
                                                  query.server, resolver::Transport::kUdp,
@@ -170,6 +204,7 @@ class FakeEngine final : public resolver::QueryEngine {
         callback(it->second.answer(query));
       }
     }
+    (void)loop_->runOnce(std::chrono::milliseconds(0));
   }
   void runUntilIdle() override {
     while (!queue_.empty()) pollOnce(std::chrono::milliseconds(0));
@@ -177,21 +212,22 @@ class FakeEngine final : public resolver::QueryEngine {
   void cancelAll() override {
     std::deque<std::pair<resolver::Query, resolver::QueryCallback>> batch;
     batch.swap(queue_);
+    for (auto& held : held_) batch.push_back(std::move(held));
+    held_.clear();
     for (auto& [query, callback] : batch) {
       callback(
           Unexpected{resolver::QueryError{resolver::QueryErrc::kCancelled, "cancelled",
                                           query.server, resolver::Transport::kUdp, std::nullopt}});
     }
   }
-  size_t pending() const override { return queue_.size(); }
+  size_t pending() const override { return queue_.size() + held_.size(); }
   resolver::EngineCounters counters() const override {
     resolver::EngineCounters c;
     c.submitted = log.size();
     return c;
   }
-  resolver::EpollLoop& loop() override {
-    throw std::logic_error("the fake engine has no event loop");
-  }
+  resolver::EpollLoop& loop() override { return *loop_; }
+  resolver::EpollLoop::Clock::time_point now() const { return now_; }
 
   // Queries of `type` (any type when nullopt) sent to `address` (any when empty).
   size_t count(std::optional<dns::RRType> type = std::nullopt,
@@ -203,6 +239,9 @@ class FakeEngine final : public resolver::QueryEngine {
 
  private:
   std::deque<std::pair<resolver::Query, resolver::QueryCallback>> queue_;
+  std::deque<std::pair<resolver::Query, resolver::QueryCallback>> held_;  // silent servers
+  std::unique_ptr<resolver::EpollLoop> loop_;
+  resolver::EpollLoop::Clock::time_point now_;
 };
 
 }  // namespace zonewatch::probe::testing

@@ -123,7 +123,7 @@ class ProberTest : public ::testing::Test {
 
   Observation observe(std::string_view domain = "child.tld.") {
     cache_.setRoot(ZoneCut{dns::Name(), {NameServer{name("a.root."), {address(kRoot)}}}, 0});
-    Prober prober(engine_, cache_, clock_, h_.anchors(), *operators_);
+    Prober prober(engine_, cache_, clock_, h_.anchors(), *operators_, options_);
     auto observations = observeAll(prober, engine_, {name(domain)});
     return observations.front();
   }
@@ -153,6 +153,34 @@ class ProberTest : public ::testing::Test {
     return out;
   }
 
+  static std::vector<std::string> chainZones(const Observation& o) {
+    std::vector<std::string> zones;
+    for (const auto& step : o.chain) zones.push_back(step.zone);
+    return zones;
+  }
+
+  // The root's server serves tld. too, as one server serves uk. and co.uk.: it answers a question
+  // about child.tld. from tld., skipping the cut.
+  void shareRootWithTld() {
+    engine_.servers.at(str(kRoot))
+        .zones.push_back(engine_.servers.at(str(kTld)).zone(name("tld.")));
+  }
+
+  // cyc.tld. is served by ns.loop.net. only, loop.net. by ns.cyc.tld. only, and no glue.
+  void makeGluelessCycle() {
+    constexpr std::string_view kNet = "192.0.2.30";
+    auto& rootZone = engine_.servers.at(str(kRoot)).zone(dns::Name());
+    rootZone.put(set("net. 86400 IN NS ns.net."));
+    rootZone.put(set("ns.net. 86400 IN A 192.0.2.30"));
+    FakeZone net{name("net."), {}};
+    net.put(set("net. 86400 IN SOA ns.net. h.net. 1 7200 3600 1209600 3600"));
+    net.put(set("net. 86400 IN NS ns.net."));
+    net.put(set("loop.net. 3600 IN NS ns.cyc.tld."));
+    engine_.servers[str(kNet)].zones.push_back(std::move(net));
+    engine_.servers.at(str(kTld)).zone(name("tld.")).put(set("cyc.tld. 3600 IN NS ns.loop.net."));
+  }
+
+  ProbeOptions options_;
   Hierarchy h_;
   FixedClock clock_;
   DelegationCache cache_;
@@ -430,6 +458,170 @@ TEST_F(ProberTest, EverySilentServerIsCritical) {
   EXPECT_EQ(o.status, dnssec::State::kIndeterminate);
   EXPECT_EQ(withCode(o, "all_servers_unreachable").size(), 1u) << codes(o);
   EXPECT_EQ(nagiosStatus(o), NagiosStatus::kCritical);
+}
+
+// The shapes the Internet has and a lab with a server per zone hides (issue 10).
+
+TEST_F(ProberTest, AServerOfTheRootThatAlsoServesTheTldSkipsNoCut) {
+  shareRootWithTld();
+  Observation o = observe();
+  // Before cuts were found from the data, the root was taken as child.tld.'s parent and the DS,
+  // signed by tld., read as bogus signer_mismatch.
+  EXPECT_EQ(o.status, dnssec::State::kSecure) << o.detail;
+  EXPECT_EQ(o.parent.zone, "tld.");
+  EXPECT_EQ(chainZones(o), (std::vector<std::string>{".", "tld.", "child.tld."}));
+  EXPECT_EQ(o.parent.ds.size(), 1u);
+  EXPECT_TRUE(o.findings.empty()) << codes(o);
+  // tld.'s DS came from the root's side of the shared server (RFC 4035 §3.1.4.1).
+  ASSERT_EQ(o.chain.size(), 3u);
+  EXPECT_EQ(o.chain[1].state, dnssec::State::kSecure);
+  EXPECT_FALSE(o.chain[1].dsTags.empty());
+}
+
+TEST_F(ProberTest, AMultiLabelDelegationOverAnEmptyNonTerminalKeepsItsParent) {
+  shareRootWithTld();
+  // tld. delegates deep.sub.tld. itself; sub.tld. is no zone, only an empty non-terminal.
+  for (auto address : {kRoot, kTld}) {
+    engine_.servers.at(str(address))
+        .zone(name("tld."))
+        .put(set("deep.sub.tld. 3600 IN NS ns1.child.tld."));
+  }
+  Observation o = observe("deep.sub.tld.");
+  EXPECT_FALSE(o.error.has_value()) << *o.error;
+  EXPECT_EQ(o.parent.zone, "tld.");
+  EXPECT_EQ(o.parent.ns, std::vector<std::string>{"ns1.child.tld."});
+  ASSERT_GE(o.chain.size(), 2u);
+  EXPECT_EQ(o.chain[0].zone, ".");
+  EXPECT_EQ(o.chain[1].zone, "tld.");
+}
+
+TEST_F(ProberTest, KeysThatFailAtOneServerAreTakenFromAnother) {
+  // A second server of tld. serves its DNSKEY RRset with expired signatures, and is asked first.
+  constexpr std::string_view kStale = "192.0.2.11";
+  auto& rootZone = engine_.servers.at(str(kRoot)).zone(dns::Name());
+  rootZone.put(set("tld. 86400 IN NS a.ns.tld.\ntld. 86400 IN NS ns.tld."));
+  rootZone.put(set("a.ns.tld. 86400 IN A 192.0.2.11"));
+  FakeServer stale = engine_.servers.at(str(kTld));
+  dnssec::testing::SignOptions expired;
+  expired.inception = static_cast<uint32_t>(dnssec::testing::kNow - 60 * dnssec::testing::kDay);
+  expired.expiration = static_cast<uint32_t>(dnssec::testing::kNow - 30 * dnssec::testing::kDay);
+  stale.zone(name("tld.")).put(signedSet(h_.tldDnskey.records, {&h_.tldKey}, expired));
+  engine_.servers[str(kStale)] = stale;
+
+  Observation o = observe();
+  EXPECT_EQ(o.status, dnssec::State::kSecure) << o.detail;
+  EXPECT_EQ(engine_.count(dns::RRType::DNSKEY, str(kStale)), 1u);
+  EXPECT_EQ(engine_.count(dns::RRType::DNSKEY, str(kTld)), 1u);
+  // What was cached is the key set that validated, for its TTL.
+  const ZoneKeysData* cached = cache_.zoneKeys(name("tld."));
+  ASSERT_NE(cached, nullptr);
+  ASSERT_TRUE(cached->dnskey.has_value());
+  EXPECT_EQ(std::get<dns::rdata::RRSIG>(cached->dnskey->signatures.front().data).expiration,
+            h_.tldDnskey.signatures.empty()
+                ? 0u
+                : std::get<dns::rdata::RRSIG>(h_.tldDnskey.signatures.front().data).expiration);
+}
+
+TEST_F(ProberTest, KeysBogusAtEveryServerAreKeptBrieflyOnly) {
+  dnssec::testing::SignOptions expired;
+  expired.inception = static_cast<uint32_t>(dnssec::testing::kNow - 60 * dnssec::testing::kDay);
+  expired.expiration = static_cast<uint32_t>(dnssec::testing::kNow - 30 * dnssec::testing::kDay);
+  engine_.servers.at(str(kTld))
+      .zone(name("tld."))
+      .put(signedSet(h_.tldDnskey.records, {&h_.tldKey}, expired));
+  Observation o = observe();
+  EXPECT_EQ(o.status, dnssec::State::kBogus);
+  ASSERT_NE(cache_.zoneKeys(name("tld.")), nullptr);
+  // The zone fixes its signatures: a minute later the domain is secure again, not after the
+  // DNSKEY TTL (a day here).
+  engine_.servers.at(str(kTld)).zone(name("tld.")).put(h_.tldDnskey);
+  clock_.advance(61);
+  EXPECT_EQ(cache_.zoneKeys(name("tld.")), nullptr);
+  o = observe();
+  EXPECT_EQ(o.status, dnssec::State::kSecure) << o.detail;
+}
+
+TEST_F(ProberTest, AGluelessNsCycleEndsWithItsReason) {
+  makeGluelessCycle();
+  Observation o = observe("cyc.tld.");
+  EXPECT_FALSE(o.error.has_value()) << *o.error;
+  ASSERT_EQ(o.servers.size(), 1u);
+  EXPECT_EQ(o.servers[0].error, "unresolved");
+  EXPECT_TRUE(o.servers[0].detail.starts_with("ns_resolution_cycle: ")) << o.servers[0].detail;
+  EXPECT_EQ(withCode(o, "ns_resolution_cycle").size(), 1u) << codes(o);
+  EXPECT_EQ(withCode(o, "all_servers_unreachable").size(), 1u) << codes(o);
+  EXPECT_LT(engine_.log.size(), 40u);
+}
+
+TEST_F(ProberTest, TwoObservationsInsideOneCycleBothEnd) {
+  makeGluelessCycle();
+  // loop.net. is watched too: each observation's lookup needs the other's host.
+  cache_.setRoot(ZoneCut{dns::Name(), {NameServer{name("a.root."), {address(kRoot)}}}, 0});
+  Prober prober(engine_, cache_, clock_, h_.anchors(), *operators_, options_);
+  auto observations = observeAll(prober, engine_, {name("cyc.tld."), name("loop.net.")});
+  ASSERT_EQ(observations.size(), 2u);
+  for (const auto& o : observations) {
+    EXPECT_EQ(withCode(o, "ns_resolution_cycle").size(), 1u) << o.domain << "\n" << codes(o);
+  }
+}
+
+TEST_F(ProberTest, ServersThatNeverAnswerEndAtTheDeadline) {
+  options_.observationTimeout = std::chrono::seconds(5);
+  engine_.servers.at(str(kNs1)).allSilent = true;
+  engine_.servers.at(str(kNs2)).allSilent = true;
+  const auto start = engine_.now();
+  Observation o = observe();
+  EXPECT_GE(engine_.now() - start, std::chrono::seconds(5));
+  EXPECT_LE(engine_.now() - start, std::chrono::seconds(7));
+  ASSERT_EQ(o.limits.size(), 1u);
+  EXPECT_TRUE(o.limits[0].starts_with("observation_timeout")) << o.limits[0];
+  EXPECT_EQ(withCode(o, "observation_limited").size(), 1u) << codes(o);
+  EXPECT_EQ(withCode(o, "all_servers_unreachable").size(), 1u) << codes(o);
+  for (const auto& s : o.servers) EXPECT_EQ(s.error, "unanswered") << s.address;
+  // The prober is gone; the queries it left are ended without reaching it.
+  engine_.cancelAll();
+  EXPECT_EQ(engine_.pending(), 0u);
+}
+
+TEST_F(ProberTest, AHugeNsSetIsCutAtTheCapAndSaysSo) {
+  std::string ns, glue;
+  for (int i = 0; i < 400; ++i) {
+    ns += "child.tld. 3600 IN NS n" + std::to_string(i) + ".child.tld.\n";
+    glue += "n" + std::to_string(i) + ".child.tld. 3600 IN A 192.0.2.21\n";
+  }
+  auto& tld = engine_.servers.at(str(kTld)).zone(name("tld."));
+  tld.put(set(ns));
+  tld.put(set(glue));
+  options_.work.maxNsNames = 8;
+  Observation o = observe();
+  EXPECT_LE(o.servers.size(), 8u);
+  EXPECT_EQ(withCode(o, "observation_limited").size(), 1u) << codes(o);
+  EXPECT_TRUE(contains(o.findings.back().message, "NS names followed")) << codes(o);
+  EXPECT_LT(engine_.log.size(), 100u);
+}
+
+TEST_F(ProberTest, AnNsHostThatIsAnAliasIsFollowedAndReported) {
+  auto& tld = engine_.servers.at(str(kTld)).zone(name("tld."));
+  tld.put(set("child.tld. 3600 IN NS ns1.child.tld.\nchild.tld. 3600 IN NS alias.other.tld."));
+  for (auto address : {kNs1, kNs2}) {
+    engine_.servers.at(str(address))
+        .zone(name("other.tld."))
+        .put(set("alias.other.tld. 3600 IN CNAME ns2.child.tld."));
+  }
+  Observation o = observe();
+  EXPECT_EQ(o.status, dnssec::State::kSecure) << o.detail;
+  EXPECT_EQ(o.nsAliases, std::vector<std::string>{"alias.other.tld. -> ns2.child.tld."});
+  EXPECT_EQ(withCode(o, "ns_host_alias").size(), 1u) << codes(o);
+  // The server behind the alias was asked.
+  EXPECT_EQ(server(o, kNs2).name, "alias.other.tld.");
+  EXPECT_FALSE(server(o, kNs2).error.has_value());
+}
+
+TEST_F(ProberTest, TheQueryCapStopsAnObservation) {
+  options_.work.maxQueries = 6;
+  Observation o = observe();
+  EXPECT_LE(engine_.log.size(), 6u);
+  EXPECT_EQ(withCode(o, "observation_limited").size(), 1u) << codes(o);
 }
 
 }  // namespace
