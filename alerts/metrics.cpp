@@ -36,8 +36,11 @@ enum MetricId : size_t {
   kDomainState,
   kRrsigExpiry,
   kLastObserved,
+  kLastSuccess,
+  kConsecutiveFailures,
   kLastChange,
   kEvents,
+  kObservationFailures,
   kObservationDuration,
   kQueries,
   kWebhookDeliveries,
@@ -62,10 +65,18 @@ constexpr std::array<MetricDef, kMetricCount> kMetrics = {{
     {"zonewatch_domain_rrsig_expiry_timestamp_seconds", Kind::kGauge, true,
      "Earliest expiration of an RRSIG over the domain's watched RRsets (Unix time)."},
     {"zonewatch_domain_last_observed_timestamp_seconds", Kind::kGauge, true,
-     "When the domain was last observed (Unix time)."},
+     "When an observation of the domain last completed, with or without data (Unix time)."},
+    {"zonewatch_domain_last_successful_observation_timestamp_seconds", Kind::kGauge, true,
+     "When an observation last brought data about the domain (Unix time); until the first one, "
+     "when zonewatch started watching it."},
+    {"zonewatch_domain_observation_failures_consecutive", Kind::kGauge, true,
+     "Observations of the domain without data in a row (0 after one with data)."},
     {"zonewatch_domain_last_change_timestamp_seconds", Kind::kGauge, true,
      "When an event was last raised for the domain (Unix time)."},
     {"zonewatch_events_total", Kind::kCounter, false, "Events raised, by event type."},
+    {"zonewatch_observation_failures_total", Kind::kCounter, false,
+     "Observations that brought no data, by reason (walk_failed: the delegation could not be "
+     "followed; no_authoritative_answer: no server of the domain answered)."},
     {"zonewatch_observation_duration_seconds", Kind::kHistogram, false,
      "Time to observe one domain (delegation walk, queries and validation)."},
     {"zonewatch_queries_total", Kind::kCounter, false,
@@ -77,6 +88,11 @@ constexpr std::array<MetricDef, kMetricCount> kMetrics = {{
 
 constexpr std::array<std::string_view, 4> kStates = {"secure", "insecure", "bogus",
                                                      "indeterminate"};
+
+// storage::toString(ObservationFailure), the values of zonewatch_observation_failures_total's
+// label.
+constexpr std::array<std::string_view, 2> kFailureReasons = {"walk_failed",
+                                                             "no_authoritative_answer"};
 
 // One observation takes from about a millisecond (answers cached, a lab on loopback) to the query
 // timeout times the tries along a long delegation chain (tens of seconds).
@@ -116,6 +132,8 @@ struct Metrics::Impl {
     std::array<prometheus::Gauge*, kStates.size()> stateGauges{};
     prometheus::Gauge* rrsigExpiry = nullptr;
     prometheus::Gauge* lastObserved = nullptr;
+    prometheus::Gauge* lastSuccess = nullptr;
+    prometheus::Gauge* consecutiveFailures = nullptr;
     prometheus::Gauge* lastChange = nullptr;
   };
 
@@ -131,8 +149,11 @@ struct Metrics::Impl {
   prometheus::Family<prometheus::Gauge>* domainState = nullptr;
   prometheus::Family<prometheus::Gauge>* rrsigExpiry = nullptr;
   prometheus::Family<prometheus::Gauge>* lastObserved = nullptr;
+  prometheus::Family<prometheus::Gauge>* lastSuccess = nullptr;
+  prometheus::Family<prometheus::Gauge>* consecutiveFailures = nullptr;
   prometheus::Family<prometheus::Gauge>* lastChange = nullptr;
   prometheus::Family<prometheus::Counter>* events = nullptr;
+  prometheus::Family<prometheus::Counter>* observationFailures = nullptr;
   prometheus::Family<prometheus::Counter>* queries = nullptr;
   prometheus::Family<prometheus::Counter>* webhookDeliveries = nullptr;
 
@@ -155,11 +176,15 @@ struct Metrics::Impl {
     domainState = perDomainGauge(kDomainState);
     rrsigExpiry = perDomainGauge(kRrsigExpiry);
     lastObserved = perDomainGauge(kLastObserved);
+    lastSuccess = perDomainGauge(kLastSuccess);
+    consecutiveFailures = perDomainGauge(kConsecutiveFailures);
     lastChange = perDomainGauge(kLastChange);
     // Every known event starts at 0, so that increase() over a range sees the first event too
     // (a counter that appears at 1 has no earlier sample to increase from).
     events = &counter(kEvents, r);
     for (auto name : config::kEventNames) events->Add({{"event", std::string(name)}});
+    observationFailures = &counter(kObservationFailures, r);
+    for (auto reason : kFailureReasons) observationFailures->Add({{"reason", std::string(reason)}});
     observationDuration = &buildFamily(prometheus::BuildHistogram(), kObservationDuration, r)
                                .Add({}, prometheus::Histogram::BucketBoundaries(kDurationBuckets));
     queries = &counter(kQueries, r);
@@ -249,6 +274,24 @@ void Metrics::setLastObserved(std::string_view domain, int64_t unixSeconds) {
                         unixSeconds);
 }
 
+void Metrics::setLastSuccess(std::string_view domain, int64_t unixSeconds) {
+  impl_->setDomainGauge(impl_->lastSuccess, &Impl::DomainSeries::lastSuccess, domain, unixSeconds);
+}
+
+void Metrics::setConsecutiveFailures(std::string_view domain, int count) {
+  impl_->setDomainGauge(impl_->consecutiveFailures, &Impl::DomainSeries::consecutiveFailures,
+                        domain, count);
+}
+
+void Metrics::clearRrsigExpiry(std::string_view domain) {
+  if (!impl_->spec.perDomain) return;
+  std::lock_guard lock(impl_->mutex);
+  auto it = impl_->domains.find(domain);
+  if (it == impl_->domains.end() || it->second.rrsigExpiry == nullptr) return;
+  impl_->rrsigExpiry->Remove(it->second.rrsigExpiry);
+  it->second.rrsigExpiry = nullptr;
+}
+
 void Metrics::setLastChange(std::string_view domain, int64_t unixSeconds) {
   impl_->setDomainGauge(impl_->lastChange, &Impl::DomainSeries::lastChange, domain, unixSeconds);
 }
@@ -263,6 +306,10 @@ void Metrics::removeDomain(std::string_view domain) {
     for (auto* g : series.stateGauges) impl_->domainState->Remove(g);
     if (series.rrsigExpiry) impl_->rrsigExpiry->Remove(series.rrsigExpiry);
     if (series.lastObserved) impl_->lastObserved->Remove(series.lastObserved);
+    if (series.lastSuccess) impl_->lastSuccess->Remove(series.lastSuccess);
+    if (series.consecutiveFailures) {
+      impl_->consecutiveFailures->Remove(series.consecutiveFailures);
+    }
     if (series.lastChange) impl_->lastChange->Remove(series.lastChange);
   }
   impl_->domains.erase(it);
@@ -272,6 +319,12 @@ void Metrics::countEvent(std::string_view event) {
   const bool known = std::find(config::kEventNames.begin(), config::kEventNames.end(), event) !=
                      config::kEventNames.end();
   impl_->events->Add({{"event", std::string(known ? event : kOther)}}).Increment();
+}
+
+void Metrics::countObservationFailure(std::string_view reason) {
+  const bool known =
+      std::find(kFailureReasons.begin(), kFailureReasons.end(), reason) != kFailureReasons.end();
+  impl_->observationFailures->Add({{"reason", std::string(known ? reason : kOther)}}).Increment();
 }
 
 void Metrics::observeObservationDuration(double seconds) {

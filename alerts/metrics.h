@@ -7,8 +7,8 @@
 // thread-safe (the daemon's loop and the webhook deliveries call it from different threads, the
 // exposer's threads read it). Labels are bounded on purpose, because every distinct label value is
 // a series Prometheus keeps: `domain` is bounded by the portfolio (and can be turned off with
-// `metrics.per_domain: false`), `state` and `event` by fixed lists, and `rcode`, `sink` and
-// `outcome` by a cap beyond which values are counted as "other".
+// `metrics.per_domain: false`), `state`, `event` and `reason` by fixed lists, and `rcode`, `sink`
+// and `outcome` by a cap beyond which values are counted as "other".
 #pragma once
 
 #include <cstddef>
@@ -38,12 +38,23 @@ class Metrics {
   // the three others 0. Any other value is ignored (it would be an unbounded label).
   void setDomainState(std::string_view domain, std::string_view state);
   void setRrsigExpiry(std::string_view domain, int64_t unixSeconds);
+  // Drops the domain's expiry series: it is no longer signed, so nothing is about to expire.
+  void clearRrsigExpiry(std::string_view domain);
+  // The end of the latest observation, whether it brought data or not.
   void setLastObserved(std::string_view domain, int64_t unixSeconds);
+  // The latest observation that brought data (storage/observation_failure.h): what staleness is
+  // measured from, as a failed observation observes nothing.
+  void setLastSuccess(std::string_view domain, int64_t unixSeconds);
+  // Observations without data in a row (0 after one with data).
+  void setConsecutiveFailures(std::string_view domain, int count);
   void setLastChange(std::string_view domain, int64_t unixSeconds);
   // Drops every series of a domain that left the portfolio (on reload).
   void removeDomain(std::string_view domain);
   // `event` is one of config::kEventNames; anything else is counted as "other".
   void countEvent(std::string_view event);
+  // `reason` is walk_failed | no_authoritative_answer (storage::toString(ObservationFailure));
+  // anything else is counted as "other".
+  void countObservationFailure(std::string_view reason);
   void observeObservationDuration(double seconds);
   // "NOERROR", "SERVFAIL", ..., or "timeout" / "error" for queries that got no answer.
   void countQuery(std::string_view rcode);

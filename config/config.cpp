@@ -80,6 +80,9 @@ std::string describe(const Config& config) {
           : config.ipv4              ? "IPv4 only"
                                      : "IPv6 only")
       << "\n";
+  out << "observations:   at most " << formatDuration(config.observationTimeout)
+      << " each; observation_failing after " << config.failingPolls
+      << (config.failingPolls == 1 ? " failed observation" : " failed in a row") << "\n";
   out << "root hints:     " << pathOrBuiltIn(config.rootHints) << "\n";
   out << "trust anchors:  " << pathOrBuiltIn(config.trustAnchors) << "\n";
   out << "alerting:       a change alerts once " << config.confirmPolls

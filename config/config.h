@@ -89,10 +89,15 @@ struct Config {
   double perServerQps = 10;
   std::chrono::milliseconds queryTimeout{1500};
   int queryTries = 2;
+  // The wall-clock bound of one observation (probe::ProbeOptions::observationTimeout). Read at
+  // start only: a reload keeps the running value.
+  std::chrono::milliseconds observationTimeout{30000};
   std::optional<std::string> rootHints;     // file path, nullopt = built in
   std::optional<std::string> trustAnchors;  // file path, nullopt = built in
   std::vector<DomainSpec> domains;
   unsigned confirmPolls = 2;
+  // Observations without data in a row before `observation_failing` is raised.
+  unsigned failingPolls = 3;
   std::chrono::seconds signatureWarning{7 * 86400};
   std::chrono::seconds retention{365 * 86400};
   MetricsSpec metrics;
@@ -104,7 +109,7 @@ struct Config {
 };
 
 // The events a webhook may subscribe to (`webhooks[].events`).
-inline constexpr std::array<std::string_view, 19> kEventNames = {"operator_changed",
+inline constexpr std::array<std::string_view, 21> kEventNames = {"operator_changed",
                                                                  "nameservers_changed",
                                                                  "glue_changed",
                                                                  "ds_added",
@@ -122,7 +127,9 @@ inline constexpr std::array<std::string_view, 19> kEventNames = {"operator_chang
                                                                  "server_recovered",
                                                                  "expectation_violated",
                                                                  "hijack_suspected",
-                                                                 "portfolio_operator_change"};
+                                                                 "portfolio_operator_change",
+                                                                 "observation_failing",
+                                                                 "observation_recovered"};
 
 // Reads and validates the file; relative paths inside it (domains_file, secret_file, root_hints,
 // trust_anchors) are taken relative to the file's directory. Throws ConfigError.

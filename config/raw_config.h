@@ -82,7 +82,8 @@ struct RawConfig {
   std::string baseDir;             // directory relative paths are taken from
 
   std::optional<RawScalar> database, interval, concurrency, perServerQps, queryTimeout, queryTries,
-      rootHints, trustAnchors, domainsFile, confirmPolls, signatureWarning, retention, logLevel;
+      observationTimeout, rootHints, trustAnchors, domainsFile, confirmPolls, failingPolls,
+      signatureWarning, retention, logLevel;
   std::optional<RawList> ipVersions;
   // Entries of `domains` first, then those read from domains_file, in file order.
   std::vector<RawDomain> domains;

@@ -27,6 +27,11 @@ constexpr unsigned kMaxConcurrency = 4096;
 constexpr milliseconds kMaxQueryTimeout{60'000};
 constexpr uint64_t kMaxQueryTries = 10;
 constexpr uint64_t kMaxConfirmPolls = 100;
+constexpr uint64_t kMaxFailingPolls = 100;
+// One observation asks a handful of servers a handful of questions: under a second means cutting
+// healthy ones short, and one still running after ten minutes is stuck, not slow.
+constexpr milliseconds kMinObservationTimeout{1000};
+constexpr milliseconds kMaxObservationTimeout{600'000};
 // History shorter than a day would drop the evidence behind an alert before anyone looked at it.
 constexpr seconds kMinRetention{86400};
 // A webhook receiver that needs more than five minutes to answer is down; retries handle the rest.
@@ -93,11 +98,19 @@ class Validator {
       config.queryTries =
           static_cast<int>(integer(*raw_.queryTries, "query_tries", 1, kMaxQueryTries));
     }
+    if (raw_.observationTimeout) {
+      config.observationTimeout = within(*raw_.observationTimeout, "observation_timeout",
+                                         kMinObservationTimeout, kMaxObservationTimeout);
+    }
     if (raw_.rootHints) config.rootHints = readablePath(*raw_.rootHints, "root_hints");
     if (raw_.trustAnchors) config.trustAnchors = readablePath(*raw_.trustAnchors, "trust_anchors");
     if (raw_.confirmPolls) {
       config.confirmPolls =
           static_cast<unsigned>(integer(*raw_.confirmPolls, "confirm_polls", 1, kMaxConfirmPolls));
+    }
+    if (raw_.failingPolls) {
+      config.failingPolls =
+          static_cast<unsigned>(integer(*raw_.failingPolls, "failing_polls", 1, kMaxFailingPolls));
     }
     if (raw_.signatureWarning) {
       config.signatureWarning = atLeast(*raw_.signatureWarning, "signature_warning", seconds{1});
@@ -121,6 +134,14 @@ class Validator {
     auto d = parseDuration(value.text);
     if (!d) fail(value, key, d.error().message);
     return *d;
+  }
+
+  milliseconds within(const RawScalar& value, const std::string& key, milliseconds min,
+                      milliseconds max) const {
+    milliseconds d = duration(value, key);
+    if (d < min) fail(value, key, "must be at least " + formatDuration(min));
+    if (d > max) fail(value, key, "must be at most " + formatDuration(max));
+    return d;
   }
 
   seconds atLeast(const RawScalar& value, const std::string& key, seconds min) const {

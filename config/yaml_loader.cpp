@@ -26,18 +26,20 @@ struct Field {
   std::optional<RawList> Owner::*list = nullptr;
 };
 
-constexpr std::array<Field<RawConfig>, 18> kTopFields = {{
+constexpr std::array<Field<RawConfig>, 20> kTopFields = {{
     {"database", &RawConfig::database},
     {"interval", &RawConfig::interval},
     {"concurrency", &RawConfig::concurrency},
     {"per_server_qps", &RawConfig::perServerQps},
     {"query_timeout", &RawConfig::queryTimeout},
     {"query_tries", &RawConfig::queryTries},
+    {"observation_timeout", &RawConfig::observationTimeout},
     {"root_hints", &RawConfig::rootHints},
     {"trust_anchors", &RawConfig::trustAnchors},
     {"domains"},
     {"domains_file", &RawConfig::domainsFile},
     {"confirm_polls", &RawConfig::confirmPolls},
+    {"failing_polls", &RawConfig::failingPolls},
     {"signature_warning", &RawConfig::signatureWarning},
     {"retention", &RawConfig::retention},
     {"metrics"},

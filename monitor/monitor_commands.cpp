@@ -143,7 +143,9 @@ int runStatusCommand(const MonitorArgs& args, std::ostream& out, std::ostream& e
     if (ops.is_array()) {
       for (const auto& o : ops) operators += (operators.empty() ? "" : ", ") + o.get<std::string>();
     }
-    std::string state = r.status + (r.failures > 0 ? "?" : "");
+    // "?": the latest observation got no data, so this is the last state seen before it; "-": none
+    // seen yet.
+    std::string state = (r.status.empty() ? "-" : r.status) + (r.failures > 0 ? "?" : "");
     out << std::setw(static_cast<int>(width) + 2) << r.domain << std::setw(15) << state
         << std::setw(26) << r.reason << std::setw(22) << timeText(r.lastChange) << operators
         << "\n";
@@ -235,18 +237,46 @@ int runEvidenceCommand(const MonitorArgs& args, std::ostream& out, std::ostream&
   return kOk;
 }
 
+namespace {
+
+// The confirmed state `zonewatch ack` may accept, or why there is none: an observation without
+// data (storage/observation_failure.h) is never accepted, nor is a domain whose latest observation
+// got none, as "today's operators" are then unknown.
+Result<storage::DomainState> acceptableState(storage::Store& store, const std::string& name) {
+  auto row = store.domain(name);
+  if (!row) return Unexpected{row.error()};
+  const int failures = *row ? (*row)->failures : 0;
+  const std::string failed = std::to_string(failures) +
+                             (failures == 1 ? " observation" : " observations in a row") +
+                             " got no data";
+  if (!*row || (*row)->stateJson.empty()) {
+    return fail(name + " has not been observed yet" + (failures > 0 ? " (" + failed + ")" : "") +
+                ": nothing to accept");
+  }
+  if (failures > 0) {
+    return fail("the latest observation of " + name + " failed (" + failed +
+                "): its current operators are unknown, nothing accepted; run `zonewatch ack` " +
+                "again once `zonewatch status` shows it observed");
+  }
+  auto state = storage::domainStateFromJson((*row)->stateJson);
+  if (!state) return Unexpected{state.error()};
+  if (storage::fromObservationWithoutData(*state)) {
+    return fail("the stored state of " + name +
+                " comes from an observation without data: nothing to accept until it is "
+                "observed again");
+  }
+  return state;
+}
+
+}  // namespace
+
 int runAckCommand(const MonitorArgs& args, std::ostream& out, std::ostream& err) {
   auto cfg = load(args.configPath, err);
   if (!cfg) return kFailure;
   auto store = openStore(*cfg, err, /*readOnly=*/false);
   if (!store) return kFailure;
   const std::string name = normalise(args.domain);
-  auto row = store->domain(name);
-  if (!row || !*row || (*row)->stateJson.empty()) {
-    err << "zonewatch: " << name << " has not been observed yet: nothing to accept\n";
-    return kFailure;
-  }
-  auto state = storage::domainStateFromJson((*row)->stateJson);
+  auto state = acceptableState(*store, name);
   if (!state) {
     err << "zonewatch: " << state.error().message << "\n";
     return kFailure;

@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "storage/observation_failure.h"
+
 namespace zonewatch::storage {
 
 namespace {
@@ -59,7 +61,9 @@ std::string serverKey(const probe::ServerView& s) {
 }
 
 bool unreachable(const probe::ServerView& s) {
-  return s.error && (*s.error == "timeout" || *s.error == "network" || *s.error == "unresolved");
+  // "unanswered": the observation's deadline came first; "not sent": its query cap was reached.
+  return s.error && (*s.error == "timeout" || *s.error == "network" || *s.error == "unresolved" ||
+                     *s.error == "unanswered" || *s.error == "not sent");
 }
 
 bool provenUnsigned(const DomainState& s) {
@@ -265,7 +269,9 @@ std::string auxiliaryToJson(const DomainMemory& m) {
   json servers = json::object();
   for (const auto& [key, s] : m.servers)
     servers[key] = {{"failures", s.failures}, {"down", s.down}};
-  json j = {{"servers", servers}, {"expectation_violated", m.expectationViolated}};
+  json j = {{"servers", servers},
+            {"expectation_violated", m.expectationViolated},
+            {"observation_failing", m.failingReported}};
   if (m.expiringAlertedFor) j["expiring_alerted_for"] = *m.expiringAlertedFor;
   return j.dump();
 }
@@ -279,6 +285,7 @@ void auxiliaryFromJson(const std::string& text, DomainMemory& m) {
       m.servers[key] = ServerMemory{s.value("failures", 0), s.value("down", false)};
     }
     m.expectationViolated = j.value("expectation_violated", false);
+    m.failingReported = j.value("observation_failing", false);
     if (j.contains("expiring_alerted_for")) {
       m.expiringAlertedFor = j.at("expiring_alerted_for").get<int64_t>();
     }
@@ -288,17 +295,12 @@ void auxiliaryFromJson(const std::string& text, DomainMemory& m) {
   }
 }
 
-DiffResult diff(const DomainMemory& previous, const probe::Observation& obs,
-                const DiffOptions& options) {
-  DiffResult result;
-  result.memory = previous;
-  DomainMemory& m = result.memory;
-  Builder events(obs, result.events);
-  const DomainState* prior = previous.confirmed ? &*previous.confirmed : nullptr;
-  result.observed = stateFromObservation(obs, prior);
-  const DomainState& now = result.observed;
+namespace {
 
-  // --- Changes of state, confirmed over consecutive observations -------------------------------
+// --- Changes of state, confirmed over consecutive observations ---------------------------------
+void confirmState(const DomainMemory& previous, const DomainState& now,
+                  const probe::Observation& obs, const DiffOptions& options, DomainMemory& m,
+                  Builder& events) {
   if (!previous.confirmed) {
     m.confirmed = now;
     m.pending.reset();
@@ -322,61 +324,115 @@ DiffResult diff(const DomainMemory& previous, const probe::Observation& obs,
       m.lastChange = obs.observedAt;
     }
   }
+}
 
-  // --- Reachability, server by server -----------------------------------------------------------
-  if (!obs.error) {
-    std::map<std::string, ServerMemory> seen;
-    for (const auto& server : obs.servers) {
-      const auto key = serverKey(server);
-      ServerMemory s = previous.servers.count(key) ? previous.servers.at(key) : ServerMemory{};
-      if (unreachable(server)) {
-        ++s.failures;
-        if (!s.down && s.failures >= static_cast<int>(std::max(1u, options.confirmPolls))) {
-          s.down = true;
-          events.add(event::kServerUnreachable, kWarning,
-                     server.name + " (" + server.address + ") does not answer for " + obs.domain +
-                         " (" + *server.error + ")",
-                     "reachable", *server.error, server.name + " " + server.address);
-        }
-      } else {
-        if (s.down) {
-          events.add(event::kServerRecovered, kInfo,
-                     server.name + " (" + server.address + ") answers for " + obs.domain + " again",
-                     "unreachable", "reachable", server.name + " " + server.address);
-        }
-        s = ServerMemory{};
+// --- Reachability, server by server ------------------------------------------------------------
+void trackServers(const DomainMemory& previous, const probe::Observation& obs,
+                  const DiffOptions& options, DomainMemory& m, Builder& events) {
+  std::map<std::string, ServerMemory> seen;
+  for (const auto& server : obs.servers) {
+    const auto key = serverKey(server);
+    ServerMemory s = previous.servers.count(key) ? previous.servers.at(key) : ServerMemory{};
+    if (unreachable(server)) {
+      ++s.failures;
+      if (!s.down && s.failures >= static_cast<int>(std::max(1u, options.confirmPolls))) {
+        s.down = true;
+        events.add(event::kServerUnreachable, kWarning,
+                   server.name + " (" + server.address + ") does not answer for " + obs.domain +
+                       " (" + *server.error + ")",
+                   "reachable", *server.error, server.name + " " + server.address);
       }
-      seen[key] = s;
+    } else {
+      if (s.down) {
+        events.add(event::kServerRecovered, kInfo,
+                   server.name + " (" + server.address + ") answers for " + obs.domain + " again",
+                   "unreachable", "reachable", server.name + " " + server.address);
+      }
+      s = ServerMemory{};
     }
-    m.servers = std::move(seen);
+    seen[key] = s;
   }
+  m.servers = std::move(seen);
+}
 
-  // --- Signatures about to expire ---------------------------------------------------------------
-  if (obs.earliestRrsigExpiration) {
-    const int64_t exp = *obs.earliestRrsigExpiration;
-    const int64_t left = exp - obs.observedAt;
-    if (left <= options.signatureWarningSeconds && m.expiringAlertedFor != exp) {
-      events.add(
-          event::kSignatureExpiring,
-          left <= options.signatureCriticalSeconds ? kCritical : kWarning,
-          "signatures of " + obs.domain + " expire in " + std::to_string(left / 3600) + " hours",
-          nullptr, {{"expiration", exp}, {"seconds_left", left}});
-      m.expiringAlertedFor = exp;
-    }
+// --- Signatures about to expire ----------------------------------------------------------------
+void trackExpiry(const probe::Observation& obs, const DiffOptions& options, DomainMemory& m,
+                 Builder& events) {
+  if (!obs.earliestRrsigExpiration) return;
+  const int64_t exp = *obs.earliestRrsigExpiration;
+  const int64_t left = exp - obs.observedAt;
+  if (left <= options.signatureWarningSeconds && m.expiringAlertedFor != exp) {
+    events.add(
+        event::kSignatureExpiring, left <= options.signatureCriticalSeconds ? kCritical : kWarning,
+        "signatures of " + obs.domain + " expire in " + std::to_string(left / 3600) + " hours",
+        nullptr, {{"expiration", exp}, {"seconds_left", left}});
+    m.expiringAlertedFor = exp;
   }
+}
 
-  // --- Pinned expectations, judged on the confirmed state ----------------------------------------
-  if (!options.expect.empty() && m.confirmed) {
-    const bool violated = violates(*m.confirmed, options.expect);
-    if (violated && !previous.expectationViolated) {
-      events.add(
-          event::kExpectationViolated, kCritical,
-          obs.domain + " no longer matches its pinned operators/DS key tags",
-          {{"operators", options.expect.operators}, {"ds_key_tags", options.expect.dsKeyTags}},
-          {{"operators", m.confirmed->operators}, {"ds_key_tags", dsTags(*m.confirmed)}});
-    }
-    m.expectationViolated = violated;
+// --- Pinned expectations, judged on the confirmed state -----------------------------------------
+void judgeExpectation(const DomainMemory& previous, const probe::Observation& obs,
+                      const DiffOptions& options, DomainMemory& m, Builder& events) {
+  if (options.expect.empty() || !m.confirmed) return;
+  const bool violated = violates(*m.confirmed, options.expect);
+  if (violated && !previous.expectationViolated) {
+    events.add(event::kExpectationViolated, kCritical,
+               obs.domain + " no longer matches its pinned operators/DS key tags",
+               {{"operators", options.expect.operators}, {"ds_key_tags", options.expect.dsKeyTags}},
+               {{"operators", m.confirmed->operators}, {"ds_key_tags", dsTags(*m.confirmed)}});
   }
+  m.expectationViolated = violated;
+}
+
+// --- Observations without data -------------------------------------------------------------------
+// Nothing about the domain is learnt, so nothing of its memory moves but the count: no baseline, no
+// pending change advanced or dropped, no server marked down or up, no expectation judged. Only a
+// run of `failingPolls` failures is news, once.
+void noteFailure(const probe::Observation& obs, ObservationFailure failure,
+                 const DiffOptions& options, DomainMemory& m, Builder& events) {
+  ++m.failures;
+  if (m.failingReported || m.failures < static_cast<int>(std::max(1u, options.failingPolls))) {
+    return;
+  }
+  m.failingReported = true;
+  const std::string why = failureText(obs);
+  events.add(event::kObservationFailing, kWarning,
+             obs.domain + " could not be observed " + std::to_string(m.failures) +
+                 " times in a row: " + why,
+             "observed", {{"failures", m.failures}, {"reason", toString(failure)}, {"error", why}});
+}
+
+void noteSuccess(const probe::Observation& obs, DomainMemory& m, Builder& events) {
+  if (m.failingReported) {
+    events.add(event::kObservationRecovered, kInfo,
+               obs.domain + " is observed again after " + std::to_string(m.failures) +
+                   " failed observations",
+               {{"failures", m.failures}}, "observed");
+  }
+  m.failures = 0;
+  m.failingReported = false;
+}
+
+}  // namespace
+
+DiffResult diff(const DomainMemory& previous, const probe::Observation& obs,
+                const DiffOptions& options) {
+  DiffResult result;
+  result.memory = previous;
+  DomainMemory& m = result.memory;
+  Builder events(obs, result.events);
+  if (const auto failure =
+          observationFailure(obs, previous.confirmed ? &*previous.confirmed : nullptr)) {
+    noteFailure(obs, *failure, options, m, events);
+    return result;
+  }
+  noteSuccess(obs, m, events);
+  const DomainState* prior = previous.confirmed ? &*previous.confirmed : nullptr;
+  result.observed = stateFromObservation(obs, prior);
+  confirmState(previous, *result.observed, obs, options, m, events);
+  trackServers(previous, obs, options, m, events);
+  trackExpiry(obs, options, m, events);
+  judgeExpectation(previous, obs, options, m, events);
   return result;
 }
 

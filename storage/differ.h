@@ -4,8 +4,11 @@
 //
 // Event names are the public contract (webhooks, metrics, history). A change of state is reported
 // only after `confirmPolls` consecutive observations agree on it; the first observation of a domain
-// is its baseline and raises only problem events. Reachability of each server has its own events
-// (server_unreachable / server_recovered), so a timeout never reads as a change of data.
+// with data is its baseline and raises only problem events. Reachability of each server has its own
+// events (server_unreachable / server_recovered), so a timeout never reads as a change of data.
+// An observation without data (observation_failure.h) changes nothing of what is known about the
+// domain: it is counted, and `failingPolls` of them in a row raise observation_failing (then
+// observation_recovered at the next observation with data).
 #pragma once
 
 #include <cstdint>
@@ -41,6 +44,8 @@ inline constexpr const char* kServerRecovered = "server_recovered";
 inline constexpr const char* kExpectationViolated = "expectation_violated";
 inline constexpr const char* kHijackSuspected = "hijack_suspected";
 inline constexpr const char* kPortfolioOperatorChange = "portfolio_operator_change";
+inline constexpr const char* kObservationFailing = "observation_failing";
+inline constexpr const char* kObservationRecovered = "observation_recovered";
 }  // namespace event
 
 struct Event {
@@ -78,14 +83,18 @@ struct DomainMemory {
   std::optional<int64_t> expiringAlertedFor;    // the RRSIG expiration already warned about
   bool expectationViolated = false;
   int64_t lastChange = 0;
+  int failures = 0;              // consecutive observations without data
+  bool failingReported = false;  // observation_failing raised for the current run of failures
 };
 
-// The parts of DomainMemory that have no column of their own, as JSON (servers, flags).
+// The parts of DomainMemory that have no column of their own, as JSON (servers, flags). `failures`
+// has its column (DomainRow::failures) and is left out.
 std::string auxiliaryToJson(const DomainMemory& memory);
 void auxiliaryFromJson(const std::string& json, DomainMemory& memory);
 
 struct DiffOptions {
   unsigned confirmPolls = 2;
+  unsigned failingPolls = 3;  // observations without data in a row before observation_failing
   int64_t signatureWarningSeconds = 7 * 86400;
   int64_t signatureCriticalSeconds = 86400;
   Expectation expect;  // empty: nothing pinned
@@ -94,7 +103,8 @@ struct DiffOptions {
 struct DiffResult {
   std::vector<Event> events;
   DomainMemory memory;
-  DomainState observed;  // this observation's state (with carried-over parts)
+  // This observation's state (with carried-over parts); none when it brought no data.
+  std::optional<DomainState> observed;
 };
 
 DiffResult diff(const DomainMemory& previous, const probe::Observation& observation,

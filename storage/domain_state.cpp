@@ -137,6 +137,11 @@ DomainState stateFromObservation(const probe::Observation& obs, const DomainStat
   return s;
 }
 
+bool fromObservationWithoutData(const DomainState& s) {
+  return s.parentNs.empty() && s.operators.empty() && s.dnskey.empty() &&
+         s.status == dnssec::toString(dnssec::State::kIndeterminate);
+}
+
 std::string toJson(const DomainState& s) {
   json glue = json::array();
   for (const auto& g : s.glue) glue.push_back({{"host", g.host}, {"addresses", g.addresses}});

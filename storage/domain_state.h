@@ -44,6 +44,12 @@ struct DomainState {
 DomainState stateFromObservation(const probe::Observation& observation,
                                  const DomainState* previous);
 
+// True for the state an observation without data yields when nothing is carried over: no NS at
+// the parent, no operator, no key, validation indeterminate. Before observation_failure.h such a
+// state could become a domain's baseline; readers of stored states (the daemon, `zonewatch ack`)
+// take it for none.
+bool fromObservationWithoutData(const DomainState& state);
+
 std::string toJson(const DomainState& state);
 Result<DomainState> domainStateFromJson(const std::string& json);
 

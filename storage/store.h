@@ -27,9 +27,9 @@ namespace zonewatch::storage {
 
 // The monitor's memory of one domain.
 struct DomainRow {
-  std::string domain;  // absolute lowercase A-label name, e.g. "example.com."
-  int64_t firstSeen = 0;
-  int64_t lastSeen = 0;
+  std::string domain;      // absolute lowercase A-label name, e.g. "example.com."
+  int64_t firstSeen = 0;   // the first observation, with data or not
+  int64_t lastSeen = 0;    // the latest observation with data (observation_failure.h); 0 = none
   int64_t lastChange = 0;  // unix seconds; 0 = never changed
   std::string status;      // secure / insecure / bogus / indeterminate
   std::string reason;      // the validator's reason for status
@@ -40,7 +40,7 @@ struct DomainRow {
   int pendingCount = 0;
   std::string serversJson;   // per-server reachability memory (unreachable/recovered events)
   std::string baselineJson;  // accepted by `zonewatch ack` (expect: pins); empty = none
-  int failures = 0;          // consecutive failed observations (backoff)
+  int failures = 0;          // observations without data in a row (backoff, observation_failing)
 
   bool operator==(const DomainRow&) const = default;
 };

@@ -24,6 +24,7 @@
 #include "monitor/scheduler/scheduler.h"
 #include "monitor/util/file_io.h"
 #include "monitor/util/log.h"
+#include "storage/observation_failure.h"
 #include "storage/sqlite_store.h"
 
 namespace zonewatch::daemon {
@@ -58,14 +59,6 @@ storage::Expectation expectationFor(const config::DomainSpec* spec, const std::s
     if (tag.is_number_unsigned()) e.dsKeyTags.push_back(tag.get<uint16_t>());
   }
   return e;
-}
-
-bool observationFailed(const probe::Observation& obs) {
-  if (obs.error) return true;
-  for (const auto& s : obs.servers) {
-    if (!s.error) return false;
-  }
-  return true;
 }
 
 // Says plainly when observations fail, without one line per domain per round when, say, the
@@ -123,6 +116,7 @@ class DaemonImpl final : public Daemon {
 
   Status<> init();
   Result<RunSummary> run() override;
+  const alerts::Metrics& metrics() const override { return *metrics_; }
 
  private:
   struct Known {
@@ -133,18 +127,19 @@ class DaemonImpl final : public Daemon {
     std::string name;
     storage::ObservationCommit commit;
     Known next;
-    bool failed = false;
+    std::optional<storage::ObservationFailure> failure;  // none: the observation brought data
     std::vector<storage::Event> events;
   };
 
   void applyDomains();
   void dispatch();
   void onObservation(const std::string& name, probe::Observation obs);
+  storage::DiffOptions diffOptionsFor(const std::string& name, const std::string& baseline) const;
   void flush();
   void reload();
   void onSignal();
   std::vector<std::string> sinksFor(const storage::Event& e) const;
-  void publish(const storage::DomainRow& row);
+  void publish(const storage::DomainRow& row, int64_t observedAt);
   void startDelivery();
   void deliverOnce();
   void prune();
@@ -254,6 +249,7 @@ Status<> DaemonImpl::init() {
   probeOptions.findings.signatureWarningSeconds = config_.signatureWarning.count();
   probeOptions.limits = config_.validation;
   probeOptions.evidence = probe::ProbeOptions::Evidence::kDeferred;
+  probeOptions.observationTimeout = config_.observationTimeout;
   prober_ = std::make_unique<probe::Prober>(*engine_, cache_, clock_, std::move(anchors),
                                             *operators_, probeOptions);
 
@@ -277,7 +273,9 @@ Status<> DaemonImpl::init() {
     Known k;
     k.memory = memoryFromRow(row);
     k.row = std::move(row);
-    publish(k.row);
+    // When it was last observed at all is not stored: the later of these is the best guess until
+    // its next observation.
+    publish(k.row, std::max(k.row.lastSeen, k.row.firstSeen));
     known_.emplace(k.row.domain, std::move(k));
   }
 
@@ -360,10 +358,18 @@ void DaemonImpl::applyDomains() {
   }
 }
 
-void DaemonImpl::publish(const storage::DomainRow& row) {
+void DaemonImpl::publish(const storage::DomainRow& row, int64_t observedAt) {
   if (!row.status.empty()) metrics_->setDomainState(row.domain, row.status);
-  if (row.rrsigExpiry) metrics_->setRrsigExpiry(row.domain, *row.rrsigExpiry);
-  metrics_->setLastObserved(row.domain, row.lastSeen);
+  if (row.rrsigExpiry) {
+    metrics_->setRrsigExpiry(row.domain, *row.rrsigExpiry);
+  } else {
+    metrics_->clearRrsigExpiry(row.domain);  // no longer signed: no expiry to alert on
+  }
+  metrics_->setLastObserved(row.domain, observedAt);
+  // Until its first observation with data, a domain counts as seen when it was first watched, so
+  // that one added during an outage goes stale like any other.
+  metrics_->setLastSuccess(row.domain, row.lastSeen > 0 ? row.lastSeen : row.firstSeen);
+  metrics_->setConsecutiveFailures(row.domain, row.failures);
   if (row.lastChange > 0) metrics_->setLastChange(row.domain, row.lastChange);
 }
 
@@ -387,7 +393,9 @@ void DaemonImpl::reload() {
          {std::pair{"database", next.database != config_.database},
           std::pair{"concurrency", next.concurrency != config_.concurrency},
           std::pair{"root_hints", next.rootHints != config_.rootHints},
-          std::pair{"trust_anchors", next.trustAnchors != config_.trustAnchors}}) {
+          std::pair{"trust_anchors", next.trustAnchors != config_.trustAnchors},
+          std::pair{"observation_timeout",
+                    next.observationTimeout != config_.observationTimeout}}) {
       if (changed)
         log::warning(std::string("reload: a change of '") + what + "' takes effect at restart");
     }
@@ -395,6 +403,7 @@ void DaemonImpl::reload() {
     next.concurrency = config_.concurrency;
     next.rootHints = config_.rootHints;
     next.trustAnchors = config_.trustAnchors;
+    next.observationTimeout = config_.observationTimeout;  // the prober's, fixed at start
     config_ = std::move(next);
     log::setLevel(log::parseLevel(config_.logLevel));
     applyDomains();
@@ -435,8 +444,12 @@ void DaemonImpl::dispatch() {
       continue;
     }
     started_[name] = std::chrono::steady_clock::now();
-    prober_->observe(*parsed,
-                     [this, name](probe::Observation obs) { onObservation(name, std::move(obs)); });
+    auto done = [this, name](probe::Observation obs) { onObservation(name, std::move(obs)); };
+    if (options_.observer) {
+      options_.observer(name, std::move(done));
+    } else {
+      prober_->observe(*parsed, std::move(done));
+    }
   }
 }
 
@@ -451,6 +464,17 @@ std::vector<std::string> DaemonImpl::sinksFor(const storage::Event& e) const {
     sinks.push_back(w.name);
   }
   return sinks;
+}
+
+storage::DiffOptions DaemonImpl::diffOptionsFor(const std::string& name,
+                                                const std::string& baseline) const {
+  const auto spec = specs_.find(name);
+  storage::DiffOptions options;
+  options.confirmPolls = config_.confirmPolls;
+  options.failingPolls = config_.failingPolls;
+  options.signatureWarningSeconds = config_.signatureWarning.count();
+  options.expect = expectationFor(spec != specs_.end() ? &spec->second : nullptr, baseline);
+  return options;
 }
 
 void DaemonImpl::onObservation(const std::string& name, probe::Observation obs) {
@@ -468,39 +492,30 @@ void DaemonImpl::onObservation(const std::string& name, probe::Observation obs) 
     k.row.domain = name;
     k.row.firstSeen = obs.observedAt;
   }
-  p.failed = observationFailed(obs);
-  if (p.failed) {
+  p.failure = storage::observationFailure(
+      obs, p.next.memory.confirmed ? &*p.next.memory.confirmed : nullptr);
+  if (p.failure) {
     ++summary_.failedObservations;
-    failures_.note(name, obs.error.value_or(obs.detail), obs.observedAt);
+    metrics_->countObservationFailure(storage::toString(*p.failure));
+    failures_.note(name, storage::failureText(obs), obs.observedAt);
   }
 
-  const auto specIt = specs_.find(name);
-  storage::DiffOptions diffOptions;
-  diffOptions.confirmPolls = config_.confirmPolls;
-  diffOptions.signatureWarningSeconds = config_.signatureWarning.count();
-  diffOptions.expect =
-      expectationFor(specIt != specs_.end() ? &specIt->second : nullptr, k.row.baselineJson);
-  auto result = storage::diff(k.memory, obs, diffOptions);
-  k.memory = result.memory;
-
-  k.row.lastSeen = obs.observedAt;
-  k.row.lastChange = k.memory.lastChange;
-  k.row.status = result.observed.status;
-  k.row.reason = result.observed.reason;
-  k.row.operatorsJson = json(result.observed.operators).dump();
-  k.row.rrsigExpiry = obs.earliestRrsigExpiration;
-  k.row.stateJson = k.memory.confirmed ? storage::toJson(*k.memory.confirmed) : "";
-  k.row.pendingJson = k.memory.pending ? storage::toJson(*k.memory.pending) : "";
-  k.row.pendingCount = k.memory.pendingCount;
-  k.row.serversJson = storage::auxiliaryToJson(k.memory);
-  k.row.failures = p.failed ? k.row.failures + 1 : 0;
-
-  p.commit.row = k.row;
+  auto result = storage::diff(k.memory, obs, diffOptionsFor(name, k.row.baselineJson));
+  k.memory = std::move(result.memory);
+  rowFromMemory(k.memory, k.row);
   p.commit.observedAt = obs.observedAt;
-  if (!obs.error) {
-    p.commit.snapshotStateJson = storage::toJson(result.observed);
+  if (result.observed) {
+    // Only an observation with data says anything about the domain: a failed one leaves the
+    // state, operators, expiry and last_seen as they were, and touches no snapshot.
+    k.row.lastSeen = obs.observedAt;
+    k.row.status = result.observed->status;
+    k.row.reason = result.observed->reason;
+    k.row.operatorsJson = json(result.observed->operators).dump();
+    k.row.rrsigExpiry = obs.earliestRrsigExpiration;
+    p.commit.snapshotStateJson = storage::toJson(*result.observed);
     p.commit.renderEvidence = std::move(obs.renderEvidence);
   }
+  p.commit.row = k.row;
   p.events = std::move(result.events);
   batch_.push_back(std::move(p));
   if (batch_.size() >= kBatchSize) flush();
@@ -586,9 +601,9 @@ void DaemonImpl::flush() {
       metrics_->countEvent(e.event);
       if (options_.onEvent) options_.onEvent(e);
     }
-    publish(p.next.row);
+    publish(p.next.row, p.commit.observedAt);
     known_.insert_or_assign(p.name, std::move(p.next));
-    scheduler_.completed(p.name, p.failed);
+    scheduler_.completed(p.name, p.failure.has_value());
     if (onceRemaining_ > 0) --onceRemaining_;
   }
 }
@@ -638,18 +653,37 @@ Result<RunSummary> DaemonImpl::run() {
 
 }  // namespace
 
+namespace {
+
+// A stored state, unless it is one that an observation without data left behind (zonewatch before
+// observation_failure.h took those as states): such a state is no baseline to compare with.
+std::optional<storage::DomainState> usableState(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  auto s = storage::domainStateFromJson(text);
+  if (!s || storage::fromObservationWithoutData(*s)) return std::nullopt;
+  return std::move(s).value();
+}
+
+}  // namespace
+
 storage::DomainMemory memoryFromRow(const storage::DomainRow& row) {
   storage::DomainMemory m;
-  if (!row.stateJson.empty()) {
-    if (auto s = storage::domainStateFromJson(row.stateJson)) m.confirmed = std::move(s).value();
-  }
-  if (!row.pendingJson.empty()) {
-    if (auto s = storage::domainStateFromJson(row.pendingJson)) m.pending = std::move(s).value();
-  }
+  m.confirmed = usableState(row.stateJson);
+  m.pending = usableState(row.pendingJson);
   m.pendingCount = m.pending ? row.pendingCount : 0;
   storage::auxiliaryFromJson(row.serversJson, m);
   m.lastChange = row.lastChange;
+  m.failures = row.failures;
   return m;
+}
+
+void rowFromMemory(const storage::DomainMemory& m, storage::DomainRow& row) {
+  row.lastChange = m.lastChange;
+  row.stateJson = m.confirmed ? storage::toJson(*m.confirmed) : "";
+  row.pendingJson = m.pending ? storage::toJson(*m.pending) : "";
+  row.pendingCount = m.pendingCount;
+  row.serversJson = storage::auxiliaryToJson(m);
+  row.failures = m.failures;
 }
 
 Result<std::unique_ptr<Daemon>> Daemon::create(config::Config config, RunOptions options) {

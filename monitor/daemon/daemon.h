@@ -22,7 +22,16 @@
 #include "storage/differ.h"
 #include "storage/store.h"
 
+namespace zonewatch::alerts {
+class Metrics;
+}
+
 namespace zonewatch::daemon {
+
+// Observes one domain (absolute, lowercase) and calls `done` with the observation, on the loop's
+// thread, at once or later.
+using Observer =
+    std::function<void(const std::string& domain, std::function<void(probe::Observation)> done)>;
 
 struct RunOptions {
   // Observe every domain once, store, make one delivery pass over the webhook outbox, report,
@@ -31,6 +40,8 @@ struct RunOptions {
   uint64_t seed = 0;  // scheduler jitter; 0 = from the clock
   // Called for every event committed (logging, and later webhooks and metrics).
   std::function<void(const storage::Event&)> onEvent;
+  // Replaces the prober (tests: scripted observations, no network); empty = the prober.
+  Observer observer;
 };
 
 struct RunSummary {
@@ -53,9 +64,15 @@ class Daemon {
   virtual ~Daemon() = default;
   // Runs until SIGTERM/SIGINT (or, with `once`, until every domain was observed once).
   virtual Result<RunSummary> run() = 0;
+  // The series it exports (thread-safe: readable while run() runs on another thread).
+  virtual const alerts::Metrics& metrics() const = 0;
 };
 
-// Builds the DomainMemory the differ needs from a stored row, and the row back from memory.
+// Builds the DomainMemory the differ needs from a stored row (the daemon writes the row back from
+// the memory after each observation).
 storage::DomainMemory memoryFromRow(const storage::DomainRow& row);
+// Copies the memory into the row's columns (confirmed and pending states, auxiliary JSON, the
+// consecutive failures, the last change).
+void rowFromMemory(const storage::DomainMemory& memory, storage::DomainRow& row);
 
 }  // namespace zonewatch::daemon

@@ -27,6 +27,13 @@ config::MetricsSpec spec(bool perDomain = true) {
   return s;
 }
 
+// Read back through render() only: no port to bind and no exposer to stop.
+config::MetricsSpec rendered() {
+  config::MetricsSpec s = spec();
+  s.enabled = false;
+  return s;
+}
+
 // GET /metrics over a plain TCP socket; returns the body (HTTP/1.0: the server closes).
 std::string httpGet(uint16_t port, const std::string& path = "/metrics") {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -96,6 +103,9 @@ void populate(Metrics& m) {
   m.setRrsigExpiry("a.example.", 1700000000);
   m.setLastObserved("a.example.", 1690000000);
   m.setLastChange("b.example.", 1690000100);
+  m.setLastSuccess("a.example.", 1689999700);
+  m.setConsecutiveFailures("a.example.", 2);
+  m.countObservationFailure("walk_failed");
   m.countEvent("ds_removed");
   m.countEvent("ds_removed");
   m.countEvent("not_an_event");
@@ -156,6 +166,72 @@ TEST(Metrics, ServesExpositionOverHttp) {
   EXPECT_NE(text.find("# TYPE zonewatch_events_total counter"), std::string::npos);
 }
 
+TEST(Metrics, ObservationFailureSeries) {
+  auto created = Metrics::create(rendered());
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  auto& m = **created;
+  // Both reasons exist from the start, so that increase() sees the first failure.
+  std::string text = m.render();
+  EXPECT_EQ(sample(text, R"(zonewatch_observation_failures_total{reason="walk_failed"})"), 0);
+  EXPECT_EQ(
+      sample(text, R"(zonewatch_observation_failures_total{reason="no_authoritative_answer"})"), 0);
+  m.countObservationFailure("walk_failed");
+  m.countObservationFailure("walk_failed");
+  m.countObservationFailure("no_authoritative_answer");
+  m.countObservationFailure("no root server answered for example.com.");  // not a reason
+  m.setConsecutiveFailures("a.example.", 3);
+  m.setLastSuccess("a.example.", 1690000000);
+  m.setLastObserved("a.example.", 1690000900);
+  text = m.render();
+  EXPECT_EQ(sample(text, R"(zonewatch_observation_failures_total{reason="walk_failed"})"), 2);
+  EXPECT_EQ(
+      sample(text, R"(zonewatch_observation_failures_total{reason="no_authoritative_answer"})"), 1);
+  EXPECT_EQ(sample(text, R"(zonewatch_observation_failures_total{reason="other"})"), 1);
+  EXPECT_EQ(text.find("no root server"), std::string::npos);
+  EXPECT_EQ(
+      sample(text, R"(zonewatch_domain_observation_failures_consecutive{domain="a.example."})"), 3);
+  EXPECT_EQ(
+      sample(
+          text,
+          R"(zonewatch_domain_last_successful_observation_timestamp_seconds{domain="a.example."})"),
+      1690000000);
+  EXPECT_EQ(
+      sample(text, R"(zonewatch_domain_last_observed_timestamp_seconds{domain="a.example."})"),
+      1690000900);
+  m.setConsecutiveFailures("a.example.", 0);
+  EXPECT_EQ(sample(m.render(),
+                   R"(zonewatch_domain_observation_failures_consecutive{domain="a.example."})"),
+            0);
+}
+
+TEST(Metrics, ClearRrsigExpiryDropsOnlyThatSeries) {
+  auto created = Metrics::create(rendered());
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  auto& m = **created;
+  m.clearRrsigExpiry("never.seen.");  // no effect, no failure
+  m.setRrsigExpiry("a.example.", 1700000000);
+  m.setRrsigExpiry("b.example.", 1700000500);
+  m.setLastSuccess("a.example.", 1690000000);
+  m.clearRrsigExpiry("a.example.");
+  m.clearRrsigExpiry("a.example.");  // twice: still no failure
+  std::string text = m.render();
+  EXPECT_FALSE(
+      sample(text, R"(zonewatch_domain_rrsig_expiry_timestamp_seconds{domain="a.example."})"));
+  EXPECT_EQ(sample(text, R"(zonewatch_domain_rrsig_expiry_timestamp_seconds{domain="b.example."})"),
+            1700000500);
+  EXPECT_EQ(
+      sample(
+          text,
+          R"(zonewatch_domain_last_successful_observation_timestamp_seconds{domain="a.example."})"),
+      1690000000);
+  m.setRrsigExpiry("a.example.", 1700000900);  // signed again: the series comes back
+  text = m.render();
+  EXPECT_EQ(sample(text, R"(zonewatch_domain_rrsig_expiry_timestamp_seconds{domain="a.example."})"),
+            1700000900);
+  m.removeDomain("a.example.");
+  EXPECT_EQ(m.render().find("a.example."), std::string::npos) << m.render();
+}
+
 TEST(Metrics, PerDomainOffDropsDomainLabel) {
   auto created = Metrics::create(spec(false));
   ASSERT_TRUE(created.ok()) << created.error().message;
@@ -166,7 +242,9 @@ TEST(Metrics, PerDomainOffDropsDomainLabel) {
   EXPECT_EQ(text.find("domain="), std::string::npos) << text;
   EXPECT_FALSE(hasName(text, "zonewatch_domain_state"));
   EXPECT_FALSE(hasName(text, "zonewatch_domain_rrsig_expiry_timestamp_seconds"));
+  EXPECT_FALSE(hasName(text, "zonewatch_domain_observation_failures_consecutive"));
   // The portfolio view survives without the per-domain series.
+  EXPECT_EQ(sample(text, R"(zonewatch_observation_failures_total{reason="walk_failed"})"), 1);
   EXPECT_EQ(sample(text, R"(zonewatch_domains_by_state{state="bogus"})"), 1);
   EXPECT_EQ(sample(text, R"(zonewatch_domains_by_state{state="secure"})"), 1);
   EXPECT_EQ(sample(text, "zonewatch_domains_watched"), 3);

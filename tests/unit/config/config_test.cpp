@@ -84,9 +84,11 @@ TEST_F(ConfigTest, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(c.perServerQps, 10.0);
   EXPECT_EQ(c.queryTimeout, milliseconds(1500));
   EXPECT_EQ(c.queryTries, 2);
+  EXPECT_EQ(c.observationTimeout, milliseconds(30000));
   EXPECT_FALSE(c.rootHints.has_value());
   EXPECT_FALSE(c.trustAnchors.has_value());
   EXPECT_EQ(c.confirmPolls, 2u);
+  EXPECT_EQ(c.failingPolls, 3u);
   EXPECT_EQ(c.signatureWarning, seconds(7 * 86400));
   EXPECT_EQ(c.retention, seconds(365 * 86400));
   EXPECT_TRUE(c.metrics.enabled);
@@ -125,6 +127,7 @@ concurrency: 128
 per_server_qps: 2.5
 query_timeout: 750ms
 query_tries: 3
+observation_timeout: 1m30s
 root_hints: hints
 trust_anchors: anchors
 domains:
@@ -135,6 +138,7 @@ domains:
       operators: [NS1.Example-DNS.net, example-dns.org.]
       ds_key_tags: [12345, 0, 65535]
 confirm_polls: 3
+failing_polls: 5
 signature_warning: 2w
 retention: 90d
 metrics:
@@ -177,8 +181,10 @@ log_level: debug
   EXPECT_EQ(c.domains[1].expect.operators,
             (std::vector<std::string>{"ns1.example-dns.net.", "example-dns.org."}));
   EXPECT_EQ(c.domains[1].expect.dsKeyTags, (std::vector<uint16_t>{12345, 0, 65535}));
-  EXPECT_EQ(c.domains[1].source, (dir_ / "zonewatch.yaml").string() + ":11");
+  EXPECT_EQ(c.domains[1].source, (dir_ / "zonewatch.yaml").string() + ":12");
+  EXPECT_EQ(c.observationTimeout, milliseconds(90000));
   EXPECT_EQ(c.confirmPolls, 3u);
+  EXPECT_EQ(c.failingPolls, 5u);
   EXPECT_EQ(c.signatureWarning, seconds(14 * 86400));
   EXPECT_EQ(c.retention, seconds(90 * 86400));
   EXPECT_FALSE(c.metrics.enabled);
@@ -219,6 +225,27 @@ TEST_F(ConfigTest, PlainIntegersAreSecondsAndBooleansTakeYamlSpellings) {
   EXPECT_FALSE(c.metrics.enabled);
   EXPECT_TRUE(c.metrics.perDomain);
   EXPECT_EQ(load("query_timeout: 2\ndomains: [example.com]\n").queryTimeout, milliseconds(2000));
+}
+
+TEST_F(ConfigTest, ObservationTimeoutBounds) {
+  const std::string base = "domains: [example.com]\n";
+  EXPECT_EQ(load(base + "observation_timeout: 1s\n").observationTimeout, milliseconds(1000));
+  EXPECT_EQ(load(base + "observation_timeout: 10m\n").observationTimeout, milliseconds(600000));
+  EXPECT_EQ(load(base + "observation_timeout: 2500ms\n").observationTimeout, milliseconds(2500));
+  EXPECT_EQ(load(base + "observation_timeout: 45\n").observationTimeout, milliseconds(45000));
+  EXPECT_EQ(load(base + "failing_polls: 1\n").failingPolls, 1u);
+  EXPECT_NE(describe(load(base + "observation_timeout: 45s\nfailing_polls: 4\n"))
+                .find("observations:   at most 45s each; observation_failing after 4 failed in a "
+                      "row"),
+            std::string::npos);
+}
+
+TEST_F(ConfigTest, WebhooksMaySubscribeToTheObservationEvents) {
+  Config c = load(
+      "domains: [example.com]\nwebhooks:\n  - name: a\n    url: https://a.example\n"
+      "    events: [observation_failing, observation_recovered]\n");
+  EXPECT_EQ(c.webhooks[0].events,
+            (std::vector<std::string>{"observation_failing", "observation_recovered"}));
 }
 
 TEST_F(ConfigTest, ParseConfigTakesRelativePathsFromTheSourceNamesDirectory) {
@@ -425,6 +452,11 @@ TEST_F(ConfigTest, DurationErrors) {
   expectError(base + "retention: 1h\n", 2, "retention", "at least 1d");
   expectError(base + "query_timeout: 0ms\n", 2, "query_timeout", "more than 0");
   expectError(base + "query_timeout: 2m\n", 2, "query_timeout", "at most 1m");
+  expectError(base + "observation_timeout: 999ms\n", 2, "observation_timeout", "at least 1s");
+  expectError(base + "observation_timeout: 0\n", 2, "observation_timeout", "at least 1s");
+  expectError(base + "observation_timeout: 10m1s\n", 2, "observation_timeout", "at most 10m");
+  expectError(base + "observation_timeout: soon\n", 2, "observation_timeout", "not a duration");
+  expectError(base + "observation_timeout: [30s]\n", 2, "observation_timeout", "");
   expectError(base + "interval: 99999999999w\n", 2, "interval", "over 100 years");
 }
 
@@ -451,6 +483,9 @@ TEST_F(ConfigTest, NumberErrors) {
   expectError(base + "per_server_qps: .inf\n", 2, "per_server_qps", "not a number");
   expectError(base + "query_tries: 0\n", 2, "query_tries", "1..10");
   expectError(base + "confirm_polls: 0\n", 2, "confirm_polls", "1..100");
+  expectError(base + "failing_polls: 0\n", 2, "failing_polls", "1..100");
+  expectError(base + "failing_polls: 101\n", 2, "failing_polls", "1..100");
+  expectError(base + "failing_polls: three\n", 2, "failing_polls", "");
   EXPECT_EQ(load(base + "concurrency: 4096\n").concurrency, 4096u);
   EXPECT_EQ(load(base + "concurrency: 1\n").concurrency, 1u);
 }

@@ -6,6 +6,8 @@
 
 #include <random>
 
+#include "storage/observation_failure.h"
+
 namespace zonewatch::storage {
 namespace {
 
@@ -261,11 +263,169 @@ TEST_F(DifferTest, EverythingUnreachableChangesNothing) {
   o.operators.clear();
   o.status = dnssec::State::kIndeterminate;
   o.reason = dnssec::Reason::kMissingData;
-  for (int i = 0; i < 5; ++i) {
-    EXPECT_TRUE(feed(at(o, t_ += 300)).empty());
+  const std::string confirmed = toJson(*memory_.confirmed);
+  for (int i = 1; i <= 5; ++i) {
+    auto r = diff(memory_, at(o, t_ += 300), options_);
+    memory_ = r.memory;
+    EXPECT_FALSE(r.observed.has_value());
+    // The outage itself is news once, at the third failure in a row (failingPolls), and only that.
+    EXPECT_EQ(names(r.events),
+              i == 3 ? std::vector<std::string>{"observation_failing"} : std::vector<std::string>{})
+        << "failure " << i;
   }
+  EXPECT_EQ(toJson(*memory_.confirmed), confirmed);
+  EXPECT_EQ(memory_.failures, 5);
+  EXPECT_EQ(names(feed(healthy(t_ += 300))), std::vector<std::string>{"observation_recovered"});
+  EXPECT_EQ(memory_.failures, 0);
+  EXPECT_TRUE(feed(healthy(t_ += 300)).empty());
+}
+
+// --- Observations without data (storage/observation_failure.h) ---------------------------------
+
+// The walk failed: no root server answered (the daemon started during an outage).
+probe::Observation walkFailed(int64_t t) {
+  probe::Observation o;
+  o.domain = "example.com.";
+  o.domainUnicode = o.domain;
+  o.observedAt = t;
+  o.error = "no server of . answered";
+  o.detail = *o.error;
+  return o;
+}
+
+// The walk succeeded and the parent answered, but none of the domain's servers did.
+probe::Observation serversSilent(int64_t t) {
+  auto o = healthy(t);
+  for (auto& s : o.servers) {
+    s.error = "timeout";
+    s.aa = false;
+    s.ns.clear();
+    s.dnskey.clear();
+    s.state = dnssec::State::kIndeterminate;
+    s.reason = dnssec::Reason::kMissingData;
+  }
+  o.status = dnssec::State::kIndeterminate;
+  o.reason = dnssec::Reason::kMissingData;
+  o.earliestRrsigExpiration.reset();
+  return o;
+}
+
+TEST_F(DifferTest, FailedFirstObservationIsNoBaseline) {
+  EXPECT_TRUE(feed(walkFailed(t_)).empty());
+  EXPECT_FALSE(memory_.confirmed.has_value()) << toJson(*memory_.confirmed);
+  for (int i = 0; i < 3; ++i) {
+    const auto events = feed(healthy(t_ += 300));
+    EXPECT_TRUE(events.empty()) << "round " << i << ": " << ::testing::PrintToString(names(events));
+  }
+  ASSERT_TRUE(memory_.confirmed.has_value());
   EXPECT_EQ(memory_.confirmed->operators, healthy(0).operators);
-  EXPECT_EQ(memory_.confirmed->status, "secure");
+}
+
+TEST_F(DifferTest, FirstObservationWithEveryServerSilentIsNoBaseline) {
+  EXPECT_TRUE(feed(serversSilent(t_)).empty());
+  EXPECT_FALSE(memory_.confirmed.has_value());
+  EXPECT_TRUE(memory_.servers.empty()) << "no server memory from an observation without data";
+  for (int i = 0; i < 3; ++i) {
+    const auto events = feed(healthy(t_ += 300));
+    EXPECT_TRUE(events.empty()) << "round " << i << ": " << ::testing::PrintToString(names(events));
+  }
+}
+
+TEST_F(DifferTest, DelegationMovedToSilentServersIsAnOperatorChangeNotAnOutage) {
+  // A takeover (or sabotage) at the registrar that points the NS at servers that never answer:
+  // the parent's answer is the data, the change is critical.
+  baseline();
+  auto o = serversSilent(0);
+  o.operators = {"gamma-dns.example."};
+  o.parent.ns = {"ns1.gamma-dns.example.", "ns2.gamma-dns.example."};
+  o.parent.servers[0].ns = o.parent.ns;
+  for (auto& s : o.servers) s.name = "ns1.gamma-dns.example.";
+  EXPECT_FALSE(observationFailure(o, &*memory_.confirmed).has_value());
+  EXPECT_EQ(observationFailure(o), ObservationFailure::kNoAuthoritativeAnswer);
+  const auto events = feedConfirmed(o);
+  ASSERT_NE(find(events, "operator_changed"), nullptr) << ::testing::PrintToString(names(events));
+  EXPECT_EQ(find(events, "operator_changed")->severity, "critical");
+  EXPECT_EQ(find(events, "observation_failing"), nullptr);
+}
+
+TEST_F(DifferTest, PinnedExpectationIsNotJudgedOnAFailedObservation) {
+  options_.expect.operators = {"iana-servers.net."};  // what quickstart's example.org pins
+  EXPECT_TRUE(feed(walkFailed(t_)).empty());
+  EXPECT_TRUE(feed(serversSilent(t_ += 300)).empty());
+  EXPECT_FALSE(memory_.expectationViolated);
+  // The first observation with data is judged: healthy() is operated by others.
+  EXPECT_EQ(names(feed(healthy(t_ += 300))), std::vector<std::string>{"expectation_violated"});
+}
+
+TEST_F(DifferTest, DomainAddedDuringAnOutageIsFailingThenBaselinedQuietly) {
+  options_.failingPolls = 2;
+  EXPECT_TRUE(feed(walkFailed(t_)).empty());  // one failure: not yet news
+  auto events = feed(serversSilent(t_ += 300));
+  ASSERT_EQ(names(events), std::vector<std::string>{"observation_failing"});
+  EXPECT_EQ(events[0].severity, "warning");
+  EXPECT_NE(events[0].summary.find("could not be observed 2 times in a row: none of the 2 server "
+                                   "addresses of example.com. answered authoritatively"),
+            std::string::npos)
+      << events[0].summary;
+  EXPECT_NE(events[0].afterJson.find(R"("reason":"no_authoritative_answer")"), std::string::npos)
+      << events[0].afterJson;
+  EXPECT_TRUE(feed(walkFailed(t_ += 300)).empty());  // reported once per run of failures
+  EXPECT_FALSE(memory_.confirmed.has_value());
+
+  // The first observation with data: the baseline (no change from "nothing"), and the recovery.
+  events = feed(healthy(t_ += 300));
+  ASSERT_EQ(names(events), std::vector<std::string>{"observation_recovered"});
+  EXPECT_EQ(events[0].severity, "info");
+  EXPECT_NE(events[0].summary.find("after 3 failed observations"), std::string::npos);
+  ASSERT_TRUE(memory_.confirmed.has_value());
+  EXPECT_EQ(memory_.confirmed->operators, healthy(0).operators);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(feed(healthy(t_ += 300)).empty());
+}
+
+TEST_F(DifferTest, ObservationFailingNeedsFailingPollsInARow) {
+  options_.failingPolls = 3;
+  baseline();
+  for (int round = 0; round < 4; ++round) {  // two failures, then data: the count starts again
+    EXPECT_TRUE(feed(walkFailed(t_ += 300)).empty()) << round;
+    EXPECT_TRUE(feed(walkFailed(t_ += 300)).empty()) << round;
+    EXPECT_TRUE(feed(healthy(t_ += 300)).empty()) << round;
+  }
+  EXPECT_TRUE(feed(walkFailed(t_ += 300)).empty());
+  EXPECT_TRUE(feed(walkFailed(t_ += 300)).empty());
+  EXPECT_EQ(names(feed(walkFailed(t_ += 300))), std::vector<std::string>{"observation_failing"});
+}
+
+TEST_F(DifferTest, AFailureNeitherAdvancesNorDropsAPendingChange) {
+  baseline();
+  auto moved = healthy(0);
+  moved.operators = {"gamma-dns.example."};
+  moved.parent.ns = {"ns1.gamma-dns.example."};
+  EXPECT_TRUE(feed(at(moved, t_ += 300)).empty());
+  ASSERT_EQ(memory_.pendingCount, 1);
+  EXPECT_TRUE(feed(walkFailed(t_ += 300)).empty());
+  EXPECT_EQ(memory_.pendingCount, 1);
+  EXPECT_EQ(names(feed(at(moved, t_ += 300))), std::vector<std::string>{"operator_changed"});
+}
+
+TEST_F(DifferTest, SomeServersAnsweringIsNotAFailedObservation) {
+  baseline();
+  auto o = serversSilent(t_ += 300);
+  o.servers[0] = healthy(0).servers[0];  // one address still answers authoritatively
+  o.status = dnssec::State::kSecure;
+  o.reason = dnssec::Reason::kNone;
+  auto r = diff(memory_, o, options_);
+  ASSERT_TRUE(r.observed.has_value());
+  EXPECT_EQ(r.memory.failures, 0);
+  EXPECT_EQ(r.observed->dnskey, memory_.confirmed->dnskey);
+}
+
+TEST_F(DifferTest, ALameAnswerIsNoData) {
+  // NOERROR without AA is not the zone speaking (findings.cpp's `authoritative`): no baseline.
+  auto o = healthy(t_);
+  for (auto& s : o.servers) s.aa = false;
+  EXPECT_TRUE(feed(o).empty());
+  EXPECT_FALSE(memory_.confirmed.has_value());
+  EXPECT_EQ(memory_.failures, 1);
 }
 
 TEST_F(DifferTest, ThirtyPercentDroppedAnswersNeverProduceAChangeEvent) {
@@ -380,7 +540,7 @@ TEST_F(DifferTest, GlueMismatchSurvivesPollsWhereNoServerGaveTheHostsAddresses) 
   for (auto& s : blind.servers) s.hostAddresses.clear();
   for (int i = 0; i < 4; ++i) {
     auto r = diff(memory_, at(blind, t_ += 300), options_);
-    EXPECT_EQ(toJson(r.observed), confirmed);
+    EXPECT_EQ(toJson(r.observed.value()), confirmed);
     EXPECT_TRUE(r.events.empty());
     memory_ = r.memory;
     EXPECT_FALSE(memory_.pending.has_value());
@@ -388,7 +548,8 @@ TEST_F(DifferTest, GlueMismatchSurvivesPollsWhereNoServerGaveTheHostsAddresses) 
   auto silentParent = withInDomainHost(0, {"192.0.2.99"});
   silentParent.parent.servers[0].error = "timeout";
   silentParent.parent.glue.clear();
-  EXPECT_EQ(toJson(diff(memory_, at(silentParent, t_ += 300), options_).observed), confirmed);
+  EXPECT_EQ(toJson(diff(memory_, at(silentParent, t_ += 300), options_).observed.value()),
+            confirmed);
 }
 
 TEST_F(DifferTest, UnchangedDomainGivesTheSameStateTextPollAfterPoll) {
@@ -397,7 +558,7 @@ TEST_F(DifferTest, UnchangedDomainGivesTheSameStateTextPollAfterPoll) {
   const std::string first = toJson(*memory_.confirmed);
   for (int i = 0; i < 3; ++i) {
     auto r = diff(memory_, at(o, t_ += 300), options_);
-    EXPECT_EQ(toJson(r.observed), first);
+    EXPECT_EQ(toJson(r.observed.value()), first);
     memory_ = r.memory;
   }
 }
@@ -468,11 +629,33 @@ TEST(AuxiliaryMemory, RoundTrips) {
   m.servers["ns1 192.0.2.1"] = ServerMemory{3, true};
   m.expiringAlertedFor = 42;
   m.expectationViolated = true;
+  m.failingReported = true;
   DomainMemory back;
   auxiliaryFromJson(auxiliaryToJson(m), back);
   EXPECT_EQ(back.servers, m.servers);
   EXPECT_EQ(back.expiringAlertedFor, 42);
   EXPECT_TRUE(back.expectationViolated);
+  EXPECT_TRUE(back.failingReported);
+  DomainMemory older;  // written before observation_failing existed
+  auxiliaryFromJson(R"({"servers":{},"expectation_violated":false})", older);
+  EXPECT_FALSE(older.failingReported);
+}
+
+TEST(ObservationFailure, OneDefinition) {
+  auto o = healthy(kT0);
+  EXPECT_FALSE(observationFailure(o).has_value());
+  o.servers[1].error = "timeout";
+  EXPECT_FALSE(observationFailure(o).has_value()) << "a partial failure has data";
+  o.servers[0].rcode = 2;  // SERVFAIL without an error label still is no answer
+  EXPECT_EQ(observationFailure(o), ObservationFailure::kNoAuthoritativeAnswer);
+  o.servers.clear();
+  EXPECT_EQ(observationFailure(o), ObservationFailure::kNoAuthoritativeAnswer);
+  EXPECT_EQ(failureText(o), "no address was found for any name server of example.com.");
+  o.error = "example.com. does not exist";
+  EXPECT_EQ(observationFailure(o), ObservationFailure::kWalkFailed);
+  EXPECT_EQ(failureText(o), "example.com. does not exist");
+  EXPECT_EQ(toString(ObservationFailure::kWalkFailed), "walk_failed");
+  EXPECT_EQ(toString(ObservationFailure::kNoAuthoritativeAnswer), "no_authoritative_answer");
 }
 
 }  // namespace

@@ -154,12 +154,10 @@ TEST_F(OnceDeliveryTest, AHangingReceiverCostsOneTimeoutNotOnePerItem) {
   receiver_.setSilent(true);
   receiver_.start();
   commitEvents({"c1", "c2", "c3", "c4", "c5"});
-  const auto started = std::chrono::steady_clock::now();
   const RunSummary summary = runOnce(configFor(receiver_.url()));  // timeout 1s
-  const auto took = std::chrono::steady_clock::now() - started;
   EXPECT_EQ(summary.webhooksRetried, 5U);
-  EXPECT_EQ(receiver_.requests().size(), 1U);  // only the first request was sent
-  EXPECT_LT(took, seconds(4)) << "five requests of up to 1 s each would take 5 s";
+  // Only the first request was sent: one timeout, not one per item (counted, not timed).
+  EXPECT_EQ(receiver_.requests().size(), 1U);
   const auto later = dueBy(nowUnix() + 3600);
   ASSERT_EQ(later.size(), 5U);
   for (const auto& item : later) {

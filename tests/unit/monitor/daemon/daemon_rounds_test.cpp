@@ -1,0 +1,607 @@
+// Tests of the daemon's rounds (monitor/daemon/daemon.cpp) end to end on a real SQLite store, with
+// scripted observations in place of the prober (RunOptions::observer: no DNS traffic at all). Each
+// `run --once` is a new Daemon, so what one round leaves in the database is what the next one
+// starts from, as with cron. Covered: observations without data (no baseline, no expectation
+// verdict, no `ack` baseline, observation_failing after failing_polls), the metrics they move,
+// the `expect:` pins and the `ack` baseline, per-webhook filters, a failed commit, and SIGHUP.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "alerts/metrics.h"
+#include "monitor/daemon/daemon.h"
+#include "monitor/monitor_commands.h"
+#include "storage/sqlite_store.h"
+#include "tests/unit/alerts/http_receiver.h"
+
+namespace zonewatch::daemon {
+namespace {
+
+using nlohmann::json;
+
+// What the scripted observer answers for every domain in a round.
+enum class World {
+  kHealthy,       // signed, operated by alpha-dns/beta-dns
+  kMoved,         // operated by gamma-dns, same keys
+  kUnsigned,      // the DS withdrawn and proven absent, no signatures
+  kRootDown,      // the walk fails: no root server answers
+  kServersSilent  // the parent answers, no server of the domain does
+};
+
+probe::ServerView server(const std::string& name, const std::string& address, bool signed_) {
+  probe::ServerView s;
+  s.name = name;
+  s.address = address;
+  s.aa = true;
+  s.ns = {"ns1.alpha-dns.example.", "ns2.beta-dns.example."};
+  if (signed_) s.dnskey = {{100, 257, 13}, {200, 256, 13}};
+  s.state = signed_ ? dnssec::State::kSecure : dnssec::State::kInsecure;
+  s.reason = signed_ ? dnssec::Reason::kNone : dnssec::Reason::kDsAbsent;
+  return s;
+}
+
+probe::Observation healthy(const std::string& domain, int64_t t, bool signed_ = true) {
+  probe::Observation o;
+  o.domain = domain;
+  o.domainUnicode = domain;
+  o.observedAt = t;
+  o.status = signed_ ? dnssec::State::kSecure : dnssec::State::kInsecure;
+  o.reason = signed_ ? dnssec::Reason::kNone : dnssec::Reason::kDsAbsent;
+  o.operators = {"alpha-dns.example.", "beta-dns.example."};
+  o.parent.zone = "example.";
+  o.parent.ns = {"ns1.alpha-dns.example.", "ns2.beta-dns.example."};
+  if (signed_) {
+    o.parent.ds = {{100, 13, 2, "AABB"}};
+  } else {
+    o.parent.denial = "nsec";
+  }
+  probe::ParentServer p;
+  p.name = "a.nic.example.";
+  p.address = "192.0.2.1";
+  p.ns = o.parent.ns;
+  p.ds = o.parent.ds;
+  o.parent.servers = {p};
+  o.servers = {server("ns1.alpha-dns.example.", "192.0.2.53", signed_),
+               server("ns2.beta-dns.example.", "198.51.100.53", signed_)};
+  if (signed_) o.earliestRrsigExpiration = t + 30 * 86400;
+  return o;
+}
+
+probe::Observation observe(World world, const std::string& domain, int64_t t) {
+  probe::Observation o = healthy(domain, t, world != World::kUnsigned);
+  if (world == World::kMoved) {
+    o.operators = {"gamma-dns.example."};
+    o.parent.ns = {"ns1.gamma-dns.example.", "ns2.gamma-dns.example."};
+    o.parent.servers[0].ns = o.parent.ns;
+  } else if (world == World::kRootDown) {
+    probe::Observation failed;
+    failed.domain = domain;
+    failed.domainUnicode = domain;
+    failed.observedAt = t;
+    failed.error = "no server of . answered";
+    failed.detail = *failed.error;
+    return failed;
+  } else if (world == World::kServersSilent) {
+    for (auto& s : o.servers) {
+      probe::ServerView silent;
+      silent.name = s.name;
+      silent.address = s.address;
+      silent.error = "timeout";
+      s = silent;
+    }
+    o.status = dnssec::State::kIndeterminate;
+    o.reason = dnssec::Reason::kMissingData;
+    o.earliestRrsigExpiration.reset();
+  }
+  return o;
+}
+
+// The value of the sample whose name and labels are exactly `series`, if present.
+std::optional<double> sample(const std::string& text, const std::string& series) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 &&
+        line[series.size()] == ' ')
+      return std::strtod(line.c_str() + series.size() + 1, nullptr);
+  }
+  return std::nullopt;
+}
+
+std::string domainSeries(const std::string& name, const std::string& domain) {
+  return name + "{domain=\"" + domain + "\"}";
+}
+
+class DaemonRoundsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (std::filesystem::temp_directory_path() / "zw-rounds-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    database_ = (dir_ / "zonewatch.sqlite").string();
+    configPath_ = (dir_ / "zonewatch.yaml").string();
+    // Observed in the past, so that every event's outbox row is due at once (a row is due from
+    // its observation time) and well inside give_up_after.
+    t_ = static_cast<int64_t>(std::time(nullptr)) - 20000;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // Writes the configuration: `domains` and anything else as YAML lines.
+  void configure(const std::string& domainsYaml, const std::string& extra = "",
+                 const std::string& logLevel = "error") {
+    std::ofstream(configPath_) << "database: " << database_ << "\n"
+                               << "metrics: {enabled: false}\n"
+                               << "log_level: " << logLevel << "\n"
+                               << "domains:\n"
+                               << domainsYaml << extra;
+  }
+
+  std::unique_ptr<Daemon> create(bool once = true) {
+    RunOptions options;
+    options.once = once;
+    options.seed = 1;
+    options.observer = [this](const std::string& domain, auto done) {
+      ++observed_[domain];
+      done(observe(world_, domain, t_));
+    };
+    auto d = Daemon::create(config::loadConfig(configPath_), std::move(options));
+    EXPECT_TRUE(d.ok()) << d.error().message;
+    return d.ok() ? std::move(d).value() : nullptr;
+  }
+
+  // One `run --once` round in `world`, 5 minutes after the previous one. Returns the daemon
+  // (to read its metrics) and fills summary_.
+  std::unique_ptr<Daemon> round(World world) {
+    world_ = world;
+    t_ += 300;
+    auto d = create();
+    if (!d) return nullptr;
+    auto summary = d->run();
+    EXPECT_TRUE(summary.ok()) << summary.error().message;
+    summary_ = summary.ok() ? *summary : RunSummary{};
+    return d;
+  }
+
+  storage::Store& store() {
+    if (!store_) {
+      auto s = storage::openSqliteStore(database_);
+      EXPECT_TRUE(s.ok()) << s.error().message;
+      store_ = std::move(s).value();
+    }
+    return *store_;
+  }
+
+  std::vector<std::string> eventNames(const std::string& domain = "") {
+    storage::EventQuery q;
+    if (!domain.empty()) q.domain = domain;
+    auto events = store().events(q);
+    EXPECT_TRUE(events.ok());
+    std::vector<std::string> out;
+    if (events.ok()) {
+      for (const auto& e : *events) out.push_back(e.event);
+    }
+    return out;
+  }
+
+  storage::DomainRow row(const std::string& domain) {
+    auto r = store().domain(domain);
+    EXPECT_TRUE(r.ok() && r->has_value()) << domain;
+    return r.ok() && r->has_value() ? **r : storage::DomainRow{};
+  }
+
+  size_t snapshotCount(const std::string& domain) {
+    auto s = store().snapshots(domain, 100);
+    EXPECT_TRUE(s.ok());
+    return s.ok() ? s->size() : 0;
+  }
+
+  int ack(const std::string& domain, std::string& out, std::string& err) {
+    MonitorArgs args;
+    args.configPath = configPath_;
+    args.domain = domain;
+    std::ostringstream o, e;
+    const int code = runAckCommand(args, o, e);
+    out = o.str();
+    err = e.str();
+    return code;
+  }
+
+  std::filesystem::path dir_;
+  std::string database_, configPath_;
+  std::unique_ptr<storage::Store> store_;
+  World world_ = World::kHealthy;
+  int64_t t_ = 0;
+  RunSummary summary_;
+  std::map<std::string, int> observed_;
+};
+
+const std::string kThreeSigned = "  - a.example\n  - b.example\n  - c.example\n";
+
+// Issue 11: a daemon started during an outage took the failed observations as the baselines, and
+// the first rounds after it raised operator_changed, dnskey_changed, ds_added, hijack_suspected and
+// portfolio_operator_change for every domain.
+TEST_F(DaemonRoundsTest, StartedDuringAnOutageRaisesNothingOnceServersAnswer) {
+  configure(kThreeSigned);
+  round(World::kRootDown);
+  EXPECT_EQ(summary_.observations, 3U);
+  EXPECT_EQ(summary_.failedObservations, 3U);
+  for (const char* d : {"a.example.", "b.example.", "c.example."}) {
+    const auto r = row(d);
+    EXPECT_EQ(r.stateJson, "") << d << ": a failed observation is no baseline";
+    EXPECT_EQ(r.failures, 1) << d;
+    EXPECT_EQ(r.lastSeen, 0) << d << ": nothing was seen";
+    EXPECT_EQ(snapshotCount(d), 0U) << d;
+  }
+  round(World::kHealthy);
+  round(World::kHealthy);
+  EXPECT_EQ(summary_.failedObservations, 0U);
+  EXPECT_EQ(eventNames(), std::vector<std::string>{});
+  for (const char* d : {"a.example.", "b.example.", "c.example."}) {
+    const auto r = row(d);
+    EXPECT_NE(r.stateJson.find("alpha-dns.example."), std::string::npos) << d;
+    EXPECT_EQ(r.failures, 0) << d;
+    EXPECT_EQ(r.lastSeen, t_) << d;
+    EXPECT_EQ(snapshotCount(d), 1U) << d;
+  }
+}
+
+TEST_F(DaemonRoundsTest, ServersSilentDuringTheFirstRoundIsNoBaselineEither) {
+  configure(kThreeSigned);
+  round(World::kServersSilent);
+  EXPECT_EQ(summary_.failedObservations, 3U);
+  EXPECT_EQ(row("a.example.").stateJson, "");
+  round(World::kHealthy);
+  round(World::kHealthy);
+  EXPECT_EQ(eventNames(), std::vector<std::string>{});
+}
+
+TEST_F(DaemonRoundsTest, DomainAddedDuringAnOutageIsFailingThenQuiet) {
+  configure("  - a.example\n", "failing_polls: 2\n");
+  round(World::kHealthy);
+  configure("  - a.example\n  - b.example\n", "failing_polls: 2\n");
+  round(World::kServersSilent);
+  EXPECT_EQ(eventNames(), std::vector<std::string>{}) << "one failure is not news yet";
+  round(World::kServersSilent);
+  // The failure count survived the restart between the two rounds (DomainRow::failures).
+  EXPECT_EQ(eventNames("a.example."), std::vector<std::string>{"observation_failing"});
+  EXPECT_EQ(eventNames("b.example."), std::vector<std::string>{"observation_failing"});
+  round(World::kServersSilent);
+  EXPECT_EQ(eventNames().size(), 2U) << "reported once per run of failures";
+  round(World::kHealthy);
+  round(World::kHealthy);
+  EXPECT_EQ(eventNames("a.example."),
+            (std::vector<std::string>{"observation_failing", "observation_recovered"}));
+  EXPECT_EQ(eventNames("b.example."),
+            (std::vector<std::string>{"observation_failing", "observation_recovered"}));
+}
+
+// quickstart offline: example.org pins iana-servers.net, and an observation that got no data at
+// all raised expectation_violated (critical).
+TEST_F(DaemonRoundsTest, PinsAreNotJudgedOnAFailedObservation) {
+  configure("  - name: a.example\n    expect: {operators: [iana-servers.net]}\n");
+  round(World::kRootDown);
+  round(World::kServersSilent);
+  EXPECT_EQ(eventNames(), std::vector<std::string>{});
+  round(World::kHealthy);  // the first observation with data is judged: others operate it
+  EXPECT_EQ(eventNames(), std::vector<std::string>{"expectation_violated"});
+}
+
+TEST_F(DaemonRoundsTest, PinsMatchingTheDomainStayQuietUntilItMoves) {
+  configure(
+      "  - name: a.example\n"
+      "    expect: {operators: [alpha-dns.example, beta-dns.example], ds_key_tags: [100]}\n");
+  round(World::kHealthy);
+  round(World::kHealthy);
+  EXPECT_EQ(eventNames(), std::vector<std::string>{});
+  round(World::kMoved);
+  round(World::kMoved);  // confirm_polls: 2
+  EXPECT_EQ(eventNames(), (std::vector<std::string>{"operator_changed", "expectation_violated"}));
+}
+
+TEST_F(DaemonRoundsTest, AckRefusesAFailedObservation) {
+  configure("  - a.example\n");
+  round(World::kRootDown);
+  std::string out, err;
+  EXPECT_EQ(ack("a.example", out, err), 3);
+  EXPECT_EQ(out, "");
+  EXPECT_NE(err.find("a.example. has not been observed yet (1 observation got no data): nothing "
+                     "to accept"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(row("a.example.").baselineJson, "");
+
+  round(World::kHealthy);
+  round(World::kServersSilent);
+  EXPECT_EQ(ack("a.example.", out, err), 3);
+  EXPECT_NE(err.find("the latest observation of a.example. failed (1 observation got no data): "
+                     "its current operators are unknown"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(row("a.example.").baselineJson, "");
+}
+
+TEST_F(DaemonRoundsTest, AckRefusesAStateLeftByAnOlderZonewatchForAFailedObservation) {
+  configure("  - a.example\n");
+  round(World::kHealthy);
+  // What zonewatch before observation_failure.h stored after a first observation without data.
+  auto legacy = row("a.example.");
+  legacy.stateJson =
+      R"({"cdnskey":[],"cds":[],"cds_delete":false,"denial":"","dnskey":[],"ds":[],"glue":[],)"
+      R"("inconsistent":false,"operators":[],"parent_ns":[],"reason":"missing_data",)"
+      R"("status":"indeterminate"})";
+  storage::ObservationCommit c;
+  c.row = legacy;
+  c.observedAt = legacy.lastSeen;
+  ASSERT_TRUE(store().commit(c).ok());
+  std::string out, err;
+  EXPECT_EQ(ack("a.example", out, err), 3);
+  EXPECT_NE(err.find("comes from an observation without data"), std::string::npos) << err;
+  // Nor is it a baseline for the daemon: the next observation is the baseline, raising nothing.
+  round(World::kHealthy);
+  round(World::kHealthy);
+  EXPECT_EQ(eventNames(), std::vector<std::string>{});
+}
+
+TEST_F(DaemonRoundsTest, AckedStateBecomesThePinnedExpectation) {
+  configure("  - a.example\n");
+  round(World::kHealthy);
+  std::string out, err;
+  ASSERT_EQ(ack("a.example", out, err), 0) << err;
+  EXPECT_NE(out.find("accepted the current state of a.example. as its baseline: operators "
+                     R"(["alpha-dns.example.","beta-dns.example."], DS key tags [100])"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(json::parse(row("a.example.").baselineJson),
+            json::parse(R"({"operators":["alpha-dns.example.","beta-dns.example."],)"
+                        R"("ds_key_tags":[100]})"));
+  round(World::kHealthy);
+  EXPECT_EQ(row("a.example.").baselineJson.empty(), false) << "a round must not undo the ack";
+  EXPECT_EQ(eventNames(), std::vector<std::string>{});
+  round(World::kMoved);
+  round(World::kMoved);
+  EXPECT_EQ(eventNames(), (std::vector<std::string>{"operator_changed", "expectation_violated"}));
+}
+
+TEST_F(DaemonRoundsTest, MetricsOfFailedObservations) {
+  configure(kThreeSigned);
+  round(World::kHealthy);
+  const int64_t seen = t_;
+  auto d = round(World::kRootDown);
+  ASSERT_TRUE(d);
+  const std::string text = d->metrics().render();
+  const std::string a = "a.example.";
+  EXPECT_EQ(sample(text, domainSeries(
+                             "zonewatch_domain_last_successful_observation_timestamp_seconds", a)),
+            static_cast<double>(seen))
+      << "a failed observation observes nothing";
+  EXPECT_EQ(sample(text, domainSeries("zonewatch_domain_last_observed_timestamp_seconds", a)),
+            static_cast<double>(t_));
+  EXPECT_EQ(sample(text, domainSeries("zonewatch_domain_observation_failures_consecutive", a)), 1);
+  EXPECT_EQ(sample(text, R"(zonewatch_observation_failures_total{reason="walk_failed"})"), 3);
+  EXPECT_EQ(
+      sample(text, R"(zonewatch_observation_failures_total{reason="no_authoritative_answer"})"), 0);
+  // The domain is still signed as far as anyone knows: its expiry stays for the alert.
+  EXPECT_EQ(sample(text, domainSeries("zonewatch_domain_rrsig_expiry_timestamp_seconds", a)),
+            static_cast<double>(seen + 30 * 86400));
+
+  d = round(World::kServersSilent);
+  ASSERT_TRUE(d);
+  const std::string silent = d->metrics().render();
+  EXPECT_EQ(sample(silent, domainSeries("zonewatch_domain_observation_failures_consecutive", a)),
+            2);
+  EXPECT_EQ(
+      sample(silent, R"(zonewatch_observation_failures_total{reason="no_authoritative_answer"})"),
+      3);
+}
+
+TEST_F(DaemonRoundsTest, MetricsAfterTheOutage) {
+  configure("  - a.example\n");
+  round(World::kRootDown);
+  auto d = round(World::kRootDown);
+  ASSERT_TRUE(d);
+  const std::string a = "a.example.";
+  const int64_t firstWatched = t_ - 300;
+  // Never observed with data: staleness counts from when it was first watched.
+  EXPECT_EQ(
+      sample(d->metrics().render(),
+             domainSeries("zonewatch_domain_last_successful_observation_timestamp_seconds", a)),
+      static_cast<double>(firstWatched));
+  d = round(World::kHealthy);
+  ASSERT_TRUE(d);
+  const std::string text = d->metrics().render();
+  EXPECT_EQ(sample(text, domainSeries(
+                             "zonewatch_domain_last_successful_observation_timestamp_seconds", a)),
+            static_cast<double>(t_));
+  EXPECT_EQ(sample(text, domainSeries("zonewatch_domain_observation_failures_consecutive", a)), 0);
+  EXPECT_EQ(sample(text, R"(zonewatch_domain_state{domain="a.example.",state="secure"})"), 1);
+}
+
+TEST_F(DaemonRoundsTest, RrsigExpiryIsClearedWhenTheDomainStopsBeingSigned) {
+  configure("  - a.example\n", "confirm_polls: 1\n");
+  round(World::kHealthy);
+  auto d = create();
+  ASSERT_TRUE(d);
+  const std::string series =
+      domainSeries("zonewatch_domain_rrsig_expiry_timestamp_seconds", "a.example.");
+  // At start the daemon shows what the database holds...
+  EXPECT_EQ(sample(d->metrics().render(), series), static_cast<double>(t_ + 30 * 86400));
+  // ... and once an observation shows no signature any more, the series goes.
+  world_ = World::kUnsigned;
+  t_ += 300;
+  ASSERT_TRUE(d->run().ok());
+  const std::string text = d->metrics().render();
+  EXPECT_FALSE(sample(text, series).has_value()) << text;
+  EXPECT_EQ(sample(text, R"(zonewatch_domain_state{domain="a.example.",state="insecure"})"), 1);
+  EXPECT_FALSE(row("a.example.").rrsigExpiry.has_value());
+}
+
+// Per-webhook filters: min_severity and events decide, event by event, which outbox rows exist.
+TEST_F(DaemonRoundsTest, EachWebhookGetsWhatItsFiltersLetThrough) {
+  testutil::Receiver receiver;
+  receiver.start();
+  configure("  - a.example\n",
+            "confirm_polls: 1\nfailing_polls: 1\nwebhooks:\n"
+            "  - {name: everything, url: '" +
+                receiver.url("/everything") +
+                "'}\n"
+                "  - {name: warnings, url: '" +
+                receiver.url("/warnings") +
+                "', min_severity: warning}\n"
+                "  - {name: moves, url: '" +
+                receiver.url("/moves") + "', events: [operator_changed, observation_recovered]}\n");
+  round(World::kHealthy);
+  round(World::kRootDown);  // observation_failing (warning)
+  round(World::kMoved);     // observation_recovered (info), operator_changed (critical)
+  std::map<std::string, std::multiset<std::string>> got;
+  for (const auto& r : receiver.requests()) {
+    got[r.path].insert(json::parse(r.body).at("event").get<std::string>());
+  }
+  EXPECT_EQ(got["/everything"],
+            (std::multiset<std::string>{"observation_failing", "observation_recovered",
+                                        "operator_changed"}));
+  EXPECT_EQ(got["/warnings"],
+            (std::multiset<std::string>{"observation_failing", "operator_changed"}));
+  EXPECT_EQ(got["/moves"],
+            (std::multiset<std::string>{"observation_recovered", "operator_changed"}));
+}
+
+// A commit that fails (full disk, here a trigger) stores nothing, and the memory does not advance:
+// the next round derives the same event again, and it is stored once.
+TEST_F(DaemonRoundsTest, AFailedCommitLosesNoEventAndRepeatsNone) {
+  configure("  - a.example\n", "failing_polls: 1\n");
+  round(World::kHealthy);
+  auto* sqlite = dynamic_cast<storage::SqliteStore*>(&store());
+  ASSERT_NE(sqlite, nullptr);
+  ASSERT_TRUE(sqlite
+                  ->execute("CREATE TRIGGER test_full_disk BEFORE INSERT ON events "
+                            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;")
+                  .ok());
+  round(World::kRootDown);
+  EXPECT_EQ(summary_.commitFailures, 1U);
+  EXPECT_EQ(summary_.events, 0U);
+  EXPECT_EQ(row("a.example.").failures, 0) << "the row was not written either";
+  ASSERT_TRUE(sqlite->execute("DROP TRIGGER test_full_disk;").ok());
+  round(World::kRootDown);
+  EXPECT_EQ(summary_.commitFailures, 0U);
+  EXPECT_EQ(eventNames(), std::vector<std::string>{"observation_failing"});
+  EXPECT_EQ(row("a.example.").failures, 1);
+}
+
+// --- SIGHUP ----------------------------------------------------------------------------------
+
+// Captures what the daemon logs (stderr) into a file while it lives.
+class StderrCapture {
+ public:
+  explicit StderrCapture(std::string path) : path_(std::move(path)) {
+    std::fflush(stderr);
+    saved_ = ::dup(2);
+    const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(fd, 2);
+    ::close(fd);
+  }
+  ~StderrCapture() {
+    std::fflush(stderr);
+    ::dup2(saved_, 2);
+    ::close(saved_);
+  }
+  std::string text() const {
+    std::fflush(stderr);
+    std::ifstream in(path_);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+ private:
+  std::string path_;
+  int saved_ = -1;
+};
+
+template <class Predicate>
+bool eventually(Predicate done, std::chrono::seconds limit = std::chrono::seconds(10)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
+TEST_F(DaemonRoundsTest, SighupReloadsAndABadReloadKeepsTheRunningConfiguration) {
+  configure("  - a.example\n", "", "info");
+  // The loop's signal mask is set by create(), on this thread, so the run() thread inherits it and
+  // a signal sent to the process waits for the daemon's signalfd.
+  auto d = create(/*once=*/false);
+  ASSERT_TRUE(d);
+  StderrCapture log((dir_ / "daemon.log").string());
+  std::thread runner([&] { EXPECT_TRUE(d->run().ok()); });
+  auto watched = [&] {
+    return sample(d->metrics().render(), "zonewatch_domains_watched").value_or(-1);
+  };
+  auto stored = [&](const std::string& domain) {
+    auto r = store().domain(domain);
+    return r.ok() && r->has_value();
+  };
+  EXPECT_TRUE(eventually([&] { return stored("a.example."); }));
+
+  configure("  - a.example\n  - b.example\n", "", "info");
+  ASSERT_EQ(::kill(::getpid(), SIGHUP), 0);
+  EXPECT_TRUE(eventually([&] { return stored("b.example."); })) << log.text();
+  EXPECT_EQ(watched(), 2);
+
+  std::ofstream(configPath_) << "database: " << database_ << "\ndomains: [c..example]\n";
+  ASSERT_EQ(::kill(::getpid(), SIGHUP), 0);
+  EXPECT_TRUE(eventually([&] {
+    return log.text().find("reload failed, keeping the previous configuration") !=
+           std::string::npos;
+  })) << log.text();
+  EXPECT_NE(log.text().find("zonewatch.yaml:2"), std::string::npos) << log.text();
+  EXPECT_EQ(watched(), 2);
+
+  ASSERT_EQ(::kill(::getpid(), SIGTERM), 0);
+  runner.join();
+  EXPECT_FALSE(stored("c..example.")) << "nothing of the bad configuration was applied";
+  EXPECT_EQ(observed_.count("c..example."), 0U);
+}
+
+TEST_F(DaemonRoundsTest, ReloadKeepsStartOnlyKeysAndSaysSo) {
+  configure("  - a.example\n", "observation_timeout: 30s\n", "info");
+  auto d = create(/*once=*/false);
+  ASSERT_TRUE(d);
+  StderrCapture log((dir_ / "daemon.log").string());
+  std::thread runner([&] { EXPECT_TRUE(d->run().ok()); });
+  const std::string other = (dir_ / "other.sqlite").string();
+  std::ofstream(configPath_) << "database: " << other
+                             << "\nlog_level: info\nobservation_timeout: 5s\n"
+                             << "domains: [a.example, b.example]\n";
+  ASSERT_EQ(::kill(::getpid(), SIGHUP), 0);
+  EXPECT_TRUE(eventually([&] {
+    auto r = store().domain("b.example.");
+    return r.ok() && r->has_value();
+  })) << "the domains changed, in the database the daemon started with";
+  const std::string text = log.text();
+  EXPECT_NE(text.find("a change of 'database' takes effect at restart"), std::string::npos) << text;
+  EXPECT_NE(text.find("a change of 'observation_timeout' takes effect at restart"),
+            std::string::npos)
+      << text;
+  ASSERT_EQ(::kill(::getpid(), SIGTERM), 0);
+  runner.join();
+  EXPECT_FALSE(std::filesystem::exists(other));
+}
+
+}  // namespace
+}  // namespace zonewatch::daemon
