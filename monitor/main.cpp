@@ -3,6 +3,7 @@
 //
 // Exit codes follow the Nagios plugin convention throughout (0 OK, 1 WARNING, 2 CRITICAL,
 // 3 UNKNOWN); a command line that does not parse is UNKNOWN, not CLI11's own 106/109.
+#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -13,6 +14,19 @@
 #include "monitor/monitor_commands.h"
 
 namespace {
+
+// SIGPIPE's default action ends the process on a write to a connection the peer has closed. A name
+// server or a webhook receiver that resets its connection, or a reader of our output that quits
+// early, must cost one failed write (EPIPE, handled where it happens), not the daemon or the check
+// (issue 11). The query engine does not depend on this (it sends with MSG_NOSIGNAL); the webhooks
+// do (libcurl with CURLOPT_NOSIGNAL leaves SIGPIPE to the program). Nothing is exec'd, so no child
+// inherits the ignored disposition.
+void ignoreSigpipe() {
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset(&ignore.sa_mask);
+  sigaction(SIGPIPE, &ignore, nullptr);
+}
 
 void addCheck(CLI::App& app, zonewatch::CheckArgs& args) {
   CLI::App* check = app.add_subcommand(
@@ -92,6 +106,7 @@ void addMonitor(CLI::App& app, zonewatch::MonitorArgs& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  ignoreSigpipe();  // first: every subcommand, the daemon and `check` included, runs after it
   CLI::App app{"zonewatch: watches domain delegations and validates DNSSEC", "zonewatch"};
   app.require_subcommand(1);
   // On a parse error print the error and the relevant usage (the subcommand's, when one was

@@ -269,9 +269,13 @@ Result<RsaFields> splitRsaKey(std::span<const uint8_t> field) {
 // make every verification arbitrarily expensive.
 constexpr int kMinRsaBits = 512;
 constexpr int kMaxRsaBits = 4096;
-// OpenSSL refuses public exponents over 64 bits once the modulus exceeds 3072 bits.
-constexpr int kOpensslSmallModulusBits = 3072;
-constexpr int kOpensslMaxLargeModulusExponentBits = 64;
+// RFC 3110 §2 encodes the exponent's length in one octet, or in two after a zero octet, so a
+// DNSKEY may carry an exponent of up to 4096 bits; but a verification costs in proportion to the
+// exponent's length: one with a 3,064-bit exponent costs about 160 with e = 65537 (issue 11), which
+// any zone could make its validators pay. Real keys use 3 or 65537, and OpenSSL itself refuses
+// exponents over 64 bits above 3072-bit moduli (OPENSSL_RSA_MAX_PUBEXP_BITS): longer exponents
+// make an unsupported key, whatever the modulus.
+constexpr int kMaxRsaExponentBits = 64;
 
 Result<PkeyPtr> fromParams(const char* keyType, OSSL_PARAM_BLD* bld) {
   ParamPtr params(OSSL_PARAM_BLD_to_param(bld));
@@ -300,10 +304,11 @@ Result<PkeyPtr> buildRsaKey(std::span<const uint8_t> field, int& bits, size_t& s
     return fail("RSA key: exponent is zero, one or even");
   }
   const int expBits = bitLength(exponent);
-  if (expBits >= bits) return fail("RSA key: exponent not smaller than the modulus");
-  if (bits > kOpensslSmallModulusBits && expBits > kOpensslMaxLargeModulusExponentBits) {
-    return fail("RSA key: exponent over 64 bits with a modulus over 3072 bits is not supported");
+  if (expBits > kMaxRsaExponentBits) {
+    return fail("RSA key: RSA public exponent longer than 64 bits (" + std::to_string(expBits) +
+                " bits) is not supported");
   }
+  if (expBits >= bits) return fail("RSA key: exponent not smaller than the modulus");
   sigLength = modulus.size();
 
   BnPtr n(BN_bin2bn(modulus.data(), static_cast<int>(modulus.size()), nullptr));

@@ -18,11 +18,22 @@
 //   * c-ares drops, as possible spoofs, answers whose question section differs from the query's
 //     (same_questions): such a query keeps waiting and ends in a timeout unless the real answer
 //     arrives. interpretAnswer() repeats the check with our codec anyway.
+//   * c-ares writes TCP queries with writev(), which cannot take MSG_NOSIGNAL: writing to a
+//     connection the server has half-closed and reset raises SIGPIPE, whose default action ends
+//     the process (issue 11). Every channel gets our socket functions (kSocketFunctions), whose
+//     send is sendmsg(MSG_NOSIGNAL): such a write fails with EPIPE and the query ends as kNetwork,
+//     whatever the process's SIGPIPE disposition, so a program using the engine need not ignore
+//     SIGPIPE for its sake.
 // The event loop is ours: ARES_OPT_SOCK_STATE_CB registers c-ares' sockets with the EpollLoop,
 // ares_process_fd() handles one socket (never select()/ares_fds(), which stop at descriptor 1024),
 // and ares_timeout() arms one loop timer per channel.
 #include <ares.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -57,6 +68,48 @@ Status<> initCaresLibrary() {
     return fail(std::string("ares_library_init: ") + ares_strerror(status));
   return Ok{};
 }
+
+// --- c-ares socket functions (ares_set_socket_functions) ---
+// c-ares 1.18 leaves sockets it did not create itself unconfigured (configure_socket() returns at
+// once when socket functions are set), so these do what it would: non-blocking, close-on-exec,
+// and no Nagle delay on TCP (a query is one write that should leave at once).
+
+ares_socket_t openSocket(int family, int type, int protocol, void* /*data*/) {
+  const int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+  if (fd < 0) return ARES_SOCKET_BAD;
+  const int one = 1;
+  if (type == SOCK_STREAM && setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0) {
+    close(fd);
+    return ARES_SOCKET_BAD;
+  }
+  return fd;
+}
+
+int closeSocket(ares_socket_t fd, void* /*data*/) {
+  return close(fd);
+}
+
+int connectSocket(ares_socket_t fd, const sockaddr* address, ares_socklen_t length,
+                  void* /*data*/) {
+  return connect(fd, address, length);
+}
+
+ares_ssize_t receiveFrom(ares_socket_t fd, void* buffer, size_t size, int flags, sockaddr* from,
+                         ares_socklen_t* fromLength, void* /*data*/) {
+  return recvfrom(fd, buffer, size, flags, from, fromLength);
+}
+
+// writev() with MSG_NOSIGNAL: EPIPE instead of SIGPIPE (see the top of this file).
+ares_ssize_t sendVector(ares_socket_t fd, const iovec* vector, int count, void* /*data*/) {
+  msghdr message{};
+  message.msg_iov = const_cast<iovec*>(vector);  // sendmsg() does not write through it
+  message.msg_iovlen = static_cast<size_t>(count);
+  return sendmsg(fd, &message, MSG_NOSIGNAL);
+}
+
+// c-ares keeps the pointer, not a copy: static storage.
+constexpr ares_socket_functions kSocketFunctions{&openSocket, &closeSocket, &connectSocket,
+                                                 &receiveFrom, &sendVector};
 
 struct Pending {
   Query query;
@@ -540,6 +593,7 @@ class CaresEngine final : public QueryEngine {
     int status = ares_init_options(&channel->handle, &options, mask);
     if (status != ARES_SUCCESS)
       return fail(std::string("ares_init_options: ") + ares_strerror(status));
+    ares_set_socket_functions(channel->handle, &kSocketFunctions, nullptr);
 
     ares_addr_port_node node{};
     node.next = nullptr;

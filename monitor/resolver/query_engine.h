@@ -144,7 +144,9 @@ class QueryEngine {
 };
 
 // The c-ares engine. With loop == nullptr it owns a loop of its own; otherwise it runs on the
-// caller's loop, which must outlive it.
+// caller's loop, which must outlive it. Its sockets send with MSG_NOSIGNAL, so a server resetting
+// a connection is a kNetwork result, never SIGPIPE: a program using the engine need not ignore
+// SIGPIPE for its sake (the zonewatch binary ignores it anyway, for its other writers).
 Result<std::unique_ptr<QueryEngine>> makeCaresEngine(const EngineOptions& options,
                                                      EpollLoop* loop = nullptr);
 

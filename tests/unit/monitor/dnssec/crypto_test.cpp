@@ -433,6 +433,50 @@ TEST(CryptoMalformedKeys, RsaFieldsViolatingRfc3110AreRejectedWithAReason) {
   expectRejected(8, unit, "exponent");
 }
 
+// An RFC 3110 §2 key field: the exponent length in one octet, or in three (a zero, then two octets)
+// when it does not fit in one, the exponent, the modulus.
+Bytes rsaKeyField(const Bytes& exponent, const Bytes& modulus) {
+  Bytes field;
+  if (exponent.size() <= 255) {
+    field.push_back(static_cast<uint8_t>(exponent.size()));
+  } else {
+    field = {0, static_cast<uint8_t>(exponent.size() >> 8), static_cast<uint8_t>(exponent.size())};
+  }
+  return concat(concat(field, exponent), modulus);
+}
+
+// Issue 11: RFC 3110 §2 lets the exponent take up to 4096 bits, but a verification costs time in
+// proportion to the exponent's length (a 3,064-bit one about 160 verifications with e = 65537).
+// Past 64 bits the key is unsupported, whatever the modulus; real keys use 3 or 65537.
+TEST(CryptoMalformedKeys, RsaPublicExponentLongerThan64BitsIsUnsupported) {
+  constexpr std::string_view kReason = "RSA public exponent longer than 64 bits";
+  // The issue's key: a 3,064-bit exponent under a 3,072-bit modulus (both odd, e < n).
+  Bytes exponent3064(383, 0xa7);
+  Bytes modulus3072(384, 0xc5);
+  expectRejected(8, rsaKeyField(exponent3064, modulus3072), kReason);
+  expectRejected(10, rsaKeyField(exponent3064, modulus3072), kReason);
+
+  auto priv = PrivateKey::generate(8, 1024);
+  ASSERT_TRUE(priv.ok());
+  const Bytes field = priv->dnskeyPublicKey();  // e = 65537: 3, 01 00 01, then the modulus
+  const Bytes modulus1024(field.begin() + 4, field.end());
+  // One bit over: 2^64 + 1 (65 bits), under a 1024-bit and under a 4096-bit modulus.
+  const Bytes exponent65{0x01, 0, 0, 0, 0, 0, 0, 0, 0x01};
+  expectRejected(8, rsaKeyField(exponent65, modulus1024), kReason);
+  expectRejected(8, rsaKeyField(exponent65, Bytes(512, 0xc5)), kReason);
+  // Exactly 64 bits is still a key; leading zero octets are not part of the exponent's length.
+  EXPECT_TRUE(PublicKey::fromDnskey(8, rsaKeyField(Bytes(8, 0xff), modulus1024)).ok());
+  Bytes padded(303, 0);  // 65537 after 300 zero octets
+  padded[300] = 0x01;
+  padded[302] = 0x01;
+  auto padKey = PublicKey::fromDnskey(8, rsaKeyField(padded, modulus1024));
+  ASSERT_TRUE(padKey.ok()) << padKey.error().message;
+  const Bytes data = fromText("leading zeros");
+  auto sig = priv->sign(data);
+  ASSERT_TRUE(sig.ok());
+  EXPECT_EQ(padKey->verify(data, *sig), VerifyOutcome::kValid);
+}
+
 TEST(CryptoMalformedKeys, EcdsaPointOffTheCurveOrOfTheWrongSizeIsRejected) {
   auto priv = PrivateKey::generate(13);
   ASSERT_TRUE(priv.ok());

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -244,6 +246,44 @@ TEST(CaresEngineTest, TruncatedUdpAnswerIsAskedAgainOverTcp) {
   EXPECT_EQ(engine->counters().tcpRetries, 1U);
 }
 
+// Issue 11: c-ares 1.18 writes TCP queries with writev(), which cannot take MSG_NOSIGNAL. A server
+// that answers UDP with TC, reads part of the TCP query, half-closes and resets leaves the
+// engine's socket in a state where the next write raises SIGPIPE, whose default action ends the
+// process. Run in a child process with that default action: the queries must end as network
+// errors and the child must exit normally.
+void writeToResetConnection() {
+  std::signal(SIGPIPE, SIG_DFL);  // as in a program that uses the engine as a library
+  auto server = FakeDnsServer::start("127.0.0.1", [](const RawQuery& q, Transport) {
+    ReplySpec spec;
+    spec.tc = true;
+    return std::vector<Bytes>{makeReply(q, spec)};
+  });
+  if (!server) std::exit(2);
+  server->abortTcpAfter(3, /*hold=*/true);  // the length prefix and one octet of the query
+  auto engine = makeEngine();
+  std::vector<QueryErrc> outcomes;
+  auto record = [&](QueryResult r) {
+    outcomes.push_back(r.ok() ? QueryErrc::kRejected : r.error().code);
+  };
+  // The first query's TCP connection is read and held...
+  if (!engine->submit(queryFor(*server, "a.example.lab.", dns::RRType::A), record)) std::exit(3);
+  while (server->heldConnections() == 0) engine->pollOnce(10ms);
+  // ...the second is queued on that connection but not written yet (c-ares writes on the next
+  // writable event)...
+  if (!engine->submit(queryFor(*server, "b.example.lab.", dns::RRType::A), record)) std::exit(3);
+  while (engine->counters().tcpRetries < 2) engine->pollOnce(10ms);
+  // ...when the server resets it; the retries find every connection reset as well.
+  server->abortTcpAfter(3);
+  server->resetHeldConnections();
+  engine->runUntilIdle();
+  std::exit(outcomes == std::vector<QueryErrc>(2, QueryErrc::kNetwork) ? 0 : 4);
+}
+
+TEST(CaresEngineTest, TcpResetAfterTruncationIsANetworkErrorNotSigpipe) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");  // the child runs the fake server's thread too
+  EXPECT_EXIT(writeToResetConnection(), ::testing::ExitedWithCode(0), "");
+}
+
 TEST(CaresEngineTest, TcpOnlyQuerySkipsUdp) {
   auto server = startServer([](const RawQuery& q, Transport) { return goodAnswer(q); });
   auto engine = makeEngine();
@@ -448,7 +488,10 @@ TEST(CaresEngineTest, InvalidServerAddressIsRejected) {
   EXPECT_EQ(status.error().code, QueryErrc::kRejected);
 }
 
-TEST(CaresEngineTest, RateLimitQueuesQueriesAndSpacesThem) {
+// Issue 18: asserted through the engine's own counters, not through when datagrams reached the fake
+// server's thread (a starved thread made "at least 40 ms apart" fail). The bucket's arithmetic is
+// rate_limiter_test's; here, that the engine holds each query until its token and counts the wait.
+TEST(CaresEngineTest, RateLimitQueuesQueriesUntilTheirTokens) {
   auto server = startServer([](const RawQuery& q, Transport) { return goodAnswer(q); });
   EngineOptions options = fastOptions();
   options.perServerQps = 20;  // one query per 50 ms
@@ -461,16 +504,19 @@ TEST(CaresEngineTest, RateLimitQueuesQueriesAndSpacesThem) {
                              [&](QueryResult r) { answered += r.ok() ? 1 : 0; })
                     .ok());
   }
+  // The first dispatch (a posted task, run without waiting): the bucket's one token goes to the
+  // first query; the second finds the bucket empty and waits, the others queue behind it.
+  engine->pollOnce(0ms);
+  const EngineCounters first = engine->counters();
+  EXPECT_EQ(first.inFlight, 1U);
+  EXPECT_EQ(first.queued, 4U);
+  EXPECT_EQ(first.rateLimited, 1U);
   engine->runUntilIdle();
   EXPECT_EQ(answered, 5);  // queued, none dropped
-  EXPECT_GE(engine->counters().rateLimited, 4U);
-  const auto arrivals = server->arrivals();
-  ASSERT_EQ(arrivals.size(), 5U);
-  // The limiter can only ever release late, never early: arrivals are at least ~50 ms apart (a
-  // small allowance for the fake server's thread noticing one datagram later than the next).
-  for (size_t i = 1; i < arrivals.size(); ++i) {
-    EXPECT_GE(arrivals[i] - arrivals[i - 1], 40ms) << "between queries " << i - 1 << " and " << i;
-  }
+  // Each query after the first waited for its token exactly once: none went on an early timer
+  // (that would count a second wait) or without a token (no wait counted).
+  EXPECT_EQ(engine->counters().rateLimited, 4U);
+  EXPECT_EQ(server->udpQueries(), 5);
 }
 
 TEST(CaresEngineTest, ChannelCapClosesLeastRecentlyUsedChannels) {

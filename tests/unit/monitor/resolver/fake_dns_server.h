@@ -13,7 +13,6 @@
 
 #include <array>
 #include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -21,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "monitor/resolver/query_engine.h"
@@ -190,13 +190,27 @@ class FakeDnsServer {
   ServerAddress address() const { return *ServerAddress::make(ip_, port_); }
   int udpQueries() const { return udpQueries_; }
   int tcpQueries() const { return tcpQueries_; }
+
+  // A server that drops TCP queries half-way: from now on every TCP connection is read up to
+  // `octets` and then half-closed (FIN) and reset (SO_LINGER 0, so close() sends an RST) at once,
+  // or, with hold, kept unanswered until resetHeldConnections(). 0 serves TCP normally again.
+  void abortTcpAfter(size_t octets, bool hold = false) {
+    const std::lock_guard lock(mutex_);
+    abortAfter_ = octets;
+    holdAborted_ = hold;
+  }
+  size_t heldConnections() const {
+    const std::lock_guard lock(mutex_);
+    return held_.size();
+  }
+  void resetHeldConnections() {
+    const std::lock_guard lock(mutex_);
+    for (const int c : std::exchange(held_, {})) reset(c);
+  }
+
   std::vector<RawQuery> queries() const {
     const std::lock_guard lock(mutex_);
     return queries_;
-  }
-  std::vector<std::chrono::steady_clock::time_point> arrivals() const {
-    const std::lock_guard lock(mutex_);
-    return arrivals_;
   }
 
  private:
@@ -253,7 +267,6 @@ class FakeDnsServer {
     {
       const std::lock_guard lock(mutex_);
       queries_.push_back(*query);
-      arrivals_.push_back(std::chrono::steady_clock::now());
     }
     (transport == Transport::kUdp ? udpQueries_ : tcpQueries_)++;
     return handler_(*query, transport);
@@ -276,6 +289,31 @@ class FakeDnsServer {
       if (n <= 0) return;
       done += static_cast<size_t>(n);
     }
+  }
+
+  // FIN first, so that the client's socket is in CLOSE_WAIT when the RST arrives: Linux then
+  // reports EPIPE (not ECONNRESET) to the client's next write, which raises SIGPIPE unless the
+  // write asked for MSG_NOSIGNAL.
+  void reset(int c) {
+    shutdown(c, SHUT_WR);
+    const linger abort{1, 0};
+    setsockopt(c, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+    close(c);
+  }
+
+  // Reads the first octets of a connection in abort mode, then resets or holds it (true), or
+  // leaves it to normal service (false).
+  bool abortConnection(int c) {
+    const std::lock_guard lock(mutex_);
+    if (abortAfter_ == 0) return false;
+    Bytes part(abortAfter_);
+    [[maybe_unused]] const bool complete = readFully(c, part.data(), part.size());
+    if (holdAborted_) {
+      held_.push_back(c);
+    } else {
+      reset(c);
+    }
+    return true;
   }
 
   void serve() {
@@ -306,6 +344,10 @@ class FakeDnsServer {
       for (size_t i = 3; i < fds.size(); ++i) {
         if (!fds[i].revents) continue;
         const int c = fds[i].fd;
+        if (abortConnection(c)) {
+          std::erase(connections, c);
+          continue;
+        }
         std::array<uint8_t, 2> prefix{};
         Bytes message;
         bool ok = readFully(c, prefix.data(), 2);
@@ -327,6 +369,8 @@ class FakeDnsServer {
       }
     }
     for (int c : connections) close(c);
+    const std::lock_guard lock(mutex_);
+    for (int c : held_) close(c);
   }
 
   Handler handler_;
@@ -338,9 +382,11 @@ class FakeDnsServer {
   std::atomic<bool> stop_{false};
   std::atomic<int> udpQueries_{0};
   std::atomic<int> tcpQueries_{0};
+  size_t abortAfter_ = 0;     // guarded by mutex_
+  bool holdAborted_ = false;  // guarded by mutex_
+  std::vector<int> held_;     // guarded by mutex_: aborted connections not reset yet
   mutable std::mutex mutex_;
   std::vector<RawQuery> queries_;
-  std::vector<std::chrono::steady_clock::time_point> arrivals_;
   std::thread thread_;
 };
 
