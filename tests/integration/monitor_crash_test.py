@@ -6,8 +6,13 @@
 The lab (tests/lab) must be up in LAB_DIR. `zonewatch run -c CFG` (daemon mode, interval 30s,
 confirm_polls 2, all 12 lab children) is started while a mutation of child01 is in progress and
 sent SIGKILL after a short random delay, many times over; a start observes every domain at once,
-so each kill lands somewhere in a round: before, during or after its commits. After each kill the
-database must pass `sqlite3 DB 'PRAGMA integrity_check'`. Then the daemon runs to the end of a
+so each kill lands somewhere in a round: before, between or after its commits (the daemon commits
+what it observed every 200 ms). Where each kill landed is read back from `zonewatch status`; a
+phase that no random delay reached is then forced (a kill at once; a kill as soon as part of the
+round is stored, the daemon slowed to one observation at a time so that its round spans several
+commits; a kill once all of it is stored), and the test fails unless kills landed in all three
+(issue 18). After each kill
+the database must pass `sqlite3 DB 'PRAGMA integrity_check'`. Then the daemon runs to the end of a
 round and stops on SIGTERM, `run --once` rounds settle the state, and the mutation's events must
 be in `zonewatch history` exactly once each (none lost, none repeated, ids unique), with no event
 for the other children. The same again for the way back (restore).
@@ -55,6 +60,10 @@ class Monitor:
         self.work = work
         self.database = os.path.join(work, "zonewatch.sqlite")
         self.config = os.path.join(work, "zonewatch.yaml")
+        # The same with one observation at a time and 20 queries per second per server: a round
+        # then takes a few seconds, several of the daemon's 200 ms commits, so that a kill can
+        # land between two of them (at full speed the lab's 12 children commit in one).
+        self.serial_config = os.path.join(work, "zonewatch-serial.yaml")
         self.log = os.path.join(work, "daemon.log")
         lines = [
             f"database: {self.database}",
@@ -71,6 +80,10 @@ class Monitor:
         ] + [f"  - {d}" for d in CHILDREN]
         with open(self.config, "w", encoding="utf-8") as handle:
             handle.write("\n".join(lines) + "\n")
+        serial = ["concurrency: 1"] + [
+            "per_server_qps: 20" if line.startswith("per_server_qps:") else line for line in lines]
+        with open(self.serial_config, "w", encoding="utf-8") as handle:
+            handle.write("\n".join(serial) + "\n")
 
     def cli(self, *args):
         proc = subprocess.run([self.zonewatch, *args, "-c", self.config], capture_output=True,
@@ -83,10 +96,10 @@ class Monitor:
     def once(self):
         self.cli("run", "--once")
 
-    def start(self):
+    def start(self, config=None):
         log = open(self.log, "ab")
         try:
-            return subprocess.Popen([self.zonewatch, "run", "-c", self.config],
+            return subprocess.Popen([self.zonewatch, "run", "-c", config or self.config],
                                     stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         finally:
             log.close()
@@ -112,11 +125,57 @@ def all_ids(monitor):
     return [e["id"] for c in CHILDREN for e in monitor.history(c)]
 
 
+BEFORE, BETWEEN, AFTER = "before its commits", "between its commits", "after its commits"
+
+
+def last_seen(monitor):
+    return {c: r["last_seen"] for c, r in monitor.status().items()}
+
+
+def stored_since(monitor, before):
+    """How many children have an observation newer than `before` (observations are stamped in
+    whole seconds, and starts are at least a second apart)."""
+    after = last_seen(monitor)
+    return sum(1 for c in CHILDREN if after.get(c) != before.get(c))
+
+
+def phase_of(stored):
+    return BEFORE if stored == 0 else AFTER if stored == len(CHILDREN) else BETWEEN
+
+
+def kill(checks, monitor, what, how, wait, config=None):
+    """Starts the daemon, calls wait(before) and SIGKILLs it; checks the database's integrity and
+    returns how many observations of the round were stored."""
+    before = last_seen(monitor)
+    proc = monitor.start(config)
+    wait(before)
+    alive = proc.poll() is None
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    integrity = monitor.integrity()
+    stored = stored_since(monitor, before)
+    checks.check(alive and integrity == "ok",
+                 f"{what}: kill {how} ({stored} of 12 observations stored, {phase_of(stored)}): "
+                 f"integrity_check {integrity}",
+                 "the daemon had already exited" if not alive else "")
+    time.sleep(1.0)
+    return stored
+
+
+def poll_until(monitor, done, timeout=20):
+    def wait(before):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not done(stored_since(monitor, before)):
+            time.sleep(0.01)
+    return wait
+
+
 def kill_loop(checks, monitor, rng, what):
     """Starts the daemon and SIGKILLs it after a random delay, KILLS times. The first delays are
     spread widely; later ones are drawn around the moment the round's commit was seen to happen
     (between the longest delay that had stored nothing and the shortest that had stored it all),
-    so that most kills land close to or inside the transaction."""
+    so that most kills land close to or inside the transaction. Then forces each phase no delay
+    reached, and checks that kills landed before, between and after the round's commits."""
     outcomes = collections.Counter()
     nothing, everything = 0.0, None
     for number in range(1, KILLS + 1):
@@ -125,31 +184,28 @@ def kill_loop(checks, monitor, rng, what):
         else:
             low, high = sorted((nothing, everything))
             delay = rng.uniform(max(0.005, low - 0.01), high + 0.01)
-        before = {c: r["last_seen"] for c, r in monitor.status().items()}
-        proc = monitor.start()
-        time.sleep(delay)
-        alive = proc.poll() is None
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-        integrity = monitor.integrity()
-        after = {c: r["last_seen"] for c, r in monitor.status().items()}
-        stored = sum(1 for c in CHILDREN if after.get(c) != before.get(c))
+        stored = kill(checks, monitor, what, f"{number} after {delay * 1000:.0f} ms",
+                      lambda before, delay=delay: time.sleep(delay))
+        outcomes[phase_of(stored)] += 1
         if stored == 0:
-            outcomes["nothing stored"] += 1
             nothing = max(nothing, delay)
         elif stored == len(CHILDREN):
-            outcomes["the whole round stored"] += 1
             everything = delay if everything is None else min(everything, delay)
-        else:
-            outcomes["part of the round stored"] += 1
-        checks.check(alive and integrity == "ok",
-                     f"{what}: kill {number} after {delay * 1000:.0f} ms "
-                     f"({stored} of 12 observations stored): integrity_check {integrity}",
-                     "the daemon had already exited" if not alive else "")
-        # Observations are stamped in whole seconds: a second apart, each start's observations
-        # are new ones.
-        time.sleep(1.0)
+    forced = {
+        BEFORE: (lambda before: None, None),
+        BETWEEN: (poll_until(monitor, lambda n: n > 0), monitor.serial_config),
+        AFTER: (poll_until(monitor, lambda n: n == len(CHILDREN)), None),
+    }
+    for phase, (wait, config) in forced.items():
+        for attempt in range(1, 6):
+            if outcomes[phase]:
+                break
+            stored = kill(checks, monitor, what, f"forced {phase}, try {attempt}", wait, config)
+            outcomes[phase_of(stored)] += 1
     print(f"   kills: {dict(outcomes)}", flush=True)
+    checks.check(all(outcomes[p] for p in (BEFORE, BETWEEN, AFTER)),
+                 f"{what}: kills landed before, between and after the round's commits",
+                 str(dict(outcomes)))
 
 
 def settle(checks, monitor, what):

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cctype>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <string>
@@ -21,6 +22,19 @@
 
 namespace zonewatch::testutil {
 
+// Issue 18: requests to a receiver on 127.0.0.1 must never go to a proxy that the environment of
+// the test names (libcurl honours http_proxy and friends, as the daemon does on purpose for its
+// operators): with http_proxy set, most deliveries would reach the proxy or nothing. ctest clears
+// these too (tests/test_environment.cmake); this covers a test program run by hand.
+inline void clearProxyEnvironment() {
+  for (const char* variable :
+       {"http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"}) {
+    ::unsetenv(variable);
+  }
+  ::setenv("no_proxy", "127.0.0.1,localhost,::1", 1);
+  ::setenv("NO_PROXY", "127.0.0.1,localhost,::1", 1);
+}
+
 struct ReceivedRequest {
   std::string method, path;
   std::map<std::string, std::string> headers;  // names lowercased
@@ -29,9 +43,12 @@ struct ReceivedRequest {
 
 // Single-threaded HTTP/1.1: one connection at a time, Content-Length bodies, "Connection: close".
 // stop() closes the port, so a stopped receiver refuses connections like a receiver that is down.
+// Constructing one clears the proxy variables of the process (clearProxyEnvironment), before any
+// thread of the receiver exists: every test that posts to it goes to it directly.
 class Receiver {
  public:
   Receiver() {
+    clearProxyEnvironment();
     // Reserve a port the kernel considers free, then release it for start() (which may be called
     // again after stop(), on the same port).
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);

@@ -102,12 +102,15 @@ TEST(GenericFormat, NullServerEmptyStatesAndNonJsonText) {
   EXPECT_EQ(j.at("after"), "not json {");
 }
 
-TEST(GenericFormat, InvalidUtf8DoesNotFail) {
+// Invalid UTF-8 in a stored string (a summary quoting a hostile name) is replaced with U+FFFD, one
+// per invalid octet, and the rest of the text is kept (issue 18: pinned, not just "parses").
+TEST(GenericFormat, InvalidUtf8BecomesReplacementCharacters) {
   auto e = sampleEvent();
   e.summary = std::string("bad \xff\xfe name");
   auto body = genericBody(e, {kSent, ""});
   ASSERT_TRUE(body.ok()) << body.error().message;
-  EXPECT_TRUE(json::accept(*body));
+  const json j = json::parse(*body);
+  EXPECT_EQ(j.at("summary"), "bad \uFFFD\uFFFD name");
 }
 
 TEST(SlackFormat, TextAndBlocks) {

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
+#include <string>
+#include <vector>
 
 namespace zonewatch::scheduler {
 namespace {
@@ -74,6 +77,39 @@ TEST(Scheduler, FailingDomainsBackOffButAreStillObserved) {
   s.completed(d, false);
   EXPECT_EQ(s.failures(d), 0);
   EXPECT_LE(*s.nextDue(), clock.nowUnix() + 100);
+}
+
+// Issue 18: the backoff factor of each consecutive failure, pinned. A twin scheduler with the same
+// seed makes the same jitter draws for a domain that never fails, so the failing domain's delay is
+// exactly factor × the healthy one's before both are cut to whole seconds: within
+// [factor × healthy, factor × healthy + factor). 1× for the first failure (confirmed soon), 2× for
+// the second, 4× for the third and every later one, and 1× again from the first success.
+TEST(Scheduler, BackoffIsOneTwoThenFourTimesTheJitteredInterval) {
+  struct Round {
+    bool failed;
+    int64_t factor;
+  };
+  const std::vector<Round> rounds = {{true, 1}, {true, 2},  {true, 4}, {true, 4},
+                                     {true, 4}, {false, 1}, {true, 1}, {true, 2}};
+  FixedClock clock(kT0);
+  Scheduler failing(clock, 11);
+  Scheduler healthy(clock, 11);
+  failing.setDomains(portfolio(1, 1000));
+  healthy.setDomains(portfolio(1, 1000));
+  const std::string d = "d0.example.";
+  for (size_t i = 0; i < rounds.size(); ++i) {
+    ASSERT_EQ(failing.takeDue(1).size(), 1u) << "round " << i;
+    ASSERT_EQ(healthy.takeDue(1).size(), 1u) << "round " << i;
+    failing.completed(d, rounds[i].failed);
+    healthy.completed(d, false);
+    const int64_t base = *healthy.nextDue() - clock.nowUnix();
+    const int64_t delay = *failing.nextDue() - clock.nowUnix();
+    ASSERT_GE(base, 900) << "round " << i;  // 90-100% of the interval
+    ASSERT_LE(base, 1000) << "round " << i;
+    EXPECT_GE(delay, rounds[i].factor * base) << "round " << i;
+    EXPECT_LT(delay, rounds[i].factor * base + rounds[i].factor) << "round " << i;
+    clock.set(std::max(*failing.nextDue(), *healthy.nextDue()));
+  }
 }
 
 TEST(Scheduler, ReloadKeepsDueTimesAndDropsRemovedDomains) {
