@@ -109,7 +109,7 @@ struct Config {
 };
 
 // The events a webhook may subscribe to (`webhooks[].events`).
-inline constexpr std::array<std::string_view, 21> kEventNames = {"operator_changed",
+inline constexpr std::array<std::string_view, 22> kEventNames = {"operator_changed",
                                                                  "nameservers_changed",
                                                                  "glue_changed",
                                                                  "ds_added",
@@ -123,6 +123,7 @@ inline constexpr std::array<std::string_view, 21> kEventNames = {"operator_chang
                                                                  "cds_published",
                                                                  "cds_delete",
                                                                  "server_inconsistent",
+                                                                 "parent_servers_disagree",
                                                                  "server_unreachable",
                                                                  "server_recovered",
                                                                  "expectation_violated",

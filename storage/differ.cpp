@@ -216,6 +216,12 @@ void changeEvents(const DomainState& a, const DomainState& b, Builder& events,
     events.add(event::kServerInconsistent, kWarning,
                "the authoritative servers of " + domain + " serve different data", false, true);
   }
+  if (b.parentsDisagree && !a.parentsDisagree) {
+    events.add(event::kParentServersDisagree, kWarning,
+               "the servers of the parent zone publish different delegations for " + domain +
+                   " (one is stale or lies; the state follows the most of them)",
+               false, true);
+  }
 
   // A registrar account taken over: whoever moved the NS also replaced or dropped the DS, or the
   // new servers cannot produce a valid chain.
@@ -240,6 +246,11 @@ void baselineEvents(const DomainState& s, Builder& events, const std::string& do
   if (s.inconsistent) {
     events.add(event::kServerInconsistent, kWarning,
                "the authoritative servers of " + domain + " serve different data", nullptr, true);
+  }
+  if (s.parentsDisagree) {
+    events.add(event::kParentServersDisagree, kWarning,
+               "the servers of the parent zone publish different delegations for " + domain,
+               nullptr, true);
   }
   if (s.cdsDelete) {
     events.add(event::kCdsDelete, kWarning,

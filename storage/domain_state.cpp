@@ -17,6 +17,22 @@ bool parentAnswered(const probe::Observation& obs) {
                      [](const probe::ParentServer& s) { return !s.error; });
 }
 
+// The parent servers that answered give different delegations (the prober takes the one most of
+// them give as the parent's).
+bool parentsDisagree(const probe::Observation& obs) {
+  const probe::ParentServer* first = nullptr;
+  for (const auto& p : obs.parent.servers) {
+    if (p.error) continue;
+    if (first == nullptr) {
+      first = &p;
+    } else if (p.ns != first->ns || !(p.glue == first->glue) || p.ds != first->ds ||
+               p.denial != first->denial) {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool childAnswered(const probe::Observation& obs) {
   return std::any_of(obs.servers.begin(), obs.servers.end(),
                      [](const probe::ServerView& s) { return !s.error; });
@@ -74,7 +90,9 @@ DomainState stateFromObservation(const probe::Observation& obs, const DomainStat
     s.glue = obs.parent.glue;
     s.ds = obs.parent.ds;
     s.denial = obs.parent.denial;
+    s.parentsDisagree = parentsDisagree(obs);
   } else if (previous != nullptr) {
+    s.parentsDisagree = previous->parentsDisagree;
     s.operators = previous->operators;
     s.parentNs = previous->parentNs;
     s.glue = previous->glue;
@@ -159,6 +177,7 @@ std::string toJson(const DomainState& s) {
             {"cds_delete", s.cdsDelete},
             {"inconsistent", s.inconsistent}};
   if (!s.glueMismatch.empty()) j["glue_mismatch"] = s.glueMismatch;
+  if (s.parentsDisagree) j["parents_disagree"] = true;
   return j.dump();
 }
 
@@ -183,6 +202,7 @@ Result<DomainState> domainStateFromJson(const std::string& text) {
     s.cdnskey = keysFrom(j.value("cdnskey", json::array()));
     s.cdsDelete = j.value("cds_delete", false);
     s.inconsistent = j.value("inconsistent", false);
+    s.parentsDisagree = j.value("parents_disagree", false);
     return s;
   } catch (const json::exception& e) {
     // nlohmann reports type errors by exception; they stop here, at the module boundary.

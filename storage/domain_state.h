@@ -34,6 +34,9 @@ struct DomainState {
   std::vector<probe::KeyInfo> cdnskey;
   bool cdsDelete = false;     // RFC 8078 §4 delete request published
   bool inconsistent = false;  // authoritative servers disagree (NS, DNSKEY or SOA-less answers)
+  // The parent's servers publish different delegations (NS, glue, DS or its denial): one is stale
+  // or one lies. Stored only when set, so that states kept before it existed compare equal.
+  bool parentsDisagree = false;
 
   friend bool operator==(const DomainState&, const DomainState&) = default;
 };

@@ -350,6 +350,33 @@ std::vector<uint16_t> anchorTags(const dnssec::TrustAnchors& anchors) {
   return tags;
 }
 
+// The parent server view (index into `views`, with its DS evidence) whose delegation (NS, glue, DS,
+// denial) the most servers share, ties going to the smallest; null when none had one.
+const std::pair<size_t, dnssec::DelegationEvidence>* delegationOfMost(
+    const std::vector<ParentServer>& views,
+    const std::vector<std::pair<size_t, dnssec::DelegationEvidence>>& candidates) {
+  auto key = [&](size_t i) {
+    const ParentServer& v = views[i];
+    return std::tie(v.ns, v.ds, v.denial);
+  };
+  auto same = [&](size_t a, size_t b) {
+    return key(a) == key(b) && views[a].glue == views[b].glue;
+  };
+  const std::pair<size_t, dnssec::DelegationEvidence>* best = nullptr;
+  size_t bestCount = 0;
+  for (const auto& c : candidates) {
+    const auto count =
+        static_cast<size_t>(std::count_if(candidates.begin(), candidates.end(),
+                                          [&](const auto& o) { return same(c.first, o.first); }));
+    if (best == nullptr || count > bestCount ||
+        (count == bestCount && key(c.first) < key(best->first))) {
+      best = &c;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
 int stateRank(dnssec::State s) {
   switch (s) {
     case dnssec::State::kBogus:
@@ -820,6 +847,7 @@ void Prober::finish(std::shared_ptr<Run> run) {
     const ZoneCut& parentCut = run->delegation.path.back();
     obs.parent.zone = lower(parentCut.zone);
     std::optional<dnssec::DelegationEvidence> evidence;
+    std::vector<std::pair<size_t, dnssec::DelegationEvidence>> candidates;  // view index, evidence
     for (auto& p : run->parent) {
       ParentServer view;
       view.name = lower(p.host);
@@ -859,15 +887,20 @@ void Prober::finish(std::shared_ptr<Run> run) {
           keepEvidence(view, false, ev.denial);
         }
         view.denial = denialKind(ev);
-        if (!evidence) {
-          evidence = ev;
-          obs.parent.ns = view.ns;
-          obs.parent.glue = view.glue;
-          obs.parent.ds = view.ds;
-          obs.parent.denial = view.denial;
-        }
+        candidates.push_back({obs.parent.servers.size(), std::move(ev)});
       }
       obs.parent.servers.push_back(std::move(view));
+    }
+    // The delegation as most parent servers publish it; among equally many, the smallest by
+    // content. Never "the first to answer": which server that is changes from poll to poll, and
+    // with one stale parent server the state would flip between its view and the others'.
+    if (const auto* chosen = delegationOfMost(obs.parent.servers, candidates)) {
+      const ParentServer& view = obs.parent.servers[chosen->first];
+      evidence = chosen->second;
+      obs.parent.ns = view.ns;
+      obs.parent.glue = view.glue;
+      obs.parent.ds = view.ds;
+      obs.parent.denial = view.denial;
     }
     std::sort(obs.parent.servers.begin(), obs.parent.servers.end(),
               [](const auto& a, const auto& b) {

@@ -348,6 +348,24 @@ TEST_F(DifferTest, DelegationMovedToSilentServersIsAnOperatorChangeNotAnOutage) 
   EXPECT_EQ(find(events, "observation_failing"), nullptr);
 }
 
+TEST_F(DifferTest, ParentServersThatDisagreeAreReportedOnceConfirmed) {
+  baseline();
+  auto o = healthy(0);
+  auto stale = o.parent.servers[0];
+  stale.name = "b.gtld.example.";
+  stale.address = "192.0.2.2";
+  stale.ns = {"ns1.old-dns.example."};
+  o.parent.servers.push_back(stale);  // the state still follows the delegation the prober chose
+  const auto events = feedConfirmed(o);
+  EXPECT_EQ(names(events), std::vector<std::string>{"parent_servers_disagree"});
+  EXPECT_EQ(find(events, "parent_servers_disagree")->severity, "warning");
+  EXPECT_EQ(memory_.confirmed->operators, healthy(0).operators);
+  // Still disagreeing: nothing new. Agreeing again: the state changes back without an alarm.
+  EXPECT_TRUE(feed(at(o, t_ += 300)).empty());
+  EXPECT_TRUE(feedConfirmed(healthy(0)).empty());
+  EXPECT_FALSE(memory_.confirmed->parentsDisagree);
+}
+
 TEST_F(DifferTest, PinnedExpectationIsNotJudgedOnAFailedObservation) {
   options_.expect.operators = {"iana-servers.net."};  // what quickstart's example.org pins
   EXPECT_TRUE(feed(walkFailed(t_)).empty());

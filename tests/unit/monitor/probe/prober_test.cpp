@@ -617,6 +617,28 @@ TEST_F(ProberTest, AnNsHostThatIsAnAliasIsFollowedAndReported) {
   EXPECT_FALSE(server(o, kNs2).error.has_value());
 }
 
+TEST_F(ProberTest, AStaleParentServerIsOutvotedWhateverItsPlace) {
+  // Three servers of tld.; the one asked first still has child.tld.'s old NS set.
+  auto& rootZone = engine_.servers.at(str(kRoot)).zone(dns::Name());
+  rootZone.put(set("tld. 86400 IN NS a.ns.tld.\ntld. 86400 IN NS b.ns.tld.\n"
+                   "tld. 86400 IN NS ns.tld."));
+  rootZone.put(set("a.ns.tld. 86400 IN A 192.0.2.11"));
+  rootZone.put(set("b.ns.tld. 86400 IN A 192.0.2.12"));
+  FakeServer stale = engine_.servers.at(str(kTld));
+  stale.zone(name("tld.")).put(set("child.tld. 3600 IN NS ns1.child.tld."));
+  engine_.servers["192.0.2.11"] = stale;
+  engine_.servers["192.0.2.12"] = engine_.servers.at(str(kTld));
+  Observation o = observe();
+  EXPECT_EQ(o.parent.ns, (std::vector<std::string>{"ns1.child.tld.", "ns2.child.tld."}));
+  EXPECT_EQ(o.parent.servers.size(), 3u);
+  // One finding per field that differs: the NS set and, with it, the glue.
+  auto found = withCode(o, "parent_servers_disagree");
+  ASSERT_EQ(found.size(), 2u) << codes(o);
+  EXPECT_TRUE(contains(found[0]->message, "{ns1.child.tld.} at a.ns.tld. 192.0.2.11"))
+      << found[0]->message;
+  EXPECT_EQ(o.status, dnssec::State::kSecure) << o.detail;
+}
+
 TEST_F(ProberTest, TheQueryCapStopsAnObservation) {
   options_.work.maxQueries = 6;
   Observation o = observe();
