@@ -269,8 +269,12 @@ void Iterator::buildCut(const Referral& referral, const HostChain& chain, const 
     std::erase_if(build->cut.servers, [](const NameServer& s) { return s.addresses.empty(); });
     if (build->cut.servers.empty()) {
       WalkError why = build->why.value_or(WalkError{});
-      why.message = "no address found for any name server of " + build->cut.zone.toString() +
-                    (why.message.empty() ? "" : " (" + why.message + ")");
+      // A cycle's message is its chain of hosts, which says it all; wrapping it once per zone on
+      // the way back out would only bury it.
+      if (why.kind != WalkError::Kind::kNsCycle) {
+        why.message = "no address found for any name server of " + build->cut.zone.toString() +
+                      (why.message.empty() ? "" : " (" + why.message + ")");
+      }
       build->done(Unexpected{std::move(why)});
       return;
     }

@@ -1153,7 +1153,12 @@ void Prober::finish(std::shared_ptr<Run> run) {
       for (const auto& v : obs.servers) {
         if (!v.error) continue;
         const std::string where = v.address.empty() ? v.name : v.name + " " + v.address;
-        why.push_back(where + ": " + (v.failedQueries.empty() ? *v.error : join(v.failedQueries)));
+        // An unresolved host says why (a cycle, a cap): that is the verdict's reason then.
+        const std::string what = !v.failedQueries.empty() ? join(v.failedQueries)
+                                 : *v.error == "unresolved" && !v.detail.empty()
+                                     ? *v.error + ", " + v.detail
+                                     : *v.error;
+        why.push_back(where + ": " + what);
       }
       obs.detail = "no authoritative server of " + obs.domain + " answered";
       if (!why.empty()) obs.detail += " (" + join(why, "; ") + ")";
