@@ -109,7 +109,7 @@ struct Config {
 };
 
 // The events a webhook may subscribe to (`webhooks[].events`).
-inline constexpr std::array<std::string_view, 22> kEventNames = {"operator_changed",
+inline constexpr std::array<std::string_view, 23> kEventNames = {"operator_changed",
                                                                  "nameservers_changed",
                                                                  "glue_changed",
                                                                  "ds_added",
@@ -124,6 +124,7 @@ inline constexpr std::array<std::string_view, 22> kEventNames = {"operator_chang
                                                                  "cds_delete",
                                                                  "server_inconsistent",
                                                                  "parent_servers_disagree",
+                                                                 "nameservers_inconsistent",
                                                                  "server_unreachable",
                                                                  "server_recovered",
                                                                  "expectation_violated",

@@ -216,6 +216,11 @@ void changeEvents(const DomainState& a, const DomainState& b, Builder& events,
     events.add(event::kServerInconsistent, kWarning,
                "the authoritative servers of " + domain + " serve different data", false, true);
   }
+  if (b.nsMismatch && !a.nsMismatch) {
+    events.add(event::kNameserversInconsistent, kWarning,
+               "a server of " + domain + " serves an NS set that differs from its parent's", false,
+               true);
+  }
   if (b.parentsDisagree && !a.parentsDisagree) {
     events.add(event::kParentServersDisagree, kWarning,
                "the servers of the parent zone publish different delegations for " + domain +
@@ -246,6 +251,11 @@ void baselineEvents(const DomainState& s, Builder& events, const std::string& do
   if (s.inconsistent) {
     events.add(event::kServerInconsistent, kWarning,
                "the authoritative servers of " + domain + " serve different data", nullptr, true);
+  }
+  if (s.nsMismatch) {
+    events.add(event::kNameserversInconsistent, kWarning,
+               "a server of " + domain + " serves an NS set that differs from its parent's",
+               nullptr, true);
   }
   if (s.parentsDisagree) {
     events.add(event::kParentServersDisagree, kWarning,

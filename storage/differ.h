@@ -40,6 +40,7 @@ inline constexpr const char* kCdsPublished = "cds_published";
 inline constexpr const char* kCdsDelete = "cds_delete";
 inline constexpr const char* kServerInconsistent = "server_inconsistent";
 inline constexpr const char* kParentServersDisagree = "parent_servers_disagree";
+inline constexpr const char* kNameserversInconsistent = "nameservers_inconsistent";
 inline constexpr const char* kServerUnreachable = "server_unreachable";
 inline constexpr const char* kServerRecovered = "server_recovered";
 inline constexpr const char* kExpectationViolated = "expectation_violated";

@@ -120,7 +120,11 @@ DomainState stateFromObservation(const probe::Observation& obs, const DomainStat
       return std::adjacent_find(sets.begin(), sets.end(), std::not_equal_to<>()) != sets.end();
     };
     s.inconsistent = differ(nsSets) || differ(keySets);
+    s.nsMismatch =
+        parentAnswered(obs) && std::any_of(nsSets.begin(), nsSets.end(),
+                                           [&](const auto& ns) { return ns != obs.parent.ns; });
   } else if (previous != nullptr) {
+    s.nsMismatch = previous->nsMismatch;
     s.dnskey = previous->dnskey;
     s.cds = previous->cds;
     s.cdnskey = previous->cdnskey;
@@ -178,6 +182,7 @@ std::string toJson(const DomainState& s) {
             {"inconsistent", s.inconsistent}};
   if (!s.glueMismatch.empty()) j["glue_mismatch"] = s.glueMismatch;
   if (s.parentsDisagree) j["parents_disagree"] = true;
+  if (s.nsMismatch) j["ns_mismatch"] = true;
   return j.dump();
 }
 
@@ -203,6 +208,7 @@ Result<DomainState> domainStateFromJson(const std::string& text) {
     s.cdsDelete = j.value("cds_delete", false);
     s.inconsistent = j.value("inconsistent", false);
     s.parentsDisagree = j.value("parents_disagree", false);
+    s.nsMismatch = j.value("ns_mismatch", false);
     return s;
   } catch (const json::exception& e) {
     // nlohmann reports type errors by exception; they stop here, at the module boundary.

@@ -37,6 +37,9 @@ struct DomainState {
   // The parent's servers publish different delegations (NS, glue, DS or its denial): one is stale
   // or one lies. Stored only when set, so that states kept before it existed compare equal.
   bool parentsDisagree = false;
+  // An answering server's apex NS set differs from the parent's delegation (RFC 1034 §4.2.2: the
+  // two should be the same). Stored only when set, likewise.
+  bool nsMismatch = false;
 
   friend bool operator==(const DomainState&, const DomainState&) = default;
 };

@@ -50,6 +50,13 @@ probe::Observation healthy(int64_t t) {
   return o;
 }
 
+// The delegation moved to `ns`: the parent's servers and the domain's own servers say so alike.
+void setNs(probe::Observation& o, std::vector<std::string> ns) {
+  o.parent.ns = ns;
+  for (auto& p : o.parent.servers) p.ns = ns;
+  for (auto& s : o.servers) s.ns = ns;
+}
+
 // The observation moved to time t, its signatures still a month from expiry.
 probe::Observation at(probe::Observation o, int64_t t) {
   o.observedAt = t;
@@ -118,7 +125,7 @@ TEST_F(DifferTest, OperatorChangeIsReportedAfterConfirmation) {
   baseline();
   auto o = healthy(0);
   o.operators = {"gamma-dns.example."};
-  o.parent.ns = {"ns1.gamma-dns.example.", "ns2.gamma-dns.example."};
+  setNs(o, {"ns1.gamma-dns.example.", "ns2.gamma-dns.example."});
   auto events = feedConfirmed(o);
   EXPECT_EQ(names(events), std::vector<std::string>{"operator_changed"});
   const Event* e = find(events, "operator_changed");
@@ -133,7 +140,7 @@ TEST_F(DifferTest, OperatorMoveCarriesItsGlueInsteadOfAGlueEvent) {
   baseline();
   auto o = healthy(0);
   o.operators = {"gamma-dns.example."};
-  o.parent.ns = {"ns1.gamma-dns.example."};
+  setNs(o, {"ns1.gamma-dns.example."});
   o.parent.glue = {{"ns1.gamma-dns.example.", {"203.0.113.53"}}};
   auto events = feedConfirmed(o);
   EXPECT_EQ(names(events), std::vector<std::string>{"operator_changed"});
@@ -143,7 +150,7 @@ TEST_F(DifferTest, OperatorMoveCarriesItsGlueInsteadOfAGlueEvent) {
 TEST_F(DifferTest, ChangeThatRevertsBeforeConfirmationIsNotReported) {
   baseline();
   auto o = healthy(t_ += 300);
-  o.parent.ns = {"ns1.alpha-dns.example."};
+  setNs(o, {"ns1.alpha-dns.example."});
   EXPECT_TRUE(feed(o).empty());
   EXPECT_TRUE(feed(healthy(t_ += 300)).empty());
   EXPECT_TRUE(feed(healthy(t_ += 300)).empty());
@@ -154,7 +161,7 @@ TEST_F(DifferTest, OperatorAndDsReplacedIsAHijack) {
   baseline();
   auto o = healthy(0);
   o.operators = {"evil.example."};
-  o.parent.ns = {"ns1.evil.example."};
+  setNs(o, {"ns1.evil.example."});
   o.parent.ds = {{999, 13, 2, "CCDD"}};
   for (auto& s : o.servers) s.dnskey = {{999, 257, 13}};
   auto events = feedConfirmed(o);
@@ -167,7 +174,7 @@ TEST_F(DifferTest, OperatorChangeIntoABogusChainIsAHijack) {
   baseline();
   auto o = healthy(0);
   o.operators = {"evil.example."};
-  o.parent.ns = {"ns1.evil.example."};
+  setNs(o, {"ns1.evil.example."});
   o.status = dnssec::State::kBogus;
   o.reason = dnssec::Reason::kNoDnskeyMatchesDs;
   auto events = feedConfirmed(o);
@@ -337,8 +344,7 @@ TEST_F(DifferTest, DelegationMovedToSilentServersIsAnOperatorChangeNotAnOutage) 
   baseline();
   auto o = serversSilent(0);
   o.operators = {"gamma-dns.example."};
-  o.parent.ns = {"ns1.gamma-dns.example.", "ns2.gamma-dns.example."};
-  o.parent.servers[0].ns = o.parent.ns;
+  setNs(o, {"ns1.gamma-dns.example.", "ns2.gamma-dns.example."});
   for (auto& s : o.servers) s.name = "ns1.gamma-dns.example.";
   EXPECT_FALSE(observationFailure(o, &*memory_.confirmed).has_value());
   EXPECT_EQ(observationFailure(o), ObservationFailure::kNoAuthoritativeAnswer);
@@ -364,6 +370,18 @@ TEST_F(DifferTest, ParentServersThatDisagreeAreReportedOnceConfirmed) {
   EXPECT_TRUE(feed(at(o, t_ += 300)).empty());
   EXPECT_TRUE(feedConfirmed(healthy(0)).empty());
   EXPECT_FALSE(memory_.confirmed->parentsDisagree);
+}
+
+TEST_F(DifferTest, AServerNsSetThatIsNotTheParentsIsReportedOnceConfirmed) {
+  auto consistent = healthy(0);
+  for (auto& s : consistent.servers) s.ns = consistent.parent.ns;
+  EXPECT_TRUE(feed(at(consistent, t_)).empty());
+  auto o = consistent;
+  for (auto& s : o.servers) s.ns.push_back("ns3.alpha-dns.example.");
+  const auto events = feedConfirmed(o);
+  EXPECT_EQ(names(events), std::vector<std::string>{"nameservers_inconsistent"});
+  EXPECT_EQ(memory_.confirmed->operators, consistent.operators);
+  EXPECT_TRUE(feed(at(o, t_ += 300)).empty());
 }
 
 TEST_F(DifferTest, PinnedExpectationIsNotJudgedOnAFailedObservation) {
@@ -417,7 +435,7 @@ TEST_F(DifferTest, AFailureNeitherAdvancesNorDropsAPendingChange) {
   baseline();
   auto moved = healthy(0);
   moved.operators = {"gamma-dns.example."};
-  moved.parent.ns = {"ns1.gamma-dns.example."};
+  setNs(moved, {"ns1.gamma-dns.example."});
   EXPECT_TRUE(feed(at(moved, t_ += 300)).empty());
   ASSERT_EQ(memory_.pendingCount, 1);
   EXPECT_TRUE(feed(walkFailed(t_ += 300)).empty());
@@ -498,7 +516,9 @@ TEST_F(DifferTest, DivergingServersAreInconsistent) {
   baseline();
   auto o = healthy(0);
   o.servers[1].ns.push_back("ns3.rogue.example.");
-  EXPECT_EQ(names(feedConfirmed(o)), std::vector<std::string>{"server_inconsistent"});
+  // That server's set is not the parent's either.
+  EXPECT_EQ(names(feedConfirmed(o)),
+            (std::vector<std::string>{"nameservers_inconsistent", "server_inconsistent"}));
 }
 
 TEST_F(DifferTest, GlueAndNameserverChangesWithinOneOperator) {
@@ -506,7 +526,7 @@ TEST_F(DifferTest, GlueAndNameserverChangesWithinOneOperator) {
   auto o = healthy(0);
   o.parent.glue = {{"ns1.example.com.", {"192.0.2.7"}}};
   EXPECT_EQ(names(feedConfirmed(o)), std::vector<std::string>{"glue_changed"});
-  o.parent.ns = {"ns1.alpha-dns.example.", "ns3.beta-dns.example."};
+  setNs(o, {"ns1.alpha-dns.example.", "ns3.beta-dns.example."});
   EXPECT_EQ(names(feedConfirmed(o)), std::vector<std::string>{"nameservers_changed"});
 }
 
@@ -514,7 +534,7 @@ TEST_F(DifferTest, GlueAndNameserverChangesWithinOneOperator) {
 // servers at `served`.
 probe::Observation withInDomainHost(int64_t t, std::vector<std::string> served) {
   auto o = healthy(t);
-  o.parent.ns = {"ns1.example.com.", "ns2.beta-dns.example."};
+  setNs(o, {"ns1.example.com.", "ns2.beta-dns.example."});
   o.parent.glue = {{"ns1.example.com.", {"192.0.2.53"}}};
   o.parent.servers[0].ns = o.parent.ns;
   o.parent.servers[0].glue = o.parent.glue;

@@ -88,6 +88,7 @@ probe::Observation observe(World world, const std::string& domain, int64_t t) {
     o.operators = {"gamma-dns.example."};
     o.parent.ns = {"ns1.gamma-dns.example.", "ns2.gamma-dns.example."};
     o.parent.servers[0].ns = o.parent.ns;
+    for (auto& s : o.servers) s.ns = o.parent.ns;  // the new servers serve the same NS set
   } else if (world == World::kRootDown) {
     probe::Observation failed;
     failed.domain = domain;
