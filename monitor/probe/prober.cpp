@@ -1163,7 +1163,13 @@ void Prober::finish(std::shared_ptr<Run> run) {
       obs.detail = "no authoritative server of " + obs.domain + " answered";
       if (!why.empty()) obs.detail += " (" + join(why, "; ") + ")";
     }
-    if (firstDomainTrust) {
+    // The domain's own cut ends the chain even when none of its servers answered: what its
+    // parent says of it (the DS, or the proof there is none) is known all the same.
+    if (!firstDomainTrust) {
+      validator.resetBudget();
+      firstDomainTrust = validator.childZone(*trust, domain, domainEvidence, nullptr);
+    }
+    {
       ChainStep step;
       step.zone = obs.domain;
       step.state = firstDomainTrust->outcome.state;

@@ -458,6 +458,11 @@ TEST_F(ProberTest, EverySilentServerIsCritical) {
   EXPECT_EQ(o.status, dnssec::State::kIndeterminate);
   EXPECT_EQ(withCode(o, "all_servers_unreachable").size(), 1u) << codes(o);
   EXPECT_EQ(nagiosStatus(o), NagiosStatus::kCritical);
+  // The chain still ends at the domain's cut, with the DS its parent authenticated.
+  ASSERT_EQ(chainZones(o), (std::vector<std::string>{".", "tld.", "child.tld."}));
+  EXPECT_EQ(o.chain.back().state, dnssec::State::kIndeterminate);
+  EXPECT_EQ(o.chain.back().dsTags, std::vector<uint16_t>{h_.childKsk.tag});
+  EXPECT_TRUE(o.chain.back().dnskeyTags.empty());
 }
 
 // The shapes the Internet has and a lab with a server per zone hides (issue 10).
@@ -623,8 +628,9 @@ TEST_F(ProberTest, AnNsHostThatIsAnAliasIsFollowedAndReported) {
 TEST_F(ProberTest, AStaleParentServerIsOutvotedWhateverItsPlace) {
   // Three servers of tld.; the one asked first still has child.tld.'s old NS set.
   auto& rootZone = engine_.servers.at(str(kRoot)).zone(dns::Name());
-  rootZone.put(set("tld. 86400 IN NS a.ns.tld.\ntld. 86400 IN NS b.ns.tld.\n"
-                   "tld. 86400 IN NS ns.tld."));
+  rootZone.put(
+      set("tld. 86400 IN NS a.ns.tld.\ntld. 86400 IN NS b.ns.tld.\n"
+          "tld. 86400 IN NS ns.tld."));
   rootZone.put(set("a.ns.tld. 86400 IN A 192.0.2.11"));
   rootZone.put(set("b.ns.tld. 86400 IN A 192.0.2.12"));
   FakeServer stale = engine_.servers.at(str(kTld));
