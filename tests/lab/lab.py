@@ -739,15 +739,18 @@ def knot_zone_entry(lab, zone, mode, policy=None):
     return f"  - domain: {zone}\n    file: \"{lab.p('serve', sid, fname(zone) + '.zone')}\"\n"
 
 
-def write_knot_conf(lab, sid, address, zone_entries, *, signing=False):
+def write_knot_conf(lab, sid, address, zone_entries, *, signing=False, secondary=CHILD_NSD,
+                    via=CHILD_KNOT):
+    """signing: Knot signs the zones of template knot-signed and notifies `secondary` (the NSD
+    server that transfers them), sending from `via` (tests/lab/topolab.py passes its own)."""
     # Each instance needs its own rundir: knotd keeps a PID file there even in the foreground.
     os.makedirs(lab.p("run", sid), exist_ok=True)
     extra = ""
     if signing:
         extra = f"""remote:
   - id: child-nsd
-    address: {CHILD_NSD}@{PORT}
-    via: {CHILD_KNOT}
+    address: {secondary}@{PORT}
+    via: {via}
 policy:
   # manual: Knot signs with the keys the lab imported (so mutations can re-sign them offline)
   # and never rolls them by itself.
@@ -806,43 +809,45 @@ acl:
     write_file(lab.p("config", f"{sid}.conf"), text)
 
 
-def write_bind_conf(lab, secret):
+def write_bind_conf(lab, secret, *, sid="other-bind", address=OTHER_BIND):
+    """named.conf for one BIND server (config/SID.conf, its zones in config/SID-zones.conf) and
+    config/rndc.conf for its control channel on ADDRESS."""
     key = f'key "lab-rndc" {{ algorithm hmac-sha256; secret "{secret}"; }};\n'
-    workdir = lab.p("db", "other-bind")
+    workdir = lab.p("db", sid)
     os.makedirs(workdir, exist_ok=True)
-    text = f"""// other-bind: the "other operator" server, written by tests/lab/lab.py.
+    text = f"""// {sid}: the "other operator" server, written by tests/lab/lab.py.
 // No rate-limit clause: BIND's response rate limiting is off unless configured.
 options {{
   directory "{workdir}";
-  pid-file "{lab.p('run', 'other-bind.own.pid')}";
-  session-keyfile "{lab.p('db', 'other-bind', 'session.key')}";
+  pid-file "{lab.p('run', sid + '.own.pid')}";
+  session-keyfile "{lab.p('db', sid, 'session.key')}";
   managed-keys-directory "{workdir}";
-  listen-on port {PORT} {{ {OTHER_BIND}; }};
+  listen-on port {PORT} {{ {address}; }};
   listen-on-v6 {{ none; }};
   recursion no;
   dnssec-validation no;
   allow-query {{ any; }};
   allow-transfer {{ 127.0.0.0/8; }};
   notify no;
-  transfer-source {OTHER_BIND};
-  query-source address {OTHER_BIND};
+  transfer-source {address};
+  query-source address {address};
   automatic-interface-scan no;
-  server-id "other-bind";
+  server-id "{sid}";
   masterfile-format text;
 }};
-{key}controls {{ inet {OTHER_BIND} port {RNDC_PORT} allow {{ 127.0.0.0/8; }} keys {{ "lab-rndc"; }}; }};
+{key}controls {{ inet {address} port {RNDC_PORT} allow {{ 127.0.0.0/8; }} keys {{ "lab-rndc"; }}; }};
 logging {{
-  channel lab_log {{ file "{lab.p('log', 'other-bind.log')}"; severity info; print-time yes;
+  channel lab_log {{ file "{lab.p('log', sid + '.log')}"; severity info; print-time yes;
                      print-category yes; }};
   category default {{ lab_log; }};
   category lame-servers {{ null; }};
 }};
-include "{lab.p('config', 'other-bind-zones.conf')}";
+include "{lab.p('config', sid + '-zones.conf')}";
 """
-    write_file(lab.p("config", "other-bind.conf"), text)
+    write_file(lab.p("config", f"{sid}.conf"), text)
     write_file(lab.p("config", "rndc.conf"), key + f"""options {{
   default-key "lab-rndc";
-  default-server {OTHER_BIND};
+  default-server {address};
   default-port {RNDC_PORT};
 }};
 """)
@@ -864,18 +869,18 @@ def bind_zones_text(lab, extra):
     return "\n".join(out) + "\n"
 
 
-def write_unbound_conf(lab):
+def write_unbound_conf(lab, address=ORACLE):
     text = f"""# oracle-unbound: the validating resolver the lab's tests ask for a verdict.
 server:
   verbosity: 1
-  interface: {ORACLE}
+  interface: {address}
   port: {PORT}
   do-ip4: yes
   do-ip6: no
   access-control: 127.0.0.0/8 allow
   # The lab's servers all live on loopback, which Unbound refuses to query by default.
   do-not-query-localhost: no
-  outgoing-interface: {ORACLE}
+  outgoing-interface: {address}
   num-threads: 1
   so-reuseport: no
   username: ""
