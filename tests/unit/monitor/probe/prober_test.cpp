@@ -648,6 +648,34 @@ TEST_F(ProberTest, AStaleParentServerIsOutvotedWhateverItsPlace) {
   EXPECT_EQ(o.status, dnssec::State::kSecure) << o.detail;
 }
 
+TEST_F(ProberTest, AGluelessNsHostWithOnlyAnIpv6AddressIsAskedOverIpv6) {
+  // child.tld.'s second host lives in other.tld. and has an AAAA record only.
+  auto& tld = engine_.servers.at(str(kTld)).zone(name("tld."));
+  tld.put(set("child.tld. 3600 IN NS ns1.child.tld.\nchild.tld. 3600 IN NS v6.other.tld."));
+  for (auto address : {kNs1, kNs2}) {
+    engine_.servers.at(str(address))
+        .zone(name("other.tld."))
+        .put(set("v6.other.tld. 3600 IN AAAA 2001:db8::53"));
+  }
+  engine_.servers["2001:db8::53"] = engine_.servers.at(str(kNs2));
+  Observation o = observe();
+  EXPECT_EQ(o.status, dnssec::State::kSecure) << o.detail;
+  const auto& v6 = server(o, "2001:db8::53");
+  EXPECT_EQ(v6.name, "v6.other.tld.");
+  EXPECT_FALSE(v6.error.has_value()) << *v6.error;
+  EXPECT_EQ(engine_.count(dns::RRType::SOA, "2001:db8::53"), 1u);
+
+  // With IPv6 off the host has no usable address: named, and the verdict comes from the rest.
+  cache_.clear();
+  options_.iterator.ipv6 = false;
+  o = observe();
+  EXPECT_EQ(o.status, dnssec::State::kSecure) << o.detail;
+  bool unresolved = false;
+  for (const auto& s : o.servers)
+    unresolved |= s.name == "v6.other.tld." && s.error == "unresolved";
+  EXPECT_TRUE(unresolved) << codes(o);
+}
+
 TEST_F(ProberTest, TheQueryCapStopsAnObservation) {
   options_.work.maxQueries = 6;
   Observation o = observe();
