@@ -922,6 +922,9 @@ def build_tld(lab, serial, delegations, keyset):
               lab.p("work", "lab"), salt="-", iterations=0, opt_out=True, threads=lab.jobs)
     publish(out, lab.p("serve", "tld-knot", "lab.zone"))
     publish(out, lab.p("serve", "tld-nsd", "lab.zone"))
+    if internal.get("shared_root"):
+        publish(out, lab.p("serve", "root-knot", "lab.zone"))
+        publish(out, lab.p("serve", "root-nsd", "lab.zone"))
 
 
 def current_delegations(lab):
@@ -1018,10 +1021,19 @@ def build_root(lab, keysets):
 
 def write_configs(lab, children, keysets):
     """Writes every server's configuration and imports the Knot-signed children's keys."""
-    write_nsd_conf(lab, "root-nsd", ROOT_NSD, [(".", lab.p("serve", "root-nsd", "root.zone"))])
+    # --shared-root: the root's servers serve lab. too (as one server serves uk. and co.uk.), so
+    # they answer a question about a child from lab. and the referral to lab. is never seen.
+    shared = lab.internal().get("shared_root", False)
+    root_zones = [(".", lab.p("serve", "root-nsd", "root.zone"))]
+    if shared:
+        root_zones.append((TLD, lab.p("serve", "root-nsd", "lab.zone")))
+    write_nsd_conf(lab, "root-nsd", ROOT_NSD, root_zones)
     write_nsd_conf(lab, "tld-nsd", TLD_NSD, [(TLD, lab.p("serve", "tld-nsd", "lab.zone"))])
-    write_knot_conf(lab, "root-knot", ROOT_KNOT, [
-        f"  - domain: .\n    file: \"{lab.p('serve', 'root-knot', 'root.zone')}\"\n"])
+    root_entries = [f"  - domain: .\n    file: \"{lab.p('serve', 'root-knot', 'root.zone')}\"\n"]
+    if shared:
+        root_entries.append(
+            f"  - domain: {TLD}\n    file: \"{lab.p('serve', 'root-knot', 'lab.zone')}\"\n")
+    write_knot_conf(lab, "root-knot", ROOT_KNOT, root_entries)
     write_knot_conf(lab, "tld-knot", TLD_KNOT, [
         f"  - domain: {TLD}\n    file: \"{lab.p('serve', 'tld-knot', 'lab.zone')}\"\n"])
     zones = list(OPERATOR_ZONES) + [c["name"] for c in children]
@@ -1085,6 +1097,9 @@ def start_servers(lab, children):
     lab.wait_serial(ROOT_KNOT, ".", 1)
     lab.wait_serial(TLD_KNOT, TLD, 1)
     lab.wait_serial(TLD_NSD, TLD, 1)
+    if lab.internal().get("shared_root"):
+        lab.wait_serial(ROOT_NSD, TLD, 1)
+        lab.wait_serial(ROOT_KNOT, TLD, 1)
     lab.wait_for("other-bind control channel", lambda: run(
         ["rndc", "-c", lab.p("config", "rndc.conf"), "status"], check=False).returncode == 0)
     lab.wait_serial(OTHER_BIND, OTHER_ZONE, 1)
@@ -1105,6 +1120,8 @@ def start_servers(lab, children):
 
 def lab_meta(lab, now, children, elapsed):
     zones = list(OPERATOR_ZONES) + [c["name"] for c in children]
+    shared = lab.internal().get("shared_root", False)
+    root_zones = [".", TLD] if shared else ["."]
 
     def server(sid, software, address, served, hosts):
         return {"id": sid, "software": software, "address": address, "port": PORT,
@@ -1119,9 +1136,10 @@ def lab_meta(lab, now, children, elapsed):
         "trust_anchor_dnskey": lab.p("root.dnskey"),
         "delv_anchors": lab.p("delv.anchors"),
         "tld": TLD,
+        "layout": "shared-root" if shared else "separate",
         "servers": [
-            server("root-nsd", "nsd", ROOT_NSD, ["."], ["a.root-servers.lab."]),
-            server("root-knot", "knot", ROOT_KNOT, ["."], ["b.root-servers.lab."]),
+            server("root-nsd", "nsd", ROOT_NSD, root_zones, ["a.root-servers.lab."]),
+            server("root-knot", "knot", ROOT_KNOT, root_zones, ["b.root-servers.lab."]),
             server("tld-knot", "knot", TLD_KNOT, [TLD], ["ns1.nic.lab."]),
             server("tld-nsd", "nsd", TLD_NSD, [TLD], ["ns2.nic.lab."]),
             server("child-nsd", "nsd", CHILD_NSD, zones,
@@ -1147,7 +1165,7 @@ def lab_meta(lab, now, children, elapsed):
     }
 
 
-def cmd_up(lab, count):
+def cmd_up(lab, count, shared_root=False):
     started = time.monotonic()
     preflight(lab)
     prepare_dir(lab)
@@ -1163,7 +1181,7 @@ def cmd_up(lab, count):
     internal = {"operator_delegations": operator_delegations,
                 "keysets": {z: ks.to_json() for z, ks in keysets.items()
                             if z in (".", TLD) or z in OPERATOR_ZONES or z == OTHER_ZONE},
-                "tld_serial": 1}
+                "tld_serial": 1, "shared_root": shared_root}
     write_file(lab.p("state", "internal.json"), json.dumps(internal, indent=1) + "\n")
     build_tld(lab, 1, [(c["name"], original_delegation(c)) for c in children], keysets[TLD])
     t_tld = time.monotonic()
@@ -1580,6 +1598,11 @@ def apply_plan(lab, child, state, plan):
         write_file(lab.p("state", "internal.json"), json.dumps(internal, indent=1) + "\n")
         lab.nsd_control("tld-nsd", "reload", TLD)
         lab.knotc("tld-knot", "zone-reload", TLD)
+        if internal.get("shared_root"):
+            lab.nsd_control("root-nsd", "reload", TLD)
+            lab.knotc("root-knot", "zone-reload", TLD)
+            lab.wait_serial(ROOT_NSD, TLD, tld_serial)
+            lab.wait_serial(ROOT_KNOT, TLD, tld_serial)
         lab.wait_serial(TLD_KNOT, TLD, tld_serial)
         lab.wait_serial(TLD_NSD, TLD, tld_serial)
 
@@ -1661,6 +1684,8 @@ def main(argv):
     up.add_argument("dir")
     up.add_argument("--children", type=int, default=12)
     up.add_argument("--jobs", type=int, default=None, help="parallel signing jobs (default: CPUs)")
+    up.add_argument("--shared-root", action="store_true",
+                    help="the root's servers serve lab. too (a skipped zone cut for every child)")
     down = sub.add_parser("down", help="stop every process the lab in DIR started")
     down.add_argument("dir")
     mutate = sub.add_parser("mutate", help="apply SCENARIO to CHILD")
@@ -1690,7 +1715,7 @@ def main(argv):
             with lab.lock():
                 lab.stop_all()
                 try:
-                    cmd_up(lab, args.children)
+                    cmd_up(lab, args.children, args.shared_root)
                 except BaseException:
                     log("up failed: stopping what was started")
                     lab.stop_all()
