@@ -73,6 +73,22 @@ std::string clip(std::string text, size_t limit) {
   return text;
 }
 
+// Inside a ``` code block Slack has no escape: a backtick from DNS data (a name may hold any
+// byte) could close the block and turn the rest into markup. Each becomes U+02CB MODIFIER LETTER
+// GRAVE ACCENT, which reads the same.
+std::string codeSafe(std::string text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '`') {
+      out += "\u02CB";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 // Slack rejects a section whose text exceeds 3000 characters; each side keeps well under half.
 constexpr size_t kSlackSideLimit = 1400;
 
@@ -153,8 +169,8 @@ Result<std::string> slackBody(const storage::EventRow& event, const FormatContex
   return guarded([&] {
     const std::string headline = "[" + upper(event.severity) + "] " + event.event + " " +
                                  event.domain + ": " + event.summary;
-    const std::string before = clip(dump(jsonValue(event.beforeJson)), kSlackSideLimit);
-    const std::string after = clip(dump(jsonValue(event.afterJson)), kSlackSideLimit);
+    const std::string before = codeSafe(clip(dump(jsonValue(event.beforeJson)), kSlackSideLimit));
+    const std::string after = codeSafe(clip(dump(jsonValue(event.afterJson)), kSlackSideLimit));
     std::string details = "observed " + toRfc3339(event.observedAt) + " · id " + event.uid;
     if (event.server) details += " · server " + *event.server;
 

@@ -2,7 +2,9 @@
 // statements, and the transactions behind Store. The only file that includes <sqlite3.h>.
 #include "storage/sqlite_store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -664,6 +666,14 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
   impl->options = options;
   const std::string opening = "opening " + path;
 
+  // A database this creates is readable by its owner only (the history names every server and key
+  // of the portfolio): created here 0600 before SQLite opens it, and SQLite gives its -wal and -shm
+  // files the database's permissions. Under systemd, StateDirectory= already makes the directory
+  // private; an existing file keeps the mode its owner gave it.
+  if (!options.readOnly && path != ":memory:" && !path.empty()) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+  }
   sqlite3* raw = nullptr;
   const int flags =
       options.readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);

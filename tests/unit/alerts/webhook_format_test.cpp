@@ -135,6 +135,18 @@ TEST(SlackFormat, TextAndBlocks) {
   EXPECT_NE(context.find("evt-0001"), std::string::npos);
 }
 
+TEST(SlackFormat, BackticksFromDnsDataCannotCloseTheCodeBlock) {
+  auto e = sampleEvent();
+  e.afterJson = R"({"operators":["a```*bold*```b."]})";
+  auto body = slackBody(e, {kSent, ""});
+  ASSERT_TRUE(body.ok());
+  const std::string code = json::parse(*body).at("blocks")[1].at("text").at("text");
+  ASSERT_GE(code.size(), 6U);
+  const std::string inside = code.substr(3, code.size() - 6);
+  EXPECT_EQ(inside.find('`'), std::string::npos) << inside;
+  EXPECT_NE(inside.find("a\u02CB\u02CB\u02CB*bold*"), std::string::npos) << inside;
+}
+
 TEST(SlackFormat, LargeStatesStayUnderSlackLimit) {
   auto e = sampleEvent();
   json big = json::array();

@@ -130,6 +130,16 @@ TEST_F(SqliteStoreTest, NewDatabaseIsAtTheLatestVersionInWalMode) {
   EXPECT_EQ(*check, "ok");
 }
 
+TEST_F(SqliteStoreTest, ANewDatabaseAndItsWalAreReadableByTheOwnerOnly) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->commit(observation("example.com.", 200, R"({"ns":["a."]})")).ok());
+  for (const std::string& file : {path_, path_ + "-wal"}) {
+    const auto perms = fs::status(file).permissions();
+    EXPECT_EQ(perms & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write) << file;
+  }
+}
+
 TEST_F(SqliteStoreTest, DomainRowRoundTripsEveryField) {
   auto store = open();
   ASSERT_TRUE(store);
