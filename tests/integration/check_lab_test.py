@@ -34,6 +34,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from lab_checks import Checks
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lab"))
+import oracles  # noqa: E402  (tests/lab/oracles.py: Unbound and delv as reference validators)
+
 ORACLE = "127.53.3.1"
 OTHER_BIND = "127.53.2.1"
 LOSSY = "127.53.6.1"  # the lab's lossy proxy (scenario lossy)
@@ -158,46 +161,15 @@ def worst(codes):
 
 # --- the two reference validators -------------------------------------------------------------
 
-def dig_status_flags(text):
-    status, flags = None, set()
-    for line in text.splitlines():
-        if status is None and "status:" in line:
-            status = line.split("status:", 1)[1].split(",", 1)[0].strip()
-        if line.startswith(";; flags:") and not flags:
-            flags = set(line[len(";; flags:"):].split(";", 1)[0].split())
-    return status, flags
-
-
 def oracle_verdict(name):
     """Unbound's verdict on NAME's SOA: (verdict, full dig output)."""
-    _, out, err = run(["dig", f"@{ORACLE}", "+dnssec", "+time=3", "+tries=2", name, "SOA"])
-    text = out + err
-    status, flags = dig_status_flags(text)
-    if status == "NOERROR":
-        return ("secure" if "ad" in flags else "insecure"), text
-    if status == "SERVFAIL":
-        # Bogus only if the data is there once validation is off (+cd); else the lab is broken.
-        _, cd_out, cd_err = run(["dig", f"@{ORACLE}", "+dnssec", "+cd", "+time=3", "+tries=2",
-                                 name, "SOA"])
-        text += "\n--- with +cd ---\n" + cd_out + cd_err
-        cd_status, _ = dig_status_flags(cd_out)
-        return ("bogus" if cd_status == "NOERROR" else f"error:SERVFAIL/cd:{cd_status}"), text
-    return f"error:{status or 'no answer'}", text
+    return oracles.unbound_verdict(ORACLE, name)
 
 
 def delv_verdict(lab, name):
     """delv's verdict on NAME's SOA, validating itself through the oracle: (verdict, output)."""
-    _, out, err = run(["delv", f"@{ORACLE}", "-a", lab.meta["delv_anchors"], "+root=.",
-                       "+cdflag", name, "SOA"])
-    text = out + err
-    lines = text.splitlines()
-    if any(line.startswith("; fully validated") for line in lines):
-        return "secure", text
-    if any(line.startswith("; unsigned answer") for line in lines):
-        return "insecure", text
-    if "resolution failed" in text or "validation failed" in text:
-        return "bogus", text
-    return "error:" + (lines[-1] if lines else "no output"), text
+    verdict, text = oracles.delv_verdict(ORACLE, lab.meta["delv_anchors"], name)
+    return ("bogus" if verdict == "failed" else verdict), text
 
 
 def reference_verdicts(lab, name):

@@ -42,6 +42,9 @@ from concurrent.futures import ThreadPoolExecutor
 sys.dont_write_bytecode = True
 from lab_checks import Checks  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lab"))
+import oracles  # noqa: E402  (tests/lab/oracles.py: Unbound and delv as reference validators)
+
 CHECK_BOUND = 30.0      # seconds a `zonewatch check` of one domain may take (issue 10)
 CHECK_KILL = 45.0       # ... after which the test stops waiting for it
 ROUND_BOUND = 120.0     # seconds one `run --once` over every child may take
@@ -63,47 +66,6 @@ def run(cmd, timeout):
         return None, out, errs, time.monotonic() - started
 
 
-# --- the two reference validators (as check_lab_test.py asks them) ----------------------------
-def dig_status_flags(text):
-    status, flags = None, set()
-    for line in text.splitlines():
-        if status is None and "status:" in line:
-            status = line.split("status:", 1)[1].split(",", 1)[0].strip()
-        if line.startswith(";; flags:") and not flags:
-            flags = set(line[len(";; flags:"):].split(";", 1)[0].split())
-    return status, flags
-
-
-def oracle_verdict(oracle, name):
-    _, out, err, _ = run(["dig", f"@{oracle}", "+dnssec", "+time=5", "+tries=1", name, "SOA"], 30)
-    text = out + err
-    status, flags = dig_status_flags(text)
-    if status == "NOERROR":
-        return ("secure" if "ad" in flags else "insecure"), text
-    if status == "SERVFAIL":
-        _, cd_out, cd_err, _ = run(["dig", f"@{oracle}", "+dnssec", "+cd", "+time=5", "+tries=1",
-                                    name, "SOA"], 30)
-        text += "\n--- with +cd ---\n" + cd_out + cd_err
-        cd_status, _ = dig_status_flags(cd_out)
-        return ("bogus" if cd_status == "NOERROR" else "unresolvable"), text
-    return f"error:{status or 'no answer'}", text
-
-
-def delv_verdict(oracle, anchors, name):
-    _, out, err, _ = run(["delv", f"@{oracle}", "-a", anchors, "+root=.", "+cdflag", name, "SOA"],
-                         60)
-    text = out + err
-    lines = text.splitlines()
-    if any(line.startswith("; fully validated") for line in lines):
-        return "secure", text
-    if any(line.startswith("; unsigned answer") for line in lines):
-        return "insecure", text
-    if "resolution failed" in text or "validation failed" in text:
-        # Bogus, or unresolvable: the oracle's +cd answer tells which.
-        return "failed", text
-    return "error:" + (lines[-1] if lines else "no output"), text
-
-
 # --- zonewatch check ---------------------------------------------------------------------------
 def summary(obs):
     """The parts of an observation a failure message needs, on one line."""
@@ -119,8 +81,9 @@ def summary(obs):
 def check_child(t, zonewatch, meta, child):
     name = child["name"]
     label = f"{name} [{child['shape']}]"
-    references = (POOL.submit(oracle_verdict, meta["oracle"]["address"], name),
-                  POOL.submit(delv_verdict, meta["oracle"]["address"], meta["delv_anchors"], name))
+    references = (POOL.submit(oracles.unbound_verdict, meta["oracle"]["address"], name),
+                  POOL.submit(oracles.delv_verdict, meta["oracle"]["address"],
+                              meta["delv_anchors"], name))
     cmd = [zonewatch, "check", "--json", "--root-hints", meta["root_hints"], "--trust-anchor",
            meta["trust_anchor"], "--timeout", "1000", name]
     code, out, err, seconds = run(cmd, CHECK_KILL)

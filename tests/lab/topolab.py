@@ -39,6 +39,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lab as L  # noqa: E402  (tests/lab/lab.py: the machinery)
 import labdns  # noqa: E402
+import oracles  # noqa: E402  (Unbound and delv as reference validators)
 
 # --- Fixed addresses (the topolab contract) ---------------------------------------------------------
 ROOT_NSD = "127.54.0.1"     # NSD: . and tld.
@@ -631,42 +632,6 @@ def run_quiet(cmd, timeout=60):
         return f"timed out after {timeout} s"
 
 
-def dig_status(text):
-    status, flags = None, set()
-    for line in text.splitlines():
-        if status is None and "status:" in line:
-            status = line.split("status:", 1)[1].split(",", 1)[0].strip()
-        if line.startswith(";; flags:") and not flags:
-            flags = set(line[len(";; flags:"):].split(";", 1)[0].split())
-    return status, flags
-
-
-def oracle_verdict(name, rtype="SOA"):
-    """Unbound: AD = secure, NOERROR without AD = insecure, SERVFAIL that +cd clears = bogus;
-    SERVFAIL with +cd too = unresolvable.  Returns (verdict, text)."""
-    text = run_quiet(["dig", f"@{ORACLE}", "+dnssec", "+time=5", "+tries=1", name, rtype])
-    status, flags = dig_status(text)
-    if status == "NOERROR":
-        return ("secure" if "ad" in flags else "insecure"), text
-    if status == "SERVFAIL":
-        cd = run_quiet(["dig", f"@{ORACLE}", "+dnssec", "+cd", "+time=5", "+tries=1", name, rtype])
-        text += "\n--- with +cd ---\n" + cd
-        return ("bogus" if dig_status(cd)[0] == "NOERROR" else "unresolvable"), text
-    return f"error:{status or 'no answer'}", text
-
-
-def delv_verdict(anchors, name, rtype="SOA"):
-    text = run_quiet(["delv", f"@{ORACLE}", "-a", anchors, "+root=.", "+cdflag", name, rtype])
-    lines = text.splitlines()
-    if any(line.startswith("; fully validated") for line in lines):
-        return "secure", text
-    if any(line.startswith("; unsigned answer") for line in lines):
-        return "insecure", text
-    if "resolution failed" in text or "validation failed" in text:
-        return "failed", text
-    return "error:" + (lines[-1] if lines else "no output"), text
-
-
 def cmd_check(lab):
     """Asks the oracle (Unbound), delv and the servers themselves whether every child is what
     topolab.json says; prints one line per check, returns 1 if any failed."""
@@ -682,8 +647,8 @@ def cmd_check(lab):
     lab.flush_oracle()
     for c in meta["children"]:
         name = c["name"]
-        unbound, utext = oracle_verdict(name)
-        delv, dtext = delv_verdict(meta["delv_anchors"], name)
+        unbound, utext = oracles.unbound_verdict(ORACLE, name)
+        delv, dtext = oracles.delv_verdict(ORACLE, meta["delv_anchors"], name)
         if c["oracle"]:
             want_delv = "failed" if c["expected"] == "bogus" else c["expected"]
             check(unbound == c["expected"] and delv == want_delv,
