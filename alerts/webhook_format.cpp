@@ -229,8 +229,9 @@ Result<std::string> formatBody(WebhookFormat format, const storage::EventRow& ev
   return fail("unknown webhook format");
 }
 
-std::string signatureValue(std::string_view secret, std::string_view body) {
-  const auto mac = dnssec::hmacSha256(bytesOf(secret), bytesOf(body));
+std::string signatureValue(std::string_view secret, int64_t timestamp, std::string_view body) {
+  const std::string signedText = std::to_string(timestamp) + "." + std::string(body);
+  const auto mac = dnssec::hmacSha256(bytesOf(secret), bytesOf(signedText));
   return "sha256=" + hex(mac);
 }
 
@@ -260,7 +261,8 @@ Result<WebhookRequest> buildRequest(const config::WebhookSpec& sink, const stora
                      {"X-Zonewatch-Id", headerSafe(event.uid)},
                      {"X-Zonewatch-Timestamp", std::to_string(context.sentAt)}};
   if (!sink.secret.empty()) {
-    request.headers.push_back({"X-Zonewatch-Signature", signatureValue(sink.secret, *body)});
+    request.headers.push_back(
+        {"X-Zonewatch-Signature", signatureValue(sink.secret, context.sentAt, *body)});
   }
   request.body = std::move(*body);
   return request;

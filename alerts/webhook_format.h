@@ -50,8 +50,11 @@ Result<std::string> alertmanagerBody(const storage::EventRow& event, const Forma
 Result<std::string> formatBody(WebhookFormat format, const storage::EventRow& event,
                                const FormatContext& context);
 
-// "sha256=" + lowercase hex HMAC-SHA256(secret, body) (RFC 2104), the X-Zonewatch-Signature value.
-std::string signatureValue(std::string_view secret, std::string_view body);
+// "sha256=" + lowercase hex HMAC-SHA256(secret, timestamp + "." + body) (RFC 2104), the
+// X-Zonewatch-Signature value. The timestamp (X-Zonewatch-Timestamp, unix seconds) is signed with
+// the body, as Standard Webhooks does, so that a captured request cannot be replayed later under a
+// fresh timestamp: every format is covered, not only those whose body carries sent_at.
+std::string signatureValue(std::string_view secret, int64_t timestamp, std::string_view body);
 
 // The URL a POST goes to: for alertmanager, `{url}/api/v2/alerts` (unless the configured URL
 // already names that path); the configured URL otherwise.

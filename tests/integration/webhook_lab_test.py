@@ -69,8 +69,10 @@ RECOVERY_ROUNDS = 20
 RECOVERY_PAUSE = 0.5
 
 
-def signature(secret, body):
-    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+def signature(secret, body, timestamp):
+    """What alerts/README.md tells receivers to compute: HMAC over "timestamp.body"."""
+    return "sha256=" + hmac.new(secret, timestamp.encode() + b"." + body,
+                                hashlib.sha256).hexdigest()
 
 
 class Receiver:
@@ -101,8 +103,9 @@ class Receiver:
                     else:
                         # What alerts/README.md tells receivers to do: the raw bytes, in constant
                         # time.
-                        ok = hmac.compare_digest(signature(secret, body),
-                                                 headers.get("x-zonewatch-signature", ""))
+                        ok = hmac.compare_digest(
+                            signature(secret, body, headers.get("x-zonewatch-timestamp", "")),
+                            headers.get("x-zonewatch-signature", ""))
                         status = 204 if ok else 401
                     receiver.requests.append({"path": self.path, "headers": headers,
                                               "body": body, "status": status})
@@ -230,7 +233,8 @@ def check_requests(checks, receiver, events):
     # A receiver holding the wrong secret notices: with B's secret no request to /a verifies,
     # and the other way round.
     crossed = [r for r in requests if r["path"] in ("/a", "/b") and hmac.compare_digest(
-        signature(SECRET_B if r["path"] == "/a" else SECRET_A, r["body"]),
+        signature(SECRET_B if r["path"] == "/a" else SECRET_A, r["body"],
+                  r["headers"].get("x-zonewatch-timestamp", "")),
         r["headers"].get("x-zonewatch-signature", ""))]
     checks.check(not crossed and any(r["path"] == "/a" for r in requests),
                  "wrong secret: HMAC with the other sink's secret matches none of the signatures",

@@ -104,10 +104,12 @@ uint64_t counter(const Deliverer& d, const std::string& sink, std::string_view o
   return it == all.end() ? 0 : it->second;
 }
 
-std::string independentSignature(const std::string& body) {
+// HMAC-SHA256 over "timestamp.body", as alerts/README.md tells a receiver to compute it.
+std::string independentSignature(const std::string& timestamp, const std::string& body) {
   const std::string_view key = kSecret;
+  const std::string text = timestamp + "." + body;
   const auto mac = dnssec::hmacSha256({reinterpret_cast<const uint8_t*>(key.data()), key.size()},
-                                      {reinterpret_cast<const uint8_t*>(body.data()), body.size()});
+                                      {reinterpret_cast<const uint8_t*>(text.data()), text.size()});
   std::string hex = "sha256=";
   char b[3];
   for (uint8_t x : mac) {
@@ -165,7 +167,8 @@ TEST_F(DelivererTest, EachEventArrivesOnceSigned) {
     const json body = json::parse(r.body);
     EXPECT_EQ(r.headers.at("x-zonewatch-id"), body.at("id"));
     EXPECT_EQ(body.at("sent_at"), toRfc3339(kT0 + 5));
-    EXPECT_EQ(r.headers.at("x-zonewatch-signature"), independentSignature(r.body));
+    EXPECT_EQ(r.headers.at("x-zonewatch-signature"),
+              independentSignature(r.headers.at("x-zonewatch-timestamp"), r.body));
   }
   EXPECT_EQ(counter(d, "ops", kDelivered), 3U);
   EXPECT_EQ(pending(), 0);

@@ -216,8 +216,12 @@ TEST(Format, ParseNames) {
 TEST(Signature, HmacPrimitiveMatchesRfc4231) {
   const auto mac = dnssec::hmacSha256(bytesOf("Jefe"), bytesOf("what do ya want for nothing?"));
   EXPECT_EQ(hex(mac), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
-  EXPECT_EQ(signatureValue("Jefe", "what do ya want for nothing?"),
+  // The signed text is the timestamp, a dot and the body: never the body alone.
+  EXPECT_NE(signatureValue("Jefe", 0, "what do ya want for nothing?"),
             "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  EXPECT_EQ(signatureValue("Jefe", 0, "what do ya want for nothing?"),
+            "sha256=" + hex(dnssec::hmacSha256(bytesOf("Jefe"),
+                                               bytesOf("0.what do ya want for nothing?"))));
 }
 
 TEST(Request, HeadersAndSignatureOverExactBody) {
@@ -232,17 +236,22 @@ TEST(Request, HeadersAndSignatureOverExactBody) {
   // The timestamp header and sent_at in the (signed) body are the same instant.
   EXPECT_EQ(json::parse(request->body).at("sent_at"), toRfc3339(kSent));
 
+  // Signed: the timestamp, a dot, the body's bytes exactly.
+  const std::string signedText = std::to_string(kSent) + "." + request->body;
   const std::string expected =
-      "sha256=" + hex(dnssec::hmacSha256(bytesOf("s3cret"), bytesOf(request->body)));
+      "sha256=" + hex(dnssec::hmacSha256(bytesOf("s3cret"), bytesOf(signedText)));
   EXPECT_EQ(header(*request, "X-Zonewatch-Signature"), expected);
 
-  // A receiver with the wrong secret computes something else, and so does a changed body.
+  // A receiver with the wrong secret computes something else, and so does a changed body or a
+  // replay under another timestamp.
   const std::string wrong =
-      "sha256=" + hex(dnssec::hmacSha256(bytesOf("s3cret!"), bytesOf(request->body)));
+      "sha256=" + hex(dnssec::hmacSha256(bytesOf("s3cret!"), bytesOf(signedText)));
   EXPECT_NE(header(*request, "X-Zonewatch-Signature"), wrong);
   std::string tampered = request->body;
   tampered[tampered.size() / 2] ^= 1;
-  EXPECT_NE(header(*request, "X-Zonewatch-Signature"), signatureValue("s3cret", tampered));
+  EXPECT_NE(header(*request, "X-Zonewatch-Signature"), signatureValue("s3cret", kSent, tampered));
+  EXPECT_NE(header(*request, "X-Zonewatch-Signature"),
+            signatureValue("s3cret", kSent + 600, request->body));
 }
 
 TEST(Request, NoSecretNoSignature) {

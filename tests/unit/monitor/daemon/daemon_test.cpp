@@ -115,7 +115,9 @@ TEST_F(OnceDeliveryTest, DeliversEveryDueItemOnceSignedAndExits) {
   std::map<std::string, int> ids;
   for (const auto& r : receiver_.requests()) {
     ++ids[json::parse(r.body).at("id").get<std::string>()];
-    EXPECT_EQ(r.headers.at("x-zonewatch-signature"), alerts::signatureValue(kSecret, r.body));
+    EXPECT_EQ(
+        r.headers.at("x-zonewatch-signature"),
+        alerts::signatureValue(kSecret, std::stoll(r.headers.at("x-zonewatch-timestamp")), r.body));
   }
   EXPECT_EQ(ids, (std::map<std::string, int>{{"a1", 1}, {"a2", 1}, {"a3", 1}}));
   EXPECT_EQ(pending(), 0);
