@@ -102,7 +102,8 @@ std::string contentDigest(const std::string& before, const std::string& after) {
 
 class Builder {
  public:
-  Builder(const probe::Observation& obs, std::vector<Event>& out) : obs_(obs), out_(out) {}
+  Builder(const probe::Observation& obs, std::vector<Event>& out, uint64_t& seq)
+      : obs_(obs), out_(out), seq_(seq) {}
 
   void add(const char* name, const char* severity, std::string summary, json before, json after,
            std::optional<std::string> server = std::nullopt) {
@@ -115,8 +116,8 @@ class Builder {
     e.beforeJson = before.dump();
     e.afterJson = after.dump();
     e.server = std::move(server);
-    e.uid = e.domain + "|" + e.event + "|" + std::to_string(e.observedAt) + "|" +
-            e.server.value_or("") + "|" + contentDigest(e.beforeJson, e.afterJson);
+    e.uid = e.domain + "|" + e.event + "|" + std::to_string(++seq_) + "|" + e.server.value_or("") +
+            "|" + contentDigest(e.beforeJson, e.afterJson);
     out_.push_back(std::move(e));
   }
   bool has(const char* name) const {
@@ -127,6 +128,7 @@ class Builder {
  private:
   const probe::Observation& obs_;
   std::vector<Event>& out_;
+  uint64_t& seq_;
 };
 
 json statusJson(const DomainState& s) {
@@ -292,7 +294,8 @@ std::string auxiliaryToJson(const DomainMemory& m) {
     servers[key] = {{"failures", s.failures}, {"down", s.down}};
   json j = {{"servers", servers},
             {"expectation_violated", m.expectationViolated},
-            {"observation_failing", m.failingReported}};
+            {"observation_failing", m.failingReported},
+            {"event_seq", m.eventSeq}};
   if (m.expiringAlertedFor) j["expiring_alerted_for"] = *m.expiringAlertedFor;
   return j.dump();
 }
@@ -307,6 +310,7 @@ void auxiliaryFromJson(const std::string& text, DomainMemory& m) {
     }
     m.expectationViolated = j.value("expectation_violated", false);
     m.failingReported = j.value("observation_failing", false);
+    m.eventSeq = j.value("event_seq", uint64_t{0});
     if (j.contains("expiring_alerted_for")) {
       m.expiringAlertedFor = j.at("expiring_alerted_for").get<int64_t>();
     }
@@ -441,7 +445,7 @@ DiffResult diff(const DomainMemory& previous, const probe::Observation& obs,
   DiffResult result;
   result.memory = previous;
   DomainMemory& m = result.memory;
-  Builder events(obs, result.events);
+  Builder events(obs, result.events, m.eventSeq);
   if (const auto failure =
           observationFailure(obs, previous.confirmed ? &*previous.confirmed : nullptr)) {
     noteFailure(obs, *failure, options, m, events);
@@ -461,8 +465,10 @@ std::optional<Event> groupPortfolio(const std::vector<Event>& roundEvents, int64
                                     size_t threshold) {
   std::set<std::string> domains;
   json changes = json::array();
+  std::string memberIds;  // the id is made of its members' ids: stable when a round is redone
   for (const auto& e : roundEvents) {
     if (e.event != event::kOperatorChanged) continue;
+    memberIds += e.uid + "\n";
     if (domains.insert(e.domain).second) {
       changes.push_back({{"domain", e.domain},
                          {"before", json::parse(e.beforeJson, nullptr, false)},
@@ -478,8 +484,7 @@ std::optional<Event> groupPortfolio(const std::vector<Event>& roundEvents, int64
   e.summary = std::to_string(domains.size()) + " watched domains changed operator in one round";
   e.beforeJson = "null";
   e.afterJson = changes.dump();
-  e.uid = "*|" + e.event + "|" + std::to_string(observedAt) + "|" +
-          contentDigest(e.beforeJson, e.afterJson);
+  e.uid = "*|" + e.event + "|" + contentDigest(memberIds, e.afterJson);
   return e;
 }
 

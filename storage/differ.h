@@ -87,6 +87,10 @@ struct DomainMemory {
   int64_t lastChange = 0;
   int failures = 0;              // consecutive observations without data
   bool failingReported = false;  // observation_failing raised for the current run of failures
+  // Events raised for this domain so far. An event's id is built from it and from the change,
+  // never from the time of the observation: a round rolled back by a crash or a power loss and
+  // observed again raises the same ids, so a receiver that already got them deduplicates them.
+  uint64_t eventSeq = 0;
 };
 
 // The parts of DomainMemory that have no column of their own, as JSON (servers, flags). `failures`

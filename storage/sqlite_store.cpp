@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -693,12 +694,13 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
     if (*mode != "wal" && *mode != "memory") {
       return fail("cannot switch " + path + " to WAL mode (journal_mode is " + *mode + ")");
     }
-    // synchronous=NORMAL in WAL mode: the WAL is fsynced at checkpoints, not at every commit.
-    // A commit that returned is in the OS once it returned, so it survives the process being
-    // killed (the crash test kills it with SIGKILL); only a power loss or OS crash may roll back
-    // the latest commits, and even then the database stays consistent: "WAL mode is safe from
-    // corruption with synchronous=NORMAL" (https://www.sqlite.org/pragma.html#pragma_synchronous).
-    if (auto sync = impl->exec("PRAGMA synchronous = NORMAL"); !sync) {
+    // synchronous=FULL: the WAL is fsynced at every commit. A webhook delivery follows the commit
+    // that queued it, so that commit must survive a power loss or an OS crash too, not only the
+    // process being killed; with NORMAL the latest commits could be rolled back after their events
+    // went out (https://www.sqlite.org/pragma.html#pragma_synchronous). The daemon commits a round
+    // in batches, so this is one fsync per batch. (Event ids do not depend on the time of the
+    // observation either: a round that is rolled back and redone raises the same ids.)
+    if (auto sync = impl->exec("PRAGMA synchronous = FULL"); !sync) {
       return describe(sync.error(), opening);
     }
   }
@@ -911,6 +913,12 @@ Result<StoreStats> SqliteStore::stats() {
 
 // integrity_check does not look at foreign keys; foreign_key_check finds the orphans a missing
 // cascade would leave (a body without its snapshot, an outbox row without its event).
+Result<int> SqliteStore::synchronousLevel() {
+  auto level = impl_->scalarText("PRAGMA synchronous");
+  if (!level) return describe(level.error(), "reading PRAGMA synchronous");
+  return std::atoi(level->c_str());
+}
+
 Result<std::string> SqliteStore::integrityCheck() {
   std::string out;
   {

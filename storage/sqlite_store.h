@@ -58,6 +58,8 @@ class SqliteStore final : public Store {
 
   // PRAGMA user_version of the open database.
   Result<int> schemaVersion();
+  // PRAGMA synchronous of this connection: 2 is FULL (every commit fsynced).
+  Result<int> synchronousLevel();
   // Runs SQL text (any number of statements) and discards result rows.
   Status<> execute(std::string_view sql);
   // Caps the database at `pages` pages (PRAGMA max_page_count, this connection only; SQLite

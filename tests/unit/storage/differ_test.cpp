@@ -384,6 +384,35 @@ TEST_F(DifferTest, AServerNsSetThatIsNotTheParentsIsReportedOnceConfirmed) {
   EXPECT_TRUE(feed(at(o, t_ += 300)).empty());
 }
 
+TEST_F(DifferTest, ARoundObservedAgainAfterARollbackRaisesTheSameIds) {
+  baseline();
+  auto moved = healthy(0);
+  moved.operators = {"gamma-dns.example."};
+  setNs(moved, {"ns1.gamma-dns.example."});
+  EXPECT_TRUE(feed(at(moved, t_ += 300)).empty());  // pending
+  const DomainMemory beforeTheRound = memory_;
+  const auto first = feed(at(moved, t_ += 300));
+  ASSERT_FALSE(first.empty());
+  // The round's commit was lost (kill -9, power loss): the same change is observed again later.
+  memory_ = beforeTheRound;
+  const auto again = feed(at(moved, t_ += 700));
+  ASSERT_EQ(again.size(), first.size());
+  for (size_t i = 0; i < first.size(); ++i) {
+    EXPECT_EQ(again[i].uid, first[i].uid) << first[i].event;
+    EXPECT_NE(again[i].observedAt, first[i].observedAt);
+  }
+  // The memory that survives a reload carries the sequence the ids are made of.
+  DomainMemory reloaded;
+  auxiliaryFromJson(auxiliaryToJson(memory_), reloaded);
+  EXPECT_EQ(reloaded.eventSeq, memory_.eventSeq);
+  // A later change back is a new event with a new id, though its content repeats an old one's.
+  const auto back = feedConfirmed(healthy(0));
+  ASSERT_FALSE(back.empty());
+  for (const auto& e : back) {
+    for (const auto& f : first) EXPECT_NE(e.uid, f.uid);
+  }
+}
+
 TEST_F(DifferTest, PinnedExpectationIsNotJudgedOnAFailedObservation) {
   options_.expect.operators = {"iana-servers.net."};  // what quickstart's example.org pins
   EXPECT_TRUE(feed(walkFailed(t_)).empty());

@@ -130,6 +130,14 @@ TEST_F(SqliteStoreTest, NewDatabaseIsAtTheLatestVersionInWalMode) {
   EXPECT_EQ(*check, "ok");
 }
 
+TEST_F(SqliteStoreTest, CommitsAreDurableBeforeTheirDeliveries) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  auto level = store->synchronousLevel();
+  ASSERT_TRUE(level.ok()) << level.error().message;
+  EXPECT_EQ(*level, 2);  // FULL (https://www.sqlite.org/pragma.html#pragma_synchronous)
+}
+
 TEST_F(SqliteStoreTest, ANewDatabaseAndItsWalAreReadableByTheOwnerOnly) {
   auto store = open();
   ASSERT_TRUE(store);
