@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Fuzzes the DNS message parser for a bounded time: run.sh [SECONDS] (default 60).
+# Fuzzes the DNS message parser and the zone-file text reader for a bounded time, shared between
+# them: run.sh [SECONDS] (default 60).
 #
 # Configures a separate clang++ build with -DZONEWATCH_FUZZ=ON in $ZONEWATCH_FUZZ_BUILD_DIR
-# (default /tmp/zonewatch-fuzz-build), builds only `message_fuzzer`, and runs it over a copy of
-# tests/fuzz/corpus/message so the committed corpus is never modified. Exits non-zero on any
+# (default /tmp/zonewatch-fuzz-build), builds only the fuzzers, and runs each over a copy of its
+# corpus in tests/fuzz/corpus/ so the committed corpus is never modified. Exits non-zero on any
 # finding (crash, sanitizer report, timeout, leak); findings are kept in $build/findings/.
 # Exits 77 (ctest's "skipped") when clang++ or its libFuzzer runtime is missing.
 set -euo pipefail
@@ -31,24 +32,30 @@ rm -rf "$probe"
 
 cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_COMPILER="$cxx" -DZONEWATCH_FUZZ=ON -DZONEWATCH_TESTS=ON >/dev/null
-cmake --build "$build" --target message_fuzzer -j"$jobs"
+cmake --build "$build" --target message_fuzzer zone_text_fuzzer -j"$jobs"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/zonewatch-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/corpus" "$work/artifacts"
-cp -R "$here/corpus/message/." "$work/corpus/"
 
+# Each target gets its share of the time, over a copy of its committed corpus.
+targets=(message zone_text)
+share=$(( seconds / ${#targets[@]} ))
+[ "$share" -ge 1 ] || share=1
 status=0
-"$build/tests/fuzz/message_fuzzer" \
-  -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-  -print_final_stats=1 -artifact_prefix="$work/artifacts/" \
-  "$work/corpus" || status=$?
-
-if [ "$status" -ne 0 ] || [ -n "$(ls -A "$work/artifacts")" ]; then
-  mkdir -p "$build/findings"
-  cp -R "$work/artifacts/." "$build/findings/" 2>/dev/null || true
-  echo "run.sh: FINDING (exit status $status); inputs kept in $build/findings/" >&2
-  ls -l "$build/findings" >&2 || true
-  exit 1
-fi
-echo "run.sh: no findings in ${seconds}s"
+for target in "${targets[@]}"; do
+  mkdir -p "$work/$target/corpus" "$work/$target/artifacts"
+  cp -R "$here/corpus/$target/." "$work/$target/corpus/"
+  "$build/tests/fuzz/${target}_fuzzer" \
+    -max_total_time="$share" -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 -artifact_prefix="$work/$target/artifacts/" \
+    "$work/$target/corpus" || status=$?
+  if [ "$status" -ne 0 ] || [ -n "$(ls -A "$work/$target/artifacts")" ]; then
+    mkdir -p "$build/findings/$target"
+    cp -R "$work/$target/artifacts/." "$build/findings/$target/" 2>/dev/null || true
+    echo "run.sh: FINDING in ${target}_fuzzer (exit status $status); inputs kept in" \
+      "$build/findings/$target/" >&2
+    ls -l "$build/findings/$target" >&2 || true
+    exit 1
+  fi
+done
+echo "run.sh: no findings in ${seconds}s (${share}s for each of: ${targets[*]})"
