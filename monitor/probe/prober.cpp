@@ -743,6 +743,10 @@ void Prober::fetchChain(std::shared_ptr<ChainFetch> fetch) {
   if (waiters.size() == 1) fetchZone(std::move(fetch), zone);
 }
 
+// A zone's chain data is shared by every observation below it, so fetching it spends no one
+// observation's budget: an observation that exhausted its own (a hostile domain) must not leave
+// its zone's keys unfetched, and so cached empty, for the domains beside it. The fetch is bounded
+// all the same: two questions, each asked of the zone's servers (or its parent's) in turn.
 void Prober::fetchZone(std::shared_ptr<ChainFetch> fetch, const dns::Name& zone) {
   const auto& path = fetch->run->delegation.path;
   const size_t i = fetch->index;
@@ -774,7 +778,7 @@ void Prober::fetchZone(std::shared_ptr<ChainFetch> fetch, const dns::Name& zone)
           zoneFetched(zone, *data,
                       data->dnskey && (!trust || trust->outcome.state != dnssec::State::kBogus));
         },
-        fetch->run->budget, acceptIf(fillKeys, data));
+        BudgetPtr{}, acceptIf(fillKeys, data));
   };
   if (i == 0) return askKeys();
   iterator_.askZone(
@@ -783,7 +787,7 @@ void Prober::fetchZone(std::shared_ptr<ChainFetch> fetch, const dns::Name& zone)
         if (r) fillEvidence(*data, r->answer.message);
         askKeys();
       },
-      fetch->run->budget, acceptIf(fillEvidence, data));
+      BudgetPtr{}, acceptIf(fillEvidence, data));
 }
 
 // Caches what was fetched for `zone` and hands it to every observation waiting for it. Data that
