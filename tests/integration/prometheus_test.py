@@ -212,9 +212,13 @@ log_level: warning
                      "the daemon does not start the exposer (log: " +
                      open(os.path.join(tmp, "zonewatch.log")).read()[-500:] + ")"):
             return 1
-        text = http_get(metrics_url)
-        check(f"zonewatch_domains_watched {len(children)}" in text,
-              f"zonewatch_domains_watched is {len(children)}")
+        # The exposer serves the gauge (at 0) before the daemon has loaded the portfolio: wait for
+        # the value, not only the name.
+        watched = f"zonewatch_domains_watched {len(children)}"
+        check(wait_for(watched, lambda: watched in http_get(metrics_url), 30),
+              f"zonewatch_domains_watched is {len(children)}",
+              "last seen: " + next((line for line in http_get(metrics_url).splitlines()
+                                    if line.startswith("zonewatch_domains_watched")), "none"))
 
         prom_config = os.path.join(tmp, "prometheus.yml")
         with open(prom_config, "w") as f:

@@ -212,8 +212,10 @@ def check_requests(checks, receiver, events):
         if h.get("x-zonewatch-id") != body["id"] or h.get("x-zonewatch-event") != body["event"]:
             problems.append(f"{where}: id/event headers {h.get('x-zonewatch-id')} "
                             f"{h.get('x-zonewatch-event')} vs body {body['id']} {body['event']}")
-        if h.get("x-zonewatch-signature") != signature(secrets[r["path"]], raw):
-            problems.append(f"{where}: signature is not HMAC-SHA256 of the body with its secret")
+        if h.get("x-zonewatch-signature") != signature(secrets[r["path"]], raw,
+                                                        h.get("x-zonewatch-timestamp", "")):
+            problems.append(f"{where}: signature is not HMAC-SHA256 of timestamp.body with its "
+                            "secret")
         stamp = h.get("x-zonewatch-timestamp", "")
         if not stamp.isdigit() or int(stamp) != rfc3339_to_unix(body["sent_at"]):
             problems.append(f"{where}: X-Zonewatch-Timestamp {stamp!r} vs sent_at "
