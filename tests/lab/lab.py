@@ -1207,6 +1207,33 @@ def cmd_up(lab, count, shared_root=False):
         f"{t_ready - t_start:.1f} s); lab.json at {lab.p('lab.json')}")
 
 
+def guarded_up(lab, build, say=None):
+    """Runs build() (the work of `up`) under the lab's lock, after stopping what an earlier run
+    left behind; stops everything it started when it fails. Shared with topolab.py."""
+    say = say or log
+    with lab.lock():
+        lab.stop_all()
+        try:
+            build()
+        except BaseException:
+            say("up failed: stopping what was started")
+            lab.stop_all()
+            raise
+
+
+def cmd_down(lab, say=None):
+    """Stops every process the lab in lab.dir started (by PID). Shared with topolab.py."""
+    say = say or log
+    if not os.path.isdir(lab.dir):
+        say(f"down: {lab.dir} does not exist, nothing to stop")
+        return 0
+    with lab.lock():
+        count = len(lab.pid_files())
+        lab.stop_all()
+        say(f"down: stopped {count} processes")
+    return 0
+
+
 # --- mutations --------------------------------------------------------------------------------------
 class Plan:
     """What one child should look like after a mutation or a restore."""
@@ -1712,22 +1739,9 @@ def main(argv):
         if args.command == "up":
             if args.children < 1:
                 raise LabError("--children must be at least 1")
-            with lab.lock():
-                lab.stop_all()
-                try:
-                    cmd_up(lab, args.children, args.shared_root)
-                except BaseException:
-                    log("up failed: stopping what was started")
-                    lab.stop_all()
-                    raise
+            guarded_up(lab, lambda: cmd_up(lab, args.children, args.shared_root))
         elif args.command == "down":
-            if not os.path.isdir(lab.dir):
-                log(f"down: {lab.dir} does not exist, nothing to stop")
-                return 0
-            with lab.lock():
-                count = len(lab.pid_files())
-                lab.stop_all()
-                log(f"down: stopped {count} processes")
+            return cmd_down(lab)
         elif args.command == "mutate":
             with lab.lock():
                 cmd_mutate(lab, args.child, args.scenario)

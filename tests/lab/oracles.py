@@ -11,7 +11,8 @@ here leaves 127.0.0.0/8 (the oracle's address is the lab's).
 import subprocess
 
 
-def _run(cmd, timeout):
+def run_quiet(cmd, timeout=60):
+    """A command's stdout and stderr together; its time-out said as text."""
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         return proc.stdout + proc.stderr
@@ -32,13 +33,13 @@ def dig_status_flags(text):
 
 def unbound_verdict(oracle, name, rtype="SOA", timeout=30):
     """(secure | insecure | bogus | unresolvable | error:..., dig's output)."""
-    text = _run(["dig", f"@{oracle}", "+dnssec", "+time=3", "+tries=2", name, rtype], timeout)
+    text = run_quiet(["dig", f"@{oracle}", "+dnssec", "+time=3", "+tries=2", name, rtype], timeout)
     status, flags = dig_status_flags(text)
     if status == "NOERROR":
         return ("secure" if "ad" in flags else "insecure"), text
     if status == "SERVFAIL":
-        cd = _run(["dig", f"@{oracle}", "+dnssec", "+cd", "+time=3", "+tries=2", name, rtype],
-                  timeout)
+        cd = run_quiet(["dig", f"@{oracle}", "+dnssec", "+cd", "+time=3", "+tries=2", name,
+                        rtype], timeout)
         text += "\n--- with +cd ---\n" + cd
         return ("bogus" if dig_status_flags(cd)[0] == "NOERROR" else "unresolvable"), text
     return f"error:{status or 'no answer'}", text
@@ -46,7 +47,8 @@ def unbound_verdict(oracle, name, rtype="SOA", timeout=30):
 
 def delv_verdict(oracle, anchors, name, rtype="SOA", timeout=60):
     """(secure | insecure | failed | error:..., delv's output)."""
-    text = _run(["delv", f"@{oracle}", "-a", anchors, "+root=.", "+cdflag", name, rtype], timeout)
+    text = run_quiet(["delv", f"@{oracle}", "-a", anchors, "+root=.", "+cdflag", name, rtype],
+                     timeout)
     lines = text.splitlines()
     if any(line.startswith("; fully validated") for line in lines):
         return "secure", text

@@ -624,12 +624,7 @@ def cmd_status(lab):
 
 
 # --- check: the lab's own verification -----------------------------------------------------------
-def run_quiet(cmd, timeout=60):
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-        return proc.stdout + proc.stderr
-    except subprocess.TimeoutExpired:
-        return f"timed out after {timeout} s"
+run_quiet = oracles.run_quiet  # noqa: E305  (one definition, in oracles.py)
 
 
 def cmd_check(lab):
@@ -739,22 +734,9 @@ def main(argv):
     lab = L.Lab(args.dir, getattr(args, "jobs", None))
     try:
         if args.command == "up":
-            with lab.lock():
-                lab.stop_all()
-                try:
-                    cmd_up(lab)
-                except BaseException:
-                    log("up failed: stopping what was started")
-                    lab.stop_all()
-                    raise
+            L.guarded_up(lab, lambda: cmd_up(lab), say=log)
         elif args.command == "down":
-            if not os.path.isdir(lab.dir):
-                log(f"down: {lab.dir} does not exist, nothing to stop")
-                return 0
-            with lab.lock():
-                count = len(lab.pid_files())
-                lab.stop_all()
-                log(f"down: stopped {count} processes")
+            return L.cmd_down(lab, say=log)
         elif args.command == "status":
             return cmd_status(lab)
         elif args.command == "check":
