@@ -629,11 +629,12 @@ def preflight(lab):
                 raise
 
 
-def prepare_dir(lab):
-    marker = lab.p(".zonewatch-lab")
+def wipe_lab_dir(lab, marker, what="a lab directory"):
+    """Empties lab.dir (its lock file kept) for a new `up`, but only a directory that `marker`
+    shows a lab made: any other non-empty directory is refused. Shared with topolab.py."""
     if os.path.isdir(lab.dir) and set(os.listdir(lab.dir)) - {".lock"} and \
             not os.path.exists(marker):
-        raise LabError(f"{lab.dir} exists and is not a lab directory; refusing to wipe it")
+        raise LabError(f"{lab.dir} exists and is not {what}; refusing to wipe it")
     if os.path.isdir(lab.dir):
         for entry in os.listdir(lab.dir):
             if entry == ".lock":
@@ -643,6 +644,11 @@ def prepare_dir(lab):
                 shutil.rmtree(path)
             else:
                 os.unlink(path)
+
+
+def prepare_dir(lab):
+    marker = lab.p(".zonewatch-lab")
+    wipe_lab_dir(lab, marker)
     for sub in ("config", "run", "log", "keys", "state", "work", "db", "zones/src/knot",
                 "zones/signed", "zones/mut", "serve/root-nsd", "serve/root-knot", "serve/tld-knot",
                 "serve/tld-nsd", "serve/child-nsd/xfr", "serve/child-knot", "serve/other-bind"):

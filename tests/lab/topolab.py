@@ -507,18 +507,7 @@ def preflight(lab):
 
 def prepare_dir(lab):
     marker = lab.p(MARKER)
-    if os.path.isdir(lab.dir) and set(os.listdir(lab.dir)) - {".lock"} and \
-            not os.path.exists(marker):
-        raise L.LabError(f"{lab.dir} exists and is not a topology lab directory; refusing to wipe it")
-    if os.path.isdir(lab.dir):
-        for entry in os.listdir(lab.dir):
-            if entry == ".lock":
-                continue
-            path = os.path.join(lab.dir, entry)
-            if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path)
-            else:
-                os.unlink(path)
+    L.wipe_lab_dir(lab, marker, "a topology lab directory")
     for sub in ["config", "run", "log", "keys", "work", "db", "zones/src/knot", "zones/signed",
                 "serve/child-nsd/xfr"] + [f"serve/{sid}" for sid in SERVERS]:
         os.makedirs(lab.p(sub), exist_ok=True)
