@@ -54,6 +54,11 @@ Deliverer::Deliverer(storage::Store& store, std::vector<config::WebhookSpec> sin
       poster_(poster),
       options_(std::move(options)),
       random_(options_.jitterSeed != 0 ? options_.jitterSeed : std::random_device{}()) {
+  setSinks(std::move(sinks));
+}
+
+void Deliverer::setSinks(std::vector<config::WebhookSpec> sinks) {
+  sinks_.clear();
   for (auto& sink : sinks) {
     std::string name = sink.name;
     sinks_.insert_or_assign(std::move(name), std::move(sink));

@@ -78,6 +78,10 @@ class Deliverer {
   // (or fewer than a full batch). For a worker thread with its own Store connection.
   void run(std::stop_token stop, std::chrono::milliseconds idle);
 
+  // Replaces the configured sinks (a reload). Items already in the outbox keep their sink name:
+  // one no longer configured is given up when it comes due, as at start.
+  void setSinks(std::vector<config::WebhookSpec> sinks);
+
   // Totals since construction, keyed by (sink, outcome) with outcome kDelivered, kRetry or kGaveUp.
   std::map<std::pair<std::string, std::string>, uint64_t> counters() const;
 

@@ -10,9 +10,11 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include "alerts/deliverer.h"
 #include "alerts/metrics.h"
@@ -141,6 +143,10 @@ class DaemonImpl final : public Daemon {
   std::vector<std::string> sinksFor(const storage::Event& e) const;
   void publish(const storage::DomainRow& row, int64_t observedAt);
   void startDelivery();
+  void deliver(std::stop_token stop, std::vector<config::WebhookSpec> sinks,
+               const std::string& database);
+  std::optional<std::vector<config::WebhookSpec>> takeNextSinks();
+  void handSinksToDelivery();
   void deliverOnce();
   void prune();
 
@@ -148,6 +154,10 @@ class DaemonImpl final : public Daemon {
   RunOptions options_;
   SystemClock clock_;
   std::unique_ptr<alerts::Metrics> metrics_;
+  // Sinks from a reload, waiting for the delivery worker to take them.
+  std::mutex sinksMutex_;
+  std::condition_variable_any sinksChanged_;
+  std::optional<std::vector<config::WebhookSpec>> nextSinks_;
   std::jthread delivery_;  // webhook deliveries: blocking HTTP stays off the loop's thread
   std::unordered_map<std::string, std::chrono::steady_clock::time_point> started_;
   std::unique_ptr<resolver::EpollLoop> loop_;
@@ -238,6 +248,7 @@ Status<> DaemonImpl::init() {
   if (!store)
     return fail("cannot open the database " + config_.database + ": " + store.error().message);
   store_ = std::move(store).value();
+  if (options_.onStoreOpened) options_.onStoreOpened(*store_);
 
   auto ops = probe::OperatorResolver::load();
   if (!ops) return fail("cannot load the Public Suffix List: " + ops.error().message);
@@ -288,41 +299,63 @@ Status<> DaemonImpl::init() {
 }
 
 void DaemonImpl::startDelivery() {
-  delivery_ = {};  // stops and joins a previous worker (reload)
   // A one-shot run delivers in deliverOnce(), after its round, on this thread.
   if (config_.webhooks.empty() || options_.once) return;
   // The worker has its own store connection (a Store is one connection, used by one thread) and
   // delivers from the outbox the loop's commits fill: alerts survive restarts and receivers that
-  // are down, because nothing leaves the outbox until a receiver accepted it.
-  delivery_ = std::jthread(
-      [sinks = config_.webhooks, database = config_.database, this](std::stop_token stop) {
-        auto store = storage::openSqliteStore(database);
-        if (!store) {
-          log::error("webhook deliveries disabled: cannot open " + database + ": " +
-                     store.error().message);
-          return;
-        }
-        alerts::CurlPoster poster;
-        alerts::Deliverer deliverer(**store, sinks, clock_, poster);
-        std::map<std::pair<std::string, std::string>, uint64_t> reported;
-        std::mutex mutex;
-        std::condition_variable_any wake;
-        while (!stop.stop_requested()) {
-          const size_t handled = deliverer.runOnce();
-          for (const auto& [key, total] : deliverer.counters()) {
-            for (uint64_t& seen = reported[key]; seen < total; ++seen) {
-              metrics_->countWebhookDelivery(key.first, key.second);
-            }
-          }
-          if (auto stats = (*store)->stats()) {
-            metrics_->setOutboxPending(static_cast<size_t>(stats->outboxPending));
-          }
-          if (handled == 0) {
-            std::unique_lock lock(mutex);
-            wake.wait_for(lock, stop, std::chrono::seconds(2), [] { return false; });
-          }
-        }
-      });
+  // are down, because nothing leaves the outbox until a receiver accepted it. It lives until the
+  // daemon stops; a reload hands it new sinks instead of restarting it (handSinksToDelivery).
+  delivery_ = std::jthread([sinks = config_.webhooks, database = config_.database,
+                            this](std::stop_token stop) { deliver(stop, sinks, database); });
+}
+
+void DaemonImpl::deliver(std::stop_token stop, std::vector<config::WebhookSpec> sinks,
+                         const std::string& database) {
+  auto store = storage::openSqliteStore(database);
+  if (!store) {
+    log::error("webhook deliveries disabled: cannot open " + database + ": " +
+               store.error().message);
+    return;
+  }
+  alerts::CurlPoster poster;
+  alerts::Deliverer deliverer(**store, std::move(sinks), clock_, poster);
+  std::map<std::pair<std::string, std::string>, uint64_t> reported;
+  while (!stop.stop_requested()) {
+    if (auto next = takeNextSinks()) deliverer.setSinks(std::move(*next));
+    const size_t handled = deliverer.runOnce();
+    for (const auto& [key, total] : deliverer.counters()) {
+      for (uint64_t& seen = reported[key]; seen < total; ++seen) {
+        metrics_->countWebhookDelivery(key.first, key.second);
+      }
+    }
+    if (auto stats = (*store)->stats()) {
+      metrics_->setOutboxPending(static_cast<size_t>(stats->outboxPending));
+    }
+    if (handled == 0) {
+      std::unique_lock lock(sinksMutex_);
+      sinksChanged_.wait_for(lock, stop, std::chrono::seconds(2),
+                             [this] { return nextSinks_.has_value(); });
+    }
+  }
+}
+
+std::optional<std::vector<config::WebhookSpec>> DaemonImpl::takeNextSinks() {
+  std::lock_guard lock(sinksMutex_);
+  return std::exchange(nextSinks_, std::nullopt);
+}
+
+void DaemonImpl::handSinksToDelivery() {
+  // Joining the worker here would hold the DNS loop for as long as a request to a slow receiver
+  // takes (up to its timeout): the worker takes the new sinks between two requests instead.
+  if (!delivery_.joinable()) {
+    startDelivery();
+    return;
+  }
+  {
+    std::lock_guard lock(sinksMutex_);
+    nextSinks_ = config_.webhooks;
+  }
+  sinksChanged_.notify_all();
 }
 
 void DaemonImpl::deliverOnce() {
@@ -407,7 +440,7 @@ void DaemonImpl::reload() {
     config_ = std::move(next);
     log::setLevel(log::parseLevel(config_.logLevel));
     applyDomains();
-    startDelivery();
+    handSinksToDelivery();
     log::info("reloaded " + config_.sourcePath + ": " + std::to_string(config_.domains.size()) +
               " domains");
   } catch (const std::exception& e) {

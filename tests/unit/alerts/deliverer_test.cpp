@@ -417,6 +417,27 @@ TEST_F(DelivererTest, UnknownSinkIsGivenUp) {
   EXPECT_EQ(pending(), 0);
 }
 
+// A reload hands the running deliverer new sinks: the next round posts to the new URL, and an item
+// for a sink the reload removed is given up like one for a sink never configured.
+TEST_F(DelivererTest, NewSinksTakeEffectOnTheNextRound) {
+  receiver_.start();
+  Receiver other;
+  other.start();
+  commitEvents({"before"}, kT0);
+  Deliverer d(*store_, {sink(other.url())}, clock_, poster_, options());
+  EXPECT_EQ(d.runOnce(), 1U);
+  ASSERT_EQ(other.requests().size(), 1U);
+
+  commitEvents({"after"}, kT0, {"ops", "removed"});
+  auto moved = sink(receiver_.url());
+  d.setSinks({moved});
+  EXPECT_EQ(d.runOnce(), 2U);
+  EXPECT_EQ(other.requests().size(), 1U) << "nothing more to the old URL";
+  EXPECT_EQ(idCounts(receiver_.requests()), (std::map<std::string, int>{{"after", 1}}));
+  EXPECT_EQ(counter(d, "removed", kGaveUp), 1U);
+  EXPECT_EQ(pending(), 0);
+}
+
 TEST_F(DelivererTest, AlertmanagerFormatPostsToApiPath) {
   receiver_.start();
   commitEvents({"am1"}, kT0);

@@ -604,5 +604,41 @@ TEST_F(DaemonRoundsTest, ReloadKeepsStartOnlyKeysAndSaysSo) {
   EXPECT_FALSE(std::filesystem::exists(other));
 }
 
+// Issue 11: a reload joined the delivery worker, so SIGHUP waited on the DNS loop for as long as a
+// request to a hanging receiver took (its timeout). The receiver here holds the request for the
+// whole test, far beyond the time the reload is given to show.
+TEST_F(DaemonRoundsTest, ReloadDoesNotWaitForAHangingWebhookReceiver) {
+  testutil::Receiver receiver;
+  receiver.setSilent(true);
+  const std::string hook = "failing_polls: 1\nwebhooks:\n  - {name: slow, url: '" + receiver.url() +
+                           "', timeout: 60s}\n";
+  configure("  - a.example\n", hook, "info");
+  round(World::kHealthy);
+  world_ = World::kRootDown;  // the running daemon's first round raises observation_failing
+  auto d = create(/*once=*/false);
+  ASSERT_TRUE(d);
+  // Started after create() blocked SIGHUP on this thread: the receiver's thread inherits the mask,
+  // so the signal waits for the daemon's signalfd instead of killing the test.
+  receiver.start();
+  StderrCapture log((dir_ / "daemon.log").string());
+  std::thread runner([&] { EXPECT_TRUE(d->run().ok()); });
+  ASSERT_TRUE(eventually([&] { return !receiver.requests().empty(); })) << log.text();
+
+  // The worker is now inside a request that will not end for 60 s.
+  configure("  - a.example\n  - b.example\n", hook, "info");
+  ASSERT_EQ(::kill(::getpid(), SIGHUP), 0);
+  EXPECT_TRUE(eventually([&] {
+    auto r = store().domain("b.example.");
+    return r.ok() && r->has_value();
+  })) << "the loop applied the reload and observed the new domain while the receiver hangs\n"
+      << log.text();
+  EXPECT_NE(log.text().find("reloaded"), std::string::npos) << log.text();
+
+  ASSERT_EQ(::kill(::getpid(), SIGTERM), 0);
+  runner.join();
+  receiver.stop();  // ends the held request, so the worker can be joined
+  d.reset();
+}
+
 }  // namespace
 }  // namespace zonewatch::daemon
