@@ -222,6 +222,7 @@ void Iterator::tryNextServer(std::shared_ptr<ZoneAttempt> attempt) {
     q.server = address;
     q.name = attempt->name;
     q.type = attempt->type;
+    q.flow = attempt->budget ? attempt->budget->flow() : 0;
     std::weak_ptr<bool> alive = alive_;
     auto submitted = engine_.submit(q, [this, alive, attempt, host](resolver::QueryResult r) {
       if (alive.expired()) return;

@@ -92,12 +92,16 @@ class WorkBudget {
   bool exhausted(Kind kind) const;
   const std::vector<std::string>& cut() const { return cut_; }
   int spent(Kind kind) const { return spent_[static_cast<size_t>(kind)]; }
+  // The engine flow (resolver::Query::flow) of the observation: its queries share one queue.
+  uint64_t flow() const { return flow_; }
+  void setFlow(uint64_t flow) { flow_ = flow; }
 
  private:
   int limit(Kind kind) const;
   WorkLimits limits_;
   int spent_[4] = {0, 0, 0, 0};
   std::vector<std::string> cut_;
+  uint64_t flow_ = 0;
 };
 using BudgetPtr = std::shared_ptr<WorkBudget>;
 

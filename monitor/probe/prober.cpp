@@ -1,6 +1,7 @@
 #include "monitor/probe/prober.h"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <set>
 
@@ -17,6 +18,18 @@ namespace {
 
 using resolver::QueryResult;
 using resolver::ServerAddress;
+
+// The engine's per-flow queue cap must hold every query one observation may send, or an
+// observation could be refused by its own queue (issue 11).
+static_assert(static_cast<size_t>(WorkLimits{}.maxQueries) <=
+              resolver::EngineOptions::kDefaultMaxQueuedPerFlow);
+
+// One engine flow per observation (resolver::Query::flow), never 0 (the untagged flow), unique
+// across the probers of a process.
+uint64_t nextObservationFlow() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
 
 // The RRsets a server is asked for, in the order they are reported.
 constexpr dns::RRType kServerTypes[] = {dns::RRType::SOA, dns::RRType::NS, dns::RRType::DNSKEY,
@@ -471,6 +484,7 @@ void Prober::observe(const dns::Name& domain, Callback done) {
   run->obs.domainUnicode = domain.lowercased().toUnicode();
   run->obs.observedAt = run->now;
   run->budget = std::make_shared<WorkBudget>(options_.work);
+  run->budget->setFlow(nextObservationFlow());
   armDeadline(run);
 
   iterator_.findDelegation(
@@ -550,6 +564,7 @@ void Prober::submit(const std::shared_ptr<Run>& run, resolver::Query query,
   }
   std::weak_ptr<bool> alive = alive_;
   const resolver::ServerAddress server = query.server;
+  query.flow = run->budget->flow();
   auto submitted = engine_.submit(std::move(query), [alive, run, done](QueryResult r) {
     if (alive.expired() || run->finished) return;
     done(std::move(r));

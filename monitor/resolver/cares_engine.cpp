@@ -18,6 +18,17 @@
 //   * c-ares drops, as possible spoofs, answers whose question section differs from the query's
 //     (same_questions): such a query keeps waiting and ends in a timeout unless the real answer
 //     arrives. interpretAnswer() repeats the check with our codec anyway.
+//   * c-ares 1.18 has no 0x20 (ARES_FLAG_DNS0x20 came later) and compares the question
+//     case-insensitively, so the case check is ours: each send picks the QNAME's case (CaseMode),
+//     and complete() requires an exact echo, asks once more in lower case when it is missing, and
+//     remembers servers that answer that one correctly as not preserving case.
+//   * c-ares 1.18 closes a channel's UDP socket only when the channel's last query ends, and has
+//     no ARES_OPT_UDP_MAX_QUERIES: a channel to a busy server (a TLD's, asked by every
+//     observation) may never be idle and so keep one source port for good. After
+//     udpQueriesPerChannel queries a UDP channel is retired (no new queries, closed once its
+//     queries are answered, never cancelled) and a fresh channel, with a fresh socket and so a
+//     fresh kernel-chosen source port, takes over (RFC 5452 §9.2: an unpredictable source port,
+//     several of them for outstanding queries).
 //   * c-ares writes TCP queries with writev(), which cannot take MSG_NOSIGNAL: writing to a
 //     connection the server has half-closed and reset raises SIGPIPE, whose default action ends
 //     the process (issue 11). Every channel gets our socket functions (kSocketFunctions), whose
@@ -31,16 +42,19 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <deque>
 #include <list>
 #include <map>
 #include <mutex>
+#include <random>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -111,11 +125,46 @@ ares_ssize_t sendVector(ares_socket_t fd, const iovec* vector, int count, void* 
 constexpr ares_socket_functions kSocketFunctions{&openSocket, &closeSocket, &connectSocket,
                                                  &receiveFrom, &sendVector};
 
+// How the QNAME of one send is cased (0x20, draft-vixie-dnsext-dns0x20).
+enum class CaseMode : uint8_t {
+  kAsGiven,     // randomizeCase off: as the caller wrote it, matched case-insensitively
+  kRandom,      // random case: the answer must echo it exactly
+  kLowerRetry,  // the random case came back changed: once more in lower case, echoed exactly
+  kLower,       // a server known not to preserve case: lower case, matched case-insensitively
+};
+
 struct Pending {
   Query query;
   QueryCallback callback;
-  std::vector<uint8_t> wire;
   Transport transport = Transport::kUdp;
+  CaseMode caseMode = CaseMode::kAsGiven;
+  dns::Name sentName;  // the QNAME as last sent, in the case sent
+};
+
+// Random bits for 0x20 from the kernel's CSPRNG (getrandom(2)), 512 octets per system call. Not a
+// std::mt19937_64, however seeded: its state follows from 312 consecutive outputs, and a name
+// server an attacker runs (any NS of any watched domain) sees the bits of every query sent to it;
+// it could then predict the case of the queries sent to the servers it wants to impersonate.
+class CaseBits {
+ public:
+  uint64_t next() {
+    if (next_ == buffer_.size()) refill();
+    return buffer_[next_++];
+  }
+
+ private:
+  void refill() {
+    next_ = 0;
+    const ssize_t n = getrandom(buffer_.data(), sizeof buffer_, 0);
+    if (n == static_cast<ssize_t>(sizeof buffer_)) return;
+    // getrandom(2) does not fail for 512 octets once the pool is initialised; should it all the
+    // same, std::random_device (also the kernel's generator on Linux) still beats no bits.
+    std::random_device device;
+    for (auto& value : buffer_) value = (uint64_t{device()} << 32) ^ device();
+  }
+
+  std::array<uint64_t, 64> buffer_{};
+  size_t next_ = buffer_.size();
 };
 
 class CaresEngine;
@@ -127,8 +176,10 @@ struct Channel {
   Transport transport = Transport::kUdp;
   std::string key;
   size_t inFlight = 0;
-  bool retired = false;  // lost EDNS: takes no new queries, closed once idle
-  std::vector<int> fds;  // descriptors c-ares asked us to watch
+  size_t sent = 0;        // queries handed to c-ares on this channel
+  bool retired = false;   // takes no new queries, closed once idle
+  bool ednsLost = false;  // retired because c-ares switched EDNS off (see the top of this file)
+  std::vector<int> fds;   // descriptors c-ares asked us to watch
   EpollLoop::TimerId timer = 0;
   TimePoint timerAt{};
   bool idleLinked = false;
@@ -145,13 +196,28 @@ struct InFlight {
   std::vector<uint8_t> answer;
 };
 
-// Per server (address and port): what waits for it. A server with queued queries is in exactly
-// one of: the ready list, the token-wait map, the blocked list (no channel available).
+// One flow's queries for one server (address and port). A queue with queries is in exactly one
+// of: its flow's ready list, the token-wait map, the blocked list (no channel available); kIdle
+// only while pump() handles it.
 struct ServerQueue {
   enum class State : uint8_t { kIdle, kReady, kWaitingToken, kBlocked };
   ServerAddress address;
   std::deque<std::unique_ptr<Pending>> queue;
   State state = State::kIdle;
+};
+
+// One flow's waiting queries, per server. The flow is on the engine's ready ring (scheduled)
+// exactly while one of its server queues is ready; it is dropped once nothing of it waits.
+struct Flow {
+  std::unordered_map<std::string, ServerQueue> servers;
+  std::deque<std::string> ready;  // server keys, round-robin within the flow
+  size_t queued = 0;
+  bool scheduled = false;
+};
+
+struct QueueRef {
+  uint64_t flow = 0;
+  std::string server;
 };
 
 class CaresEngine final : public QueryEngine {
@@ -188,8 +254,13 @@ class CaresEngine final : public QueryEngine {
     if (queued_ >= options_.maxQueued) {
       return reject("queue full (" + std::to_string(options_.maxQueued) + " queries waiting)");
     }
+    // The flow's own cap: a flow that filled its queue is refused, the others are not.
+    if (const auto flow = flows_.find(query.flow);
+        flow != flows_.end() && flow->second.queued >= options_.maxQueuedPerFlow) {
+      return reject("queue of flow " + std::to_string(query.flow) + " full (" +
+                    std::to_string(options_.maxQueuedPerFlow) + " queries waiting)");
+    }
     auto pending = std::make_unique<Pending>();
-    pending->wire = encodeQuery(query, options_.udpSize);
     pending->transport = query.tcpOnly ? Transport::kTcp : Transport::kUdp;
     pending->query = std::move(query);
     pending->callback = std::move(callback);
@@ -211,11 +282,13 @@ class CaresEngine final : public QueryEngine {
 
   void cancelAll() override {
     std::vector<std::unique_ptr<Pending>> queued;
-    for (auto& [key, server] : servers_) {
-      for (auto& pending : server.queue) queued.push_back(std::move(pending));
+    for (auto& [id, flow] : flows_) {
+      for (auto& [key, server] : flow.servers) {
+        for (auto& pending : server.queue) queued.push_back(std::move(pending));
+      }
     }
-    servers_.clear();
-    ready_.clear();
+    flows_.clear();
+    readyFlows_.clear();
     tokenWaits_.clear();
     blocked_.clear();
     queued_ = 0;
@@ -246,6 +319,8 @@ class CaresEngine final : public QueryEngine {
     snapshot.queued = queued_;
     snapshot.inFlight = inFlight_.size();
     snapshot.channels = channels_.size() + retired_.size();
+    snapshot.flows = flows_.size();
+    snapshot.caseFoldingServers = caseFolding_.size();
     return snapshot;
   }
 
@@ -270,9 +345,13 @@ class CaresEngine final : public QueryEngine {
  private:
   // --- queueing and dispatch ---
 
+  // Queues `pending` in its flow (front: a query already accepted and asked again, which no cap
+  // refuses).
   void enqueue(std::unique_ptr<Pending> pending, bool front) {
+    const uint64_t id = pending->query.flow;
     const std::string key = pending->query.server.toString();
-    auto [it, inserted] = servers_.try_emplace(key);
+    Flow& flow = flows_[id];
+    auto [it, inserted] = flow.servers.try_emplace(key);
     ServerQueue& server = it->second;
     if (inserted) server.address = pending->query.server;
     if (front) {
@@ -280,11 +359,19 @@ class CaresEngine final : public QueryEngine {
     } else {
       server.queue.push_back(std::move(pending));
     }
+    ++flow.queued;
     ++queued_;
     if (server.state == ServerQueue::State::kIdle) {
       server.state = ServerQueue::State::kReady;
-      ready_.push_back(key);
+      flow.ready.push_back(key);
+      schedule(id, flow);
     }
+  }
+
+  void schedule(uint64_t id, Flow& flow) {
+    if (flow.scheduled) return;
+    flow.scheduled = true;
+    readyFlows_.push_back(id);
   }
 
   void scheduleSettle() {
@@ -298,72 +385,98 @@ class CaresEngine final : public QueryEngine {
   }
 
   // Everything that must not happen inside a c-ares call: turning completions into results,
-  // dispatching queued queries (which may close idle channels), running user callbacks, and
-  // re-arming channel timers. Called after every ares_process_fd() and from posted tasks. It is
-  // re-entrant (a user callback may run the loop, e.g. through queryOnce): every step works on
-  // what it swapped out, and no c-ares call is on the stack when user callbacks run.
+  // closing retired channels, dispatching queued queries (which may close idle channels), running
+  // user callbacks, and re-arming channel timers. Called after every ares_process_fd() and from
+  // posted tasks. It is re-entrant (a user callback may run the loop, e.g. through queryOnce):
+  // every step works on what it swapped out, and no c-ares call is on the stack when user
+  // callbacks run.
   void settle() {
     do {
       processCompletions();
+      closeIdleRetired();  // before pump(): a closed channel may unblock queued queries
       pump();
       deliverAll();
     } while (!completed_.empty() || !deliveries_.empty());
+    // A UDP channel that pump() retired while idle (rotation) is closed now that the channel that
+    // replaced it has opened its socket; what that unblocks is dispatched by a later settle.
     closeIdleRetired();
+    if (!readyFlows_.empty() && inFlight_.size() < options_.maxInFlight) scheduleSettle();
     refreshTimers();
   }
 
+  // Hands free in-flight slots to the ready flows in turn, one query per turn (round robin, as a
+  // deficit round robin with equal quanta of one query): a flow with 400 queries waiting delays
+  // another flow's next query by at most one of its own per slot. A turn whose query must wait
+  // for its server's token or for a channel uses no slot, so the next flow goes at once.
   void pump() {
     const TimePoint now = loop_->now();
-    while (inFlight_.size() < options_.maxInFlight && !ready_.empty()) {
-      const std::string key = std::move(ready_.front());
-      ready_.pop_front();
-      const auto it = servers_.find(key);
-      if (it == servers_.end()) continue;
-      ServerQueue& server = it->second;
-      server.state = ServerQueue::State::kIdle;
-      if (server.queue.empty()) {
-        servers_.erase(it);
-        continue;
+    while (inFlight_.size() < options_.maxInFlight && !readyFlows_.empty()) {
+      const uint64_t id = readyFlows_.front();
+      readyFlows_.pop_front();
+      const auto it = flows_.find(id);
+      if (it == flows_.end()) continue;
+      Flow& flow = it->second;
+      flow.scheduled = false;
+      if (!flow.ready.empty()) {
+        const std::string key = std::move(flow.ready.front());
+        flow.ready.pop_front();
+        dispatchHead(id, flow, key, now);
       }
-      // Check the token before opening a channel, open the channel before taking the token:
-      // neither a socket nor a token is spent on a query that cannot go yet.
-      if (const auto wait = limiter_.waitTime(server.address.ip, now); wait > Clock::duration{}) {
-        server.state = ServerQueue::State::kWaitingToken;
-        tokenWaits_.emplace(now + wait, key);
-        ++counters_.rateLimited;
-        armTokenTimer();
-        continue;
+      if (!flow.ready.empty()) {
+        schedule(id, flow);
+      } else if (flow.queued == 0) {
+        flows_.erase(id);
       }
-      Pending& next = *server.queue.front();
-      auto channel = channelFor(server.address, next.transport);
-      if (!channel) {
-        // Could not create a channel at all (c-ares init failed): this query fails, not the rest.
-        std::unique_ptr<Pending> failed = std::move(server.queue.front());
-        server.queue.pop_front();
-        --queued_;
-        QueryError error{QueryErrc::kNetwork,
-                         channel.error().message,
-                         failed->query.server,
-                         failed->transport,
-                         {}};
-        deliveries_.emplace_back(std::move(failed->callback), Unexpected{std::move(error)});
-      } else if (*channel == nullptr) {
-        server.state = ServerQueue::State::kBlocked;
-        blocked_.push_back(key);
-        continue;
-      } else {
-        [[maybe_unused]] const bool took = limiter_.tryAcquire(server.address.ip, now);
-        std::unique_ptr<Pending> pending = std::move(server.queue.front());
-        server.queue.pop_front();
-        --queued_;
-        send(*channel, std::move(pending), now);
-      }
-      if (server.queue.empty()) {
-        servers_.erase(key);
-      } else {
-        server.state = ServerQueue::State::kReady;  // round-robin: back of the line
-        ready_.push_back(key);
-      }
+    }
+  }
+
+  // One turn of `flow` on its server queue `key`: the head query is sent, waits for a token or a
+  // channel, or fails alone (no channel could be made at all).
+  void dispatchHead(uint64_t id, Flow& flow, const std::string& key, TimePoint now) {
+    const auto it = flow.servers.find(key);
+    if (it == flow.servers.end()) return;
+    ServerQueue& server = it->second;
+    server.state = ServerQueue::State::kIdle;
+    if (server.queue.empty()) {
+      flow.servers.erase(it);
+      return;
+    }
+    // Check the token before opening a channel, open the channel before taking the token:
+    // neither a socket nor a token is spent on a query that cannot go yet.
+    if (const auto wait = limiter_.waitTime(server.address.ip, now); wait > Clock::duration{}) {
+      server.state = ServerQueue::State::kWaitingToken;
+      tokenWaits_.emplace(now + wait, QueueRef{id, key});
+      ++counters_.rateLimited;
+      armTokenTimer();
+      return;
+    }
+    auto channel = channelFor(server.address, server.queue.front()->transport);
+    if (channel && *channel == nullptr) {
+      server.state = ServerQueue::State::kBlocked;
+      blocked_.push_back(QueueRef{id, key});
+      return;
+    }
+    std::unique_ptr<Pending> pending = std::move(server.queue.front());
+    server.queue.pop_front();
+    --queued_;
+    --flow.queued;
+    if (!channel) {
+      // Could not create a channel at all (c-ares init failed): this query fails, not the rest.
+      QueryError error{QueryErrc::kNetwork,
+                       channel.error().message,
+                       pending->query.server,
+                       pending->transport,
+                       {}};
+      deliveries_.emplace_back(std::move(pending->callback), Unexpected{std::move(error)});
+    } else {
+      [[maybe_unused]] const bool took = limiter_.tryAcquire(server.address.ip, now);
+      send(*channel, std::move(pending), now);
+    }
+    if (server.queue.empty()) {
+      flow.servers.erase(key);
+    } else {
+      server.state = ServerQueue::State::kReady;  // round robin within the flow: back of the line
+      flow.ready.push_back(key);
     }
   }
 
@@ -376,11 +489,31 @@ class CaresEngine final : public QueryEngine {
     InFlight* raw = flight.get();
     inFlight_.emplace(raw->id, std::move(flight));
     markBusy(channel);
-    const std::vector<uint8_t>& wire = raw->pending->wire;
+    ++channel->sent;
+    Pending& query = *raw->pending;
+    chooseCase(query);
+    const std::vector<uint8_t> wire = encodeQuery(query.query, options_.udpSize, query.sentName);
     // c-ares copies the query and replaces its ID with a random one (RFC 5452 §4.3).
     ares_send(channel->handle, wire.data(), static_cast<int>(wire.size()), &CaresEngine::onAnswer,
               raw);
     dirty_.insert(channel);
+  }
+
+  // The QNAME's case for this send (every send, a retry over TCP included, draws afresh).
+  void chooseCase(Pending& pending) {
+    const dns::Name& name = pending.query.name;
+    if (pending.caseMode == CaseMode::kLowerRetry) {
+      pending.sentName = name.lowercased();
+    } else if (!options_.randomizeCase) {
+      pending.caseMode = CaseMode::kAsGiven;
+      pending.sentName = name;
+    } else if (caseFolding_.contains(pending.query.server.toString())) {
+      pending.caseMode = CaseMode::kLower;
+      pending.sentName = name.lowercased();
+    } else {
+      pending.caseMode = CaseMode::kRandom;
+      pending.sentName = withLetterCase(name, caseBits_.next());
+    }
   }
 
   void armTokenTimer() {
@@ -395,7 +528,7 @@ class CaresEngine final : public QueryEngine {
       tokenTimer_ = 0;
       const TimePoint now = loop_->now();
       while (!tokenWaits_.empty() && tokenWaits_.begin()->first <= now) {
-        makeReady(tokenWaits_.begin()->second);
+        makeReady(tokenWaits_.begin()->second, ServerQueue::State::kWaitingToken);
         tokenWaits_.erase(tokenWaits_.begin());
       }
       armTokenTimer();
@@ -403,15 +536,21 @@ class CaresEngine final : public QueryEngine {
     });
   }
 
-  void makeReady(const std::string& key) {
-    const auto it = servers_.find(key);
-    if (it == servers_.end() || it->second.state == ServerQueue::State::kReady) return;
-    it->second.state = ServerQueue::State::kReady;
-    ready_.push_back(key);
+  // Wakes a server queue that waited in state `from` (a token, a channel).
+  void makeReady(const QueueRef& ref, ServerQueue::State from) {
+    const auto flow = flows_.find(ref.flow);
+    if (flow == flows_.end()) return;
+    const auto server = flow->second.servers.find(ref.server);
+    if (server == flow->second.servers.end() || server->second.state != from) return;
+    server->second.state = ServerQueue::State::kReady;
+    flow->second.ready.push_back(ref.server);
+    schedule(ref.flow, flow->second);
   }
 
   void unblockServers() {
-    for (const std::string& key : std::exchange(blocked_, {})) makeReady(key);
+    for (const QueueRef& ref : std::exchange(blocked_, {})) {
+      makeReady(ref, ServerQueue::State::kBlocked);
+    }
   }
 
   // --- completions ---
@@ -452,14 +591,54 @@ class CaresEngine final : public QueryEngine {
       retryOverTcp(std::move(pending));
       return;
     }
+    if (result && !acceptCase(pending, result)) return;
     deliveries_.emplace_back(std::move(pending->callback), std::move(result));
+  }
+
+  // 0x20: whether the answer's question echoes the case sent. An answer that does not is either
+  // forged by someone who guessed ID and port but not the case, or from a server that does not
+  // preserve case: the question is asked once more in lower case (false: pending was queued
+  // again). If that answer echoes the lower case exactly, the server is remembered as one that
+  // does not preserve case and the answer is taken; if not, the result becomes kMalformed.
+  bool acceptCase(std::unique_ptr<Pending>& pending, QueryResult& result) {
+    const CaseMode mode = pending->caseMode;
+    if (mode == CaseMode::kAsGiven || mode == CaseMode::kLower) return true;
+    if (echoesQueryCase(pending->sentName, result->message)) {
+      if (mode == CaseMode::kLowerRetry) rememberCaseFolding(pending->query.server);
+      return true;
+    }
+    if (mode == CaseMode::kRandom) {
+      ++counters_.caseRetries;
+      pending->caseMode = CaseMode::kLowerRetry;
+      enqueue(std::move(pending), /*front=*/true);
+      return false;
+    }
+    const std::string answered = result->message.questions.front().name.toString();
+    result = Unexpected{QueryError{QueryErrc::kMalformed,
+                                   "answer's question " + answered +
+                                       " does not echo the query's case (" +
+                                       pending->sentName.toString() + ", asked in random and " +
+                                       "then in lower case): possible spoofing",
+                                   pending->query.server,
+                                   result->transport,
+                                   {}}};
+    return true;
+  }
+
+  // Bounded like the rate limiter's buckets: past the cap one entry is forgotten, which costs
+  // that server one lower-case retry when it is next asked.
+  void rememberCaseFolding(const ServerAddress& server) {
+    if (caseFolding_.size() >= std::max<size_t>(options_.maxTrackedServers, 1)) {
+      caseFolding_.erase(caseFolding_.begin());
+    }
+    caseFolding_.insert(server.toString());
   }
 
   // An unparsable UDP answer of exactly the length c-ares cuts datagrams to was probably longer
   // on the wire (c-ares reads at most kMaxUdpSize octets, and only 512 once a channel lost EDNS);
   // TCP gets it whole.
   static bool cutByCares(size_t size, const Channel* channel) {
-    return size == EngineOptions::kMaxUdpSize || (channel->retired && size == kClassicUdpSize);
+    return size == EngineOptions::kMaxUdpSize || (channel->ednsLost && size == kClassicUdpSize);
   }
 
   void retryOverTcp(std::unique_ptr<Pending> pending) {
@@ -544,10 +723,22 @@ class CaresEngine final : public QueryEngine {
   // channel cap is reached and every live channel has queries in flight.
   Result<Channel*> channelFor(const ServerAddress& server, Transport transport) {
     const std::string key = channelKey(server, transport);
-    if (const auto it = channels_.find(key); it != channels_.end()) return it->second.get();
+    if (const auto it = channels_.find(key); it != channels_.end()) {
+      Channel* channel = it->second.get();
+      if (channel->transport == Transport::kTcp || channel->sent < options_.udpQueriesPerChannel) {
+        return channel;
+      }
+      // This socket's source port has served its share (RFC 5452 §9.2). The channel is kept
+      // until its queries are answered, and, as it still holds its port while the new channel's
+      // first query opens a socket, the kernel cannot hand the same port out again.
+      ++counters_.channelsRotated;
+      retire(channel);
+    }
     if (channels_.size() + retired_.size() >= options_.maxChannels) {
-      if (idle_.empty()) return static_cast<Channel*>(nullptr);
-      closeChannel(idle_.front());  // least recently used
+      Channel* victim = idleRetired();
+      if (victim == nullptr && !idle_.empty()) victim = idle_.front();  // least recently used
+      if (victim == nullptr) return static_cast<Channel*>(nullptr);
+      closeChannel(victim);
     }
     auto opened = openChannel(server, transport, key);
     if (!opened) return Unexpected{opened.error()};
@@ -664,6 +855,13 @@ class CaresEngine final : public QueryEngine {
     channels_.erase(it);
   }
 
+  Channel* idleRetired() const {
+    for (const auto& channel : retired_) {
+      if (channel->inFlight == 0) return channel.get();
+    }
+    return nullptr;
+  }
+
   void closeIdleRetired() {
     std::vector<Channel*> done;
     for (auto& channel : retired_) {
@@ -681,7 +879,9 @@ class CaresEngine final : public QueryEngine {
     if (ares_save_options(channel->handle, &saved, &mask) != ARES_SUCCESS) return;
     const bool edns = (saved.flags & ARES_FLAG_EDNS) != 0;
     ares_destroy_options(&saved);
-    if (!edns) retire(channel);
+    if (edns) return;
+    channel->ednsLost = true;
+    retire(channel);
   }
 
   void socketState(Channel* channel, int fd, bool readable, bool writable) {
@@ -750,10 +950,10 @@ class CaresEngine final : public QueryEngine {
   ServerRateLimiter limiter_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 
-  std::unordered_map<std::string, ServerQueue> servers_;
-  std::deque<std::string> ready_;
-  std::multimap<TimePoint, std::string> tokenWaits_;
-  std::vector<std::string> blocked_;
+  std::unordered_map<uint64_t, Flow> flows_;  // flows with queries waiting
+  std::deque<uint64_t> readyFlows_;           // flows with a ready server queue, in turn
+  std::multimap<TimePoint, QueueRef> tokenWaits_;
+  std::vector<QueueRef> blocked_;
   EpollLoop::TimerId tokenTimer_ = 0;
   TimePoint tokenTimerAt_{};
   size_t queued_ = 0;
@@ -767,6 +967,10 @@ class CaresEngine final : public QueryEngine {
   uint64_t nextFlightId_ = 1;
   std::vector<uint64_t> completed_;  // filled by onAnswer
   std::vector<std::pair<QueryCallback, QueryResult>> deliveries_;
+
+  // Servers ("address:port") seen not to preserve the QNAME's case; asked in lower case.
+  std::unordered_set<std::string> caseFolding_;
+  CaseBits caseBits_;
 
   EngineCounters counters_;
   bool settleScheduled_ = false;

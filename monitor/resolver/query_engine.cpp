@@ -28,7 +28,8 @@ std::chrono::milliseconds EngineOptions::worstCaseQueryTime() const {
   // c-ares 1.18 with one server: try n waits timeout << n (ares__send_query's doubling).
   std::chrono::milliseconds perTransport{0};
   for (int i = 0; i < tries; ++i) perTransport += timeout * (int64_t{1} << i);
-  return 2 * perTransport;
+  const int64_t askings = randomizeCase ? 2 : 1;  // the 0x20 lower-case retry asks once more
+  return askings * 2 * perTransport;
 }
 
 Status<> EngineOptions::validate() const {
@@ -42,6 +43,8 @@ Status<> EngineOptions::validate() const {
   if (tries < 1 || tries > 10) return fail("tries must be between 1 and 10");
   if (maxInFlight == 0) return fail("maxInFlight must be at least 1");
   if (maxChannels < 2) return fail("maxChannels must be at least 2 (a UDP and a TCP channel)");
+  if (maxQueuedPerFlow == 0) return fail("maxQueuedPerFlow must be at least 1");
+  if (udpQueriesPerChannel == 0) return fail("udpQueriesPerChannel must be at least 1");
   if (udpSize < 512 || udpSize > kMaxUdpSize) {
     // RFC 6891 §6.2.5: values below 512 are treated as 512.
     return fail("udpSize must be between 512 and " + std::to_string(kMaxUdpSize));
@@ -50,6 +53,10 @@ Status<> EngineOptions::validate() const {
 }
 
 std::vector<uint8_t> encodeQuery(const Query& query, uint16_t udpSize) {
+  return encodeQuery(query, udpSize, query.name);
+}
+
+std::vector<uint8_t> encodeQuery(const Query& query, uint16_t udpSize, const dns::Name& qname) {
   dns::QueryOptions options;
   options.id = 0;
   options.recursionDesired = query.recursionDesired;
@@ -57,7 +64,7 @@ std::vector<uint8_t> encodeQuery(const Query& query, uint16_t udpSize) {
   options.edns = true;
   options.dnssecOk = query.dnssecOk;
   options.udpSize = udpSize;
-  return dns::buildQuery(query.name, query.type, options);
+  return dns::buildQuery(qname, query.type, options);
 }
 
 Status<QueryError> checkAnswersQuestion(const Query& query, const dns::Message& message) {
@@ -81,6 +88,25 @@ Status<QueryError> checkAnswersQuestion(const Query& query, const dns::Message& 
                      dns::typeToString(query.type));
   }
   return Ok{};
+}
+
+dns::Name withLetterCase(const dns::Name& name, uint64_t bits) {
+  std::vector<uint8_t> wire = name.wire();
+  unsigned letter = 0;
+  // Length octets are at most 63 (RFC 1035 §2.3.4), below 'A' (65): only label octets can be
+  // letters, so every octet of the wire form may be looked at alike.
+  for (uint8_t& c : wire) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) continue;
+    const bool upper = ((bits >> (letter++ % 64)) & 1U) != 0;
+    c = static_cast<uint8_t>(upper ? (c & ~0x20U) : (c | 0x20U));
+  }
+  // Changing the case of letters keeps every length and label valid.
+  auto changed = dns::Name::fromWire(wire);
+  return changed ? std::move(changed).value() : name;
+}
+
+bool echoesQueryCase(const dns::Name& sent, const dns::Message& message) {
+  return message.questions.size() == 1 && message.questions.front().name.wire() == sent.wire();
 }
 
 QueryResult interpretAnswer(const Query& query, std::vector<uint8_t> wire, Transport transport,

@@ -11,6 +11,15 @@
 // Politeness and bounded memory: a global cap on queries in flight, a per-server-address token
 // bucket, a bounded queue for what waits, and a cap on live c-ares channels (least recently used
 // idle ones are closed).
+//
+// Fairness: queries carry a flow (the prober gives each observation its own). Each flow has its
+// own queue and its own cap, and free in-flight slots go to the flows in turn, so one domain's
+// 400 queries never delay or crowd out another domain's (issue 11).
+//
+// Forgery resistance beyond c-ares' random IDs: the letters of each QNAME are sent in random case
+// and the answer must echo them exactly (0x20, draft-vixie-dnsext-dns0x20), with a per-server
+// fallback to lower case for servers that do not preserve case; and a UDP channel's socket (its
+// source port) is replaced after a number of queries (RFC 5452 §9.2).
 #pragma once
 
 #include <chrono>
@@ -43,6 +52,10 @@ struct Query {
   bool checkingDisabled = false;  // CD bit
   bool recursionDesired = false;  // zonewatch asks authoritative servers
   bool tcpOnly = false;           // skip UDP (e.g. a name known to have a large answer)
+  // The fairness class of the query: queries of one flow share one queue and one queue cap, and
+  // flows take turns for in-flight slots. The prober sets one value per observation; 0 is the
+  // flow of everything untagged (tools, shared chain-of-trust fetches).
+  uint64_t flow = 0;
 };
 
 struct Answer {
@@ -64,7 +77,7 @@ enum class QueryErrc : uint8_t {
   kNetwork,    // connection refused, unreachable, reset...
   kMalformed,  // an answer arrived but is not a well-formed answer to this question
   kCancelled,  // cancelAll() or engine destruction
-  kRejected,   // returned by submit() only: queue full, or unusable query
+  kRejected,   // returned by submit() only: queue (or the flow's queue) full, or unusable query
 };
 std::string_view toString(QueryErrc code);
 
@@ -91,15 +104,31 @@ struct EngineOptions {
   uint16_t udpSize = dns::kDefaultUdpSize;  // advertised in the OPT RR, at most kMaxUdpSize
   size_t maxChannels = 256;                 // live c-ares channels (one per server and transport)
   size_t maxQueued = 100000;                // queries waiting for a slot; submit() rejects past it
-  size_t maxTrackedServers = 4096;  // rate-limiter buckets kept before refilled ones are dropped
+  // Queries of one flow waiting for a slot; submit() rejects past it for that flow only. The
+  // default is the probe's per-observation query budget (WorkLimits::maxQueries): an observation
+  // can never fill its own queue (prober.cpp checks the two agree).
+  size_t maxQueuedPerFlow = kDefaultMaxQueuedPerFlow;
+  // Rate-limiter buckets kept before refilled ones are dropped; also the number of servers
+  // remembered as not preserving the QNAME's case (randomizeCase).
+  size_t maxTrackedServers = 4096;
+  // 0x20: send the QNAME's letters in random case and require the answer's question to echo them
+  // byte for byte. A server seen not to preserve case is asked in lower case from then on.
+  bool randomizeCase = true;
+  // UDP queries sent on one c-ares channel (one socket, one source port while it is busy) before
+  // a fresh channel takes over; the old one is closed once its queries are answered. TCP is not
+  // affected.
+  size_t udpQueriesPerChannel = 200;
 
   // Called with every result just before its callback (metrics: answers by rcode, errors).
   std::function<void(const QueryResult&)> onResult;
 
+  static constexpr size_t kDefaultMaxQueuedPerFlow = 400;
   static constexpr uint16_t kMaxUdpSize = 4096;  // what c-ares 1.18 reads from one datagram
   static constexpr std::chrono::milliseconds kMaxTimeout{60000};
 
-  // The longest a query can take once sent: all tries over UDP, then all over TCP after a TC.
+  // The longest a query can take once sent: all tries over UDP, then all over TCP after a TC;
+  // with randomizeCase, twice that (an answer that did not echo the case, late on its last try,
+  // then the lower-case retry's own tries).
   std::chrono::milliseconds worstCaseQueryTime() const;
   Status<> validate() const;
 };
@@ -114,11 +143,16 @@ struct EngineCounters {
   uint64_t cancelled = 0;
   uint64_t tcpRetries = 0;   // truncated UDP answers asked again over TCP
   uint64_t rateLimited = 0;  // times a query waited for its server's token bucket
+  // Answers whose question did not echo the random case sent, asked again in lower case (0x20).
+  uint64_t caseRetries = 0;
   uint64_t channelsOpened = 0;
   uint64_t channelsClosed = 0;
-  size_t queued = 0;  // now: waiting for a slot, a token or a channel
+  uint64_t channelsRotated = 0;  // UDP channels retired after udpQueriesPerChannel queries
+  size_t queued = 0;             // now: waiting for a slot, a token or a channel
   size_t inFlight = 0;
   size_t channels = 0;
+  size_t flows = 0;               // now: flows with queries waiting
+  size_t caseFoldingServers = 0;  // now: servers remembered as not preserving case
 };
 
 class QueryEngine {
@@ -157,13 +191,22 @@ QueryResult queryOnce(QueryEngine& engine, const ServerAddress& server, const dn
                       dns::RRType type);
 
 // The codec side of the engine, exposed for tests. The wire query for q (message ID 0: c-ares
-// assigns a random one when it sends).
+// assigns a random one when it sends), asking for qname (q.name in the case to send) when given.
 std::vector<uint8_t> encodeQuery(const Query& query, uint16_t udpSize);
+std::vector<uint8_t> encodeQuery(const Query& query, uint16_t udpSize, const dns::Name& qname);
 // Parses an answer and checks that it answers q: QR set, opcode QUERY, and the question section
-// echoing exactly q's name, type and class (RFC 1035 §7.3; RFC 5452 §9.1). Anything else is
-// kMalformed.
+// echoing q's name (compared case-insensitively, RFC 4343), type and class (RFC 1035 §7.3;
+// RFC 5452 §9.1). Anything else is kMalformed.
 QueryResult interpretAnswer(const Query& query, std::vector<uint8_t> wire, Transport transport,
                             std::chrono::microseconds rtt);
 Status<QueryError> checkAnswersQuestion(const Query& query, const dns::Message& message);
+
+// 0x20. `name` with the case of each ASCII letter taken from one bit of `bits` (bit i for the
+// i-th letter, bits reused past 64 letters); other octets, length octets included, unchanged.
+dns::Name withLetterCase(const dns::Name& name, uint64_t bits);
+// Whether the answer's question name is octet for octet the QNAME sent (its case included): names
+// compare case-insensitively (RFC 4343), so a server echoes the question as it was sent, and an
+// answer that does not was not made for this query, or comes from a server that changes case.
+bool echoesQueryCase(const dns::Name& sent, const dns::Message& message);
 
 }  // namespace zonewatch::resolver

@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -420,6 +422,25 @@ TEST_F(ProberTest, DelegationCacheIsSharedBetweenDomains) {
   clock_.advance(86400);
   Observation third = observe();
   EXPECT_GT(engine_.count(std::nullopt, str(kRoot)), rootQueries);
+}
+
+// Issue 11: the engine shares its queue fairly between flows; each observation must be one flow,
+// or one domain's 400 queries delay every other domain's.
+TEST_F(ProberTest, EachObservationsQueriesShareOneFlowOfTheirOwn) {
+  cache_.setRoot(ZoneCut{dns::Name(), {NameServer{name("a.root."), {address(kRoot)}}}, 0});
+  Prober prober(engine_, cache_, clock_, h_.anchors(), *operators_, options_);
+  observeAll(prober, engine_, {name("child.tld."), name("other.tld.")});
+  // The questions about each domain itself (the walk's and the apex questions) are its own.
+  std::map<std::string, std::set<uint64_t>> flows;
+  for (const auto& q : engine_.log) {
+    for (const char* domain : {"child.tld.", "other.tld."}) {
+      if (q.name == name(domain)) flows[domain].insert(q.flow);
+    }
+  }
+  ASSERT_EQ(flows["child.tld."].size(), 1u);
+  ASSERT_EQ(flows["other.tld."].size(), 1u);
+  EXPECT_NE(*flows["child.tld."].begin(), 0u);  // 0 is the untagged flow
+  EXPECT_NE(*flows["child.tld."].begin(), *flows["other.tld."].begin());
 }
 
 TEST_F(ProberTest, NoQueryHasRecursionDesired) {

@@ -4,11 +4,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "monitor/dns/name.h"
@@ -317,7 +322,7 @@ TEST(CaresEngineTest, UdpAnswerLargerThan512ArrivesWhole) {
 TEST(CaresEngineTest, FormerrWithoutOptDoesNotCutLaterAnswers) {
   auto server = startServer([](const RawQuery& q, Transport) {
     ReplySpec spec;
-    if (q.qname[1] == 'f') {  // "formerr.lab."
+    if ((q.qname[1] | 0x20) == 'f') {  // "formerr.lab.", in whatever case 0x20 gave it
       spec.rcode = 1;
       return std::vector<Bytes>{makeReply(q, spec)};
     }
@@ -591,9 +596,300 @@ TEST(CaresEngineTest, OptionsAreValidated) {
   options.udpSize = 8192;
   EXPECT_FALSE(makeCaresEngine(options).ok());
   options = EngineOptions{};
+  options.maxQueuedPerFlow = 0;
+  EXPECT_FALSE(makeCaresEngine(options).ok());
+  options = EngineOptions{};
+  options.udpQueriesPerChannel = 0;
+  EXPECT_FALSE(makeCaresEngine(options).ok());
+  options = EngineOptions{};
   options.timeout = 100ms;
   options.tries = 3;
+  options.randomizeCase = false;
   EXPECT_EQ(options.worstCaseQueryTime(), 2 * (100ms + 200ms + 400ms));
+  options.randomizeCase = true;  // one lower-case retry after an answer in the wrong case
+  EXPECT_EQ(options.worstCaseQueryTime(), 4 * (100ms + 200ms + 400ms));
+}
+
+// --- Issue 11: fair share of the queue per flow (one flow per observation) ---------------------
+
+// Counts answers and records, per flow, the order in which callbacks ran.
+struct Completions {
+  std::vector<uint64_t> order;  // the flow of each completed query, in completion order
+  int answered = 0;
+
+  QueryCallback forFlow(uint64_t flow) {
+    return [this, flow](QueryResult r) {
+      order.push_back(flow);
+      answered += r.ok() ? 1 : 0;
+    };
+  }
+};
+
+Query inFlow(Query query, uint64_t flow) {
+  query.flow = flow;
+  return query;
+}
+
+// One observation's backlog used to sit in one FIFO ahead of everyone: with one slot, the other
+// domain's query was answered after all of it. Slots now go to the flows in turn.
+TEST(CaresEngineTest, AnotherFlowsQueryIsAnsweredAfterAtMostOneOfABacklog) {
+  auto server = startServer([](const RawQuery& q, Transport) { return goodAnswer(q); });
+  EngineOptions options = fastOptions();
+  options.maxInFlight = 1;
+  auto engine = makeEngine(options);
+  Completions done;
+  constexpr int kBacklog = 30;
+  for (int i = 0; i < kBacklog; ++i) {
+    ASSERT_TRUE(engine
+                    ->submit(inFlow(queryFor(*server, "a.example.lab.", dns::RRType::A), 1),
+                             done.forFlow(1))
+                    .ok());
+  }
+  ASSERT_TRUE(
+      engine
+          ->submit(inFlow(queryFor(*server, "b.example.lab.", dns::RRType::A), 2), done.forFlow(2))
+          .ok());
+  engine->runUntilIdle();
+  ASSERT_EQ(done.answered, kBacklog + 1);
+  const auto position = std::find(done.order.begin(), done.order.end(), 2U) - done.order.begin();
+  EXPECT_LE(position, 1) << "flow 2 waited behind " << position << " queries of flow 1";
+}
+
+// A flow that fills its own queue is refused; another flow is not (it used to be refused as well,
+// once the shared queue was full, and the prober took that for an unreachable server).
+TEST(CaresEngineTest, AFlowOverItsQueueCapIsRejectedAloneWhileOthersAreAccepted) {
+  auto server = startServer([](const RawQuery& q, Transport) { return goodAnswer(q); });
+  EngineOptions options = fastOptions();
+  options.maxInFlight = 1;
+  options.maxQueuedPerFlow = 3;
+  auto engine = makeEngine(options);
+  Completions done;
+  auto submit = [&](uint64_t flow) {
+    return engine->submit(inFlow(queryFor(*server, "example.lab.", dns::RRType::A), flow),
+                          done.forFlow(flow));
+  };
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(submit(1).ok());
+  auto overflow = submit(1);
+  ASSERT_FALSE(overflow.ok());
+  EXPECT_EQ(overflow.error().code, QueryErrc::kRejected);
+  EXPECT_NE(overflow.error().message.find("flow 1"), std::string::npos) << overflow.error().message;
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(submit(2).ok());
+  EXPECT_EQ(engine->counters().flows, 2U);
+  engine->runUntilIdle();
+  EXPECT_EQ(done.answered, 6);
+  EXPECT_EQ(engine->counters().rejected, 1U);
+  EXPECT_EQ(engine->counters().flows, 0U);
+  // Once its queue drained, the flow is accepted again.
+  EXPECT_TRUE(submit(1).ok());
+  engine->runUntilIdle();
+  EXPECT_EQ(done.answered, 7);
+}
+
+// A flow whose next query waits for its server's token does not hold the slots it cannot use: the
+// other flow's query, to a server with tokens, goes in the same dispatch.
+TEST(CaresEngineTest, AFlowWaitingForItsServersTokenDoesNotHoldUpAnotherFlow) {
+  auto slow = startServer([](const RawQuery& q, Transport) { return goodAnswer(q); });
+  // Another address: the token buckets are per address.
+  auto other = startServer([](const RawQuery& q, Transport) { return goodAnswer(q); }, "127.0.0.2");
+  ASSERT_NE(other, nullptr);
+  EngineOptions options = fastOptions();
+  options.perServerQps = 20;  // one query per 50 ms
+  options.perServerBurst = 1;
+  options.maxInFlight = 3;
+  auto engine = makeEngine(options);
+  Completions done;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(
+        engine->submit(inFlow(queryFor(*slow, "example.lab.", dns::RRType::A), 1), done.forFlow(1))
+            .ok());
+  }
+  ASSERT_TRUE(
+      engine->submit(inFlow(queryFor(*other, "example.lab.", dns::RRType::A), 2), done.forFlow(2))
+          .ok());
+  engine->pollOnce(0ms);  // the first dispatch
+  const EngineCounters first = engine->counters();
+  EXPECT_EQ(first.inFlight, 2U);  // flow 1's first query and flow 2's
+  EXPECT_EQ(first.queued, 2U);    // flow 1's others, waiting for their token
+  EXPECT_EQ(first.rateLimited, 1U);
+  engine->runUntilIdle();
+  EXPECT_EQ(done.answered, 4);
+  EXPECT_EQ(other->udpQueries(), 1);
+}
+
+// --- 0x20: the QNAME's case is random, and the answer must echo it -----------------------------
+
+std::string qnameText(const RawQuery& q) {
+  std::string text;
+  for (size_t pos = 0; pos < q.qname.size() && q.qname[pos] != 0; pos += 1U + q.qname[pos]) {
+    text.append(reinterpret_cast<const char*>(&q.qname[pos + 1]), q.qname[pos]);
+    text += '.';
+  }
+  return text;
+}
+
+bool hasUpper(const std::string& text) {
+  return std::any_of(text.begin(), text.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
+std::string lowered(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// The question section of q with its QNAME's letters changed by `change`.
+Bytes questionWith(const RawQuery& q, char (*change)(char)) {
+  Bytes question(q.wire.begin() + 12, q.wire.begin() + static_cast<std::ptrdiff_t>(q.questionEnd));
+  for (size_t pos = 0; pos < question.size() && question[pos] != 0; pos += 1U + question[pos]) {
+    for (size_t i = pos + 1; i <= pos + question[pos]; ++i) {
+      question[i] = static_cast<uint8_t>(change(static_cast<char>(question[i])));
+    }
+  }
+  return question;
+}
+
+char toLower(char c) {
+  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
+char flipCase(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  if (std::isalpha(u) == 0) return c;
+  return static_cast<char>(std::isupper(u) != 0 ? std::tolower(u) : std::toupper(u));
+}
+
+// An answer like goodAnswer, whose question is q's changed by `change`.
+std::vector<Bytes> answerEchoing(const RawQuery& q, char (*change)(char)) {
+  ReplySpec spec;
+  spec.ancount = 1;
+  spec.records = aRecord(192, 0, 2, 7);
+  spec.question = questionWith(q, change);
+  return {makeReply(q, spec)};
+}
+
+// 36 letters: a random draw leaves them all lower case once in 2^36.
+constexpr const char* kLongName = "abcdefghijklmnopqrstuvwxyz.example.lab.";
+
+TEST(CaresEngineTest, QueryNamesGoOutInRandomCaseAndEchoedAnswersAreTaken) {
+  auto server = startServer([](const RawQuery& q, Transport) { return goodAnswer(q); });
+  auto engine = makeEngine();
+  for (int i = 0; i < 8; ++i) {
+    auto result = queryOnce(*engine, queryFor(*server, "www.example.lab.", dns::RRType::A));
+    ASSERT_TRUE(result.ok()) << result.error().message;
+    // The records are still the caller's: names compare case-insensitively.
+    ASSERT_EQ(result->message.answer.size(), 1U);
+    EXPECT_EQ(result->message.answer[0].owner, name("www.example.lab."));
+  }
+  std::set<std::string> casings;
+  for (const RawQuery& q : server->queries()) {
+    EXPECT_EQ(lowered(qnameText(q)), "www.example.lab.");
+    casings.insert(qnameText(q));
+  }
+  // 8 draws of 10 letters: all alike (or all lower case) only once in 2^70.
+  EXPECT_GT(casings.size(), 1U);
+  EXPECT_TRUE(std::any_of(casings.begin(), casings.end(), hasUpper));
+  EXPECT_EQ(engine->counters().caseRetries, 0U);
+}
+
+// A server that answers in lower case whatever it was asked: one retry in lower case, that answer
+// is taken, and the server is asked in lower case from then on.
+TEST(CaresEngineTest, AServerThatLowersTheCaseFallsBackToLowerCaseQueries) {
+  auto server =
+      startServer([](const RawQuery& q, Transport) { return answerEchoing(q, &toLower); });
+  auto engine = makeEngine();
+  auto first = queryOnce(*engine, queryFor(*server, kLongName, dns::RRType::A));
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  auto queries = server->queries();
+  ASSERT_EQ(queries.size(), 2U);
+  EXPECT_TRUE(hasUpper(qnameText(queries[0])));
+  EXPECT_EQ(qnameText(queries[1]), kLongName);
+  EXPECT_EQ(engine->counters().caseRetries, 1U);
+  EXPECT_EQ(engine->counters().caseFoldingServers, 1U);
+
+  for (int i = 0; i < 3; ++i) {
+    auto later = queryOnce(*engine, queryFor(*server, kLongName, dns::RRType::A));
+    ASSERT_TRUE(later.ok()) << later.error().message;
+  }
+  queries = server->queries();
+  ASSERT_EQ(queries.size(), 5U);  // one query each: no more retries
+  for (size_t i = 2; i < queries.size(); ++i) EXPECT_EQ(qnameText(queries[i]), kLongName);
+  EXPECT_EQ(engine->counters().caseRetries, 1U);
+}
+
+// A server (or a forger) whose answer echoes neither the random case nor the lower case.
+TEST(CaresEngineTest, AnAnswerThatNeverEchoesTheCaseIsMalformed) {
+  auto server =
+      startServer([](const RawQuery& q, Transport) { return answerEchoing(q, &flipCase); });
+  auto engine = makeEngine();
+  auto result = queryOnce(*engine, queryFor(*server, kLongName, dns::RRType::A));
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, QueryErrc::kMalformed);
+  EXPECT_NE(result.error().message.find("possible spoofing"), std::string::npos)
+      << result.error().message;
+  EXPECT_EQ(result.error().server, server->address());
+  EXPECT_EQ(server->udpQueries(), 2);  // the random case, then the lower case
+  EXPECT_EQ(engine->counters().caseFoldingServers, 0U);
+  EXPECT_EQ(engine->counters().malformed, 1U);
+}
+
+TEST(CaresEngineTest, CaseRandomisationCanBeSwitchedOff) {
+  auto server =
+      startServer([](const RawQuery& q, Transport) { return answerEchoing(q, &toLower); });
+  EngineOptions options = fastOptions();
+  options.randomizeCase = false;
+  auto engine = makeEngine(options);
+  auto result = queryOnce(*engine, queryFor(*server, "Www.Example.LAB.", dns::RRType::A));
+  // Sent as written; the lower-case echo matches case-insensitively (RFC 4343), as before 0x20.
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  const auto queries = server->queries();
+  ASSERT_EQ(queries.size(), 1U);
+  EXPECT_EQ(qnameText(queries[0]), "Www.Example.LAB.");
+  EXPECT_EQ(engine->counters().caseRetries, 0U);
+}
+
+// --- RFC 5452 §9.2: no UDP source port for the life of a channel ------------------------------
+
+// c-ares 1.18 closes a channel's sockets whenever its last query ends (no ARES_FLAG_STAYOPEN),
+// but a channel that is never idle — a busy TLD server's, with every observation asking it — kept
+// one socket, and one source port, for good. Here the queries overlap, as under such load.
+TEST(CaresEngineTest, UdpChannelsAreReplacedAfterTheirShareOfQueries) {
+  auto server = startServer([](const RawQuery& q, Transport) { return goodAnswer(q); });
+  EngineOptions options = fastOptions();
+  options.udpQueriesPerChannel = 4;
+  auto engine = makeEngine(options);
+  constexpr int kQueries = 20;
+  Completions done;
+  for (int i = 0; i < kQueries; ++i) {
+    ASSERT_TRUE(
+        engine->submit(queryFor(*server, "example.lab.", dns::RRType::A), done.forFlow(0)).ok());
+  }
+  engine->pollOnce(0ms);  // all twenty sent at once, so that no channel ever goes idle
+  EXPECT_EQ(engine->counters().inFlight, 20U);
+  engine->runUntilIdle();
+  EXPECT_EQ(done.answered, kQueries);
+  std::map<uint16_t, int> perPort;
+  for (const RawQuery& q : server->queries()) ++perPort[q.sourcePort];
+  // Five channels, open at the same time: five ports, four queries each.
+  EXPECT_EQ(perPort.size(), 5U);
+  for (const auto& [port, count] : perPort) EXPECT_EQ(count, 4) << "port " << port;
+  const EngineCounters counters = engine->counters();
+  EXPECT_EQ(counters.channelsOpened, 5U);
+  EXPECT_EQ(counters.channelsRotated, 4U);
+  EXPECT_EQ(counters.channels, 1U);  // the replaced ones are closed once answered
+  EXPECT_EQ(counters.cancelled, 0U);
+}
+
+TEST(CaresEngineTest, TcpChannelsAreNotRotated) {
+  auto server = startServer([](const RawQuery& q, Transport) { return goodAnswer(q); });
+  EngineOptions options = fastOptions();
+  options.udpQueriesPerChannel = 2;
+  auto engine = makeEngine(options);
+  for (int i = 0; i < 6; ++i) {
+    Query query = queryFor(*server, "example.lab.", dns::RRType::A);
+    query.tcpOnly = true;
+    ASSERT_TRUE(queryOnce(*engine, query).ok());
+  }
+  EXPECT_EQ(server->tcpQueries(), 6);
+  EXPECT_EQ(engine->counters().channelsOpened, 1U);
+  EXPECT_EQ(engine->counters().channelsRotated, 0U);
 }
 
 }  // namespace

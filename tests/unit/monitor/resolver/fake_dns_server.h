@@ -42,6 +42,7 @@ struct RawQuery {
   bool hasOpt = false;
   bool dnssecOk = false;
   uint16_t udpSize = 0;
+  uint16_t sourcePort = 0;  // the client's port, UDP only (set by the server, not by parse())
 
   static std::optional<RawQuery> parse(const Bytes& wire) {
     if (wire.size() < 12) return std::nullopt;
@@ -261,15 +262,23 @@ class FakeDnsServer {
     return true;
   }
 
-  std::vector<Bytes> handle(const Bytes& wire, Transport transport) {
+  std::vector<Bytes> handle(const Bytes& wire, Transport transport, uint16_t sourcePort = 0) {
     auto query = RawQuery::parse(wire);
     if (!query) return {};
+    query->sourcePort = sourcePort;
     {
       const std::lock_guard lock(mutex_);
       queries_.push_back(*query);
     }
     (transport == Transport::kUdp ? udpQueries_ : tcpQueries_)++;
     return handler_(*query, transport);
+  }
+
+  static uint16_t portOf(const sockaddr_storage& address) {
+    if (address.ss_family == AF_INET6) {
+      return ntohs(reinterpret_cast<const sockaddr_in6*>(&address)->sin6_port);
+    }
+    return ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);
   }
 
   static bool readFully(int fd, uint8_t* data, size_t size) {
@@ -331,7 +340,7 @@ class FakeDnsServer {
                                    reinterpret_cast<sockaddr*>(&from), &fromLen);
         if (n > 0) {
           for (const Bytes& reply :
-               handle(Bytes(buffer.begin(), buffer.begin() + n), Transport::kUdp)) {
+               handle(Bytes(buffer.begin(), buffer.begin() + n), Transport::kUdp, portOf(from))) {
             sendto(udp_, reply.data(), reply.size(), 0, reinterpret_cast<sockaddr*>(&from),
                    fromLen);
           }

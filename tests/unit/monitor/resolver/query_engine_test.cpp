@@ -42,6 +42,15 @@ TEST(QueryEngineCodecTest, EncodedQueryAsksTheQuestionWithEdnsAndDo) {
   EXPECT_EQ(parsed->edns->udpSize, 1400);
 }
 
+TEST(QueryEngineCodecTest, EncodedQueryAsksForTheNameInTheCaseGiven) {
+  Query query = makeQuery("example.lab.", dns::RRType::A);
+  const dns::Name sent = *dns::Name::parse("ExAmple.lAb.");
+  auto parsed = dns::parseMessage(encodeQuery(query, 1232, sent));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  ASSERT_EQ(parsed->questions.size(), 1U);
+  EXPECT_EQ(parsed->questions[0].name.wire(), sent.wire());
+}
+
 TEST(QueryEngineCodecTest, MatchingAnswerPassesCaseInsensitively) {
   Query query = makeQuery("example.lab.", dns::RRType::NS);
   dns::Message message = answerTo(query);
@@ -74,6 +83,29 @@ TEST(QueryEngineCodecTest, MismatchedQuestionIsMalformed) {
     EXPECT_EQ(status.error().code, QueryErrc::kMalformed);
     EXPECT_FALSE(status.error().message.empty());
   }
+}
+
+TEST(QueryEngineCodecTest, LetterCaseComesFromTheBitsAndTouchesLettersOnly) {
+  const dns::Name name = *dns::Name::parse("ns-1.Example.lab.");
+  EXPECT_EQ(withLetterCase(name, 0).toString(), "ns-1.example.lab.");
+  EXPECT_EQ(withLetterCase(name, ~uint64_t{0}).toString(), "NS-1.EXAMPLE.LAB.");
+  // Bit i for the i-th letter: n s e x a m p l e l a b.
+  EXPECT_EQ(withLetterCase(name, 0b101).toString(), "Ns-1.Example.lab.");
+  EXPECT_EQ(withLetterCase(name, 0b101), name);  // the same name (RFC 4343)
+  EXPECT_TRUE(withLetterCase(dns::Name(), ~uint64_t{0}).isRoot());
+}
+
+TEST(QueryEngineCodecTest, OnlyAnExactEchoOfTheSentCaseEchoesIt) {
+  Query query = makeQuery("example.lab.", dns::RRType::NS);
+  const dns::Name sent = *dns::Name::parse("eXaMple.lab.");
+  dns::Message message = answerTo(query);
+  message.questions[0].name = sent;
+  EXPECT_TRUE(echoesQueryCase(sent, message));
+  message.questions[0].name = *dns::Name::parse("example.lab.");
+  EXPECT_FALSE(echoesQueryCase(sent, message));
+  EXPECT_TRUE(checkAnswersQuestion(query, message).ok());  // still the same question
+  message.questions.clear();
+  EXPECT_FALSE(echoesQueryCase(sent, message));
 }
 
 TEST(QueryEngineCodecTest, InterpretAnswerFillsEveryField) {
