@@ -597,6 +597,16 @@ void checkCycles(const Observation& obs, std::vector<Finding>& out) {
                  std::nullopt});
 }
 
+// Cuts at a UTF-8 character boundary (never inside a multi-octet sequence).
+void capMessage(std::string& message) {
+  if (message.size() <= kMaxFindingMessageBytes) return;
+  size_t cut = kMaxFindingMessageBytes;
+  while (cut > 0 && (static_cast<unsigned char>(message[cut]) & 0xC0) == 0x80) --cut;
+  const size_t left = message.size() - cut;
+  message.resize(cut);
+  message += "… (" + std::to_string(left) + " more bytes)";
+}
+
 }  // namespace
 
 void computeFindings(Observation& observation, const FindingOptions& options) {
@@ -618,6 +628,7 @@ void computeFindings(Observation& observation, const FindingOptions& options) {
   // order of the checks above, which is stable.
   std::stable_sort(out.begin(), out.end(),
                    [](const Finding& a, const Finding& b) { return a.severity > b.severity; });
+  for (Finding& f : out) capMessage(f.message);
   observation.findings = std::move(out);
 }
 

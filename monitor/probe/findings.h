@@ -3,6 +3,7 @@
 // that follows from the observation.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -14,6 +15,11 @@ struct FindingOptions {
   int64_t signatureWarningSeconds = 7 * 86400;
   int64_t signatureCriticalSeconds = 86400;
 };
+
+// A finding's message names what a server sent (keys, NS names, addresses), and a hostile server
+// decides how much it sends: past this many bytes the message is cut at a character boundary and
+// says how much was left out. The observation's JSON keeps the full data.
+inline constexpr size_t kMaxFindingMessageBytes = 2048;
 
 // Fills observation.findings from the rest of the observation. Pure.
 void computeFindings(Observation& observation, const FindingOptions& options = {});

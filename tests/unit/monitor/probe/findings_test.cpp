@@ -98,6 +98,27 @@ TEST(FindingsTest, ServersDisagreeOnDnskeyAndNs) {
   EXPECT_TRUE(contains(found[1]->message, "34567"));
 }
 
+// A hostile server chooses how many keys it sends (KeyTrap sends hundreds): the finding that lists
+// them stays bounded, cut at a character boundary, and says how much it left out.
+TEST(FindingsTest, AMessageListingWhatAServerSentIsCapped) {
+  Observation o = healthyObservation();
+  for (uint16_t tag = 0; tag < 2000; ++tag) o.servers[1].dnskey.push_back({tag, 256, 13});
+  o.servers[2].ns.push_back("ns\u00e9\u00e9\u00e9.example.org.");
+  computeFindings(o);
+  auto found = withCode(o, "servers_disagree");
+  ASSERT_EQ(found.size(), 2u) << codes(o);
+  const std::string& text = found[1]->message;
+  EXPECT_TRUE(contains(text, "DNSKEY sets"));
+  EXPECT_LE(text.size(), kMaxFindingMessageBytes + 40);
+  EXPECT_TRUE(contains(text, "more bytes)")) << text.substr(text.size() - 60);
+  // Every octet sequence is whole UTF-8: no continuation octet follows a cut.
+  const size_t mark = text.rfind("\u2026");
+  ASSERT_NE(mark, std::string::npos);
+  EXPECT_NE(static_cast<unsigned char>(text[mark - 1]) & 0xC0, 0xC0) << "cut after a lead octet";
+  EXPECT_LT(found[0]->message.size(), kMaxFindingMessageBytes) << "a short message is untouched";
+  EXPECT_FALSE(contains(found[0]->message, "more bytes)"));
+}
+
 TEST(FindingsTest, ServersThatFailedAreNotComparedForDisagreement) {
   Observation o = healthyObservation();
   o.servers[2].error = "timeout";
