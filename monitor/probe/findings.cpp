@@ -241,18 +241,28 @@ struct FailedQuery {
   std::string why;
 };
 
+// "TYPE [HOST] WHY", where WHY may be one of the two-word labels.
 std::vector<FailedQuery> failedQueries(const ServerView& s) {
   std::vector<FailedQuery> out;
   for (const std::string& text : s.failedQueries) {
     const size_t first = text.find(' ');
-    const size_t last = text.rfind(' ');
     if (first == std::string::npos) continue;
+    size_t last = text.rfind(' ');
+    for (std::string_view label : {" not sent", " not asked"}) {
+      if (text.size() > first + label.size() - 1 && text.ends_with(label)) {
+        last = text.size() - label.size();
+      }
+    }
     FailedQuery f{text.substr(0, first), {}, text.substr(last + 1)};
-    if (last != first) f.host = text.substr(first + 1, last - first - 1);
+    if (last > first) f.host = text.substr(first + 1, last - first - 1);
     out.push_back(std::move(f));
   }
   return out;
 }
+
+// The observation's own query cap, not the server, left the question unasked: observation_limited
+// says so, and the server is not called unreachable for it.
+bool notSent(const std::string& why) { return why == "not sent"; }
 
 // "SERVFAIL" for the rcode labels, the label itself otherwise.
 std::string answerText(const std::string& why) {
@@ -269,6 +279,7 @@ void partialFailures(const ServerView& s, std::vector<Finding>& out) {
   std::vector<std::string> silent, lame, failed;
   std::string silence;  // the first silent question's label: "timeout", ...
   for (const FailedQuery& f : failedQueries(s)) {
+    if (notSent(f.why)) continue;
     if (!f.host.empty()) {
       failed.push_back(
           f.type + " " + f.host + " " +
@@ -320,6 +331,7 @@ void checkServers(const Observation& obs, std::vector<Finding>& out) {
       partialFailures(s, out);
       continue;
     }
+    if (s.error && notSent(*s.error)) continue;
     if (isTransportFailure(s.error)) {
       std::string why;
       if (*s.error == "unresolved") {
@@ -360,6 +372,12 @@ void checkServers(const Observation& obs, std::vector<Finding>& out) {
   // observation failed before reaching the domain's servers (observation.error says why).
   const bool anyAuthoritative = std::any_of(obs.servers.begin(), obs.servers.end(), authoritative);
   if (anyAuthoritative) return;
+  // Servers the query cap kept from being asked did not fail: with no other server failing, the
+  // observation was cut short (observation_limited), and nothing is known against the domain.
+  const bool onlyNotSent = std::all_of(obs.servers.begin(), obs.servers.end(), [](const auto& s) {
+    return s.error && notSent(*s.error);
+  });
+  if (!obs.servers.empty() && onlyNotSent) return;
   if (obs.servers.empty()) {
     if (obs.error || obs.parent.ns.empty()) return;
     out.push_back({"all_servers_unreachable", Severity::kCritical,

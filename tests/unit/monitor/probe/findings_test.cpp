@@ -119,6 +119,35 @@ TEST(FindingsTest, AMessageListingWhatAServerSentIsCapped) {
   EXPECT_FALSE(contains(found[0]->message, "more bytes)"));
 }
 
+// The observation's own query cap ("not sent") is not the server's failure: no server_unreachable
+// for a server never asked, or for its questions never asked; observation_limited says what was cut.
+TEST(FindingsTest, QuestionsTheQueryCapKeptBackAreNotTheServersFailure) {
+  Observation o = healthyObservation();
+  o.servers[1].error = "not sent";
+  o.servers[1].failedQueries = {"SOA not sent", "NS not sent"};
+  o.servers[2].error = "not sent";
+  o.servers[2].failedQueries = {"DNSKEY not sent", "A ns1.example.net. not sent"};
+  o.limits = {"queries sent: the cap of 400 was reached"};
+  computeFindings(o);
+  EXPECT_TRUE(withCode(o, "server_unreachable").empty()) << codes(o);
+  EXPECT_TRUE(withCode(o, "server_query_failed").empty()) << codes(o);
+  EXPECT_EQ(withCode(o, "observation_limited").size(), 1u) << codes(o);
+
+  for (auto& s : o.servers) {
+    s.error = "not sent";
+    s.failedQueries = {"SOA not sent"};
+  }
+  computeFindings(o);
+  EXPECT_TRUE(withCode(o, "all_servers_unreachable").empty()) << codes(o);
+  EXPECT_EQ(withCode(o, "observation_limited").size(), 1u) << codes(o);
+
+  o.servers[0].error = "timeout";  // one server really failed: the domain is judged again
+  o.servers[0].failedQueries = {"SOA timeout"};
+  computeFindings(o);
+  EXPECT_EQ(withCode(o, "all_servers_unreachable").size(), 1u) << codes(o);
+  EXPECT_EQ(withCode(o, "server_unreachable").size(), 1u) << codes(o);
+}
+
 TEST(FindingsTest, ServersThatFailedAreNotComparedForDisagreement) {
   Observation o = healthyObservation();
   o.servers[2].error = "timeout";
