@@ -262,7 +262,9 @@ std::vector<FailedQuery> failedQueries(const ServerView& s) {
 
 // The observation's own query cap, not the server, left the question unasked: observation_limited
 // says so, and the server is not called unreachable for it.
-bool notSent(const std::string& why) { return why == "not sent"; }
+bool notSent(const std::string& why) {
+  return why == "not sent";
+}
 
 // "SERVFAIL" for the rcode labels, the label itself otherwise.
 std::string answerText(const std::string& why) {
@@ -374,9 +376,8 @@ void checkServers(const Observation& obs, std::vector<Finding>& out) {
   if (anyAuthoritative) return;
   // Servers the query cap kept from being asked did not fail: with no other server failing, the
   // observation was cut short (observation_limited), and nothing is known against the domain.
-  const bool onlyNotSent = std::all_of(obs.servers.begin(), obs.servers.end(), [](const auto& s) {
-    return s.error && notSent(*s.error);
-  });
+  const bool onlyNotSent = std::all_of(obs.servers.begin(), obs.servers.end(),
+                                       [](const auto& s) { return s.error && notSent(*s.error); });
   if (!obs.servers.empty() && onlyNotSent) return;
   if (obs.servers.empty()) {
     if (obs.error || obs.parent.ns.empty()) return;
