@@ -27,6 +27,12 @@ size_t onBody(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
+// libcurl calls this about once a second while a transfer runs, and often while it is busy;
+// non-zero aborts it with CURLE_ABORTED_BY_CALLBACK.
+int onProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const std::stop_token*>(user)->stop_requested() ? 1 : 0;
+}
+
 struct SlistDeleter {
   void operator()(curl_slist* list) const { curl_slist_free_all(list); }
 };
@@ -35,9 +41,11 @@ struct SlistDeleter {
 
 struct CurlPoster::Impl {
   CURL* handle = nullptr;
+  std::stop_token stop;
 };
 
-CurlPoster::CurlPoster() : impl_(std::make_unique<Impl>()) {
+CurlPoster::CurlPoster(std::stop_token stop) : impl_(std::make_unique<Impl>()) {
+  impl_->stop = std::move(stop);
   if (globalInit()) impl_->handle = curl_easy_init();
 }
 
@@ -51,6 +59,7 @@ Result<HttpResponse, HttpError> CurlPoster::post(const std::string& url,
                                                  std::chrono::milliseconds timeout) {
   CURL* h = impl_->handle;
   if (h == nullptr) return Unexpected{HttpError{"libcurl could not be initialised"}};
+  if (impl_->stop.stop_requested()) return Unexpected{HttpError{"not sent: stopping"}};
   // Reset clears the previous request's options but keeps the connection cache.
   curl_easy_reset(h);
 
@@ -89,6 +98,11 @@ Result<HttpResponse, HttpError> CurlPoster::post(const std::string& url,
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errorBuffer);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &onBody);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &response);
+  if (impl_->stop.stop_possible()) {
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &onProgress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &impl_->stop);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  }
   // CURLOPT_SSL_VERIFYPEER / VERIFYHOST are deliberately left at their secure defaults.
 
   const CURLcode rc = curl_easy_perform(h);

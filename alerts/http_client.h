@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,10 +54,12 @@ class HttpPoster {
 };
 
 // One libcurl easy handle, reused across calls so keep-alive connections survive between
-// deliveries. Use an object from one thread at a time (one per delivery thread).
+// deliveries. Use an object from one thread at a time (one per delivery thread). A request in
+// progress when `stop` is requested ends at once with an HttpError (the daemon stopping must not
+// wait for a receiver that hangs; the item stays in the outbox).
 class CurlPoster final : public HttpPoster {
  public:
-  CurlPoster();
+  explicit CurlPoster(std::stop_token stop = {});
   ~CurlPoster() override;
   CurlPoster(const CurlPoster&) = delete;
   CurlPoster& operator=(const CurlPoster&) = delete;

@@ -45,6 +45,7 @@ enum MetricId : size_t {
   kQueries,
   kWebhookDeliveries,
   kOutboxPending,
+  kStoreCommitFailures,
   kMetricCount
 };
 
@@ -84,6 +85,9 @@ constexpr std::array<MetricDef, kMetricCount> kMetrics = {{
     {"zonewatch_webhook_deliveries_total", Kind::kCounter, false,
      "Webhook delivery attempts, by sink and outcome."},
     {"zonewatch_outbox_pending", Kind::kGauge, false, "Webhook deliveries waiting in the outbox."},
+    {"zonewatch_store_commit_failures_total", Kind::kCounter, false,
+     "Rounds the database could not store (disk full, database locked or damaged); their "
+     "observations are made again."},
 }};
 
 constexpr std::array<std::string_view, 4> kStates = {"secure", "insecure", "bogus",
@@ -144,6 +148,7 @@ struct Metrics::Impl {
 
   prometheus::Gauge* domainsWatched = nullptr;
   prometheus::Gauge* outboxPending = nullptr;
+  prometheus::Counter* storeCommitFailures = nullptr;
   prometheus::Histogram* observationDuration = nullptr;
   std::array<prometheus::Gauge*, kStates.size()> domainsByState{};
   prometheus::Family<prometheus::Gauge>* domainState = nullptr;
@@ -190,6 +195,7 @@ struct Metrics::Impl {
     queries = &counter(kQueries, r);
     webhookDeliveries = &counter(kWebhookDeliveries, r);
     outboxPending = &gauge(kOutboxPending, r).Add({});
+    storeCommitFailures = &counter(kStoreCommitFailures, r).Add({});
   }
 
   // Called with the mutex held.
@@ -352,6 +358,10 @@ void Metrics::countWebhookDelivery(std::string_view sink, std::string_view outco
 
 void Metrics::setOutboxPending(size_t count) {
   impl_->outboxPending->Set(static_cast<double>(count));
+}
+
+void Metrics::countStoreCommitFailure() {
+  impl_->storeCommitFailures->Increment();
 }
 
 uint16_t Metrics::port() const {

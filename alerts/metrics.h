@@ -60,6 +60,9 @@ class Metrics {
   void countQuery(std::string_view rcode);
   void countWebhookDelivery(std::string_view sink, std::string_view outcome);
   void setOutboxPending(size_t count);
+  // A round (a batch of observations) the store could not commit: a full disk, a locked or
+  // damaged database. Nothing of it was stored; its domains are observed again.
+  void countStoreCommitFailure();
 
   // The port the exposer listens on (the real one when `listen` asked for port 0); 0 when disabled.
   uint16_t port() const;

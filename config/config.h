@@ -109,7 +109,7 @@ struct Config {
 };
 
 // The events a webhook may subscribe to (`webhooks[].events`).
-inline constexpr std::array<std::string_view, 23> kEventNames = {"operator_changed",
+inline constexpr std::array<std::string_view, 25> kEventNames = {"operator_changed",
                                                                  "nameservers_changed",
                                                                  "glue_changed",
                                                                  "ds_added",
@@ -131,7 +131,9 @@ inline constexpr std::array<std::string_view, 23> kEventNames = {"operator_chang
                                                                  "hijack_suspected",
                                                                  "portfolio_operator_change",
                                                                  "observation_failing",
-                                                                 "observation_recovered"};
+                                                                 "observation_recovered",
+                                                                 "state_flapping",
+                                                                 "state_flapping_ended"};
 
 // Reads and validates the file; relative paths inside it (domains_file, secret_file, root_hints,
 // trust_anchors) are taken relative to the file's directory. Throws ConfigError.

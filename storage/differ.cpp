@@ -1,8 +1,11 @@
 #include "storage/differ.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "storage/observation_failure.h"
 
@@ -61,9 +64,15 @@ std::string serverKey(const probe::ServerView& s) {
 }
 
 bool unreachable(const probe::ServerView& s) {
-  // "unanswered": the observation's deadline came first; "not sent": its query cap was reached.
+  // "unanswered": the observation's deadline came first.
   return s.error && (*s.error == "timeout" || *s.error == "network" || *s.error == "unresolved" ||
-                     *s.error == "unanswered" || *s.error == "not sent");
+                     *s.error == "unanswered");
+}
+
+// "not sent": the observation's own query cap kept the server from being asked. That says nothing
+// about the server either way: its memory stays as it was (neither a failure nor a recovery).
+bool notAsked(const probe::ServerView& s) {
+  return s.error && *s.error == "not sent";
 }
 
 bool provenUnsigned(const DomainState& s) {
@@ -288,6 +297,39 @@ bool violates(const DomainState& s, const Expectation& expect) {
 
 }  // namespace
 
+namespace {
+
+// Written only when there is something to remember: a stable domain's row stays as it was.
+json flapToJson(const FlapMemory& f) {
+  json j = json::object();
+  if (!f.snapshotTimes.empty()) j["snapshots"] = f.snapshotTimes;
+  if (f.flapping) {
+    j["flapping"] = true;
+    j["since"] = f.since;
+    j["changes"] = f.changes;
+    j["stable_since"] = f.stableSince;
+    j["stable_polls"] = f.stablePolls;
+    j["delegation_polls"] = f.delegationPolls;
+    j["reported"] = f.reported;
+  }
+  return j;
+}
+
+FlapMemory flapFromJson(const json& j) {
+  FlapMemory f;
+  f.snapshotTimes = j.value("snapshots", std::vector<int64_t>{});
+  f.flapping = j.value("flapping", false);
+  f.since = j.value("since", int64_t{0});
+  f.changes = j.value("changes", 0);
+  f.stableSince = j.value("stable_since", int64_t{0});
+  f.stablePolls = j.value("stable_polls", 0);
+  f.delegationPolls = j.value("delegation_polls", 0);
+  f.reported = j.value("reported", std::vector<std::string>{});
+  return f;
+}
+
+}  // namespace
+
 std::string auxiliaryToJson(const DomainMemory& m) {
   json servers = json::object();
   for (const auto& [key, s] : m.servers)
@@ -297,6 +339,7 @@ std::string auxiliaryToJson(const DomainMemory& m) {
             {"observation_failing", m.failingReported},
             {"event_seq", m.eventSeq}};
   if (m.expiringAlertedFor) j["expiring_alerted_for"] = *m.expiringAlertedFor;
+  if (!(m.flap == FlapMemory{})) j["flap"] = flapToJson(m.flap);
   return j.dump();
 }
 
@@ -314,9 +357,12 @@ void auxiliaryFromJson(const std::string& text, DomainMemory& m) {
     if (j.contains("expiring_alerted_for")) {
       m.expiringAlertedFor = j.at("expiring_alerted_for").get<int64_t>();
     }
+    if (j.contains("flap")) m.flap = flapFromJson(j.at("flap"));
   } catch (const json::exception&) {
-    // A damaged auxiliary memory costs at most a repeated reachability or expiry event.
+    // A damaged auxiliary memory costs at most a repeated reachability or expiry event, or a
+    // flapping domain noticed again.
     m.servers.clear();
+    m.flap = FlapMemory{};
   }
 }
 
@@ -358,6 +404,10 @@ void trackServers(const DomainMemory& previous, const probe::Observation& obs,
   for (const auto& server : obs.servers) {
     const auto key = serverKey(server);
     ServerMemory s = previous.servers.count(key) ? previous.servers.at(key) : ServerMemory{};
+    if (notAsked(server)) {
+      seen[key] = s;
+      continue;
+    }
     if (unreachable(server)) {
       ++s.failures;
       if (!s.down && s.failures >= static_cast<int>(std::max(1u, options.confirmPolls))) {
@@ -409,6 +459,159 @@ void judgeExpectation(const DomainMemory& previous, const probe::Observation& ob
   m.expectationViolated = violated;
 }
 
+// --- Flapping (differ.h) -------------------------------------------------------------------------
+// The state the previous observation with data left: the pending one, else the confirmed one. It
+// is also the state of the latest snapshot, except while the domain is flapping.
+const DomainState* latestState(const DomainMemory& m) {
+  if (m.pending) return &*m.pending;
+  return m.confirmed ? &*m.confirmed : nullptr;
+}
+
+// What a hijack or a downgrade changes: who operates the domain, the parent's NS and DS sets, the
+// verdict. A change of these is never held back by flapping.
+bool sameDelegation(const DomainState& a, const DomainState& b) {
+  return a.operators == b.operators && a.parentNs == b.parentNs && a.ds == b.ds &&
+         a.status == b.status;
+}
+
+std::string delegationKey(const DomainState& s) {
+  const json j = {
+      {"operators", s.operators}, {"ns", s.parentNs}, {"ds", dsText(s.ds)}, {"status", s.status}};
+  return contentDigest(j.dump(), "");
+}
+
+size_t snapshotCap(const DiffOptions& options) {
+  return std::max(1u, options.maxSnapshotsPerHour);
+}
+
+std::string minutes(int64_t seconds) {
+  return std::to_string(std::max<int64_t>(0, seconds) / 60);
+}
+
+// Keeps the snapshot times of the rolling hour before `now`.
+void forgetSnapshotsBefore(FlapMemory& f, int64_t now) {
+  std::erase_if(f.snapshotTimes, [now](int64_t at) { return now - at >= kFlapWindowSeconds; });
+}
+
+void noteSnapshot(FlapMemory& f, int64_t now, const DiffOptions& options) {
+  f.snapshotTimes.push_back(now);
+  const size_t cap = snapshotCap(options);
+  if (f.snapshotTimes.size() > cap) {
+    f.snapshotTimes.erase(f.snapshotTimes.begin(),
+                          f.snapshotTimes.end() - static_cast<std::ptrdiff_t>(cap));
+  }
+}
+
+void startFlapping(const DomainMemory& previous, const probe::Observation& obs,
+                   const DiffOptions& options, DomainMemory& m, Builder& events) {
+  FlapMemory& f = m.flap;
+  const size_t states = f.snapshotTimes.size() + 1;
+  const int64_t span = obs.observedAt - f.snapshotTimes.front();
+  f.flapping = true;
+  f.since = obs.observedAt;
+  f.changes = 0;
+  f.stablePolls = 0;
+  // Observations in a row of the previous observation's delegation: at least those of its state.
+  f.delegationPolls = previous.pending ? std::max(1, previous.pendingCount) : 1;
+  f.reported = {delegationKey(*m.confirmed)};
+  events.add(
+      event::kStateFlapping, kWarning,
+      obs.domain + " is flapping: " + std::to_string(states) + " different states in " +
+          minutes(span) + " minutes (at most " + std::to_string(snapshotCap(options)) +
+          " snapshots an hour are kept); change events wait until one state lasts " +
+          minutes(options.flapSettleSeconds) +
+          " minutes, except for a change of operator, NS, DS or validation state",
+      "stable",
+      {{"states", states}, {"seconds", span}, {"max_snapshots_per_hour", snapshotCap(options)}});
+}
+
+// A change of the delegation or its verdict that gets through the flapping: confirmed over
+// `confirmPolls` observations, and not one already reported during this episode.
+bool breaksThrough(const DomainState& now, const DiffOptions& options, const DomainMemory& m) {
+  const FlapMemory& f = m.flap;
+  if (sameDelegation(now, *m.confirmed)) return false;
+  if (f.delegationPolls < static_cast<int>(std::max(1u, options.confirmPolls))) return false;
+  return std::find(f.reported.begin(), f.reported.end(), delegationKey(now)) == f.reported.end();
+}
+
+void endFlapping(const DomainState& now, const probe::Observation& obs, DomainMemory& m,
+                 Builder& events) {
+  FlapMemory& f = m.flap;
+  events.add(event::kStateFlappingEnded, kInfo,
+             obs.domain + " stopped flapping: " + std::to_string(f.changes) +
+                 " changes of state in " + minutes(f.stableSince - f.since) +
+                 " minutes, then the same state for " + minutes(obs.observedAt - f.stableSince) +
+                 " minutes",
+             {{"changes", f.changes}, {"since", f.since}}, {{"stable_since", f.stableSince}});
+  if (now != *m.confirmed) {
+    changeEvents(*m.confirmed, now, events, obs.domain);
+    m.lastChange = obs.observedAt;
+  }
+  m.confirmed = now;
+  FlapMemory settled;
+  settled.snapshotTimes = std::move(f.snapshotTimes);
+  f = std::move(settled);
+}
+
+// One observation of a flapping domain. Returns whether its state is to be stored.
+bool whileFlapping(const DomainMemory& previous, const DomainState& now, bool changed,
+                   const probe::Observation& obs, const DiffOptions& options, DomainMemory& m,
+                   Builder& events) {
+  FlapMemory& f = m.flap;
+  const int64_t t = obs.observedAt;
+  if (changed) {
+    ++f.changes;
+    f.stableSince = t;
+    f.stablePolls = 1;
+  } else {
+    ++f.stablePolls;
+  }
+  const DomainState* last = latestState(previous);
+  f.delegationPolls = last != nullptr && sameDelegation(*last, now) ? f.delegationPolls + 1 : 1;
+  bool store = false;
+  if (breaksThrough(now, options, m)) {
+    changeEvents(*m.confirmed, now, events, obs.domain);
+    m.confirmed = now;
+    m.lastChange = t;
+    f.reported.push_back(delegationKey(now));
+    if (f.reported.size() > kMaxFlapDelegations) f.reported.erase(f.reported.begin());
+    store = f.snapshotTimes.size() < snapshotCap(options);
+  }
+  const int confirmPolls = static_cast<int>(std::max(1u, options.confirmPolls));
+  if (f.stablePolls >= confirmPolls && t - f.stableSince >= options.flapSettleSeconds) {
+    endFlapping(now, obs, m, events);
+    store = true;
+  }
+  if (now == *m.confirmed) {
+    m.pending.reset();
+    m.pendingCount = 0;
+  } else {
+    m.pending = now;
+    m.pendingCount = f.stablePolls;
+  }
+  if (store) noteSnapshot(f, t, options);
+  return store;
+}
+
+// The state of one observation with data: confirmed as usual, or coalesced while the domain flaps.
+// Returns whether the state is to be stored (DiffResult::storeSnapshot).
+bool followState(const DomainMemory& previous, const DomainState& now,
+                 const probe::Observation& obs, const DiffOptions& options, DomainMemory& m,
+                 Builder& events) {
+  FlapMemory& f = m.flap;
+  forgetSnapshotsBefore(f, obs.observedAt);
+  if (f.flapping && !m.confirmed) f = FlapMemory{};  // a damaged memory: start afresh
+  const DomainState* last = latestState(previous);
+  const bool changed = last == nullptr || now != *last;
+  if (!f.flapping && m.confirmed && changed && f.snapshotTimes.size() >= snapshotCap(options)) {
+    startFlapping(previous, obs, options, m, events);
+  }
+  if (f.flapping) return whileFlapping(previous, now, changed, obs, options, m, events);
+  confirmState(previous, now, obs, options, m, events);
+  if (changed) noteSnapshot(f, obs.observedAt, options);
+  return true;
+}
+
 // --- Observations without data -------------------------------------------------------------------
 // Nothing about the domain is learnt, so nothing of its memory moves but the count: no baseline, no
 // pending change advanced or dropped, no server marked down or up, no expectation judged. Only a
@@ -454,7 +657,7 @@ DiffResult diff(const DomainMemory& previous, const probe::Observation& obs,
   noteSuccess(obs, m, events);
   const DomainState* prior = previous.confirmed ? &*previous.confirmed : nullptr;
   result.observed = stateFromObservation(obs, prior);
-  confirmState(previous, *result.observed, obs, options, m, events);
+  result.storeSnapshot = followState(previous, *result.observed, obs, options, m, events);
   trackServers(previous, obs, options, m, events);
   trackExpiry(obs, options, m, events);
   judgeExpectation(previous, obs, options, m, events);

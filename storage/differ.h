@@ -9,6 +9,24 @@
 // An observation without data (observation_failure.h) changes nothing of what is known about the
 // domain: it is counted, and `failingPolls` of them in a row raise observation_failing (then
 // observation_recovered at the next observation with data).
+//
+// Flapping, as Nagios and Icinga detect it, but counted in stored states: each observation whose
+// state differs from the previous one is a new snapshot, and a domain may write at most
+// `maxSnapshotsPerHour` (kMaxSnapshotsPerHour) of them in any rolling hour. The observation that
+// would exceed it makes the domain "flapping": one state_flapping event (warning), and from then on
+// no new snapshot (the latest one's last_seen advances, DiffResult::storeSnapshot) and no event per
+// change; the latest observed state is kept as the pending state. Two things still get through:
+//   - a change of the delegation or its verdict (operators, parent NS set, DS set, validation
+//     status: what a hijack or a downgrade changes) raises the usual change events against the
+//     confirmed state once `confirmPolls` observations in a row agree on it, unless that same
+//     delegation was already reported (or was the confirmed one) during this episode, so that a
+//     delegation alternating between two sets is reported once, not at every poll. It becomes the
+//     confirmed state and is stored as a snapshot if the rolling hour has room;
+//   - once one state has been observed for `flapSettleSeconds` (an hour) and at least
+//     `confirmPolls` times in a row, state_flapping_ended (info), then the usual change events from
+//     the confirmed state to the settled one, which becomes the confirmed state and a snapshot.
+// So a domain never writes more than kMaxSnapshotsPerHour snapshots in any rolling hour, whatever
+// its servers do, and never hides a change of operator, NS, DS or verdict behind its flapping.
 #pragma once
 
 #include <cstdint>
@@ -48,7 +66,19 @@ inline constexpr const char* kHijackSuspected = "hijack_suspected";
 inline constexpr const char* kPortfolioOperatorChange = "portfolio_operator_change";
 inline constexpr const char* kObservationFailing = "observation_failing";
 inline constexpr const char* kObservationRecovered = "observation_recovered";
+inline constexpr const char* kStateFlapping = "state_flapping";
+inline constexpr const char* kStateFlappingEnded = "state_flapping_ended";
 }  // namespace event
+
+// New snapshots a domain may write in any rolling hour (kFlapWindowSeconds) before it counts as
+// flapping. A KSK rollover or an operator move changes the state a few times over hours or days.
+inline constexpr unsigned kMaxSnapshotsPerHour = 4;
+inline constexpr int64_t kFlapWindowSeconds = 3600;
+// How long one state must be observed for a flapping domain to count as stable again.
+inline constexpr int64_t kFlapSettleSeconds = 3600;
+// Delegations (operators, NS, DS, verdict) remembered as reported within one flapping episode; the
+// oldest is forgotten beyond it (and would be reported again).
+inline constexpr size_t kMaxFlapDelegations = 16;
 
 struct Event {
   std::string uid;  // idempotency key: domain, event, observation time, server, content digest
@@ -76,6 +106,25 @@ struct ServerMemory {
   friend bool operator==(const ServerMemory&, const ServerMemory&) = default;
 };
 
+// Flap detection (see the top of this file). Empty for a domain that wrote no snapshot within the
+// last hour and is not flapping.
+struct FlapMemory {
+  // When the domain's new snapshots of the last kFlapWindowSeconds were written, oldest first; at
+  // most maxSnapshotsPerHour of them.
+  std::vector<int64_t> snapshotTimes;
+  bool flapping = false;
+  int64_t since = 0;        // the observation that started the flapping
+  int changes = 0;          // changes of state observed since
+  int64_t stableSince = 0;  // the first observation of the current state, in a row
+  int stablePolls = 0;      // observations of the current state in a row
+  int delegationPolls = 0;  // observations of the current delegation and verdict in a row
+  // Digests of the delegations reported (or confirmed when it began) during this episode, oldest
+  // first, at most kMaxFlapDelegations.
+  std::vector<std::string> reported;
+
+  friend bool operator==(const FlapMemory&, const FlapMemory&) = default;
+};
+
 // What the monitor keeps between observations of one domain.
 struct DomainMemory {
   std::optional<DomainState> confirmed;
@@ -91,6 +140,7 @@ struct DomainMemory {
   // never from the time of the observation: a round rolled back by a crash or a power loss and
   // observed again raises the same ids, so a receiver that already got them deduplicates them.
   uint64_t eventSeq = 0;
+  FlapMemory flap;
 };
 
 // The parts of DomainMemory that have no column of their own, as JSON (servers, flags). `failures`
@@ -104,6 +154,10 @@ struct DiffOptions {
   int64_t signatureWarningSeconds = 7 * 86400;
   int64_t signatureCriticalSeconds = 86400;
   Expectation expect;  // empty: nothing pinned
+  // Flapping: new snapshots allowed in any rolling hour, and how long one state must last for a
+  // flapping domain to be stable again.
+  unsigned maxSnapshotsPerHour = kMaxSnapshotsPerHour;
+  int64_t flapSettleSeconds = kFlapSettleSeconds;
 };
 
 struct DiffResult {
@@ -111,6 +165,10 @@ struct DiffResult {
   DomainMemory memory;
   // This observation's state (with carried-over parts); none when it brought no data.
   std::optional<DomainState> observed;
+  // Whether `observed` may become a new snapshot (when it differs from the latest one). False while
+  // the domain is flapping: the latest snapshot's last_seen advances instead
+  // (ObservationCommit::touchLatestSnapshot).
+  bool storeSnapshot = true;
 };
 
 DiffResult diff(const DomainMemory& previous, const probe::Observation& observation,

@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "storage/evidence.h"
+
 namespace zonewatch::storage {
 namespace {
 
@@ -162,6 +164,10 @@ constexpr std::string_view kLatestSnapshotSame =
     "FROM snapshots s WHERE s.domain = ?1 ORDER BY s.id DESC LIMIT 1";
 constexpr std::string_view kTouchSnapshot =
     "UPDATE snapshots SET last_seen = ?2 WHERE id = ?1 AND last_seen < ?2";
+// A flapping domain's observation (ObservationCommit::touchLatestSnapshot), whatever the state.
+constexpr std::string_view kTouchLatestSnapshot =
+    "UPDATE snapshots SET last_seen = ?2 WHERE id = "
+    "(SELECT max(s.id) FROM snapshots s WHERE s.domain = ?1) AND last_seen < ?2";
 constexpr std::string_view kInsertSnapshot =
     "INSERT INTO snapshots (domain, first_seen, last_seen) VALUES (?1, ?2, ?2)";
 constexpr std::string_view kInsertSnapshotBody =
@@ -275,7 +281,9 @@ Fault faultOf(sqlite3* db, int rc) {
 }
 
 Unexpected<Error> describe(const Fault& f, std::string_view doing) {
-  std::string message = f.message;
+  // SQLITE_FULL: the file system is full, or the database reached its max_page_count. Said
+  // plainly first, for the operator reading the log.
+  std::string message = (f.rc & 0xff) == SQLITE_FULL ? "disk full: " + f.message : f.message;
   if (f.rc != 0) message += std::string(" (") + codeName(f.rc) + ")";
   message += " while ";
   message += doing;
@@ -530,6 +538,11 @@ struct SqliteStore::Impl {
     }
     if (!c.snapshotStateJson.empty()) {
       if (auto s = snapshot(c); !s) return s;
+    } else if (c.touchLatestSnapshot) {
+      auto q = query(kTouchLatestSnapshot);
+      if (!q) return Unexpected{q.error()};
+      q->bind(1, r.domain).bind(2, c.observedAt);
+      if (auto ran = q->run(); !ran) return ran;
     }
     for (const VerifiedSignature& v : c.verified) {
       auto q = query(kInsertVerified);
@@ -580,10 +593,12 @@ struct SqliteStore::Impl {
       if (auto ran = q->run(); !ran) return ran;
     }
     const std::string rendered = c.renderEvidence ? c.renderEvidence() : std::string();
+    const std::string evidence =
+        capEvidence(c.renderEvidence ? std::string_view(rendered) : std::string_view(c.evidence));
     auto q = query(kInsertSnapshotBody);
     if (!q) return Unexpected{q.error()};
     q->bind(1, sqlite3_last_insert_rowid(db.get())).bind(2, c.snapshotStateJson);
-    q->bind(3, c.renderEvidence ? std::string_view(rendered) : std::string_view(c.evidence));
+    q->bind(3, evidence);
     return q->run();
   }
 
@@ -772,6 +787,7 @@ Status<> SqliteStore::commitBatch(std::span<const ObservationCommit> batch) {
   } else {
     doing += "a batch";
   }
+  doing += " to " + impl_->path;
   if (batch.size() > 1) doing += " (batch of " + std::to_string(batch.size()) + ", none stored)";
   return describe(done.error(), doing);
 }

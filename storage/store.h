@@ -5,7 +5,10 @@
 // The store knows nothing about DNS: states and evidence are opaque strings (the differ's
 // canonical JSON, zone-file text). Every write an observation causes (domain row, snapshot, events,
 // outbox rows) goes through commit()/commitBatch() as ONE transaction, so a crash or a full disk
-// leaves either all of it or none of it. Event uids make re-running an interrupted round harmless.
+// leaves either all of it or none of it (a full disk fails with a message starting "disk full").
+// Event uids make re-running an interrupted round harmless. Growth is bounded per domain: the
+// differ writes at most a few snapshots an hour (kMaxSnapshotsPerHour), the evidence of each is
+// capped (evidence.h), and prune() drops what is older than the retention.
 // A second backend (e.g. PostgreSQL) follows by implementing Store; sqlite_store.h is the first.
 //
 // A Store object is one connection: use it from one thread at a time.
@@ -100,10 +103,16 @@ struct ObservationCommit {
   // different (or no snapshot yet) -> a new snapshot. Empty = this observation produced no state
   // (e.g. every server failed): no snapshot is touched.
   std::string snapshotStateJson;
-  std::string evidence;  // stored with a NEW snapshot only
+  // Stored with a NEW snapshot only, capped at kMaxEvidenceBytes (storage/evidence.h): larger
+  // text is cut at a line (record) boundary and ends with a line saying how much was cut.
+  std::string evidence;
   // Instead of `evidence`, for evidence that costs to render: called only when a new snapshot is
   // written (an unchanged observation, the common case, never renders it).
   std::function<std::string()> renderEvidence;
+  // With an empty snapshotStateJson: the latest snapshot stands for this observation too, whatever
+  // its state, and only its last_seen advances. A flapping domain (storage/differ.h) writes no new
+  // snapshot per poll; a domain without any snapshot yet gets none.
+  bool touchLatestSnapshot = false;
   int64_t observedAt = 0;
   // An event whose uid is already stored is skipped together with its outbox rows.
   std::vector<NewEvent> events;

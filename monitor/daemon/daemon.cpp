@@ -317,7 +317,7 @@ void DaemonImpl::deliver(std::stop_token stop, std::vector<config::WebhookSpec> 
                store.error().message);
     return;
   }
-  alerts::CurlPoster poster;
+  alerts::CurlPoster poster(stop);  // stopping the daemon aborts a request in progress
   alerts::Deliverer deliverer(**store, std::move(sinks), clock_, poster);
   std::map<std::pair<std::string, std::string>, uint64_t> reported;
   while (!stop.stop_requested()) {
@@ -450,16 +450,16 @@ void DaemonImpl::reload() {
 }
 
 void DaemonImpl::prune() {
-  // At start and hourly. Expired verified signatures go on every run, `--once` included (a cron
-  // job never runs for an hour). Retention, which keeps each domain's latest snapshot and every
-  // alert not yet delivered whatever their age, is the daemon's alone.
+  // At start and hourly, `--once` included: a cron job never runs for an hour, and without this
+  // its database would keep everything forever. Expired verified signatures go; so does history
+  // past the retention, except each domain's latest snapshot and every alert not yet delivered,
+  // whatever their age.
   const int64_t now = clock_.nowUnix();
   if (now - lastPrune_ < 3600) return;
   lastPrune_ = now;
   if (auto forgot = store_->forgetVerifiedBefore(now); !forgot) {
     log::warning(forgot.error().message);
   }
-  if (options_.once) return;
   if (auto pruned = store_->prune(now - config_.retention.count()); !pruned) {
     log::warning("could not prune history older than the retention: " + pruned.error().message);
   }
@@ -545,8 +545,13 @@ void DaemonImpl::onObservation(const std::string& name, probe::Observation obs) 
     k.row.reason = result.observed->reason;
     k.row.operatorsJson = json(result.observed->operators).dump();
     k.row.rrsigExpiry = obs.earliestRrsigExpiration;
-    p.commit.snapshotStateJson = storage::toJson(*result.observed);
-    p.commit.renderEvidence = std::move(obs.renderEvidence);
+    if (result.storeSnapshot) {
+      p.commit.snapshotStateJson = storage::toJson(*result.observed);
+      p.commit.renderEvidence = std::move(obs.renderEvidence);
+    } else {
+      // A flapping domain (storage/differ.h): its latest snapshot stands for this observation too.
+      p.commit.touchLatestSnapshot = true;
+    }
   }
   p.commit.row = k.row;
   p.events = std::move(result.events);
@@ -612,10 +617,13 @@ void DaemonImpl::flush() {
   auto stored = store_->commitBatch(commits);
   if (!stored) {
     // Nothing of the batch is stored, and the memory has not advanced: the next observation of
-    // each domain derives the same events again. Back off, so a full disk is not hammered.
+    // each domain derives the same events again. Back off, so a full disk is not hammered. The
+    // store's message names the database, and starts with "disk full" when that is the cause.
     ++summary_.commitFailures;
+    metrics_->countStoreCommitFailure();
     log::error("could not store " + std::to_string(batch.size()) +
-               " observations: " + stored.error().message + " (they will be observed again)");
+               " observations: " + stored.error().message +
+               " (nothing of them is stored; they will be observed again)");
     for (const auto& p : batch) {
       scheduler_.completed(p.name, true);
       if (onceRemaining_ > 0) --onceRemaining_;

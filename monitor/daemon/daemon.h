@@ -42,6 +42,9 @@ struct RunOptions {
   std::function<void(const storage::Event&)> onEvent;
   // Replaces the prober (tests: scripted observations, no network); empty = the prober.
   Observer observer;
+  // Tests only: called with the daemon's store once it is open, e.g. to cap its size
+  // (storage::SqliteStore::setMaxPageCount) and so make the disk "full".
+  std::function<void(storage::Store&)> onStoreOpened;
 };
 
 struct RunSummary {

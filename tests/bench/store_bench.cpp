@@ -1,9 +1,11 @@
 // store_bench: what a daemon round costs the SQLite store. 10,000 domains committed in batches of
 // 1,000 (one transaction per batch, as a round does): observations whose state is unchanged (only
 // last_seen moves) and observations that changed (a new snapshot, an event and its outbox row),
-// then the database size per domain. Run by hand: store_bench [directory for the database].
-// Rates are given in wall time (the store waits on the file system) and in thread CPU time
-// (steadier on a shared machine).
+// then the database size per domain. Then one domain whose keys change at every poll, 1,000 polls
+// through the differ and the store as the daemon makes them, with and without the coalescing of
+// flapping states (differ.h): the database size it leaves. Run by hand: store_bench [directory for
+// the database]. Rates are given in wall time (the store waits on the file system) and in thread
+// CPU time (steadier on a shared machine).
 #include <stdlib.h>
 
 #include <chrono>
@@ -11,8 +13,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "monitor/probe/observation.h"
+#include "storage/differ.h"
 #include "storage/sqlite_store.h"
 #include "tests/bench/bench_measure.h"
 
@@ -114,6 +119,130 @@ int64_t bytesPerDomain(Store& store) {
   return stats->fileBytes / kDomains;
 }
 
+// --- a flapping domain -----------------------------------------------------------------------
+constexpr int kFlapPolls = 1'000;
+
+// A signed delegation observed at t whose one KSK has key tag `tag`, and the zone-file evidence a
+// real observation renders for it (about 4 KiB: NS, DS, DNSKEY and their RRSIGs per server).
+zonewatch::probe::Observation keyedObservation(int64_t t, uint16_t tag) {
+  using namespace zonewatch;
+  probe::Observation o;
+  o.domain = "flapping.bench.example.";
+  o.domainUnicode = o.domain;
+  o.observedAt = t;
+  o.status = dnssec::State::kSecure;
+  o.reason = dnssec::Reason::kNone;
+  o.operators = {"provider.net."};
+  o.parent.zone = "bench.example.";
+  o.parent.ns = {"ns1.provider.net.", "ns2.provider.net."};
+  o.parent.ds = {{100, 13, 2, std::string(64, 'a')}};
+  probe::ParentServer p;
+  p.name = "a.nic.example.";
+  p.address = "192.0.2.1";
+  p.ns = o.parent.ns;
+  p.ds = o.parent.ds;
+  o.parent.servers = {p};
+  for (const auto& [name, address] : {std::pair{"ns1.provider.net.", "192.0.2.53"},
+                                      std::pair{"ns2.provider.net.", "198.51.100.53"}}) {
+    probe::ServerView s;
+    s.name = name;
+    s.address = address;
+    s.aa = true;
+    s.ns = o.parent.ns;
+    s.dnskey = {{100, 257, 13}, {tag, 256, 13}};
+    s.state = dnssec::State::kSecure;
+    o.servers.push_back(s);
+  }
+  o.earliestRrsigExpiration = t + 14 * 86400;
+  o.renderEvidence = [t] { return std::string(4096 - 12, 'e') + std::to_string(t) + "\n"; };
+  return o;
+}
+
+struct FlapFigures {
+  int64_t fileBytes = 0;
+  int64_t snapshots = 0;
+  int64_t events = 0;
+};
+
+// 1,000 polls, 5 minutes apart, each with a new ZSK, committed as the daemon commits them.
+FlapFigures flappingDomain(const std::string& path, unsigned confirmPolls, bool coalesce) {
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix);
+  auto store = openSqliteStore(path);
+  if (!store) {
+    std::fprintf(stderr, "store_bench: %s\n", store.error().message.c_str());
+    exit(1);
+  }
+  DiffOptions options;
+  options.confirmPolls = confirmPolls;
+  // Without coalescing, the differ as it was before: no domain is ever flapping.
+  if (!coalesce) options.maxSnapshotsPerHour = ~0u;
+  DomainMemory memory;
+  const int64_t t0 = 1'800'000'000;
+  for (int poll = 0; poll < kFlapPolls; ++poll) {
+    const int64_t t = t0 + poll * 300;
+    auto o = keyedObservation(t, static_cast<uint16_t>(1000 + poll));
+    auto r = diff(memory, o, options);
+    ObservationCommit c;
+    c.row.domain = o.domain;
+    c.row.firstSeen = t0;
+    c.row.lastSeen = t;
+    c.row.status = r.observed->status;
+    c.row.stateJson = r.memory.confirmed ? toJson(*r.memory.confirmed) : "";
+    c.row.pendingJson = r.memory.pending ? toJson(*r.memory.pending) : "";
+    c.row.serversJson = auxiliaryToJson(r.memory);
+    c.observedAt = t;
+    if (r.storeSnapshot) {
+      c.snapshotStateJson = toJson(*r.observed);
+      c.renderEvidence = o.renderEvidence;
+    } else {
+      c.touchLatestSnapshot = true;
+    }
+    for (const auto& e : r.events) {
+      NewEvent n;
+      n.uid = e.uid;
+      n.observedAt = e.observedAt;
+      n.event = e.event;
+      n.severity = e.severity;
+      n.summary = e.summary;
+      n.beforeJson = e.beforeJson;
+      n.afterJson = e.afterJson;
+      n.sinks = {"webhook"};
+      c.events.push_back(std::move(n));
+    }
+    if (auto done = (*store)->commit(c); !done) {
+      std::fprintf(stderr, "store_bench: %s\n", done.error().message.c_str());
+      exit(1);
+    }
+    memory = std::move(r.memory);
+  }
+  // What the file holds once the WAL is folded into it.
+  if (auto folded = dynamic_cast<SqliteStore&>(**store).execute("PRAGMA wal_checkpoint(TRUNCATE)");
+      !folded) {
+    std::fprintf(stderr, "store_bench: %s\n", folded.error().message.c_str());
+    exit(1);
+  }
+  auto stats = (*store)->stats();
+  if (!stats) {
+    std::fprintf(stderr, "store_bench: %s\n", stats.error().message.c_str());
+    exit(1);
+  }
+  return {stats->fileBytes, stats->snapshots, stats->events};
+}
+
+void reportFlapping(const std::string& path) {
+  std::printf("\none domain, a new ZSK at each of %d polls 5 minutes apart (4 KiB evidence):\n",
+              kFlapPolls);
+  for (unsigned confirmPolls : {2u, 1u}) {
+    for (bool coalesce : {false, true}) {
+      const FlapFigures f = flappingDomain(path, confirmPolls, coalesce);
+      std::printf("  confirm_polls %u, %-22s %9lld bytes  %5lld snapshots  %5lld events\n",
+                  confirmPolls, coalesce ? "flapping coalesced:" : "every state stored:",
+                  static_cast<long long>(f.fileBytes), static_cast<long long>(f.snapshots),
+                  static_cast<long long>(f.events));
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -159,6 +288,7 @@ int main(int argc, char** argv) {
     std::printf("bytes per domain: %lld with 1 snapshot each, %lld with 4 snapshots and 3 events\n",
                 static_cast<long long>(initial), static_cast<long long>(bytesPerDomain(**store)));
   }
+  reportFlapping((fs::path(dir) / "flapping.sqlite").string());
   if (ownDir) fs::remove_all(dir);
   return 0;
 }

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <optional>
 #include <random>
 
 #include "storage/observation_failure.h"
@@ -258,6 +260,25 @@ TEST_F(DifferTest, TimeoutIsAnUnreachableServerNotAnEmptyNsSet) {
   EXPECT_EQ(names(events), std::vector<std::string>{"server_unreachable"});
   EXPECT_EQ(*events[0].server, "ns2.beta-dns.example. 198.51.100.53");
   EXPECT_TRUE(feed(at(o, t_ += 300)).empty());  // reported once
+  EXPECT_EQ(names(feed(healthy(t_ += 300))), std::vector<std::string>{"server_recovered"});
+}
+
+// "not sent": the observation's query cap kept the server from being asked. Neither a failure
+// (no server_unreachable, however often) nor an answer (a server already down does not recover).
+TEST_F(DifferTest, AServerTheQueryCapKeptBackIsNeitherDownNorRecovered) {
+  baseline();
+  auto capped = healthy(0);
+  capped.servers[1].error = "not sent";
+  capped.servers[1].ns.clear();
+  capped.servers[1].dnskey.clear();
+  capped.servers[1].state = dnssec::State::kIndeterminate;
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(feed(at(capped, t_ += 300)).empty()) << i;
+
+  auto down = capped;
+  down.servers[1].error = "timeout";
+  EXPECT_TRUE(feed(at(down, t_ += 300)).empty());
+  EXPECT_EQ(names(feed(at(down, t_ += 300))), std::vector<std::string>{"server_unreachable"});
+  EXPECT_TRUE(feed(at(capped, t_ += 300)).empty()) << "not asked: no server_recovered";
   EXPECT_EQ(names(feed(healthy(t_ += 300))), std::vector<std::string>{"server_recovered"});
 }
 
@@ -647,6 +668,222 @@ TEST_F(DifferTest, ConfirmPollsOfOneReportsImmediately) {
   auto o = healthy(t_ + 300);
   o.operators = {"gamma-dns.example."};
   EXPECT_EQ(names(feed(o)), std::vector<std::string>{"operator_changed"});
+}
+
+// --- Flapping ----------------------------------------------------------------------------------
+
+// The observation at time t whose servers serve the one key `tag`.
+probe::Observation keyed(int64_t t, uint16_t tag) {
+  auto o = healthy(t);
+  for (auto& s : o.servers) s.dnskey = {{tag, 257, 13}};
+  return o;
+}
+
+// A delegation moved to an operator of its own, with its own DS: what a hijack looks like.
+probe::Observation hijacked(probe::Observation o) {
+  o.operators = {"evil.example."};
+  setNs(o, {"ns1.evil.example."});
+  o.parent.ds = {{999, 13, 2, "CCDD"}};
+  return o;
+}
+
+class FlappingTest : public DifferTest {
+ protected:
+  // Feeds one observation; counts the snapshots the store would write (a state that differs from
+  // the previous observation's, when the differ lets it be stored) and checks the rolling hour.
+  std::vector<Event> poll(const probe::Observation& o) {
+    const auto r = diff(memory_, o, options_);
+    // As the store does: a new snapshot when the state differs from the latest one stored.
+    const bool differs = !lastStored_ || (r.observed && *r.observed != *lastStored_);
+    if (r.observed && r.storeSnapshot && differs) {
+      snapshotTimes_.push_back(o.observedAt);
+      lastStored_ = r.observed;
+      size_t inHour = 0;
+      for (int64_t at : snapshotTimes_) inHour += o.observedAt - at < 3600 ? 1 : 0;
+      EXPECT_LE(inHour, kMaxSnapshotsPerHour) << "at " << o.observedAt - kT0;
+    }
+    stored_ = r.storeSnapshot;
+    memory_ = r.memory;
+    for (const auto& e : r.events) all_.push_back(e.event);
+    return r.events;
+  }
+  size_t count(const std::string& name) const {
+    return static_cast<size_t>(std::count(all_.begin(), all_.end(), name));
+  }
+
+  std::vector<int64_t> snapshotTimes_;
+  std::optional<DomainState> lastStored_;
+  std::vector<std::string> all_;
+  bool stored_ = true;
+};
+
+// Issue 11: a domain whose keys changed at every poll wrote one snapshot (and its evidence) per
+// poll, and with confirm_polls 2 no event at all said so.
+TEST_F(FlappingTest, KeysChangingAtEveryPollAreCoalesced) {
+  EXPECT_TRUE(poll(healthy(t_)).empty());
+  for (int i = 1; i <= 1000; ++i) {
+    const auto events = poll(keyed(t_ += 300, static_cast<uint16_t>(1000 + i)));
+    if (i == 4) {
+      // The 5th state within 20 minutes: the baseline and 4 changes.
+      ASSERT_EQ(names(events), std::vector<std::string>{"state_flapping"});
+      EXPECT_EQ(events[0].severity, "warning");
+      EXPECT_EQ(events[0].summary,
+                "example.com. is flapping: 5 different states in 20 minutes (at most 4 snapshots "
+                "an hour are kept); change events wait until one state lasts 60 minutes, except "
+                "for a change of operator, NS, DS or validation state");
+    } else {
+      EXPECT_TRUE(events.empty()) << "poll " << i << ": " << names(events)[0];
+    }
+  }
+  EXPECT_EQ(snapshotTimes_.size(), 4u) << "the baseline and the first three changes only";
+  EXPECT_FALSE(stored_);
+  EXPECT_TRUE(memory_.flap.flapping);
+  EXPECT_EQ(memory_.confirmed->dnskey,
+            (std::vector<probe::KeyInfo>{{100, 257, 13}, {200, 256, 13}}))
+      << "the confirmed state does not follow a flapping domain";
+  ASSERT_TRUE(memory_.pending.has_value()) << "the latest observed state is kept";
+  EXPECT_EQ(memory_.pending->dnskey, (std::vector<probe::KeyInfo>{{2000, 257, 13}}));
+
+  // One key from now on: stable after an hour (13 polls, 5 minutes apart).
+  for (int i = 0; i < 12; ++i) {
+    EXPECT_TRUE(poll(keyed(t_ += 300, 77)).empty()) << i;
+    EXPECT_FALSE(stored_);
+  }
+  const auto settled = poll(keyed(t_ += 300, 77));
+  EXPECT_EQ(names(settled), (std::vector<std::string>{"dnskey_changed", "state_flapping_ended"}));
+  EXPECT_EQ(settled[0].event, "state_flapping_ended") << "first the end, then the change";
+  EXPECT_EQ(settled[0].severity, "info");
+  EXPECT_EQ(settled[0].summary,
+            "example.com. stopped flapping: 998 changes of state in 4985 minutes, then the same "
+            "state for 60 minutes");
+  // The change is reported against what was last confirmed (and stored), the baseline's keys.
+  EXPECT_EQ(settled[1].beforeJson, R"(["100/257/13","200/256/13"])");
+  EXPECT_EQ(settled[1].afterJson, R"(["77/257/13"])");
+  EXPECT_TRUE(stored_);
+  EXPECT_EQ(snapshotTimes_.size(), 5u);
+  EXPECT_EQ(lastStored_->dnskey, (std::vector<probe::KeyInfo>{{77, 257, 13}}));
+  EXPECT_FALSE(memory_.flap.flapping);
+  EXPECT_FALSE(memory_.pending.has_value());
+  EXPECT_EQ(memory_.lastChange, t_);
+  EXPECT_TRUE(poll(keyed(t_ += 300, 77)).empty());
+}
+
+// A, B, A, B...: with confirm_polls 1 every poll was a dnskey_changed.
+TEST_F(FlappingTest, TwoAlternatingStatesRaiseOneEventNotOnePerPoll) {
+  options_.confirmPolls = 1;
+  EXPECT_TRUE(poll(healthy(t_)).empty());
+  for (int i = 1; i <= 3; ++i) {
+    EXPECT_EQ(names(poll(i % 2 == 1 ? keyed(t_ += 300, 5) : healthy(t_ += 300))),
+              std::vector<std::string>{"dnskey_changed"});
+  }
+  EXPECT_EQ(names(poll(healthy(t_ += 300))), std::vector<std::string>{"state_flapping"});
+  for (int i = 0; i < 200; ++i) {
+    EXPECT_TRUE(poll(i % 2 == 0 ? keyed(t_ += 300, 5) : healthy(t_ += 300)).empty()) << i;
+  }
+  EXPECT_EQ(snapshotTimes_.size(), 4u);
+  // Settles on A, while the last confirmed state is B: that change is reported at the end.
+  std::vector<Event> last;
+  int polls = 0;
+  while (memory_.flap.flapping && polls++ < 20) last = poll(healthy(t_ += 300));
+  EXPECT_EQ(polls, 12) << "A for an hour: the last alternation and 12 more polls";
+  EXPECT_EQ(names(last), (std::vector<std::string>{"dnskey_changed", "state_flapping_ended"}));
+  EXPECT_EQ(count("state_flapping"), 1u);
+  EXPECT_EQ(count("dnskey_changed"), 4u);
+}
+
+TEST_F(FlappingTest, ChangesEveryQuarterHourAreNotFlapping) {
+  options_.confirmPolls = 1;
+  EXPECT_TRUE(poll(healthy(t_)).empty());
+  for (int i = 1; i <= 40; ++i) {
+    auto o = i % 2 == 1 ? keyed(t_ += 900, 5) : healthy(t_ += 900);
+    EXPECT_EQ(names(poll(o)), std::vector<std::string>{"dnskey_changed"}) << i;
+    EXPECT_TRUE(stored_);
+  }
+  EXPECT_EQ(snapshotTimes_.size(), 41u);
+  EXPECT_EQ(count("state_flapping"), 0u);
+}
+
+// Flapping keys must not hide a hijack: with confirm_polls 2 a move of the delegation was never
+// "confirmed" (no two observations in a row were equal, their keys differing), so never reported.
+TEST_F(FlappingTest, AHijackWhileFlappingIsStillReportedOnce) {
+  EXPECT_TRUE(poll(healthy(t_)).empty());
+  uint16_t tag = 1000;
+  for (int i = 0; i < 20; ++i) poll(keyed(t_ += 300, ++tag));
+  ASSERT_TRUE(memory_.flap.flapping);
+  EXPECT_EQ(all_, std::vector<std::string>{"state_flapping"});
+
+  EXPECT_TRUE(poll(hijacked(keyed(t_ += 300, ++tag))).empty()) << "not confirmed yet";
+  const auto moved = poll(hijacked(keyed(t_ += 300, ++tag)));
+  EXPECT_EQ(names(moved), (std::vector<std::string>{"dnskey_changed", "ds_changed",
+                                                    "hijack_suspected", "operator_changed"}));
+  EXPECT_EQ(find(moved, "operator_changed")->severity, "critical");
+  EXPECT_TRUE(stored_) << "the hour since the flapping began has room: the evidence is kept";
+  EXPECT_EQ(memory_.confirmed->operators, std::vector<std::string>{"evil.example."});
+  EXPECT_TRUE(memory_.flap.flapping) << "the keys still flap";
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_TRUE(poll(hijacked(keyed(t_ += 300, ++tag))).empty()) << "reported once";
+  }
+  // Back to the operator it had when the flapping began, and to another hijacker.
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(poll(keyed(t_ += 300, ++tag)).empty());
+  auto other = hijacked(keyed(t_ += 300, ++tag));
+  other.operators = {"other-evil.example."};
+  setNs(other, {"ns1.other-evil.example."});
+  EXPECT_TRUE(poll(other).empty());
+  other = at(other, t_ += 300);
+  ++tag;
+  for (auto& s : other.servers) s.dnskey = {{tag, 257, 13}};
+  EXPECT_EQ(count("operator_changed"), 1u);
+  EXPECT_EQ(names(poll(other)), (std::vector<std::string>{"dnskey_changed", "operator_changed"}));
+  EXPECT_EQ(memory_.confirmed->operators, std::vector<std::string>{"other-evil.example."});
+  EXPECT_EQ(count("state_flapping"), 1u);
+}
+
+// A flapping domain's memory lives in the domain row between two `run --once`.
+TEST_F(FlappingTest, FlappingSurvivesAReloadOfTheMemory) {
+  EXPECT_TRUE(poll(healthy(t_)).empty());
+  for (int i = 1; i <= 6; ++i) poll(keyed(t_ += 300, static_cast<uint16_t>(i)));
+  ASSERT_TRUE(memory_.flap.flapping);
+  DomainMemory reloaded;
+  reloaded.confirmed = memory_.confirmed;
+  reloaded.pending = memory_.pending;
+  reloaded.pendingCount = memory_.pendingCount;
+  auxiliaryFromJson(auxiliaryToJson(memory_), reloaded);
+  EXPECT_EQ(reloaded.flap, memory_.flap);
+  memory_ = reloaded;
+  for (int i = 0; i < 13; ++i) poll(keyed(t_ += 300, 77));
+  EXPECT_EQ(all_,
+            (std::vector<std::string>{"state_flapping", "state_flapping_ended", "dnskey_changed"}));
+  // A stable domain keeps no flap memory beyond the last hour's snapshot times.
+  for (int i = 0; i < 13; ++i) poll(keyed(t_ += 300, 77));
+  EXPECT_EQ(memory_.flap, FlapMemory{});
+  EXPECT_EQ(auxiliaryToJson(memory_).find("flap"), std::string::npos);
+}
+
+// Whatever the servers do, no rolling hour holds more than kMaxSnapshotsPerHour new snapshots,
+// and every state_flapping has its state_flapping_ended before the next one.
+TEST_F(FlappingTest, NoHourEverHoldsMoreThanTheCap) {
+  options_.confirmPolls = 1;
+  std::mt19937 rng(20261128);
+  std::uniform_int_distribution<int> pick(0, 5), gap(30, 1200);
+  EXPECT_TRUE(poll(healthy(t_)).empty());
+  for (int i = 0; i < 3000; ++i) {
+    const int shape = pick(rng);
+    t_ += gap(rng);
+    auto o = shape < 3 ? healthy(t_) : keyed(t_, static_cast<uint16_t>(shape));
+    if (shape == 5) o = hijacked(o);
+    poll(o);
+  }
+  std::string open;
+  for (const auto& name : all_) {
+    if (name == "state_flapping") {
+      EXPECT_EQ(open, "") << "flapping twice";
+      open = name;
+    } else if (name == "state_flapping_ended") {
+      EXPECT_EQ(open, "state_flapping");
+      open.clear();
+    }
+  }
+  EXPECT_GE(count("state_flapping"), 1u);
 }
 
 TEST(Portfolio, SeveralOperatorChangesInOneRoundAreGrouped) {

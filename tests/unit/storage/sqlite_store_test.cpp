@@ -19,7 +19,10 @@
 #include <random>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "storage/evidence.h"
 
 namespace zonewatch::storage {
 namespace {
@@ -271,6 +274,89 @@ TEST_F(SqliteStoreTest, DeferredEvidenceIsRenderedOnlyForANewSnapshot) {
   ASSERT_EQ(snaps->size(), 2u);
   EXPECT_EQ((*snaps)[0].evidence, "; server ns1 192.0.2.1\nrendered at 320\n");
   EXPECT_EQ((*snaps)[1].evidence, "; server ns1 192.0.2.1\nrendered at 200\n");
+}
+
+// Issue 11: one huge answer (thousands of records) made one snapshot, and the database, as large as
+// it was. The evidence kept is capped, cut between two records, and says what was cut.
+TEST_F(SqliteStoreTest, EvidenceIsCappedAtARecordBoundary) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  std::string huge = "; server ns1.example.com. 192.0.2.1\n";
+  for (int i = 0; huge.size() < 4 * kMaxEvidenceBytes; ++i) {
+    huge += "example.com. 3600 IN TXT \"record " + std::to_string(i) + " " +
+            std::string(static_cast<size_t>(i % 97), 'x') + "\"\n";
+  }
+  ObservationCommit c = observation("example.com.", 200, "{}");
+  c.evidence = huge;
+  ASSERT_TRUE(store->commit(c).ok());
+  // The deferred form is capped as well.
+  ObservationCommit deferred = observation("example.com.", 260, R"({"ns":["b."]})");
+  deferred.evidence.clear();
+  deferred.renderEvidence = [&huge] { return huge; };
+  ASSERT_TRUE(store->commit(deferred).ok());
+
+  auto snaps = store->snapshots("example.com.", 10);
+  ASSERT_TRUE(snaps.ok());
+  ASSERT_EQ(snaps->size(), 2u);
+  for (const SnapshotRow& snap : *snaps) {
+    const std::string& kept = snap.evidence;
+    EXPECT_LE(kept.size(), kMaxEvidenceBytes);
+    EXPECT_GT(kept.size(), kMaxEvidenceBytes - 1024) << "cut far below the cap";
+    ASSERT_TRUE(kept.ends_with('\n'));
+    // Everything before the marker is the original's beginning, whole lines only.
+    const size_t marker = kept.rfind('\n', kept.size() - 2) + 1;
+    const std::string head = kept.substr(0, marker);
+    EXPECT_EQ(huge.compare(0, head.size(), head), 0);
+    EXPECT_EQ(huge[head.size() - 1], '\n');
+    const std::string_view cut = std::string_view(huge).substr(head.size());
+    EXPECT_EQ(kept.substr(marker),
+              "; zonewatch: evidence capped at " + std::to_string(kMaxEvidenceBytes) + " bytes, " +
+                  std::to_string(cut.size()) + " bytes (" +
+                  std::to_string(std::count(cut.begin(), cut.end(), '\n')) + " lines) cut\n");
+  }
+
+  // Evidence within the cap is kept byte for byte.
+  EXPECT_EQ(capEvidence("a\nb\n", 4), "a\nb\n");
+  const std::string exact(kMaxEvidenceBytes, 'z');
+  EXPECT_EQ(capEvidence(exact), exact);
+  // A single record longer than the cap leaves the marker alone.
+  EXPECT_EQ(capEvidence(std::string(1000, 'y'), 200),
+            "; zonewatch: evidence capped at 200 bytes, 1000 bytes (1 lines) cut\n");
+}
+
+// A flapping domain's observation writes no snapshot: the latest one's last_seen advances.
+TEST_F(SqliteStoreTest, TouchLatestSnapshotAdvancesOnlyItsLastSeen) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  ObservationCommit first = observation("example.com.", 200, "");
+  first.touchLatestSnapshot = true;  // no snapshot yet: none is created
+  ASSERT_TRUE(store->commit(first).ok());
+  auto snaps = store->snapshots("example.com.", 10);
+  ASSERT_TRUE(snaps.ok());
+  EXPECT_TRUE(snaps->empty());
+
+  ASSERT_TRUE(store->commit(observation("example.com.", 260, R"({"a":1})")).ok());
+  ObservationCommit touch = observation("example.com.", 320, "");
+  touch.touchLatestSnapshot = true;
+  touch.renderEvidence = [] {
+    ADD_FAILURE() << "no snapshot, no evidence";
+    return std::string();
+  };
+  ASSERT_TRUE(store->commit(touch).ok());
+  snaps = store->snapshots("example.com.", 10);
+  ASSERT_TRUE(snaps.ok());
+  ASSERT_EQ(snaps->size(), 1u);
+  EXPECT_EQ((*snaps)[0].firstSeen, 260);
+  EXPECT_EQ((*snaps)[0].lastSeen, 320);
+  EXPECT_EQ((*snaps)[0].stateJson, R"({"a":1})");
+  touch.observedAt = 300;  // an older observation never moves it back
+  ASSERT_TRUE(store->commit(touch).ok());
+  snaps = store->snapshots("example.com.", 10);
+  ASSERT_TRUE(snaps.ok());
+  EXPECT_EQ((*snaps)[0].lastSeen, 320);
+  auto other = store->snapshots("example.net.", 10);
+  ASSERT_TRUE(other.ok());
+  EXPECT_TRUE(other->empty());
 }
 
 TEST_F(SqliteStoreTest, ObservationWithoutStateTouchesNoSnapshot) {
@@ -913,7 +999,9 @@ TEST_F(SqliteStoreTest, FullDiskFailsCleanlyKeepsEverythingAndRecovers) {
   big.evidence = std::string(256 * 1024, 'z');
   auto full = store->commit(big);
   ASSERT_FALSE(full.ok());
-  EXPECT_NE(full.error().message.find("full"), std::string::npos) << full.error().message;
+  // Said plainly, for the log: what happened and to which database.
+  EXPECT_TRUE(full.error().message.starts_with("disk full: ")) << full.error().message;
+  EXPECT_NE(full.error().message.find(path_), std::string::npos) << full.error().message;
   EXPECT_NE(full.error().message.find("(SQLITE_FULL) while committing big.example."),
             std::string::npos)
       << full.error().message;
