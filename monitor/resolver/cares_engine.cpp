@@ -605,6 +605,7 @@ class CaresEngine final : public QueryEngine {
     if (mode == CaseMode::kAsGiven || mode == CaseMode::kLower) return true;
     if (echoesQueryCase(pending->sentName, result->message)) {
       if (mode == CaseMode::kLowerRetry) rememberCaseFolding(pending->query.server);
+      restoreQueryCase(pending->query.name, *result);
       return true;
     }
     if (mode == CaseMode::kRandom) {

@@ -1,5 +1,6 @@
 #include "monitor/resolver/query_engine.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace zonewatch::resolver {
@@ -107,6 +108,24 @@ dns::Name withLetterCase(const dns::Name& name, uint64_t bits) {
 
 bool echoesQueryCase(const dns::Name& sent, const dns::Message& message) {
   return message.questions.size() == 1 && message.questions.front().name.wire() == sent.wire();
+}
+
+void restoreQueryCase(const dns::Name& asked, Answer& answer) {
+  constexpr size_t kQuestionOffset = 12;  // right after the header (RFC 1035 §4.1.1)
+  const std::vector<uint8_t>& name = asked.wire();
+  if (answer.wire.size() < kQuestionOffset + name.size()) return;
+  const auto question = answer.wire.begin() + static_cast<std::ptrdiff_t>(kQuestionOffset);
+  if (std::equal(name.begin(), name.end(), question)) return;
+  // Only over the same octets but for case: a question written as a compression pointer (or
+  // anything else) is left alone.
+  for (size_t i = 0; i < name.size(); ++i) {
+    if ((question[static_cast<std::ptrdiff_t>(i)] | 0x20U) != (name[i] | 0x20U)) return;
+  }
+  std::vector<uint8_t> restored = answer.wire;
+  std::copy(name.begin(), name.end(),
+            restored.begin() + static_cast<std::ptrdiff_t>(kQuestionOffset));
+  // Same length, same labels: every compression offset still points where it did.
+  if (auto parsed = dns::parseMessage(restored)) answer.message = std::move(parsed).value();
 }
 
 QueryResult interpretAnswer(const Query& query, std::vector<uint8_t> wire, Transport transport,

@@ -208,5 +208,10 @@ dns::Name withLetterCase(const dns::Name& name, uint64_t bits);
 // compare case-insensitively (RFC 4343), so a server echoes the question as it was sent, and an
 // answer that does not was not made for this query, or comes from a server that changes case.
 bool echoesQueryCase(const dns::Name& sent, const dns::Message& message);
+// Once the echo is checked: parses the answer again from a copy whose question is written in the
+// case the caller asked it (same octets but for case, so no compression offset moves), so that
+// names compressed against the question (most owners, many RDATA names) do not carry the random
+// case into evidence and logs. Answer::wire stays the octets received.
+void restoreQueryCase(const dns::Name& asked, Answer& answer);
 
 }  // namespace zonewatch::resolver

@@ -777,6 +777,10 @@ TEST(CaresEngineTest, QueryNamesGoOutInRandomCaseAndEchoedAnswersAreTaken) {
     // The records are still the caller's: names compare case-insensitively.
     ASSERT_EQ(result->message.answer.size(), 1U);
     EXPECT_EQ(result->message.answer[0].owner, name("www.example.lab."));
+    // ... and read as the caller wrote them: the owner, compressed against the question, does not
+    // carry the random case into evidence and logs.
+    EXPECT_EQ(result->message.answer[0].owner.toString(), "www.example.lab.");
+    EXPECT_EQ(result->message.questions[0].name.toString(), "www.example.lab.");
   }
   std::set<std::string> casings;
   for (const RawQuery& q : server->queries()) {
