@@ -72,7 +72,12 @@ std::string describe(const Config& config) {
   if (withExpectations > 0) out << ", " << withExpectations << " with expectations";
   out << "\n";
   out << "database:       " << config.database << " (history kept "
-      << formatDuration(config.retention) << ")\n";
+      << formatDuration(config.retention) << ", ";
+  if (config.maxSnapshotsPerHour == 0) {
+    out << "no limit on snapshots per hour)\n";
+  } else {
+    out << "flapping past " << config.maxSnapshotsPerHour << " snapshots a domain an hour)\n";
+  }
   out << "queries:        concurrency " << config.concurrency << ", " << config.perServerQps
       << " per server per second, timeout " << formatDuration(config.queryTimeout) << ", "
       << config.queryTries << (config.queryTries == 1 ? " try" : " tries") << ", "

@@ -100,6 +100,9 @@ struct Config {
   unsigned failingPolls = 3;
   std::chrono::seconds signatureWarning{7 * 86400};
   std::chrono::seconds retention{365 * 86400};
+  // New snapshots a domain may write in a rolling hour before it counts as flapping
+  // (storage::DiffOptions::maxSnapshotsPerHour); 0 = no limit.
+  unsigned maxSnapshotsPerHour = 4;
   MetricsSpec metrics;
   std::vector<WebhookSpec> webhooks;
   bool ipv4 = true, ipv6 = true;

@@ -28,6 +28,8 @@ constexpr milliseconds kMaxQueryTimeout{60'000};
 constexpr uint64_t kMaxQueryTries = 10;
 constexpr uint64_t kMaxConfirmPolls = 100;
 constexpr uint64_t kMaxFailingPolls = 100;
+// More than one snapshot a minute is no limit worth the name; 0 switches it off.
+constexpr uint64_t kMaxSnapshotsPerHourLimit = 60;
 // One observation asks a handful of servers a handful of questions: under a second means cutting
 // healthy ones short, and one still running after ten minutes is stuck, not slow.
 constexpr milliseconds kMinObservationTimeout{1000};
@@ -116,6 +118,10 @@ class Validator {
       config.signatureWarning = atLeast(*raw_.signatureWarning, "signature_warning", seconds{1});
     }
     if (raw_.retention) config.retention = atLeast(*raw_.retention, "retention", kMinRetention);
+    if (raw_.maxSnapshotsPerHour) {
+      config.maxSnapshotsPerHour = static_cast<unsigned>(integer(
+          *raw_.maxSnapshotsPerHour, "max_snapshots_per_hour", 0, kMaxSnapshotsPerHourLimit));
+    }
     if (raw_.logLevel) config.logLevel = oneOf(*raw_.logLevel, "log_level", kLogLevels);
     if (raw_.ipVersions) ipVersions(*raw_.ipVersions, config);
     if (raw_.metrics) config.metrics = metrics(*raw_.metrics);

@@ -26,7 +26,7 @@ struct Field {
   std::optional<RawList> Owner::*list = nullptr;
 };
 
-constexpr std::array<Field<RawConfig>, 20> kTopFields = {{
+constexpr std::array<Field<RawConfig>, 21> kTopFields = {{
     {"database", &RawConfig::database},
     {"interval", &RawConfig::interval},
     {"concurrency", &RawConfig::concurrency},
@@ -42,6 +42,7 @@ constexpr std::array<Field<RawConfig>, 20> kTopFields = {{
     {"failing_polls", &RawConfig::failingPolls},
     {"signature_warning", &RawConfig::signatureWarning},
     {"retention", &RawConfig::retention},
+    {"max_snapshots_per_hour", &RawConfig::maxSnapshotsPerHour},
     {"metrics"},
     {"webhooks"},
     {"ip_versions", nullptr, &RawConfig::ipVersions},

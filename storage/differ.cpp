@@ -601,6 +601,13 @@ bool followState(const DomainMemory& previous, const DomainState& now,
   FlapMemory& f = m.flap;
   forgetSnapshotsBefore(f, obs.observedAt);
   if (f.flapping && !m.confirmed) f = FlapMemory{};  // a damaged memory: start afresh
+  if (options.maxSnapshotsPerHour == 0) {
+    // The limit is off (max_snapshots_per_hour: 0): every confirmed change is stored and
+    // reported, and an episode begun under a limit is forgotten.
+    f = FlapMemory{};
+    confirmState(previous, now, obs, options, m, events);
+    return true;
+  }
   const DomainState* last = latestState(previous);
   const bool changed = last == nullptr || now != *last;
   if (!f.flapping && m.confirmed && changed && f.snapshotTimes.size() >= snapshotCap(options)) {

@@ -155,7 +155,7 @@ struct DiffOptions {
   int64_t signatureCriticalSeconds = 86400;
   Expectation expect;  // empty: nothing pinned
   // Flapping: new snapshots allowed in any rolling hour, and how long one state must last for a
-  // flapping domain to be stable again.
+  // flapping domain to be stable again. 0: no limit, every confirmed change is stored.
   unsigned maxSnapshotsPerHour = kMaxSnapshotsPerHour;
   int64_t flapSettleSeconds = kFlapSettleSeconds;
 };

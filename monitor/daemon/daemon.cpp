@@ -506,6 +506,7 @@ storage::DiffOptions DaemonImpl::diffOptionsFor(const std::string& name,
   options.confirmPolls = config_.confirmPolls;
   options.failingPolls = config_.failingPolls;
   options.signatureWarningSeconds = config_.signatureWarning.count();
+  options.maxSnapshotsPerHour = config_.maxSnapshotsPerHour;
   options.expect = expectationFor(spec != specs_.end() ? &spec->second : nullptr, baseline);
   return options;
 }

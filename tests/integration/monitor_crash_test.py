@@ -69,6 +69,7 @@ class Monitor:
             f"database: {self.database}",
             "interval: 30s",
             "confirm_polls: 2",
+            "max_snapshots_per_hour: 0",  # one child mutated many times in seconds is not flapping
             f"root_hints: {os.path.join(lab_dir, 'root.hints')}",
             f"trust_anchors: {os.path.join(lab_dir, 'root.ds')}",
             "ip_versions: [4]",

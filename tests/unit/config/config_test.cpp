@@ -486,6 +486,15 @@ TEST_F(ConfigTest, NumberErrors) {
   expectError(base + "failing_polls: 0\n", 2, "failing_polls", "1..100");
   expectError(base + "failing_polls: 101\n", 2, "failing_polls", "1..100");
   expectError(base + "failing_polls: three\n", 2, "failing_polls", "");
+  EXPECT_EQ(load(base).maxSnapshotsPerHour, 4u);
+  EXPECT_EQ(load(base + "max_snapshots_per_hour: 0\n").maxSnapshotsPerHour, 0u);
+  EXPECT_EQ(load(base + "max_snapshots_per_hour: 60\n").maxSnapshotsPerHour, 60u);
+  EXPECT_NE(describe(load(base + "max_snapshots_per_hour: 0\n")).find("no limit on snapshots"),
+            std::string::npos);
+  EXPECT_NE(describe(load(base)).find("flapping past 4 snapshots a domain an hour"),
+            std::string::npos);
+  expectError(base + "max_snapshots_per_hour: 61\n", 2, "max_snapshots_per_hour", "0..60");
+  expectError(base + "max_snapshots_per_hour: -1\n", 2, "max_snapshots_per_hour", "");
   EXPECT_EQ(load(base + "concurrency: 4096\n").concurrency, 4096u);
   EXPECT_EQ(load(base + "concurrency: 1\n").concurrency, 1u);
 }

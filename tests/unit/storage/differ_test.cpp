@@ -791,6 +791,25 @@ TEST_F(FlappingTest, TwoAlternatingStatesRaiseOneEventNotOnePerPoll) {
   EXPECT_EQ(count("dnskey_changed"), 4u);
 }
 
+// max_snapshots_per_hour: 0 switches the limit off: every confirmed change is stored and
+// reported, however often, and an episode begun under a limit ends without an event.
+TEST_F(DifferTest, NoSnapshotLimitReportsEveryChange) {
+  options_.confirmPolls = 1;
+  options_.maxSnapshotsPerHour = 0;
+  EXPECT_TRUE(feed(healthy(t_)).empty());
+  for (int i = 1; i <= 50; ++i) {
+    const auto r = diff(memory_, keyed(t_ += 60, static_cast<uint16_t>(1000 + i)), options_);
+    EXPECT_EQ(names(r.events), std::vector<std::string>{"dnskey_changed"}) << i;
+    EXPECT_TRUE(r.storeSnapshot) << i;
+    EXPECT_FALSE(r.memory.flap.flapping);
+    memory_ = r.memory;
+  }
+  memory_.flap.flapping = true;  // as left by a run with the limit on
+  const auto r = diff(memory_, keyed(t_ += 60, 7), options_);
+  EXPECT_EQ(names(r.events), std::vector<std::string>{"dnskey_changed"});
+  EXPECT_FALSE(r.memory.flap.flapping);
+}
+
 TEST_F(FlappingTest, ChangesEveryQuarterHourAreNotFlapping) {
   options_.confirmPolls = 1;
   EXPECT_TRUE(poll(healthy(t_)).empty());
