@@ -1,6 +1,7 @@
 // YAML -> RawConfig: the only file that includes yaml-cpp. It checks the shape of the document
 // (known keys, scalar vs list vs map, no duplicate keys) and records where every value sits;
 // interpreting the values is validate.cpp's job.
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <vector>
 
 #include "config/raw_config.h"
@@ -275,6 +277,50 @@ class YamlReader {
   RawConfig& raw_;
 };
 
+// Sees only where each document starts: the shape is YamlReader's job.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { last = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+  YAML::Mark last = YAML::Mark::null_mark();
+};
+
+// More documents than this are counted as "more than" it: the error only needs to say "not one".
+constexpr size_t kMaxDocumentsCounted = 100;
+
+// The number of YAML documents in the text. Not YAML::LoadAll: on a token that starts no node
+// (a ',' outside a flow collection) yaml-cpp 0.7's parser reports an empty document without
+// consuming the token, and LoadAll collects such documents forever (yaml-cpp issue #1040). Here a
+// document that starts where the previous one did is that token, reported at its place.
+size_t countDocuments(const std::string& text, const RawConfig& raw) {
+  std::istringstream stream(text);
+  YAML::Parser parser(stream);
+  DocumentStarts starts;
+  size_t count = 0;
+  YAML::Mark previous = YAML::Mark::null_mark();
+  while (count < kMaxDocumentsCounted && parser.HandleNextDocument(starts)) {
+    if (count > 0 && starts.last.pos == previous.pos) {
+      raw.fail({0, static_cast<uint32_t>(starts.last.line) + 1,
+                static_cast<uint32_t>(starts.last.column) + 1},
+               "", "invalid YAML: unexpected character where a value should start");
+    }
+    previous = starts.last;
+    ++count;
+  }
+  return count;
+}
+
 }  // namespace
 
 RawConfig readRawConfig(std::string_view yamlText, const std::string& sourceName) {
@@ -282,13 +328,15 @@ RawConfig readRawConfig(std::string_view yamlText, const std::string& sourceName
   raw.files.push_back(sourceName);
   raw.baseDir = std::filesystem::path(sourceName).parent_path().string();
   try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yamlText));
-    if (documents.size() > 1) {
+    const std::string text(yamlText);
+    size_t documents = countDocuments(text, raw);
+    if (documents > 1) {
+      std::string many = std::to_string(documents);
+      if (documents >= kMaxDocumentsCounted) many += " or more";
       raw.fail({0, 1, 1}, "",
-               "the file holds " + std::to_string(documents.size()) +
-                   " YAML documents; the configuration must be one");
+               "the file holds " + many + " YAML documents; the configuration must be one");
     }
-    YamlReader(raw).readDocument(documents.empty() ? YAML::Node() : documents.front());
+    YamlReader(raw).readDocument(documents == 0 ? YAML::Node() : YAML::Load(text));
   } catch (const YAML::Exception& e) {
     uint32_t line = e.mark.is_null() ? 0 : static_cast<uint32_t>(e.mark.line) + 1;
     uint32_t column = e.mark.is_null() ? 0 : static_cast<uint32_t>(e.mark.column) + 1;

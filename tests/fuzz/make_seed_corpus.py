@@ -8,6 +8,12 @@ each raw answer to OUTDIR (argv[1]) as "nsd-<what>.bin". nsd is stopped by its P
 Nothing leaves 127.0.0.1. It also writes the hand-crafted edge cases: "bad-*.bin" must fail to
 parse (one rule each), "ok-*.bin" are valid extremes (128 pointer hops, a 255-octet name, EDE).
 
+The other corpora are text files kept as they are: zone_text, root_hints and trust_anchor hold
+Debian's dns-root-data files (root.hints, root.ds, root.key), lab-style files and one edge case
+each; config holds config/example.yaml, deploy/container/zonewatch.yaml and hand-written edge
+cases (aliases, huge numbers, deep nesting, bad durations, Unicode names, the "regress-*" inputs
+of fixed findings). All five also keep a small -merge=1 selection of the fuzzers' own finds.
+
 Usage: tests/fuzz/make_seed_corpus.py tests/fuzz/corpus/message [port]
 """
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Fuzzes the DNS message parser and the zone-file text reader for a bounded time, shared between
-# them: run.sh [SECONDS] (default 60).
+# Fuzzes every parser of outside bytes for a bounded time, shared equally between the targets
+# (DNS messages, zone-file text, the configuration, root hints, trust anchors): run.sh [SECONDS]
+# (default 75; each target gets SECONDS/5, at least 1).
 #
 # Configures a separate clang++ build with -DZONEWATCH_FUZZ=ON in $ZONEWATCH_FUZZ_BUILD_DIR
 # (default /tmp/zonewatch-fuzz-build), builds only the fuzzers, and runs each over a copy of its
@@ -9,7 +10,7 @@
 # Exits 77 (ctest's "skipped") when clang++ or its libFuzzer runtime is missing.
 set -euo pipefail
 
-seconds=${1:-60}
+seconds=${1:-75}
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 build=${ZONEWATCH_FUZZ_BUILD_DIR:-/tmp/zonewatch-fuzz-build}
@@ -32,13 +33,13 @@ rm -rf "$probe"
 
 cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_COMPILER="$cxx" -DZONEWATCH_FUZZ=ON -DZONEWATCH_TESTS=ON >/dev/null
-cmake --build "$build" --target message_fuzzer zone_text_fuzzer -j"$jobs"
+targets=(message zone_text config root_hints trust_anchor)
+cmake --build "$build" --target "${targets[@]/%/_fuzzer}" -j"$jobs"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/zonewatch-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 # Each target gets its share of the time, over a copy of its committed corpus.
-targets=(message zone_text)
 share=$(( seconds / ${#targets[@]} ))
 [ "$share" -ge 1 ] || share=1
 status=0

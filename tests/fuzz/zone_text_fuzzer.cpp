@@ -25,8 +25,8 @@ void readBack(const ResourceRecord& rr) {
   auto again = readZoneText(line, "reprint");
   check(again.ok(), "a record's own text does not read back: " + line + " (" +
                         (again ? std::string() : again.error().message) + ")");
-  check(again->size() == 1, "a record's own text reads as " + std::to_string(again->size()) +
-                                " records: " + line);
+  check(again->size() == 1,
+        "a record's own text reads as " + std::to_string(again->size()) + " records: " + line);
   const ResourceRecord& back = again->front();
   check(back.owner.wire() == rr.owner.wire(), "owner changed through text: " + line);
   check(back.type == rr.type && back.ttl == rr.ttl, "type or TTL changed through text: " + line);

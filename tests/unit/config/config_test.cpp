@@ -416,6 +416,14 @@ TEST_F(ConfigTest, YamlSyntaxErrorsCarryTheirPosition) {
   expectError("domains:\n  - example.com\n bad: indent\n", 3, "", "invalid YAML");
 }
 
+// Found by config_fuzzer: yaml-cpp 0.7's LoadAll never returns on a ',' outside a flow collection
+// (its issue #1040); it piled up empty documents until memory ran out. A clear error instead.
+TEST_F(ConfigTest, StrayFlowEntryIsAnErrorNotAHang) {
+  expectError("\n,\n", 2, "", "invalid YAML");
+  expectError(",", 1, "", "invalid YAML");
+  expectError("# portfolio\n, domains: [example.com]\n", 2, "", "invalid YAML");
+}
+
 TEST_F(ConfigTest, DocumentShape) {
   expectError("", 1, "", "empty");
   expectError("# only a comment\n", 1, "", "empty");
