@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <ctime>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "config/config.h"
 #include "monitor/daemon/daemon.h"
@@ -55,9 +57,35 @@ std::unique_ptr<storage::Store> openStore(const config::Config& cfg, std::ostrea
   return std::move(store).value();
 }
 
+// The differ stores the portfolio-wide events (portfolio_operator_change) under "*"
+// (storage/differ.h): `history '*'` shows them; any other argument is a domain name.
+constexpr std::string_view kPortfolio = "*";
+
 std::string normalise(const std::string& domain) {
+  if (domain == kPortfolio) return domain;
   auto name = dns::Name::fromUser(domain);
   return name ? name->lowercased().toString() : domain;
+}
+
+// The width of history's event column: the longest event name and two spaces, so that no name
+// runs into the severity ("portfolio_operator_changecritical").
+constexpr int eventColumnWidth() {
+  size_t longest = 0;
+  for (std::string_view name : config::kEventNames) longest = std::max(longest, name.size());
+  return static_cast<int>(longest) + 2;
+}
+
+// The JSON outputs are one object per line whatever the store holds: text is stored as given
+// (storage/store.h) and may quote what a hostile server sent, so each invalid UTF-8 octet becomes
+// U+FFFD, as in the webhooks (alerts/webhook_format.cpp), instead of dump() throwing.
+std::string line(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+// A JSON text from the store as a value, or as the string itself when it does not parse.
+json storedJson(const std::string& text) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return j.is_discarded() ? json(text) : j;
 }
 
 json eventJson(const storage::EventRow& e) {
@@ -68,11 +96,9 @@ json eventJson(const storage::EventRow& e) {
             {"observed_at", timeText(e.observedAt)},
             {"observed_at_unix", e.observedAt},
             {"summary", e.summary},
-            {"before", json::parse(e.beforeJson, nullptr, false)},
-            {"after", json::parse(e.afterJson, nullptr, false)},
+            {"before", storedJson(e.beforeJson)},
+            {"after", storedJson(e.afterJson)},
             {"server", e.server ? json(*e.server) : json(nullptr)}};
-  if (j["before"].is_discarded()) j["before"] = e.beforeJson;
-  if (j["after"].is_discarded()) j["after"] = e.afterJson;
   return j;
 }
 
@@ -121,14 +147,14 @@ int runStatusCommand(const MonitorArgs& args, std::ostream& out, std::ostream& e
       json j = {{"domain", r.domain},
                 {"status", r.status},
                 {"reason", r.reason},
-                {"operators", json::parse(r.operatorsJson, nullptr, false)},
+                {"operators", storedJson(r.operatorsJson)},
                 {"first_seen", timeText(r.firstSeen)},
                 {"last_seen", timeText(r.lastSeen)},
                 {"last_change", r.lastChange > 0 ? json(timeText(r.lastChange)) : json(nullptr)},
                 {"rrsig_expiry", r.rrsigExpiry ? json(timeText(*r.rrsigExpiry)) : json(nullptr)},
                 {"pending_change", r.pendingCount > 0},
                 {"consecutive_failures", r.failures}};
-      out << j.dump() << "\n";
+      out << line(j);
     }
     return kOk;
   }
@@ -171,11 +197,11 @@ int runHistoryCommand(const MonitorArgs& args, std::ostream& out, std::ostream& 
   std::reverse(events->begin(), events->end());  // the newest `limit`, printed oldest first
   for (const auto& e : *events) {
     if (args.json) {
-      out << eventJson(e).dump() << "\n";
+      out << line(eventJson(e));
       continue;
     }
-    out << timeText(e.observedAt) << "  " << std::left << std::setw(22) << e.event << std::setw(10)
-        << e.severity << e.summary << "\n";
+    out << timeText(e.observedAt) << "  " << std::left << std::setw(eventColumnWidth()) << e.event
+        << std::setw(10) << e.severity << e.summary << "\n";
     if (e.beforeJson != "null") out << "    before: " << e.beforeJson << "\n";
     if (e.afterJson != "null") out << "    after:  " << e.afterJson << "\n";
     if (e.server) out << "    server: " << *e.server << "\n";
@@ -221,13 +247,11 @@ int runEvidenceCommand(const MonitorArgs& args, std::ostream& out, std::ostream&
     return kFailure;
   }
   if (args.json) {
-    out << json{{"domain", name},
-                {"first_seen", timeText(found->firstSeen)},
-                {"last_seen", timeText(found->lastSeen)},
-                {"state", json::parse(found->stateJson, nullptr, false)},
-                {"evidence", found->evidence}}
-               .dump()
-        << "\n";
+    out << line({{"domain", name},
+                 {"first_seen", timeText(found->firstSeen)},
+                 {"last_seen", timeText(found->lastSeen)},
+                 {"state", storedJson(found->stateJson)},
+                 {"evidence", found->evidence}});
     return kOk;
   }
   out << "; " << name << " as observed from " << timeText(found->firstSeen) << " to "
@@ -273,6 +297,15 @@ Result<storage::DomainState> acceptableState(storage::Store& store, const std::s
 int runAckCommand(const MonitorArgs& args, std::ostream& out, std::ostream& err) {
   auto cfg = load(args.configPath, err);
   if (!cfg) return kFailure;
+  // Opening read-write creates a missing database: a configuration naming the wrong file (a typo,
+  // or the default zonewatch.sqlite in the current directory outside systemd) would leave an empty
+  // database behind that a later `zonewatch run` takes for the real one. Only `run` creates it.
+  std::error_code ec;
+  if (!std::filesystem::exists(cfg->database, ec)) {
+    err << "zonewatch: cannot open the database " << cfg->database
+        << ": it does not exist (`zonewatch run` creates it)\n";
+    return kFailure;
+  }
   auto store = openStore(*cfg, err, /*readOnly=*/false);
   if (!store) return kFailure;
   const std::string name = normalise(args.domain);
@@ -292,7 +325,7 @@ int runAckCommand(const MonitorArgs& args, std::ostream& out, std::ostream& err)
     return kFailure;
   }
   if (args.json) {
-    out << json{{"domain", name}, {"baseline", baseline}}.dump() << "\n";
+    out << line({{"domain", name}, {"baseline", baseline}});
   } else {
     out << "accepted the current state of " << name << " as its baseline: operators "
         << baseline["operators"].dump() << ", DS key tags " << baseline["ds_key_tags"].dump()

@@ -1,6 +1,8 @@
 // The monitor's commands: `run`, `status`, `history`, `evidence`, `ack` and `config check`. Each
 // reads the configuration (the one place, with start-up, where errors are thrown: they are caught
 // here and turned into a message and an exit code), then works on the store or starts the daemon.
+// Only `run` creates the database; the JSON outputs are one valid JSON object per line whatever
+// the store holds (invalid UTF-8 becomes U+FFFD).
 #pragma once
 
 #include <iosfwd>
@@ -12,7 +14,7 @@ struct MonitorArgs {
   std::string configPath;
   bool json = false;
   bool once = false;   // run
-  std::string domain;  // history, evidence, ack
+  std::string domain;  // history ("*": the portfolio-wide events), evidence, ack
   size_t limit = 100;  // history: most recent events
   std::string at;      // evidence: RFC 3339 time; empty = the latest snapshot
 };
