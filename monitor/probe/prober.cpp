@@ -165,6 +165,21 @@ std::string denialKind(const dnssec::DelegationEvidence& ev) {
   return nsec ? "nsec" : "none";
 }
 
+// Every UDP try of a question went unanswered, at a server that has answered another question of
+// this observation: the server is up and the path loses datagrams (congestion, a rate limit).
+// One more try over TCP, whose retransmissions repair such loss, keeps one unlucky question from
+// making the server's view incomplete; with every server's view incomplete, that would read as
+// all_servers_unreachable (issue 11: 30% loss did so on one run in three). A server that answered
+// nothing is not retried: a server that is down costs no more time than before.
+bool shouldRetryOverTcp(const std::map<dns::RRType, QueryResult>& answered, const QueryResult& r) {
+  if (r || r.error().code != resolver::QueryErrc::kTimeout ||
+      r.error().transport != resolver::Transport::kUdp) {
+    return false;
+  }
+  return std::any_of(answered.begin(), answered.end(),
+                     [](const auto& entry) { return static_cast<bool>(entry.second); });
+}
+
 // The error label of an answer that cannot be used as authoritative data, or nullopt.
 std::optional<std::string> answerError(const QueryResult& r) {
   if (!r) {
@@ -649,24 +664,35 @@ void Prober::askAddress(const std::shared_ptr<Run>& run, const dns::Name& host,
   run->servers.push_back({host, address, {}, {}, {}, std::nullopt});
   const size_t index = run->servers.size() - 1;
   for (auto type : kServerTypes) {
-    resolver::Query q;
-    q.server = address;
-    q.name = run->domain;
-    q.type = type;
     ++run->pending;
-    submit(run, std::move(q), [this, run, index, type](QueryResult r) {
-      // The domain's own NS set may name hosts the parent does not: ask them too.
-      if (type == dns::RRType::NS && r && r->aa) {
-        if (auto set = findSet(r->message.answer, run->domain, dns::RRType::NS)) {
-          for (const auto& rr : set->records) askHost(run, std::get<dns::rdata::NS>(rr.data).host);
-        }
-        askHostAddresses(run, index, *r);
-      }
-      run->servers[index].answers.insert_or_assign(type, std::move(r));
-      if (--run->pending == 0) finish(run);
-    });
+    askApex(run, index, type, false);
   }
 }
+
+// One apex question to the server at run->servers[index]; owns one unit of run->pending.
+void Prober::askApex(const std::shared_ptr<Run>& run, size_t index, dns::RRType type, bool tcp) {
+  resolver::Query q;
+  q.server = run->servers[index].address;
+  q.name = run->domain;
+  q.type = type;
+  q.tcpOnly = tcp;
+  submit(run, std::move(q), [this, run, index, type, tcp](QueryResult r) {
+    if (!tcp && shouldRetryOverTcp(run->servers[index].answers, r)) {
+      askApex(run, index, type, true);
+      return;
+    }
+    // The domain's own NS set may name hosts the parent does not: ask them too.
+    if (type == dns::RRType::NS && r && r->aa) {
+      if (auto set = findSet(r->message.answer, run->domain, dns::RRType::NS)) {
+        for (const auto& rr : set->records) askHost(run, std::get<dns::rdata::NS>(rr.data).host);
+      }
+      askHostAddresses(run, index, *r);
+    }
+    run->servers[index].answers.insert_or_assign(type, std::move(r));
+    if (--run->pending == 0) finish(run);
+  });
+}
+
 
 // The A/AAAA RRsets this server serves for the NS hosts inside the domain, to hold the parent's
 // glue against. NSD, Knot and BIND put them in the additional section of an authoritative NS

@@ -71,6 +71,7 @@ class Prober {
   void askAddress(const std::shared_ptr<Run>& run, const dns::Name& host,
                   const resolver::ServerAddress& address);
   void askHostAddresses(const std::shared_ptr<Run>& run, size_t index, const resolver::Answer& ns);
+  void askApex(const std::shared_ptr<Run>& run, size_t index, dns::RRType type, bool tcp);
   void finish(std::shared_ptr<Run> run);
 
   resolver::QueryEngine& engine_;
