@@ -8,8 +8,13 @@ confirm_polls 2; each "round" is one `zonewatch run -c CFG --once` on the same d
 mutation of a child: the first round after it must raise no change event (the change is pending),
 the second exactly the expected events (read back with `zonewatch history DOMAIN --json`, new
 event ids only), and after `restore` two more rounds give the recovery events. `status --json`
-must show the verdict the lab expects. Then the lab's `lossy` scenario (30 % of the UDP answers of
-one server dropped) must cause no change event at all over many rounds, not even a pending one.
+must show the verdict the lab expects. Then the lab's `lossy` scenario: with the proxy stopped,
+one server that does not answer at all must give exactly one server_unreachable; with 30 % of its
+UDP answers dropped it must cause no change event over many rounds, not even a pending one.
+
+server_unreachable/server_recovered are expected only where a scenario makes a server unreachable
+(UNREACHABLE, and the lossy part); anywhere else they fail the test: a false server_unreachable is
+the false alarm this test exists to catch.
 
 Event names are the public contract (storage/differ.h). Where this test expects something the
 differ does not do, it fails: the expectation is the issue's, not adapted to the code.
@@ -21,6 +26,7 @@ Every mutated child is restored, also on failure. Prints one line per check and 
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -32,6 +38,12 @@ REACHABILITY = {"server_unreachable", "server_recovered"}
 # Problem events judged on each observation alone, not confirmed over confirm_polls (the differ
 # warns of an expiry as soon as it sees it): allowed in the first round after a mutation.
 UNCONFIRMED = {"signature_expiring"}
+# The NS hosts a scenario makes unreachable: each must get exactly one server_unreachable once the
+# scenario is confirmed, and no other reachability event may appear. diverge: ns3 exists only in
+# ns2's copy of the zone; ns1's authoritative NXDOMAIN for it ends its lookup (RFC 1034 §5.3.3),
+# so it has no address (`zonewatch check` says the same: server_unreachable, "no address found").
+UNREACHABLE = {"diverge": {"ns3.child01.lab."}}
+LOSSY = "127.53.6.1"
 
 
 class Monitor:
@@ -124,6 +136,19 @@ class Lab:
                   encoding="utf-8") as handle:
             return json.load(handle)
 
+    def lossy_proxy_pid(self):
+        """The PID of the lab's lossy proxy (run/lossy-proxy.pid, tests/lab/README.md), if that
+        process runs and is this lab's proxy (its command line names it and DIR), else None."""
+        try:
+            with open(os.path.join(self.dir, "run", "lossy-proxy.pid"), encoding="ascii") as f:
+                pid = int(f.read().strip())
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                cmdline = handle.read().decode("utf-8", "replace").split("\0")
+        except (OSError, ValueError):
+            return None
+        return pid if "lossy-proxy" in cmdline and any(
+            a.startswith(self.dir + "/") for a in cmdline) else None
+
 
 def names(events):
     return sorted(e["event"] for e in events)
@@ -165,15 +190,24 @@ ROLL = [("ksk-roll-1", {"dnskey_changed"}), ("ksk-roll-2", {"ds_changed"}),
         ("ksk-roll-3", {"dnskey_changed"})]
 
 
-def expect_set(checks, what, got, required, optional):
-    got_names = names(got)
-    allowed = required | optional | REACHABILITY
-    change = [n for n in got_names if n not in REACHABILITY]
-    ok = required <= set(got_names) and set(got_names) <= allowed and \
-        len(change) == len(set(change))
+def host_of(event):
+    """The NS host a reachability event is about ("HOST ADDRESS", the address empty when the host
+    has none)."""
+    return (event.get("server") or "").split(" ")[0]
+
+
+def expect_set(checks, what, got, required, optional, unreachable=frozenset()):
+    """The change events are `required` (+ some of `optional`), each once; the reachability events
+    are exactly one server_unreachable per host in `unreachable`."""
+    change = [n for n in names(got) if n not in REACHABILITY]
+    reach = sorted((e["event"], host_of(e)) for e in got if e["event"] in REACHABILITY)
+    want_reach = sorted(("server_unreachable", h) for h in unreachable)
+    ok = required <= set(change) and set(change) <= required | optional and \
+        len(change) == len(set(change)) and reach == want_reach
     want = " + ".join(sorted(required)) + (
-        f" (+ maybe {' + '.join(sorted(optional))})" if optional else "")
-    checks.check(ok, f"{what}: events {describe(got)}", f"wanted {want or '(none)'}")
+        f" (+ maybe {' + '.join(sorted(optional))})" if optional else "") + "".join(
+        f" + server_unreachable({h})" for h in sorted(unreachable))
+    checks.check(ok, f"{what}: events {describe(got)}", f"wanted {want or '(none)'}; got {reach}")
 
 
 def others_quiet(checks, monitor, child, what):
@@ -182,7 +216,8 @@ def others_quiet(checks, monitor, child, what):
     for other in CHILDREN:
         if other == child:
             continue
-        events = [e for e in monitor.new_events(other) if e["event"] not in REACHABILITY]
+        # Reachability events too: nothing made another child's servers unreachable.
+        events = monitor.new_events(other)
         if events:
             noisy[other] = describe(events)
     checks.check(not noisy, f"{what}: no event for the other children", str(noisy))
@@ -198,17 +233,19 @@ def check_status(checks, monitor, lab, child, what, operators=None):
                  f"{row.get('operators')}", f"the lab expects {expected} and {operators}; {row}")
 
 
-def two_rounds(checks, monitor, child, what, required, optional):
+def two_rounds(checks, monitor, child, what, required, optional, unreachable=frozenset()):
     """Round 1: nothing confirmed yet; round 2: the expected set (with what round 1 may raise)."""
     _, seconds = monitor.round()
     first = monitor.new_events(child)
-    change = [e for e in first if e["event"] not in REACHABILITY | UNCONFIRMED]
-    checks.check(not change, f"{what}, round 1 ({seconds:.1f} s): no change event yet "
-                 f"(confirm_polls 2){'; also ' + describe(first) if first else ''}",
+    # server_unreachable waits for confirm_polls failed polls in a row as well.
+    change = [e for e in first if e["event"] not in UNCONFIRMED]
+    checks.check(not change, f"{what}, round 1 ({seconds:.1f} s): no change or reachability "
+                 f"event yet (confirm_polls 2){'; also ' + describe(first) if first else ''}",
                  describe(change))
     _, seconds = monitor.round()
     events = first + monitor.new_events(child)
-    expect_set(checks, f"{what}, rounds 1+2 ({seconds:.1f} s)", events, required, optional)
+    expect_set(checks, f"{what}, rounds 1+2 ({seconds:.1f} s)", events, required, optional,
+               unreachable)
     others_quiet(checks, monitor, child, what)
     return events
 
@@ -227,7 +264,7 @@ def scenario(checks, monitor, lab, name, child, required, optional, back, back_o
     time.sleep(1.0)
     before = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(time.time()) - 1))
     lab.mutate(child, name)
-    two_rounds(checks, monitor, child, name, required, optional)
+    two_rounds(checks, monitor, child, name, required, optional, UNREACHABLE.get(name, set()))
     check_status(checks, monitor, lab, child, name,
                  ["other-operator.lab."] if name.startswith("move-ns") else None)
     if name == "remove-ds":
@@ -262,28 +299,53 @@ def rollover(checks, monitor, lab, child):
 
 
 def lossy(checks, zonewatch, lab, work, child, rounds):
-    """Transient loss must never read as a change. The scenario moves ns2's glue to the lab's
-    lossy proxy, which is itself a change of the delegation; so this part watches with a database
-    of its own whose baseline is taken with the glue already there, and every later event is the
-    loss's doing."""
-    print(f"== {child} lossy: {rounds} rounds with 30% of ns2's UDP answers dropped", flush=True)
+    """An unreachable server, then transient loss, which must never read as a change. The
+    scenario moves ns2's glue to the lab's lossy proxy, which is itself a change of the
+    delegation; so this part watches with a database of its own whose baseline is taken with the
+    glue already there, and every later event is the silence's or the loss's doing.
+
+    First the proxy is stopped (SIGSTOP): ns2 answers nothing, over UDP or TCP, for the baseline
+    and the next round, so exactly one server_unreachable must come, after confirm_polls (2)
+    rounds, and nothing else. Then it forwards again, dropping 30% of the UDP answers: over
+    `rounds` rounds no change event and none pending, and one reachability event: ns2's
+    recovery."""
+    print(f"== {child} silent, then lossy: ns2 stopped for 2 rounds, then {rounds} rounds with "
+          "30% of its UDP answers dropped", flush=True)
     lab.mutate(child, "lossy")
     monitor = Monitor(zonewatch, lab.dir, work, CHILDREN)
-    counts_path = os.path.join(lab.dir, "log", "lossy-proxy.log")
+    silent = f"ns2.{child} {LOSSY}"
+    pid = lab.lossy_proxy_pid()
+    if not checks.check(pid is not None, "lossy: the proxy runs (run/lossy-proxy.pid)"):
+        lab.restore(child)
+        return
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        silent_rounds(checks, monitor, child, silent)
+    finally:
+        os.kill(pid, signal.SIGCONT)
     reach = []
-    for number in range(0, rounds + 1):
+    for number in range(2, rounds + 2):
         _, seconds = monitor.round()
         events = monitor.new_events(child)
         reach += [e for e in events if e["event"] in REACHABILITY]
         change = [e for e in events if e["event"] not in REACHABILITY]
         row = monitor.status().get(child) or {}
-        what = "baseline" if number == 0 else f"round {number}"
         # Stricter than "no event": a lost answer must not even start a change (a pending one
         # needs only one more unlucky round to become an event).
         checks.check(not change and row.get("status") == "secure" and not row.get("pending_change"),
-                     f"lossy {what} ({seconds:.1f} s): no change event, none pending, {child} "
-                     f"{row.get('status')}", f"{describe(change)}; {row}")
-    others_quiet(checks, monitor, child, "lossy")
+                     f"lossy round {number} ({seconds:.1f} s): no change event, none pending, "
+                     f"{child} {row.get('status')}", f"{describe(change)}; {row}")
+    others_quiet(checks, monitor, child, "silent and lossy")
+    print(f"   reachability events during the loss: {describe(reach)}")
+    elsewhere = [e for e in reach if e.get("server") != silent]
+    checks.check(not elsewhere, f"lossy: reachability events about {silent} only",
+                 str([(e["event"], e.get("server")) for e in elsewhere]))
+    # A question whose UDP answers are all dropped is asked again over TCP (the server answered
+    # others), so loss alone never makes ns2 unreachable again: its recovery, and nothing more.
+    checks.check([e["event"] for e in reach] == ["server_recovered"],
+                 f"lossy: server_recovered for {silent} once it forwards again, then no "
+                 "reachability event for loss alone", describe(reach))
+    counts_path = os.path.join(lab.dir, "log", "lossy-proxy.log")
     try:
         with open(counts_path, encoding="utf-8") as handle:
             counts = json.loads(handle.read())
@@ -292,8 +354,21 @@ def lossy(checks, zonewatch, lab, work, child, rounds):
     # Without drops the rounds above would prove nothing.
     checks.check(counts.get("dropped", 0) > 0,
                  f"lossy: the proxy dropped UDP answers ({counts})", counts_path)
-    print(f"   reachability events during the loss: {describe(reach)}")
     lab.restore(child)
+
+
+def silent_rounds(checks, monitor, child, silent):
+    """The baseline and one more round with ns2 (`silent`) answering nothing."""
+    for number, what in ((0, "baseline"), (1, "round 1")):
+        _, seconds = monitor.round()
+        events = monitor.new_events(child)
+        row = monitor.status().get(child) or {}
+        want = [("server_unreachable", silent)] if number == 1 else []
+        got = [(e["event"], e.get("server")) for e in events]
+        checks.check(got == want and row.get("status") == "secure" and
+                     not row.get("pending_change"),
+                     f"ns2 silent, {what} ({seconds:.1f} s): events {describe(events)}, "
+                     f"{child} {row.get('status')}, none pending", f"wanted {want}; {row}")
 
 
 def main(argv):
