@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages zonewatch needs: "build" for the daemon, "test" adds the name
-# servers, signers, resolvers and tools the test lab and CI use. Installs only what is missing.
+# servers, signers, resolvers and tools the test lab and CI use (lcov: the coverage table of
+# tests/run_all.sh). Installs only what is missing.
 set -euo pipefail
 what=${1:-build}
 
@@ -11,7 +12,8 @@ build_pkgs=(cmake g++ make ninja-build ccache pkg-config
   ca-certificates)
 test_pkgs=(libgtest-dev libgmock-dev clang libclang-rt-14-dev
   nsd knot knot-dnsutils ldnsutils bind9 bind9-utils bind9-dnsutils unbound
-  iproute2 procps psmisc sqlite3 python3 curl prometheus prometheus-alertmanager systemd)
+  iproute2 procps psmisc sqlite3 python3 curl prometheus prometheus-alertmanager systemd
+  lcov)
 
 pkgs=("${build_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")
