@@ -693,7 +693,6 @@ void Prober::askApex(const std::shared_ptr<Run>& run, size_t index, dns::RRType 
   });
 }
 
-
 // The A/AAAA RRsets this server serves for the NS hosts inside the domain, to hold the parent's
 // glue against. NSD, Knot and BIND put them in the additional section of an authoritative NS
 // answer (RFC 1034 §4.3.2 step 6; RFC 1035 §3.3.11): taken from there, from an AA answer and for
@@ -1009,21 +1008,19 @@ void Prober::finish(std::shared_ptr<Run> run) {
         evidence.value_or(dnssec::DelegationEvidence{});
     std::optional<dnssec::ZoneTrust> firstDomainTrust;
     for (auto& s : run->servers) {
-      if (s.sameAs) {
-        const auto& same = run->servers[*s.sameAs];
-        s.answers = same.answers;
-        s.hostAddresses = same.hostAddresses;
-        s.hostFailures = same.hostFailures;
-      }
+      // A host at an address already asked reads that address's answers: shared, not copied, so
+      // that an observation's memory does not grow with how often its NS set names one address.
+      auto& asked = s.sameAs ? run->servers[*s.sameAs] : s;
       ServerView view;
       view.name = lower(s.host);
       view.address = addressText(s.address);
       const QueryResult* soa = nullptr;
-      if (auto it = s.answers.find(dns::RRType::SOA); it != s.answers.end()) soa = &it->second;
+      if (auto it = asked.answers.find(dns::RRType::SOA); it != asked.answers.end())
+        soa = &it->second;
       std::optional<std::string> firstFailure;
       for (auto type : kServerTypes) {
-        auto it = s.answers.find(type);
-        if (it == s.answers.end()) continue;
+        auto it = asked.answers.find(type);
+        if (it == asked.answers.end()) continue;
         if (auto why = apexQueryError(it->second)) {
           view.failedQueries.push_back(dns::typeToString(type) + " " + *why);
           // A server that answers the validation data but refuses CDS/CDNSKEY (or answers them
@@ -1051,9 +1048,9 @@ void Prober::finish(std::shared_ptr<Run> run) {
       // not answer; failedQueries and the findings say what it did answer. Reachability is
       // tracked apart from the data (server_unreachable/server_recovered).
       if (!view.error) view.error = firstFailure;
-      view.failedQueries.insert(view.failedQueries.end(), s.hostFailures.begin(),
-                                s.hostFailures.end());
-      for (auto& [host, addresses] : s.hostAddresses) {
+      view.failedQueries.insert(view.failedQueries.end(), asked.hostFailures.begin(),
+                                asked.hostFailures.end());
+      for (auto& [host, addresses] : asked.hostAddresses) {
         std::sort(addresses.begin(), addresses.end());
         addresses.erase(std::unique(addresses.begin(), addresses.end()), addresses.end());
         view.hostAddresses.push_back({host, addresses});
@@ -1062,8 +1059,8 @@ void Prober::finish(std::shared_ptr<Run> run) {
       std::vector<dns::RRset> shown;  // the evidence, in kServerTypes order
       std::optional<dns::RRset> dnskeySet, cdsSet, cdnskeySet;
       for (auto type : kServerTypes) {
-        auto it = s.answers.find(type);
-        if (it == s.answers.end() || !it->second || !it->second->aa) continue;
+        auto it = asked.answers.find(type);
+        if (it == asked.answers.end() || !it->second || !it->second->aa) continue;
         auto set = findSet(it->second->message.answer, domain, type);
         if (!set) {
           // An authoritative NOERROR answer without DNSKEYs says the zone publishes none: that is
