@@ -4,8 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string>
 
 namespace zonewatch {
 
@@ -26,7 +28,7 @@ Result<std::string> readWholeFile(const std::filesystem::path& path) {
   // One allocation for regular files; the loop still handles files whose size stat does not know
   // (pipes, /proc), which a secret_file may well be.
   std::string out;
-  if (st.st_size > 0) out.reserve(static_cast<size_t>(st.st_size));
+  if (st.st_size > 0) out.reserve(std::min(static_cast<size_t>(st.st_size), kMaxFileBytes));
   char buffer[65536];
   while (true) {
     ssize_t n = ::read(fd, buffer, sizeof buffer);
@@ -36,6 +38,11 @@ Result<std::string> readWholeFile(const std::filesystem::path& path) {
       int saved = errno;
       ::close(fd);
       return failure(std::strerror(saved));
+    }
+    if (out.size() + static_cast<size_t>(n) > kMaxFileBytes) {
+      ::close(fd);
+      return failure("larger than " + std::to_string(kMaxFileBytes >> 20) +
+                     " MiB: not a file zonewatch reads");
     }
     out.append(buffer, static_cast<size_t>(n));
   }

@@ -592,6 +592,10 @@ TEST_F(ConfigTest, WebhookSecretSources) {
               "cannot read");
   write("empty-secret", "\n\n");
   expectError(base + "    secret_file: empty-secret\n", 5, "webhooks[0].secret_file", "is empty");
+  // A path naming an endless file is an error after kMaxFileBytes, not a start-up that eats memory.
+  expectError(base + "    secret_file: /dev/zero\n", 5, "webhooks[0].secret_file",
+              "larger than 64 MiB");
+  expectError("domains_file: /dev/zero\n", 1, "domains_file", "larger than 64 MiB");
   ::unsetenv("ZONEWATCH_TEST_UNSET_SECRET");
   expectError(base + "    secret_env: ZONEWATCH_TEST_UNSET_SECRET\n", 5, "webhooks[0].secret_env",
               "ZONEWATCH_TEST_UNSET_SECRET is not set");
