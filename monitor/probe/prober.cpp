@@ -857,374 +857,308 @@ std::optional<dnssec::ZoneTrust> Prober::judge(const Run& run,
   return validator.childZone(*above, zone, keys.fromParent, dnskey);
 }
 
-void Prober::finish(std::shared_ptr<Run> run) {
-  if (run->finished) return;
-  run->finished = true;
-  if (run->deadline) engine_.loop().cancelTimer(*run->deadline);
-  run->obs.limits = run->budget->cut();
-  if (run->timedOut) {
-    run->obs.limits.push_back("observation_timeout: the observation's " +
-                              std::to_string(options_.observationTimeout.count()) +
-                              " ms ran out; questions still unanswered were given up");
-    if (!run->obs.error && run->delegation.path.empty()) {
-      run->obs.error = "the observation's deadline passed before the delegation was found";
-      run->obs.errorCode = "observation_timeout";
-    }
-  }
-  Observation& obs = run->obs;
-  const auto& domain = run->domain;
+// --- Finishing an observation: the answers become views, validated and judged -----------------
 
-  using Evidence = ProbeOptions::Evidence;
-  auto deferred = std::make_shared<DeferredEvidence>();
-  // Keeps what a server showed, as text or for later.
-  auto keepEvidence = [&](auto& view, bool server, std::vector<dns::RRset> sets) {
-    if (sets.empty() || options_.evidence == Evidence::kNone) return;
-    if (options_.evidence == Evidence::kText) {
+// Keeps what a server showed: as text in its view, or for Observation::renderEvidence.
+struct Prober::EvidenceKeeper {
+  ProbeOptions::Evidence mode;
+  std::shared_ptr<DeferredEvidence> deferred = std::make_shared<DeferredEvidence>();
+
+  template <class View>
+  void keep(View& view, bool server, std::vector<dns::RRset> sets) {
+    if (sets.empty() || mode == ProbeOptions::Evidence::kNone) return;
+    if (mode == ProbeOptions::Evidence::kText) {
       for (const auto& set : sets) view.evidence += evidenceText(set);
       return;
     }
     deferred->parts.push_back({server, view.name, view.address, std::move(sets)});
+  }
+};
+
+namespace {
+
+// One parent server's view of the delegation, and what it showed of the DS.
+struct ParentReading {
+  ParentServer view;
+  std::optional<dnssec::DelegationEvidence> evidence;  // when its DS answer was usable
+  std::vector<dns::RRset> shown;                       // the DS RRset, or the denial
+};
+
+// The delegation as one parent server gave it: its referral (or, from a server that serves the
+// child too, its authoritative NS answer) and its DS answer (`ds`, the referral itself when that
+// carried the DS or its denial).
+ParentReading readParentServer(const dns::Name& host, const ServerAddress& address,
+                               const std::optional<QueryResult>& ns,
+                               const std::optional<QueryResult>& ds, const dns::Name& parentZone,
+                               const dns::Name& domain) {
+  ParentReading out;
+  ParentServer& view = out.view;
+  view.name = lower(host);
+  view.address = addressText(address);
+  if (ns && *ns) {
+    view.rttMs = static_cast<double>((*ns)->rtt.count()) / 1000.0;
+    view.rcode = (*ns)->rcode;
+    if (auto ref = findReferral((*ns)->message, parentZone, domain); ref && ref->zone == domain) {
+      for (const auto& h : ref->ns) view.ns.push_back(lower(h));
+      std::sort(view.ns.begin(), view.ns.end());
+      std::map<std::string, std::vector<std::string>> glue;
+      for (const auto& [h, a] : ref->glue) glue[lower(h)].push_back(addressText(a));
+      for (auto& [h, addrs] : glue) {
+        std::sort(addrs.begin(), addrs.end());
+        view.glue.push_back({h, addrs});
+      }
+    } else if ((*ns)->aa) {
+      if (auto set = findSet((*ns)->message.answer, domain, dns::RRType::NS)) {
+        view.ns = nsNames(*set);  // the parent's server also serves the child
+      }
+    }
+  }
+  if (ns) {
+    if (auto err = answerError(*ns)) view.error = err;
+  } else {
+    view.error = "unanswered";  // the observation's deadline came first
+  }
+  if (ds && !view.error) view.error = answerError(*ds);
+  if (ds && *ds && !view.error) {
+    auto ev = evidenceFrom((*ds)->message, domain);
+    out.shown = ev.ds ? std::vector<dns::RRset>{*ev.ds} : ev.denial;
+    if (ev.ds) view.ds = dsInfos(*ev.ds);
+    view.denial = denialKind(ev);
+    out.evidence = std::move(ev);
+  }
+  return out;
+}
+
+// Fills a server view's transport facts, failed questions and error from its answers to the apex
+// questions (kServerTypes), and the addresses it serves for NS hosts inside the domain.
+void readServerAnswers(const std::map<dns::RRType, QueryResult>& answers,
+                       const std::vector<std::string>& hostFailures,
+                       std::map<std::string, std::vector<std::string>>& hostAddresses,
+                       bool timedOut, ServerView& view) {
+  const QueryResult* soa = nullptr;
+  if (auto it = answers.find(dns::RRType::SOA); it != answers.end()) soa = &it->second;
+  std::optional<std::string> firstFailure;
+  for (auto type : kServerTypes) {
+    auto it = answers.find(type);
+    if (it == answers.end()) continue;
+    if (auto why = apexQueryError(it->second)) {
+      view.failedQueries.push_back(dns::typeToString(type) + " " + *why);
+      // A server that answers the validation data but refuses CDS/CDNSKEY (or answers them
+      // FORMERR, NOTIMP...) is still a sound source for the verdict: resolvers never ask
+      // those. Only its silence leaves the whole view in doubt.
+      const bool cdsType = type == dns::RRType::CDS || type == dns::RRType::CDNSKEY;
+      if (!firstFailure && (!cdsType || !it->second)) firstFailure = why;
+      if (type == dns::RRType::SOA) view.error = why;
+    }
+  }
+  if (soa == nullptr) {
+    view.error = timedOut ? "unanswered" : "not asked";
+  } else if (*soa) {
+    const auto& a = **soa;
+    view.rcode = a.rcode;
+    view.aa = a.aa;
+    view.transport = std::string(resolver::toString(a.transport));
+    view.rttMs = static_cast<double>(a.rtt.count()) / 1000.0;
+  }
+  // A server that answered the SOA but not, say, the DNSKEY query (a lost datagram, both
+  // tries; or SERVFAIL, REFUSED, no AA for that type only) has given a partial view: its empty
+  // DNSKEY or NS set would read as "the servers disagree" and, two polls in a row, as a
+  // change, and validating its data alone would call the domain indeterminate where a
+  // resolver simply asks another server. Its data is left out like that of a server that did
+  // not answer; failedQueries and the findings say what it did answer. Reachability is
+  // tracked apart from the data (server_unreachable/server_recovered).
+  if (!view.error) view.error = firstFailure;
+  view.failedQueries.insert(view.failedQueries.end(), hostFailures.begin(), hostFailures.end());
+  for (auto& [host, addresses] : hostAddresses) {
+    std::sort(addresses.begin(), addresses.end());
+    addresses.erase(std::unique(addresses.begin(), addresses.end()), addresses.end());
+    view.hostAddresses.push_back({host, addresses});
+  }
+}
+
+// The apex RRsets one server gave in its authoritative answers.
+struct ApexSets {
+  std::vector<dns::RRset> signedSets;  // SOA, NS, CDS, CDNSKEY: each validated on its own
+  std::vector<dns::RRset> shown;       // the evidence, in kServerTypes order
+  std::optional<dns::RRset> dnskey, cds, cdnskey;
+};
+
+// Reads the apex RRsets from a server's answers into `view` (SOA fields, NS, keys, CDS) and
+// returns them for validation and evidence.
+ApexSets readApexSets(const dns::Name& domain, const std::map<dns::RRType, QueryResult>& answers,
+                      bool keepShown, ServerView& view) {
+  ApexSets out;
+  for (auto type : kServerTypes) {
+    auto it = answers.find(type);
+    if (it == answers.end() || !it->second || !it->second->aa) continue;
+    auto set = findSet(it->second->message.answer, domain, type);
+    if (!set) {
+      // An authoritative NOERROR answer without DNSKEYs says the zone publishes none: that is
+      // data, not a gap. Handing the validator an empty RRset lets a DS at the parent make it
+      // bogus (RFC 4035 §5.2: no DNSKEY matches the DS), as validating resolvers judge it;
+      // "no RRset at all" would read as missing data (indeterminate).
+      if (type == dns::RRType::DNSKEY && it->second->rcode == 0) {
+        out.dnskey = dns::RRset{domain, dns::RRType::DNSKEY, dns::kClassIN, 0, {}, {}};
+      }
+      continue;
+    }
+    if (keepShown) out.shown.push_back(*set);
+    switch (type) {
+      case dns::RRType::SOA: {
+        const auto& soaData = std::get<dns::rdata::SOA>(set->records.front().data);
+        view.soaSerial = soaData.serial;
+        view.soaMname = lower(soaData.mname);
+        view.soaRname = lower(soaData.rname);
+        out.signedSets.push_back(*set);
+        break;
+      }
+      case dns::RRType::NS:
+        view.ns = nsNames(*set);
+        out.signedSets.push_back(*set);
+        break;
+      case dns::RRType::DNSKEY:
+        view.dnskey = keyInfos(*set);
+        out.dnskey = *set;
+        break;
+      case dns::RRType::CDS:
+        view.cds = dsInfos(*set);
+        out.cds = *set;
+        out.signedSets.push_back(*set);
+        break;
+      case dns::RRType::CDNSKEY:
+        view.cdnskey = keyInfos(*set);
+        out.cdnskey = *set;
+        out.signedSets.push_back(*set);
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
+}
+
+// The earliest expiration among the signatures a server serves over its apex RRsets, whether or
+// not they validate: an expired or expiring signature must show even when it already broke the
+// chain.
+std::optional<int64_t> earliestExpiration(const ApexSets& apex, int64_t now) {
+  std::optional<int64_t> earliest;
+  auto keep = [&](const dns::RRset& set) {
+    for (const auto& sig : set.signatures) {
+      const int64_t t =
+          dnssec::unixFromSerial(std::get<dns::rdata::RRSIG>(sig.data).expiration, now);
+      if (!earliest || t < *earliest) earliest = t;
+    }
   };
+  if (apex.dnskey) keep(*apex.dnskey);
+  for (const auto& set : apex.signedSets) keep(set);
+  return earliest;
+}
 
+// Validates one server's apex against the chain above (`trust`, the parent's `evidence` for the
+// domain): the worst outcome of its keys and RRsets becomes the view's verdict. Returns the
+// domain's trust as this server's keys establish it.
+dnssec::ZoneTrust judgeServer(dnssec::Validator& validator, const dnssec::ZoneTrust& trust,
+                              const dns::Name& domain, const dnssec::DelegationEvidence& evidence,
+                              const ApexSets& apex, int64_t now, ServerView& view) {
+  validator.resetBudget();
+  auto domainTrust =
+      validator.childZone(trust, domain, evidence, apex.dnskey ? &*apex.dnskey : nullptr);
+  dnssec::Outcome worst = domainTrust.outcome;
+  for (const auto& set : apex.signedSets) {
+    auto verdict = validator.rrset(domainTrust, set);
+    if (stateRank(verdict.outcome.state) > stateRank(worst.state)) worst = verdict.outcome;
+  }
+  if (worst.state == dnssec::State::kSecure && domainTrust.deprecatedAlgorithm) {
+    worst.reason = dnssec::Reason::kDeprecatedAlgorithm;
+  }
+  view.state = worst.state;
+  view.reason = worst.reason;
+  view.detail = worst.detail;
+  view.earliestRrsigExpiration = earliestExpiration(apex, now);
+  return domainTrust;
+}
+
+// The overall verdict is the worst of the servers that answered, attributed to that server.
+// `view` is judged and not yet in obs.servers.
+void foldVerdict(Observation& obs, const ServerView& view) {
+  if (view.earliestRrsigExpiration &&
+      (!obs.earliestRrsigExpiration ||
+       *view.earliestRrsigExpiration < *obs.earliestRrsigExpiration)) {
+    obs.earliestRrsigExpiration = view.earliestRrsigExpiration;
+  }
+  const bool first = std::none_of(obs.servers.begin(), obs.servers.end(),
+                                  [](const ServerView& v) { return !v.error; });
+  if (first || stateRank(view.state) > stateRank(obs.status)) {
+    obs.status = view.state;
+    obs.reason = view.reason;
+    obs.ede = dnssec::edeCode(view.reason);
+    obs.detail =
+        view.detail.empty() ? std::string() : view.name + " (" + view.address + "): " + view.detail;
+  } else if (view.state == obs.status && view.reason == dnssec::Reason::kDeprecatedAlgorithm) {
+    obs.reason = view.reason;
+  }
+}
+
+// The verdict when it does not come from the servers: the chain above the domain is already
+// insecure, bogus or unknown; or no server gave a view whole enough to judge.
+void verdictWithoutServers(Observation& obs, const dnssec::ZoneTrust& trust, bool anyJudged) {
+  if (trust.outcome.state != dnssec::State::kSecure) {
+    obs.status = trust.outcome.state;
+    obs.reason = trust.outcome.reason;
+    obs.ede = trust.outcome.ede();
+    obs.detail = trust.outcome.detail;
+    return;
+  }
+  if (anyJudged) return;
+  obs.status = dnssec::State::kIndeterminate;
+  obs.reason = dnssec::Reason::kMissingData;
+  obs.ede = dnssec::edeCode(obs.reason);
+  // Name each server and what failed there: when one server's SERVFAIL to DNSKEY is what left
+  // the domain without a verdict, the verdict must say so.
+  std::vector<std::string> why;
+  for (const auto& v : obs.servers) {
+    if (!v.error) continue;
+    const std::string where = v.address.empty() ? v.name : v.name + " " + v.address;
+    // An unresolved host says why (a cycle, a cap): that is the verdict's reason then.
+    const std::string what = !v.failedQueries.empty() ? join(v.failedQueries)
+                             : *v.error == "unresolved" && !v.detail.empty()
+                                 ? *v.error + ", " + v.detail
+                                 : *v.error;
+    why.push_back(where + ": " + what);
+  }
+  obs.detail = "no authoritative server of " + obs.domain + " answered";
+  if (!why.empty()) obs.detail += " (" + join(why, "; ") + ")";
+}
+
+// The domain's own step, which ends the chain: its DS tags and the keys of the first server
+// judged. Its trust is what its parent says of it (the DS, or the proof there is none) even
+// when none of its servers answered.
+ChainStep domainStep(const Observation& obs, const dnssec::ZoneTrust& domainTrust) {
+  ChainStep step;
+  step.zone = obs.domain;
+  step.state = domainTrust.outcome.state;
+  step.reason = domainTrust.outcome.reason;
+  for (const auto& ds : domainTrust.ds) step.dsTags.push_back(ds.keyTag);
+  for (const auto& s : obs.servers) {
+    if (!s.error) {
+      for (const auto& k : s.dnskey) step.dnskeyTags.push_back(k.tag);
+      break;
+    }
+  }
+  return step;
+}
+
+}  // namespace
+
+void Prober::finish(std::shared_ptr<Run> run) {
+  if (run->finished) return;
+  run->finished = true;
+  if (run->deadline) engine_.loop().cancelTimer(*run->deadline);
+  noteLimits(*run);
+  Observation& obs = run->obs;
+  EvidenceKeeper keeper{options_.evidence};
   if (!obs.error) {
-    // --- The parent's view ----------------------------------------------------------------------
-    const ZoneCut& parentCut = run->delegation.path.back();
-    obs.parent.zone = lower(parentCut.zone);
-    std::optional<dnssec::DelegationEvidence> evidence;
-    std::vector<std::pair<size_t, dnssec::DelegationEvidence>> candidates;  // view index, evidence
-    for (auto& p : run->parent) {
-      ParentServer view;
-      view.name = lower(p.host);
-      view.address = addressText(p.address);
-      if (p.ns && *p.ns) {
-        view.rttMs = static_cast<double>((*p.ns)->rtt.count()) / 1000.0;
-        view.rcode = (*p.ns)->rcode;
-        if (auto ref = findReferral((*p.ns)->message, parentCut.zone, domain);
-            ref && ref->zone == domain) {
-          for (const auto& h : ref->ns) view.ns.push_back(lower(h));
-          std::sort(view.ns.begin(), view.ns.end());
-          std::map<std::string, std::vector<std::string>> glue;
-          for (const auto& [h, a] : ref->glue) glue[lower(h)].push_back(addressText(a));
-          for (auto& [h, addrs] : glue) {
-            std::sort(addrs.begin(), addrs.end());
-            view.glue.push_back({h, addrs});
-          }
-        } else if ((*p.ns)->aa) {
-          if (auto set = findSet((*p.ns)->message.answer, domain, dns::RRType::NS)) {
-            view.ns = nsNames(*set);  // the parent's server also serves the child
-          }
-        }
-      }
-      if (p.ns) {
-        if (auto err = answerError(*p.ns)) view.error = err;
-      } else {
-        view.error = "unanswered";  // the observation's deadline came first
-      }
-      const std::optional<QueryResult>& ds = p.dsInReferral ? p.ns : p.ds;
-      if (ds && !view.error) view.error = answerError(*ds);
-      if (ds && *ds && !view.error) {
-        auto ev = evidenceFrom((*ds)->message, domain);
-        if (ev.ds) {
-          view.ds = dsInfos(*ev.ds);
-          keepEvidence(view, false, {*ev.ds});
-        } else {
-          keepEvidence(view, false, ev.denial);
-        }
-        view.denial = denialKind(ev);
-        candidates.push_back({obs.parent.servers.size(), std::move(ev)});
-      }
-      obs.parent.servers.push_back(std::move(view));
-    }
-    // The delegation as most parent servers publish it; among equally many, the smallest by
-    // content. Never "the first to answer": which server that is changes from poll to poll, and
-    // with one stale parent server the state would flip between its view and the others'.
-    if (const auto* chosen = delegationOfMost(obs.parent.servers, candidates)) {
-      const ParentServer& view = obs.parent.servers[chosen->first];
-      evidence = chosen->second;
-      obs.parent.ns = view.ns;
-      obs.parent.glue = view.glue;
-      obs.parent.ds = view.ds;
-      obs.parent.denial = view.denial;
-    }
-    std::sort(obs.parent.servers.begin(), obs.parent.servers.end(),
-              [](const auto& a, const auto& b) {
-                return std::tie(a.name, a.address) < std::tie(b.name, b.address);
-              });
-    if (obs.parent.ns.empty()) {
-      for (const auto& h : run->delegation.referral.ns) obs.parent.ns.push_back(lower(h));
-      std::sort(obs.parent.ns.begin(), obs.parent.ns.end());
-    }
-    obs.operators = operators_.operatorsOf(run->delegation.referral.ns);
-    for (const auto& host : run->hostsSeen) {
-      if (auto target = iterator_.aliasOf(host)) {
-        obs.nsAliases.push_back(lower(host) + " -> " + lower(*target));
-      }
-    }
-
-    // --- The chain above the domain -------------------------------------------------------------
-    dnssec::Validator validator(anchors_, run->now, options_.limits, &verificationCache_,
-                                &keyCache_);
-    const auto& path = run->delegation.path;
-    std::optional<dnssec::ZoneTrust> trust;
-    for (size_t i = 0; i < path.size(); ++i) {
-      const ZoneCut& cut = path[i];
-      const ZoneKeysData* keys =
-          i < run->chainKeys.size() ? &run->chainKeys[i] : cache_.zoneKeys(cut.zone);
-      const dns::RRset* dnskey = keys && keys->dnskey ? &*keys->dnskey : nullptr;
-      if (!trust) {
-        if (!(cut.zone == anchors_.zone)) continue;  // above the trust anchor: not validated
-        trust = validator.anchorZone(dnskey);
-      } else {
-        trust = validator.childZone(*trust, cut.zone,
-                                    keys ? keys->fromParent : dnssec::DelegationEvidence{}, dnskey);
-      }
-      ChainStep step;
-      step.zone = lower(cut.zone);
-      step.state = trust->outcome.state;
-      step.reason = trust->outcome.reason;
-      if (step.zone == lower(anchors_.zone)) {
-        // What points at the anchor zone is the configured anchors themselves, trusted as given.
-        step.dsTags = anchorTags(anchors_);
-      } else {
-        for (const auto& ds : trust->ds) step.dsTags.push_back(ds.keyTag);
-      }
-      if (dnskey) {
-        for (const auto& k : keyInfos(*dnskey)) step.dnskeyTags.push_back(k.tag);
-      }
-      obs.chain.push_back(std::move(step));
-    }
-    if (!trust) {
-      trust = dnssec::ZoneTrust{};
-      trust->outcome = {dnssec::State::kIndeterminate,
-                        dnssec::Reason::kNoTrustAnchor,
-                        anchors_.zone,
-                        {},
-                        {},
-                        "the trust anchor's zone is not above the domain"};
-    }
-
-    // --- Each authoritative server, validated against the chain --------------------------------
-    const dnssec::DelegationEvidence domainEvidence =
-        evidence.value_or(dnssec::DelegationEvidence{});
-    std::optional<dnssec::ZoneTrust> firstDomainTrust;
-    for (auto& s : run->servers) {
-      // A host at an address already asked reads that address's answers: shared, not copied, so
-      // that an observation's memory does not grow with how often its NS set names one address.
-      auto& asked = s.sameAs ? run->servers[*s.sameAs] : s;
-      ServerView view;
-      view.name = lower(s.host);
-      view.address = addressText(s.address);
-      const QueryResult* soa = nullptr;
-      if (auto it = asked.answers.find(dns::RRType::SOA); it != asked.answers.end())
-        soa = &it->second;
-      std::optional<std::string> firstFailure;
-      for (auto type : kServerTypes) {
-        auto it = asked.answers.find(type);
-        if (it == asked.answers.end()) continue;
-        if (auto why = apexQueryError(it->second)) {
-          view.failedQueries.push_back(dns::typeToString(type) + " " + *why);
-          // A server that answers the validation data but refuses CDS/CDNSKEY (or answers them
-          // FORMERR, NOTIMP...) is still a sound source for the verdict: resolvers never ask
-          // those. Only its silence leaves the whole view in doubt.
-          const bool cdsType = type == dns::RRType::CDS || type == dns::RRType::CDNSKEY;
-          if (!firstFailure && (!cdsType || !it->second)) firstFailure = why;
-          if (type == dns::RRType::SOA) view.error = why;
-        }
-      }
-      if (soa == nullptr) {
-        view.error = run->timedOut ? "unanswered" : "not asked";
-      } else if (*soa) {
-        const auto& a = **soa;
-        view.rcode = a.rcode;
-        view.aa = a.aa;
-        view.transport = std::string(resolver::toString(a.transport));
-        view.rttMs = static_cast<double>(a.rtt.count()) / 1000.0;
-      }
-      // A server that answered the SOA but not, say, the DNSKEY query (a lost datagram, both
-      // tries; or SERVFAIL, REFUSED, no AA for that type only) has given a partial view: its empty
-      // DNSKEY or NS set would read as "the servers disagree" and, two polls in a row, as a
-      // change, and validating its data alone would call the domain indeterminate where a
-      // resolver simply asks another server. Its data is left out like that of a server that did
-      // not answer; failedQueries and the findings say what it did answer. Reachability is
-      // tracked apart from the data (server_unreachable/server_recovered).
-      if (!view.error) view.error = firstFailure;
-      view.failedQueries.insert(view.failedQueries.end(), asked.hostFailures.begin(),
-                                asked.hostFailures.end());
-      for (auto& [host, addresses] : asked.hostAddresses) {
-        std::sort(addresses.begin(), addresses.end());
-        addresses.erase(std::unique(addresses.begin(), addresses.end()), addresses.end());
-        view.hostAddresses.push_back({host, addresses});
-      }
-      std::vector<dns::RRset> sets;
-      std::vector<dns::RRset> shown;  // the evidence, in kServerTypes order
-      std::optional<dns::RRset> dnskeySet, cdsSet, cdnskeySet;
-      for (auto type : kServerTypes) {
-        auto it = asked.answers.find(type);
-        if (it == asked.answers.end() || !it->second || !it->second->aa) continue;
-        auto set = findSet(it->second->message.answer, domain, type);
-        if (!set) {
-          // An authoritative NOERROR answer without DNSKEYs says the zone publishes none: that is
-          // data, not a gap. Handing the validator an empty RRset lets a DS at the parent make it
-          // bogus (RFC 4035 §5.2: no DNSKEY matches the DS), as validating resolvers judge it;
-          // "no RRset at all" would read as missing data (indeterminate).
-          if (type == dns::RRType::DNSKEY && it->second->rcode == 0) {
-            dnskeySet = dns::RRset{domain, dns::RRType::DNSKEY, dns::kClassIN, 0, {}, {}};
-          }
-          continue;
-        }
-        if (options_.evidence != Evidence::kNone) shown.push_back(*set);
-        switch (type) {
-          case dns::RRType::SOA: {
-            const auto& soaData = std::get<dns::rdata::SOA>(set->records.front().data);
-            view.soaSerial = soaData.serial;
-            view.soaMname = lower(soaData.mname);
-            view.soaRname = lower(soaData.rname);
-            sets.push_back(*set);
-            break;
-          }
-          case dns::RRType::NS:
-            view.ns = nsNames(*set);
-            sets.push_back(*set);
-            break;
-          case dns::RRType::DNSKEY:
-            view.dnskey = keyInfos(*set);
-            dnskeySet = *set;
-            break;
-          case dns::RRType::CDS:
-            view.cds = dsInfos(*set);
-            cdsSet = *set;
-            sets.push_back(*set);
-            break;
-          case dns::RRType::CDNSKEY:
-            view.cdnskey = keyInfos(*set);
-            cdnskeySet = *set;
-            sets.push_back(*set);
-            break;
-          default:
-            break;
-        }
-      }
-      view.cdsCheck = checkCdsRRsets(domain, dnskeySet, cdsSet, cdnskeySet);
-      if (view.error) {
-        view.state = dnssec::State::kIndeterminate;
-        view.reason = dnssec::Reason::kMissingData;
-        view.detail = view.failedQueries.empty()
-                          ? "the server did not answer authoritatively (" + *view.error + ")"
-                          : "no usable answer to " + join(view.failedQueries);
-      } else {
-        validator.resetBudget();
-        auto domainTrust =
-            validator.childZone(*trust, domain, domainEvidence, dnskeySet ? &*dnskeySet : nullptr);
-        dnssec::Outcome worst = domainTrust.outcome;
-        std::optional<int64_t> earliest;
-        auto keep = [&](const std::optional<uint32_t>& exp) {
-          if (!exp) return;
-          int64_t t = dnssec::unixFromSerial(*exp, run->now);
-          if (!earliest || t < *earliest) earliest = t;
-        };
-        // The earliest expiration among the signatures this server serves over its apex RRsets,
-        // whether or not they validate: an expired or expiring signature must show even when it
-        // already broke the chain.
-        for (const dns::RRset* set : {dnskeySet ? &*dnskeySet : nullptr}) {
-          if (set == nullptr) continue;
-          for (const auto& sig : set->signatures) {
-            keep(std::get<dns::rdata::RRSIG>(sig.data).expiration);
-          }
-        }
-        for (const auto& set : sets) {
-          for (const auto& sig : set.signatures)
-            keep(std::get<dns::rdata::RRSIG>(sig.data).expiration);
-          auto verdict = validator.rrset(domainTrust, set);
-          if (stateRank(verdict.outcome.state) > stateRank(worst.state)) worst = verdict.outcome;
-        }
-        if (worst.state == dnssec::State::kSecure && domainTrust.deprecatedAlgorithm) {
-          worst.reason = dnssec::Reason::kDeprecatedAlgorithm;
-        }
-        view.state = worst.state;
-        view.reason = worst.reason;
-        view.detail = worst.detail;
-        view.earliestRrsigExpiration = earliest;
-        if (earliest &&
-            (!obs.earliestRrsigExpiration || *earliest < *obs.earliestRrsigExpiration)) {
-          obs.earliestRrsigExpiration = earliest;
-        }
-        if (!firstDomainTrust) firstDomainTrust = domainTrust;
-        // The overall verdict is the worst of the servers that answered, attributed to that server.
-        const bool first =
-            obs.servers.end() == std::find_if(obs.servers.begin(), obs.servers.end(),
-                                              [](const ServerView& v) { return !v.error; });
-        if (first || stateRank(worst.state) > stateRank(obs.status)) {
-          obs.status = worst.state;
-          obs.reason = worst.reason;
-          obs.ede = worst.ede();
-          obs.detail = worst.detail.empty()
-                           ? std::string()
-                           : view.name + " (" + view.address + "): " + worst.detail;
-        } else if (worst.state == obs.status &&
-                   worst.reason == dnssec::Reason::kDeprecatedAlgorithm) {
-          obs.reason = worst.reason;
-        }
-      }
-      keepEvidence(view, true, std::move(shown));
-      obs.servers.push_back(std::move(view));
-    }
-    for (const auto& [host, why] : run->unresolvedHosts) {
-      ServerView view;
-      view.name = lower(host);
-      view.error = "unresolved";
-      view.detail = why;
-      obs.servers.push_back(std::move(view));
-    }
-    std::sort(obs.servers.begin(), obs.servers.end(), [](const auto& a, const auto& b) {
-      return std::tie(a.name, a.address) < std::tie(b.name, b.address);
-    });
-
-    if (trust->outcome.state != dnssec::State::kSecure) {
-      // Above the domain the chain is already insecure, bogus or unknown: that is the verdict.
-      obs.status = trust->outcome.state;
-      obs.reason = trust->outcome.reason;
-      obs.ede = trust->outcome.ede();
-      obs.detail = trust->outcome.detail;
-    } else if (!firstDomainTrust) {
-      obs.status = dnssec::State::kIndeterminate;
-      obs.reason = dnssec::Reason::kMissingData;
-      obs.ede = dnssec::edeCode(obs.reason);
-      // Name each server and what failed there: when one server's SERVFAIL to DNSKEY is what left
-      // the domain without a verdict, the verdict must say so.
-      std::vector<std::string> why;
-      for (const auto& v : obs.servers) {
-        if (!v.error) continue;
-        const std::string where = v.address.empty() ? v.name : v.name + " " + v.address;
-        // An unresolved host says why (a cycle, a cap): that is the verdict's reason then.
-        const std::string what = !v.failedQueries.empty() ? join(v.failedQueries)
-                                 : *v.error == "unresolved" && !v.detail.empty()
-                                     ? *v.error + ", " + v.detail
-                                     : *v.error;
-        why.push_back(where + ": " + what);
-      }
-      obs.detail = "no authoritative server of " + obs.domain + " answered";
-      if (!why.empty()) obs.detail += " (" + join(why, "; ") + ")";
-    }
-    // The domain's own cut ends the chain even when none of its servers answered: what its
-    // parent says of it (the DS, or the proof there is none) is known all the same.
-    if (!firstDomainTrust) {
-      validator.resetBudget();
-      firstDomainTrust = validator.childZone(*trust, domain, domainEvidence, nullptr);
-    }
-    {
-      ChainStep step;
-      step.zone = obs.domain;
-      step.state = firstDomainTrust->outcome.state;
-      step.reason = firstDomainTrust->outcome.reason;
-      for (const auto& ds : firstDomainTrust->ds) step.dsTags.push_back(ds.keyTag);
-      for (const auto& s : obs.servers) {
-        if (!s.error) {
-          for (const auto& k : s.dnskey) step.dnskeyTags.push_back(k.tag);
-          break;
-        }
-      }
-      obs.chain.push_back(std::move(step));
-    }
+    judgeDelegation(*run, keeper);
   } else {
     obs.status = dnssec::State::kIndeterminate;
     obs.reason = dnssec::Reason::kMissingData;
@@ -1235,13 +1169,162 @@ void Prober::finish(std::shared_ptr<Run> run) {
     }
     obs.detail = *obs.error;
   }
-
   computeFindings(obs, options_.findings);
-  if (options_.evidence == Evidence::kDeferred && !deferred->parts.empty()) {
-    obs.renderEvidence = [deferred] { return deferred->render(); };
+  if (options_.evidence == ProbeOptions::Evidence::kDeferred && !keeper.deferred->parts.empty()) {
+    obs.renderEvidence = [deferred = keeper.deferred] { return deferred->render(); };
   }
   auto done = std::move(run->done);
   done(std::move(run->obs));
+}
+
+// What cut the observation short: the work budget's caps, and the deadline if it passed.
+void Prober::noteLimits(Run& run) const {
+  run.obs.limits = run.budget->cut();
+  if (!run.timedOut) return;
+  run.obs.limits.push_back("observation_timeout: the observation's " +
+                           std::to_string(options_.observationTimeout.count()) +
+                           " ms ran out; questions still unanswered were given up");
+  if (!run.obs.error && run.delegation.path.empty()) {
+    run.obs.error = "the observation's deadline passed before the delegation was found";
+    run.obs.errorCode = "observation_timeout";
+  }
+}
+
+// The walk reached the domain's parent: the parent's view, the chain above the domain, each
+// server's view validated against it, and the verdict.
+void Prober::judgeDelegation(Run& run, EvidenceKeeper& keeper) {
+  Observation& obs = run.obs;
+  const dnssec::DelegationEvidence evidence =
+      parentView(run, keeper).value_or(dnssec::DelegationEvidence{});
+  dnssec::Validator validator(anchors_, run.now, options_.limits, &verificationCache_, &keyCache_);
+  const dnssec::ZoneTrust trust = chainAbove(run, validator);
+  std::optional<dnssec::ZoneTrust> domainTrust;
+  for (auto& s : run.servers) {
+    // A host at an address already asked reads that address's answers: shared, not copied, so
+    // that an observation's memory does not grow with how often its NS set names one address.
+    auto& asked = s.sameAs ? run.servers[*s.sameAs] : s;
+    ServerView view;
+    view.name = lower(s.host);
+    view.address = addressText(s.address);
+    readServerAnswers(asked.answers, asked.hostFailures, asked.hostAddresses, run.timedOut, view);
+    ApexSets apex = readApexSets(run.domain, asked.answers,
+                                 options_.evidence != ProbeOptions::Evidence::kNone, view);
+    view.cdsCheck = checkCdsRRsets(run.domain, apex.dnskey, apex.cds, apex.cdnskey);
+    if (view.error) {
+      view.state = dnssec::State::kIndeterminate;
+      view.reason = dnssec::Reason::kMissingData;
+      view.detail = view.failedQueries.empty()
+                        ? "the server did not answer authoritatively (" + *view.error + ")"
+                        : "no usable answer to " + join(view.failedQueries);
+    } else {
+      auto judged = judgeServer(validator, trust, run.domain, evidence, apex, run.now, view);
+      if (!domainTrust) domainTrust = std::move(judged);
+      foldVerdict(obs, view);
+    }
+    keeper.keep(view, true, std::move(apex.shown));
+    obs.servers.push_back(std::move(view));
+  }
+  for (const auto& [host, why] : run.unresolvedHosts) {
+    ServerView view;
+    view.name = lower(host);
+    view.error = "unresolved";
+    view.detail = why;
+    obs.servers.push_back(std::move(view));
+  }
+  std::sort(obs.servers.begin(), obs.servers.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.name, a.address) < std::tie(b.name, b.address);
+  });
+  verdictWithoutServers(obs, trust, domainTrust.has_value());
+  if (!domainTrust) {
+    validator.resetBudget();
+    domainTrust = validator.childZone(trust, run.domain, evidence, nullptr);
+  }
+  obs.chain.push_back(domainStep(obs, *domainTrust));
+}
+
+// The parent's view: each parent server's delegation, the one most of them publish as the
+// parent's, the operators and NS aliases. Returns the parent's DS evidence for the domain.
+std::optional<dnssec::DelegationEvidence> Prober::parentView(Run& run, EvidenceKeeper& keeper) {
+  Observation& obs = run.obs;
+  const ZoneCut& parentCut = run.delegation.path.back();
+  obs.parent.zone = lower(parentCut.zone);
+  std::vector<std::pair<size_t, dnssec::DelegationEvidence>> candidates;  // view index, evidence
+  for (auto& p : run.parent) {
+    ParentReading r = readParentServer(p.host, p.address, p.ns, p.dsInReferral ? p.ns : p.ds,
+                                       parentCut.zone, run.domain);
+    keeper.keep(r.view, false, std::move(r.shown));
+    if (r.evidence) candidates.push_back({obs.parent.servers.size(), std::move(*r.evidence)});
+    obs.parent.servers.push_back(std::move(r.view));
+  }
+  // The delegation as most parent servers publish it; among equally many, the smallest by
+  // content. Never "the first to answer": which server that is changes from poll to poll, and
+  // with one stale parent server the state would flip between its view and the others'.
+  std::optional<dnssec::DelegationEvidence> evidence;
+  if (const auto* chosen = delegationOfMost(obs.parent.servers, candidates)) {
+    const ParentServer& view = obs.parent.servers[chosen->first];
+    evidence = chosen->second;
+    obs.parent.ns = view.ns;
+    obs.parent.glue = view.glue;
+    obs.parent.ds = view.ds;
+    obs.parent.denial = view.denial;
+  }
+  std::sort(obs.parent.servers.begin(), obs.parent.servers.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.name, a.address) < std::tie(b.name, b.address);
+  });
+  if (obs.parent.ns.empty()) {
+    for (const auto& h : run.delegation.referral.ns) obs.parent.ns.push_back(lower(h));
+    std::sort(obs.parent.ns.begin(), obs.parent.ns.end());
+  }
+  obs.operators = operators_.operatorsOf(run.delegation.referral.ns);
+  for (const auto& host : run.hostsSeen) {
+    if (auto target = iterator_.aliasOf(host)) {
+      obs.nsAliases.push_back(lower(host) + " -> " + lower(*target));
+    }
+  }
+  return evidence;
+}
+
+// The chain of trust from the anchor down to the domain's parent, one ChainStep per zone cut
+// (zones above the anchor are not validated). Returns the parent's trust.
+dnssec::ZoneTrust Prober::chainAbove(Run& run, dnssec::Validator& validator) {
+  const auto& path = run.delegation.path;
+  std::optional<dnssec::ZoneTrust> trust;
+  for (size_t i = 0; i < path.size(); ++i) {
+    const ZoneCut& cut = path[i];
+    const ZoneKeysData* keys =
+        i < run.chainKeys.size() ? &run.chainKeys[i] : cache_.zoneKeys(cut.zone);
+    const dns::RRset* dnskey = keys && keys->dnskey ? &*keys->dnskey : nullptr;
+    if (!trust) {
+      if (!(cut.zone == anchors_.zone)) continue;  // above the trust anchor: not validated
+      trust = validator.anchorZone(dnskey);
+    } else {
+      trust = validator.childZone(*trust, cut.zone,
+                                  keys ? keys->fromParent : dnssec::DelegationEvidence{}, dnskey);
+    }
+    ChainStep step;
+    step.zone = lower(cut.zone);
+    step.state = trust->outcome.state;
+    step.reason = trust->outcome.reason;
+    if (step.zone == lower(anchors_.zone)) {
+      // What points at the anchor zone is the configured anchors themselves, trusted as given.
+      step.dsTags = anchorTags(anchors_);
+    } else {
+      for (const auto& ds : trust->ds) step.dsTags.push_back(ds.keyTag);
+    }
+    if (dnskey) {
+      for (const auto& k : keyInfos(*dnskey)) step.dnskeyTags.push_back(k.tag);
+    }
+    run.obs.chain.push_back(std::move(step));
+  }
+  if (trust) return *trust;
+  dnssec::ZoneTrust none;
+  none.outcome = {dnssec::State::kIndeterminate,
+                  dnssec::Reason::kNoTrustAnchor,
+                  anchors_.zone,
+                  {},
+                  {},
+                  "the trust anchor's zone is not above the domain"};
+  return none;
 }
 
 std::vector<Observation> observeAll(Prober& prober, resolver::QueryEngine& engine,

@@ -13,6 +13,7 @@
 
 #include "monitor/dnssec/key_cache.h"
 #include "monitor/dnssec/trust_anchor.h"
+#include "monitor/dnssec/validator.h"
 #include "monitor/dnssec/verification_cache.h"
 #include "monitor/probe/findings.h"
 #include "monitor/probe/iterator.h"
@@ -72,7 +73,13 @@ class Prober {
                   const resolver::ServerAddress& address);
   void askHostAddresses(const std::shared_ptr<Run>& run, size_t index, const resolver::Answer& ns);
   void askApex(const std::shared_ptr<Run>& run, size_t index, dns::RRType type, bool tcp);
+  // Finishing an observation (prober.cpp, "Finishing an observation").
+  struct EvidenceKeeper;
   void finish(std::shared_ptr<Run> run);
+  void noteLimits(Run& run) const;
+  void judgeDelegation(Run& run, EvidenceKeeper& keeper);
+  std::optional<dnssec::DelegationEvidence> parentView(Run& run, EvidenceKeeper& keeper);
+  dnssec::ZoneTrust chainAbove(Run& run, dnssec::Validator& validator);
 
   resolver::QueryEngine& engine_;
   DelegationCache& cache_;
