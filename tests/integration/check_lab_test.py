@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from lab_checks import Checks
+from lab_checks import Checks, lossy_proxy_pid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lab"))
 import oracles  # noqa: E402  (tests/lab/oracles.py: Unbound and delv as reference validators)
@@ -113,17 +113,8 @@ class Lab:
         return run(["bash", self.sh, "flush", self.dir])[0] == 0
 
     def lossy_proxy_pid(self):
-        """The PID of the lab's lossy proxy (run/lossy-proxy.pid, tests/lab/README.md), if that
-        process runs and is this lab's proxy (its command line names it and DIR), else None."""
-        try:
-            with open(os.path.join(self.dir, "run", "lossy-proxy.pid"), encoding="ascii") as f:
-                pid = int(f.read().strip())
-            with open(f"/proc/{pid}/cmdline", "rb") as handle:
-                cmdline = handle.read().decode("utf-8", "replace").split("\0")
-        except (OSError, ValueError):
-            return None
-        return pid if "lossy-proxy" in cmdline and any(
-            a.startswith(self.dir + "/") for a in cmdline) else None
+        """The PID of this lab's lossy proxy, else None (lab_checks.lossy_proxy_pid)."""
+        return lossy_proxy_pid(self.dir)
 
 
 class Zonewatch:

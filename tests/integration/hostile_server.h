@@ -14,18 +14,17 @@
 // binds a random port, and the glue of a referral can only name port 53. Nor the probe tests'
 // FakeEngine zones (tests/unit/monitor/probe/fake_engine.h): they answer in memory, without wire,
 // sockets or c-ares. The zone logic below is theirs, written out as messages, plus the NSEC/NSEC3
-// denials a DS referral carries.
+// denials a DS referral carries. The socket plumbing (binding UDP and TCP, the thread's poll loop,
+// TCP framing, resets) is FakeDnsServer's too: tests/unit/monitor/resolver/loopback_socket.h.
 #pragma once
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
@@ -42,10 +41,12 @@
 
 #include "monitor/dns/message.h"
 #include "monitor/resolver/query_engine.h"
+#include "tests/unit/monitor/resolver/loopback_socket.h"
 
 namespace zonewatch::probe::testing {
 
-using Bytes = std::vector<uint8_t>;
+using resolver::testing::Bytes;
+using resolver::testing::put16;
 
 // --- Zones and the honest answer ---------------------------------------------------------------
 
@@ -215,11 +216,6 @@ inline Bytes withInvertedQuestionCase(Bytes wire) {
   return wire;
 }
 
-inline void put16(Bytes& out, uint32_t v) {
-  out.push_back(static_cast<uint8_t>(v >> 8));
-  out.push_back(static_cast<uint8_t>(v));
-}
-
 // An A record (class IN, TTL 300, 127.0.0.1) whose owner is the two octets `owner`.
 inline void appendARecord(Bytes& out, const Bytes& owner) {
   out.insert(out.end(), owner.begin(), owner.end());
@@ -308,13 +304,8 @@ class HostileServer {
   }
 
   ~HostileServer() {
-    stop_ = true;
-    const char byte = 0;
-    [[maybe_unused]] auto n = write(stopPipe_[1], &byte, 1);
+    sockets_.stop();
     if (thread_.joinable()) thread_.join();
-    for (int fd : {udp_, tcp_, stopPipe_[0], stopPipe_[1]}) {
-      if (fd >= 0) close(fd);
-    }
   }
 
   const std::string& ip() const { return ip_; }
@@ -325,25 +316,18 @@ class HostileServer {
 
  private:
   HostileServer(std::string ip, Handler handler, ServerOptions options)
-      : ip_(std::move(ip)), handler_(std::move(handler)), options_(options) {
-    [[maybe_unused]] int rc = pipe(stopPipe_.data());
-  }
+      : ip_(std::move(ip)), handler_(std::move(handler)), options_(options) {}
 
   bool bindBoth(std::string& error) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(kPort);
-    if (inet_pton(AF_INET, ip_.c_str(), &addr.sin_addr) != 1) {
+    sockaddr_storage addr{};
+    auto* sa = reinterpret_cast<sockaddr_in*>(&addr);
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons(kPort);
+    if (inet_pton(AF_INET, ip_.c_str(), &sa->sin_addr) != 1) {
       error = "not an IPv4 address: " + ip_;
       return false;
     }
-    const auto* sa = reinterpret_cast<const sockaddr*>(&addr);
-    udp_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    tcp_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    const int one = 1;
-    if (tcp_ >= 0) setsockopt(tcp_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (udp_ < 0 || tcp_ < 0 || bind(udp_, sa, sizeof addr) != 0 ||
-        bind(tcp_, sa, sizeof addr) != 0 || listen(tcp_, 64) != 0) {
+    if (!sockets_.bind(addr, sizeof(sockaddr_in), 64)) {
       error = "cannot bind " + ip_ + ":53 (UDP and TCP): " + std::strerror(errno) +
               " (the test needs root or CAP_NET_BIND_SERVICE)";
       return false;
@@ -351,32 +335,14 @@ class HostileServer {
     return true;
   }
 
-  static bool readFully(int fd, uint8_t* data, size_t size) {
-    size_t done = 0;
-    while (done < size) {
-      const ssize_t n = read(fd, data + done, size - done);
-      if (n <= 0) return false;
-      done += static_cast<size_t>(n);
-    }
-    return true;
-  }
-
+  // Our writes never raise SIGPIPE: a client may reset a connection under them.
   static void writeFully(int fd, const Bytes& data) {
-    size_t done = 0;
-    while (done < data.size()) {
-      const ssize_t n = send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
-      if (n <= 0) return;
-      done += static_cast<size_t>(n);
-    }
+    resolver::testing::writeFully(fd, data, MSG_NOSIGNAL);
   }
 
-  // FIN first, then RST (SO_LINGER 0): the client's socket is in CLOSE_WAIT when the RST arrives,
-  // so its next write fails with EPIPE, which raises SIGPIPE unless it was sent with MSG_NOSIGNAL.
+  // FIN first, then RST (resolver::testing::resetConnection), counted.
   void reset(int c) {
-    shutdown(c, SHUT_WR);
-    const linger abort{1, 0};
-    setsockopt(c, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
-    close(c);
+    resolver::testing::resetConnection(c);
     ++tcpResets_;
   }
 
@@ -387,59 +353,45 @@ class HostileServer {
     return handler_(Incoming{std::move(parsed).value(), transport});
   }
 
-  void serveUdp() {
-    std::array<uint8_t, 65536> buffer{};
-    sockaddr_storage from{};
-    socklen_t fromLen = sizeof from;
-    const ssize_t n = recvfrom(udp_, buffer.data(), buffer.size(), 0,
-                               reinterpret_cast<sockaddr*>(&from), &fromLen);
-    if (n <= 0) return;
-    auto action = handle(Bytes(buffer.begin(), buffer.begin() + n), resolver::Transport::kUdp);
+  void serveUdp(const resolver::testing::Datagram& datagram) {
+    auto action = handle(datagram.data, resolver::Transport::kUdp);
     if (!action || action->kind != Action::Kind::kSend) return;
-    sendto(udp_, action->wire.data(), action->wire.size(), 0, reinterpret_cast<sockaddr*>(&from),
-           fromLen);
+    sockets_.sendTo(datagram, action->wire);
     if (action->resetHeld) {
       for (const int c : std::exchange(held_, {})) reset(c);
     }
   }
 
-  void accept(std::vector<int>& connections) {
-    const int c = accept4(tcp_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (c < 0) return;
+  // A new connection; false when it is not to be served (reset at once).
+  bool accept(int c) {
     const timeval limit{kReadTimeoutMs / 1000, (kReadTimeoutMs % 1000) * 1000};
     setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
     if (options_.resetTcpAfterReading > 0) {
       Bytes part(options_.resetTcpAfterReading);
-      [[maybe_unused]] const bool complete = readFully(c, part.data(), part.size());
+      [[maybe_unused]] const bool complete =
+          resolver::testing::readFully(c, part.data(), part.size());
       reset(c);
-      return;
+      return false;
     }
-    connections.push_back(c);
+    return true;
   }
 
-  // One query from a connection; false when the connection is gone from `connections`.
+  // One query from a connection; false when the connection is no longer polled (closed, held or
+  // reset).
   bool serveTcp(int c) {
-    std::array<uint8_t, 2> prefix{};
-    Bytes message;
-    bool ok = readFully(c, prefix.data(), 2);
-    if (ok) {
-      message.resize(static_cast<size_t>(prefix[0] << 8 | prefix[1]));
-      ok = readFully(c, message.data(), message.size());
-    }
-    if (!ok) {
+    auto message = resolver::testing::readTcpMessage(c);
+    if (!message) {
       close(c);
       return false;
     }
-    auto action = handle(message, resolver::Transport::kTcp);
+    auto action = handle(*message, resolver::Transport::kTcp);
     if (!action || action->kind == Action::Kind::kDrop) return true;
     if (action->kind == Action::Kind::kHold) {
       held_.push_back(c);
       ++tcpHeld_;
       return false;
     }
-    Bytes framed;
-    put16(framed, static_cast<uint32_t>(action->wire.size()));
-    framed.insert(framed.end(), action->wire.begin(), action->wire.end());
+    Bytes framed = resolver::testing::tcpFramed(action->wire);
     if (action->kind == Action::Kind::kResetMidAnswer) {
       framed.resize(std::min(framed.size(), 2 + kPartialOctets));
       writeFully(c, framed);
@@ -451,18 +403,9 @@ class HostileServer {
   }
 
   void serve() {
-    std::vector<int> connections;
-    while (!stop_) {
-      std::vector<pollfd> fds = {{stopPipe_[0], POLLIN, 0}, {udp_, POLLIN, 0}, {tcp_, POLLIN, 0}};
-      for (int c : connections) fds.push_back({c, POLLIN, 0});
-      if (poll(fds.data(), fds.size(), -1) < 0) continue;
-      if (fds[0].revents) break;
-      if (fds[1].revents & POLLIN) serveUdp();
-      if (fds[2].revents & POLLIN) accept(connections);
-      for (size_t i = 3; i < fds.size(); ++i) {
-        if (fds[i].revents && !serveTcp(fds[i].fd)) std::erase(connections, fds[i].fd);
-      }
-    }
+    const std::vector<int> connections =
+        sockets_.serve([this](const resolver::testing::Datagram& d) { serveUdp(d); },
+                       [this](int c) { return accept(c); }, [this](int c) { return serveTcp(c); });
     for (int c : connections) close(c);
     for (int c : held_) close(c);
   }
@@ -470,10 +413,7 @@ class HostileServer {
   std::string ip_;
   Handler handler_;
   ServerOptions options_;
-  int udp_ = -1;
-  int tcp_ = -1;
-  std::array<int, 2> stopPipe_{-1, -1};
-  std::atomic<bool> stop_{false};
+  resolver::testing::LoopbackSockets sockets_;
   // TCP connections never read nor answered again, until a resetHeld action or the server stops.
   // Only the server's thread touches them.
   std::vector<int> held_;

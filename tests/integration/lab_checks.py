@@ -1,6 +1,7 @@
-"""The pass/fail tally the lab integration tests share: one line per check, and the counts that
-end each script as "N passed, N failed"."""
+"""What the lab integration tests share: the pass/fail tally (one line per check, and the counts
+that end each script as "N passed, N failed"), and the lookup of the lab's lossy proxy."""
 
+import os
 import time
 
 
@@ -28,3 +29,18 @@ class Checks:
         print(f"{name} took {time.monotonic() - self.started:.0f} s")
         print(f"{self.passed} passed, {self.failed} failed", flush=True)
         return 0 if self.failed == 0 else 1
+
+
+def lossy_proxy_pid(lab_dir):
+    """The PID of the lossy proxy of the lab in `lab_dir` (run/lossy-proxy.pid,
+    tests/lab/README.md), if that process runs and is this lab's proxy (its command line names it
+    and `lab_dir`), else None."""
+    try:
+        with open(os.path.join(lab_dir, "run", "lossy-proxy.pid"), encoding="ascii") as f:
+            pid = int(f.read().strip())
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            cmdline = handle.read().decode("utf-8", "replace").split("\0")
+    except (OSError, ValueError):
+        return None
+    return pid if "lossy-proxy" in cmdline and any(
+        a.startswith(lab_dir + "/") for a in cmdline) else None

@@ -31,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from lab_checks import Checks
+from lab_checks import Checks, lossy_proxy_pid
 
 CHILDREN = [f"child{i:02d}.lab." for i in range(1, 13)]
 REACHABILITY = {"server_unreachable", "server_recovered"}
@@ -137,17 +137,8 @@ class Lab:
             return json.load(handle)
 
     def lossy_proxy_pid(self):
-        """The PID of the lab's lossy proxy (run/lossy-proxy.pid, tests/lab/README.md), if that
-        process runs and is this lab's proxy (its command line names it and DIR), else None."""
-        try:
-            with open(os.path.join(self.dir, "run", "lossy-proxy.pid"), encoding="ascii") as f:
-                pid = int(f.read().strip())
-            with open(f"/proc/{pid}/cmdline", "rb") as handle:
-                cmdline = handle.read().decode("utf-8", "replace").split("\0")
-        except (OSError, ValueError):
-            return None
-        return pid if "lossy-proxy" in cmdline and any(
-            a.startswith(self.dir + "/") for a in cmdline) else None
+        """The PID of this lab's lossy proxy, else None (lab_checks.lossy_proxy_pid)."""
+        return lossy_proxy_pid(self.dir)
 
 
 def names(events):

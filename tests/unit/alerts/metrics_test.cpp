@@ -13,11 +13,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
-#include <sstream>
 #include <string>
+
+#include "tests/unit/alerts/metrics_text.h"
 
 namespace zonewatch::alerts {
 namespace {
+
+using testutil::sample;
 
 config::MetricsSpec spec(bool perDomain = true) {
   config::MetricsSpec s;
@@ -58,17 +61,6 @@ std::string httpGet(uint16_t port, const std::string& path = "/metrics") {
 std::string body(const std::string& response) {
   const auto at = response.find("\r\n\r\n");
   return at == std::string::npos ? std::string() : response.substr(at + 4);
-}
-
-// The value of the sample whose name and labels are exactly `series` ("name{a=\"b\"}").
-std::optional<double> sample(const std::string& text, const std::string& series) {
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 &&
-        line[series.size()] == ' ')
-      return std::strtod(line.c_str() + series.size() + 1, nullptr);
-  }
-  return std::nullopt;
 }
 
 bool hasName(const std::string& text, const std::string& name) {

@@ -4,14 +4,11 @@
 // starts from, as with cron. Covered: observations without data (no baseline, no expectation
 // verdict, no `ack` baseline, observation_failing after failing_polls), the metrics they move,
 // the `expect:` pins and the `ack` baseline, per-webhook filters, a failed commit, and SIGHUP.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -28,11 +25,15 @@
 #include "monitor/monitor_commands.h"
 #include "storage/sqlite_store.h"
 #include "tests/unit/alerts/http_receiver.h"
+#include "tests/unit/alerts/metrics_text.h"
+#include "tests/unit/monitor/daemon/daemon_fixture.h"
 
 namespace zonewatch::daemon {
 namespace {
 
 using nlohmann::json;
+using testutil::sample;
+using testutil::StderrCapture;
 
 // What the scripted observer answers for every domain in a round.
 enum class World {
@@ -70,12 +71,7 @@ probe::Observation healthy(const std::string& domain, int64_t t, bool signed_ = 
   } else {
     o.parent.denial = "nsec";
   }
-  probe::ParentServer p;
-  p.name = "a.nic.example.";
-  p.address = "192.0.2.1";
-  p.ns = o.parent.ns;
-  p.ds = o.parent.ds;
-  o.parent.servers = {p};
+  o.parent.servers = {testutil::parentServer(o.parent)};
   o.servers = {server("ns1.alpha-dns.example.", "192.0.2.53", signed_),
                server("ns2.beta-dns.example.", "198.51.100.53", signed_)};
   if (signed_) o.earliestRrsigExpiration = t + 30 * 86400;
@@ -112,34 +108,13 @@ probe::Observation observe(World world, const std::string& domain, int64_t t) {
   return o;
 }
 
-// The value of the sample whose name and labels are exactly `series`, if present.
-std::optional<double> sample(const std::string& text, const std::string& series) {
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 &&
-        line[series.size()] == ' ')
-      return std::strtod(line.c_str() + series.size() + 1, nullptr);
-  }
-  return std::nullopt;
-}
-
 std::string domainSeries(const std::string& name, const std::string& domain) {
   return name + "{domain=\"" + domain + "\"}";
 }
 
-class DaemonRoundsTest : public ::testing::Test {
+class DaemonRoundsTest : public testutil::ScriptedRoundsFixture {
  protected:
-  void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "zw-rounds-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    database_ = (dir_ / "zonewatch.sqlite").string();
-    configPath_ = (dir_ / "zonewatch.yaml").string();
-    // Observed in the past, so that every event's outbox row is due at once (a row is due from
-    // its observation time) and well inside give_up_after.
-    t_ = static_cast<int64_t>(std::time(nullptr)) - 20000;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  DaemonRoundsTest() : ScriptedRoundsFixture("zw-rounds") {}
 
   // Writes the configuration: `domains` and anything else as YAML lines.
   void configure(const std::string& domainsYaml, const std::string& extra = "",
@@ -177,32 +152,12 @@ class DaemonRoundsTest : public ::testing::Test {
     return d;
   }
 
-  storage::Store& store() {
-    if (!store_) {
-      auto s = storage::openSqliteStore(database_);
-      EXPECT_TRUE(s.ok()) << s.error().message;
-      store_ = std::move(s).value();
-    }
-    return *store_;
-  }
-
+  // The events of `domain`, of every domain when empty.
   std::vector<std::string> eventNames(const std::string& domain = "") {
-    storage::EventQuery q;
-    if (!domain.empty()) q.domain = domain;
-    auto events = store().events(q);
-    EXPECT_TRUE(events.ok());
-    std::vector<std::string> out;
-    if (events.ok()) {
-      for (const auto& e : *events) out.push_back(e.event);
-    }
-    return out;
+    return testutil::eventNames(store(), domain);
   }
 
-  storage::DomainRow row(const std::string& domain) {
-    auto r = store().domain(domain);
-    EXPECT_TRUE(r.ok() && r->has_value()) << domain;
-    return r.ok() && r->has_value() ? **r : storage::DomainRow{};
-  }
+  storage::DomainRow row(const std::string& domain) { return testutil::domainRow(store(), domain); }
 
   size_t snapshotCount(const std::string& domain) {
     auto s = store().snapshots(domain, 100);
@@ -221,11 +176,7 @@ class DaemonRoundsTest : public ::testing::Test {
     return code;
   }
 
-  std::filesystem::path dir_;
-  std::string database_, configPath_;
-  std::unique_ptr<storage::Store> store_;
   World world_ = World::kHealthy;
-  int64_t t_ = 0;
   RunSummary summary_;
   std::map<std::string, int> observed_;
 };
@@ -503,34 +454,6 @@ TEST_F(DaemonRoundsTest, AFailedCommitLosesNoEventAndRepeatsNone) {
 }
 
 // --- SIGHUP ----------------------------------------------------------------------------------
-
-// Captures what the daemon logs (stderr) into a file while it lives.
-class StderrCapture {
- public:
-  explicit StderrCapture(std::string path) : path_(std::move(path)) {
-    std::fflush(stderr);
-    saved_ = ::dup(2);
-    const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ::dup2(fd, 2);
-    ::close(fd);
-  }
-  ~StderrCapture() {
-    std::fflush(stderr);
-    ::dup2(saved_, 2);
-    ::close(saved_);
-  }
-  std::string text() const {
-    std::fflush(stderr);
-    std::ifstream in(path_);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
-
- private:
-  std::string path_;
-  int saved_ = -1;
-};
 
 template <class Predicate>
 bool eventually(Predicate done, std::chrono::seconds limit = std::chrono::seconds(10)) {

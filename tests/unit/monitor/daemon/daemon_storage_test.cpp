@@ -4,28 +4,28 @@
 // event, not a snapshot per round; a full disk (PRAGMA max_page_count, through
 // RunOptions::onStoreOpened) leaves the round uncommitted, says so, counts it, and loses nothing
 // once there is room again; `run --once` enforces the retention.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
-#include <optional>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "alerts/metrics.h"
 #include "monitor/daemon/daemon.h"
 #include "storage/sqlite_store.h"
+#include "tests/unit/alerts/metrics_text.h"
+#include "tests/unit/monitor/daemon/daemon_fixture.h"
 
 namespace zonewatch::daemon {
 namespace {
+
+using testutil::sample;
+using testutil::StderrCapture;
 
 // What the scripted observer answers, for every domain.
 struct Script {
@@ -45,12 +45,7 @@ probe::Observation observe(const Script& script, const std::string& domain, int6
   o.parent.zone = "example.";
   o.parent.ns = {script.moved ? "ns1.gamma-dns.example." : "ns1.alpha-dns.example."};
   o.parent.ds = {{100, 13, 2, "AABB"}};
-  probe::ParentServer p;
-  p.name = "a.nic.example.";
-  p.address = "192.0.2.1";
-  p.ns = o.parent.ns;
-  p.ds = o.parent.ds;
-  o.parent.servers = {p};
+  o.parent.servers = {testutil::parentServer(o.parent)};
   probe::ServerView s;
   s.name = o.parent.ns[0];
   s.address = "192.0.2.53";
@@ -70,61 +65,9 @@ probe::Observation observe(const Script& script, const std::string& domain, int6
   return o;
 }
 
-// The value of the sample whose name and labels are exactly `series`, if present.
-std::optional<double> sample(const std::string& text, const std::string& series) {
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 &&
-        line[series.size()] == ' ')
-      return std::strtod(line.c_str() + series.size() + 1, nullptr);
-  }
-  return std::nullopt;
-}
-
-// Captures what the daemon logs (stderr) into a file while it lives.
-class StderrCapture {
- public:
-  explicit StderrCapture(std::string path) : path_(std::move(path)) {
-    std::fflush(stderr);
-    saved_ = ::dup(2);
-    const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ::dup2(fd, 2);
-    ::close(fd);
-  }
-  ~StderrCapture() {
-    std::fflush(stderr);
-    ::dup2(saved_, 2);
-    ::close(saved_);
-  }
-  std::string text() const {
-    std::fflush(stderr);
-    std::ifstream in(path_);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
-
- private:
-  std::string path_;
-  int saved_ = -1;
-};
-
-class DaemonStorageTest : public ::testing::Test {
+class DaemonStorageTest : public testutil::ScriptedRoundsFixture {
  protected:
-  void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "zw-storage-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    database_ = (dir_ / "zonewatch.sqlite").string();
-    configPath_ = (dir_ / "zonewatch.yaml").string();
-    // In the past, so that a whole test's rounds (5 minutes apart) stay before the wall clock,
-    // which the daemon's retention counts from.
-    t_ = static_cast<int64_t>(std::time(nullptr)) - 20000;
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  DaemonStorageTest() : ScriptedRoundsFixture("zw-storage") {}
 
   void configure(const std::string& extra = "") {
     std::ofstream(configPath_) << "database: " << database_ << "\n"
@@ -157,25 +100,8 @@ class DaemonStorageTest : public ::testing::Test {
     EXPECT_EQ(summary->commitFailures, 0U);
   }
 
-  storage::SqliteStore& store() {
-    if (!store_) {
-      auto s = storage::SqliteStore::open(database_);
-      EXPECT_TRUE(s.ok()) << s.error().message;
-      store_ = std::move(s).value();
-    }
-    return *store_;
-  }
-
   std::vector<std::string> eventNames(const std::string& domain = "a.example.") {
-    storage::EventQuery q;
-    q.domain = domain;
-    auto events = store().events(q);
-    EXPECT_TRUE(events.ok());
-    std::vector<std::string> out;
-    if (events.ok()) {
-      for (const auto& e : *events) out.push_back(e.event);
-    }
-    return out;
+    return testutil::eventNames(store(), domain);
   }
 
   std::vector<storage::SnapshotRow> snapshots(const std::string& domain = "a.example.") {
@@ -185,17 +111,11 @@ class DaemonStorageTest : public ::testing::Test {
   }
 
   storage::DomainRow row(const std::string& domain = "a.example.") {
-    auto r = store().domain(domain);
-    EXPECT_TRUE(r.ok() && r->has_value()) << domain;
-    return r.ok() && r->has_value() ? **r : storage::DomainRow{};
+    return testutil::domainRow(store(), domain);
   }
 
-  std::filesystem::path dir_;
-  std::string database_, configPath_;
-  std::unique_ptr<storage::SqliteStore> store_;
   Script script_;
   std::function<void(storage::Store&)> onStoreOpened_;
-  int64_t t_ = 0;
 };
 
 // Issue 11: keys that change at every poll wrote one snapshot, with its evidence, per poll.

@@ -9,7 +9,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <map>
@@ -22,6 +21,7 @@
 #include "storage/sqlite_store.h"
 #include "tests/unit/alerts/http_receiver.h"
 #include "tests/unit/alerts/outbox_fixture.h"
+#include "tests/unit/monitor/daemon/daemon_fixture.h"
 
 namespace zonewatch::daemon {
 namespace {
@@ -36,20 +36,19 @@ int64_t nowUnix() {
   return static_cast<int64_t>(std::time(nullptr));
 }
 
-class OnceDeliveryTest : public ::testing::Test {
+class OnceDeliveryTest : public testutil::DaemonFixture {
  protected:
+  OnceDeliveryTest() : DaemonFixture("zw-daemon") {}
+
   void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "zw-daemon-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    database_ = (dir_ / "zonewatch.sqlite").string();
+    ASSERT_NO_FATAL_FAILURE(DaemonFixture::SetUp());
     auto store = storage::openSqliteStore(database_);
     ASSERT_TRUE(store.ok()) << store.error().message;
     store_ = std::move(store).value();
   }
   void TearDown() override {
     store_.reset();
-    std::filesystem::remove_all(dir_);
+    DaemonFixture::TearDown();
   }
 
   // Events observed `ago` seconds before now, with an outbox row for the "ops" webhook each.
@@ -61,7 +60,7 @@ class OnceDeliveryTest : public ::testing::Test {
 
   config::Config configFor(const std::string& url) const {
     config::Config c;
-    c.sourcePath = (dir_ / "zonewatch.yaml").string();
+    c.sourcePath = configPath_;
     c.database = database_;
     c.metrics.enabled = false;
     config::WebhookSpec hook;
@@ -98,8 +97,6 @@ class OnceDeliveryTest : public ::testing::Test {
     return due.ok() ? *due : std::vector<storage::OutboxItem>{};
   }
 
-  std::filesystem::path dir_;
-  std::string database_;
   std::unique_ptr<storage::Store> store_;
   Receiver receiver_;
 };

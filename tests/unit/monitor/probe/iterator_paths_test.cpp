@@ -15,10 +15,10 @@
 #include <string_view>
 #include <vector>
 
-#include "monitor/dns/zone_reader.h"
 #include "monitor/probe/iterator.h"
 #include "monitor/util/clock.h"
 #include "tests/unit/monitor/probe/fake_engine.h"
+#include "tests/unit/monitor/probe/probe_test_util.h"
 
 namespace zonewatch::probe {
 namespace {
@@ -26,6 +26,9 @@ namespace {
 using testing::FakeEngine;
 using testing::FakeZone;
 using testing::Misbehaviour;
+using testing::name;
+using testing::set;
+using testing::zone;
 
 constexpr int64_t kNow = 1'800'000'000;
 // Polls of the fake engine before a test gives up waiting for a callback; every walk here needs
@@ -36,33 +39,8 @@ constexpr std::string_view kTld = "192.0.2.10";
 constexpr std::string_view kChild = "192.0.2.21";
 constexpr std::string_view kBehind = "192.0.2.40";  // nestedGluelessHosts()
 
-dns::Name name(std::string_view text) {
-  return dns::Name::parse(text).value();
-}
-
-dns::RRset set(std::string_view text) {
-  auto parsed = dns::readZoneText(text, "test");
-  if (!parsed) throw std::runtime_error(parsed.error().message);
-  dns::RRset s;
-  s.owner = parsed->front().owner;
-  s.type = parsed->front().type;
-  s.records = std::move(parsed).value();
-  return s;
-}
-
 std::string str(std::string_view s) {
   return std::string(s);
-}
-
-// A zone with its SOA, its NS and the NS host's address.
-FakeZone zone(std::string_view apex, std::string_view ns, std::string_view address) {
-  FakeZone z{name(apex), {}};
-  const std::string a(apex), host(ns);
-  z.put(set(a + " 3600 IN SOA " + host + " hostmaster." + (a == "." ? "" : a) +
-            " 1 7200 3600 1209600 3600"));
-  z.put(set(a + " 3600 IN NS " + host));
-  z.put(set(host + " 3600 IN A " + str(address)));
-  return z;
 }
 
 bool contains(const std::string& text, std::string_view part) {

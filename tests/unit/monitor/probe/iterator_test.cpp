@@ -16,44 +16,23 @@
 #include <string_view>
 #include <vector>
 
-#include "monitor/dns/zone_reader.h"
 #include "monitor/util/clock.h"
 #include "tests/unit/monitor/probe/fake_engine.h"
+#include "tests/unit/monitor/probe/probe_test_util.h"
 
 namespace zonewatch::probe {
 namespace {
 
 using testing::FakeEngine;
 using testing::FakeZone;
+using testing::name;
+using testing::set;
+using testing::zone;
 
 constexpr int64_t kNow = 1'800'000'000;
 // Polls of the fake engine before a test gives up waiting for a callback; every walk here needs
 // a few dozen at most.
 constexpr int kMaxPolls = 1000;
-
-dns::Name name(std::string_view text) {
-  return dns::Name::parse(text).value();
-}
-
-dns::RRset set(std::string_view text) {
-  auto parsed = dns::readZoneText(text, "test");
-  if (!parsed) throw std::runtime_error(parsed.error().message);
-  dns::RRset s;
-  s.owner = parsed->front().owner;
-  s.type = parsed->front().type;
-  s.records = std::move(parsed).value();
-  return s;
-}
-
-FakeZone zone(std::string_view apex, std::string_view ns, std::string_view address) {
-  FakeZone z{name(apex), {}};
-  const std::string a(apex), host(ns);
-  const std::string rname = "hostmaster." + (a == "." ? std::string() : a);
-  z.put(set(a + " 3600 IN SOA " + host + " " + rname + " 1 7200 3600 1209600 3600"));
-  z.put(set(a + " 3600 IN NS " + host));
-  z.put(set(host + " 3600 IN A " + std::string(address)));
-  return z;
-}
 
 // `child` delegated from `parent` to `ns` at `address`, with glue.
 void delegate(FakeZone& parent, std::string_view child, std::string_view ns,

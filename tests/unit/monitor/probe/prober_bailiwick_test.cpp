@@ -8,39 +8,26 @@
 // Unsigned zones on the fake engine (fake_engine.h), no network; validation is not looked at.
 #include <gtest/gtest.h>
 
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "monitor/dns/zone_reader.h"
 #include "monitor/dnssec/trust_anchor.h"
 #include "monitor/probe/operators.h"
 #include "monitor/probe/prober.h"
 #include "monitor/util/clock.h"
 #include "tests/unit/monitor/probe/fake_engine.h"
+#include "tests/unit/monitor/probe/probe_test_util.h"
 
 namespace zonewatch::probe {
 namespace {
 
 using testing::FakeEngine;
 using testing::FakeZone;
+using testing::name;
+using testing::set;
 
 constexpr int64_t kNow = 1'800'000'000;
-
-dns::Name name(std::string_view text) {
-  return dns::Name::parse(text).value();
-}
-
-dns::RRset set(std::string_view text) {
-  auto parsed = dns::readZoneText(text, "test");
-  if (!parsed) throw std::runtime_error(parsed.error().message);
-  dns::RRset s;
-  s.owner = parsed->front().owner;
-  s.type = parsed->front().type;
-  s.records = std::move(parsed).value();
-  return s;
-}
 
 TEST(ProberBailiwick, ServersAddressesForHostsOutsideTheDomainAreNotTaken) {
   FakeEngine engine;

@@ -7,11 +7,9 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -24,10 +22,9 @@
 #include <vector>
 
 #include "monitor/resolver/query_engine.h"
+#include "tests/unit/monitor/resolver/loopback_socket.h"
 
 namespace zonewatch::resolver::testing {
-
-using Bytes = std::vector<uint8_t>;
 
 // The question of a query as raw octets, plus the header fields tests look at.
 struct RawQuery {
@@ -70,10 +67,6 @@ struct RawQuery {
   }
 };
 
-inline void put16(Bytes& out, uint32_t v) {
-  out.push_back(static_cast<uint8_t>(v >> 8));
-  out.push_back(static_cast<uint8_t>(v));
-}
 inline void put32(Bytes& out, uint32_t v) {
   put16(out, v >> 16);
   put16(out, v & 0xffff);
@@ -179,16 +172,11 @@ class FakeDnsServer {
   }
 
   ~FakeDnsServer() {
-    stop_ = true;
-    const char byte = 0;
-    [[maybe_unused]] auto n = write(stopPipe_[1], &byte, 1);
+    sockets_.stop();
     if (thread_.joinable()) thread_.join();
-    for (int fd : {udp_, tcp_, stopPipe_[0], stopPipe_[1]}) {
-      if (fd >= 0) close(fd);
-    }
   }
 
-  ServerAddress address() const { return *ServerAddress::make(ip_, port_); }
+  ServerAddress address() const { return *ServerAddress::make(ip_, sockets_.port()); }
   int udpQueries() const { return udpQueries_; }
   int tcpQueries() const { return tcpQueries_; }
 
@@ -206,7 +194,7 @@ class FakeDnsServer {
   }
   void resetHeldConnections() {
     const std::lock_guard lock(mutex_);
-    for (const int c : std::exchange(held_, {})) reset(c);
+    for (const int c : std::exchange(held_, {})) resetConnection(c);
   }
 
   std::vector<RawQuery> queries() const {
@@ -215,9 +203,7 @@ class FakeDnsServer {
   }
 
  private:
-  explicit FakeDnsServer(Handler handler) : handler_(std::move(handler)) {
-    [[maybe_unused]] int rc = pipe(stopPipe_.data());
-  }
+  explicit FakeDnsServer(Handler handler) : handler_(std::move(handler)) {}
 
   bool bindBoth(const std::string& ip) {
     ip_ = ip;
@@ -235,31 +221,8 @@ class FakeDnsServer {
       if (inet_pton(AF_INET, ip.c_str(), &sa->sin_addr) != 1) return false;
       len = sizeof(sockaddr_in);
     }
-    const int family = v6 ? AF_INET6 : AF_INET;
-    udp_ = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (udp_ < 0 || bind(udp_, reinterpret_cast<sockaddr*>(&addr), len) != 0) return false;
-    sockaddr_storage bound{};
-    socklen_t boundLen = sizeof bound;
-    getsockname(udp_, reinterpret_cast<sockaddr*>(&bound), &boundLen);
-    port_ = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
-                     : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
-    if (v6) {
-      reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port = htons(port_);
-    } else {
-      reinterpret_cast<sockaddr_in*>(&addr)->sin_port = htons(port_);
-    }
-    tcp_ = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    const int one = 1;
-    setsockopt(tcp_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (tcp_ < 0 || bind(tcp_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
-        listen(tcp_, 16) != 0) {
-      close(udp_);
-      udp_ = -1;
-      if (tcp_ >= 0) close(tcp_);
-      tcp_ = -1;
-      return false;
-    }
-    return true;
+    // Port 0: the kernel picks a free one (start() tries again when TCP cannot have it too).
+    return sockets_.bind(addr, len, 16);
   }
 
   std::vector<Bytes> handle(const Bytes& wire, Transport transport, uint16_t sourcePort = 0) {
@@ -274,42 +237,6 @@ class FakeDnsServer {
     return handler_(*query, transport);
   }
 
-  static uint16_t portOf(const sockaddr_storage& address) {
-    if (address.ss_family == AF_INET6) {
-      return ntohs(reinterpret_cast<const sockaddr_in6*>(&address)->sin6_port);
-    }
-    return ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);
-  }
-
-  static bool readFully(int fd, uint8_t* data, size_t size) {
-    size_t done = 0;
-    while (done < size) {
-      const ssize_t n = read(fd, data + done, size - done);
-      if (n <= 0) return false;
-      done += static_cast<size_t>(n);
-    }
-    return true;
-  }
-
-  static void writeFully(int fd, const Bytes& data) {
-    size_t done = 0;
-    while (done < data.size()) {
-      const ssize_t n = write(fd, data.data() + done, data.size() - done);
-      if (n <= 0) return;
-      done += static_cast<size_t>(n);
-    }
-  }
-
-  // FIN first, so that the client's socket is in CLOSE_WAIT when the RST arrives: Linux then
-  // reports EPIPE (not ECONNRESET) to the client's next write, which raises SIGPIPE unless the
-  // write asked for MSG_NOSIGNAL.
-  void reset(int c) {
-    shutdown(c, SHUT_WR);
-    const linger abort{1, 0};
-    setsockopt(c, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
-    close(c);
-  }
-
   // Reads the first octets of a connection in abort mode, then resets or holds it (true), or
   // leaves it to normal service (false).
   bool abortConnection(int c) {
@@ -320,63 +247,32 @@ class FakeDnsServer {
     if (holdAborted_) {
       held_.push_back(c);
     } else {
-      reset(c);
+      resetConnection(c);
     }
     return true;
   }
 
-  void serve() {
-    std::vector<int> connections;
-    while (!stop_) {
-      std::vector<pollfd> fds = {{stopPipe_[0], POLLIN, 0}, {udp_, POLLIN, 0}, {tcp_, POLLIN, 0}};
-      for (int c : connections) fds.push_back({c, POLLIN, 0});
-      if (poll(fds.data(), fds.size(), -1) < 0) continue;
-      if (fds[0].revents) break;
-      if (fds[1].revents & POLLIN) {
-        std::array<uint8_t, 65536> buffer{};
-        sockaddr_storage from{};
-        socklen_t fromLen = sizeof from;
-        const ssize_t n = recvfrom(udp_, buffer.data(), buffer.size(), 0,
-                                   reinterpret_cast<sockaddr*>(&from), &fromLen);
-        if (n > 0) {
-          for (const Bytes& reply :
-               handle(Bytes(buffer.begin(), buffer.begin() + n), Transport::kUdp, portOf(from))) {
-            sendto(udp_, reply.data(), reply.size(), 0, reinterpret_cast<sockaddr*>(&from),
-                   fromLen);
-          }
-        }
-      }
-      if (fds[2].revents & POLLIN) {
-        const int c = accept4(tcp_, nullptr, nullptr, SOCK_CLOEXEC);
-        if (c >= 0) connections.push_back(c);
-      }
-      for (size_t i = 3; i < fds.size(); ++i) {
-        if (!fds[i].revents) continue;
-        const int c = fds[i].fd;
-        if (abortConnection(c)) {
-          std::erase(connections, c);
-          continue;
-        }
-        std::array<uint8_t, 2> prefix{};
-        Bytes message;
-        bool ok = readFully(c, prefix.data(), 2);
-        if (ok) {
-          message.resize(static_cast<size_t>(prefix[0] << 8 | prefix[1]));
-          ok = readFully(c, message.data(), message.size());
-        }
-        if (!ok) {
-          close(c);
-          std::erase(connections, c);
-          continue;
-        }
-        for (const Bytes& reply : handle(message, Transport::kTcp)) {
-          Bytes framed;
-          put16(framed, static_cast<uint32_t>(reply.size()));
-          framed.insert(framed.end(), reply.begin(), reply.end());
-          writeFully(c, framed);
-        }
-      }
+  // One query from a connection; false when the connection is no longer polled (closed, reset or
+  // held by abort mode).
+  bool serveTcp(int c) {
+    if (abortConnection(c)) return false;
+    auto message = readTcpMessage(c);
+    if (!message) {
+      close(c);
+      return false;
     }
+    for (const Bytes& reply : handle(*message, Transport::kTcp)) writeFully(c, tcpFramed(reply));
+    return true;
+  }
+
+  void serve() {
+    const std::vector<int> connections = sockets_.serve(
+        [this](const Datagram& d) {
+          for (const Bytes& reply : handle(d.data, Transport::kUdp, d.sourcePort())) {
+            sockets_.sendTo(d, reply);
+          }
+        },
+        [](int) { return true; }, [this](int c) { return serveTcp(c); });
     for (int c : connections) close(c);
     const std::lock_guard lock(mutex_);
     for (int c : held_) close(c);
@@ -384,11 +280,7 @@ class FakeDnsServer {
 
   Handler handler_;
   std::string ip_;
-  uint16_t port_ = 0;
-  int udp_ = -1;
-  int tcp_ = -1;
-  std::array<int, 2> stopPipe_{-1, -1};
-  std::atomic<bool> stop_{false};
+  LoopbackSockets sockets_;
   std::atomic<int> udpQueries_{0};
   std::atomic<int> tcpQueries_{0};
   size_t abortAfter_ = 0;     // guarded by mutex_
