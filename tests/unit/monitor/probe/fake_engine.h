@@ -51,7 +51,13 @@ struct Misbehaviour {
   std::optional<uint8_t> rcode;  // answer with this rcode and no records
   bool clearAa = false;          // answer as usual, AA clear
   bool silent = false;           // never answers: the query stays pending until cancelAll()
+  bool overUdpOnly = false;      // `timeout` over UDP only; over TCP the question is answered
 };
+
+// The transport a query went out on: TCP only when the caller asked for it.
+inline resolver::Transport transportOf(const resolver::Query& q) {
+  return q.tcpOnly ? resolver::Transport::kTcp : resolver::Transport::kUdp;
+}
 
 class FakeServer {
  public:
@@ -75,9 +81,9 @@ class FakeServer {
 
   resolver::QueryResult answer(const resolver::Query& q) const {
     if (auto it = misbehaviour.find({q.name.lowercased(), q.type}); it != misbehaviour.end()) {
-      if (it->second.timeout) {
+      if (it->second.timeout && !(it->second.overUdpOnly && q.tcpOnly)) {
         return Unexpected{resolver::QueryError{resolver::QueryErrc::kTimeout, "timed out", q.server,
-                                               resolver::Transport::kUdp, std::nullopt}};
+                                               transportOf(q), std::nullopt}};
       }
       if (it->second.rcode) return reply(q, *it->second.rcode, false, {}, {}, {});
     }
@@ -198,8 +204,7 @@ class FakeEngine final : public resolver::QueryEngine {
       }
       if (it == servers.end()) {
         callback(Unexpected{resolver::QueryError{resolver::QueryErrc::kTimeout, "no such server",
-                                                 query.server, resolver::Transport::kUdp,
-                                                 std::nullopt}});
+                                                 query.server, transportOf(query), std::nullopt}});
       } else {
         callback(it->second.answer(query));
       }

@@ -297,6 +297,49 @@ TEST_F(ProberTest, DnskeyFailingEverywhereMakesTheVerdictNameTheServers) {
   EXPECT_EQ(nagiosStatus(o), NagiosStatus::kCritical);
 }
 
+// Issue 11: with 30% UDP loss, a question whose every UDP try was lost made the server's view
+// incomplete, and with each server missing one question the domain read as unreachable. A
+// question that times out over UDP at a server that answered others is asked once more over TCP.
+size_t tcpQueriesTo(const FakeEngine& engine, std::string_view address) {
+  return static_cast<size_t>(
+      std::count_if(engine.log.begin(), engine.log.end(),
+                    [&](const auto& q) { return q.tcpOnly && q.server.ip == address; }));
+}
+
+TEST_F(ProberTest, AQuestionLostOverUdpIsAskedAgainOverTcp) {
+  Misbehaviour lost;
+  lost.timeout = true;
+  lost.overUdpOnly = true;
+  engine_.servers.at(str(kNs2)).misbehaviour[{name("child.tld."), dns::RRType::DNSKEY}] = lost;
+  Observation o = observe();
+  EXPECT_EQ(o.status, dnssec::State::kSecure) << o.detail;
+  const auto& s = server(o, kNs2);
+  EXPECT_FALSE(s.error.has_value()) << *s.error;
+  EXPECT_TRUE(s.failedQueries.empty());
+  EXPECT_EQ(s.dnskey.size(), 2u);
+  EXPECT_EQ(tcpQueriesTo(engine_, kNs2), 1u);
+  EXPECT_EQ(tcpQueriesTo(engine_, kNs1), 0u);
+  EXPECT_TRUE(o.findings.empty()) << codes(o);
+}
+
+TEST_F(ProberTest, AQuestionLostOverTcpTooIsATimeoutAfterOneTcpTry) {
+  engine_.servers.at(str(kNs2)).misbehaviour[{name("child.tld."), dns::RRType::DNSKEY}] =
+      Misbehaviour{true, std::nullopt, false};
+  Observation o = observe();
+  EXPECT_EQ(o.status, dnssec::State::kSecure) << o.detail;  // ns1 decides
+  const auto& s = server(o, kNs2);
+  EXPECT_EQ(s.error, "timeout");
+  EXPECT_EQ(s.failedQueries, std::vector<std::string>{"DNSKEY timeout"});
+  EXPECT_EQ(tcpQueriesTo(engine_, kNs2), 1u) << "one TCP try, not a loop";
+}
+
+TEST_F(ProberTest, AServerThatAnswersNothingIsNotAskedOverTcp) {
+  engine_.servers.erase(str(kNs2));
+  Observation o = observe();
+  EXPECT_EQ(server(o, kNs2).error, "timeout");
+  EXPECT_EQ(tcpQueriesTo(engine_, kNs2), 0u) << "a server that is down costs no more than before";
+}
+
 TEST_F(ProberTest, AnswerWithoutAaToOneTypeIsLame) {
   engine_.servers.at(str(kNs1)).misbehaviour[{name("child.tld."), dns::RRType::NS}] =
       Misbehaviour{false, std::nullopt, true};
