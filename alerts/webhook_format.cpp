@@ -2,11 +2,12 @@
 
 #include <cctype>
 #include <cstdio>
-#include <ctime>
 #include <exception>
 #include <nlohmann/json.hpp>
 
 #include "monitor/dnssec/crypto.h"
+#include "monitor/util/hex.h"
+#include "monitor/util/time_text.h"
 
 namespace zonewatch::alerts {
 
@@ -101,17 +102,6 @@ Result<std::string> guarded(F&& build) {
   }
 }
 
-std::string hex(std::span<const uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (uint8_t b : bytes) {
-    out += kDigits[b >> 4U];
-    out += kDigits[b & 0x0FU];
-  }
-  return out;
-}
-
 // A header value must not carry CR/LF (or any control character): that would let a stored string
 // inject headers into the request (RFC 9110 §5.5).
 std::string headerSafe(std::string_view text) {
@@ -138,12 +128,7 @@ Result<WebhookFormat> parseWebhookFormat(std::string_view name) {
 }
 
 std::string toRfc3339(int64_t unixSeconds) {
-  const auto t = static_cast<std::time_t>(unixSeconds);
-  std::tm tm{};
-  if (gmtime_r(&t, &tm) == nullptr) return "1970-01-01T00:00:00Z";
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
+  return formatRfc3339(unixSeconds);
 }
 
 Result<std::string> genericBody(const storage::EventRow& event, const FormatContext& context) {
@@ -232,7 +217,7 @@ Result<std::string> formatBody(WebhookFormat format, const storage::EventRow& ev
 std::string signatureValue(std::string_view secret, int64_t timestamp, std::string_view body) {
   const std::string signedText = std::to_string(timestamp) + "." + std::string(body);
   const auto mac = dnssec::hmacSha256(bytesOf(secret), bytesOf(signedText));
-  return "sha256=" + hex(mac);
+  return "sha256=" + toLowerHex(mac);
 }
 
 std::string endpointUrl(WebhookFormat format, std::string_view configuredUrl) {

@@ -38,7 +38,9 @@ struct FormatContext {
   std::string generatorUrl;
 };
 
-// RFC 3339 §5.6 "date-time" in UTC with a "Z" offset, e.g. "2024-05-01T12:00:00Z".
+// RFC 3339 §5.6 "date-time" in UTC with a "Z" offset, e.g. "2024-05-01T12:00:00Z": the body's time
+// fields, named here because they are part of the receiver contract; zonewatch::formatRfc3339
+// (monitor/util/time_text.h) spells them, as it does every time zonewatch prints.
 std::string toRfc3339(int64_t unixSeconds);
 
 // The documented generic JSON object (see README.md, "generic").

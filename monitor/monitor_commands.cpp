@@ -1,7 +1,6 @@
 #include "monitor/monitor_commands.h"
 
 #include <algorithm>
-#include <ctime>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
@@ -13,6 +12,7 @@
 #include "monitor/daemon/daemon.h"
 #include "monitor/probe/rfc3339.h"
 #include "monitor/util/log.h"
+#include "monitor/util/time_text.h"
 #include "storage/domain_state.h"
 #include "storage/sqlite_store.h"
 
@@ -25,14 +25,9 @@ using nlohmann::json;
 constexpr int kOk = 0;
 constexpr int kFailure = 3;  // Nagios UNKNOWN, as every command's "could not do it"
 
+// The store writes 0 for "never" (and no real observation predates 1970), so it reads as "-".
 std::string timeText(int64_t t) {
-  if (t <= 0) return "-";
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm utc{};
-  gmtime_r(&tt, &utc);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buf;
+  return t <= 0 ? "-" : formatRfc3339(t);
 }
 
 std::optional<config::Config> load(const std::string& path, std::ostream& err) {

@@ -1,12 +1,14 @@
 #include "storage/differ.h"
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "monitor/util/hex.h"
 #include "storage/observation_failure.h"
 
 namespace zonewatch::storage {
@@ -103,10 +105,10 @@ std::string contentDigest(const std::string& before, const std::string& after) {
   };
   mix(before);
   mix(after);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(12, '0');
-  for (size_t i = 0; i < out.size(); ++i) out[i] = kHex[(h >> (60 - 4 * i)) & 0xf];
-  return out;
+  // The top 48 bits as 12 hex digits: short enough for an id, ample to tell two changes apart.
+  std::array<uint8_t, 6> top{};
+  for (size_t i = 0; i < top.size(); ++i) top[i] = static_cast<uint8_t>(h >> (56 - 8 * i));
+  return toLowerHex(top);
 }
 
 class Builder {

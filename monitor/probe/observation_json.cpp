@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "monitor/dns/types.h"
-#include "monitor/probe/rfc3339.h"
+#include "monitor/util/time_text.h"
 
 namespace zonewatch::probe {
 namespace {

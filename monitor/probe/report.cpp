@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "monitor/dns/types.h"
-#include "monitor/probe/rfc3339.h"
+#include "monitor/util/time_text.h"
 
 namespace zonewatch::probe {
 namespace {

@@ -1,7 +1,6 @@
 #include "monitor/probe/rfc3339.h"
 
 #include <array>
-#include <cstdio>
 
 #include "monitor/dns/presentation.h"
 #include "monitor/util/civil_time.h"
@@ -33,22 +32,6 @@ bool digits(std::string_view text, size_t pos, size_t width, unsigned& out) {
 }
 
 }  // namespace
-
-std::string formatRfc3339(int64_t unixSeconds) {
-  // Floor division, so instants before 1970 land on the right day.
-  int64_t days = unixSeconds / kSecondsPerDay;
-  int64_t rest = unixSeconds % kSecondsPerDay;
-  if (rest < 0) {
-    rest += kSecondsPerDay;
-    --days;
-  }
-  const Civil c = civilFromDays(days);
-  std::array<char, 48> buf{};
-  std::snprintf(buf.data(), buf.size(), "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
-                static_cast<long long>(c.year), c.month, c.day, static_cast<long long>(rest / 3600),
-                static_cast<long long>(rest / 60 % 60), static_cast<long long>(rest % 60));
-  return buf.data();
-}
 
 Result<int64_t> parseRfc3339(std::string_view text) {
   auto bad = [&](std::string_view why) {

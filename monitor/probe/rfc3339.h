@@ -1,8 +1,8 @@
-// RFC 3339 timestamps for what zonewatch prints and reads: observation times and signature
-// expirations in the JSON and the report, and `zonewatch check --at`.
+// RFC 3339 timestamps and durations that zonewatch reads: `zonewatch check --at` and the like.
+// Printing them is monitor/util/time_text.h's formatRfc3339.
 //
 // Pure arithmetic on the proleptic Gregorian calendar (no timegm, no TZ environment, no locale), so
-// the output never depends on the machine's time zone and tests can pin any instant.
+// the result never depends on the machine's time zone and tests can pin any instant.
 #pragma once
 
 #include <cstdint>
@@ -12,9 +12,6 @@
 #include "monitor/util/result.h"
 
 namespace zonewatch::probe {
-
-// "2026-11-27T12:00:00Z": always UTC, whole seconds.
-std::string formatRfc3339(int64_t unixSeconds);
 
 // RFC 3339 §5.6 date-time: "2026-11-27T12:00:00Z", "2026-11-27T13:00:00+01:00", lowercase "t"/"z"
 // or a space instead of "T" (§5.6 NOTE), optional fractional seconds (dropped). A leap second

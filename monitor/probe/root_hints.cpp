@@ -32,23 +32,16 @@ constexpr std::array<RootServer, 13> kRootServers{{
     {"m.root-servers.net.", "202.12.27.33", "2001:dc3::35"},
 }};
 
-// The address of an A or AAAA record as an IP literal; ServerAddress::make then gives IPv6 its
-// canonical (inet_ntop) spelling.
-std::string addressText(const dns::ResourceRecord& rr) {
+// The address of an A or AAAA record, in ServerAddress's canonical (inet_ntop) spelling.
+Result<resolver::ServerAddress> addressOf(const dns::ResourceRecord& rr) {
   if (const auto* a = std::get_if<dns::rdata::A>(&rr.data)) {
-    return std::to_string(a->address[0]) + "." + std::to_string(a->address[1]) + "." +
-           std::to_string(a->address[2]) + "." + std::to_string(a->address[3]);
+    return resolver::ServerAddress::fromBytes(a->address);
   }
-  std::string ip;
   if (const auto* aaaa = std::get_if<dns::rdata::AAAA>(&rr.data)) {
-    static constexpr std::string_view kHex = "0123456789abcdef";
-    for (size_t i = 0; i < aaaa->address.size(); ++i) {
-      if (i > 0 && i % 2 == 0) ip += ':';
-      ip += kHex[aaaa->address[i] >> 4];
-      ip += kHex[aaaa->address[i] & 0x0F];
-    }
+    return resolver::ServerAddress::fromBytes(aaaa->address);
   }
-  return ip;
+  // Unreachable: readZoneText gives every A and AAAA record its typed data, or an error.
+  return fail("an " + dns::typeToString(rr.type) + " record without an address");
 }
 
 }  // namespace
@@ -94,7 +87,7 @@ Result<ZoneCut> rootHintsFromText(std::string_view text, std::string_view source
     }
     for (NameServer& s : cut.servers) {
       if (!(s.host == rr.owner)) continue;
-      auto address = resolver::ServerAddress::make(addressText(rr));
+      auto address = addressOf(rr);
       if (!address) return fail(where + ": " + address.error().message);
       bool dup = false;
       for (const auto& a : s.addresses) dup = dup || a == *address;

@@ -44,6 +44,16 @@ Result<ServerAddress> ServerAddress::make(std::string_view ip, uint16_t port) {
   return ServerAddress{std::move(canonical), port};
 }
 
+Result<ServerAddress> ServerAddress::fromBytes(std::span<const uint8_t> address, uint16_t port) {
+  // inet_ntop straight from the bytes gives the same canonical text as make()'s round trip.
+  std::array<char, INET6_ADDRSTRLEN> out{};
+  const int family = address.size() == 4 ? AF_INET : address.size() == 16 ? AF_INET6 : AF_UNSPEC;
+  if (family == AF_UNSPEC || inet_ntop(family, address.data(), out.data(), out.size()) == nullptr) {
+    return fail("not an IP address: " + std::to_string(address.size()) + " bytes");
+  }
+  return ServerAddress{out.data(), port};
+}
+
 Result<ServerAddress> ServerAddress::parse(std::string_view text) {
   if (!text.empty() && text.front() == '[') {
     const size_t close = text.find(']');

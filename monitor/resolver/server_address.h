@@ -8,6 +8,7 @@
 
 #include <compare>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,10 @@ struct ServerAddress {
   static Result<ServerAddress> parse(std::string_view text);
   // An address from its parts; fails unless ip is an IPv4 or IPv6 literal.
   static Result<ServerAddress> make(std::string_view ip, uint16_t port = kDnsPort);
+  // An address from network-order bytes, as an A (4 bytes) or AAAA (16 bytes) record holds it;
+  // fails for any other length.
+  static Result<ServerAddress> fromBytes(std::span<const uint8_t> address,
+                                         uint16_t port = kDnsPort);
 
   bool isIpv6() const;
   // "192.0.2.1:53" or "[2001:db8::1]:53": always with the port, so the text parses back unchanged.

@@ -5,6 +5,8 @@
 #include <ctime>
 #include <string>
 
+#include "monitor/util/time_text.h"
+
 namespace zonewatch::log {
 
 namespace {
@@ -41,12 +43,8 @@ Level parseLevel(std::string_view text) {
 
 void write(Level level, std::string_view message) {
   if (!enabled(level)) return;
-  std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  std::string line = std::string(stamp) + " " + name(level) + " " + std::string(message) + "\n";
+  std::string line =
+      formatRfc3339(std::time(nullptr)) + " " + name(level) + " " + std::string(message) + "\n";
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
