@@ -83,21 +83,12 @@ bool WorkBudget::spend(Kind kind) {
 }
 
 std::optional<resolver::ServerAddress> addressFromRecord(const dns::ResourceRecord& rr) {
-  // Addresses from answers are literals we format ourselves; ServerAddress::make canonicalises.
-  char text[64] = {};
+  Result<resolver::ServerAddress> made = fail("not an address record");
   if (const auto* a = std::get_if<dns::rdata::A>(&rr.data)) {
-    std::snprintf(text, sizeof text, "%u.%u.%u.%u", a->address[0], a->address[1], a->address[2],
-                  a->address[3]);
+    made = resolver::ServerAddress::fromBytes(a->address);
   } else if (const auto* aaaa = std::get_if<dns::rdata::AAAA>(&rr.data)) {
-    char* p = text;
-    for (size_t i = 0; i < 16; i += 2) {
-      p += std::snprintf(p, 6, "%x%s", (aaaa->address[i] << 8) | aaaa->address[i + 1],
-                         i < 14 ? ":" : "");
-    }
-  } else {
-    return std::nullopt;
+    made = resolver::ServerAddress::fromBytes(aaaa->address);
   }
-  auto made = resolver::ServerAddress::make(text);
   if (!made) return std::nullopt;
   return *made;
 }
