@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "monitor/exit_codes.h"
+
 namespace zonewatch {
 
 struct CheckArgs {
@@ -28,12 +30,6 @@ struct CheckArgs {
   std::string pslFile;                   // empty: the Public Suffix List libpsl finds
   bool colour = false;                   // ANSI colour in the human report
 };
-
-// Exit codes, Nagios Plugin Development Guidelines "Plugin Return Codes".
-constexpr int kExitOk = 0;
-constexpr int kExitWarning = 1;
-constexpr int kExitCritical = 2;
-constexpr int kExitUnknown = 3;  // also bad arguments and unreadable files
 
 // Runs the command; the report goes to out, problems with the arguments to err.
 int runCheck(const CheckArgs& args, std::ostream& out, std::ostream& err);

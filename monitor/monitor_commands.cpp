@@ -10,6 +10,7 @@
 
 #include "config/config.h"
 #include "monitor/daemon/daemon.h"
+#include "monitor/exit_codes.h"
 #include "monitor/probe/rfc3339.h"
 #include "monitor/util/log.h"
 #include "monitor/util/time_text.h"
@@ -22,8 +23,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kOk = 0;
-constexpr int kFailure = 3;  // Nagios UNKNOWN, as every command's "could not do it"
+constexpr int kOk = kExitOk;
+constexpr int kFailure = kExitUnknown;  // every command's "could not do it", as in `check`
 
 // The store writes 0 for "never" (and no real observation predates 1970), so it reads as "-".
 std::string timeText(int64_t t) {
