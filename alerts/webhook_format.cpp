@@ -5,7 +5,7 @@
 #include <exception>
 #include <nlohmann/json.hpp>
 
-#include "monitor/dnssec/crypto.h"
+#include "monitor/crypto/crypto.h"
 #include "monitor/util/hex.h"
 #include "monitor/util/time_text.h"
 
@@ -216,7 +216,7 @@ Result<std::string> formatBody(WebhookFormat format, const storage::EventRow& ev
 
 std::string signatureValue(std::string_view secret, int64_t timestamp, std::string_view body) {
   const std::string signedText = std::to_string(timestamp) + "." + std::string(body);
-  const auto mac = dnssec::hmacSha256(bytesOf(secret), bytesOf(signedText));
+  const auto mac = crypto::hmacSha256(bytesOf(secret), bytesOf(signedText));
   return "sha256=" + toLowerHex(mac);
 }
 

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
+#include "monitor/crypto/crypto.h"
 #include "monitor/dns/canonical.h"
-#include "monitor/dnssec/crypto.h"
 
 namespace zonewatch::dnssec {
 
@@ -37,7 +37,7 @@ DsMatch matchDs(const dns::Name& zone, const std::vector<dns::rdata::DS>& ds,
   for (const auto& d : ds) {
     if (!isDigestSupported(d.digestType)) continue;
     anySupportedDigest = true;
-    if (isAlgorithmSupported(d.algorithm)) usable.push_back(&d);
+    if (crypto::isAlgorithmSupported(d.algorithm)) usable.push_back(&d);
   }
   if (usable.empty()) {
     // RFC 4035 §5.2: no DS we can use means the zone is treated as unsigned.
@@ -99,7 +99,7 @@ DsMatch matchDs(const dns::Name& zone, const std::vector<dns::rdata::DS>& ds,
                               std::to_string(d->keyTag) + " of a DS"};
         return result;
       }
-      auto digest = dsDigest(d->digestType, dns::dsDigestInput(zone, rr.rdata));
+      auto digest = crypto::dsDigest(d->digestType, dns::dsDigestInput(zone, rr.rdata));
       if (digest && *digest == d->digest) {
         bool already = std::any_of(result.matched.begin(), result.matched.end(),
                                    [&rr](const ZoneKey& k) { return k.rdata == rr.rdata; });

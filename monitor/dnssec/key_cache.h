@@ -18,7 +18,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "monitor/dnssec/crypto.h"
+#include "monitor/crypto/crypto.h"
 
 namespace zonewatch::dnssec {
 
@@ -27,17 +27,18 @@ class KeyCache {
   explicit KeyCache(size_t capacity = 4096);
 
   // The parsed key; null when the algorithm is not implemented or the field does not parse.
-  std::shared_ptr<const PublicKey> get(uint8_t algorithm, std::span<const uint8_t> publicKeyField);
+  std::shared_ptr<const crypto::PublicKey> get(uint8_t algorithm,
+                                               std::span<const uint8_t> publicKeyField);
   // The same without a cache: parses every time.
-  static std::shared_ptr<const PublicKey> parse(uint8_t algorithm,
-                                                std::span<const uint8_t> publicKeyField);
+  static std::shared_ptr<const crypto::PublicKey> parse(uint8_t algorithm,
+                                                        std::span<const uint8_t> publicKeyField);
 
   size_t size() const { return current_.size() + previous_.size(); }
   uint64_t parses() const { return parses_; }  // keys parsed, hits excluded (tests, benchmarks)
 
  private:
-  using Map = std::unordered_map<std::string, std::shared_ptr<const PublicKey>>;
-  void insert(std::string key, std::shared_ptr<const PublicKey> value);
+  using Map = std::unordered_map<std::string, std::shared_ptr<const crypto::PublicKey>>;
+  void insert(std::string key, std::shared_ptr<const crypto::PublicKey> value);
 
   size_t generationCapacity_;
   Map current_;

@@ -3,8 +3,8 @@
 #include <optional>
 #include <string>
 
+#include "monitor/crypto/crypto.h"
 #include "monitor/dns/presentation.h"
-#include "monitor/dnssec/crypto.h"
 #include "monitor/dnssec/denial.h"
 
 namespace zonewatch::dnssec {
@@ -92,7 +92,7 @@ class Hasher {
       return std::nullopt;
     }
     ++budget_.nsec3Hashes;
-    auto h = nsec3Hash(name.lowercased().wire(), params.salt, params.iterations);
+    auto h = crypto::nsec3Hash(name.lowercased().wire(), params.salt, params.iterations);
     memo_.emplace(std::move(key), h);
     return h;
   }

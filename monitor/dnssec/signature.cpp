@@ -1,7 +1,7 @@
 #include "monitor/dnssec/signature.h"
 
+#include "monitor/crypto/crypto.h"
 #include "monitor/dns/canonical.h"
-#include "monitor/dnssec/crypto.h"
 #include "monitor/dnssec/key_cache.h"
 #include "monitor/dnssec/verification_cache.h"
 
@@ -37,7 +37,7 @@ bool serialLessOrEqual(uint32_t a, uint32_t b) {
   return static_cast<int32_t>(b - a) >= 0;
 }
 
-const PublicKey* ZoneKey::publicKey(KeyCache* cache) const {
+const crypto::PublicKey* ZoneKey::publicKey(KeyCache* cache) const {
   if (!tried_) {
     tried_ = true;
     parsed_ = cache != nullptr ? cache->get(dnskey.algorithm, dnskey.publicKey)
@@ -67,7 +67,7 @@ std::vector<ZoneKey> usableKeys(const dns::RRset& dnskeys) {
     if ((k->flags & dns::dnskey_flags::kZone) == 0 || k->protocol != 3) continue;
     // RFC 5011 §3: a revoked key must not be used to validate anything but its own revocation.
     if ((k->flags & dns::dnskey_flags::kRevoke) != 0) continue;
-    if (!isAlgorithmSupported(k->algorithm)) continue;
+    if (!crypto::isAlgorithmSupported(k->algorithm)) continue;
     keys.push_back(makeZoneKey(rr));
   }
   return keys;
@@ -148,7 +148,7 @@ RRsetVerdict verifyRRset(const dns::RRset& rrset, const dns::Name& zone,
            sig->keyTag);
       continue;
     }
-    if (!isAlgorithmSupported(sig->algorithm)) continue;
+    if (!crypto::isAlgorithmSupported(sig->algorithm)) continue;
     // RFC 4035 §5.3.1: the validator's notion of now lies within inception..expiration,
     // compared in serial-number arithmetic (RFC 4034 §3.1.5).
     if (!serialLessOrEqual(sig->inception, sig->expiration)) {
@@ -197,14 +197,14 @@ RRsetVerdict verifyRRset(const dns::RRset& rrset, const dns::Name& zone,
                            " signature verifications in one validation",
                        sig->keyTag);
         }
-        const PublicKey* publicKey = key.publicKey(ctx.keys);
+        const crypto::PublicKey* publicKey = key.publicKey(ctx.keys);
         if (publicKey == nullptr) continue;
         ++ctx.budget->verifications;
         const auto checked = publicKey->verify(data, sig->signature);
         // kError is OpenSSL failing, not the data: neither a forgery nor a success, and never
         // remembered, so a passing failure does not stick as bogus.
-        if (checked == VerifyOutcome::kError) continue;
-        valid = checked == VerifyOutcome::kValid;
+        if (checked == crypto::VerifyOutcome::kError) continue;
+        valid = checked == crypto::VerifyOutcome::kValid;
         if (memoKey) ctx.cache->store(*memoKey, *valid, sig->expiration);
       }
       if (*valid) {

@@ -15,9 +15,12 @@
 #include "monitor/dnssec/limits.h"
 #include "monitor/dnssec/outcome.h"
 
+namespace zonewatch::crypto {
+class PublicKey;
+}  // namespace zonewatch::crypto
+
 namespace zonewatch::dnssec {
 
-class PublicKey;
 class VerificationCache;
 class KeyCache;
 
@@ -31,12 +34,12 @@ struct ZoneKey {
 
   // Null when the algorithm is not implemented here or the key material does not parse. With a
   // KeyCache, a key parsed by an earlier validation is reused.
-  const PublicKey* publicKey(KeyCache* cache = nullptr) const;
+  const crypto::PublicKey* publicKey(KeyCache* cache = nullptr) const;
 
  private:
   // Shared by copies made after the first use; a ZoneKey lives within one validation, on one
   // thread.
-  mutable std::shared_ptr<const PublicKey> parsed_;
+  mutable std::shared_ptr<const crypto::PublicKey> parsed_;
   mutable bool tried_ = false;
 };
 

@@ -5,15 +5,15 @@
 #include <utility>
 #include <vector>
 
+#include "monitor/crypto/crypto.h"
 #include "monitor/dns/types.h"
-#include "monitor/dnssec/crypto.h"
 
 namespace zonewatch::dnssec {
 
 namespace {
 
 std::optional<std::vector<uint8_t>> sha256(std::span<const uint8_t> input) {
-  return dsDigest(dns::digest::kSha256, input);
+  return crypto::dsDigest(dns::digest::kSha256, input);
 }
 
 }  // namespace

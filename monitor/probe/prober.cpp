@@ -5,9 +5,9 @@
 #include <map>
 #include <set>
 
+#include "monitor/crypto/crypto.h"
 #include "monitor/dns/canonical.h"
 #include "monitor/dns/presentation.h"
-#include "monitor/dnssec/crypto.h"
 #include "monitor/dnssec/validator.h"
 #include "monitor/probe/findings.h"
 #include "monitor/util/join.h"
@@ -279,7 +279,7 @@ class CdsChecker {
     }
     if (digests_ == kMaxCdsDigests) return std::nullopt;
     ++digests_;
-    auto digest = dnssec::dsDigest(ds.digestType, dns::dsDigestInput(zone_, key.rdata));
+    auto digest = crypto::dsDigest(ds.digestType, dns::dsDigestInput(zone_, key.rdata));
     if (!digest) return std::nullopt;
     return *digest == ds.digest;
   }

@@ -12,16 +12,14 @@
 #include <string>
 #include <vector>
 
-#include "monitor/dnssec/crypto.h"
+#include "monitor/crypto/crypto.h"
 #include "tests/bench/bench_measure.h"
 
 namespace {
 
+namespace crypto = zonewatch::crypto;
+
 using zonewatch::bench::measure;
-using zonewatch::dnssec::nsec3Hash;
-using zonewatch::dnssec::PrivateKey;
-using zonewatch::dnssec::PublicKey;
-using zonewatch::dnssec::VerifyOutcome;
 
 struct Case {
   const char* label;
@@ -40,13 +38,13 @@ int main(int argc, char** argv) {
   const Case cases[] = {
       {"ECDSA P-256 (13)", 13, 0}, {"RSA-2048 (8)", 8, 2048}, {"Ed25519 (15)", 15, 0}};
   for (const Case& c : cases) {
-    auto priv = PrivateKey::generate(c.algorithm, c.rsaBits > 0 ? c.rsaBits : 2048);
+    auto priv = crypto::PrivateKey::generate(c.algorithm, c.rsaBits > 0 ? c.rsaBits : 2048);
     if (!priv.ok()) {
       std::printf("%-18s cannot generate a key: %s\n", c.label, priv.error().message.c_str());
       status = 1;
       continue;
     }
-    auto pub = PublicKey::fromDnskey(c.algorithm, priv->dnskeyPublicKey());
+    auto pub = crypto::PublicKey::fromDnskey(c.algorithm, priv->dnskeyPublicKey());
     auto sig = priv->sign(data);
     if (!pub.ok() || !sig.ok()) {
       std::printf("%-18s cannot prepare the key or signature\n", c.label);
@@ -54,7 +52,7 @@ int main(int argc, char** argv) {
       continue;
     }
     const double rate =
-        measure(seconds, [&] { return pub->verify(data, *sig) == VerifyOutcome::kValid; });
+        measure(seconds, [&] { return pub->verify(data, *sig) == crypto::VerifyOutcome::kValid; });
     if (rate < 0) {
       std::printf("%-18s verify did not return valid\n", c.label);
       status = 1;
@@ -65,7 +63,7 @@ int main(int argc, char** argv) {
     // it once per key per validation).
     const auto field = priv->dnskeyPublicKey();
     const double parse =
-        measure(seconds, [&] { return PublicKey::fromDnskey(c.algorithm, field).ok(); });
+        measure(seconds, [&] { return crypto::PublicKey::fromDnskey(c.algorithm, field).ok(); });
     std::printf("parse  %-18s %10.0f /s  %8.2f us each\n", c.label, parse, 1e6 / parse);
   }
 
@@ -74,9 +72,9 @@ int main(int argc, char** argv) {
   const std::vector<uint8_t> salt = {0xaa, 0xbb, 0xcc, 0xdd};
   for (uint16_t iterations : {uint16_t{0}, uint16_t{10}, uint16_t{150}}) {
     const double rate =
-        measure(seconds, [&] { return nsec3Hash(owner, salt, iterations).size() == 20; });
-    std::printf("nsec3Hash %3u iterations  %10.0f /s  %8.2f us each\n", unsigned{iterations}, rate,
-                1e6 / rate);
+        measure(seconds, [&] { return crypto::nsec3Hash(owner, salt, iterations).size() == 20; });
+    std::printf("crypto::nsec3Hash %3u iterations  %10.0f /s  %8.2f us each\n",
+                unsigned{iterations}, rate, 1e6 / rate);
   }
   return status;
 }

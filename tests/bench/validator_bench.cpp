@@ -31,8 +31,8 @@
 #include <string>
 #include <vector>
 
+#include "monitor/crypto/crypto.h"
 #include "monitor/dns/canonical.h"
-#include "monitor/dnssec/crypto.h"
 #include "monitor/dnssec/key_cache.h"
 #include "monitor/dnssec/validator.h"
 #include "monitor/dnssec/verification_cache.h"
@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
               "ratio", "cold key /s", "ratio", "memoised /s", "verifications spent (memoised)");
   for (const Case& c : {Case{"ECDSA P-256 (13)", 13, 0}, Case{"RSA-2048 (8)", 8, 2048},
                         Case{"Ed25519 (15)", 15, 0}}) {
-    auto priv = dnssec::PrivateKey::generate(c.algorithm, c.rsaBits > 0 ? c.rsaBits : 2048);
+    auto priv = crypto::PrivateKey::generate(c.algorithm, c.rsaBits > 0 ? c.rsaBits : 2048);
     if (!priv) {
       std::printf("%-18s cannot generate a key: %s\n", c.label, priv.error().message.c_str());
       status = 1;
@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
     sig.signature = priv->sign(data).value();
     rrset.signatures.push_back(dns::ResourceRecord::make(zone, dns::RRType::RRSIG, 3600, sig));
 
-    const auto pub = dnssec::PublicKey::fromDnskey(c.algorithm, priv->dnskeyPublicKey()).value();
+    const auto pub = crypto::PublicKey::fromDnskey(c.algorithm, priv->dnskeyPublicKey()).value();
     dns::RRset keySet;
     keySet.owner = zone;
     keySet.type = dns::RRType::DNSKEY;
@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
     trust.zone = zone;
     trust.outcome = dnssec::Outcome::secure(zone);
 
-    auto raw = [&] { return pub.verify(data, sig.signature) == dnssec::VerifyOutcome::kValid; };
+    auto raw = [&] { return pub.verify(data, sig.signature) == crypto::VerifyOutcome::kValid; };
     dnssec::KeyCache keyCache;
     dnssec::Validator validator(dnssec::TrustAnchors{}, kNow, {}, nullptr, &keyCache);
     auto viaValidator = [&] {

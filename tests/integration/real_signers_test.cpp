@@ -33,12 +33,12 @@
 #include <string_view>
 #include <vector>
 
+#include "monitor/crypto/crypto.h"
 #include "monitor/dns/canonical.h"
 #include "monitor/dns/message.h"
 #include "monitor/dns/presentation.h"
 #include "monitor/dns/rdata.h"
 #include "monitor/dns/zone_reader.h"
-#include "monitor/dnssec/crypto.h"
 #include "monitor/dnssec/trust_anchor.h"
 #include "monitor/dnssec/validator.h"
 
@@ -437,7 +437,7 @@ class RealSigner : public ::testing::TestWithParam<SignerCase> {
     if (param == nullptr) return evidence;
     const auto& p = std::get<dns::rdata::NSEC3PARAM>(param->records.front().data);
     auto hashName = [&](const dns::Name& n) {
-      auto h = nsec3Hash(n.lowercased().wire(), p.salt, p.iterations);
+      auto h = crypto::nsec3Hash(n.lowercased().wire(), p.salt, p.iterations);
       return std::make_pair(h, nameOf(dns::toBase32Hex(h) + "." + parent_.apex.toString()));
     };
     auto [childHash, childOwner] = hashName(child);

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "alerts/webhook_format.h"
-#include "monitor/dnssec/crypto.h"
+#include "monitor/crypto/crypto.h"
 #include "storage/sqlite_store.h"
 #include "tests/unit/alerts/http_receiver.h"
 #include "tests/unit/alerts/outbox_fixture.h"
@@ -108,7 +108,7 @@ uint64_t counter(const Deliverer& d, const std::string& sink, std::string_view o
 std::string independentSignature(const std::string& timestamp, const std::string& body) {
   const std::string_view key = kSecret;
   const std::string text = timestamp + "." + body;
-  const auto mac = dnssec::hmacSha256({reinterpret_cast<const uint8_t*>(key.data()), key.size()},
+  const auto mac = crypto::hmacSha256({reinterpret_cast<const uint8_t*>(key.data()), key.size()},
                                       {reinterpret_cast<const uint8_t*>(text.data()), text.size()});
   std::string hex = "sha256=";
   char b[3];

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "monitor/dnssec/crypto.h"
+#include "monitor/crypto/crypto.h"
 
 namespace zonewatch::alerts {
 namespace {
@@ -214,13 +214,13 @@ TEST(Format, ParseNames) {
 
 // RFC 4231 §4.3 test case 2: the primitive the signature is built on.
 TEST(Signature, HmacPrimitiveMatchesRfc4231) {
-  const auto mac = dnssec::hmacSha256(bytesOf("Jefe"), bytesOf("what do ya want for nothing?"));
+  const auto mac = crypto::hmacSha256(bytesOf("Jefe"), bytesOf("what do ya want for nothing?"));
   EXPECT_EQ(hex(mac), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
   // The signed text is the timestamp, a dot and the body: never the body alone.
   EXPECT_NE(signatureValue("Jefe", 0, "what do ya want for nothing?"),
             "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
   EXPECT_EQ(signatureValue("Jefe", 0, "what do ya want for nothing?"),
-            "sha256=" + hex(dnssec::hmacSha256(bytesOf("Jefe"),
+            "sha256=" + hex(crypto::hmacSha256(bytesOf("Jefe"),
                                                bytesOf("0.what do ya want for nothing?"))));
 }
 
@@ -239,13 +239,13 @@ TEST(Request, HeadersAndSignatureOverExactBody) {
   // Signed: the timestamp, a dot, the body's bytes exactly.
   const std::string signedText = std::to_string(kSent) + "." + request->body;
   const std::string expected =
-      "sha256=" + hex(dnssec::hmacSha256(bytesOf("s3cret"), bytesOf(signedText)));
+      "sha256=" + hex(crypto::hmacSha256(bytesOf("s3cret"), bytesOf(signedText)));
   EXPECT_EQ(header(*request, "X-Zonewatch-Signature"), expected);
 
   // A receiver with the wrong secret computes something else, and so does a changed body or a
   // replay under another timestamp.
   const std::string wrong =
-      "sha256=" + hex(dnssec::hmacSha256(bytesOf("s3cret!"), bytesOf(signedText)));
+      "sha256=" + hex(crypto::hmacSha256(bytesOf("s3cret!"), bytesOf(signedText)));
   EXPECT_NE(header(*request, "X-Zonewatch-Signature"), wrong);
   std::string tampered = request->body;
   tampered[tampered.size() / 2] ^= 1;

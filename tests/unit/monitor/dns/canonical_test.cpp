@@ -7,9 +7,9 @@
 #include <optional>
 #include <sstream>
 
+#include "monitor/crypto/crypto.h"
 #include "monitor/dns/presentation.h"
 #include "monitor/dns/zone_reader.h"
-#include "monitor/dnssec/crypto.h"
 #include "tests/unit/monitor/dns/packet_builder.h"
 
 namespace zonewatch::dns {
@@ -18,22 +18,22 @@ namespace {
 using testing::hexBytes;
 
 // Digests and signatures over the codec's bytes are checked against published vectors through the
-// crypto adapter (monitor/dnssec/crypto.h), the one place that talks to OpenSSL; the codec itself
+// crypto adapter (monitor/crypto/crypto.h), the one place that talks to OpenSSL; the codec itself
 // has no crypto.
 std::vector<uint8_t> sha1(std::span<const uint8_t> data) {
-  return dnssec::dsDigest(digest::kSha1, data).value_or(std::vector<uint8_t>{});
+  return crypto::dsDigest(digest::kSha1, data).value_or(std::vector<uint8_t>{});
 }
 
 std::vector<uint8_t> sha256(std::span<const uint8_t> data) {
-  return dnssec::dsDigest(digest::kSha256, data).value_or(std::vector<uint8_t>{});
+  return crypto::dsDigest(digest::kSha256, data).value_or(std::vector<uint8_t>{});
 }
 
 // True when `signature` (RRSIG Signature field) verifies over `data` with the DNSKEY public key.
 bool verifies(uint8_t algorithm, std::span<const uint8_t> publicKey,
               std::span<const uint8_t> signature, std::span<const uint8_t> data) {
-  auto key = dnssec::PublicKey::fromDnskey(algorithm, publicKey);
+  auto key = crypto::PublicKey::fromDnskey(algorithm, publicKey);
   EXPECT_TRUE(key.ok()) << (key ? "" : key.error().message);
-  return key && key->verify(data, signature) == dnssec::VerifyOutcome::kValid;
+  return key && key->verify(data, signature) == crypto::VerifyOutcome::kValid;
 }
 
 std::vector<ResourceRecord> zone(std::string_view text) {
@@ -222,7 +222,7 @@ TEST(CanonicalTest, Nsec3HashVectorsUseBase32Hex) {
       x.insert(x.end(), salt.begin(), salt.end());
       x = sha1(x);
     }
-    EXPECT_EQ(dnssec::nsec3Hash(N(name).lowercased().wire(), salt, 12), x) << name;
+    EXPECT_EQ(crypto::nsec3Hash(N(name).lowercased().wire(), salt, 12), x) << name;
     EXPECT_EQ(toBase32Hex(x), hash) << name;
     auto back = fromBase32Hex(hash);
     ASSERT_TRUE(back.ok());

@@ -15,11 +15,11 @@
 #include <string_view>
 #include <vector>
 
+#include "monitor/crypto/crypto.h"
 #include "monitor/dns/canonical.h"
 #include "monitor/dns/message.h"
 #include "monitor/dns/rdata.h"
 #include "monitor/dns/zone_reader.h"
-#include "monitor/dnssec/crypto.h"
 #include "monitor/dnssec/ds_match.h"
 #include "monitor/dnssec/signature.h"
 
@@ -327,7 +327,7 @@ class RfcSignatureVector : public ::testing::TestWithParam<SignatureVector> {
   }
   // Verification needs the algorithm; parsing, key tags and digests do not.
   void requireAlgorithm() {
-    if (!isAlgorithmSupported(GetParam().algorithm)) {
+    if (!crypto::isAlgorithmSupported(GetParam().algorithm)) {
       GTEST_SKIP() << "this OpenSSL build cannot verify DNSSEC algorithm "
                    << int{GetParam().algorithm} << " (" << GetParam().source << ")";
     }
@@ -425,11 +425,11 @@ TEST_P(RfcPrintedDs, MatchesTheKey) {
   for (const auto& ds : p_.ds) {
     EXPECT_EQ(ds.keyTag, GetParam().keyTag);
     // RFC 4034 §5.1.4: digest = hash(owner | DNSKEY RDATA), independent of the key's algorithm.
-    auto digest = dsDigest(ds.digestType, dns::dsDigestInput(p_.zone, key.rdata));
+    auto digest = crypto::dsDigest(ds.digestType, dns::dsDigestInput(p_.zone, key.rdata));
     ASSERT_TRUE(digest.has_value()) << "digest type " << int{ds.digestType};
     EXPECT_EQ(hexOf(*digest), hexOf(ds.digest));
   }
-  if (!isAlgorithmSupported(GetParam().algorithm)) {
+  if (!crypto::isAlgorithmSupported(GetParam().algorithm)) {
     GTEST_SKIP() << "DS digests checked; matchDs skipped: algorithm " << int{GetParam().algorithm}
                  << " is not supported by this OpenSSL build";
   }
@@ -473,7 +473,8 @@ example.com. 3600 IN RRSIG MX 3 3600 (
 // Labels = 3, which RFC 4035 §5.3.1 forbids for a two-label owner, so the validator must not
 // accept it (and it does not verify over Labels = 2 either — that is why the erratum exists).
 TEST(Rfc8080AsPublished, SignatureOverLabelsThreeIsNotAccepted) {
-  if (!isAlgorithmSupported(dns::algorithm::kEd25519)) GTEST_SKIP() << "no Ed25519 in this OpenSSL";
+  if (!crypto::isAlgorithmSupported(dns::algorithm::kEd25519))
+    GTEST_SKIP() << "no Ed25519 in this OpenSSL";
   constexpr const char* kText = R"(
 example.com. 3600 IN DNSKEY 257 3 15 (
              l02Woi0iS8Aa25FQkUd9RMzZHJpBoRQwAQEX1SxZJA4= )
@@ -555,10 +556,10 @@ TEST_F(Rfc4034DsExample, KeyTagAndDigestsAreThePrintedOnes) {
   EXPECT_EQ(int{sha1_.algorithm}, int{dns::algorithm::kRsaSha1});
   EXPECT_EQ(hexOf(sha1_.digest), hexOf(fromHex("2BB183AF5F22588179A53B0A98631FAD1A292118")));
   auto input = dns::dsDigestInput(zone_, key.rdata);
-  auto sha1 = dsDigest(dns::digest::kSha1, input);
+  auto sha1 = crypto::dsDigest(dns::digest::kSha1, input);
   ASSERT_TRUE(sha1.has_value());
   EXPECT_EQ(hexOf(*sha1), hexOf(sha1_.digest));
-  auto sha256 = dsDigest(dns::digest::kSha256, input);
+  auto sha256 = crypto::dsDigest(dns::digest::kSha256, input);
   ASSERT_TRUE(sha256.has_value());
   EXPECT_EQ(hexOf(*sha256), hexOf(sha256_.digest));
 }
@@ -566,7 +567,7 @@ TEST_F(Rfc4034DsExample, KeyTagAndDigestsAreThePrintedOnes) {
 TEST_F(Rfc4034DsExample, MatchDsWithTheSha1Ds) {
   Budget budget;
   auto match = matchDs(zone_, {sha1_}, dnskeys_, ValidationLimits{}, budget);
-  if (!isAlgorithmSupported(dns::algorithm::kRsaSha1)) {
+  if (!crypto::isAlgorithmSupported(dns::algorithm::kRsaSha1)) {
     // RFC 4035 §5.2: a DS whose algorithm is not implemented leaves the zone insecure.
     EXPECT_EQ(match.outcome.state, State::kInsecure);
     EXPECT_EQ(toString(match.outcome.reason), toString(Reason::kUnsupportedAlgorithm));
@@ -579,7 +580,8 @@ TEST_F(Rfc4034DsExample, MatchDsWithTheSha1Ds) {
 }
 
 TEST_F(Rfc4034DsExample, Sha1DsIsIgnoredNextToASha256Ds) {
-  if (!isAlgorithmSupported(dns::algorithm::kRsaSha1)) GTEST_SKIP() << "no RSASHA1 in this OpenSSL";
+  if (!crypto::isAlgorithmSupported(dns::algorithm::kRsaSha1))
+    GTEST_SKIP() << "no RSASHA1 in this OpenSSL";
   // RFC 4509 §3: with a SHA-256 DS present, SHA-1 DS records are ignored — so a corrupted SHA-1
   // digest changes nothing, and a corrupted SHA-256 digest is not rescued by a good SHA-1 one.
   auto badSha1 = sha1_;

@@ -21,7 +21,7 @@ dns::Name name(std::string_view text) {
 }
 
 TestKey makeKey(const dns::Name& zone, uint8_t algorithm, uint16_t flags, uint8_t protocol) {
-  auto priv = unwrap(PrivateKey::generate(algorithm), "generate");
+  auto priv = unwrap(crypto::PrivateKey::generate(algorithm), "generate");
   dns::rdata::DNSKEY k{flags, protocol, algorithm, priv.dnskeyPublicKey()};
   auto rr = dns::ResourceRecord::make(zone, dns::RRType::DNSKEY, 3600, k);
   uint16_t tag = dns::keyTag(rr.rdata);
@@ -61,7 +61,7 @@ dns::RRset signedSet(std::vector<dns::ResourceRecord> records,
 }
 
 dns::ResourceRecord dsFor(const TestKey& key, uint8_t digestType) {
-  auto digest = dsDigest(digestType, dns::dsDigestInput(key.zone, key.dnskey.rdata));
+  auto digest = crypto::dsDigest(digestType, dns::dsDigestInput(key.zone, key.dnskey.rdata));
   dns::rdata::DS ds{key.tag, key.key.algorithm(), digestType,
                     digest.value_or(std::vector<uint8_t>{})};
   return dns::ResourceRecord::make(key.zone, dns::RRType::DS, 3600, ds);
@@ -81,7 +81,7 @@ dns::ResourceRecord nsecRecord(const dns::Name& owner, const dns::Name& next,
 
 std::vector<uint8_t> hashOf(const dns::Name& n, uint16_t iterations) {
   static const std::vector<uint8_t> kSalt{0xAB, 0xCD};
-  return nsec3Hash(n.lowercased().wire(), kSalt, iterations);
+  return crypto::nsec3Hash(n.lowercased().wire(), kSalt, iterations);
 }
 
 dns::ResourceRecord nsec3Record(const dns::Name& zone, const dns::Name& hashed,

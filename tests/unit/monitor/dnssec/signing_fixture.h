@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "monitor/crypto/crypto.h"
 #include "monitor/dns/message.h"
-#include "monitor/dnssec/crypto.h"
 #include "monitor/dnssec/validator.h"
 
 namespace zonewatch::dnssec::testing {
@@ -21,7 +21,7 @@ dns::Name name(std::string_view text);
 
 struct TestKey {
   dns::Name zone;
-  PrivateKey key;
+  crypto::PrivateKey key;
   dns::ResourceRecord dnskey;
   uint16_t tag = 0;
 };

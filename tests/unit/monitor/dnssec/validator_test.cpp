@@ -55,7 +55,7 @@ TEST(ValidatorAlgorithms, EachSupportedAlgorithmValidates) {
   for (uint8_t alg :
        {dns::algorithm::kRsaSha256, dns::algorithm::kRsaSha512, dns::algorithm::kEcdsaP256Sha256,
         dns::algorithm::kEcdsaP384Sha384, dns::algorithm::kEd25519, dns::algorithm::kEd448}) {
-    if (!isAlgorithmSupported(alg)) continue;
+    if (!crypto::isAlgorithmSupported(alg)) continue;
     Hierarchy h(alg);
     auto r = run(h, h.links(), {h.childNs});
     EXPECT_EQ(r.outcome.state, State::kSecure)
@@ -64,8 +64,9 @@ TEST(ValidatorAlgorithms, EachSupportedAlgorithmValidates) {
 }
 
 TEST(ValidatorAlgorithms, RsaSha1IsSecureButDeprecated) {
-  if (!isAlgorithmSupported(dns::algorithm::kRsaSha1)) GTEST_SKIP() << "no SHA-1 signatures here";
-  auto generated = PrivateKey::generate(dns::algorithm::kRsaSha1, 1024);
+  if (!crypto::isAlgorithmSupported(dns::algorithm::kRsaSha1))
+    GTEST_SKIP() << "no SHA-1 signatures here";
+  auto generated = crypto::PrivateKey::generate(dns::algorithm::kRsaSha1, 1024);
   if (!generated)
     GTEST_SKIP() << "this OpenSSL refuses to sign with SHA-1: " << generated.error().message;
   Hierarchy h(dns::algorithm::kRsaSha1);
@@ -361,7 +362,8 @@ dns::ResourceRecord collidingKey(const dns::Name& zone, uint16_t tag, uint8_t se
     k.publicKey[30] = static_cast<uint8_t>(x >> 8);
     k.publicKey[31] = static_cast<uint8_t>(x);
     auto rr = dns::ResourceRecord::make(zone, dns::RRType::DNSKEY, 3600, k);
-    if (dns::keyTag(rr.rdata) == tag && PublicKey::fromDnskey(k.algorithm, k.publicKey).ok())
+    if (dns::keyTag(rr.rdata) == tag &&
+        crypto::PublicKey::fromDnskey(k.algorithm, k.publicKey).ok())
       return rr;
   }
   return dns::ResourceRecord::make(zone, dns::RRType::DNSKEY, 3600, k);
@@ -650,7 +652,7 @@ TEST_F(ValidatorTest, RsaKeyWithAnExponentOver64BitsIsUnusableAndCostsNoVerifica
   dnskey.publicKey = field;
   zsk.dnskey = dns::ResourceRecord::make(child, dns::RRType::DNSKEY, 3600, dnskey);
   zsk.tag = dns::keyTag(zsk.dnskey.rdata);
-  EXPECT_FALSE(PublicKey::fromDnskey(dns::algorithm::kRsaSha256, field).ok());
+  EXPECT_FALSE(crypto::PublicKey::fromDnskey(dns::algorithm::kRsaSha256, field).ok());
 
   auto links = h_->links();
   links[2].dnskey = testing::signedSet({h_->childKsk.dnskey, zsk.dnskey}, {&h_->childKsk});

@@ -20,10 +20,10 @@
 #include <string>
 #include <string_view>
 
+#include "monitor/crypto/crypto.h"
 #include "monitor/dns/types.h"
-#include "monitor/dnssec/crypto.h"
 
-namespace zonewatch::dnssec {
+namespace zonewatch::crypto {
 namespace {
 
 namespace alg = dns::algorithm;
@@ -686,4 +686,4 @@ Result<std::vector<uint8_t>> PrivateKey::sign(std::span<const uint8_t> data) con
   return raw;
 }
 
-}  // namespace zonewatch::dnssec
+}  // namespace zonewatch::crypto

@@ -1,8 +1,8 @@
-// Tests for the OpenSSL adapter (monitor/dnssec/crypto.h): round trips with keys generated at test
+// Tests for the OpenSSL adapter (monitor/crypto/crypto.h): round trips with keys generated at test
 // time, malformed DNSKEY fields, and published vectors (RFC 4034 §5.4, RFC 4231, RFC 5155
 // Appendix A, RFC 5702 §6, RFC 6605 §6, RFC 8080 §6) whose signed data is assembled by hand here so
 // that this test does not depend on the codec. No OpenSSL in this file: only the adapter's API.
-#include "monitor/dnssec/crypto.h"
+#include "monitor/crypto/crypto.h"
 
 #include <gtest/gtest.h>
 
@@ -160,17 +160,17 @@ Bytes concat(Bytes a, const Bytes& b) {
 TEST(CryptoAlgorithms, SupportsTheDnssecAlgorithmsTheValidatorNeeds) {
   // RFC 8624 §3.1 MUST-validate algorithms; this project's OpenSSL (Debian 12) has all of them.
   for (uint8_t a : Algorithms{5, 7, 8, 10, 13, 14, 15})
-    EXPECT_TRUE(isAlgorithmSupported(a)) << int{a};
+    EXPECT_TRUE(crypto::isAlgorithmSupported(a)) << int{a};
 }
 
 TEST(CryptoAlgorithms, RejectsAlgorithmsWithoutAnImplementation) {
   // RSAMD5, DH, DSA, DSA-NSEC3, ECC-GOST, INDIRECT, PRIVATEDNS, PRIVATEOID, unassigned.
   for (uint8_t a : Algorithms{0, 1, 2, 3, 6, 12, 252, 253, 254, 255, 17, 200}) {
-    EXPECT_FALSE(isAlgorithmSupported(a)) << int{a};
-    auto key = PublicKey::fromDnskey(a, Bytes(64, 1));
+    EXPECT_FALSE(crypto::isAlgorithmSupported(a)) << int{a};
+    auto key = crypto::PublicKey::fromDnskey(a, Bytes(64, 1));
     ASSERT_FALSE(key.ok());
     EXPECT_NE(key.error().message.find("not supported"), std::string::npos);
-    EXPECT_FALSE(PrivateKey::generate(a).ok());
+    EXPECT_FALSE(crypto::PrivateKey::generate(a).ok());
   }
 }
 
@@ -191,12 +191,12 @@ std::string caseName(const testing::TestParamInfo<AlgorithmCase>& info) {
 class CryptoRoundTrip : public testing::TestWithParam<AlgorithmCase> {
  protected:
   void SetUp() override {
-    if (!isAlgorithmSupported(GetParam().algorithm)) {
+    if (!crypto::isAlgorithmSupported(GetParam().algorithm)) {
       GTEST_SKIP() << "algorithm " << int{GetParam().algorithm} << " missing from this OpenSSL";
     }
   }
-  PrivateKey makeKey() const {
-    auto key = PrivateKey::generate(GetParam().algorithm, GetParam().rsaBits);
+  crypto::PrivateKey makeKey() const {
+    auto key = crypto::PrivateKey::generate(GetParam().algorithm, GetParam().rsaBits);
     if (!key.ok()) ADD_FAILURE() << key.error().message;
     return std::move(key).value();
   }
@@ -209,7 +209,7 @@ class CryptoRoundTrip : public testing::TestWithParam<AlgorithmCase> {
 
 TEST_P(CryptoRoundTrip, SignedDataVerifiesAndKeyFieldHasTheRfcSize) {
   const AlgorithmCase& c = GetParam();
-  PrivateKey priv = makeKey();
+  crypto::PrivateKey priv = makeKey();
   EXPECT_EQ(priv.algorithm(), c.algorithm);
   const Bytes field = priv.dnskeyPublicKey();
   if (c.rsaBits != 0) {
@@ -221,7 +221,7 @@ TEST_P(CryptoRoundTrip, SignedDataVerifiesAndKeyFieldHasTheRfcSize) {
     EXPECT_EQ(field.size(), c.keyLength);
   }
 
-  auto pub = PublicKey::fromDnskey(c.algorithm, field);
+  auto pub = crypto::PublicKey::fromDnskey(c.algorithm, field);
   ASSERT_TRUE(pub.ok()) << pub.error().message;
   EXPECT_EQ(pub->algorithm(), c.algorithm);
   EXPECT_EQ(pub->keyBits(), c.keyBits);
@@ -230,20 +230,20 @@ TEST_P(CryptoRoundTrip, SignedDataVerifiesAndKeyFieldHasTheRfcSize) {
   auto sig = priv.sign(data);
   ASSERT_TRUE(sig.ok()) << sig.error().message;
   EXPECT_EQ(sig->size(), c.rsaBits != 0 ? static_cast<size_t>(c.rsaBits) / 8 : c.sigLength);
-  EXPECT_EQ(pub->verify(data, *sig), VerifyOutcome::kValid);
+  EXPECT_EQ(pub->verify(data, *sig), crypto::VerifyOutcome::kValid);
   // Verification leaves no state behind: the same call again gives the same answer.
-  EXPECT_EQ(pub->verify(data, *sig), VerifyOutcome::kValid);
+  EXPECT_EQ(pub->verify(data, *sig), crypto::VerifyOutcome::kValid);
 
   // Empty signed data is still data.
   auto emptySig = priv.sign({});
   ASSERT_TRUE(emptySig.ok()) << emptySig.error().message;
-  EXPECT_EQ(pub->verify({}, *emptySig), VerifyOutcome::kValid);
-  EXPECT_EQ(pub->verify(data, *emptySig), VerifyOutcome::kInvalid);
+  EXPECT_EQ(pub->verify({}, *emptySig), crypto::VerifyOutcome::kValid);
+  EXPECT_EQ(pub->verify(data, *emptySig), crypto::VerifyOutcome::kInvalid);
 }
 
 TEST_P(CryptoRoundTrip, AnyFlippedBitMakesTheSignatureInvalid) {
-  PrivateKey priv = makeKey();
-  auto pub = PublicKey::fromDnskey(GetParam().algorithm, priv.dnskeyPublicKey());
+  crypto::PrivateKey priv = makeKey();
+  auto pub = crypto::PublicKey::fromDnskey(GetParam().algorithm, priv.dnskeyPublicKey());
   ASSERT_TRUE(pub.ok()) << pub.error().message;
   const Bytes data = sampleData();
   auto sig = priv.sign(data);
@@ -252,13 +252,13 @@ TEST_P(CryptoRoundTrip, AnyFlippedBitMakesTheSignatureInvalid) {
   for (size_t at : {size_t{0}, data.size() / 2, data.size() - 1}) {
     Bytes changed = data;
     changed[at] ^= 0x01;
-    EXPECT_EQ(pub->verify(changed, *sig), VerifyOutcome::kInvalid) << "data byte " << at;
+    EXPECT_EQ(pub->verify(changed, *sig), crypto::VerifyOutcome::kInvalid) << "data byte " << at;
   }
   for (size_t at : {size_t{0}, sig->size() / 2 - 1, sig->size() / 2, sig->size() - 1}) {
     for (uint8_t mask : {uint8_t{0x01}, uint8_t{0x80}}) {
       Bytes changed = *sig;
       changed[at] ^= mask;
-      EXPECT_EQ(pub->verify(data, changed), VerifyOutcome::kInvalid)
+      EXPECT_EQ(pub->verify(data, changed), crypto::VerifyOutcome::kInvalid)
           << "signature byte " << at << " mask " << int{mask};
     }
   }
@@ -266,36 +266,36 @@ TEST_P(CryptoRoundTrip, AnyFlippedBitMakesTheSignatureInvalid) {
   Bytes shorter(sig->begin(), sig->end() - 1);
   Bytes longer = *sig;
   longer.push_back(0);
-  EXPECT_EQ(pub->verify(data, shorter), VerifyOutcome::kInvalid);
-  EXPECT_EQ(pub->verify(data, longer), VerifyOutcome::kInvalid);
-  EXPECT_EQ(pub->verify(data, {}), VerifyOutcome::kInvalid);
-  EXPECT_EQ(pub->verify(data, Bytes(sig->size(), 0)), VerifyOutcome::kInvalid);
-  EXPECT_EQ(pub->verify(data, Bytes(sig->size(), 0xff)), VerifyOutcome::kInvalid);
+  EXPECT_EQ(pub->verify(data, shorter), crypto::VerifyOutcome::kInvalid);
+  EXPECT_EQ(pub->verify(data, longer), crypto::VerifyOutcome::kInvalid);
+  EXPECT_EQ(pub->verify(data, {}), crypto::VerifyOutcome::kInvalid);
+  EXPECT_EQ(pub->verify(data, Bytes(sig->size(), 0)), crypto::VerifyOutcome::kInvalid);
+  EXPECT_EQ(pub->verify(data, Bytes(sig->size(), 0xff)), crypto::VerifyOutcome::kInvalid);
 }
 
 TEST_P(CryptoRoundTrip, SignatureOfAnotherKeyIsInvalid) {
-  PrivateKey signer = makeKey();
-  PrivateKey other = makeKey();
-  auto otherPub = PublicKey::fromDnskey(GetParam().algorithm, other.dnskeyPublicKey());
+  crypto::PrivateKey signer = makeKey();
+  crypto::PrivateKey other = makeKey();
+  auto otherPub = crypto::PublicKey::fromDnskey(GetParam().algorithm, other.dnskeyPublicKey());
   ASSERT_TRUE(otherPub.ok()) << otherPub.error().message;
   const Bytes data = sampleData();
   auto sig = signer.sign(data);
   ASSERT_TRUE(sig.ok());
-  EXPECT_EQ(otherPub->verify(data, *sig), VerifyOutcome::kInvalid);
+  EXPECT_EQ(otherPub->verify(data, *sig), crypto::VerifyOutcome::kInvalid);
 }
 
 TEST_P(CryptoRoundTrip, MovedKeysKeepWorking) {
-  PrivateKey priv = makeKey();
-  auto parsed = PublicKey::fromDnskey(GetParam().algorithm, priv.dnskeyPublicKey());
+  crypto::PrivateKey priv = makeKey();
+  auto parsed = crypto::PublicKey::fromDnskey(GetParam().algorithm, priv.dnskeyPublicKey());
   ASSERT_TRUE(parsed.ok());
-  PublicKey pub = std::move(parsed).value();
-  PrivateKey moved = std::move(priv);
+  crypto::PublicKey pub = std::move(parsed).value();
+  crypto::PrivateKey moved = std::move(priv);
   const Bytes data = sampleData();
   auto sig = moved.sign(data);
   ASSERT_TRUE(sig.ok());
-  std::vector<PublicKey> keys;
+  std::vector<crypto::PublicKey> keys;
   keys.push_back(std::move(pub));
-  EXPECT_EQ(keys.front().verify(data, *sig), VerifyOutcome::kValid);
+  EXPECT_EQ(keys.front().verify(data, *sig), crypto::VerifyOutcome::kValid);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -309,39 +309,39 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(CryptoDigestMapping, SameRsaKeyUnderAnotherAlgorithmDoesNotVerify) {
   // Algorithms 8 and 10 share the key format; only the digest differs (RFC 5702 §3).
-  auto priv = PrivateKey::generate(8, 1024);
+  auto priv = crypto::PrivateKey::generate(8, 1024);
   ASSERT_TRUE(priv.ok()) << priv.error().message;
   const Bytes data = fromText("the same bytes");
   auto sig = priv->sign(data);
   ASSERT_TRUE(sig.ok());
   for (uint8_t other : Algorithms{5, 10}) {
-    auto pub = PublicKey::fromDnskey(other, priv->dnskeyPublicKey());
+    auto pub = crypto::PublicKey::fromDnskey(other, priv->dnskeyPublicKey());
     ASSERT_TRUE(pub.ok()) << pub.error().message;
-    EXPECT_EQ(pub->verify(data, *sig), VerifyOutcome::kInvalid) << int{other};
+    EXPECT_EQ(pub->verify(data, *sig), crypto::VerifyOutcome::kInvalid) << int{other};
   }
 }
 
 TEST(CryptoRsa, ThreeOctetExponentLengthFormIsAccepted) {
   // RFC 3110 §2: a zero first octet announces a two-octet exponent length.
-  auto priv = PrivateKey::generate(8, 1024);
+  auto priv = crypto::PrivateKey::generate(8, 1024);
   ASSERT_TRUE(priv.ok());
   const Bytes shortForm = priv->dnskeyPublicKey();
   ASSERT_EQ(shortForm[0], 3);
   Bytes longForm{0, 0, 3};
   longForm.insert(longForm.end(), shortForm.begin() + 1, shortForm.end());
-  auto pub = PublicKey::fromDnskey(8, longForm);
+  auto pub = crypto::PublicKey::fromDnskey(8, longForm);
   ASSERT_TRUE(pub.ok()) << pub.error().message;
   EXPECT_EQ(pub->keyBits(), 1024);
   const Bytes data = fromText("long exponent length form");
   auto sig = priv->sign(data);
   ASSERT_TRUE(sig.ok());
-  EXPECT_EQ(pub->verify(data, *sig), VerifyOutcome::kValid);
+  EXPECT_EQ(pub->verify(data, *sig), crypto::VerifyOutcome::kValid);
 }
 
 TEST(CryptoEcdsa, WrongLengthSignatureIsInvalidNotAnError) {
-  auto priv = PrivateKey::generate(13);
+  auto priv = crypto::PrivateKey::generate(13);
   ASSERT_TRUE(priv.ok());
-  auto pub = PublicKey::fromDnskey(13, priv->dnskeyPublicKey());
+  auto pub = crypto::PublicKey::fromDnskey(13, priv->dnskeyPublicKey());
   ASSERT_TRUE(pub.ok());
   const Bytes data = fromText("www.example.net. A 192.0.2.1");
   auto sig = priv->sign(data);
@@ -350,21 +350,21 @@ TEST(CryptoEcdsa, WrongLengthSignatureIsInvalidNotAnError) {
   for (size_t len : std::initializer_list<size_t>{0, 1, 32, 63, 65, 70, 72, 96, 128}) {
     Bytes wrong(len, 0x42);
     std::copy_n(sig->begin(), std::min(len, sig->size()), wrong.begin());
-    EXPECT_EQ(pub->verify(data, wrong), VerifyOutcome::kInvalid) << len;
+    EXPECT_EQ(pub->verify(data, wrong), crypto::VerifyOutcome::kInvalid) << len;
   }
   // r or s equal to zero is outside [1, n-1] (SEC 1 §4.1.4 step 1).
   Bytes zeroR = *sig;
   std::fill_n(zeroR.begin(), 32, 0);
   Bytes zeroS = *sig;
   std::fill_n(zeroS.begin() + 32, 32, 0);
-  EXPECT_EQ(pub->verify(data, zeroR), VerifyOutcome::kInvalid);
-  EXPECT_EQ(pub->verify(data, zeroS), VerifyOutcome::kInvalid);
+  EXPECT_EQ(pub->verify(data, zeroR), crypto::VerifyOutcome::kInvalid);
+  EXPECT_EQ(pub->verify(data, zeroS), crypto::VerifyOutcome::kInvalid);
 }
 
 TEST(CryptoThreads, ConcurrentVerificationsOfOneKeyAgree) {
-  auto priv = PrivateKey::generate(13);
+  auto priv = crypto::PrivateKey::generate(13);
   ASSERT_TRUE(priv.ok());
-  auto pub = PublicKey::fromDnskey(13, priv->dnskeyPublicKey());
+  auto pub = crypto::PublicKey::fromDnskey(13, priv->dnskeyPublicKey());
   ASSERT_TRUE(pub.ok());
   const Bytes data = fromText("shared key");
   auto good = priv->sign(data);
@@ -377,7 +377,7 @@ TEST(CryptoThreads, ConcurrentVerificationsOfOneKeyAgree) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 100; ++i) {
         const bool valid = (i + static_cast<int>(t)) % 2 == 0;
-        const auto want = valid ? VerifyOutcome::kValid : VerifyOutcome::kInvalid;
+        const auto want = valid ? crypto::VerifyOutcome::kValid : crypto::VerifyOutcome::kInvalid;
         if (pub->verify(data, valid ? *good : bad) != want) ++wrong[t];
       }
     });
@@ -389,17 +389,17 @@ TEST(CryptoThreads, ConcurrentVerificationsOfOneKeyAgree) {
 // ---------------------------------------------------------------------------------- bad keys
 
 void expectRejected(uint8_t algorithm, const Bytes& field, std::string_view reason) {
-  auto key = PublicKey::fromDnskey(algorithm, field);
+  auto key = crypto::PublicKey::fromDnskey(algorithm, field);
   ASSERT_FALSE(key.ok()) << "accepted a bad key for algorithm " << int{algorithm};
   EXPECT_NE(key.error().message.find(reason), std::string::npos)
       << "reason was: " << key.error().message;
 }
 
 TEST(CryptoMalformedKeys, RsaFieldsViolatingRfc3110AreRejectedWithAReason) {
-  auto priv = PrivateKey::generate(8, 1024);
+  auto priv = crypto::PrivateKey::generate(8, 1024);
   ASSERT_TRUE(priv.ok());
   const Bytes good = priv->dnskeyPublicKey();
-  ASSERT_TRUE(PublicKey::fromDnskey(8, good).ok());
+  ASSERT_TRUE(crypto::PublicKey::fromDnskey(8, good).ok());
 
   expectRejected(8, {}, "empty");
   // Exponent length overruns the field: 0xff octets announced, fewer present.
@@ -456,7 +456,7 @@ TEST(CryptoMalformedKeys, RsaPublicExponentLongerThan64BitsIsUnsupported) {
   expectRejected(8, rsaKeyField(exponent3064, modulus3072), kReason);
   expectRejected(10, rsaKeyField(exponent3064, modulus3072), kReason);
 
-  auto priv = PrivateKey::generate(8, 1024);
+  auto priv = crypto::PrivateKey::generate(8, 1024);
   ASSERT_TRUE(priv.ok());
   const Bytes field = priv->dnskeyPublicKey();  // e = 65537: 3, 01 00 01, then the modulus
   const Bytes modulus1024(field.begin() + 4, field.end());
@@ -465,23 +465,23 @@ TEST(CryptoMalformedKeys, RsaPublicExponentLongerThan64BitsIsUnsupported) {
   expectRejected(8, rsaKeyField(exponent65, modulus1024), kReason);
   expectRejected(8, rsaKeyField(exponent65, Bytes(512, 0xc5)), kReason);
   // Exactly 64 bits is still a key; leading zero octets are not part of the exponent's length.
-  EXPECT_TRUE(PublicKey::fromDnskey(8, rsaKeyField(Bytes(8, 0xff), modulus1024)).ok());
+  EXPECT_TRUE(crypto::PublicKey::fromDnskey(8, rsaKeyField(Bytes(8, 0xff), modulus1024)).ok());
   Bytes padded(303, 0);  // 65537 after 300 zero octets
   padded[300] = 0x01;
   padded[302] = 0x01;
-  auto padKey = PublicKey::fromDnskey(8, rsaKeyField(padded, modulus1024));
+  auto padKey = crypto::PublicKey::fromDnskey(8, rsaKeyField(padded, modulus1024));
   ASSERT_TRUE(padKey.ok()) << padKey.error().message;
   const Bytes data = fromText("leading zeros");
   auto sig = priv->sign(data);
   ASSERT_TRUE(sig.ok());
-  EXPECT_EQ(padKey->verify(data, *sig), VerifyOutcome::kValid);
+  EXPECT_EQ(padKey->verify(data, *sig), crypto::VerifyOutcome::kValid);
 }
 
 TEST(CryptoMalformedKeys, EcdsaPointOffTheCurveOrOfTheWrongSizeIsRejected) {
-  auto priv = PrivateKey::generate(13);
+  auto priv = crypto::PrivateKey::generate(13);
   ASSERT_TRUE(priv.ok());
   const Bytes good = priv->dnskeyPublicKey();
-  ASSERT_TRUE(PublicKey::fromDnskey(13, good).ok());
+  ASSERT_TRUE(crypto::PublicKey::fromDnskey(13, good).ok());
 
   Bytes offCurve = good;
   offCurve.back() ^= 0x01;  // y changed, x kept: y^2 != x^3 - 3x + b
@@ -496,14 +496,14 @@ TEST(CryptoMalformedKeys, EcdsaPointOffTheCurveOrOfTheWrongSizeIsRejected) {
 }
 
 TEST(CryptoMalformedKeys, EddsaKeysOfTheWrongLengthAreRejected) {
-  auto priv = PrivateKey::generate(15);
+  auto priv = crypto::PrivateKey::generate(15);
   ASSERT_TRUE(priv.ok());
   const Bytes good = priv->dnskeyPublicKey();
-  ASSERT_TRUE(PublicKey::fromDnskey(15, good).ok());
+  ASSERT_TRUE(crypto::PublicKey::fromDnskey(15, good).ok());
   expectRejected(15, Bytes(good.begin(), good.end() - 1), "expected 32");
   expectRejected(15, concat(good, {0}), "expected 32");
   expectRejected(15, {}, "expected 32");
-  if (isAlgorithmSupported(16)) expectRejected(16, good, "expected 57");
+  if (crypto::isAlgorithmSupported(16)) expectRejected(16, good, "expected 57");
 }
 
 // ---------------------------------------------------------------------------- known answers
@@ -515,11 +515,11 @@ TEST(CryptoVectors, Rfc4034Section5_4DsDigest) {
       "DRD99WYwYqUSdjMmmAphXdvxegXd/M5+X7OrzKBaMbCVdFLUUh6DhweJBjEVv5f2wwjM9Xzc"
       "nOf+EPbtG9DMBmADjFDc2w/rljwvFw==");
   const Bytes input = concat(wireName("dskey.example.com"), dnskeyRdata(256, 5, key));
-  auto digest = dsDigest(1, input);
+  auto digest = crypto::dsDigest(1, input);
   ASSERT_TRUE(digest.has_value());
   EXPECT_EQ(*digest, fromHex("2BB183AF5F22588179A53B0A98631FAD1A292118"));
   // The key itself is a well-formed RFC 3110 key: exponent 3, 1024-bit modulus.
-  auto pub = PublicKey::fromDnskey(5, key);
+  auto pub = crypto::PublicKey::fromDnskey(5, key);
   ASSERT_TRUE(pub.ok()) << pub.error().message;
   EXPECT_EQ(pub->keyBits(), 1024);
 }
@@ -528,19 +528,19 @@ TEST(CryptoVectors, Rfc6605Section6_2DsSha384) {
   const Bytes key = fromBase64(
       "xKYaNhWdGOfJ+nPrL8/arkwf2EY3MDJ+SErKivBVSum1w/egsXvSADtNJhyem5RCOpgQ6K8X1DRSEkrbYQ+OB+v8"
       "/uX45NBwY8rp65F6Glur8I/mlVNgF6W/qTI37m40");
-  auto digest = dsDigest(4, concat(wireName("example.net"), dnskeyRdata(257, 14, key)));
+  auto digest = crypto::dsDigest(4, concat(wireName("example.net"), dnskeyRdata(257, 14, key)));
   ASSERT_TRUE(digest.has_value());
   EXPECT_EQ(*digest, fromHex("72d7b62976ce06438e9c0bf319013cf801f09ecc84b8d7e9495f27e305c6a9b0"
                              "563a9b5f4d288405c3008a946df983d6"));
-  EXPECT_TRUE(PublicKey::fromDnskey(14, key).ok());
+  EXPECT_TRUE(crypto::PublicKey::fromDnskey(14, key).ok());
 }
 
 TEST(CryptoVectors, DsDigestTypesAndSizes) {
   const Bytes data = fromText("abc");
   // FIPS 180-2 "abc" examples, truncated to a prefix so as to check the right hash was chosen.
-  auto sha1 = dsDigest(1, data);
-  auto sha256 = dsDigest(2, data);
-  auto sha384 = dsDigest(4, data);
+  auto sha1 = crypto::dsDigest(1, data);
+  auto sha256 = crypto::dsDigest(2, data);
+  auto sha384 = crypto::dsDigest(4, data);
   ASSERT_TRUE(sha1 && sha256 && sha384);
   EXPECT_EQ(*sha1, fromHex("a9993e364706816aba3e25717850c26c9cd0d89d"));
   EXPECT_EQ(*sha256, fromHex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
@@ -548,16 +548,16 @@ TEST(CryptoVectors, DsDigestTypesAndSizes) {
   EXPECT_EQ(Bytes(sha384->begin(), sha384->begin() + 8), fromHex("cb00753f45a35e8b"));
   // 0 reserved, 3 GOST R 34.11-94 (not implemented), 5+ unassigned.
   for (uint8_t t : Algorithms{0, 3, 5, 6, 255})
-    EXPECT_FALSE(dsDigest(t, data).has_value()) << int{t};
+    EXPECT_FALSE(crypto::dsDigest(t, data).has_value()) << int{t};
 }
 
 TEST(CryptoVectors, Rfc5155AppendixANsec3Hashes) {
   const Bytes salt = fromHex("aabbccdd");
-  EXPECT_EQ(nsec3Hash(wireName("example"), salt, 12),
+  EXPECT_EQ(crypto::nsec3Hash(wireName("example"), salt, 12),
             fromBase32Hex("0p9mhaveqvm6t7vbl5lop2u3t2rp3tom"));
-  EXPECT_EQ(nsec3Hash(wireName("a.example"), salt, 12),
+  EXPECT_EQ(crypto::nsec3Hash(wireName("a.example"), salt, 12),
             fromBase32Hex("35mthgpgcu1qg68fab165klnsnk3dpvl"));
-  EXPECT_EQ(nsec3Hash(wireName("ns1.example"), salt, 12),
+  EXPECT_EQ(crypto::nsec3Hash(wireName("ns1.example"), salt, 12),
             fromBase32Hex("2t7b4g4vsa5smi47k61mv5bv1a22bojr"));
 }
 
@@ -565,33 +565,34 @@ TEST(CryptoVectors, Nsec3IterationsFollowTheRfc5155Recurrence) {
   const Bytes name = wireName("www.example.com");
   const Bytes salt = fromHex("0102");
   // IH(salt, x, 0) = H(x || salt); with no salt and no iterations it is plain SHA-1 of the name.
-  EXPECT_EQ(nsec3Hash(name, {}, 0), dsDigest(1, name).value());
-  EXPECT_EQ(nsec3Hash(name, salt, 0), dsDigest(1, concat(name, salt)).value());
+  EXPECT_EQ(crypto::nsec3Hash(name, {}, 0), crypto::dsDigest(1, name).value());
+  EXPECT_EQ(crypto::nsec3Hash(name, salt, 0), crypto::dsDigest(1, concat(name, salt)).value());
   for (uint16_t k : std::initializer_list<uint16_t>{1, 2, 150}) {
-    EXPECT_EQ(
-        nsec3Hash(name, salt, k),
-        dsDigest(1, concat(nsec3Hash(name, salt, static_cast<uint16_t>(k - 1)), salt)).value())
+    EXPECT_EQ(crypto::nsec3Hash(name, salt, k),
+              crypto::dsDigest(
+                  1, concat(crypto::nsec3Hash(name, salt, static_cast<uint16_t>(k - 1)), salt))
+                  .value())
         << k;
   }
-  EXPECT_EQ(nsec3Hash(name, salt, 65535).size(), 20u);
+  EXPECT_EQ(crypto::nsec3Hash(name, salt, 65535).size(), 20u);
 }
 
 TEST(CryptoVectors, Rfc4231HmacSha256) {
   // Test case 1.
-  const auto tc1 = hmacSha256(Bytes(20, 0x0b), fromText("Hi There"));
+  const auto tc1 = crypto::hmacSha256(Bytes(20, 0x0b), fromText("Hi There"));
   EXPECT_EQ(Bytes(tc1.begin(), tc1.end()),
             fromHex("b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"));
   // Test case 2.
-  const auto tc2 = hmacSha256(fromText("Jefe"), fromText("what do ya want for nothing?"));
+  const auto tc2 = crypto::hmacSha256(fromText("Jefe"), fromText("what do ya want for nothing?"));
   EXPECT_EQ(Bytes(tc2.begin(), tc2.end()),
             fromHex("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"));
   // Test case 6: a key longer than the block is hashed first (RFC 2104 §2).
-  const auto tc6 = hmacSha256(Bytes(131, 0xaa),
-                              fromText("Test Using Larger Than Block-Size Key - Hash Key First"));
+  const auto tc6 = crypto::hmacSha256(
+      Bytes(131, 0xaa), fromText("Test Using Larger Than Block-Size Key - Hash Key First"));
   EXPECT_EQ(Bytes(tc6.begin(), tc6.end()),
             fromHex("60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"));
   // Empty key and message: a webhook secret may be unset by mistake; it must not crash.
-  const auto empty = hmacSha256({}, {});
+  const auto empty = crypto::hmacSha256({}, {});
   EXPECT_EQ(Bytes(empty.begin(), empty.end()),
             fromHex("b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad"));
 }
@@ -599,15 +600,15 @@ TEST(CryptoVectors, Rfc4231HmacSha256) {
 TEST(CryptoVectors, ConstantTimeEqual) {
   const Bytes a = fromText("signature-0123456789");
   Bytes b = a;
-  EXPECT_TRUE(constantTimeEqual(a, b));
+  EXPECT_TRUE(crypto::constantTimeEqual(a, b));
   b.back() ^= 1;
-  EXPECT_FALSE(constantTimeEqual(a, b));
+  EXPECT_FALSE(crypto::constantTimeEqual(a, b));
   b = a;
   b.front() ^= 0x80;
-  EXPECT_FALSE(constantTimeEqual(a, b));
-  EXPECT_FALSE(constantTimeEqual(a, Bytes(a.begin(), a.end() - 1)));
-  EXPECT_TRUE(constantTimeEqual({}, {}));
-  EXPECT_FALSE(constantTimeEqual(a, {}));
+  EXPECT_FALSE(crypto::constantTimeEqual(a, b));
+  EXPECT_FALSE(crypto::constantTimeEqual(a, Bytes(a.begin(), a.end() - 1)));
+  EXPECT_TRUE(crypto::constantTimeEqual({}, {}));
+  EXPECT_FALSE(crypto::constantTimeEqual(a, {}));
 }
 
 // Published RRSIGs made by other implementations: they check the ECDSA r|s <-> DER conversion and
@@ -630,15 +631,15 @@ struct PublishedSignature {
 
 void expectPublishedSignature(const PublishedSignature& p) {
   SCOPED_TRACE(p.name);
-  if (!isAlgorithmSupported(p.algorithm)) GTEST_SKIP() << "algorithm not available";
-  auto pub = PublicKey::fromDnskey(p.algorithm, fromBase64(p.key));
+  if (!crypto::isAlgorithmSupported(p.algorithm)) GTEST_SKIP() << "algorithm not available";
+  auto pub = crypto::PublicKey::fromDnskey(p.algorithm, fromBase64(p.key));
   ASSERT_TRUE(pub.ok()) << pub.error().message;
   Bytes data = signedData(p.typeCovered, p.algorithm, p.labels, 3600, p.expiration, p.inception,
                           p.keyTag, p.signer, p.owner, p.rdata);
   const Bytes sig = fromBase64(p.signature);
-  EXPECT_EQ(pub->verify(data, sig), VerifyOutcome::kValid);
+  EXPECT_EQ(pub->verify(data, sig), crypto::VerifyOutcome::kValid);
   data[data.size() - 1] ^= 1;  // the last RDATA octet
-  EXPECT_EQ(pub->verify(data, sig), VerifyOutcome::kInvalid);
+  EXPECT_EQ(pub->verify(data, sig), crypto::VerifyOutcome::kInvalid);
 }
 
 const Bytes kMxRdata = concat(Bytes{0, 10}, wireName("mail.example.com"));

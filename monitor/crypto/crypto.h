@@ -20,7 +20,7 @@
 
 #include "monitor/util/result.h"
 
-namespace zonewatch::dnssec {
+namespace zonewatch::crypto {
 
 // Whether this build of OpenSSL can verify signatures of a DNSSEC algorithm (5, 7, 8, 10, 13, 14,
 // 15, 16). Probed once at run time, because a provider configuration may lack e.g. Ed448 or SHA-1.
@@ -99,4 +99,4 @@ class PrivateKey {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace zonewatch::dnssec
+}  // namespace zonewatch::crypto
