@@ -10,13 +10,6 @@ namespace {
 
 constexpr uint8_t kAlgorithmRsaMd5 = 1;
 
-std::vector<uint8_t> rdataOf(const ResourceRecord& rr) {
-  if (rr.rdata.empty() && !std::holds_alternative<rdata::Unknown>(rr.data)) {
-    return encodeRdata(rr.data);
-  }
-  return rr.rdata;
-}
-
 }  // namespace
 
 std::vector<uint8_t> canonicalRdata(RRType type, std::span<const uint8_t> rdata) {
@@ -32,16 +25,10 @@ std::vector<uint8_t> canonicalRdata(RRType type, std::span<const uint8_t> rdata)
 std::vector<uint8_t> rrsigRdataWithoutSignature(const rdata::RRSIG& sig) {
   // RFC 4034 §3.1.8.1: every RRSIG field but the signature, the signer name in canonical form
   // (lowercase, uncompressed; RFC 6840 §5.1 keeps RRSIG in the lowercased list).
-  WireWriter w;
-  w.u16(toU16(sig.typeCovered));
-  w.u8(sig.algorithm);
-  w.u8(sig.labels);
-  w.u32(sig.originalTtl);
-  w.u32(sig.expiration);
-  w.u32(sig.inception);
-  w.u16(sig.keyTag);
-  w.name(sig.signer.lowercased());
-  return w.take();
+  rdata::RRSIG fields = sig;
+  fields.signer = sig.signer.lowercased();
+  fields.signature.clear();
+  return encodeRdata(fields);
 }
 
 std::vector<uint8_t> signedData(const rdata::RRSIG& sig, const RRset& rrset) {
@@ -64,7 +51,7 @@ std::vector<uint8_t> signedData(const rdata::RRSIG& sig, const RRset& rrset) {
   std::vector<std::vector<uint8_t>> rdatas;
   rdatas.reserve(rrset.records.size());
   for (const ResourceRecord& rr : rrset.records) {
-    rdatas.push_back(canonicalRdata(rrset.type, rdataOf(rr)));
+    rdatas.push_back(canonicalRdata(rrset.type, rr.wireRdata()));
   }
   std::sort(rdatas.begin(), rdatas.end());
   rdatas.erase(std::unique(rdatas.begin(), rdatas.end()), rdatas.end());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <unordered_map>
+#include <utility>
 
 #include "monitor/dns/wire.h"
 
@@ -13,14 +14,12 @@ constexpr size_t kHeaderLength = 12;
 // The smallest possible RR: root owner (1), type, class, TTL, RDLENGTH (10).
 constexpr size_t kMinRecordLength = 11;
 
-// RFC 1035 §4.1.1 header flag bits (second 16-bit word), RFC 4035 §3.2 for AD and CD.
-constexpr uint16_t kFlagQr = 0x8000;
-constexpr uint16_t kFlagAa = 0x0400;
-constexpr uint16_t kFlagTc = 0x0200;
-constexpr uint16_t kFlagRd = 0x0100;
-constexpr uint16_t kFlagRa = 0x0080;
-constexpr uint16_t kFlagAd = 0x0020;
-constexpr uint16_t kFlagCd = 0x0010;
+// RFC 1035 §4.1.1 header flag bits (second 16-bit word), RFC 4035 §3.2 for AD and CD; the opcode
+// is bits 11-14 and the rcode bits 0-3.
+constexpr std::pair<bool Header::*, uint16_t> kHeaderFlags[] = {
+    {&Header::qr, 0x8000}, {&Header::aa, 0x0400}, {&Header::tc, 0x0200}, {&Header::rd, 0x0100},
+    {&Header::ra, 0x0080}, {&Header::ad, 0x0020}, {&Header::cd, 0x0010},
+};
 // RFC 6891 §6.1.4 / RFC 3225 §3: the DO bit in the OPT TTL's low 16 bits.
 constexpr uint32_t kEdnsDo = 0x8000;
 
@@ -28,13 +27,18 @@ ParseError errorAt(ParseErrc code, size_t offset, std::string what) {
   return ParseError{code, offset, std::move(what)};
 }
 
-// Unknown-typed records built by hand may carry only the typed view; everything that writes RDATA
-// goes through here so that both ways of building a record print and encode the same.
-std::vector<uint8_t> effectiveRdata(const ResourceRecord& rr) {
-  if (rr.rdata.empty() && !std::holds_alternative<rdata::Unknown>(rr.data)) {
-    return encodeRdata(rr.data);
+void decodeFlags(uint16_t flags, Header& h) {
+  for (const auto& [member, bit] : kHeaderFlags) h.*member = (flags & bit) != 0;
+  h.opcode = static_cast<uint8_t>((flags >> 11) & 0x0F);
+  h.rcode = static_cast<uint8_t>(flags & 0x0F);
+}
+
+uint16_t encodeFlags(const Header& h) {
+  auto flags = static_cast<uint16_t>(((h.opcode & 0x0F) << 11) | (h.rcode & 0x0F));
+  for (const auto& [member, bit] : kHeaderFlags) {
+    if (h.*member) flags |= bit;
   }
-  return rr.rdata;
+  return flags;
 }
 
 struct RawRecord {
@@ -142,7 +146,7 @@ void writeRecord(WireWriter& w, const ResourceRecord& rr) {
   w.u16(toU16(rr.type));
   w.u16(rr.rclass);
   w.u32(rr.ttl);
-  std::vector<uint8_t> rdata = effectiveRdata(rr);
+  std::vector<uint8_t> rdata = rr.wireRdata();
   w.u16(static_cast<uint16_t>(rdata.size()));
   w.bytes(rdata);
 }
@@ -172,9 +176,14 @@ ResourceRecord ResourceRecord::make(Name owner, RRType type, uint32_t ttl, Rdata
   return rr;
 }
 
+std::vector<uint8_t> ResourceRecord::wireRdata() const {
+  if (rdata.empty() && !std::holds_alternative<rdata::Unknown>(data)) return encodeRdata(data);
+  return rdata;
+}
+
 std::string ResourceRecord::toString() const {
   return owner.toString() + " " + std::to_string(ttl) + " " + classToString(rclass) + " " +
-         typeToString(type) + " " + rdataToString(type, effectiveRdata(*this));
+         typeToString(type) + " " + rdataToString(type, wireRdata());
 }
 
 std::vector<RRset> groupRRsets(std::span<const ResourceRecord> records) {
@@ -260,15 +269,7 @@ Result<Message, ParseError> parseMessage(std::span<const uint8_t> wire) {
   Message m;
   ZONEWATCH_DNS_TRY(m.header.id, r.u16());
   ZONEWATCH_DNS_TRY(uint16_t flags, r.u16());
-  m.header.qr = (flags & kFlagQr) != 0;
-  m.header.opcode = static_cast<uint8_t>((flags >> 11) & 0x0F);
-  m.header.aa = (flags & kFlagAa) != 0;
-  m.header.tc = (flags & kFlagTc) != 0;
-  m.header.rd = (flags & kFlagRd) != 0;
-  m.header.ra = (flags & kFlagRa) != 0;
-  m.header.ad = (flags & kFlagAd) != 0;
-  m.header.cd = (flags & kFlagCd) != 0;
-  m.header.rcode = static_cast<uint8_t>(flags & 0x0F);
+  decodeFlags(flags, m.header);
   ZONEWATCH_DNS_TRY(uint16_t qdcount, r.u16());
   ZONEWATCH_DNS_TRY(uint16_t ancount, r.u16());
   ZONEWATCH_DNS_TRY(uint16_t nscount, r.u16());
@@ -307,17 +308,8 @@ Result<Message, ParseError> parseMessage(std::span<const uint8_t> wire) {
 
 std::vector<uint8_t> encodeMessage(const Message& message) {
   WireWriter w;
-  const Header& h = message.header;
-  w.u16(h.id);
-  auto flags = static_cast<uint16_t>(((h.opcode & 0x0F) << 11) | (h.rcode & 0x0F));
-  if (h.qr) flags |= kFlagQr;
-  if (h.aa) flags |= kFlagAa;
-  if (h.tc) flags |= kFlagTc;
-  if (h.rd) flags |= kFlagRd;
-  if (h.ra) flags |= kFlagRa;
-  if (h.ad) flags |= kFlagAd;
-  if (h.cd) flags |= kFlagCd;
-  w.u16(flags);
+  w.u16(message.header.id);
+  w.u16(encodeFlags(message.header));
   w.u16(static_cast<uint16_t>(message.questions.size()));
   w.u16(static_cast<uint16_t>(message.answer.size()));
   w.u16(static_cast<uint16_t>(message.authority.size()));

@@ -28,6 +28,10 @@ struct ResourceRecord {
 
   // Builds a record from typed data, filling the wire RDATA.
   static ResourceRecord make(Name owner, RRType type, uint32_t ttl, Rdata data);
+  // The wire RDATA: rdata, or encodeRdata(data) for a record built by hand with only the typed
+  // view. Everything that prints, encodes or signs records goes through here, so that both ways of
+  // building a record give the same bytes.
+  std::vector<uint8_t> wireRdata() const;
   // "owner ttl IN TYPE rdata" as in a zone file.
   std::string toString() const;
 };

@@ -25,6 +25,7 @@ int hexValue(char c) {
   return -1;
 }
 
+constexpr std::string_view kHexDigits = "0123456789ABCDEF";  // uppercase, as BIND prints
 constexpr std::string_view kBase64Alphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr std::string_view kBase32HexAlphabet = "0123456789abcdefghijklmnopqrstuv";
@@ -57,66 +58,79 @@ void appendPadded(std::string& out, int64_t value, int width) {
   out += digits;
 }
 
-}  // namespace
-
-std::string toHex(std::span<const uint8_t> data) {
-  static constexpr char kDigits[] = "0123456789ABCDEF";
+// RFC 4648 §§4, 7 and §8 (hex): the text is a stream of symbols of `bits` bits each, most
+// significant first; a last partial symbol is filled with zero bits.
+std::string toSymbols(std::span<const uint8_t> data, std::string_view alphabet, unsigned bits) {
+  const uint32_t mask = (1u << bits) - 1;
   std::string out;
-  out.reserve(data.size() * 2);
+  out.reserve((data.size() * 8 + bits - 1) / bits);
+  uint32_t acc = 0;
+  unsigned have = 0;
   for (uint8_t b : data) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 0x0F]);
+    acc = (acc << 8) | b;
+    have += 8;
+    while (have >= bits) {
+      have -= bits;
+      out.push_back(alphabet[(acc >> have) & mask]);
+    }
+    acc &= (1u << have) - 1;
   }
+  if (have > 0) out.push_back(alphabet[(acc << (bits - have)) & mask]);
   return out;
 }
 
+// The other way: collects symbol values of `bits` bits and emits each completed octet.
+class OctetPacker {
+ public:
+  OctetPacker(unsigned bits, size_t expectedOctets) : bits_(bits) { out_.reserve(expectedOctets); }
+
+  void push(int value) {
+    acc_ = (acc_ << bits_) | static_cast<uint32_t>(value);
+    have_ += bits_;
+    if (have_ >= 8) {
+      have_ -= 8;
+      out_.push_back(static_cast<uint8_t>(acc_ >> have_));
+      acc_ &= (1u << have_) - 1;
+    }
+  }
+  // Bits after the last complete octet, and their value.
+  unsigned leftoverBits() const { return have_; }
+  uint32_t leftoverValue() const { return acc_; }
+  std::vector<uint8_t> take() { return std::move(out_); }
+
+ private:
+  unsigned bits_;
+  uint32_t acc_ = 0;
+  unsigned have_ = 0;
+  std::vector<uint8_t> out_;
+};
+
+}  // namespace
+
+std::string toHex(std::span<const uint8_t> data) {
+  return toSymbols(data, kHexDigits, 4);
+}
+
 Result<std::vector<uint8_t>> fromHex(std::string_view text) {
-  std::vector<uint8_t> out;
-  out.reserve(text.size() / 2);
-  int high = -1;
+  OctetPacker packer(4, text.size() / 2);
   for (char c : text) {
     if (isSpace(c)) continue;
     int v = hexValue(c);
     if (v < 0) return fail("'" + std::string(1, c) + "' is not a hex digit");
-    if (high < 0) {
-      high = v;
-    } else {
-      out.push_back(static_cast<uint8_t>((high << 4) | v));
-      high = -1;
-    }
+    packer.push(v);
   }
-  if (high >= 0) return fail("odd number of hex digits");
-  return out;
+  if (packer.leftoverBits() != 0) return fail("odd number of hex digits");
+  return packer.take();
 }
 
 std::string toBase64(std::span<const uint8_t> data) {
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 3 <= data.size(); i += 3) {
-    uint32_t v = (uint32_t{data[i]} << 16) | (uint32_t{data[i + 1]} << 8) | data[i + 2];
-    out.push_back(kBase64Alphabet[(v >> 18) & 63]);
-    out.push_back(kBase64Alphabet[(v >> 12) & 63]);
-    out.push_back(kBase64Alphabet[(v >> 6) & 63]);
-    out.push_back(kBase64Alphabet[v & 63]);
-  }
-  size_t rest = data.size() - i;
-  if (rest > 0) {
-    uint32_t v = uint32_t{data[i]} << 16;
-    if (rest == 2) v |= uint32_t{data[i + 1]} << 8;
-    out.push_back(kBase64Alphabet[(v >> 18) & 63]);
-    out.push_back(kBase64Alphabet[(v >> 12) & 63]);
-    out.push_back(rest == 2 ? kBase64Alphabet[(v >> 6) & 63] : '=');
-    out.push_back('=');
-  }
+  std::string out = toSymbols(data, kBase64Alphabet, 6);
+  out.append((4 - out.size() % 4) % 4, '=');  // RFC 4648 §4: padded to a multiple of 4
   return out;
 }
 
 Result<std::vector<uint8_t>> fromBase64(std::string_view text) {
-  std::vector<uint8_t> out;
-  out.reserve(text.size() * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
+  OctetPacker packer(6, text.size() * 3 / 4);
   size_t symbols = 0;
   size_t padding = 0;
   for (char c : text) {
@@ -128,61 +142,32 @@ Result<std::vector<uint8_t>> fromBase64(std::string_view text) {
     if (padding > 0) return fail("base64 data after '=' padding");
     int v = base64Value(c);
     if (v < 0) return fail("'" + std::string(1, c) + "' is not a base64 character");
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
+    packer.push(v);
     ++symbols;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<uint8_t>(acc >> bits));
-      acc &= (1u << bits) - 1;
-    }
   }
   if (symbols % 4 == 1) return fail("base64 data of impossible length");
   if (padding > 2 || (padding > 0 && (symbols + padding) % 4 != 0)) {
     return fail("bad base64 padding");
   }
-  return out;
+  return packer.take();
 }
 
 std::string toBase32Hex(std::span<const uint8_t> data) {
-  std::string out;
-  out.reserve((data.size() * 8 + 4) / 5);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (uint8_t b : data) {
-    acc = (acc << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      out.push_back(kBase32HexAlphabet[(acc >> bits) & 31]);
-    }
-    acc &= (1u << bits) - 1;
-  }
-  if (bits > 0) out.push_back(kBase32HexAlphabet[(acc << (5 - bits)) & 31]);
-  return out;
+  return toSymbols(data, kBase32HexAlphabet, 5);
 }
 
 Result<std::vector<uint8_t>> fromBase32Hex(std::string_view text) {
-  std::vector<uint8_t> out;
-  out.reserve(text.size() * 5 / 8);
-  uint32_t acc = 0;
-  int bits = 0;
+  OctetPacker packer(5, text.size() * 5 / 8);
   for (char c : text) {
     int v = base32HexValue(c);
     if (v < 0) return fail("'" + std::string(1, c) + "' is not a base32hex character");
-    acc = (acc << 5) | static_cast<uint32_t>(v);
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<uint8_t>(acc >> bits));
-      acc &= (1u << bits) - 1;
-    }
+    packer.push(v);
   }
   // RFC 4648 §6: 8 symbols carry 5 octets; a remainder of 1, 3 or 6 symbols cannot end on an octet.
   size_t rem = text.size() % 8;
   if (rem == 1 || rem == 3 || rem == 6) return fail("base32hex data of impossible length");
-  if (acc != 0) return fail("base32hex data with non-zero trailing bits");
-  return out;
+  if (packer.leftoverValue() != 0) return fail("base32hex data with non-zero trailing bits");
+  return packer.take();
 }
 
 std::string formatDnssecTime(uint32_t seconds) {

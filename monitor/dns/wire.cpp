@@ -8,6 +8,120 @@ namespace {
 
 constexpr uint8_t kPointerMask = 0xC0;
 
+Unexpected<ParseError> errorAt(ParseErrc code, size_t at, std::string what) {
+  return Unexpected{ParseError{code, at, std::move(what)}};
+}
+
+// Where WireReader::name() is in the message while it reads one name.
+struct NameWalk {
+  size_t cursor;  // the next length octet or pointer
+  size_t limit;   // the window before the first pointer, the whole message after it
+  // RFC 1035 §4.1.4 only says a pointer refers to a prior occurrence. Requiring every target to lie
+  // strictly before the start of the labels being read makes the targets strictly decreasing, so no
+  // chain can loop; a compressor only ever points at names it wrote earlier, so none is rejected.
+  size_t segmentStart;
+  size_t after = segmentStart;  // where the reader's cursor goes once the whole name has been read
+  size_t hops = 0;
+  bool jumped = false;
+};
+
+// The compression pointer at walk.cursor (RFC 1035 §4.1.4): checks it and moves the walk to its
+// target.
+Status<ParseError> followPointer(std::span<const uint8_t> message, NameWalk& walk,
+                                 bool allowCompression) {
+  size_t at = walk.cursor;
+  if (!allowCompression) {
+    return errorAt(ParseErrc::kBadPointer, at, "compression pointer where none is allowed");
+  }
+  if (at + 1 >= walk.limit) {
+    return errorAt(ParseErrc::kTruncated, at, "data ends inside a compression pointer");
+  }
+  size_t target = (size_t{message[at] & 0x3Fu} << 8) | message[at + 1];
+  if (target >= message.size()) {
+    return errorAt(ParseErrc::kBadPointer, at,
+                   "compression pointer to " + std::to_string(target) + " beyond the message");
+  }
+  if (target >= walk.segmentStart) {
+    return errorAt(ParseErrc::kBadPointer, at,
+                   "compression pointer to " + std::to_string(target) +
+                       " does not point backwards (must be before " +
+                       std::to_string(walk.segmentStart) + ")");
+  }
+  if (++walk.hops > kMaxPointerHops) {
+    return errorAt(ParseErrc::kPointerLoop, at,
+                   "more than " + std::to_string(kMaxPointerHops) + " compression pointers");
+  }
+  if (!walk.jumped) {
+    walk.after = at + 2;
+    walk.jumped = true;
+  }
+  walk.cursor = target;
+  walk.segmentStart = target;
+  walk.limit = message.size();
+  return Ok{};
+}
+
+// The label at walk.cursor (not a pointer), appended to wire; the root label ends the name.
+Status<ParseError> appendLabel(std::span<const uint8_t> message, NameWalk& walk,
+                               std::vector<uint8_t>& wire) {
+  size_t at = walk.cursor;
+  uint8_t len = message[at];
+  if ((len & kPointerMask) != 0) {
+    // RFC 6891 §5 retired the 0x40 extended label type; 0x80 was never assigned.
+    return errorAt(ParseErrc::kBadLabel, at,
+                   "length octet " + std::to_string(len) + " (label type " +
+                       ((len & kPointerMask) == 0x40 ? "0x40" : "0x80") +
+                       ": a label over 63 octets or a retired label type)");
+  }
+  if (wire.size() + 1 + len > kMaxNameLength) {
+    return errorAt(ParseErrc::kNameTooLong, at,
+                   "name longer than " + std::to_string(kMaxNameLength) + " octets");
+  }
+  if (len == 0) {
+    wire.push_back(0);
+    if (!walk.jumped) walk.after = at + 1;
+    return Ok{};
+  }
+  if (at + 1 + len > walk.limit) {
+    return errorAt(ParseErrc::kTruncated, at, "data ends inside a label");
+  }
+  auto label = message.subspan(at, 1 + size_t{len});
+  wire.insert(wire.end(), label.begin(), label.end());
+  walk.cursor += label.size();
+  return Ok{};
+}
+
+// Appends one field of a layout from rdata to out, expanding and maybe lowercasing a name.
+Status<ParseError> copyField(const RdataField& field, WireReader& rdata, bool allowCompression,
+                             bool lowercaseNames, std::vector<uint8_t>& out) {
+  auto append = [&out](std::span<const uint8_t> b) { out.insert(out.end(), b.begin(), b.end()); };
+  switch (field.kind) {
+    case RdataField::kFixed: {
+      ZONEWATCH_DNS_TRY(auto b, rdata.bytes(field.length));
+      append(b);
+      break;
+    }
+    case RdataField::kCharString: {
+      ZONEWATCH_DNS_TRY(uint8_t len, rdata.u8());
+      ZONEWATCH_DNS_TRY(auto b, rdata.bytes(len));
+      out.push_back(len);
+      append(b);
+      break;
+    }
+    case RdataField::kName: {
+      ZONEWATCH_DNS_TRY(Name n, rdata.name(allowCompression));
+      append(lowercaseNames ? n.lowercased().wire() : n.wire());
+      break;
+    }
+    case RdataField::kRest: {
+      ZONEWATCH_DNS_TRY(auto b, rdata.bytes(rdata.remaining()));
+      append(b);
+      break;
+    }
+  }
+  return Ok{};
+}
+
 }  // namespace
 
 WireReader::WireReader(std::span<const uint8_t> message)
@@ -73,81 +187,25 @@ Result<WireReader, ParseError> WireReader::window(size_t n) {
 
 Result<Name, ParseError> WireReader::name(bool allowCompression) {
   // The labels before the first pointer must fit this reader's window; labels reached through a
-  // pointer lie earlier in the message and are bounded by the message itself.
+  // pointer lie earlier in the message and are bounded by the message itself. The loop ends within
+  // kMaxNameLength octets of labels and kMaxPointerHops pointers.
+  NameWalk walk{pos_, end_, pos_};
   std::vector<uint8_t> wire;
   wire.reserve(64);
-  size_t cursor = pos_;
-  size_t limit = end_;
-  // RFC 1035 §4.1.4 only says a pointer refers to a prior occurrence. Requiring every target to lie
-  // strictly before the start of the labels being read makes the targets strictly decreasing, so no
-  // chain can loop; a compressor only ever points at names it wrote earlier, so none is rejected.
-  size_t segmentStart = pos_;
-  size_t hops = 0;
-  bool jumped = false;
-  size_t after = pos_;  // where the cursor goes once the whole name has been read
-  auto fail = [&](ParseErrc code, size_t at, std::string what) {
-    return Unexpected{ParseError{code, at, std::move(what)}};
-  };
   for (;;) {
-    if (cursor >= limit) return fail(ParseErrc::kTruncated, cursor, "data ends inside a name");
-    uint8_t len = message_[cursor];
-    if ((len & kPointerMask) == kPointerMask) {
-      if (!allowCompression) {
-        return fail(ParseErrc::kBadPointer, cursor, "compression pointer where none is allowed");
-      }
-      if (cursor + 1 >= limit) {
-        return fail(ParseErrc::kTruncated, cursor, "data ends inside a compression pointer");
-      }
-      size_t target = (size_t{len & 0x3Fu} << 8) | message_[cursor + 1];
-      if (target >= message_.size()) {
-        return fail(ParseErrc::kBadPointer, cursor,
-                    "compression pointer to " + std::to_string(target) + " beyond the message");
-      }
-      if (target >= segmentStart) {
-        return fail(ParseErrc::kBadPointer, cursor,
-                    "compression pointer to " + std::to_string(target) +
-                        " does not point backwards (must be before " +
-                        std::to_string(segmentStart) + ")");
-      }
-      if (++hops > kMaxPointerHops) {
-        return fail(ParseErrc::kPointerLoop, cursor,
-                    "more than " + std::to_string(kMaxPointerHops) + " compression pointers");
-      }
-      if (!jumped) {
-        after = cursor + 2;
-        jumped = true;
-      }
-      cursor = target;
-      segmentStart = target;
-      limit = message_.size();
-      continue;
+    if (walk.cursor >= walk.limit) {
+      return errorAt(ParseErrc::kTruncated, walk.cursor, "data ends inside a name");
     }
-    if ((len & kPointerMask) != 0) {
-      // RFC 6891 §5 retired the 0x40 extended label type; 0x80 was never assigned.
-      return fail(ParseErrc::kBadLabel, cursor,
-                  "length octet " + std::to_string(len) + " (label type " +
-                      ((len & kPointerMask) == 0x40 ? "0x40" : "0x80") +
-                      ": a label over 63 octets or a retired label type)");
-    }
-    if (wire.size() + 1 + len > kMaxNameLength) {
-      return fail(ParseErrc::kNameTooLong, cursor,
-                  "name longer than " + std::to_string(kMaxNameLength) + " octets");
-    }
-    if (len == 0) {
-      wire.push_back(0);
-      if (!jumped) after = cursor + 1;
-      break;
-    }
-    if (cursor + 1 + len > limit) {
-      return fail(ParseErrc::kTruncated, cursor, "data ends inside a label");
-    }
-    wire.insert(wire.end(), message_.begin() + static_cast<std::ptrdiff_t>(cursor),
-                message_.begin() + static_cast<std::ptrdiff_t>(cursor + 1 + len));
-    cursor += 1 + size_t{len};
+    uint8_t len = message_[walk.cursor];
+    auto step = (len & kPointerMask) == kPointerMask
+                    ? followPointer(message_, walk, allowCompression)
+                    : appendLabel(message_, walk, wire);
+    if (!step) return Unexpected{step.error()};
+    if (len == 0) break;
   }
   auto parsed = Name::fromWire(wire);
-  if (!parsed) return fail(ParseErrc::kBadLabel, pos_, parsed.error().message);
-  pos_ = after;
+  if (!parsed) return errorAt(ParseErrc::kBadLabel, pos_, parsed.error().message);
+  pos_ = walk.after;
   return std::move(parsed).value();
 }
 
@@ -189,39 +247,11 @@ Result<std::vector<uint8_t>, ParseError> copyRdata(RRType type, WireReader rdata
     return out;
   }
   for (const RdataField& field : layout) {
-    switch (field.kind) {
-      case RdataField::kFixed: {
-        auto b = rdata.bytes(field.length);
-        if (!b) return badRdata(b.error());
-        out.insert(out.end(), b->begin(), b->end());
-        break;
-      }
-      case RdataField::kCharString: {
-        auto len = rdata.u8();
-        if (!len) return badRdata(len.error());
-        auto b = rdata.bytes(*len);
-        if (!b) return badRdata(b.error());
-        out.push_back(*len);
-        out.insert(out.end(), b->begin(), b->end());
-        break;
-      }
-      case RdataField::kName: {
-        auto n = rdata.name(allowCompression);
-        if (!n) {
-          // Running off the RDATA is a shape problem of the record; a bad pointer or label is the
-          // name's own fault and keeps its specific code.
-          if (n.error().code == ParseErrc::kTruncated) return badRdata(n.error());
-          return Unexpected{n.error()};
-        }
-        const Name& name = lowercaseNames ? n->lowercased() : *n;
-        out.insert(out.end(), name.wire().begin(), name.wire().end());
-        break;
-      }
-      case RdataField::kRest: {
-        auto b = rdata.bytes(rdata.remaining());
-        out.insert(out.end(), b->begin(), b->end());
-        break;
-      }
+    if (auto s = copyField(field, rdata, allowCompression, lowercaseNames, out); !s) {
+      // Running off the RDATA is a shape problem of the record; a bad pointer or label is the
+      // name's own fault and keeps its specific code.
+      if (s.error().code == ParseErrc::kTruncated) return badRdata(s.error());
+      return Unexpected{s.error()};
     }
   }
   if (!rdata.atEnd()) {

@@ -534,5 +534,44 @@ TEST(MessageTest, ParseErrcNames) {
   EXPECT_EQ(toString(ParseErrc::kCountMismatch), "count mismatch");
 }
 
+TEST(MessageTest, EachHeaderFlagHasItsOwnBit) {
+  // RFC 1035 §4.1.1, RFC 4035 §3.2: QR AA TC RD RA . AD CD in the second 16-bit word.
+  const std::pair<bool Header::*, uint16_t> kFlags[] = {
+      {&Header::qr, 0x8000}, {&Header::aa, 0x0400}, {&Header::tc, 0x0200}, {&Header::rd, 0x0100},
+      {&Header::ra, 0x0080}, {&Header::ad, 0x0020}, {&Header::cd, 0x0010},
+  };
+  for (const auto& [flag, bit] : kFlags) {
+    Message m;
+    m.header.*flag = true;
+    m.header.opcode = 5;
+    m.header.rcode = 3;
+    auto wire = encodeMessage(m);
+    ASSERT_GE(wire.size(), 4u);
+    EXPECT_EQ((wire[2] << 8) | wire[3], bit | (5 << 11) | 3) << bit;
+    auto back = parseMessage(wire);
+    ASSERT_TRUE(back.ok());
+    for (const auto& [other, otherBit] : kFlags) {
+      EXPECT_EQ(back->header.*other, other == flag) << bit << " " << otherBit;
+    }
+    EXPECT_EQ(back->header.opcode, 5);
+    EXPECT_EQ(back->header.rcode, 3);
+  }
+}
+
+TEST(MessageTest, WireRdataOfRecordsBuiltEitherWay) {
+  auto made = ResourceRecord::make(N("mx.example"), RRType::MX, 60, rdata::Unknown{});
+  made.rdata = {0, 10, 0};
+  EXPECT_EQ(made.wireRdata(), made.rdata);  // opaque: the bytes as they are
+  ResourceRecord typedOnly;
+  typedOnly.owner = N("a.example");
+  typedOnly.type = RRType::A;
+  typedOnly.data = rdata::A{{192, 0, 2, 7}};
+  EXPECT_EQ(typedOnly.wireRdata(), (std::vector<uint8_t>{192, 0, 2, 7}));
+  EXPECT_EQ(typedOnly.toString(), "a.example. 0 IN A 192.0.2.7");
+  auto same = ResourceRecord::make(typedOnly.owner, RRType::A, 0, typedOnly.data);
+  EXPECT_EQ(same.wireRdata(), typedOnly.wireRdata());
+  EXPECT_EQ(same.toString(), typedOnly.toString());
+}
+
 }  // namespace
 }  // namespace zonewatch::dns

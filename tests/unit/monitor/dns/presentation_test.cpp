@@ -129,5 +129,28 @@ TEST(PresentationTest, Tokenizer) {
   EXPECT_EQ(quoteCharacterString(std::string("a\"b\\c\n\xff", 7)), "\"a\\\"b\\\\c\\010\\255\"");
 }
 
+TEST(PresentationTest, BlobEncodingsRoundTripEveryLength) {
+  // RFC 4648: base64 pads to 4 symbols, base32hex (as NSEC3 writes it) does not pad; hex is two
+  // uppercase digits an octet.
+  std::vector<uint8_t> data;
+  uint32_t seed = 1;
+  for (size_t n = 0; n <= 40; ++n) {
+    SCOPED_TRACE(n);
+    EXPECT_EQ(toHex(data).size(), 2 * n);
+    EXPECT_EQ(toBase64(data).size(), (n + 2) / 3 * 4);
+    EXPECT_EQ(toBase32Hex(data).size(), (n * 8 + 4) / 5);
+    EXPECT_EQ(*fromHex(toHex(data)), data);
+    EXPECT_EQ(*fromBase64(toBase64(data)), data);
+    EXPECT_EQ(*fromBase32Hex(toBase32Hex(data)), data);
+    seed = seed * 1103515245u + 12345u;
+    data.push_back(static_cast<uint8_t>(seed >> 16));
+  }
+  EXPECT_EQ(toHex(std::vector<uint8_t>{0x0a, 0xbc, 0xde}), "0ABCDE");
+  EXPECT_EQ(toBase64(std::vector<uint8_t>{0xfb, 0xff}), "+/8=");
+  EXPECT_EQ(toBase32Hex(std::vector<uint8_t>{0xff}), "vs");
+  EXPECT_EQ(fromHex("0").error().message, "odd number of hex digits");
+  EXPECT_EQ(fromBase32Hex("vt").error().message, "base32hex data with non-zero trailing bits");
+}
+
 }  // namespace
 }  // namespace zonewatch::dns

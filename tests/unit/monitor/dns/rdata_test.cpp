@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+
 #include "monitor/dns/presentation.h"
 #include "tests/unit/monitor/dns/packet_builder.h"
 
@@ -293,6 +296,203 @@ TEST(RdataTest, CanonicalLowercasingListRfc6840) {
                    RRType::OPT}) {
     EXPECT_FALSE(lowercasesNamesInCanonicalForm(t)) << typeToString(t);
   }
+}
+
+// Every type the codec knows (one row each in rdata.cpp's type table), with its RDATA written
+// octet by octet, its exact presentation text and the typed alternative it decodes to. A row of
+// the table with the wrong codec, text form or alternative fails here.
+struct KnownType {
+  uint16_t type;
+  std::vector<uint8_t> wire;
+  std::string text;  // empty: no presentation form of its own, RFC 3597 "\#" instead
+  size_t alternative;
+};
+
+template <class T>
+size_t alt() {
+  return Rdata{T{}}.index();
+}
+
+std::vector<KnownType> knownTypes() {
+  using testing::PacketBuilder;
+  using B = PacketBuilder;
+  const size_t kOpaque = alt<rdata::Unknown>();
+  auto hashed = *fromBase32Hex("2t7b4g4vsa5smi47k61mv5bv1a22bojr");
+  auto v6 = hexBytes("20010DB8000000000000000000000001");
+  return {
+      {1, B().u8(192).u8(0).u8(2).u8(1).data(), "192.0.2.1", alt<rdata::A>()},
+      {2, B().name("ns.example").data(), "ns.example.", alt<rdata::NS>()},
+      {3, B().name("md.example").data(), "md.example.", kOpaque},
+      {4, B().name("mf.example").data(), "mf.example.", kOpaque},
+      {5, B().name("c.example").data(), "c.example.", alt<rdata::CNAME>()},
+      {6, B().name("ns.example").name("h.example").u32(1).u32(2).u32(3).u32(4).u32(5).data(),
+       "ns.example. h.example. 1 2 3 4 5", alt<rdata::SOA>()},
+      {7, B().name("mb.example").data(), "mb.example.", kOpaque},
+      {8, B().name("mg.example").data(), "mg.example.", kOpaque},
+      {9, B().name("mr.example").data(), "mr.example.", kOpaque},
+      {12, B().name("host.example").data(), "host.example.", kOpaque},
+      {13, B().label("PC").label("Linux").data(), "\"PC\" \"Linux\"", kOpaque},
+      {14, B().name("r.example").name("e.example").data(), "r.example. e.example.", kOpaque},
+      {15, B().u16(10).name("mail.example").data(), "10 mail.example.", kOpaque},
+      {16, B().label("a").label("b c").data(), "\"a\" \"b c\"", alt<rdata::TXT>()},
+      {17, B().name("admin.example").name("txt.example").data(), "admin.example. txt.example.",
+       kOpaque},
+      {18, B().u16(1).name("afs.example").data(), "1 afs.example.", kOpaque},
+      {21, B().u16(2).name("rt.example").data(), "2 rt.example.", kOpaque},
+      {24, B().u16(1).u8(5).u8(2).u32(3600).u32(2).u32(1).u16(7).name("example").u8(0xAB).data(),
+       "", kOpaque},
+      {26, B().u16(10).name("map822.example").name("mapx400.example").data(),
+       "10 map822.example. mapx400.example.", kOpaque},
+      {28, v6, "2001:db8::1", alt<rdata::AAAA>()},
+      {30, B().name("next.example").u8(0).u8(1).u8(0x40).data(), "", kOpaque},
+      {33, B().u16(0).u16(5).u16(5060).name("sip.example").data(), "0 5 5060 sip.example.",
+       kOpaque},
+      {35,
+       B().u16(100).u16(10).label("S").label("SIP+D2U").label("").name("_sip._udp.example").data(),
+       "100 10 \"S\" \"SIP+D2U\" \"\" _sip._udp.example.", kOpaque},
+      {36, B().u16(5).name("kx.example").data(), "5 kx.example.", kOpaque},
+      {38, hexBytes("00 20010DB8"), "", kOpaque},
+      {39, B().name("other.example").data(), "other.example.", kOpaque},
+      {43, B().u16(60485).u8(5).u8(1).bytes(hexBytes("2BB183AF")).data(), "60485 5 1 2BB183AF",
+       alt<rdata::DS>()},
+      {46,
+       B().u16(1)
+           .u8(13)
+           .u8(2)
+           .u32(3600)
+           .u32(1048354263)
+           .u32(0)
+           .u16(4711)
+           .name("example")
+           .bytes({1, 2, 3})
+           .data(),
+       "A 13 2 3600 20030322173103 19700101000000 4711 example. AQID", alt<rdata::RRSIG>()},
+      {47, B().name("host.example").u8(0).u8(1).u8(0x40).data(), "host.example. A",
+       alt<rdata::NSEC>()},
+      {48, B().u16(257).u8(3).u8(13).bytes({1, 2, 3}).data(), "257 3 13 AQID",
+       alt<rdata::DNSKEY>()},
+      {50,
+       B().u8(1)
+           .u8(1)
+           .u16(12)
+           .u8(4)
+           .bytes(hexBytes("AABBCCDD"))
+           .u8(20)
+           .bytes(hashed)
+           .u8(0)
+           .u8(1)
+           .u8(0x60)
+           .data(),
+       "1 1 12 AABBCCDD 2t7b4g4vsa5smi47k61mv5bv1a22bojr A NS", alt<rdata::NSEC3>()},
+      {51, B().u8(1).u8(0).u16(12).u8(0).data(), "1 0 12 -", alt<rdata::NSEC3PARAM>()},
+      {59, B().u16(2371).u8(13).u8(2).bytes({0xAB}).data(), "2371 13 2 AB", alt<rdata::DS>()},
+      {60, B().u16(257).u8(3).u8(8).bytes({0}).data(), "257 3 8 AA==", alt<rdata::DNSKEY>()},
+  };
+}
+
+TEST(RdataTest, EveryKnownTypeRoundTripsWireTextWire) {
+  for (const KnownType& k : knownTypes()) {
+    auto type = static_cast<RRType>(k.type);
+    SCOPED_TRACE(typeToString(type) + " " + k.text);
+    std::string text =
+        k.text.empty() ? "\\# " + std::to_string(k.wire.size()) + " " + toHex(k.wire) : k.text;
+    EXPECT_EQ(rdataToString(type, k.wire), text);
+    EXPECT_EQ(fromText(type, text), k.wire);
+    auto typed = decodeRdata(type, k.wire);
+    ASSERT_TRUE(typed.ok()) << typed.error().message;
+    EXPECT_EQ(typed->index(), k.alternative);
+    if (k.alternative != alt<rdata::Unknown>()) {
+      EXPECT_EQ(encodeRdata(*typed), k.wire);
+    }
+    EXPECT_TRUE(rdataFitsType(type, k.wire));
+  }
+}
+
+TEST(RdataTest, OnlyKnownTypesHaveTypedOrTextForms) {
+  std::set<uint16_t> typed, withText;
+  for (const KnownType& k : knownTypes()) {
+    if (k.alternative != alt<rdata::Unknown>()) typed.insert(k.type);
+    if (!k.text.empty()) withText.insert(k.type);
+  }
+  for (uint32_t t = 0; t <= 0xFFFF; ++t) {
+    auto type = static_cast<RRType>(t);
+    // Every typed form needs at least one octet, so empty RDATA fails exactly for them.
+    auto empty = decodeRdata(type, {});
+    EXPECT_EQ(empty.ok(), typed.count(static_cast<uint16_t>(t)) == 0) << t;
+    auto text = rdataFromString(type, "x", Name());
+    bool noForm = !text && text.error().message.find("no presentation format") != std::string::npos;
+    EXPECT_EQ(noForm, withText.count(static_cast<uint16_t>(t)) == 0) << t;
+  }
+}
+
+TEST(RdataTest, LayoutsAndLowercasingOfEveryType) {
+  const std::map<uint16_t, std::string> kLayouts = {
+      {2, "N"},       {3, "N"},    {4, "N"},      {5, "N"},      {6, "NNF20"}, {7, "N"},
+      {8, "N"},       {9, "N"},    {12, "N"},     {14, "NN"},    {15, "F2N"},  {17, "NN"},
+      {18, "F2N"},    {21, "F2N"}, {24, "F18NR"}, {26, "F2NN"},  {30, "NR"},   {33, "F6N"},
+      {35, "F4CCCN"}, {36, "F2N"}, {39, "N"},     {46, "F18NR"}, {47, "NR"},
+  };
+  const std::set<uint16_t> kLowercased = {2,  3,  4,  5,  6,  7,  8,  9,  12, 13, 14, 15,
+                                          17, 18, 21, 24, 26, 30, 33, 35, 36, 38, 39, 46};
+  for (uint32_t t = 0; t <= 0xFFFF; ++t) {
+    auto type = static_cast<RRType>(t);
+    std::string layout;
+    for (const RdataField& f : rdataLayout(type)) {
+      const char* kinds[] = {"F", "N", "R", "C"};
+      layout += kinds[f.kind];
+      if (f.kind == RdataField::kFixed) layout += std::to_string(f.length);
+    }
+    auto expected = kLayouts.find(static_cast<uint16_t>(t));
+    EXPECT_EQ(layout, expected == kLayouts.end() ? "" : expected->second) << t;
+    EXPECT_EQ(lowercasesNamesInCanonicalForm(type),
+              kLowercased.count(static_cast<uint16_t>(t)) == 1)
+        << t;
+  }
+}
+
+TEST(RdataTest, ErrorsNameTheTypeAndTheField) {
+  auto error = [](RRType type, std::string_view text) {
+    auto r = rdataFromString(type, text, Name());
+    return r ? std::string("ok") : r.error().message;
+  };
+  EXPECT_EQ(error(RRType::A, "x"), "A RDATA: \"x\" is not an IPv4 address");
+  EXPECT_EQ(error(RRType::AAAA, "192.0.2.1"), "AAAA RDATA: \"192.0.2.1\" is not an IPv6 address");
+  EXPECT_EQ(error(RRType::NS, ""), "NS RDATA: missing name server");
+  EXPECT_EQ(error(RRType::SOA, "a. b. 1 2 3 4 x"), "SOA RDATA: SOA timer: \"x\" is not a TTL");
+  EXPECT_EQ(error(RRType::SOA, "a. b. 4294967296"),
+            "SOA RDATA: serial: 4294967296 is over 4294967295");
+  EXPECT_EQ(error(RRType::TXT, ""), "TXT RDATA: TXT needs at least one character-string");
+  EXPECT_EQ(error(RRType::DS, "1 8"), "DS RDATA: missing digest type");
+  EXPECT_EQ(error(RRType::DS, "1 8 256 AB"), "DS RDATA: digest type: 256 is over 255");
+  EXPECT_EQ(error(RRType::DS, "1 8 2 ABC"), "DS RDATA: digest: odd number of hex digits");
+  EXPECT_EQ(error(RRType::CDNSKEY, "256 3 X"), "CDNSKEY RDATA: unknown DNSSEC algorithm \"X\"");
+  EXPECT_EQ(error(RRType::DNSKEY, "256 3 8 A"),
+            "DNSKEY RDATA: public key: base64 data of "
+            "impossible length");
+  EXPECT_EQ(error(RRType::RRSIG, "X"), "RRSIG RDATA: unknown type covered \"X\"");
+  EXPECT_EQ(error(RRType::RRSIG, "A 8 2 300 x"),
+            "RRSIG RDATA: expiration: time \"x\" is not YYYYMMDDHHmmSS");
+  EXPECT_EQ(error(RRType::RRSIG, "A 8 2 300 0 0 1"), "RRSIG RDATA: missing signer");
+  EXPECT_EQ(error(RRType::NSEC, "a. A NOPE"), "NSEC RDATA: unknown type \"NOPE\" in type list");
+  EXPECT_EQ(error(RRType::NSEC3, "1 0 0 -"), "NSEC3 RDATA: missing next hashed owner name");
+  EXPECT_EQ(error(RRType::NSEC3, "1 0 0 zz"), "NSEC3 RDATA: salt: 'z' is not a hex digit");
+  EXPECT_EQ(error(RRType::NSEC3PARAM, "1 0 0 - x"), "NSEC3PARAM RDATA: unexpected field \"x\"");
+  EXPECT_EQ(error(RRType::MX, "10"), "MX RDATA: missing name");
+  EXPECT_EQ(error(RRType::SRV, "1 2 x"), "SRV RDATA: number: \"x\" is not a decimal number");
+  EXPECT_EQ(error(static_cast<RRType>(13), "\"PC\""), "HINFO RDATA: missing character-string");
+  EXPECT_EQ(error(static_cast<RRType>(24), "1"),
+            "no presentation format for SIG RDATA here; write it as \\# <length> <hex> "
+            "(RFC 3597 §5)");
+
+  auto decodeError = [](RRType type, std::string_view hex) {
+    auto r = decodeRdata(type, hexBytes(hex));
+    return r ? std::string("ok") : r.error().message;
+  };
+  EXPECT_EQ(decodeError(RRType::TXT, ""),
+            "TXT RDATA does not fit its type: TXT RDATA without a character-string");
+  EXPECT_EQ(decodeError(RRType::NSEC3, "01000000 00 00"),
+            "NSEC3 RDATA does not fit its type: NSEC3 with an empty next hashed owner");
+  EXPECT_EQ(decodeError(RRType::A, "C000020101"), "A RDATA has 1 octets after its last field");
 }
 
 }  // namespace

@@ -184,5 +184,23 @@ TEST(ZoneReaderTest, EmptyAndCommentOnlyText) {
   EXPECT_TRUE(read("; nothing\n   ; indented comment\n\n").empty());
 }
 
+TEST(ZoneReaderTest, QuotedStringsAndEscapes) {
+  // RFC 1035 §5.1: a quoted string ends at the next unescaped quote, escapes stay for the RDATA
+  // parser, and a field may start right after a closing quote.
+  auto rrs = read("t.example. 60 IN TXT \"a\\\\\" \"b;c\"d \"\\065\" ( \"e\"\n \"f\" )\n");
+  ASSERT_EQ(rrs.size(), 1u);
+  EXPECT_EQ(rrs[0].toString(), "t.example. 60 IN TXT \"a\\\\\" \"b;c\" \"d\" \"A\" \"e\" \"f\"");
+  EXPECT_EQ(errorOf("t. 60 IN TXT \"a\\\n\"\n"), "test.zone:1: unterminated quoted string");
+}
+
+TEST(ZoneReaderTest, FieldErrorsKeepTheirReasons) {
+  EXPECT_EQ(errorOf("x. 1x IN A 192.0.2.1\n"), "test.zone:1: TTL: \"1x\" is not a TTL");
+  EXPECT_EQ(errorOf("$ORIGIN a. b.\n"), "test.zone:1: $ORIGIN takes exactly one name");
+  EXPECT_EQ(errorOf("x. 60 IN A 192.0.2\n"),
+            "test.zone:1: A RDATA: \"192.0.2\" is not an IPv4 address");
+  EXPECT_EQ(errorOf("x. 60 IN A 192.0.2.1\n\n( x. 60\n IN A 1.2.3.4 ) )\n"),
+            "test.zone:4: ')' without a matching '('");
+}
+
 }  // namespace
 }  // namespace zonewatch::dns
