@@ -114,18 +114,137 @@ std::string exhaustedDetail(const ValidationLimits& limits) {
   return "more than " + std::to_string(limits.maxNsec3Hashes) + " NSEC3 hash computations";
 }
 
+// An outcome of proving "no DS": an insecure one concerns the delegation, which is then unsigned; a
+// bogus one concerns the parent, whose denial failed.
+Outcome noDsOutcome(const dns::Name& delegation, const dns::Name& parentZone, State s, Reason r,
+                    std::string detail) {
+  return Outcome{s,
+                 r,
+                 s == State::kInsecure ? delegation : parentZone,
+                 dns::RRType::DS,
+                 {},
+                 std::move(detail)};
+}
+
+// The NSEC3 proof that a delegation has no DS (RFC 5155 §8.6), from the parent's usable records
+// (at least one). Every hash is charged to the budget.
+class NoDsProof {
+ public:
+  NoDsProof(const dns::Name& delegation, const dns::Name& parentZone,
+            const std::vector<Nsec3Entry>& entries, const ValidationLimits& limits, Budget& budget)
+      : delegation_(delegation),
+        parentZone_(parentZone),
+        entries_(entries),
+        params_(*entries.front().data),
+        limits_(limits),
+        hasher_(limits, budget) {}
+
+  Outcome run() {
+    auto h = hasher_.hash(delegation_, params_);
+    if (!h) return exhausted();
+    if (const auto* m = matching(entries_, *h)) return fromMatch(*m);
+    return fromClosestEncloser();
+  }
+
+ private:
+  Outcome result(State s, Reason r, std::string detail) const {
+    return noDsOutcome(delegation_, parentZone_, s, r, std::move(detail));
+  }
+
+  Outcome exhausted() const {
+    return result(State::kBogus, Reason::kBudgetExhausted, exhaustedDetail(limits_));
+  }
+
+  // RFC 5155 §8.6: a matching NSEC3 must show NS and neither DS nor SOA.
+  Outcome fromMatch(const Nsec3Entry& m) const {
+    const std::string matchingText = "the NSEC3 matching " + delegation_.toString();
+    if (m.data->types.has(dns::RRType::DS)) {
+      return result(State::kBogus, Reason::kDenialInvalid, matchingText + " lists a DS");
+    }
+    if (m.data->types.has(dns::RRType::SOA)) {
+      return result(State::kBogus, Reason::kDenialInvalid,
+                    matchingText + " is the child's (it lists SOA)");
+    }
+    if (!m.data->types.has(dns::RRType::NS)) {
+      return result(State::kBogus, Reason::kDenialInvalid, matchingText + " shows no delegation");
+    }
+    return result(State::kInsecure, Reason::kDsAbsent,
+                  parentZone_.toString() + " proves with NSEC3 that " + delegation_.toString() +
+                      " has no DS");
+  }
+
+  // RFC 5155 §8.6, no match: a closest-encloser proof (§8.3) whose next-closer name is covered by
+  // an NSEC3 with the opt-out flag makes the delegation insecure. The candidate enclosers are
+  // hashed from the longest down to the parent's apex, and the first one that matches decides.
+  Outcome fromClosestEncloser() {
+    for (size_t ceLabels = delegation_.labelCount() - 1; ceLabels >= parentZone_.labelCount();
+         --ceLabels) {
+      const dns::Name encloser = delegation_.suffix(ceLabels);
+      auto ceHash = hasher_.hash(encloser, params_);
+      if (!ceHash) return exhausted();
+      if (const Nsec3Entry* ce = matching(entries_, *ceHash)) {
+        return fromEncloser(encloser, ceLabels, *ce);
+      }
+      if (ceLabels == parentZone_.labelCount()) break;
+    }
+    return result(State::kBogus, Reason::kDenialMissing,
+                  "no NSEC3 closest-encloser proof for " + delegation_.toString());
+  }
+
+  // The closest encloser `encloser` has `ceLabels` labels and its NSEC3 is `ce`.
+  Outcome fromEncloser(const dns::Name& encloser, size_t ceLabels, const Nsec3Entry& ce) {
+    // RFC 5155 §8.3: "The DNAME type bit must not be set and the NS type bit may only be set if
+    // the SOA type bit is set. If this is not the case, it would be an indication that an
+    // attacker is using them to falsely deny the existence of RRs for which the server is not
+    // authoritative."
+    if (ce.data->types.has(dns::RRType::DNAME)) {
+      return result(State::kBogus, Reason::kDenialInvalid,
+                    "the closest-encloser NSEC3 of " + encloser.toString() +
+                        " has the DNAME bit: nothing below it is in this zone");
+    }
+    if (ce.data->types.has(dns::RRType::NS) && !ce.data->types.has(dns::RRType::SOA)) {
+      return result(State::kBogus, Reason::kDenialInvalid,
+                    "the closest-encloser NSEC3 of " + encloser.toString() +
+                        " is a delegation (NS without SOA): names below it are another zone's");
+    }
+    return fromNextCloser(delegation_.suffix(ceLabels + 1));
+  }
+
+  // Only an opt-out span may cover the next closer name of a delegation without a DS: a span
+  // without the flag denies the name itself, not just its DS (RFC 5155 §6).
+  Outcome fromNextCloser(const dns::Name& nextCloser) {
+    auto ncHash = hasher_.hash(nextCloser, params_);
+    if (!ncHash) return exhausted();
+    for (const auto& e : entries_) {
+      if (!covers(e, *ncHash)) continue;
+      if (e.data->optOut()) {
+        return result(
+            State::kInsecure, Reason::kOptOut,
+            delegation_.toString() + " lies in an NSEC3 opt-out span of " + parentZone_.toString());
+      }
+      return result(State::kBogus, Reason::kDenialInvalid,
+                    "the NSEC3 covering " + nextCloser.toString() +
+                        " has no opt-out flag, so it denies the name, not just its DS");
+    }
+    return result(State::kBogus, Reason::kDenialMissing,
+                  "no NSEC3 covers the next closer name " + nextCloser.toString());
+  }
+
+  const dns::Name& delegation_;
+  const dns::Name& parentZone_;
+  const std::vector<Nsec3Entry>& entries_;
+  const dns::rdata::NSEC3& params_;
+  const ValidationLimits& limits_;
+  Hasher hasher_;
+};
+
 }  // namespace
 
 Outcome proveNoDsWithNsec3(const dns::Name& delegation, const dns::Name& parentZone,
                            const std::vector<dns::ResourceRecord>& nsec3s,
                            const ValidationLimits& limits, Budget& budget) {
   auto result = [&](State s, Reason r, std::string detail) {
-    return Outcome{s,
-                   r,
-                   s == State::kInsecure ? delegation : parentZone,
-                   dns::RRType::DS,
-                   {},
-                   std::move(detail)};
+    return noDsOutcome(delegation, parentZone, s, r, std::move(detail));
   };
   const UsableNsec3 usable = usableNsec3(nsec3s, parentZone, limits);
   if (usable.iterationsAbove) {
@@ -133,8 +252,7 @@ Outcome proveNoDsWithNsec3(const dns::Name& delegation, const dns::Name& parentZ
                   parentZone.toString() + " uses " + std::to_string(*usable.iterationsAbove) +
                       " NSEC3 iterations (cap " + std::to_string(limits.maxNsec3Iterations) + ")");
   }
-  const auto& entries = usable.entries;
-  if (entries.empty()) {
+  if (usable.entries.empty()) {
     // RFC 5155 §8.1: ignoring NSEC3 RRs of an unknown hash leaves no denial, so the answer is
     // bogus, not insecure: an unknown hash in a denial is not an unsupported DNSKEY algorithm (RFC
     // 4035 §5.2), and an attacker could otherwise downgrade any delegation with one forged RR.
@@ -145,80 +263,7 @@ Outcome proveNoDsWithNsec3(const dns::Name& delegation, const dns::Name& parentZ
         State::kBogus, Reason::kDenialMissing,
         "no NSEC3 from " + parentZone.toString() + " denies the DS of " + delegation.toString());
   }
-
-  Hasher hasher(limits, budget);
-  const auto& params = *entries.front().data;
-  auto exhausted = [&] {
-    return result(State::kBogus, Reason::kBudgetExhausted, exhaustedDetail(limits));
-  };
-
-  // RFC 5155 §8.6: a matching NSEC3 must show NS and neither DS nor SOA.
-  auto h = hasher.hash(delegation, params);
-  if (!h) return exhausted();
-  if (const auto* m = matching(entries, *h)) {
-    if (m->data->types.has(dns::RRType::DS)) {
-      return result(State::kBogus, Reason::kDenialInvalid,
-                    "the NSEC3 matching " + delegation.toString() + " lists a DS");
-    }
-    if (m->data->types.has(dns::RRType::SOA)) {
-      return result(
-          State::kBogus, Reason::kDenialInvalid,
-          "the NSEC3 matching " + delegation.toString() + " is the child's (it lists SOA)");
-    }
-    if (!m->data->types.has(dns::RRType::NS)) {
-      return result(State::kBogus, Reason::kDenialInvalid,
-                    "the NSEC3 matching " + delegation.toString() + " shows no delegation");
-    }
-    return result(
-        State::kInsecure, Reason::kDsAbsent,
-        parentZone.toString() + " proves with NSEC3 that " + delegation.toString() + " has no DS");
-  }
-
-  // RFC 5155 §8.6, no match: a closest-encloser proof (§8.3) whose next-closer name is covered by
-  // an NSEC3 with the opt-out flag makes the delegation insecure.
-  for (size_t ceLabels = delegation.labelCount() - 1; ceLabels >= parentZone.labelCount();
-       --ceLabels) {
-    dns::Name encloser = delegation.suffix(ceLabels);
-    auto ceHash = hasher.hash(encloser, params);
-    if (!ceHash) return exhausted();
-    const Nsec3Entry* ce = matching(entries, *ceHash);
-    if (ce == nullptr) {
-      if (ceLabels == parentZone.labelCount()) break;
-      continue;
-    }
-    // RFC 5155 §8.3: "The DNAME type bit must not be set and the NS type bit may only be set if
-    // the SOA type bit is set. If this is not the case, it would be an indication that an
-    // attacker is using them to falsely deny the existence of RRs for which the server is not
-    // authoritative."
-    if (ce->data->types.has(dns::RRType::DNAME)) {
-      return result(State::kBogus, Reason::kDenialInvalid,
-                    "the closest-encloser NSEC3 of " + encloser.toString() +
-                        " has the DNAME bit: nothing below it is in this zone");
-    }
-    if (ce->data->types.has(dns::RRType::NS) && !ce->data->types.has(dns::RRType::SOA)) {
-      return result(State::kBogus, Reason::kDenialInvalid,
-                    "the closest-encloser NSEC3 of " + encloser.toString() +
-                        " is a delegation (NS without SOA): names below it are another zone's");
-    }
-    dns::Name nextCloser = delegation.suffix(ceLabels + 1);
-    auto ncHash = hasher.hash(nextCloser, params);
-    if (!ncHash) return exhausted();
-    for (const auto& e : entries) {
-      if (!covers(e, *ncHash)) continue;
-      if (e.data->optOut()) {
-        return result(
-            State::kInsecure, Reason::kOptOut,
-            delegation.toString() + " lies in an NSEC3 opt-out span of " + parentZone.toString());
-      }
-      return result(State::kBogus, Reason::kDenialInvalid,
-                    "the NSEC3 covering " + nextCloser.toString() +
-                        " has no opt-out flag, so it denies the name, not just its DS");
-    }
-    return result(State::kBogus, Reason::kDenialMissing,
-                  "no NSEC3 covers the next closer name " + nextCloser.toString());
-  }
-  return result(State::kBogus, Reason::kDenialMissing,
-                "no NSEC3 closest-encloser proof for " + delegation.toString());
+  return NoDsProof(delegation, parentZone, usable.entries, limits, budget).run();
 }
 
 Outcome proveWildcardWithNsec3(const dns::Name& qname, size_t labels, const dns::Name& zone,

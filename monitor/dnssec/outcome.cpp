@@ -16,6 +16,28 @@ std::string_view toString(State state) {
   return "indeterminate";
 }
 
+namespace {
+
+int rank(State state) {
+  switch (state) {
+    case State::kBogus:
+      return 3;
+    case State::kIndeterminate:
+      return 2;
+    case State::kInsecure:
+      return 1;
+    case State::kSecure:
+      return 0;
+  }
+  return 2;
+}
+
+}  // namespace
+
+bool isWorse(State a, State b) {
+  return rank(a) > rank(b);
+}
+
 std::string_view toString(Reason reason) {
   switch (reason) {
     case Reason::kNone:
@@ -73,11 +95,14 @@ std::optional<uint16_t> edeCode(Reason reason) {
   // it answers without an EDE option, and code 0 would claim "Other Error" (RFC 8914 §4.1).
   switch (reason) {
     case Reason::kNone:
-      return std::nullopt;
     // Insecure by the parent's own signed statement (RFC 4035 §5.2, RFC 5155 §6): the delegation
     // is meant to be unsigned, so nothing went wrong and no info-code applies.
     case Reason::kDsAbsent:
     case Reason::kOptOut:
+    // Not 1: RFC 8914 §4.2 reserves it for a DNSKEY RRset that "contained only unsupported DNSSEC
+    // algorithms", and RSASHA1 was supported and validated. The chain is secure; the deprecation
+    // (RFC 9905) is a caveat shown by the reason, not an error.
+    case Reason::kDeprecatedAlgorithm:
       return std::nullopt;
     case Reason::kUnsupportedAlgorithm:
       return 1;  // Unsupported DNSKEY Algorithm
@@ -85,40 +110,27 @@ std::optional<uint16_t> edeCode(Reason reason) {
       return 2;  // Unsupported DS Digest Type
     case Reason::kNsec3IterationsTooHigh:
       return 27;  // RFC 9276 §6: Unsupported NSEC3 Iterations Value
-    // Not 1: RFC 8914 §4.2 reserves it for a DNSKEY RRset that "contained only unsupported DNSSEC
-    // algorithms", and RSASHA1 was supported and validated. The chain is secure; the deprecation
-    // (RFC 9905) is a caveat shown by the reason, not an error.
-    case Reason::kDeprecatedAlgorithm:
-      return std::nullopt;
-    case Reason::kDsMismatch:
-      return 6;  // DNSSEC Bogus
     case Reason::kNoDnskeyMatchesDs:
-      return 9;  // DNSKEY Missing: no key for the DS
     case Reason::kDnskeyMissing:
-      return 9;  // DNSKEY Missing
+      return 9;  // DNSKEY Missing: none at all, or none for the DS
     case Reason::kRrsigMissing:
       return 10;  // RRSIGs Missing
     case Reason::kRrsigExpired:
       return 7;  // Signature Expired
     case Reason::kRrsigNotYetValid:
       return 8;  // Signature Not Yet Valid
-    case Reason::kSignatureInvalid:
-      return 6;  // DNSSEC Bogus
-    case Reason::kSignerMismatch:
-      return 6;  // DNSSEC Bogus
     case Reason::kDenialMissing:
       return 12;  // NSEC Missing
+    case Reason::kDsMismatch:
+    case Reason::kSignatureInvalid:
+    case Reason::kSignerMismatch:
     case Reason::kDenialInvalid:
-      return 6;  // DNSSEC Bogus
     // Not 12: RFC 8914 §4.13 "NSEC Missing" is for requested data that "was missing", a negative
     // answer; a wildcard expansion is a positive answer whose proof of no closer match is absent,
     // so validation simply "ended in the Bogus state" (§4.7).
     case Reason::kWildcardProofMissing:
-      return 6;  // DNSSEC Bogus
     case Reason::kOwnerMismatch:
-      return 6;  // DNSSEC Bogus
-    case Reason::kBudgetExhausted:
-      return 6;  // DNSSEC Bogus (resolvers answer SERVFAIL here too)
+    case Reason::kBudgetExhausted:  // resolvers answer SERVFAIL here too
     case Reason::kTrustAnchorMismatch:
       return 6;  // DNSSEC Bogus
     case Reason::kNoTrustAnchor:

@@ -63,6 +63,11 @@ std::string_view toString(State state);
 // the outcome is no error at all. Code 0 is not "none": RFC 8914 §4.1 defines it as "Other Error".
 std::optional<uint16_t> edeCode(Reason reason);
 
+// Whether `a` is a worse verdict than `b`: bogus, then indeterminate, then insecure, then secure. A
+// verdict made of several (a zone and its RRsets, a domain's servers) is the worst of them, so that
+// nothing bogus hides behind what is merely unknown or insecure.
+bool isWorse(State a, State b);
+
 // The verdict on one step of validation.
 struct Outcome {
   State state = State::kIndeterminate;

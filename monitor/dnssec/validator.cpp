@@ -22,6 +22,43 @@ Outcome bogus(Reason reason, const dns::Name& zone, dns::RRType type, std::strin
   return {State::kBogus, reason, zone, type, {}, std::move(detail)};
 }
 
+// Why a verified NSEC or NSEC3 RRset of the parent cannot serve to deny the DS of `child`;
+// nullopt when it can.
+std::optional<Outcome> unprovenDenial(const RRsetVerdict& verdict, const dns::Name& parentZone,
+                                      const dns::Name& child) {
+  if (verdict.outcome.state != State::kSecure) {
+    Outcome failed = verdict.outcome;
+    failed.rrtype = dns::RRType::DS;
+    failed.detail = "the denial of the DS of " + child.toString() +
+                    " does not validate: " + verdict.outcome.detail;
+    if (failed.reason == Reason::kSignatureInvalid || failed.reason == Reason::kRrsigMissing) {
+      failed.reason = Reason::kDenialInvalid;
+    }
+    return failed;
+  }
+  // RFC 4592 §4.7: synthesised NSEC RRs "will never be used in negative caching or to generate
+  // a negative response"; the same holds for NSEC3. A denial signed as an expansion proves
+  // nothing.
+  if (verdict.wildcardLabels) {
+    return bogus(
+        Reason::kDenialInvalid, parentZone, dns::RRType::DS,
+        "the denial of the DS of " + child.toString() + " is signed as a wildcard expansion");
+  }
+  return std::nullopt;
+}
+
+// The proof of "no DS" from the parent's verified denial records. NSEC3 is tried when there is
+// any, as a parent's zone uses one or the other.
+Outcome proveNoDs(const dns::Name& child, const dns::Name& parentZone,
+                  const std::vector<dns::ResourceRecord>& nsec,
+                  const std::vector<dns::ResourceRecord>& nsec3, const ValidationLimits& limits,
+                  Budget& budget) {
+  if (!nsec3.empty()) return proveNoDsWithNsec3(child, parentZone, nsec3, limits, budget);
+  if (!nsec.empty()) return proveNoDsWithNsec(child, parentZone, nsec);
+  return bogus(Reason::kDenialMissing, parentZone, dns::RRType::DS,
+               "the answer for the DS of " + child.toString() + " carries no NSEC or NSEC3");
+}
+
 }  // namespace
 
 Validator::Validator(TrustAnchors anchors, int64_t nowUnix, ValidationLimits limits,
@@ -116,97 +153,76 @@ ZoneTrust Validator::childZone(const ZoneTrust& parent, const dns::Name& child,
   }
 
   if (evidence.ds && !evidence.ds->records.empty()) {
-    // RFC 4034 §5: the DS RRset is owned by the delegation's name; a DS of any other name (a
-    // sibling's, spliced into the referral) would authenticate the wrong keys.
-    if (!(evidence.ds->owner == child)) {
-      trust.outcome = bogus(Reason::kOwnerMismatch, parent.zone, dns::RRType::DS,
-                            "the DS RRset handed in for " + child.toString() + " is owned by " +
-                                evidence.ds->owner.toString());
-      return trust;
-    }
-    // RFC 4035 §5.2: the DS RRset is authenticated with the parent's keys.
-    auto dsVerdict = verifyRRset(*evidence.ds, parent.zone, parent.keys, context());
-    trust.dsVerdict = dsVerdict;
-    if (dsVerdict.outcome.state != State::kSecure) {
-      trust.outcome = dsVerdict.outcome;
-      return trust;
-    }
-    // RFC 4035 §5.3.4: an expansion needs a proof of no closer match, which the evidence of a
-    // delegation does not carry; a DS that claims to be synthesised is not believed.
-    if (dsVerdict.wildcardLabels) {
-      trust.outcome =
-          bogus(Reason::kWildcardProofMissing, parent.zone, dns::RRType::DS,
-                "the DS RRset of " + child.toString() + " is signed as a wildcard expansion");
-      return trust;
-    }
-    trust.deprecatedAlgorithm = trust.deprecatedAlgorithm || isDeprecated(dsVerdict.algorithm);
-    for (const auto& rr : evidence.ds->records) {
-      if (const auto* ds = std::get_if<dns::rdata::DS>(&rr.data)) trust.ds.push_back(*ds);
-    }
-    if (dnskeys == nullptr) {
-      trust.outcome = missing(child, dns::RRType::DNSKEY,
-                              "no DNSKEY RRset was obtained from " + child.toString());
-      return trust;
-    }
-    auto match = matchDs(child, trust.ds, *dnskeys, limits_, budget_);
-    return keysFromMatch(std::move(trust), match, *dnskeys);
+    return keysFromDs(parent, std::move(trust), *evidence.ds, dnskeys);
   }
-
   // No DS: believe it only with the parent's signed denial (RFC 4035 §5.2, RFC 5155 §8.6).
-  if (evidence.denial.empty()) {
-    trust.outcome = {State::kBogus,
-                     Reason::kDenialMissing,
-                     parent.zone,
-                     dns::RRType::DS,
-                     {},
-                     parent.zone.toString() + " neither publishes a DS for " + child.toString() +
-                         " nor proves its absence"};
+  return insecureByDenial(parent, std::move(trust), evidence.denial);
+}
+
+std::optional<Outcome> Validator::authenticateDs(const ZoneTrust& parent, ZoneTrust& trust,
+                                                 const dns::RRset& ds) {
+  const dns::Name& child = trust.zone;
+  // RFC 4034 §5: the DS RRset is owned by the delegation's name; a DS of any other name (a
+  // sibling's, spliced into the referral) would authenticate the wrong keys.
+  if (!(ds.owner == child)) {
+    return bogus(
+        Reason::kOwnerMismatch, parent.zone, dns::RRType::DS,
+        "the DS RRset handed in for " + child.toString() + " is owned by " + ds.owner.toString());
+  }
+  // RFC 4035 §5.2: the DS RRset is authenticated with the parent's keys.
+  const RRsetVerdict& verdict =
+      trust.dsVerdict.emplace(verifyRRset(ds, parent.zone, parent.keys, context()));
+  if (verdict.outcome.state != State::kSecure) return verdict.outcome;
+  // RFC 4035 §5.3.4: an expansion needs a proof of no closer match, which the evidence of a
+  // delegation does not carry; a DS that claims to be synthesised is not believed.
+  if (verdict.wildcardLabels) {
+    return bogus(Reason::kWildcardProofMissing, parent.zone, dns::RRType::DS,
+                 "the DS RRset of " + child.toString() + " is signed as a wildcard expansion");
+  }
+  return std::nullopt;
+}
+
+ZoneTrust Validator::keysFromDs(const ZoneTrust& parent, ZoneTrust trust, const dns::RRset& ds,
+                                const dns::RRset* dnskeys) {
+  if (auto refused = authenticateDs(parent, trust, ds)) {
+    trust.outcome = std::move(*refused);
+    return trust;
+  }
+  trust.deprecatedAlgorithm = trust.deprecatedAlgorithm || isDeprecated(trust.dsVerdict->algorithm);
+  for (const auto& rr : ds.records) {
+    if (const auto* d = std::get_if<dns::rdata::DS>(&rr.data)) trust.ds.push_back(*d);
+  }
+  if (dnskeys == nullptr) {
+    trust.outcome = missing(trust.zone, dns::RRType::DNSKEY,
+                            "no DNSKEY RRset was obtained from " + trust.zone.toString());
+    return trust;
+  }
+  auto match = matchDs(trust.zone, trust.ds, *dnskeys, limits_, budget_);
+  return keysFromMatch(std::move(trust), match, *dnskeys);
+}
+
+ZoneTrust Validator::insecureByDenial(const ZoneTrust& parent, ZoneTrust trust,
+                                      const std::vector<dns::RRset>& denial) {
+  const dns::Name& child = trust.zone;
+  if (denial.empty()) {
+    trust.outcome = bogus(Reason::kDenialMissing, parent.zone, dns::RRType::DS,
+                          parent.zone.toString() + " neither publishes a DS for " +
+                              child.toString() + " nor proves its absence");
     return trust;
   }
   std::vector<dns::ResourceRecord> nsec, nsec3;
-  for (const auto& set : evidence.denial) {
+  for (const auto& set : denial) {
     if (set.type != dns::RRType::NSEC && set.type != dns::RRType::NSEC3) continue;
-    auto verdict = verifyRRset(set, parent.zone, parent.keys, context());
-    if (verdict.outcome.state != State::kSecure) {
-      trust.dsVerdict = verdict;
-      trust.outcome = verdict.outcome;
-      trust.outcome.rrtype = dns::RRType::DS;
-      trust.outcome.detail = "the denial of the DS of " + child.toString() +
-                             " does not validate: " + verdict.outcome.detail;
-      if (trust.outcome.reason == Reason::kSignatureInvalid ||
-          trust.outcome.reason == Reason::kRrsigMissing) {
-        trust.outcome.reason = Reason::kDenialInvalid;
-      }
+    const RRsetVerdict& verdict =
+        trust.dsVerdict.emplace(verifyRRset(set, parent.zone, parent.keys, context()));
+    if (auto refused = unprovenDenial(verdict, parent.zone, child)) {
+      trust.outcome = std::move(*refused);
       return trust;
     }
-    // RFC 4592 §4.7: synthesised NSEC RRs "will never be used in negative caching or to generate
-    // a negative response"; the same holds for NSEC3. A denial signed as an expansion proves
-    // nothing.
-    if (verdict.wildcardLabels) {
-      trust.dsVerdict = verdict;
-      trust.outcome = bogus(
-          Reason::kDenialInvalid, parent.zone, dns::RRType::DS,
-          "the denial of the DS of " + child.toString() + " is signed as a wildcard expansion");
-      return trust;
-    }
-    trust.dsVerdict = verdict;
     auto& into = set.type == dns::RRType::NSEC ? nsec : nsec3;
     into.insert(into.end(), set.records.begin(), set.records.end());
   }
-  Outcome proof;
-  if (!nsec3.empty()) {
-    proof = proveNoDsWithNsec3(child, parent.zone, nsec3, limits_, budget_);
-  } else if (!nsec.empty()) {
-    proof = proveNoDsWithNsec(child, parent.zone, nsec);
-  } else {
-    proof = {State::kBogus,
-             Reason::kDenialMissing,
-             parent.zone,
-             dns::RRType::DS,
-             {},
-             "the answer for the DS of " + child.toString() + " carries no NSEC or NSEC3"};
-  }
-  trust.outcome = proof;
+  trust.outcome = proveNoDs(child, parent.zone, nsec, nsec3, limits_, budget_);
   return trust;
 }
 
@@ -261,50 +277,6 @@ Outcome Validator::proveWildcard(const ZoneTrust& zone, const dns::Name& qname, 
       !nsec.empty()) {
     result = proveWildcardWithNsec(qname, labels, zone.zone, nsec);
   }
-  return result;
-}
-
-ChainResult validateChain(const std::vector<ChainLink>& links,
-                          const std::vector<dns::RRset>& rrsets, Validator& validator,
-                          const std::vector<dns::RRset>& wildcardProof) {
-  validator.resetBudget();
-  ChainResult result;
-  if (links.empty()) {
-    result.outcome = missing(dns::Name(), dns::RRType::DNSKEY, "no zones to validate");
-    return result;
-  }
-  auto keep = [&result](const std::optional<uint32_t>& expiration) {
-    if (!expiration) return;
-    if (!result.earliestExpiration || *expiration < *result.earliestExpiration) {
-      result.earliestExpiration = expiration;
-    }
-  };
-  for (size_t i = 0; i < links.size(); ++i) {
-    const auto& link = links[i];
-    const dns::RRset* keys = link.dnskey ? &*link.dnskey : nullptr;
-    ZoneTrust trust =
-        i == 0 ? validator.anchorZone(keys)
-               : validator.childZone(result.zones.back(), link.zone, link.fromParent, keys);
-    if (trust.dsVerdict) keep(trust.dsVerdict->expiration);
-    if (trust.dnskeyVerdict) keep(trust.dnskeyVerdict->expiration);
-    result.zones.push_back(std::move(trust));
-  }
-  const ZoneTrust& last = result.zones.back();
-  result.outcome = last.outcome;
-  for (const auto& set : rrsets) {
-    auto verdict = validator.rrset(last, set, wildcardProof);
-    keep(verdict.expiration);
-    if (result.outcome.state == State::kSecure && verdict.outcome.state != State::kSecure) {
-      result.outcome = verdict.outcome;
-    }
-    if (isDeprecated(verdict.algorithm)) result.zones.back().deprecatedAlgorithm = true;
-    result.rrsets.push_back(std::move(verdict));
-  }
-  if (result.outcome.state == State::kSecure && result.zones.back().deprecatedAlgorithm) {
-    result.outcome.reason = Reason::kDeprecatedAlgorithm;
-    result.outcome.detail = "the chain validates through RSASHA1, deprecated by RFC 9905";
-  }
-  result.budget = validator.budget();
   return result;
 }
 

@@ -5,7 +5,8 @@
 // and reads no clock. The chain is walked one zone cut at a time —
 //   anchor → anchor zone DNSKEY → child DS (or its proven absence) → child DNSKEY → … → RRsets
 // — so that a caller can validate the shared upper chain once and each server's answers against it.
-// See monitor/dnssec/README.md for states, reasons and caps.
+// The walk itself, and how its steps add up to one verdict, is chain.h. See
+// monitor/dnssec/README.md for states, reasons and caps.
 #pragma once
 
 #include <cstdint>
@@ -72,6 +73,15 @@ class Validator {
 
  private:
   ZoneTrust keysFromMatch(ZoneTrust trust, const struct DsMatch& match, const dns::RRset& dnskeys);
+  // The child's keys through the DS RRset its parent published.
+  ZoneTrust keysFromDs(const ZoneTrust& parent, ZoneTrust trust, const dns::RRset& ds,
+                       const dns::RRset* dnskeys);
+  // Why the DS RRset cannot be believed (nullopt when it can); sets trust.dsVerdict.
+  std::optional<Outcome> authenticateDs(const ZoneTrust& parent, ZoneTrust& trust,
+                                        const dns::RRset& ds);
+  // No DS: insecure only when the parent's signed NSEC/NSEC3 RRsets prove it, bogus otherwise.
+  ZoneTrust insecureByDenial(const ZoneTrust& parent, ZoneTrust trust,
+                             const std::vector<dns::RRset>& denial);
   Outcome proveWildcard(const ZoneTrust& zone, const dns::Name& qname, uint8_t labels,
                         const std::vector<dns::RRset>& proof);
   VerifyContext context();
@@ -83,27 +93,5 @@ class Validator {
   KeyCache* keys_;
   Budget budget_;
 };
-
-// The whole chain at once, for callers that hold all the evidence (tests, `zonewatch check`).
-struct ChainLink {
-  dns::Name zone;
-  DelegationEvidence fromParent;  // ignored for the first link (the anchor zone)
-  std::optional<dns::RRset> dnskey;
-};
-
-struct ChainResult {
-  Outcome outcome;               // the verdict for the last zone and its RRsets
-  std::vector<ZoneTrust> zones;  // one per link, as far as the walk went
-  std::vector<RRsetVerdict> rrsets;
-  Budget budget;
-  // The earliest expiration among the signatures that validated the chain and the RRsets.
-  std::optional<uint32_t> earliestExpiration;
-};
-
-// One validation: the validator's budget is reset first, so a reused Validator does not carry one
-// chain's spending into the next. `wildcardProof` is handed to Validator::rrset for every RRset.
-ChainResult validateChain(const std::vector<ChainLink>& links,
-                          const std::vector<dns::RRset>& rrsets, Validator& validator,
-                          const std::vector<dns::RRset>& wildcardProof = {});
 
 }  // namespace zonewatch::dnssec

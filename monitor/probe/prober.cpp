@@ -8,6 +8,7 @@
 #include "monitor/crypto/crypto.h"
 #include "monitor/dns/canonical.h"
 #include "monitor/dns/presentation.h"
+#include "monitor/dnssec/chain.h"
 #include "monitor/dnssec/validator.h"
 #include "monitor/probe/findings.h"
 #include "monitor/util/join.h"
@@ -403,20 +404,6 @@ const std::pair<size_t, dnssec::DelegationEvidence>* delegationOfMost(
     }
   }
   return best;
-}
-
-int stateRank(dnssec::State s) {
-  switch (s) {
-    case dnssec::State::kBogus:
-      return 3;
-    case dnssec::State::kIndeterminate:
-      return 2;
-    case dnssec::State::kInsecure:
-      return 1;
-    case dnssec::State::kSecure:
-      return 0;
-  }
-  return 2;
 }
 
 }  // namespace
@@ -849,12 +836,8 @@ std::optional<dnssec::ZoneTrust> Prober::judge(const Run& run,
                                                const std::optional<dnssec::ZoneTrust>& above,
                                                const dns::Name& zone, const ZoneKeysData& keys) {
   dnssec::Validator validator(anchors_, run.now, options_.limits, &verificationCache_, &keyCache_);
-  const dns::RRset* dnskey = keys.dnskey ? &*keys.dnskey : nullptr;
-  if (!above) {
-    if (!(zone == anchors_.zone)) return std::nullopt;  // above the trust anchor: not validated
-    return validator.anchorZone(dnskey);
-  }
-  return validator.childZone(*above, zone, keys.fromParent, dnskey);
+  return dnssec::stepDown(validator, above ? &*above : nullptr,
+                          {zone, &keys.fromParent, keys.dnskey ? &*keys.dnskey : nullptr});
 }
 
 // --- Finishing an observation: the answers become views, validated and judged -----------------
@@ -1063,17 +1046,10 @@ dnssec::ZoneTrust judgeServer(dnssec::Validator& validator, const dnssec::ZoneTr
   validator.resetBudget();
   auto domainTrust =
       validator.childZone(trust, domain, evidence, apex.dnskey ? &*apex.dnskey : nullptr);
-  dnssec::Outcome worst = domainTrust.outcome;
-  for (const auto& set : apex.signedSets) {
-    auto verdict = validator.rrset(domainTrust, set);
-    if (stateRank(verdict.outcome.state) > stateRank(worst.state)) worst = verdict.outcome;
-  }
-  if (worst.state == dnssec::State::kSecure && domainTrust.deprecatedAlgorithm) {
-    worst.reason = dnssec::Reason::kDeprecatedAlgorithm;
-  }
-  view.state = worst.state;
-  view.reason = worst.reason;
-  view.detail = worst.detail;
+  const dnssec::ZoneVerdict verdict = dnssec::judgeRRsets(validator, domainTrust, apex.signedSets);
+  view.state = verdict.outcome.state;
+  view.reason = verdict.outcome.reason;
+  view.detail = verdict.outcome.detail;
   view.earliestRrsigExpiration = earliestExpiration(apex, now);
   return domainTrust;
 }
@@ -1088,7 +1064,7 @@ void foldVerdict(Observation& obs, const ServerView& view) {
   }
   const bool first = std::none_of(obs.servers.begin(), obs.servers.end(),
                                   [](const ServerView& v) { return !v.error; });
-  if (first || stateRank(view.state) > stateRank(obs.status)) {
+  if (first || dnssec::isWorse(view.state, obs.status)) {
     obs.status = view.state;
     obs.reason = view.reason;
     obs.ede = dnssec::edeCode(view.reason);
@@ -1284,47 +1260,38 @@ std::optional<dnssec::DelegationEvidence> Prober::parentView(Run& run, EvidenceK
   return evidence;
 }
 
-// The chain of trust from the anchor down to the domain's parent, one ChainStep per zone cut
-// (zones above the anchor are not validated). Returns the parent's trust.
+// The chain of trust from the anchor down to the domain's parent (dnssec::walkChain), one
+// ChainStep per zone cut it validated. Returns the parent's trust.
 dnssec::ZoneTrust Prober::chainAbove(Run& run, dnssec::Validator& validator) {
   const auto& path = run.delegation.path;
-  std::optional<dnssec::ZoneTrust> trust;
+  std::vector<dnssec::ZoneEvidence> links;
+  links.reserve(path.size());
   for (size_t i = 0; i < path.size(); ++i) {
-    const ZoneCut& cut = path[i];
     const ZoneKeysData* keys =
-        i < run.chainKeys.size() ? &run.chainKeys[i] : cache_.zoneKeys(cut.zone);
-    const dns::RRset* dnskey = keys && keys->dnskey ? &*keys->dnskey : nullptr;
-    if (!trust) {
-      if (!(cut.zone == anchors_.zone)) continue;  // above the trust anchor: not validated
-      trust = validator.anchorZone(dnskey);
-    } else {
-      trust = validator.childZone(*trust, cut.zone,
-                                  keys ? keys->fromParent : dnssec::DelegationEvidence{}, dnskey);
-    }
+        i < run.chainKeys.size() ? &run.chainKeys[i] : cache_.zoneKeys(path[i].zone);
+    links.push_back({path[i].zone, keys ? &keys->fromParent : nullptr,
+                     keys && keys->dnskey ? &*keys->dnskey : nullptr});
+  }
+  dnssec::ChainWalk walk = dnssec::walkChain(validator, links);
+  for (size_t k = 0; k < walk.zones.size(); ++k) {
+    const dnssec::ZoneEvidence& link = links[walk.firstLink + k];
+    const dnssec::ZoneTrust& trust = walk.zones[k];
     ChainStep step;
-    step.zone = lower(cut.zone);
-    step.state = trust->outcome.state;
-    step.reason = trust->outcome.reason;
+    step.zone = lower(link.zone);
+    step.state = trust.outcome.state;
+    step.reason = trust.outcome.reason;
     if (step.zone == lower(anchors_.zone)) {
       // What points at the anchor zone is the configured anchors themselves, trusted as given.
       step.dsTags = anchorTags(anchors_);
     } else {
-      for (const auto& ds : trust->ds) step.dsTags.push_back(ds.keyTag);
+      for (const auto& ds : trust.ds) step.dsTags.push_back(ds.keyTag);
     }
-    if (dnskey) {
-      for (const auto& k : keyInfos(*dnskey)) step.dnskeyTags.push_back(k.tag);
+    if (link.dnskey) {
+      for (const auto& key : keyInfos(*link.dnskey)) step.dnskeyTags.push_back(key.tag);
     }
     run.obs.chain.push_back(std::move(step));
   }
-  if (trust) return *trust;
-  dnssec::ZoneTrust none;
-  none.outcome = {dnssec::State::kIndeterminate,
-                  dnssec::Reason::kNoTrustAnchor,
-                  anchors_.zone,
-                  {},
-                  {},
-                  "the trust anchor's zone is not above the domain"};
-  return none;
+  return std::move(walk.trust);
 }
 
 std::vector<Observation> observeAll(Prober& prober, resolver::QueryEngine& engine,

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "monitor/dnssec/chain.h"
 #include "monitor/dnssec/validator.h"
 #include "tests/unit/monitor/dnssec/signing_fixture.h"
 

@@ -9,7 +9,7 @@
 
 #include "monitor/crypto/crypto.h"
 #include "monitor/dns/message.h"
-#include "monitor/dnssec/validator.h"
+#include "monitor/dnssec/chain.h"
 
 namespace zonewatch::dnssec::testing {
 

@@ -5,6 +5,7 @@
 
 #include "monitor/dns/canonical.h"
 #include "monitor/dns/presentation.h"
+#include "monitor/dnssec/chain.h"
 #include "monitor/dnssec/verification_cache.h"
 #include "tests/unit/monitor/dnssec/signing_fixture.h"
 
@@ -782,6 +783,67 @@ TEST_F(ValidatorTest, ApexRRsetsCanNeverBeWildcardExpansions) {
   EXPECT_EQ(r.outcome.keyTag, h_->childZsk.tag);
   ASSERT_EQ(r.rrsets.size(), 1u);
   EXPECT_FALSE(r.rrsets[0].wildcardLabels.has_value());
+}
+
+// --- The walk and its aggregation (chain.h), as the prober uses them ----------------------------
+
+TEST_F(ValidatorTest, ABogusRRsetIsNotHiddenBehindAnInsecureOne) {
+  // The wildcard answer's NSEC3 proof is past the iterations cap (insecure); the NS RRset after it
+  // is tampered with (bogus). The worst verdict wins, whatever the order.
+  const auto qname = name("host.child.tld.");
+  auto insecureAnswer = wildcardAnswer(*h_, qname);
+  auto tampered = h_->childNs;
+  tampered.records[1] = testing::nsRecord(tampered.owner, "ns2.attacker.");
+  const std::vector<dns::RRset> proof = {coveringNsec3(*h_, qname, 500)};
+  auto r = run(*h_, h_->links(), {insecureAnswer, tampered}, kNow, nullptr, {}, proof);
+  expectOutcome(r, State::kBogus, Reason::kSignatureInvalid);
+  ASSERT_EQ(r.rrsets.size(), 2u);
+  EXPECT_EQ(r.rrsets[0].outcome.reason, Reason::kNsec3IterationsTooHigh);
+  expectOutcome(run(*h_, h_->links(), {tampered, insecureAnswer}, kNow, nullptr, {}, proof),
+                State::kBogus, Reason::kSignatureInvalid);
+  // Alone, the insecure one is the verdict.
+  expectOutcome(run(*h_, h_->links(), {insecureAnswer}, kNow, nullptr, {}, proof), State::kInsecure,
+                Reason::kNsec3IterationsTooHigh);
+}
+
+TEST_F(ValidatorTest, TheWalkStartsAtTheAnchorsZoneAndPassesOverTheZonesAbove) {
+  // An anchor for tld.: the root above it is no part of the chain, even with a DNSKEY RRset at
+  // hand, so nothing of it is verified.
+  auto anchors = TrustAnchors::fromRecords({testing::dsFor(h_->tldKey)});
+  ASSERT_TRUE(anchors.ok());
+  auto links = h_->links();
+  links[0].dnskey = testing::unsignedSet(h_->rootDnskey.records);  // would be bogus if judged
+  Validator v(*anchors, kNow);
+  auto r = validateChain(links, {h_->childNs}, v);
+  expectOutcome(r, State::kSecure, Reason::kNone);
+  ASSERT_EQ(r.zones.size(), 2u);
+  EXPECT_EQ(r.zones[0].zone, h_->tldKey.zone);
+  EXPECT_EQ(r.budget.verifications, 4u);  // tld DNSKEY, child DS and DNSKEY, NS
+
+  std::vector<ZoneEvidence> evidence;
+  for (const auto& link : links) {
+    evidence.push_back({link.zone, &link.fromParent, link.dnskey ? &*link.dnskey : nullptr});
+  }
+  v.resetBudget();
+  const ChainWalk walk = walkChain(v, evidence);
+  EXPECT_EQ(walk.firstLink, 1u);
+  ASSERT_EQ(walk.zones.size(), 2u);
+  EXPECT_EQ(walk.trust.zone, h_->childKsk.zone);
+  EXPECT_EQ(walk.trust.outcome.state, State::kSecure);
+}
+
+TEST_F(ValidatorTest, AWalkThatNeverReachesTheAnchorsZoneIsIndeterminate) {
+  auto elsewhere = testing::makeKey(name("elsewhere."), dns::algorithm::kEcdsaP256Sha256, 257);
+  auto anchors = TrustAnchors::fromRecords({testing::dsFor(elsewhere)});
+  ASSERT_TRUE(anchors.ok());
+  Validator v(*anchors, kNow);
+  auto r = validateChain(h_->links(), {h_->childNs}, v);
+  expectOutcome(r, State::kIndeterminate, Reason::kNoTrustAnchor);
+  EXPECT_EQ(r.outcome.detail, "the trust anchor's zone is not above the domain");
+  EXPECT_TRUE(r.zones.empty());
+  EXPECT_EQ(r.budget.verifications, 0u);
+  ASSERT_EQ(r.rrsets.size(), 1u);
+  EXPECT_EQ(r.rrsets[0].outcome.reason, Reason::kNoTrustAnchor);
 }
 
 // --- Closest-encloser checks and unknown NSEC3 hashes (RFC 5155 §8.1, §8.3) -------------------
