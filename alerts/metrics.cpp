@@ -93,7 +93,7 @@ constexpr std::array<MetricDef, kMetricCount> kMetrics = {{
 constexpr std::array<std::string_view, 4> kStates = {"secure", "insecure", "bogus",
                                                      "indeterminate"};
 
-// storage::toString(ObservationFailure), the values of zonewatch_observation_failures_total's
+// detect::toString(ObservationFailure), the values of zonewatch_observation_failures_total's
 // label.
 constexpr std::array<std::string_view, 2> kFailureReasons = {"walk_failed",
                                                              "no_authoritative_answer"};
@@ -187,7 +187,7 @@ struct Metrics::Impl {
     // Every known event starts at 0, so that increase() over a range sees the first event too
     // (a counter that appears at 1 has no earlier sample to increase from).
     events = &counter(kEvents, r);
-    for (auto name : config::kEventNames) events->Add({{"event", std::string(name)}});
+    for (auto name : model::kEventNames) events->Add({{"event", std::string(name)}});
     observationFailures = &counter(kObservationFailures, r);
     for (auto reason : kFailureReasons) observationFailures->Add({{"reason", std::string(reason)}});
     observationDuration = &buildFamily(prometheus::BuildHistogram(), kObservationDuration, r)
@@ -322,8 +322,8 @@ void Metrics::removeDomain(std::string_view domain) {
 }
 
 void Metrics::countEvent(std::string_view event) {
-  const bool known = std::find(config::kEventNames.begin(), config::kEventNames.end(), event) !=
-                     config::kEventNames.end();
+  const bool known = std::find(model::kEventNames.begin(), model::kEventNames.end(), event) !=
+                     model::kEventNames.end();
   impl_->events->Add({{"event", std::string(known ? event : kOther)}}).Increment();
 }
 

@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "config/config.h"
+#include "monitor/model/event_kind.h"
 #include "monitor/util/result.h"
 
 namespace zonewatch::alerts {
@@ -42,17 +43,17 @@ class Metrics {
   void clearRrsigExpiry(std::string_view domain);
   // The end of the latest observation, whether it brought data or not.
   void setLastObserved(std::string_view domain, int64_t unixSeconds);
-  // The latest observation that brought data (storage/observation_failure.h): what staleness is
-  // measured from, as a failed observation observes nothing.
+  // The latest observation that brought data (monitor/detect/observation_failure.h): what staleness
+  // is measured from, as a failed observation observes nothing.
   void setLastSuccess(std::string_view domain, int64_t unixSeconds);
   // Observations without data in a row (0 after one with data).
   void setConsecutiveFailures(std::string_view domain, int count);
   void setLastChange(std::string_view domain, int64_t unixSeconds);
   // Drops every series of a domain that left the portfolio (on reload).
   void removeDomain(std::string_view domain);
-  // `event` is one of config::kEventNames; anything else is counted as "other".
+  // `event` is one of model::kEventNames; anything else is counted as "other".
   void countEvent(std::string_view event);
-  // `reason` is walk_failed | no_authoritative_answer (storage::toString(ObservationFailure));
+  // `reason` is walk_failed | no_authoritative_answer (detect::toString(ObservationFailure));
   // anything else is counted as "other".
   void countObservationFailure(std::string_view reason);
   void observeObservationDuration(double seconds);

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "monitor/dns/name.h"
-#include "monitor/dnssec/limits.h"
+#include "monitor/model/validation_limits.h"
 
 namespace zonewatch::config {
 
@@ -101,42 +101,15 @@ struct Config {
   std::chrono::seconds signatureWarning{7 * 86400};
   std::chrono::seconds retention{365 * 86400};
   // New snapshots a domain may write in a rolling hour before it counts as flapping
-  // (storage::DiffOptions::maxSnapshotsPerHour); 0 = no limit.
+  // (detect::DiffOptions::maxSnapshotsPerHour); 0 = no limit.
   unsigned maxSnapshotsPerHour = 4;
   MetricsSpec metrics;
   std::vector<WebhookSpec> webhooks;
   bool ipv4 = true, ipv6 = true;
   std::string logLevel = "info";  // debug | info | warning | error
   // The validator's caps against hostile answers (`validation:`); defaults are the library's.
-  dnssec::ValidationLimits validation;
+  model::ValidationLimits validation;
 };
-
-// The events a webhook may subscribe to (`webhooks[].events`).
-inline constexpr std::array<std::string_view, 25> kEventNames = {"operator_changed",
-                                                                 "nameservers_changed",
-                                                                 "glue_changed",
-                                                                 "ds_added",
-                                                                 "ds_removed",
-                                                                 "ds_changed",
-                                                                 "dnskey_changed",
-                                                                 "unsigned_downgrade",
-                                                                 "validation_failed",
-                                                                 "validation_recovered",
-                                                                 "signature_expiring",
-                                                                 "cds_published",
-                                                                 "cds_delete",
-                                                                 "server_inconsistent",
-                                                                 "parent_servers_disagree",
-                                                                 "nameservers_inconsistent",
-                                                                 "server_unreachable",
-                                                                 "server_recovered",
-                                                                 "expectation_violated",
-                                                                 "hijack_suspected",
-                                                                 "portfolio_operator_change",
-                                                                 "observation_failing",
-                                                                 "observation_recovered",
-                                                                 "state_flapping",
-                                                                 "state_flapping_ended"};
 
 // Reads and validates the file; relative paths inside it (domains_file, secret_file, root_hints,
 // trust_anchors) are taken relative to the file's directory. Throws ConfigError.

@@ -11,6 +11,7 @@
 
 #include "config/raw_config.h"
 #include "config/values.h"
+#include "monitor/model/event_kind.h"
 #include "monitor/util/file_io.h"
 
 namespace zonewatch::config {
@@ -51,7 +52,6 @@ constexpr uint64_t kMaxNsec3Hashes = 1024;
 // validator treat anything above 0 as insecure, so 0 is allowed.
 constexpr uint64_t kMaxNsec3Iterations = 2500;
 
-constexpr std::array<std::string_view, 3> kSeverities = {"info", "warning", "critical"};
 constexpr std::array<std::string_view, 3> kFormats = {"generic", "slack", "alertmanager"};
 constexpr std::array<std::string_view, 4> kLogLevels = {"debug", "info", "warning", "error"};
 
@@ -248,8 +248,8 @@ class Validator {
     return spec;
   }
 
-  dnssec::ValidationLimits validation(const RawValidation& raw) const {
-    dnssec::ValidationLimits limits;
+  model::ValidationLimits validation(const RawValidation& raw) const {
+    model::ValidationLimits limits;
     auto cap = [&](const std::optional<RawScalar>& value, std::string_view key, uint64_t min,
                    uint64_t max, auto& into) {
       if (!value) return;
@@ -373,7 +373,7 @@ class Validator {
       spec.url = hook.url->text;
       spec.secret = secret(hook, key);
       if (hook.minSeverity) {
-        spec.minSeverity = oneOf(*hook.minSeverity, key + ".min_severity", kSeverities);
+        spec.minSeverity = oneOf(*hook.minSeverity, key + ".min_severity", model::kSeverityNames);
       }
       if (hook.events) spec.events = events(*hook.events, key + ".events");
       if (hook.format) spec.format = oneOf(*hook.format, key + ".format", kFormats);
@@ -466,9 +466,10 @@ class Validator {
     for (size_t i = 0; i < list.items.size(); ++i) {
       const RawScalar& item = list.items[i];
       std::string itemKey = key + "[" + std::to_string(i) + "]";
-      if (std::find(kEventNames.begin(), kEventNames.end(), item.text) == kEventNames.end()) {
+      if (std::find(model::kEventNames.begin(), model::kEventNames.end(), item.text) ==
+          model::kEventNames.end()) {
         std::string reason = quote(item.text) + " is not an event name";
-        if (std::string near = closestMatch(item.text, kEventNames); !near.empty()) {
+        if (std::string near = closestMatch(item.text, model::kEventNames); !near.empty()) {
           reason += " (did you mean '" + near + "'?)";
         }
         fail(item, itemKey, reason);

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages zonewatch needs: "build" for the daemon, "test" adds the name
+# Installs the Debian 12 packages zonewatch needs: "build" for the daemon (python3 runs the build's
+# layering check, cmake/check_layers.py), "test" adds the name
 # servers, signers, resolvers and tools the test lab and CI use (lcov: the coverage table of
 # tests/run_all.sh). Installs only what is missing.
 set -euo pipefail
@@ -8,11 +9,11 @@ what=${1:-build}
 build_pkgs=(cmake g++ make ninja-build ccache pkg-config
   libc-ares-dev libssl-dev libsqlite3-dev nlohmann-json3-dev prometheus-cpp-dev
   libyaml-cpp-dev libcurl4-openssl-dev libpsl-dev publicsuffix libcli11-dev libidn2-dev
-  libjemalloc-dev
+  libjemalloc-dev python3
   ca-certificates)
 test_pkgs=(libgtest-dev libgmock-dev clang libclang-rt-14-dev
   nsd knot knot-dnsutils ldnsutils bind9 bind9-utils bind9-dnsutils unbound
-  iproute2 procps psmisc sqlite3 python3 curl prometheus prometheus-alertmanager systemd
+  iproute2 procps psmisc sqlite3 curl prometheus prometheus-alertmanager systemd
   lcov)
 
 pkgs=("${build_pkgs[@]}")

@@ -10,8 +10,8 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "monitor/check_command.h"
-#include "monitor/monitor_commands.h"
+#include "monitor/commands/check_command.h"
+#include "monitor/commands/monitor_commands.h"
 
 namespace {
 

@@ -110,8 +110,8 @@ struct ObservationCommit {
   // written (an unchanged observation, the common case, never renders it).
   std::function<std::string()> renderEvidence;
   // With an empty snapshotStateJson: the latest snapshot stands for this observation too, whatever
-  // its state, and only its last_seen advances. A flapping domain (storage/differ.h) writes no new
-  // snapshot per poll; a domain without any snapshot yet gets none.
+  // its state, and only its last_seen advances. A flapping domain (monitor/detect/differ.h) writes
+  // no new snapshot per poll; a domain without any snapshot yet gets none.
   bool touchLatestSnapshot = false;
   int64_t observedAt = 0;
   // An event whose uid is already stored is skipped together with its outbox rows.

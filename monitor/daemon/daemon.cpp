@@ -18,15 +18,17 @@
 
 #include "alerts/deliverer.h"
 #include "alerts/metrics.h"
+#include "monitor/detect/differ.h"
+#include "monitor/detect/observation_failure.h"
 #include "monitor/dnssec/signature.h"
 #include "monitor/dnssec/verification_cache.h"
+#include "monitor/model/event_kind.h"
 #include "monitor/probe/prober.h"
 #include "monitor/probe/root_hints.h"
 #include "monitor/resolver/query_engine.h"
 #include "monitor/scheduler/scheduler.h"
 #include "monitor/util/file_io.h"
 #include "monitor/util/log.h"
-#include "storage/observation_failure.h"
 #include "storage/sqlite_store.h"
 
 namespace zonewatch::daemon {
@@ -38,14 +40,13 @@ using nlohmann::json;
 constexpr size_t kBatchSize = 500;
 constexpr auto kFlushEvery = std::chrono::milliseconds(200);
 
-int severityRank(const std::string& s) {
-  if (s == "critical") return 2;
-  if (s == "warning") return 1;
-  return 0;
+// Severities stay text in events until the typed event lands in storage; the order is the model's.
+model::Severity severityOf(const std::string& name) {
+  return model::severityFromString(name).value_or(model::Severity::kInfo);
 }
 
-storage::Expectation expectationFor(const config::DomainSpec* spec, const std::string& baseline) {
-  storage::Expectation e;
+detect::Expectation expectationFor(const config::DomainSpec* spec, const std::string& baseline) {
+  detect::Expectation e;
   if (spec != nullptr && (!spec->expect.operators.empty() || !spec->expect.dsKeyTags.empty())) {
     e.operators = spec->expect.operators;
     e.dsKeyTags = spec->expect.dsKeyTags;
@@ -123,24 +124,24 @@ class DaemonImpl final : public Daemon {
  private:
   struct Known {
     storage::DomainRow row;
-    storage::DomainMemory memory;
+    detect::DomainMemory memory;
   };
   struct Pending {
     std::string name;
     storage::ObservationCommit commit;
     Known next;
-    std::optional<storage::ObservationFailure> failure;  // none: the observation brought data
-    std::vector<storage::Event> events;
+    std::optional<detect::ObservationFailure> failure;  // none: the observation brought data
+    std::vector<detect::Event> events;
   };
 
   void applyDomains();
   void dispatch();
   void onObservation(const std::string& name, probe::Observation obs);
-  storage::DiffOptions diffOptionsFor(const std::string& name, const std::string& baseline) const;
+  detect::DiffOptions diffOptionsFor(const std::string& name, const std::string& baseline) const;
   void flush();
   void reload();
   void onSignal();
-  std::vector<std::string> sinksFor(const storage::Event& e) const;
+  std::vector<std::string> sinksFor(const detect::Event& e) const;
   void publish(const storage::DomainRow& row, int64_t observedAt);
   void startDelivery();
   void deliver(std::stop_token stop, std::vector<config::WebhookSpec> sinks,
@@ -171,7 +172,7 @@ class DaemonImpl final : public Daemon {
   std::unordered_map<std::string, config::DomainSpec> specs_;
   std::vector<Pending> batch_;
   std::chrono::steady_clock::time_point lastFlush_ = std::chrono::steady_clock::now();
-  std::vector<storage::Event> recentOperatorChanges_;
+  std::vector<detect::Event> recentOperatorChanges_;
   int64_t portfolioReportedAt_ = 0;
   FailureLog failures_;
   RunSummary summary_;
@@ -257,7 +258,6 @@ Status<> DaemonImpl::init() {
   probe::ProbeOptions probeOptions;
   probeOptions.iterator.ipv4 = config_.ipv4;
   probeOptions.iterator.ipv6 = config_.ipv6;
-  probeOptions.findings.signatureWarningSeconds = config_.signatureWarning.count();
   probeOptions.limits = config_.validation;
   probeOptions.evidence = probe::ProbeOptions::Evidence::kDeferred;
   probeOptions.observationTimeout = config_.observationTimeout;
@@ -486,10 +486,10 @@ void DaemonImpl::dispatch() {
   }
 }
 
-std::vector<std::string> DaemonImpl::sinksFor(const storage::Event& e) const {
+std::vector<std::string> DaemonImpl::sinksFor(const detect::Event& e) const {
   std::vector<std::string> sinks;
   for (const auto& w : config_.webhooks) {
-    if (severityRank(e.severity) < severityRank(w.minSeverity)) continue;
+    if (severityOf(e.severity) < severityOf(w.minSeverity)) continue;
     if (!w.events.empty() &&
         std::find(w.events.begin(), w.events.end(), e.event) == w.events.end()) {
       continue;
@@ -499,10 +499,10 @@ std::vector<std::string> DaemonImpl::sinksFor(const storage::Event& e) const {
   return sinks;
 }
 
-storage::DiffOptions DaemonImpl::diffOptionsFor(const std::string& name,
-                                                const std::string& baseline) const {
+detect::DiffOptions DaemonImpl::diffOptionsFor(const std::string& name,
+                                               const std::string& baseline) const {
   const auto spec = specs_.find(name);
-  storage::DiffOptions options;
+  detect::DiffOptions options;
   options.confirmPolls = config_.confirmPolls;
   options.failingPolls = config_.failingPolls;
   options.signatureWarningSeconds = config_.signatureWarning.count();
@@ -526,15 +526,15 @@ void DaemonImpl::onObservation(const std::string& name, probe::Observation obs) 
     k.row.domain = name;
     k.row.firstSeen = obs.observedAt;
   }
-  p.failure = storage::observationFailure(
+  p.failure = detect::observationFailure(
       obs, p.next.memory.confirmed ? &*p.next.memory.confirmed : nullptr);
   if (p.failure) {
     ++summary_.failedObservations;
-    metrics_->countObservationFailure(storage::toString(*p.failure));
-    failures_.note(name, storage::failureText(obs), obs.observedAt);
+    metrics_->countObservationFailure(detect::toString(*p.failure));
+    failures_.note(name, detect::failureText(obs), obs.observedAt);
   }
 
-  auto result = storage::diff(k.memory, obs, diffOptionsFor(name, k.row.baselineJson));
+  auto result = detect::diff(k.memory, obs, diffOptionsFor(name, k.row.baselineJson));
   k.memory = std::move(result.memory);
   rowFromMemory(k.memory, k.row);
   p.commit.observedAt = obs.observedAt;
@@ -547,10 +547,11 @@ void DaemonImpl::onObservation(const std::string& name, probe::Observation obs) 
     k.row.operatorsJson = json(result.observed->operators).dump();
     k.row.rrsigExpiry = obs.earliestRrsigExpiration;
     if (result.storeSnapshot) {
-      p.commit.snapshotStateJson = storage::toJson(*result.observed);
+      p.commit.snapshotStateJson = detect::toJson(*result.observed);
       p.commit.renderEvidence = std::move(obs.renderEvidence);
     } else {
-      // A flapping domain (storage/differ.h): its latest snapshot stands for this observation too.
+      // A flapping domain (monitor/detect/differ.h): its latest snapshot stands for this
+      // observation too.
       p.commit.touchLatestSnapshot = true;
     }
   }
@@ -571,18 +572,18 @@ void DaemonImpl::flush() {
   const int64_t now = clock_.nowUnix();
   const int64_t window = config_.interval.count();
   std::erase_if(recentOperatorChanges_,
-                [&](const storage::Event& e) { return now - e.observedAt > window; });
+                [&](const detect::Event& e) { return now - e.observedAt > window; });
   bool newChange = false;
   for (const auto& p : batch) {
     for (const auto& e : p.events) {
-      if (e.event == storage::event::kOperatorChanged) {
+      if (e.event == model::toString(model::EventKind::kOperatorChanged)) {
         recentOperatorChanges_.push_back(e);
         newChange = true;
       }
     }
   }
   if (newChange && now - portfolioReportedAt_ > window) {
-    if (auto grouped = storage::groupPortfolio(recentOperatorChanges_, now)) {
+    if (auto grouped = detect::groupPortfolio(recentOperatorChanges_, now)) {
       batch.back().events.push_back(*grouped);
       portfolioReportedAt_ = now;
     }
@@ -635,7 +636,7 @@ void DaemonImpl::flush() {
     for (const auto& e : p.events) {
       ++summary_.events;
       const std::string line = e.event + " " + e.domain + " [" + e.severity + "] " + e.summary;
-      if (e.severity == "critical") {
+      if (severityOf(e.severity) == model::Severity::kCritical) {
         log::warning(line);
       } else {
         log::info(line);
@@ -699,32 +700,32 @@ namespace {
 
 // A stored state, unless it is one that an observation without data left behind (zonewatch before
 // observation_failure.h took those as states): such a state is no baseline to compare with.
-std::optional<storage::DomainState> usableState(const std::string& text) {
+std::optional<detect::DomainState> usableState(const std::string& text) {
   if (text.empty()) return std::nullopt;
-  auto s = storage::domainStateFromJson(text);
-  if (!s || storage::fromObservationWithoutData(*s)) return std::nullopt;
+  auto s = detect::domainStateFromJson(text);
+  if (!s || detect::fromObservationWithoutData(*s)) return std::nullopt;
   return std::move(s).value();
 }
 
 }  // namespace
 
-storage::DomainMemory memoryFromRow(const storage::DomainRow& row) {
-  storage::DomainMemory m;
+detect::DomainMemory memoryFromRow(const storage::DomainRow& row) {
+  detect::DomainMemory m;
   m.confirmed = usableState(row.stateJson);
   m.pending = usableState(row.pendingJson);
   m.pendingCount = m.pending ? row.pendingCount : 0;
-  storage::auxiliaryFromJson(row.serversJson, m);
+  detect::auxiliaryFromJson(row.serversJson, m);
   m.lastChange = row.lastChange;
   m.failures = row.failures;
   return m;
 }
 
-void rowFromMemory(const storage::DomainMemory& m, storage::DomainRow& row) {
+void rowFromMemory(const detect::DomainMemory& m, storage::DomainRow& row) {
   row.lastChange = m.lastChange;
-  row.stateJson = m.confirmed ? storage::toJson(*m.confirmed) : "";
-  row.pendingJson = m.pending ? storage::toJson(*m.pending) : "";
+  row.stateJson = m.confirmed ? detect::toJson(*m.confirmed) : "";
+  row.pendingJson = m.pending ? detect::toJson(*m.pending) : "";
   row.pendingCount = m.pendingCount;
-  row.serversJson = storage::auxiliaryToJson(m);
+  row.serversJson = detect::auxiliaryToJson(m);
   row.failures = m.failures;
 }
 

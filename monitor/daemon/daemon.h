@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "config/config.h"
+#include "monitor/detect/differ.h"
 #include "monitor/util/result.h"
-#include "storage/differ.h"
 #include "storage/store.h"
 
 namespace zonewatch::alerts {
@@ -39,7 +39,7 @@ struct RunOptions {
   bool once = false;
   uint64_t seed = 0;  // scheduler jitter; 0 = from the clock
   // Called for every event committed (logging, and later webhooks and metrics).
-  std::function<void(const storage::Event&)> onEvent;
+  std::function<void(const detect::Event&)> onEvent;
   // Replaces the prober (tests: scripted observations, no network); empty = the prober.
   Observer observer;
   // Tests only: called with the daemon's store once it is open, e.g. to cap its size
@@ -73,9 +73,9 @@ class Daemon {
 
 // Builds the DomainMemory the differ needs from a stored row (the daemon writes the row back from
 // the memory after each observation).
-storage::DomainMemory memoryFromRow(const storage::DomainRow& row);
+detect::DomainMemory memoryFromRow(const storage::DomainRow& row);
 // Copies the memory into the row's columns (confirmed and pending states, auxiliary JSON, the
 // consecutive failures, the last change).
-void rowFromMemory(const storage::DomainMemory& memory, storage::DomainRow& row);
+void rowFromMemory(const detect::DomainMemory& memory, storage::DomainRow& row);
 
 }  // namespace zonewatch::daemon

@@ -10,23 +10,13 @@
 
 #include <cstdint>
 
+#include "monitor/model/validation_limits.h"
+
 namespace zonewatch::dnssec {
 
-struct ValidationLimits {
-  // DNSKEYs tried for one RRSIG when several share its key tag and algorithm. Legitimate collisions
-  // are rare (a tag is 16 bits); BIND and Unbound stop after a handful.
-  uint32_t maxKeysPerSignature = 4;
-  // RRSIGs tried for one RRset (Unbound's default is 8).
-  uint32_t maxSignaturesPerRRset = 8;
-  // Cryptographic signature verifications for one validation (Knot Resolver uses 32, PowerDNS 30).
-  // Memoised results do not count: they cost no crypto.
-  uint32_t maxVerifications = 32;
-  // NSEC3 hash computations (each costs iterations+1 SHA-1 rounds) for one validation.
-  uint32_t maxNsec3Hashes = 32;
-  // RFC 9276 §3.2: NSEC3 records with more iterations make the delegation insecure. Checked before
-  // any hashing, so it costs nothing to enforce.
-  uint16_t maxNsec3Iterations = 150;
-};
+// The caps themselves are plain settings (monitor/model/validation_limits.h), so that the
+// configuration can hold them without depending on the validator.
+using ValidationLimits = model::ValidationLimits;
 
 // What one validation has spent so far; checked against ValidationLimits before each unit of work.
 struct Budget {

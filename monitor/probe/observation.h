@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "monitor/dnssec/outcome.h"
+#include "monitor/model/severity.h"
 
 namespace zonewatch::probe {
 
@@ -137,8 +138,8 @@ struct ChainStep {
   std::vector<uint16_t> dnskeyTags;
 };
 
-enum class Severity : uint8_t { kInfo, kWarning, kCritical };
-std::string_view toString(Severity severity);
+// One scale for findings and events (monitor/model/severity.h).
+using Severity = model::Severity;
 
 // A problem seen within one observation (as opposed to a change between two, which the differ
 // reports as an event).

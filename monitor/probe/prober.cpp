@@ -10,7 +10,6 @@
 #include "monitor/dns/presentation.h"
 #include "monitor/dnssec/chain.h"
 #include "monitor/dnssec/validator.h"
-#include "monitor/probe/findings.h"
 #include "monitor/util/join.h"
 
 namespace zonewatch::probe {
@@ -1145,7 +1144,6 @@ void Prober::finish(std::shared_ptr<Run> run) {
     }
     obs.detail = *obs.error;
   }
-  computeFindings(obs, options_.findings);
   if (options_.evidence == ProbeOptions::Evidence::kDeferred && !keeper.deferred->parts.empty()) {
     obs.renderEvidence = [deferred = keeper.deferred] { return deferred->render(); };
   }

@@ -4,7 +4,7 @@
 // the domain's referral and DS (or its denial), asks every address of every authoritative server
 // for SOA, NS, DNSKEY, CDS and CDNSKEY with DO set, fetches the chain data of the zones above
 // (cached), and hands everything to the validator with the clock's "now". The result is an
-// Observation; findings within it are computed by findings.h.
+// Observation. Judging it (findings, events) is monitor/detect's work, done by the caller.
 #pragma once
 
 #include <chrono>
@@ -15,7 +15,6 @@
 #include "monitor/dnssec/trust_anchor.h"
 #include "monitor/dnssec/validator.h"
 #include "monitor/dnssec/verification_cache.h"
-#include "monitor/probe/findings.h"
 #include "monitor/probe/iterator.h"
 #include "monitor/probe/observation.h"
 #include "monitor/probe/operators.h"
@@ -27,7 +26,6 @@ struct ProbeOptions {
   IteratorOptions iterator;
   WorkLimits work;  // per observation
   dnssec::ValidationLimits limits;
-  FindingOptions findings;  // thresholds for the findings computed into each observation
   // The signed RRsets as received: as text in each server's `evidence` field, not at all, or
   // behind Observation::renderEvidence. The daemon defers: it stores evidence only with a new
   // snapshot, and rendering it cost more than the rest of an unchanged observation's assembly.

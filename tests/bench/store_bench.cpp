@@ -16,14 +16,15 @@
 #include <utility>
 #include <vector>
 
+#include "monitor/detect/differ.h"
 #include "monitor/probe/observation.h"
-#include "storage/differ.h"
 #include "storage/sqlite_store.h"
 #include "tests/bench/bench_measure.h"
 
 namespace {
 
 using namespace zonewatch::storage;
+using namespace zonewatch::detect;
 namespace fs = std::filesystem;
 
 constexpr int kDomains = 10'000;

@@ -27,6 +27,7 @@
 #include <tuple>
 #include <vector>
 
+#include "monitor/detect/findings.h"
 #include "monitor/dns/canonical.h"
 #include "monitor/dns/types.h"
 #include "monitor/dns/zone_reader.h"
@@ -681,6 +682,7 @@ class HostileServersTest : public ::testing::Test {
       peak = std::max(peak, residentKiB());
     }
     if (!result) throw std::runtime_error("the observation of " + domain + " never completed");
+    detect::computeFindings(*result);
     return {std::move(*result), prober.verificationCache().size(), peak - before,
             engine->counters()};
   }

@@ -16,7 +16,7 @@ server_unreachable/server_recovered are expected only where a scenario makes a s
 (UNREACHABLE, and the lossy part); anywhere else they fail the test: a false server_unreachable is
 the false alarm this test exists to catch.
 
-Event names are the public contract (storage/differ.h). Where this test expects something the
+Event names are the public contract (monitor/detect/differ.h). Where this test expects something the
 differ does not do, it fails: the expectation is the issue's, not adapted to the code.
 
 Every mutated child is restored, also on failure. Prints one line per check and ends with

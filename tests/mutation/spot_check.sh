@@ -87,7 +87,7 @@ mutation scheduler_backoff_4x monitor/scheduler/scheduler.cpp 1 \
   'e.failures == 2 ? 2.0 : 2.0' scheduler_test
 # Per-webhook filters: min_severity and events (monitor/daemon/daemon.cpp, sinksFor).
 mutation webhook_min_severity monitor/daemon/daemon.cpp 1 \
-  'if (severityRank(e.severity) < severityRank(w.minSeverity)) continue;' \
+  'if (severityOf(e.severity) < severityOf(w.minSeverity)) continue;' \
   'if ((false)) continue;' daemon_test
 mutation webhook_events_filter monitor/daemon/daemon.cpp 1 \
   'if (!w.events.empty() &&' \
@@ -109,24 +109,24 @@ mutation serial_arithmetic monitor/dnssec/signature.cpp 1 \
   'return static_cast<int32_t>(b - a) >= 0;' \
   'return b >= a;' validator_test dnssec_rfc_vectors_test
 # The differ: a change alerts after confirm_polls polls, a server after confirm_polls failures.
-mutation confirm_polls storage/differ.cpp 1 \
+mutation confirm_polls monitor/detect/differ.cpp 1 \
   'if (m.pendingCount >= static_cast<int>(std::max(1u, options.confirmPolls))) {' \
   'if (m.pendingCount > static_cast<int>(std::max(1u, options.confirmPolls))) {' differ_test
-mutation server_unreachable_polls storage/differ.cpp 1 \
+mutation server_unreachable_polls monitor/detect/differ.cpp 1 \
   'if (!s.down && s.failures >= static_cast<int>(std::max(1u, options.confirmPolls))) {' \
   'if (!s.down && s.failures > static_cast<int>(std::max(1u, options.confirmPolls))) {' \
   differ_test
-# An observation without data (storage/observation_failure.cpp): a delegation moved to silent
+# An observation without data (monitor/detect/observation_failure.cpp): a delegation moved to silent
 # servers stays a change, not a failure.
-mutation moved_to_silent_servers storage/observation_failure.cpp 1 \
+mutation moved_to_silent_servers monitor/detect/observation_failure.cpp 1 \
   'if (moved) return std::nullopt;' \
   'if ((false)) return std::nullopt;' differ_test daemon_test
-# `zonewatch ack` (monitor/monitor_commands.cpp): never accept a state no observation with data
+# `zonewatch ack` (monitor/commands/monitor_commands.cpp): never accept a state no observation with data
 # produced, nor today's operators after a failed observation.
-mutation ack_after_failure monitor/monitor_commands.cpp 1 \
+mutation ack_after_failure monitor/commands/monitor_commands.cpp 1 \
   'if (failures > 0) {' \
   'if (failures > 1) {' monitor_commands_test daemon_test
-mutation ack_empty_state monitor/monitor_commands.cpp 1 \
+mutation ack_empty_state monitor/commands/monitor_commands.cpp 1 \
   'if (storage::fromObservationWithoutData(*state)) {' \
   'if ((false)) {' monitor_commands_test daemon_test
 

@@ -612,7 +612,7 @@ TEST_F(ConfigTest, WebhookSecretSources) {
 // --- validation caps
 // ------------------------------------------------------------------------------
 
-void expectLimits(const dnssec::ValidationLimits& got, const dnssec::ValidationLimits& want) {
+void expectLimits(const model::ValidationLimits& got, const model::ValidationLimits& want) {
   EXPECT_EQ(got.maxKeysPerSignature, want.maxKeysPerSignature);
   EXPECT_EQ(got.maxSignaturesPerRRset, want.maxSignaturesPerRRset);
   EXPECT_EQ(got.maxVerifications, want.maxVerifications);
@@ -621,10 +621,10 @@ void expectLimits(const dnssec::ValidationLimits& got, const dnssec::ValidationL
 }
 
 TEST_F(ConfigTest, ValidationCapsDefaultToTheLibrarysLimits) {
-  expectLimits(load("domains: [example.com]\n").validation, dnssec::ValidationLimits{});
+  expectLimits(load("domains: [example.com]\n").validation, model::ValidationLimits{});
   // An empty map is allowed too and changes nothing.
   expectLimits(load("domains: [example.com]\nvalidation: {}\n").validation,
-               dnssec::ValidationLimits{});
+               model::ValidationLimits{});
 }
 
 TEST_F(ConfigTest, ValidationCapsAreParsed) {
@@ -636,7 +636,7 @@ validation:
   max_nsec3_hashes: 64
   max_nsec3_iterations: 0
 )");
-  dnssec::ValidationLimits want;
+  model::ValidationLimits want;
   want.maxKeysPerSignature = 2;
   want.maxSignaturesPerRRset = 16;
   want.maxVerifications = 100;
@@ -730,7 +730,7 @@ TEST_F(ConfigTest, ExampleConfigIsTheInstalledFileAndLoads) {
   EXPECT_GE(c.domains.size(), 3u);
   EXPECT_EQ(c.interval, seconds(300));
   // The example documents the caps with the library's defaults: they must not drift apart.
-  expectLimits(c.validation, dnssec::ValidationLimits{});
+  expectLimits(c.validation, model::ValidationLimits{});
   EXPECT_FALSE(describe(c).empty());
 }
 

@@ -22,7 +22,7 @@
 
 #include "alerts/metrics.h"
 #include "monitor/daemon/daemon.h"
-#include "monitor/monitor_commands.h"
+#include "monitor/commands/monitor_commands.h"
 #include "storage/sqlite_store.h"
 #include "tests/unit/alerts/http_receiver.h"
 #include "tests/unit/alerts/metrics_text.h"

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "monitor/probe/findings.h"
+#include "monitor/detect/findings.h"
 #include "tests/unit/monitor/probe/observation_fixture.h"
 
 namespace zonewatch::probe {
@@ -21,7 +21,7 @@ json parse(const std::string& text) {
 
 TEST(ObservationJsonTest, OneCompactLine) {
   Observation o = healthyObservation();
-  computeFindings(o);
+  detect::computeFindings(o);
   const std::string text = toJson(o);
   EXPECT_EQ(text.find('\n'), std::string::npos);
   EXPECT_EQ(text.find(": "), std::string::npos);  // compact: no pretty-printing
@@ -34,7 +34,7 @@ TEST(ObservationJsonTest, TopLevelFieldsAndTypes) {
   o.reason = dnssec::Reason::kRrsigExpired;
   o.ede = 7;
   o.detail = "SOA RRSIG expired";
-  computeFindings(o);
+  detect::computeFindings(o);
   const json j = parse(toJson(o));
   ASSERT_TRUE(j.is_object());
   EXPECT_EQ(j["domain"], "example.com.");
@@ -155,7 +155,7 @@ TEST(ObservationJsonTest, HostAddressesAndFailedQueries) {
 TEST(ObservationJsonTest, ChainAndFindings) {
   Observation o = healthyObservation();
   o.servers[1].aa = false;
-  computeFindings(o);
+  detect::computeFindings(o);
   const json j = parse(toJson(o));
   ASSERT_EQ(j["chain"].size(), 3u);
   EXPECT_EQ(j["chain"][0]["zone"], ".");
@@ -176,7 +176,7 @@ TEST(ObservationJsonTest, NullsForAFailedObservation) {
   o.domain = "example.com.";
   o.observedAt = testing::kNow;
   o.error = "no root server answered";
-  computeFindings(o);
+  detect::computeFindings(o);
   const json j = parse(toJson(o));
   EXPECT_EQ(j["error"], "no root server answered");
   EXPECT_EQ(j["domain_unicode"], "example.com.");  // falls back to the A-label form

@@ -13,9 +13,9 @@
 #include <string_view>
 #include <vector>
 
+#include "monitor/detect/findings.h"
 #include "monitor/dns/canonical.h"
 #include "monitor/dns/zone_reader.h"
-#include "monitor/probe/findings.h"
 #include "tests/unit/monitor/dnssec/signing_fixture.h"
 #include "tests/unit/monitor/probe/fake_engine.h"
 
@@ -127,6 +127,7 @@ class ProberTest : public ::testing::Test {
     cache_.setRoot(ZoneCut{dns::Name(), {NameServer{name("a.root."), {address(kRoot)}}}, 0});
     Prober prober(engine_, cache_, clock_, h_.anchors(), *operators_, options_);
     auto observations = observeAll(prober, engine_, {name(domain)});
+    detect::computeFindings(observations.front());
     return observations.front();
   }
 
@@ -278,7 +279,7 @@ TEST_F(ProberTest, DnskeyServfailAtOneServerNamesItAndTheOtherDecides) {
   EXPECT_EQ(found[0]->server, "ns2.child.tld. 192.0.2.22");
   EXPECT_TRUE(contains(found[0]->message, "DNSKEY SERVFAIL")) << found[0]->message;
   EXPECT_TRUE(withCode(o, "servers_disagree").empty()) << codes(o);
-  EXPECT_EQ(nagiosStatus(o), NagiosStatus::kWarning);
+  EXPECT_EQ(detect::nagiosStatus(o), detect::NagiosStatus::kWarning);
 }
 
 TEST_F(ProberTest, DnskeyFailingEverywhereMakesTheVerdictNameTheServers) {
@@ -294,7 +295,7 @@ TEST_F(ProberTest, DnskeyFailingEverywhereMakesTheVerdictNameTheServers) {
   ASSERT_EQ(found.size(), 1u) << codes(o);
   EXPECT_TRUE(contains(found[0]->message, "ns2.child.tld. 192.0.2.22: DNSKEY refused"));
   EXPECT_EQ(withCode(o, "all_servers_unreachable").size(), 1u) << codes(o);
-  EXPECT_EQ(nagiosStatus(o), NagiosStatus::kCritical);
+  EXPECT_EQ(detect::nagiosStatus(o), detect::NagiosStatus::kCritical);
 }
 
 // Issue 11: with 30% UDP loss, a question whose every UDP try was lost made the server's view
@@ -511,7 +512,7 @@ TEST_F(ProberTest, FailuresOfTheWalkCarryNoReachabilityEdeUnlessThatIsWhatHappen
   o = observe();
   ASSERT_TRUE(o.error.has_value());
   EXPECT_EQ(o.ede, std::optional<uint16_t>(22));  // RFC 8914 §4.23 No Reachable Authority
-  EXPECT_EQ(nagiosStatus(o), NagiosStatus::kUnknown);
+  EXPECT_EQ(detect::nagiosStatus(o), detect::NagiosStatus::kUnknown);
 }
 
 TEST_F(ProberTest, EverySilentServerIsCritical) {
@@ -521,7 +522,7 @@ TEST_F(ProberTest, EverySilentServerIsCritical) {
   EXPECT_FALSE(o.error.has_value());
   EXPECT_EQ(o.status, dnssec::State::kIndeterminate);
   EXPECT_EQ(withCode(o, "all_servers_unreachable").size(), 1u) << codes(o);
-  EXPECT_EQ(nagiosStatus(o), NagiosStatus::kCritical);
+  EXPECT_EQ(detect::nagiosStatus(o), detect::NagiosStatus::kCritical);
   // The chain still ends at the domain's cut, with the DS its parent authenticated.
   ASSERT_EQ(chainZones(o), (std::vector<std::string>{".", "tld.", "child.tld."}));
   EXPECT_EQ(o.chain.back().state, dnssec::State::kIndeterminate);
@@ -632,7 +633,8 @@ TEST_F(ProberTest, TwoObservationsInsideOneCycleBothEnd) {
   Prober prober(engine_, cache_, clock_, h_.anchors(), *operators_, options_);
   auto observations = observeAll(prober, engine_, {name("cyc.tld."), name("loop.net.")});
   ASSERT_EQ(observations.size(), 2u);
-  for (const auto& o : observations) {
+  for (auto& o : observations) {
+    detect::computeFindings(o);
     EXPECT_EQ(withCode(o, "ns_resolution_cycle").size(), 1u) << o.domain << "\n" << codes(o);
   }
 }

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "monitor/probe/findings.h"
+#include "monitor/detect/findings.h"
 #include "tests/unit/monitor/probe/observation_fixture.h"
 
 namespace zonewatch::probe {
@@ -26,7 +26,7 @@ std::string lineWith(const std::string& text, std::string_view part) {
 
 TEST(ReportTest, HealthyReportHasTheKeyLines) {
   Observation o = healthyObservation();
-  computeFindings(o);
+  detect::computeFindings(o);
   const std::string report = formatReport(o, false);
   EXPECT_EQ(report.rfind("example.com.\n", 0), 0u) << report;  // the domain first
   EXPECT_TRUE(contains(lineWith(report, "Verdict"), "SECURE")) << report;
@@ -79,7 +79,7 @@ TEST(ReportTest, BogusReportShowsReasonEdeFailuresAndFindings) {
   o.servers[2].earliestRrsigExpiration.reset();
   o.servers[2].state = dnssec::State::kIndeterminate;
   o.parent.servers[1].error = "timeout";
-  computeFindings(o);
+  detect::computeFindings(o);
   const std::string report = formatReport(o, false);
   EXPECT_TRUE(contains(lineWith(report, "Verdict"),
                        "BOGUS, rrsig_expired (EDE 7: Signature Expired) — SOA RRSIG expired"))
@@ -146,7 +146,7 @@ TEST(ReportTest, ObservationErrorIsShown) {
   o.observedAt = testing::kNow;
   o.error = "no root server answered";
   o.detail = *o.error;
-  computeFindings(o);
+  detect::computeFindings(o);
   const std::string report = formatReport(o, false);
   EXPECT_TRUE(contains(lineWith(report, "Error"), "no root server answered")) << report;
   EXPECT_EQ(lineWith(report, "Verdict"), "  Verdict    INDETERMINATE, missing_data") << report;
@@ -157,7 +157,7 @@ TEST(ReportTest, ColourOnlyWhenAsked) {
   Observation o = healthyObservation();
   o.status = dnssec::State::kBogus;
   o.reason = dnssec::Reason::kDsMismatch;
-  computeFindings(o);
+  detect::computeFindings(o);
   const std::string plain = formatReport(o, false);
   const std::string coloured = formatReport(o, true);
   EXPECT_FALSE(contains(plain, "\x1b["));

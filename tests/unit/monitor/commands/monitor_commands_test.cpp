@@ -1,4 +1,4 @@
-// The monitor's read-side commands (monitor/monitor_commands.cpp): `status`, `history`,
+// The monitor's read-side commands (monitor/commands/monitor_commands.cpp): `status`, `history`,
 // `evidence`, `ack`, `config check`, and `run`'s refusal of a configuration that does not load.
 // Each test writes a configuration into a fresh temporary directory and builds the database
 // through the store API (storage/store.h), as the daemon would have left it: no network, no
@@ -6,7 +6,7 @@
 // error text are pinned, the errors for bad input (no database, unknown domain, a bad --at, a bad
 // configuration) included, and `ack`'s refusal to accept a state that no observation with data
 // produced (issue 11).
-#include "monitor/monitor_commands.h"
+#include "monitor/commands/monitor_commands.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -24,8 +24,9 @@
 #include <vector>
 
 #include "config/config.h"
+#include "monitor/detect/domain_state.h"
+#include "monitor/model/event_kind.h"
 #include "monitor/probe/observation.h"
-#include "storage/domain_state.h"
 #include "storage/sqlite_store.h"
 
 namespace zonewatch {
@@ -46,8 +47,8 @@ struct Outcome {
 
 using Command = std::function<int(const MonitorArgs&, std::ostream&, std::ostream&)>;
 
-storage::DomainState signedState(std::vector<std::string> operators, std::vector<uint16_t> dsTags) {
-  storage::DomainState s;
+detect::DomainState signedState(std::vector<std::string> operators, std::vector<uint16_t> dsTags) {
+  detect::DomainState s;
   s.status = "secure";
   s.reason = "none";
   s.operators = std::move(operators);
@@ -58,7 +59,7 @@ storage::DomainState signedState(std::vector<std::string> operators, std::vector
   return s;
 }
 
-const storage::DomainState kAlphaBeta =
+const detect::DomainState kAlphaBeta =
     signedState({"alpha-dns.example.", "beta-dns.example."}, {100});
 
 class MonitorCommandsTest : public ::testing::Test {
@@ -95,7 +96,7 @@ class MonitorCommandsTest : public ::testing::Test {
   }
 
   // A row as the daemon writes it after an observation with data at `at`.
-  static storage::DomainRow rowOf(const std::string& domain, const storage::DomainState& state,
+  static storage::DomainRow rowOf(const std::string& domain, const detect::DomainState& state,
                                   int64_t at) {
     storage::DomainRow r;
     r.domain = domain;
@@ -104,13 +105,13 @@ class MonitorCommandsTest : public ::testing::Test {
     r.status = state.status;
     r.reason = state.reason;
     r.operatorsJson = json(state.operators).dump();
-    r.stateJson = storage::toJson(state);
+    r.stateJson = detect::toJson(state);
     return r;
   }
 
   // Commits an observation of `domain` with data at `at`: the row, the snapshot (a new one when
   // the state differs from the latest) and `events`.
-  void observed(const std::string& domain, const storage::DomainState& state, int64_t at,
+  void observed(const std::string& domain, const detect::DomainState& state, int64_t at,
                 std::vector<storage::NewEvent> events = {}, const std::string& evidence = "") {
     storage::ObservationCommit c;
     c.row = rowOf(domain, state, at);
@@ -214,12 +215,12 @@ TEST_F(MonitorCommandsTest, StatusTableMarksAFailedLatestObservationAndANeverSee
 }
 
 TEST_F(MonitorCommandsTest, StatusJsonHasOneObjectPerDomainWithEveryField) {
-  storage::DomainState state = kAlphaBeta;
+  detect::DomainState state = kAlphaBeta;
   observed("a.example.", state, kT0 + kPoll);
   storage::DomainRow a = row("a.example.");
   a.rrsigExpiry = kT0 + 30 * 86400;
   a.lastChange = kT0;
-  a.pendingJson = storage::toJson(signedState({"gamma-dns.example."}, {100}));
+  a.pendingJson = detect::toJson(signedState({"gamma-dns.example."}, {100}));
   a.pendingCount = 1;
   commitRow(a, kT0 + kPoll);
   storage::DomainRow c;
@@ -341,7 +342,7 @@ TEST_F(MonitorCommandsTest, HistoryOfADomainWithoutEventsSaysSo) {
 }
 
 // The differ stores the portfolio-wide events (portfolio_operator_change) under the domain "*"
-// (storage/differ.h); `zonewatch history '*'` is the one command that shows them.
+// (monitor/detect/differ.h); `zonewatch history '*'` is the one command that shows them.
 TEST_F(MonitorCommandsTest, HistoryOfStarShowsThePortfolioEvents) {
   observed("a.example.", kAlphaBeta, kT0,
            {event("p1", "*", kT0, "portfolio_operator_change", "critical")});
@@ -356,12 +357,12 @@ TEST_F(MonitorCommandsTest, HistoryOfStarShowsThePortfolioEvents) {
 // portfolio_operator_change, once ran into the severity: "portfolio_operator_changecritical").
 TEST_F(MonitorCommandsTest, HistoryColumnsStayApartForEveryEventName) {
   std::vector<storage::NewEvent> events;
-  for (std::string_view name : config::kEventNames) {
+  for (std::string_view name : model::kEventNames) {
     events.push_back(event(std::string(name), "", kT0, std::string(name), "critical"));
   }
   observed("a.example.", kAlphaBeta, kT0, events);
   MonitorArgs a = args("a.example");
-  a.limit = config::kEventNames.size();
+  a.limit = model::kEventNames.size();
   const Outcome o = run(runHistoryCommand, a);
   EXPECT_EQ(o.code, 0) << o.err;
   std::istringstream lines(o.out);
@@ -373,7 +374,7 @@ TEST_F(MonitorCommandsTest, HistoryColumnsStayApartForEveryEventName) {
     EXPECT_EQ(line.substr(severity - 2, 2), "  ") << line;
     severityColumns.insert(severity);
   }
-  EXPECT_EQ(count, config::kEventNames.size());
+  EXPECT_EQ(count, model::kEventNames.size());
   EXPECT_EQ(severityColumns.size(), 1U) << o.out;
 }
 
@@ -392,7 +393,7 @@ class EvidenceTest : public MonitorCommandsTest {
   // alpha/beta again at t0+20m.
   void SetUp() override {
     MonitorCommandsTest::SetUp();
-    const storage::DomainState gamma = signedState({"gamma-dns.example."}, {300});
+    const detect::DomainState gamma = signedState({"gamma-dns.example."}, {300});
     observed("a.example.", kAlphaBeta, kT0, {}, "; first\n");
     observed("a.example.", kAlphaBeta, kT0 + kPoll);
     observed("a.example.", gamma, kT0 + 2 * kPoll, {}, "; second\n");
@@ -414,7 +415,7 @@ TEST_F(EvidenceTest, LatestSnapshotByDefault) {
   EXPECT_EQ(o.out,
             "; a.example. as observed from 2026-11-18T11:26:40Z to 2026-11-18T11:26:40Z\n"
             "; state " +
-                storage::toJson(kAlphaBeta) + "\n; third\n");
+                detect::toJson(kAlphaBeta) + "\n; third\n");
 }
 
 TEST_F(EvidenceTest, AtPicksTheSnapshotCurrentThen) {
@@ -435,7 +436,7 @@ TEST_F(EvidenceTest, JsonHasTimesStateAndEvidence) {
   json want = {{"domain", "a.example."},
                {"first_seen", "2026-11-18T11:16:40Z"},
                {"last_seen", "2026-11-18T11:21:40Z"},
-               {"state", json::parse(storage::toJson(signedState({"gamma-dns.example."}, {300})))},
+               {"state", json::parse(detect::toJson(signedState({"gamma-dns.example."}, {300})))},
                {"evidence", "; second\n"}};
   EXPECT_EQ(json::parse(o.out), want);
 }
@@ -469,7 +470,7 @@ TEST_F(EvidenceTest, AnAtThatIsNotRfc3339IsRefusedBeforeAnythingIsRead) {
 
 TEST_F(MonitorCommandsTest, AckAcceptsTodaysOperatorsAndDsKeyTags) {
   // Two DS for one key (SHA-256 and SHA-384) and one for another: each tag once, sorted.
-  storage::DomainState state =
+  detect::DomainState state =
       signedState({"alpha-dns.example.", "beta-dns.example."}, {300, 100, 300});
   observed("a.example.", state, kT0);
   const Outcome o = run(runAckCommand, args("A.EXAMPLE"));
@@ -484,7 +485,7 @@ TEST_F(MonitorCommandsTest, AckAcceptsTodaysOperatorsAndDsKeyTags) {
 }
 
 TEST_F(MonitorCommandsTest, AckJsonPrintsTheBaselineAndAcceptsAnUnsignedDomain) {
-  storage::DomainState unsigned_ = signedState({"alpha-dns.example."}, {});
+  detect::DomainState unsigned_ = signedState({"alpha-dns.example."}, {});
   unsigned_.status = "insecure";
   unsigned_.dnskey.clear();
   unsigned_.denial = "nsec";
@@ -519,7 +520,7 @@ TEST_F(MonitorCommandsTest, AckOfADomainNeverObservedAcceptsNothing) {
 }
 
 // Issue 11: a failed first observation must never become the accepted baseline. The daemon keeps
-// no state for it (storage/observation_failure.h), only the count of failures.
+// no state for it (monitor/detect/observation_failure.h), only the count of failures.
 TEST_F(MonitorCommandsTest, AckAfterOnlyFailedObservationsAcceptsNothing) {
   storage::DomainRow failed;
   failed.domain = "a.example.";
@@ -567,8 +568,8 @@ TEST_F(MonitorCommandsTest, AckRefusesTheEmptyStateOfAnObservationWithoutData) {
   silent.domain = "a.example.";
   silent.observedAt = kT0;
   silent.error = "no server of . answered";
-  const storage::DomainState empty = storage::stateFromObservation(silent, nullptr);
-  ASSERT_TRUE(storage::fromObservationWithoutData(empty)) << storage::toJson(empty);
+  const detect::DomainState empty = detect::stateFromObservation(silent, nullptr);
+  ASSERT_TRUE(detect::fromObservationWithoutData(empty)) << detect::toJson(empty);
   observed("a.example.", empty, kT0);
   ASSERT_EQ(row("a.example.").failures, 0) << "the legacy row does not count the failure";
 
@@ -647,7 +648,7 @@ TEST_F(MonitorCommandsTest, EvidenceJsonReplacesInvalidUtf8) {
   const json j = json::parse(o.out, nullptr, /*allow_exceptions=*/false);
   ASSERT_FALSE(j.is_discarded()) << o.out;
   EXPECT_EQ(j["evidence"], "a.example. 300 IN TXT \"\uFFFD\"\n");
-  EXPECT_EQ(j["state"], json::parse(storage::toJson(kAlphaBeta)));
+  EXPECT_EQ(j["state"], json::parse(detect::toJson(kAlphaBeta)));
 }
 
 // --- config check and run ------------------------------------------------------------------------

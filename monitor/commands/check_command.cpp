@@ -1,4 +1,4 @@
-#include "monitor/check_command.h"
+#include "monitor/commands/check_command.h"
 
 #include <cerrno>
 #include <cstring>
@@ -8,10 +8,10 @@
 #include <optional>
 #include <sstream>
 
+#include "monitor/detect/findings.h"
 #include "monitor/dns/name.h"
 #include "monitor/dnssec/trust_anchor.h"
 #include "monitor/probe/delegation_cache.h"
-#include "monitor/probe/findings.h"
 #include "monitor/probe/observation_json.h"
 #include "monitor/probe/operators.h"
 #include "monitor/probe/prober.h"
@@ -44,7 +44,7 @@ struct Setup {
   probe::ZoneCut rootHints;
   dnssec::TrustAnchors anchors;
   std::optional<int64_t> at;
-  probe::FindingOptions findings;
+  detect::FindingOptions findings;
   resolver::EngineOptions engine;
 };
 
@@ -135,7 +135,6 @@ int runCheck(const CheckArgs& args, std::ostream& out, std::ostream& err) {
   probe::ProbeOptions options;
   options.iterator.ipv4 = !args.ipv6Only;
   options.iterator.ipv6 = !args.ipv4Only;
-  options.findings = setup->findings;
   options.evidence = probe::ProbeOptions::Evidence::kNone;  // neither report nor JSON shows it
   probe::Prober prober(**engine, cache, clock, std::move(setup->anchors), *operators, options);
 
@@ -145,7 +144,8 @@ int runCheck(const CheckArgs& args, std::ostream& out, std::ostream& err) {
   int exitCode = kExitOk;
   bool first = true;
   for (probe::Observation& obs : observations) {
-    exitCode = worseExitCode(exitCode, static_cast<int>(probe::nagiosStatus(obs)));
+    detect::computeFindings(obs, setup->findings);
+    exitCode = worseExitCode(exitCode, static_cast<int>(detect::nagiosStatus(obs)));
     if (args.json) {
       out << probe::toJson(obs) << "\n";
     } else {

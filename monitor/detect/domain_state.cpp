@@ -1,11 +1,11 @@
-#include "storage/domain_state.h"
+#include "monitor/detect/domain_state.h"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "monitor/probe/glue_check.h"
 
-namespace zonewatch::storage {
+namespace zonewatch::detect {
 
 namespace {
 
@@ -216,4 +216,4 @@ Result<DomainState> domainStateFromJson(const std::string& text) {
   }
 }
 
-}  // namespace zonewatch::storage
+}  // namespace zonewatch::detect

@@ -1,4 +1,4 @@
-#include "monitor/probe/findings.h"
+#include "monitor/detect/findings.h"
 
 #include <algorithm>
 #include <cctype>
@@ -15,19 +15,21 @@
 #include "monitor/probe/glue_check.h"
 #include "monitor/util/join.h"
 
-namespace zonewatch::probe {
+namespace zonewatch::detect {
 
-std::string_view toString(Severity severity) {
-  switch (severity) {
-    case Severity::kInfo:
-      return "info";
-    case Severity::kWarning:
-      return "warning";
-    case Severity::kCritical:
-      return "critical";
-  }
-  return "warning";
-}
+// The observation's vocabulary (monitor/probe/observation.h), read here.
+using probe::CdsCheck;
+using probe::ChainStep;
+using probe::compareGlue;
+using probe::DsInfo;
+using probe::Finding;
+using probe::Glue;
+using probe::GlueComparison;
+using probe::KeyInfo;
+using probe::Observation;
+using probe::ParentServer;
+using probe::ServerView;
+using probe::Severity;
 
 namespace {
 
@@ -665,4 +667,4 @@ NagiosStatus nagiosStatus(const Observation& observation) {
   return NagiosStatus::kOk;
 }
 
-}  // namespace zonewatch::probe
+}  // namespace zonewatch::detect

@@ -1,6 +1,6 @@
 // The differ, event by event: baselines, confirmed changes, rollovers that stay quiet, and
 // transient failures that never read as changes.
-#include "storage/differ.h"
+#include "monitor/detect/differ.h"
 
 #include <gtest/gtest.h>
 
@@ -8,9 +8,9 @@
 #include <optional>
 #include <random>
 
-#include "storage/observation_failure.h"
+#include "monitor/detect/observation_failure.h"
 
-namespace zonewatch::storage {
+namespace zonewatch::detect {
 namespace {
 
 constexpr int64_t kT0 = 1'800'000'000;
@@ -308,7 +308,8 @@ TEST_F(DifferTest, EverythingUnreachableChangesNothing) {
   EXPECT_TRUE(feed(healthy(t_ += 300)).empty());
 }
 
-// --- Observations without data (storage/observation_failure.h) ---------------------------------
+// --- Observations without data (monitor/detect/observation_failure.h)
+// ---------------------------------
 
 // The walk failed: no root server answered (the daemon started during an outage).
 probe::Observation walkFailed(int64_t t) {
@@ -982,4 +983,4 @@ TEST(ObservationFailure, OneDefinition) {
 }
 
 }  // namespace
-}  // namespace zonewatch::storage
+}  // namespace zonewatch::detect

@@ -1,14 +1,14 @@
-#include "storage/observation_failure.h"
+#include "monitor/detect/observation_failure.h"
 
 #include <algorithm>
 
 #include "monitor/dns/types.h"
 
-namespace zonewatch::storage {
+namespace zonewatch::detect {
 
 namespace {
 
-// As `authoritative` in monitor/probe/findings.cpp: an authoritative NOERROR answer and no failed
+// As `authoritative` in monitor/detect/findings.cpp: an authoritative NOERROR answer and no failed
 // question (ServerView::error is set when any apex question failed, AA missing included).
 bool answeredAuthoritatively(const probe::ServerView& s) {
   return !s.error && s.aa && s.rcode == static_cast<uint16_t>(dns::Rcode::NoError);
@@ -46,4 +46,4 @@ std::string failureText(const probe::Observation& obs) {
          obs.domain + " answered authoritatively";
 }
 
-}  // namespace zonewatch::storage
+}  // namespace zonewatch::detect

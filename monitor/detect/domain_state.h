@@ -15,7 +15,7 @@
 #include "monitor/probe/observation.h"
 #include "monitor/util/result.h"
 
-namespace zonewatch::storage {
+namespace zonewatch::detect {
 
 struct DomainState {
   std::string status;  // secure | insecure | bogus | indeterminate
@@ -59,4 +59,4 @@ bool fromObservationWithoutData(const DomainState& state);
 std::string toJson(const DomainState& state);
 Result<DomainState> domainStateFromJson(const std::string& json);
 
-}  // namespace zonewatch::storage
+}  // namespace zonewatch::detect

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "monitor/exit_codes.h"
+#include "monitor/commands/exit_codes.h"
 
 namespace zonewatch {
 

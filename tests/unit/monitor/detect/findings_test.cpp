@@ -1,4 +1,4 @@
-#include "monitor/probe/findings.h"
+#include "monitor/detect/findings.h"
 
 #include <gtest/gtest.h>
 
@@ -6,12 +6,18 @@
 
 #include "tests/unit/monitor/probe/observation_fixture.h"
 
-namespace zonewatch::probe {
+namespace zonewatch::detect {
 namespace {
 
-using testing::healthyObservation;
-using testing::kDay;
-using testing::kNow;
+using probe::Finding;
+using probe::Observation;
+using probe::ParentServer;
+using probe::ServerView;
+using probe::Severity;
+
+using probe::testing::healthyObservation;
+using probe::testing::kDay;
+using probe::testing::kNow;
 
 std::vector<const Finding*> withCode(const Observation& o, std::string_view code) {
   std::vector<const Finding*> out;
@@ -120,7 +126,8 @@ TEST(FindingsTest, AMessageListingWhatAServerSentIsCapped) {
 }
 
 // The observation's own query cap ("not sent") is not the server's failure: no server_unreachable
-// for a server never asked, or for its questions never asked; observation_limited says what was cut.
+// for a server never asked, or for its questions never asked; observation_limited says what was
+// cut.
 TEST(FindingsTest, QuestionsTheQueryCapKeptBackAreNotTheServersFailure) {
   Observation o = healthyObservation();
   o.servers[1].error = "not sent";
@@ -680,4 +687,4 @@ TEST(FindingsTest, SeverityNames) {
 }
 
 }  // namespace
-}  // namespace zonewatch::probe
+}  // namespace zonewatch::detect

@@ -35,40 +35,11 @@
 #include <string>
 #include <vector>
 
+#include "monitor/detect/domain_state.h"
+#include "monitor/model/event_kind.h"
 #include "monitor/probe/observation.h"
-#include "storage/domain_state.h"
 
-namespace zonewatch::storage {
-
-// The event vocabulary (exact strings are the public contract; config::kEventNames lists them for
-// webhook filters and metrics labels).
-namespace event {
-inline constexpr const char* kOperatorChanged = "operator_changed";
-inline constexpr const char* kNameserversChanged = "nameservers_changed";
-inline constexpr const char* kGlueChanged = "glue_changed";
-inline constexpr const char* kDsAdded = "ds_added";
-inline constexpr const char* kDsRemoved = "ds_removed";
-inline constexpr const char* kDsChanged = "ds_changed";
-inline constexpr const char* kDnskeyChanged = "dnskey_changed";
-inline constexpr const char* kUnsignedDowngrade = "unsigned_downgrade";
-inline constexpr const char* kValidationFailed = "validation_failed";
-inline constexpr const char* kValidationRecovered = "validation_recovered";
-inline constexpr const char* kSignatureExpiring = "signature_expiring";
-inline constexpr const char* kCdsPublished = "cds_published";
-inline constexpr const char* kCdsDelete = "cds_delete";
-inline constexpr const char* kServerInconsistent = "server_inconsistent";
-inline constexpr const char* kParentServersDisagree = "parent_servers_disagree";
-inline constexpr const char* kNameserversInconsistent = "nameservers_inconsistent";
-inline constexpr const char* kServerUnreachable = "server_unreachable";
-inline constexpr const char* kServerRecovered = "server_recovered";
-inline constexpr const char* kExpectationViolated = "expectation_violated";
-inline constexpr const char* kHijackSuspected = "hijack_suspected";
-inline constexpr const char* kPortfolioOperatorChange = "portfolio_operator_change";
-inline constexpr const char* kObservationFailing = "observation_failing";
-inline constexpr const char* kObservationRecovered = "observation_recovered";
-inline constexpr const char* kStateFlapping = "state_flapping";
-inline constexpr const char* kStateFlappingEnded = "state_flapping_ended";
-}  // namespace event
+namespace zonewatch::detect {
 
 // New snapshots a domain may write in any rolling hour (kFlapWindowSeconds) before it counts as
 // flapping. A KSK rollover or an operator move changes the state a few times over hours or days.
@@ -84,8 +55,8 @@ struct Event {
   std::string uid;  // idempotency key: domain, event, observation time, server, content digest
   std::string domain;
   int64_t observedAt = 0;
-  std::string event;
-  std::string severity;  // info | warning | critical
+  std::string event;     // a name of model::kEventKinds
+  std::string severity;  // model::toString(Severity)
   std::string summary;   // one line
   std::string beforeJson;
   std::string afterJson;
@@ -179,4 +150,4 @@ DiffResult diff(const DomainMemory& previous, const probe::Observation& observat
 std::optional<Event> groupPortfolio(const std::vector<Event>& roundEvents, int64_t observedAt,
                                     size_t threshold = 2);
 
-}  // namespace zonewatch::storage
+}  // namespace zonewatch::detect

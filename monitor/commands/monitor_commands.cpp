@@ -1,4 +1,4 @@
-#include "monitor/monitor_commands.h"
+#include "monitor/commands/monitor_commands.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -9,12 +9,13 @@
 #include <string_view>
 
 #include "config/config.h"
+#include "monitor/commands/exit_codes.h"
 #include "monitor/daemon/daemon.h"
-#include "monitor/exit_codes.h"
+#include "monitor/detect/domain_state.h"
+#include "monitor/model/event_kind.h"
 #include "monitor/probe/rfc3339.h"
 #include "monitor/util/log.h"
 #include "monitor/util/time_text.h"
-#include "storage/domain_state.h"
 #include "storage/sqlite_store.h"
 
 namespace zonewatch {
@@ -54,7 +55,7 @@ std::unique_ptr<storage::Store> openStore(const config::Config& cfg, std::ostrea
 }
 
 // The differ stores the portfolio-wide events (portfolio_operator_change) under "*"
-// (storage/differ.h): `history '*'` shows them; any other argument is a domain name.
+// (monitor/detect/differ.h): `history '*'` shows them; any other argument is a domain name.
 constexpr std::string_view kPortfolio = "*";
 
 std::string normalise(const std::string& domain) {
@@ -67,7 +68,7 @@ std::string normalise(const std::string& domain) {
 // runs into the severity ("portfolio_operator_changecritical").
 constexpr int eventColumnWidth() {
   size_t longest = 0;
-  for (std::string_view name : config::kEventNames) longest = std::max(longest, name.size());
+  for (std::string_view name : model::kEventNames) longest = std::max(longest, name.size());
   return static_cast<int>(longest) + 2;
 }
 
@@ -260,9 +261,9 @@ int runEvidenceCommand(const MonitorArgs& args, std::ostream& out, std::ostream&
 namespace {
 
 // The confirmed state `zonewatch ack` may accept, or why there is none: an observation without
-// data (storage/observation_failure.h) is never accepted, nor is a domain whose latest observation
-// got none, as "today's operators" are then unknown.
-Result<storage::DomainState> acceptableState(storage::Store& store, const std::string& name) {
+// data (monitor/detect/observation_failure.h) is never accepted, nor is a domain whose latest
+// observation got none, as "today's operators" are then unknown.
+Result<detect::DomainState> acceptableState(storage::Store& store, const std::string& name) {
   auto row = store.domain(name);
   if (!row) return Unexpected{row.error()};
   const int failures = *row ? (*row)->failures : 0;
@@ -278,9 +279,9 @@ Result<storage::DomainState> acceptableState(storage::Store& store, const std::s
                 "): its current operators are unknown, nothing accepted; run `zonewatch ack` " +
                 "again once `zonewatch status` shows it observed");
   }
-  auto state = storage::domainStateFromJson((*row)->stateJson);
+  auto state = detect::domainStateFromJson((*row)->stateJson);
   if (!state) return Unexpected{state.error()};
-  if (storage::fromObservationWithoutData(*state)) {
+  if (detect::fromObservationWithoutData(*state)) {
     return fail("the stored state of " + name +
                 " comes from an observation without data: nothing to accept until it is "
                 "observed again");

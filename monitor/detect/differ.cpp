@@ -1,4 +1,4 @@
-#include "storage/differ.h"
+#include "monitor/detect/differ.h"
 
 #include <algorithm>
 #include <array>
@@ -8,18 +8,17 @@
 #include <string>
 #include <vector>
 
+#include "monitor/detect/observation_failure.h"
 #include "monitor/util/hex.h"
-#include "storage/observation_failure.h"
 
-namespace zonewatch::storage {
+namespace zonewatch::detect {
 
 namespace {
 
 using nlohmann::json;
 
-constexpr const char* kInfo = "info";
-constexpr const char* kWarning = "warning";
-constexpr const char* kCritical = "critical";
+using model::EventKind;
+using model::Severity;
 
 std::string join(const std::vector<std::string>& items) {
   if (items.empty()) return "(none)";
@@ -116,13 +115,13 @@ class Builder {
   Builder(const probe::Observation& obs, std::vector<Event>& out, uint64_t& seq)
       : obs_(obs), out_(out), seq_(seq) {}
 
-  void add(const char* name, const char* severity, std::string summary, json before, json after,
+  void add(EventKind kind, Severity severity, std::string summary, json before, json after,
            std::optional<std::string> server = std::nullopt) {
     Event e;
     e.domain = obs_.domain;
     e.observedAt = obs_.observedAt;
-    e.event = name;
-    e.severity = severity;
+    e.event = model::toString(kind);
+    e.severity = model::toString(severity);
     e.summary = std::move(summary);
     e.beforeJson = before.dump();
     e.afterJson = after.dump();
@@ -131,9 +130,9 @@ class Builder {
             "|" + contentDigest(e.beforeJson, e.afterJson);
     out_.push_back(std::move(e));
   }
-  bool has(const char* name) const {
+  bool has(EventKind kind) const {
     return std::any_of(out_.begin(), out_.end(),
-                       [name](const Event& e) { return e.event == name; });
+                       [kind](const Event& e) { return e.event == model::toString(kind); });
   }
 
  private:
@@ -154,12 +153,12 @@ void changeEvents(const DomainState& a, const DomainState& b, Builder& events,
     // The move replaces the name servers and with them their glue: one event says it all, with
     // the glue in its before/after rather than as a glue_changed of its own.
     events.add(
-        event::kOperatorChanged, kCritical,
+        EventKind::kOperatorChanged, Severity::kCritical,
         "operator of " + domain + " changed from " + join(a.operators) + " to " + join(b.operators),
         {{"operators", a.operators}, {"ns", a.parentNs}, {"glue", glueText(a.glue)}},
         {{"operators", b.operators}, {"ns", b.parentNs}, {"glue", glueText(b.glue)}});
   } else if (a.parentNs != b.parentNs) {
-    events.add(event::kNameserversChanged, kWarning,
+    events.add(EventKind::kNameserversChanged, Severity::kWarning,
                "name servers of " + domain + " changed from " + join(a.parentNs) + " to " +
                    join(b.parentNs),
                a.parentNs, b.parentNs);
@@ -175,67 +174,67 @@ void changeEvents(const DomainState& a, const DomainState& b, Builder& events,
                     : "glue for " + domain + " no longer matches the addresses its servers " +
                           "serve for " + join(b.glueMismatch);
     }
-    events.add(event::kGlueChanged, kWarning, summary, glueLines(a), glueLines(b));
+    events.add(EventKind::kGlueChanged, Severity::kWarning, summary, glueLines(a), glueLines(b));
   }
 
   const bool bothSecure = a.status == "secure" && b.status == "secure";
   if (a.ds.empty() && !b.ds.empty()) {
-    events.add(event::kDsAdded, kInfo, "the parent now publishes a DS for " + domain, dsText(a.ds),
-               dsText(b.ds));
+    events.add(EventKind::kDsAdded, Severity::kInfo, "the parent now publishes a DS for " + domain,
+               dsText(a.ds), dsText(b.ds));
   } else if (!a.ds.empty() && b.ds.empty()) {
-    events.add(event::kDsRemoved, kCritical,
+    events.add(EventKind::kDsRemoved, Severity::kCritical,
                "the parent no longer publishes a DS for " + domain +
                    (b.denial.empty() ? "" : " (absence proven by " + b.denial + ")"),
                dsText(a.ds), dsText(b.ds));
   } else if (a.ds != b.ds) {
     // A KSK rollover swaps the DS while the chain stays secure: informational.
-    events.add(event::kDsChanged, bothSecure ? kInfo : kWarning,
+    events.add(EventKind::kDsChanged, bothSecure ? Severity::kInfo : Severity::kWarning,
                "the DS set of " + domain + " changed", dsText(a.ds), dsText(b.ds));
   }
   if (a.dnskey != b.dnskey) {
-    events.add(event::kDnskeyChanged, bothSecure ? kInfo : kWarning,
+    events.add(EventKind::kDnskeyChanged, bothSecure ? Severity::kInfo : Severity::kWarning,
                "the DNSKEY set of " + domain + " changed from " + join(keyText(a.dnskey)) + " to " +
                    join(keyText(b.dnskey)),
                keyText(a.dnskey), keyText(b.dnskey));
   }
 
   if (a.status == "secure" && provenUnsigned(b)) {
-    events.add(event::kUnsignedDowngrade, kCritical,
+    events.add(EventKind::kUnsignedDowngrade, Severity::kCritical,
                domain + " went from secure to unsigned: the parent proves there is no DS (" +
                    b.reason + ")",
                statusJson(a), statusJson(b));
   }
   if (b.status == "bogus" && (a.status != "bogus" || a.reason != b.reason)) {
-    events.add(event::kValidationFailed, kCritical,
+    events.add(EventKind::kValidationFailed, Severity::kCritical,
                "the chain of trust of " + domain + " is bogus: " + b.reason, statusJson(a),
                statusJson(b));
   }
   if (a.status == "bogus" && b.status != "bogus") {
-    events.add(event::kValidationRecovered, kInfo,
+    events.add(EventKind::kValidationRecovered, Severity::kInfo,
                "the chain of trust of " + domain + " validates again (" + b.status + ")",
                statusJson(a), statusJson(b));
   }
 
   if (!b.cdsDelete && !b.cds.empty() && a.cds != b.cds) {
-    events.add(event::kCdsPublished, kInfo, domain + " publishes CDS/CDNSKEY for the parent",
-               dsText(a.cds), dsText(b.cds));
+    events.add(EventKind::kCdsPublished, Severity::kInfo,
+               domain + " publishes CDS/CDNSKEY for the parent", dsText(a.cds), dsText(b.cds));
   }
   if (b.cdsDelete && !a.cdsDelete) {
-    events.add(event::kCdsDelete, kWarning,
+    events.add(EventKind::kCdsDelete, Severity::kWarning,
                domain + " asks its parent to remove the DS (RFC 8078 delete request)",
                dsText(a.cds), dsText(b.cds));
   }
   if (b.inconsistent && !a.inconsistent) {
-    events.add(event::kServerInconsistent, kWarning,
+    events.add(EventKind::kServerInconsistent, Severity::kWarning,
                "the authoritative servers of " + domain + " serve different data", false, true);
   }
   if (b.nsMismatch && !a.nsMismatch) {
-    events.add(event::kNameserversInconsistent, kWarning,
+    events.add(EventKind::kNameserversInconsistent, Severity::kWarning,
                "a server of " + domain + " serves an NS set that differs from its parent's", false,
                true);
   }
   if (b.parentsDisagree && !a.parentsDisagree) {
-    events.add(event::kParentServersDisagree, kWarning,
+    events.add(EventKind::kParentServersDisagree, Severity::kWarning,
                "the servers of the parent zone publish different delegations for " + domain +
                    " (one is stale or lies; the state follows the most of them)",
                false, true);
@@ -244,8 +243,8 @@ void changeEvents(const DomainState& a, const DomainState& b, Builder& events,
   // A registrar account taken over: whoever moved the NS also replaced or dropped the DS, or the
   // new servers cannot produce a valid chain.
   const bool dsTouched = a.ds != b.ds;
-  if (events.has(event::kOperatorChanged) && (dsTouched || b.status == "bogus")) {
-    events.add(event::kHijackSuspected, kCritical,
+  if (events.has(EventKind::kOperatorChanged) && (dsTouched || b.status == "bogus")) {
+    events.add(EventKind::kHijackSuspected, Severity::kCritical,
                "possible hijack of " + domain + ": operator changed to " + join(b.operators) +
                    (b.status == "bogus" ? " and the chain is bogus (" + b.reason + ")"
                                         : " together with the DS"),
@@ -257,26 +256,26 @@ void changeEvents(const DomainState& a, const DomainState& b, Builder& events,
 // Problem events raised on a domain's first observation (no change to report yet).
 void baselineEvents(const DomainState& s, Builder& events, const std::string& domain) {
   if (s.status == "bogus") {
-    events.add(event::kValidationFailed, kCritical,
+    events.add(EventKind::kValidationFailed, Severity::kCritical,
                "the chain of trust of " + domain + " is bogus: " + s.reason, nullptr,
                statusJson(s));
   }
   if (s.inconsistent) {
-    events.add(event::kServerInconsistent, kWarning,
+    events.add(EventKind::kServerInconsistent, Severity::kWarning,
                "the authoritative servers of " + domain + " serve different data", nullptr, true);
   }
   if (s.nsMismatch) {
-    events.add(event::kNameserversInconsistent, kWarning,
+    events.add(EventKind::kNameserversInconsistent, Severity::kWarning,
                "a server of " + domain + " serves an NS set that differs from its parent's",
                nullptr, true);
   }
   if (s.parentsDisagree) {
-    events.add(event::kParentServersDisagree, kWarning,
+    events.add(EventKind::kParentServersDisagree, Severity::kWarning,
                "the servers of the parent zone publish different delegations for " + domain,
                nullptr, true);
   }
   if (s.cdsDelete) {
-    events.add(event::kCdsDelete, kWarning,
+    events.add(EventKind::kCdsDelete, Severity::kWarning,
                domain + " asks its parent to remove the DS (RFC 8078 delete request)", nullptr,
                dsText(s.cds));
   }
@@ -414,14 +413,14 @@ void trackServers(const DomainMemory& previous, const probe::Observation& obs,
       ++s.failures;
       if (!s.down && s.failures >= static_cast<int>(std::max(1u, options.confirmPolls))) {
         s.down = true;
-        events.add(event::kServerUnreachable, kWarning,
+        events.add(EventKind::kServerUnreachable, Severity::kWarning,
                    server.name + " (" + server.address + ") does not answer for " + obs.domain +
                        " (" + *server.error + ")",
                    "reachable", *server.error, server.name + " " + server.address);
       }
     } else {
       if (s.down) {
-        events.add(event::kServerRecovered, kInfo,
+        events.add(EventKind::kServerRecovered, Severity::kInfo,
                    server.name + " (" + server.address + ") answers for " + obs.domain + " again",
                    "unreachable", "reachable", server.name + " " + server.address);
       }
@@ -440,7 +439,8 @@ void trackExpiry(const probe::Observation& obs, const DiffOptions& options, Doma
   const int64_t left = exp - obs.observedAt;
   if (left <= options.signatureWarningSeconds && m.expiringAlertedFor != exp) {
     events.add(
-        event::kSignatureExpiring, left <= options.signatureCriticalSeconds ? kCritical : kWarning,
+        EventKind::kSignatureExpiring,
+        left <= options.signatureCriticalSeconds ? Severity::kCritical : Severity::kWarning,
         "signatures of " + obs.domain + " expire in " + std::to_string(left / 3600) + " hours",
         nullptr, {{"expiration", exp}, {"seconds_left", left}});
     m.expiringAlertedFor = exp;
@@ -453,7 +453,7 @@ void judgeExpectation(const DomainMemory& previous, const probe::Observation& ob
   if (options.expect.empty() || !m.confirmed) return;
   const bool violated = violates(*m.confirmed, options.expect);
   if (violated && !previous.expectationViolated) {
-    events.add(event::kExpectationViolated, kCritical,
+    events.add(EventKind::kExpectationViolated, Severity::kCritical,
                obs.domain + " no longer matches its pinned operators/DS key tags",
                {{"operators", options.expect.operators}, {"ds_key_tags", options.expect.dsKeyTags}},
                {{"operators", m.confirmed->operators}, {"ds_key_tags", dsTags(*m.confirmed)}});
@@ -517,7 +517,7 @@ void startFlapping(const DomainMemory& previous, const probe::Observation& obs,
   f.delegationPolls = previous.pending ? std::max(1, previous.pendingCount) : 1;
   f.reported = {delegationKey(*m.confirmed)};
   events.add(
-      event::kStateFlapping, kWarning,
+      EventKind::kStateFlapping, Severity::kWarning,
       obs.domain + " is flapping: " + std::to_string(states) + " different states in " +
           minutes(span) + " minutes (at most " + std::to_string(snapshotCap(options)) +
           " snapshots an hour are kept); change events wait until one state lasts " +
@@ -539,7 +539,7 @@ bool breaksThrough(const DomainState& now, const DiffOptions& options, const Dom
 void endFlapping(const DomainState& now, const probe::Observation& obs, DomainMemory& m,
                  Builder& events) {
   FlapMemory& f = m.flap;
-  events.add(event::kStateFlappingEnded, kInfo,
+  events.add(EventKind::kStateFlappingEnded, Severity::kInfo,
              obs.domain + " stopped flapping: " + std::to_string(f.changes) +
                  " changes of state in " + minutes(f.stableSince - f.since) +
                  " minutes, then the same state for " + minutes(obs.observedAt - f.stableSince) +
@@ -633,7 +633,7 @@ void noteFailure(const probe::Observation& obs, ObservationFailure failure,
   }
   m.failingReported = true;
   const std::string why = failureText(obs);
-  events.add(event::kObservationFailing, kWarning,
+  events.add(EventKind::kObservationFailing, Severity::kWarning,
              obs.domain + " could not be observed " + std::to_string(m.failures) +
                  " times in a row: " + why,
              "observed", {{"failures", m.failures}, {"reason", toString(failure)}, {"error", why}});
@@ -641,7 +641,7 @@ void noteFailure(const probe::Observation& obs, ObservationFailure failure,
 
 void noteSuccess(const probe::Observation& obs, DomainMemory& m, Builder& events) {
   if (m.failingReported) {
-    events.add(event::kObservationRecovered, kInfo,
+    events.add(EventKind::kObservationRecovered, Severity::kInfo,
                obs.domain + " is observed again after " + std::to_string(m.failures) +
                    " failed observations",
                {{"failures", m.failures}}, "observed");
@@ -679,7 +679,7 @@ std::optional<Event> groupPortfolio(const std::vector<Event>& roundEvents, int64
   json changes = json::array();
   std::string memberIds;  // the id is made of its members' ids: stable when a round is redone
   for (const auto& e : roundEvents) {
-    if (e.event != event::kOperatorChanged) continue;
+    if (e.event != model::toString(EventKind::kOperatorChanged)) continue;
     memberIds += e.uid + "\n";
     if (domains.insert(e.domain).second) {
       changes.push_back({{"domain", e.domain},
@@ -691,8 +691,8 @@ std::optional<Event> groupPortfolio(const std::vector<Event>& roundEvents, int64
   Event e;
   e.domain = "*";
   e.observedAt = observedAt;
-  e.event = event::kPortfolioOperatorChange;
-  e.severity = kCritical;
+  e.event = model::toString(EventKind::kPortfolioOperatorChange);
+  e.severity = model::toString(Severity::kCritical);
   e.summary = std::to_string(domains.size()) + " watched domains changed operator in one round";
   e.beforeJson = "null";
   e.afterJson = changes.dump();
@@ -700,4 +700,4 @@ std::optional<Event> groupPortfolio(const std::vector<Event>& roundEvents, int64
   return e;
 }
 
-}  // namespace zonewatch::storage
+}  // namespace zonewatch::detect

@@ -9,7 +9,7 @@
 
 #include "monitor/probe/observation.h"
 
-namespace zonewatch::probe {
+namespace zonewatch::detect {
 
 struct FindingOptions {
   int64_t signatureWarningSeconds = 7 * 86400;
@@ -22,10 +22,10 @@ struct FindingOptions {
 inline constexpr size_t kMaxFindingMessageBytes = 2048;
 
 // Fills observation.findings from the rest of the observation. Pure.
-void computeFindings(Observation& observation, const FindingOptions& options = {});
+void computeFindings(probe::Observation& observation, const FindingOptions& options = {});
 
 // Nagios plugin exit codes (Nagios Plugin Development Guidelines, "Plugin Return Codes").
 enum class NagiosStatus : int { kOk = 0, kWarning = 1, kCritical = 2, kUnknown = 3 };
-NagiosStatus nagiosStatus(const Observation& observation);
+NagiosStatus nagiosStatus(const probe::Observation& observation);
 
-}  // namespace zonewatch::probe
+}  // namespace zonewatch::detect

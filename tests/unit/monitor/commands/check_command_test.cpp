@@ -1,7 +1,7 @@
 // runCheck end to end where no name server is needed (argument errors), and against a root that
 // does not answer: an address in 127.0.0.0/8 where nothing listens, so every query fails fast on
 // loopback and nothing leaves the machine.
-#include "monitor/check_command.h"
+#include "monitor/commands/check_command.h"
 
 #include <gtest/gtest.h>
 

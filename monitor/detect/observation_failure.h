@@ -6,7 +6,7 @@
 //   - the delegation walk failed (Observation::error: no root or parent server answered, the name
 //     does not exist or is not delegated, the observation did not complete), or
 //   - no address of the domain's servers gave an authoritative NOERROR answer without an error of
-//     its own: the same test by which monitor/probe/findings.cpp raises `all_servers_unreachable`
+//     its own: the same test by which monitor/detect/findings.cpp raises `all_servers_unreachable`
 //     (none of them "authoritative"), including a delegation with no server address at all.
 // A partial failure, where some server answered authoritatively, is an observation with data: the
 // parts nobody could see are carried over from the previous state (domain_state.h).
@@ -22,10 +22,10 @@
 #include <string>
 #include <string_view>
 
+#include "monitor/detect/domain_state.h"
 #include "monitor/probe/observation.h"
-#include "storage/domain_state.h"
 
-namespace zonewatch::storage {
+namespace zonewatch::detect {
 
 enum class ObservationFailure : uint8_t {
   kWalkFailed,             // Observation::error is set
@@ -45,4 +45,4 @@ std::string_view toString(ObservationFailure failure);
 // walk's error, or how many server addresses were asked and none answered.
 std::string failureText(const probe::Observation& observation);
 
-}  // namespace zonewatch::storage
+}  // namespace zonewatch::detect
