@@ -145,9 +145,9 @@ json statusJson(const DomainState& s) {
   return {{"status", s.status}, {"reason", s.reason}};
 }
 
-// Events for a confirmed change from `a` to `b`.
-void changeEvents(const DomainState& a, const DomainState& b, Builder& events,
-                  const std::string& domain) {
+// Who serves the domain: its operators, the parent's NS set, the glue.
+void delegationEvents(const DomainState& a, const DomainState& b, Builder& events,
+                      const std::string& domain) {
   const bool operatorChanged = a.operators != b.operators;
   if (operatorChanged) {
     // The move replaces the name servers and with them their glue: one event says it all, with
@@ -176,7 +176,11 @@ void changeEvents(const DomainState& a, const DomainState& b, Builder& events,
     }
     events.add(EventKind::kGlueChanged, Severity::kWarning, summary, glueLines(a), glueLines(b));
   }
+}
 
+// What the parent vouches for (DS) and the keys the zone serves.
+void keyEvents(const DomainState& a, const DomainState& b, Builder& events,
+               const std::string& domain) {
   const bool bothSecure = a.status == "secure" && b.status == "secure";
   if (a.ds.empty() && !b.ds.empty()) {
     events.add(EventKind::kDsAdded, Severity::kInfo, "the parent now publishes a DS for " + domain,
@@ -197,7 +201,11 @@ void changeEvents(const DomainState& a, const DomainState& b, Builder& events,
                    join(keyText(b.dnskey)),
                keyText(a.dnskey), keyText(b.dnskey));
   }
+}
 
+// The verdict of the chain of trust.
+void validationEvents(const DomainState& a, const DomainState& b, Builder& events,
+                      const std::string& domain) {
   if (a.status == "secure" && provenUnsigned(b)) {
     events.add(EventKind::kUnsignedDowngrade, Severity::kCritical,
                domain + " went from secure to unsigned: the parent proves there is no DS (" +
@@ -214,7 +222,11 @@ void changeEvents(const DomainState& a, const DomainState& b, Builder& events,
                "the chain of trust of " + domain + " validates again (" + b.status + ")",
                statusJson(a), statusJson(b));
   }
+}
 
+// What the zone asks of its parent (CDS, RFC 7344/8078) and whether its servers agree.
+void signalEvents(const DomainState& a, const DomainState& b, Builder& events,
+                  const std::string& domain) {
   if (!b.cdsDelete && !b.cds.empty() && a.cds != b.cds) {
     events.add(EventKind::kCdsPublished, Severity::kInfo,
                domain + " publishes CDS/CDNSKEY for the parent", dsText(a.cds), dsText(b.cds));
@@ -239,7 +251,10 @@ void changeEvents(const DomainState& a, const DomainState& b, Builder& events,
                    " (one is stale or lies; the state follows the most of them)",
                false, true);
   }
+}
 
+void hijackEvents(const DomainState& a, const DomainState& b, Builder& events,
+                  const std::string& domain) {
   // A registrar account taken over: whoever moved the NS also replaced or dropped the DS, or the
   // new servers cannot produce a valid chain.
   const bool dsTouched = a.ds != b.ds;
@@ -251,6 +266,16 @@ void changeEvents(const DomainState& a, const DomainState& b, Builder& events,
                {{"operators", a.operators}, {"ds", dsText(a.ds)}, {"status", a.status}},
                {{"operators", b.operators}, {"ds", dsText(b.ds)}, {"status", b.status}});
   }
+}
+
+// Events for a confirmed change from `a` to `b`, in a fixed order (each event's id counts them).
+void changeEvents(const DomainState& a, const DomainState& b, Builder& events,
+                  const std::string& domain) {
+  delegationEvents(a, b, events, domain);
+  keyEvents(a, b, events, domain);
+  validationEvents(a, b, events, domain);
+  signalEvents(a, b, events, domain);
+  hijackEvents(a, b, events, domain);
 }
 
 // Problem events raised on a domain's first observation (no change to report yet).
