@@ -134,11 +134,24 @@ class DaemonImpl final : public Daemon {
     std::vector<detect::Event> events;
   };
 
+  Status<> blockSignals();
+  Status<> loadRootHints();
+  Result<dnssec::TrustAnchors> loadTrustAnchors();
+  Status<> startMetrics();
+  Status<> startEngine();
+  Status<> openStore();
+  Status<> buildProber(dnssec::TrustAnchors anchors);
+  void preloadVerifiedSignatures();
+  Status<> loadKnownDomains();
   void applyDomains();
   void dispatch();
   void onObservation(const std::string& name, probe::Observation obs);
   detect::DiffOptions diffOptionsFor(const std::string& name, const std::string& baseline) const;
   void flush();
+  void groupPortfolioEvents(std::vector<Pending>& batch, int64_t now);
+  Status<> commitBatch(std::vector<Pending>& batch, int64_t now);
+  void handleStoreFailure(const std::vector<Pending>& batch, const std::string& why);
+  void logAndCountEvents(const std::vector<detect::Event>& events);
   void reload();
   void onSignal();
   std::vector<std::string> sinksFor(const detect::Event& e) const;
@@ -185,10 +198,35 @@ class DaemonImpl final : public Daemon {
 
 Status<> DaemonImpl::init() {
   log::setLevel(log::parseLevel(config_.logLevel));
+  if (auto blocked = blockSignals(); !blocked) return blocked;
+  if (auto hints = loadRootHints(); !hints) return hints;
+  auto anchors = loadTrustAnchors();
+  if (!anchors) return Unexpected{anchors.error()};
 
+  auto loop = resolver::EpollLoop::create();
+  if (!loop) return fail("cannot create the event loop: " + loop.error().message);
+  loop_ = std::move(loop).value();
+
+  if (auto metrics = startMetrics(); !metrics) return metrics;
+  if (auto engine = startEngine(); !engine) return engine;
+  if (auto store = openStore(); !store) return store;
+  if (auto prober = buildProber(std::move(anchors).value()); !prober) return prober;
+  preloadVerifiedSignatures();
+  if (auto rows = loadKnownDomains(); !rows) return rows;
+
+  auto watched = loop_->watch(signalFd_, true, false, [this](int, uint32_t) { onSignal(); });
+  if (!watched) return fail("cannot watch signals: " + watched.error().message);
+
+  applyDomains();
+  startDelivery();
+  return Ok{};
+}
+
+Status<> DaemonImpl::blockSignals() {
   // Signals arrive as readable data on a descriptor of the loop, not in a handler. They are
-  // blocked before any thread exists (the metrics exposer and the webhook worker start below), so
-  // that every thread inherits the mask and none is killed by a SIGTERM meant for the loop.
+  // blocked before any thread exists (the metrics exposer and the webhook worker start later in
+  // init()), so that every thread inherits the mask and none is killed by a SIGTERM meant for the
+  // loop.
   sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGTERM);
@@ -197,7 +235,10 @@ Status<> DaemonImpl::init() {
   if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) return fail("cannot block signals");
   signalFd_ = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
   if (signalFd_ < 0) return fail("cannot create a signalfd");
+  return Ok{};
+}
 
+Status<> DaemonImpl::loadRootHints() {
   probe::ZoneCut rootHints = probe::builtInRootHints();
   if (config_.rootHints) {
     auto text = readFileNamed(*config_.rootHints);
@@ -207,7 +248,10 @@ Status<> DaemonImpl::init() {
     rootHints = std::move(hints).value();
   }
   cache_.setRoot(std::move(rootHints));
+  return Ok{};
+}
 
+Result<dnssec::TrustAnchors> DaemonImpl::loadTrustAnchors() {
   dnssec::TrustAnchors anchors = dnssec::TrustAnchors::builtInRoot();
   if (config_.trustAnchors) {
     auto text = readFileNamed(*config_.trustAnchors);
@@ -216,11 +260,10 @@ Status<> DaemonImpl::init() {
     if (!parsed) return Unexpected{parsed.error()};
     anchors = std::move(parsed).value();
   }
+  return anchors;
+}
 
-  auto loop = resolver::EpollLoop::create();
-  if (!loop) return fail("cannot create the event loop: " + loop.error().message);
-  loop_ = std::move(loop).value();
-
+Status<> DaemonImpl::startMetrics() {
   // A one-shot run (cron, benchmarks) serves no /metrics: nothing would scrape it, and the port
   // may belong to the daemon that runs beside it.
   config::MetricsSpec metricsSpec = config_.metrics;
@@ -228,7 +271,10 @@ Status<> DaemonImpl::init() {
   auto metrics = alerts::Metrics::create(metricsSpec);
   if (!metrics) return fail("cannot start the metrics endpoint: " + metrics.error().message);
   metrics_ = std::move(metrics).value();
+  return Ok{};
+}
 
+Status<> DaemonImpl::startEngine() {
   resolver::EngineOptions engineOptions;
   engineOptions.onResult = [this](const resolver::QueryResult& r) {
     if (r) {
@@ -244,13 +290,19 @@ Status<> DaemonImpl::init() {
   auto engine = resolver::makeCaresEngine(engineOptions, loop_.get());
   if (!engine) return fail("cannot start the query engine: " + engine.error().message);
   engine_ = std::move(engine).value();
+  return Ok{};
+}
 
+Status<> DaemonImpl::openStore() {
   auto store = storage::openSqliteStore(config_.database);
   if (!store)
     return fail("cannot open the database " + config_.database + ": " + store.error().message);
   store_ = std::move(store).value();
   if (options_.onStoreOpened) options_.onStoreOpened(*store_);
+  return Ok{};
+}
 
+Status<> DaemonImpl::buildProber(dnssec::TrustAnchors anchors) {
   auto ops = probe::OperatorResolver::load();
   if (!ops) return fail("cannot load the Public Suffix List: " + ops.error().message);
   operators_.emplace(std::move(ops).value());
@@ -263,7 +315,10 @@ Status<> DaemonImpl::init() {
   probeOptions.observationTimeout = config_.observationTimeout;
   prober_ = std::make_unique<probe::Prober>(*engine_, cache_, clock_, std::move(anchors),
                                             *operators_, probeOptions);
+  return Ok{};
+}
 
+void DaemonImpl::preloadVerifiedSignatures() {
   // Signatures verified by earlier runs: restarting (or the next `run --once`) over an unchanged
   // portfolio then verifies nothing again. The memo must hold a whole round's verifications, a
   // handful per domain, or it would evict what the round is about to ask for.
@@ -276,7 +331,9 @@ Status<> DaemonImpl::init() {
     // Only a cost: every signature is verified again.
     log::warning(verified.error().message);
   }
+}
 
+Status<> DaemonImpl::loadKnownDomains() {
   auto rows = store_->domains();
   if (!rows)
     return fail("cannot read the database " + config_.database + ": " + rows.error().message);
@@ -289,12 +346,6 @@ Status<> DaemonImpl::init() {
     publish(k.row, std::max(k.row.lastSeen, k.row.firstSeen));
     known_.emplace(k.row.domain, std::move(k));
   }
-
-  auto watched = loop_->watch(signalFd_, true, false, [this](int, uint32_t) { onSignal(); });
-  if (!watched) return fail("cannot watch signals: " + watched.error().message);
-
-  applyDomains();
-  startDelivery();
   return Ok{};
 }
 
@@ -567,9 +618,25 @@ void DaemonImpl::flush() {
   std::vector<Pending> batch = std::move(batch_);
   batch_.clear();
 
+  const int64_t now = clock_.nowUnix();
+  groupPortfolioEvents(batch, now);
+  auto stored = commitBatch(batch, now);
+  if (!stored) {
+    handleStoreFailure(batch, stored.error().message);
+    return;
+  }
+  for (auto& p : batch) {
+    logAndCountEvents(p.events);
+    publish(p.next.row, p.commit.observedAt);
+    known_.insert_or_assign(p.name, std::move(p.next));
+    scheduler_.completed(p.name, p.failure.has_value());
+    if (onceRemaining_ > 0) --onceRemaining_;
+  }
+}
+
+void DaemonImpl::groupPortfolioEvents(std::vector<Pending>& batch, int64_t now) {
   // Portfolio view: operator changes of several domains within one interval are also reported as
   // one grouped event (travelling with the last commit of the batch).
-  const int64_t now = clock_.nowUnix();
   const int64_t window = config_.interval.count();
   std::erase_if(recentOperatorChanges_,
                 [&](const detect::Event& e) { return now - e.observedAt > window; });
@@ -588,7 +655,9 @@ void DaemonImpl::flush() {
       portfolioReportedAt_ = now;
     }
   }
+}
 
+Status<> DaemonImpl::commitBatch(std::vector<Pending>& batch, int64_t now) {
   std::vector<storage::ObservationCommit> commits;
   commits.reserve(batch.size());
   for (auto& p : batch) {
@@ -615,39 +684,34 @@ void DaemonImpl::flush() {
     commits.back().verified.push_back(
         {success.key, dnssec::unixFromSerial(success.expiration, now)});
   }
+  return store_->commitBatch(commits);
+}
 
-  auto stored = store_->commitBatch(commits);
-  if (!stored) {
-    // Nothing of the batch is stored, and the memory has not advanced: the next observation of
-    // each domain derives the same events again. Back off, so a full disk is not hammered. The
-    // store's message names the database, and starts with "disk full" when that is the cause.
-    ++summary_.commitFailures;
-    metrics_->countStoreCommitFailure();
-    log::error("could not store " + std::to_string(batch.size()) +
-               " observations: " + stored.error().message +
-               " (nothing of them is stored; they will be observed again)");
-    for (const auto& p : batch) {
-      scheduler_.completed(p.name, true);
-      if (onceRemaining_ > 0) --onceRemaining_;
-    }
-    return;
-  }
-  for (auto& p : batch) {
-    for (const auto& e : p.events) {
-      ++summary_.events;
-      const std::string line = e.event + " " + e.domain + " [" + e.severity + "] " + e.summary;
-      if (severityOf(e.severity) == model::Severity::kCritical) {
-        log::warning(line);
-      } else {
-        log::info(line);
-      }
-      metrics_->countEvent(e.event);
-      if (options_.onEvent) options_.onEvent(e);
-    }
-    publish(p.next.row, p.commit.observedAt);
-    known_.insert_or_assign(p.name, std::move(p.next));
-    scheduler_.completed(p.name, p.failure.has_value());
+void DaemonImpl::handleStoreFailure(const std::vector<Pending>& batch, const std::string& why) {
+  // Nothing of the batch is stored, and the memory has not advanced: the next observation of
+  // each domain derives the same events again. Back off, so a full disk is not hammered. The
+  // store's message names the database, and starts with "disk full" when that is the cause.
+  ++summary_.commitFailures;
+  metrics_->countStoreCommitFailure();
+  log::error("could not store " + std::to_string(batch.size()) + " observations: " + why +
+             " (nothing of them is stored; they will be observed again)");
+  for (const auto& p : batch) {
+    scheduler_.completed(p.name, true);
     if (onceRemaining_ > 0) --onceRemaining_;
+  }
+}
+
+void DaemonImpl::logAndCountEvents(const std::vector<detect::Event>& events) {
+  for (const auto& e : events) {
+    ++summary_.events;
+    const std::string line = e.event + " " + e.domain + " [" + e.severity + "] " + e.summary;
+    if (severityOf(e.severity) == model::Severity::kCritical) {
+      log::warning(line);
+    } else {
+      log::info(line);
+    }
+    metrics_->countEvent(e.event);
+    if (options_.onEvent) options_.onEvent(e);
   }
 }
 
