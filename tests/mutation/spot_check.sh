@@ -95,15 +95,15 @@ mutation webhook_events_filter monitor/daemon/daemon.cpp 1 \
 # The validator's signature-time comparisons (RFC 4035 §5.3.1, serial arithmetic of RFC 4034
 # §3.1.5): the inclusive bounds, one second off, and the expiration check gone.
 mutation sig_expiration_bound monitor/dnssec/signature.cpp 1 \
-  'if (!serialLessOrEqual(ctx.now, sig->expiration)) {' \
-  'if (!serialLessOrEqual(ctx.now + 1, sig->expiration)) {' \
+  'if (!serialLessOrEqual(ctx_.now, sig.expiration)) {' \
+  'if (!serialLessOrEqual(ctx_.now + 1, sig.expiration)) {' \
   validator_test dnssec_rfc_vectors_test
 mutation sig_inception_bound monitor/dnssec/signature.cpp 1 \
-  'if (!serialLessOrEqual(sig->inception, ctx.now)) {' \
-  'if (!serialLessOrEqual(sig->inception + 1, ctx.now)) {' \
+  'if (!serialLessOrEqual(sig.inception, ctx_.now)) {' \
+  'if (!serialLessOrEqual(sig.inception + 1, ctx_.now)) {' \
   validator_test dnssec_rfc_vectors_test
 mutation sig_expiration_ignored monitor/dnssec/signature.cpp 1 \
-  'if (!serialLessOrEqual(ctx.now, sig->expiration)) {' \
+  'if (!serialLessOrEqual(ctx_.now, sig.expiration)) {' \
   'if ((false)) {' validator_test dnssec_rfc_vectors_test
 mutation serial_arithmetic monitor/dnssec/signature.cpp 1 \
   'return static_cast<int32_t>(b - a) >= 0;' \
@@ -127,7 +127,7 @@ mutation ack_after_failure monitor/commands/monitor_commands.cpp 1 \
   'if (failures > 0) {' \
   'if (failures > 1) {' monitor_commands_test daemon_test
 mutation ack_empty_state monitor/commands/monitor_commands.cpp 1 \
-  'if (storage::fromObservationWithoutData(*state)) {' \
+  'if (detect::fromObservationWithoutData(*state)) {' \
   'if ((false)) {' monitor_commands_test daemon_test
 
 if [ "$list" = 1 ]; then
