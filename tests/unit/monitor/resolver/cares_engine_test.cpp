@@ -165,7 +165,7 @@ TEST(CaresEngineTest, MalformedAnswerIsMalformedWithTheCodecReason) {
     ReplySpec spec;
     spec.ancount = 1;
     Bytes record = aRecord(192, 0, 2, 1);
-    record.resize(record.size() - 3);  // RDLENGTH says 4, only 1 octet follows
+    record.erase(record.end() - 3, record.end());  // RDLENGTH says 4, only 1 octet follows
     spec.records = record;
     return std::vector<Bytes>{makeReply(q, spec)};
   });
