@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "monitor/probe/glue_check.h"
+#include "monitor/probe/observation_json.h"
 
 namespace zonewatch::detect {
 
@@ -42,24 +43,6 @@ template <class T>
 void sortUnique(std::vector<T>& v) {
   std::sort(v.begin(), v.end());
   v.erase(std::unique(v.begin(), v.end()), v.end());
-}
-
-json keyJson(const std::vector<probe::KeyInfo>& keys) {
-  json a = json::array();
-  for (const auto& k : keys)
-    a.push_back({{"tag", k.tag}, {"flags", k.flags}, {"algorithm", k.algorithm}});
-  return a;
-}
-
-json dsJson(const std::vector<probe::DsInfo>& ds) {
-  json a = json::array();
-  for (const auto& d : ds) {
-    a.push_back({{"key_tag", d.keyTag},
-                 {"algorithm", d.algorithm},
-                 {"digest_type", d.digestType},
-                 {"digest", d.digest}});
-  }
-  return a;
 }
 
 std::vector<probe::KeyInfo> keysFrom(const json& a) {
@@ -173,11 +156,11 @@ std::string toJson(const DomainState& s) {
             {"operators", s.operators},
             {"parent_ns", s.parentNs},
             {"glue", glue},
-            {"ds", dsJson(s.ds)},
+            {"ds", probe::dsJson<json>(s.ds)},
             {"denial", s.denial},
-            {"dnskey", keyJson(s.dnskey)},
-            {"cds", dsJson(s.cds)},
-            {"cdnskey", keyJson(s.cdnskey)},
+            {"dnskey", probe::keyJson<json>(s.dnskey)},
+            {"cds", probe::dsJson<json>(s.cds)},
+            {"cdnskey", probe::keyJson<json>(s.cdnskey)},
             {"cds_delete", s.cdsDelete},
             {"inconsistent", s.inconsistent}};
   if (!s.glueMismatch.empty()) j["glue_mismatch"] = s.glueMismatch;

@@ -25,25 +25,6 @@ double roundedMs(double ms) {
   return std::round(ms * 1000.0) / 1000.0;
 }
 
-json dsJson(const std::vector<DsInfo>& set) {
-  json out = json::array();
-  for (const DsInfo& ds : set) {
-    out.push_back({{"key_tag", ds.keyTag},
-                   {"algorithm", ds.algorithm},
-                   {"digest_type", ds.digestType},
-                   {"digest", ds.digest}});
-  }
-  return out;
-}
-
-json keyJson(const std::vector<KeyInfo>& set) {
-  json out = json::array();
-  for (const KeyInfo& key : set) {
-    out.push_back({{"tag", key.tag}, {"flags", key.flags}, {"algorithm", key.algorithm}});
-  }
-  return out;
-}
-
 json glueJson(const std::vector<Glue>& glue) {
   json out = json::array();
   for (const Glue& g : glue) out.push_back({{"host", g.host}, {"addresses", g.addresses}});
@@ -67,14 +48,14 @@ json parentJson(const ParentView& parent, bool withEvidence) {
               {"rtt_ms", roundedMs(p.rttMs)},
               {"ns", p.ns},
               {"glue", glueJson(p.glue)},
-              {"ds", dsJson(p.ds)},
+              {"ds", dsJson<json>(p.ds)},
               {"denial", p.denial}};
     if (withEvidence) s["evidence"] = p.evidence;
     servers.push_back(std::move(s));
   }
-  return {{"zone", parent.zone},     {"servers", std::move(servers)},
-          {"ns", parent.ns},         {"glue", glueJson(parent.glue)},
-          {"ds", dsJson(parent.ds)}, {"denial", parent.denial}};
+  return {
+      {"zone", parent.zone},           {"servers", std::move(servers)}, {"ns", parent.ns},
+      {"glue", glueJson(parent.glue)}, {"ds", dsJson<json>(parent.ds)}, {"denial", parent.denial}};
 }
 
 json serverJson(const ServerView& s, bool withEvidence) {
@@ -88,9 +69,9 @@ json serverJson(const ServerView& s, bool withEvidence) {
               {"soa_mname", s.soaMname},
               {"soa_rname", s.soaRname},
               {"ns", s.ns},
-              {"dnskey", keyJson(s.dnskey)},
-              {"cds", dsJson(s.cds)},
-              {"cdnskey", keyJson(s.cdnskey)},
+              {"dnskey", keyJson<json>(s.dnskey)},
+              {"cds", dsJson<json>(s.cds)},
+              {"cdnskey", keyJson<json>(s.cdnskey)},
               {"host_addresses", hostAddressesJson(s.hostAddresses)},
               {"earliest_rrsig_expiration", optionalTime(s.earliestRrsigExpiration)},
               {"status", dnssec::toString(s.state)},
