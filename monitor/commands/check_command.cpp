@@ -8,6 +8,7 @@
 #include <optional>
 #include <sstream>
 
+#include "config/values.h"
 #include "monitor/detect/findings.h"
 #include "monitor/dns/name.h"
 #include "monitor/dnssec/trust_anchor.h"
@@ -83,17 +84,20 @@ Result<Setup> prepare(const CheckArgs& args) {
     if (!at) return fail("--at: " + at.error().message);
     setup.at = *at;
   }
-  auto warning = probe::parseDuration(args.signatureWarning);
+  // The configuration's duration syntax (config/values.h), as for signature_warning in the file.
+  auto warning = config::parseDuration(args.signatureWarning);
   if (!warning) return fail("--signature-warning: " + warning.error().message);
-  auto critical = probe::parseDuration(args.signatureCritical);
+  auto critical = config::parseDuration(args.signatureCritical);
   if (!critical) return fail("--signature-critical: " + critical.error().message);
   if (*critical > *warning) {
     return fail("--signature-critical (" + args.signatureCritical +
                 ") is longer than --signature-warning (" + args.signatureWarning +
                 "): a signature would turn critical before it warns");
   }
-  setup.findings.signatureWarningSeconds = *warning;
-  setup.findings.signatureCriticalSeconds = *critical;
+  setup.findings.signatureWarningSeconds =
+      std::chrono::duration_cast<std::chrono::seconds>(*warning).count();
+  setup.findings.signatureCriticalSeconds =
+      std::chrono::duration_cast<std::chrono::seconds>(*critical).count();
   if (args.ipv4Only && args.ipv6Only) return fail("--ipv4-only and --ipv6-only exclude each other");
   setup.engine.timeout = std::chrono::milliseconds(args.timeoutMs);
   if (auto valid = setup.engine.validate(); !valid) {

@@ -2,7 +2,6 @@
 
 #include <array>
 
-#include "monitor/dns/presentation.h"
 #include "monitor/util/civil_time.h"
 
 namespace zonewatch::probe {
@@ -80,15 +79,6 @@ Result<int64_t> parseRfc3339(std::string_view text) {
   if (pos != text.size()) return bad("trailing characters");
   return daysFromCivil(year, month, day) * kSecondsPerDay +
          static_cast<int64_t>(hour * 3600 + minute * 60 + second) - offset;
-}
-
-Result<int64_t> parseDuration(std::string_view text) {
-  // BIND's TTL syntax is the duration syntax DNS operators already know.
-  auto seconds = dns::parseTtl(text);
-  if (!seconds) {
-    return fail("\"" + std::string(text) + "\" is not a duration (e.g. 7d, 36h, 1w2d, 3600)");
-  }
-  return static_cast<int64_t>(*seconds);
 }
 
 }  // namespace zonewatch::probe

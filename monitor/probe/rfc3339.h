@@ -1,4 +1,4 @@
-// RFC 3339 timestamps and durations that zonewatch reads: `zonewatch check --at` and the like.
+// RFC 3339 timestamps that zonewatch reads: `zonewatch check --at` and the like.
 // Printing them is monitor/util/time_text.h's formatRfc3339.
 //
 // Pure arithmetic on the proleptic Gregorian calendar (no timegm, no TZ environment, no locale), so
@@ -17,9 +17,5 @@ namespace zonewatch::probe {
 // or a space instead of "T" (§5.6 NOTE), optional fractional seconds (dropped). A leap second
 // ":60" is accepted and folded into the next second, as POSIX time has no leap seconds.
 Result<int64_t> parseRfc3339(std::string_view text);
-
-// A duration such as "7d", "36h", "1w2d", "90m" or a plain number of seconds (BIND's TTL units:
-// s, m, h, d, w, case-insensitive).
-Result<int64_t> parseDuration(std::string_view text);
 
 }  // namespace zonewatch::probe

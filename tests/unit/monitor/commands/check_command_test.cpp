@@ -94,6 +94,19 @@ TEST(CheckCommandTest, BadArgumentsAreUnknownWithAMessage) {
   r = run(args);
   EXPECT_EQ(r.code, kExitUnknown);
   EXPECT_NE(r.err.find("--signature-critical"), std::string::npos) << r.err;
+
+  // The thresholds read the configuration's duration syntax (config/values.h), the same as
+  // signature_warning in the file: combined units and milliseconds parse and compare.
+  args = deadRootArgs();
+  args.signatureWarning = "1h30m";
+  args.signatureCritical = "1h30m1s";
+  r = run(args);
+  EXPECT_EQ(r.code, kExitUnknown);
+  EXPECT_NE(r.err.find("is longer than --signature-warning"), std::string::npos) << r.err;
+  args.signatureWarning = "7D";  // the file's units are lowercase
+  r = run(args);
+  EXPECT_NE(r.err.find("--signature-warning: \"7D\" has the unknown unit"), std::string::npos)
+      << r.err;
 }
 
 TEST(CheckCommandTest, EveryArgumentErrorShowsTheUsage) {

@@ -58,15 +58,5 @@ TEST(Rfc3339Test, SaysWhatIsMissing) {
   EXPECT_NE(noOffset.error().message.find("offset"), std::string::npos) << noOffset.error().message;
 }
 
-TEST(Rfc3339Test, Durations) {
-  EXPECT_EQ(*parseDuration("7d"), 7 * 86400);
-  EXPECT_EQ(*parseDuration("36h"), 36 * 3600);
-  EXPECT_EQ(*parseDuration("1w2d"), 9 * 86400);
-  EXPECT_EQ(*parseDuration("90"), 90);
-  EXPECT_FALSE(parseDuration("7x").ok());
-  EXPECT_FALSE(parseDuration("").ok());
-  EXPECT_FALSE(parseDuration("d").ok());
-}
-
 }  // namespace
 }  // namespace zonewatch::probe
