@@ -197,7 +197,7 @@ void Deliverer::giveUp(const storage::OutboxItem& item, const std::string& error
                done.error().message);
     return;
   }
-  log::error("webhooks: gave up event " + item.event.uid + " (" + item.event.event + " " +
+  log::error("webhooks: gave up event " + item.event.uid + " (" + item.event.name() + " " +
              item.event.domain + ") to '" + item.sink + "': " + error);
   count(item.sink, kGaveUp);
 }

@@ -321,10 +321,8 @@ void Metrics::removeDomain(std::string_view domain) {
   impl_->domains.erase(it);
 }
 
-void Metrics::countEvent(std::string_view event) {
-  const bool known = std::find(model::kEventNames.begin(), model::kEventNames.end(), event) !=
-                     model::kEventNames.end();
-  impl_->events->Add({{"event", std::string(known ? event : kOther)}}).Increment();
+void Metrics::countEvent(model::EventKind kind) {
+  impl_->events->Add({{"event", std::string(model::toString(kind))}}).Increment();
 }
 
 void Metrics::countObservationFailure(std::string_view reason) {

@@ -51,8 +51,8 @@ class Metrics {
   void setLastChange(std::string_view domain, int64_t unixSeconds);
   // Drops every series of a domain that left the portfolio (on reload).
   void removeDomain(std::string_view domain);
-  // `event` is one of model::kEventNames; anything else is counted as "other".
-  void countEvent(std::string_view event);
+  // One more event of this kind (zonewatch_events_total{event=model::toString(kind)}).
+  void countEvent(model::EventKind kind);
   // `reason` is walk_failed | no_authoritative_answer (detect::toString(ObservationFailure));
   // anything else is counted as "other".
   void countObservationFailure(std::string_view reason);

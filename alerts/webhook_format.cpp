@@ -135,8 +135,8 @@ Result<std::string> genericBody(const storage::EventRow& event, const FormatCont
   return guarded([&] {
     json body = {
         {"id", event.uid},
-        {"event", event.event},
-        {"severity", event.severity},
+        {"event", event.name()},
+        {"severity", std::string(model::toString(event.severity))},
         {"domain", event.domain},
         {"summary", event.summary},
         {"observed_at", toRfc3339(event.observedAt)},
@@ -152,8 +152,8 @@ Result<std::string> genericBody(const storage::EventRow& event, const FormatCont
 // The delivery time is left out: Slack stamps each message itself.
 Result<std::string> slackBody(const storage::EventRow& event, const FormatContext& /*context*/) {
   return guarded([&] {
-    const std::string headline = "[" + upper(event.severity) + "] " + event.event + " " +
-                                 event.domain + ": " + event.summary;
+    const std::string headline = "[" + upper(std::string(model::toString(event.severity))) + "] " +
+                                 event.name() + " " + event.domain + ": " + event.summary;
     const std::string before = codeSafe(clip(dump(jsonValue(event.beforeJson)), kSlackSideLimit));
     const std::string after = codeSafe(clip(dump(jsonValue(event.afterJson)), kSlackSideLimit));
     std::string details = "observed " + toRfc3339(event.observedAt) + " · id " + event.uid;
@@ -181,10 +181,10 @@ Result<std::string> alertmanagerBody(const storage::EventRow& event, const Forma
     // Alertmanager identifies an alert by its label set: a second event of the same kind for the
     // same domain updates the firing alert instead of opening another (its grouping semantics);
     // the event uid travels as an annotation so each notification can still be traced.
-    json labels = {{"alertname", "zonewatch_" + event.event},
-                   {"event", event.event},
+    json labels = {{"alertname", "zonewatch_" + event.name()},
+                   {"event", event.name()},
                    {"domain", event.domain},
-                   {"severity", event.severity},
+                   {"severity", std::string(model::toString(event.severity))},
                    {"source", "zonewatch"}};
     // Annotations are strings in the API v2 schema (LabelSet), hence before/after as JSON text.
     json annotations = {{"summary", event.summary},
@@ -242,7 +242,7 @@ Result<WebhookRequest> buildRequest(const config::WebhookSpec& sink, const stora
   request.url = endpointUrl(*format, sink.url);
   request.headers = {{"Content-Type", "application/json"},
                      {"User-Agent", std::string(kUserAgent)},
-                     {"X-Zonewatch-Event", headerSafe(event.event)},
+                     {"X-Zonewatch-Event", headerSafe(event.name())},
                      {"X-Zonewatch-Id", headerSafe(event.uid)},
                      {"X-Zonewatch-Timestamp", std::to_string(context.sentAt)}};
   if (!sink.secret.empty()) {

@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "config/raw_config.h"
@@ -43,13 +44,20 @@ Config parseConfig(std::string_view yamlText, const std::string& sourceName) {
   return validateConfig(readRawConfig(yamlText, sourceName));
 }
 
+bool WebhookSpec::accepts(const model::Event& event) const {
+  if (event.severity < minSeverity) return false;
+  return events.empty() || std::find(events.begin(), events.end(), event.kind) != events.end();
+}
+
 std::string WebhookSpec::toString() const {
   std::string out = name + ": " + redactUrl(url) + " (format " + format + ", min severity " +
-                    minSeverity + ", events ";
+                    std::string(model::toString(minSeverity)) + ", events ";
   if (events.empty()) {
     out += "all";
   } else {
-    for (size_t i = 0; i < events.size(); ++i) out += (i > 0 ? "," : "") + events[i];
+    for (size_t i = 0; i < events.size(); ++i) {
+      out += (i > 0 ? "," : "") + std::string(model::toString(events[i]));
+    }
   }
   out += ", timeout " + formatDuration(timeout) + ", retry " + formatDuration(retryInitial) +
          " to " + formatDuration(retryMax) + ", give up after " + formatDuration(giveUpAfter);

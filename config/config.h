@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "monitor/dns/name.h"
+#include "monitor/model/event.h"
 #include "monitor/model/validation_limits.h"
 
 namespace zonewatch::config {
@@ -60,15 +61,19 @@ struct WebhookSpec {
   // Resolved from secret | secret_file | secret_env; empty when none is given. Never logged: use
   // toString(), which redacts it (and the URL's path, which for Slack is itself a credential).
   std::string secret;
-  std::string minSeverity = "info";  // info | warning | critical
-  std::vector<std::string> events;   // empty = all
-  std::string format = "generic";    // generic | slack | alertmanager
+  model::Severity minSeverity = model::Severity::kInfo;  // min_severity
+  std::vector<model::EventKind> events;                  // empty = all
+  std::string format = "generic";                        // generic | slack | alertmanager
   std::chrono::seconds timeout{10};
   std::chrono::seconds giveUpAfter{86400};
   // Retry backoff after a failed delivery: retryInitial, doubling with each further failure, at
   // most retryMax (each delay jittered by ±20% in alerts/deliverer.cpp).
   std::chrono::seconds retryInitial{30};
   std::chrono::seconds retryMax{3600};
+
+  // Whether this webhook receives the event: severity at least minSeverity, and its kind listed
+  // in events (or events empty). The daemon asks every webhook for every event it stores.
+  bool accepts(const model::Event& event) const;
 
   std::string toString() const;
 };

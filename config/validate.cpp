@@ -373,7 +373,9 @@ class Validator {
       spec.url = hook.url->text;
       spec.secret = secret(hook, key);
       if (hook.minSeverity) {
-        spec.minSeverity = oneOf(*hook.minSeverity, key + ".min_severity", model::kSeverityNames);
+        // oneOf() has already refused any other name.
+        spec.minSeverity = *model::severityFromString(
+            oneOf(*hook.minSeverity, key + ".min_severity", model::kSeverityNames));
       }
       if (hook.events) spec.events = events(*hook.events, key + ".events");
       if (hook.format) spec.format = oneOf(*hook.format, key + ".format", kFormats);
@@ -458,26 +460,26 @@ class Validator {
     return secret;
   }
 
-  std::vector<std::string> events(const RawList& list, const std::string& key) const {
+  std::vector<model::EventKind> events(const RawList& list, const std::string& key) const {
     if (list.items.empty()) {
       raw_.fail(list.pos, key, "is empty; leave `events` out to receive every event");
     }
-    std::vector<std::string> out;
+    std::vector<model::EventKind> out;
     for (size_t i = 0; i < list.items.size(); ++i) {
       const RawScalar& item = list.items[i];
       std::string itemKey = key + "[" + std::to_string(i) + "]";
-      if (std::find(model::kEventNames.begin(), model::kEventNames.end(), item.text) ==
-          model::kEventNames.end()) {
+      auto kind = model::eventKindFromString(item.text);
+      if (!kind) {
         std::string reason = quote(item.text) + " is not an event name";
         if (std::string near = closestMatch(item.text, model::kEventNames); !near.empty()) {
           reason += " (did you mean '" + near + "'?)";
         }
         fail(item, itemKey, reason);
       }
-      if (std::find(out.begin(), out.end(), item.text) != out.end()) {
+      if (std::find(out.begin(), out.end(), *kind) != out.end()) {
         fail(item, itemKey, "event " + item.text + " is listed twice");
       }
-      out.push_back(item.text);
+      out.push_back(*kind);
     }
     return out;
   }

@@ -184,29 +184,28 @@ constexpr std::string_view kInsertEvent =
 constexpr std::string_view kInsertOutbox =
     "INSERT INTO outbox (event_id, sink, next_attempt) VALUES (?1, ?2, ?3) "
     "ON CONFLICT (event_id, sink) DO NOTHING";
+// The ten columns readEvent() reads, in its order, for the event queries below.
+#define ZONEWATCH_EVENT_COLUMNS                                                           \
+  "e.id, e.uid, e.domain, e.observed_at, e.event, e.severity, e.summary, e.before_json, " \
+  "e.after_json, e.server "
 // Four forms rather than "?3 IS NULL OR domain = ?3", which would keep SQLite from using the
 // (domain, observed_at) index.
 constexpr std::string_view kEventsAllAsc =
-    "SELECT id, uid, domain, observed_at, event, severity, summary, before_json, after_json, "
-    "server "
-    "FROM events WHERE observed_at >= ?1 ORDER BY observed_at, id LIMIT ?2";
+    "SELECT " ZONEWATCH_EVENT_COLUMNS
+    "FROM events e WHERE observed_at >= ?1 ORDER BY observed_at, id LIMIT ?2";
 constexpr std::string_view kEventsAllDesc =
-    "SELECT id, uid, domain, observed_at, event, severity, summary, before_json, after_json, "
-    "server "
-    "FROM events WHERE observed_at >= ?1 ORDER BY observed_at DESC, id DESC LIMIT ?2";
+    "SELECT " ZONEWATCH_EVENT_COLUMNS
+    "FROM events e WHERE observed_at >= ?1 ORDER BY observed_at DESC, id DESC LIMIT ?2";
 constexpr std::string_view kEventsDomainAsc =
-    "SELECT id, uid, domain, observed_at, event, severity, summary, before_json, after_json, "
-    "server "
-    "FROM events WHERE domain = ?3 AND observed_at >= ?1 ORDER BY observed_at, id LIMIT ?2";
+    "SELECT " ZONEWATCH_EVENT_COLUMNS
+    "FROM events e WHERE domain = ?3 AND observed_at >= ?1 ORDER BY observed_at, id LIMIT ?2";
 constexpr std::string_view kEventsDomainDesc =
-    "SELECT id, uid, domain, observed_at, event, severity, summary, before_json, after_json, "
-    "server "
-    "FROM events WHERE domain = ?3 AND observed_at >= ?1 "
+    "SELECT " ZONEWATCH_EVENT_COLUMNS
+    "FROM events e WHERE domain = ?3 AND observed_at >= ?1 "
     "ORDER BY observed_at DESC, id DESC LIMIT ?2";
 constexpr std::string_view kSetBaseline = "UPDATE domains SET baseline_json = ?2 WHERE domain = ?1";
 constexpr std::string_view kDueOutbox =
-    "SELECT o.id, o.sink, o.attempts, o.next_attempt, o.last_error, e.id, e.uid, e.domain, "
-    "e.observed_at, e.event, e.severity, e.summary, e.before_json, e.after_json, e.server "
+    "SELECT o.id, o.sink, o.attempts, o.next_attempt, o.last_error, " ZONEWATCH_EVENT_COLUMNS
     "FROM outbox o JOIN events e ON e.id = o.event_id "
     "WHERE o.status = 'pending' AND o.next_attempt <= ?1 ORDER BY o.next_attempt, o.id LIMIT ?2";
 constexpr std::string_view kOutboxStatus = "SELECT status FROM outbox WHERE id = ?1";
@@ -421,15 +420,27 @@ DomainRow readDomain(const Query& q) {
   return r;
 }
 
-// Reads the ten event columns starting at `first`.
-EventRow readEvent(const Query& q, int first) {
+// Reads the ten event columns (ZONEWATCH_EVENT_COLUMNS) starting at `first`. Kind and severity
+// are stored by name (model::toString); a name this build does not know (a newer zonewatch wrote
+// the database, or it was edited) is an error naming the row, not a guess.
+Result<EventRow> readEvent(const Query& q, int first) {
   EventRow e;
   e.id = q.int64(first);
   e.uid = q.text(first + 1);
   e.domain = q.text(first + 2);
   e.observedAt = q.int64(first + 3);
-  e.event = q.text(first + 4);
-  e.severity = q.text(first + 5);
+  const std::string kind = q.text(first + 4);
+  const std::string severity = q.text(first + 5);
+  auto parsedKind = model::eventKindFromString(kind);
+  auto parsedSeverity = model::severityFromString(severity);
+  if (!parsedKind || !parsedSeverity) {
+    return fail("event " + std::to_string(e.id) + " has " +
+                (parsedKind ? "the unknown severity '" + severity + "'"
+                            : "the unknown event kind '" + kind + "'") +
+                " (written by a newer zonewatch?)");
+  }
+  e.kind = *parsedKind;
+  e.severity = *parsedSeverity;
   e.summary = q.text(first + 6);
   e.beforeJson = q.text(first + 7);
   e.afterJson = q.text(first + 8);
@@ -441,7 +452,7 @@ EventRow readEvent(const Query& q, int first) {
 Status<> validate(const ObservationCommit& c) {
   if (c.row.domain.empty()) return fail("commit without a domain name");
   for (const NewEvent& e : c.events) {
-    if (e.uid.empty()) return fail("event '" + e.event + "' without a uid in " + c.row.domain);
+    if (e.uid.empty()) return fail("event '" + e.name() + "' without a uid in " + c.row.domain);
     for (const std::string& sink : e.sinks) {
       if (sink.empty()) return fail("empty sink name in the commit for " + c.row.domain);
     }
@@ -554,7 +565,8 @@ struct SqliteStore::Impl {
       auto q = query(kInsertEvent);
       if (!q) return Unexpected{q.error()};
       q->bind(1, e.uid).bind(2, e.domain.empty() ? r.domain : e.domain).bind(3, e.observedAt);
-      q->bind(4, e.event).bind(5, e.severity).bind(6, e.summary).bind(7, e.beforeJson);
+      q->bind(4, model::toString(e.kind)).bind(5, model::toString(e.severity));
+      q->bind(6, e.summary).bind(7, e.beforeJson);
       q->bind(8, e.afterJson).bindOptional(9, e.server);
       if (auto ran = q->run(); !ran) return ran;
       // An event already stored (a re-run round) keeps the outbox rows it got the first time.
@@ -804,7 +816,9 @@ Result<std::vector<EventRow>> SqliteStore::events(const EventQuery& eq) {
     auto row = q->step();
     if (!row) return describe(row.error(), "listing events");
     if (!*row) break;
-    out.push_back(readEvent(*q, 0));
+    auto event = readEvent(*q, 0);
+    if (!event) return Unexpected{event.error()};
+    out.push_back(std::move(*event));
   }
   return out;
 }
@@ -846,8 +860,10 @@ Result<std::vector<OutboxItem>> SqliteStore::dueOutbox(int64_t now, size_t limit
     auto row = q->step();
     if (!row) return describe(row.error(), "reading the outbox");
     if (!*row) break;
-    out.push_back(OutboxItem{q->int64(0), q->text(1), q->integer(2), q->int64(3), q->text(4),
-                             readEvent(*q, 5)});
+    auto event = readEvent(*q, 5);
+    if (!event) return Unexpected{event.error()};
+    out.push_back(
+        OutboxItem{q->int64(0), q->text(1), q->integer(2), q->int64(3), q->text(4), *event});
   }
   return out;
 }

@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "monitor/model/event.h"
 #include "monitor/util/result.h"
 
 namespace zonewatch::storage {
@@ -48,27 +49,20 @@ struct DomainRow {
   bool operator==(const DomainRow&) const = default;
 };
 
-struct NewEvent {
-  std::string uid;  // idempotency key, unique across the store
-  // Empty = the domain of the commit it travels with. Another name is stored as is: an event may
-  // concern several domains (the differ's portfolio events use "*").
-  std::string domain;
-  int64_t observedAt = 0;
-  std::string event;
-  std::string severity;
-  std::string summary;
-  std::string beforeJson;
-  std::string afterJson;
-  std::optional<std::string> server;
+// An event to store (model/event.h): uid is the idempotency key, unique across the store; an
+// empty domain means the domain of the commit it travels with, any other (the portfolio's "*") is
+// stored as is.
+struct NewEvent : model::Event {
   // Where to deliver it: one pending outbox row per sink, written only when the event is new.
-  // Per event, because each webhook filters by event name and severity. Not read back: an
-  // EventRow's is empty (the outbox rows say where it went).
+  // Per event, because each webhook filters by event kind and severity. Not read back (an
+  // EventRow has none: the outbox rows say where it went).
   std::vector<std::string> sinks;
 
   bool operator==(const NewEvent&) const = default;
 };
 
-struct EventRow : NewEvent {
+// A stored event and its row id.
+struct EventRow : model::Event {
   int64_t id = 0;
 
   bool operator==(const EventRow&) const = default;

@@ -87,8 +87,8 @@ json storedJson(const std::string& text) {
 
 json eventJson(const storage::EventRow& e) {
   json j = {{"id", e.uid},
-            {"event", e.event},
-            {"severity", e.severity},
+            {"event", e.name()},
+            {"severity", std::string(model::toString(e.severity))},
             {"domain", e.domain},
             {"observed_at", timeText(e.observedAt)},
             {"observed_at_unix", e.observedAt},
@@ -197,8 +197,8 @@ int runHistoryCommand(const MonitorArgs& args, std::ostream& out, std::ostream& 
       out << line(eventJson(e));
       continue;
     }
-    out << timeText(e.observedAt) << "  " << std::left << std::setw(eventColumnWidth()) << e.event
-        << std::setw(10) << e.severity << e.summary << "\n";
+    out << timeText(e.observedAt) << "  " << std::left << std::setw(eventColumnWidth()) << e.name()
+        << std::setw(10) << model::toString(e.severity) << e.summary << "\n";
     if (e.beforeJson != "null") out << "    before: " << e.beforeJson << "\n";
     if (e.afterJson != "null") out << "    after:  " << e.afterJson << "\n";
     if (e.server) out << "    server: " << *e.server << "\n";

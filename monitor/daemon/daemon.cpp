@@ -40,11 +40,6 @@ using nlohmann::json;
 constexpr size_t kBatchSize = 500;
 constexpr auto kFlushEvery = std::chrono::milliseconds(200);
 
-// Severities stay text in events until the typed event lands in storage; the order is the model's.
-model::Severity severityOf(const std::string& name) {
-  return model::severityFromString(name).value_or(model::Severity::kInfo);
-}
-
 detect::Expectation expectationFor(const config::DomainSpec* spec, const std::string& baseline) {
   detect::Expectation e;
   if (spec != nullptr && (!spec->expect.operators.empty() || !spec->expect.dsKeyTags.empty())) {
@@ -540,12 +535,7 @@ void DaemonImpl::dispatch() {
 std::vector<std::string> DaemonImpl::sinksFor(const detect::Event& e) const {
   std::vector<std::string> sinks;
   for (const auto& w : config_.webhooks) {
-    if (severityOf(e.severity) < severityOf(w.minSeverity)) continue;
-    if (!w.events.empty() &&
-        std::find(w.events.begin(), w.events.end(), e.event) == w.events.end()) {
-      continue;
-    }
-    sinks.push_back(w.name);
+    if (w.accepts(e)) sinks.push_back(w.name);
   }
   return sinks;
 }
@@ -643,7 +633,7 @@ void DaemonImpl::groupPortfolioEvents(std::vector<Pending>& batch, int64_t now) 
   bool newChange = false;
   for (const auto& p : batch) {
     for (const auto& e : p.events) {
-      if (e.event == model::toString(model::EventKind::kOperatorChanged)) {
+      if (e.kind == model::EventKind::kOperatorChanged) {
         recentOperatorChanges_.push_back(e);
         newChange = true;
       }
@@ -662,19 +652,8 @@ Status<> DaemonImpl::commitBatch(std::vector<Pending>& batch, int64_t now) {
   commits.reserve(batch.size());
   for (auto& p : batch) {
     for (const auto& e : p.events) {
-      storage::NewEvent n;
-      n.uid = e.uid;
-      n.domain = e.domain;
-      n.observedAt = e.observedAt;
-      n.event = e.event;
-      n.severity = e.severity;
-      n.summary = e.summary;
-      n.beforeJson = e.beforeJson;
-      n.afterJson = e.afterJson;
-      n.server = e.server;
       // Each webhook's own filter (events, min_severity) decides, event by event.
-      n.sinks = sinksFor(e);
-      p.commit.events.push_back(std::move(n));
+      p.commit.events.push_back(storage::NewEvent{e, sinksFor(e)});
     }
     commits.push_back(p.commit);
   }
@@ -704,13 +683,14 @@ void DaemonImpl::handleStoreFailure(const std::vector<Pending>& batch, const std
 void DaemonImpl::logAndCountEvents(const std::vector<detect::Event>& events) {
   for (const auto& e : events) {
     ++summary_.events;
-    const std::string line = e.event + " " + e.domain + " [" + e.severity + "] " + e.summary;
-    if (severityOf(e.severity) == model::Severity::kCritical) {
+    const std::string line = e.name() + " " + e.domain + " [" +
+                             std::string(model::toString(e.severity)) + "] " + e.summary;
+    if (e.severity == model::Severity::kCritical) {
       log::warning(line);
     } else {
       log::info(line);
     }
-    metrics_->countEvent(e.event);
+    metrics_->countEvent(e.kind);
     if (options_.onEvent) options_.onEvent(e);
   }
 }

@@ -120,19 +120,18 @@ class Builder {
     Event e;
     e.domain = obs_.domain;
     e.observedAt = obs_.observedAt;
-    e.event = model::toString(kind);
-    e.severity = model::toString(severity);
+    e.kind = kind;
+    e.severity = severity;
     e.summary = std::move(summary);
     e.beforeJson = before.dump();
     e.afterJson = after.dump();
     e.server = std::move(server);
-    e.uid = e.domain + "|" + e.event + "|" + std::to_string(++seq_) + "|" + e.server.value_or("") +
+    e.uid = e.domain + "|" + e.name() + "|" + std::to_string(++seq_) + "|" + e.server.value_or("") +
             "|" + contentDigest(e.beforeJson, e.afterJson);
     out_.push_back(std::move(e));
   }
   bool has(EventKind kind) const {
-    return std::any_of(out_.begin(), out_.end(),
-                       [kind](const Event& e) { return e.event == model::toString(kind); });
+    return std::any_of(out_.begin(), out_.end(), [kind](const Event& e) { return e.kind == kind; });
   }
 
  private:
@@ -704,7 +703,7 @@ std::optional<Event> groupPortfolio(const std::vector<Event>& roundEvents, int64
   json changes = json::array();
   std::string memberIds;  // the id is made of its members' ids: stable when a round is redone
   for (const auto& e : roundEvents) {
-    if (e.event != model::toString(EventKind::kOperatorChanged)) continue;
+    if (e.kind != EventKind::kOperatorChanged) continue;
     memberIds += e.uid + "\n";
     if (domains.insert(e.domain).second) {
       changes.push_back({{"domain", e.domain},
@@ -716,12 +715,12 @@ std::optional<Event> groupPortfolio(const std::vector<Event>& roundEvents, int64
   Event e;
   e.domain = "*";
   e.observedAt = observedAt;
-  e.event = model::toString(EventKind::kPortfolioOperatorChange);
-  e.severity = model::toString(Severity::kCritical);
+  e.kind = EventKind::kPortfolioOperatorChange;
+  e.severity = Severity::kCritical;
   e.summary = std::to_string(domains.size()) + " watched domains changed operator in one round";
   e.beforeJson = "null";
   e.afterJson = changes.dump();
-  e.uid = "*|" + e.event + "|" + contentDigest(memberIds, e.afterJson);
+  e.uid = "*|" + e.name() + "|" + contentDigest(memberIds, e.afterJson);
   return e;
 }
 

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "monitor/detect/domain_state.h"
+#include "monitor/model/event.h"
 #include "monitor/model/event_kind.h"
 #include "monitor/probe/observation.h"
 
@@ -51,17 +52,7 @@ inline constexpr int64_t kFlapSettleSeconds = 3600;
 // oldest is forgotten beyond it (and would be reported again).
 inline constexpr size_t kMaxFlapDelegations = 16;
 
-struct Event {
-  std::string uid;  // idempotency key: domain, event, observation time, server, content digest
-  std::string domain;
-  int64_t observedAt = 0;
-  std::string event;     // a name of model::kEventKinds
-  std::string severity;  // model::toString(Severity)
-  std::string summary;   // one line
-  std::string beforeJson;
-  std::string afterJson;
-  std::optional<std::string> server;
-};
+using Event = model::Event;
 
 // Pinned expectations (config `expect:`, or the state accepted by `zonewatch ack`).
 struct Expectation {

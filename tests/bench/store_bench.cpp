@@ -66,8 +66,8 @@ ObservationCommit observationFor(int domain, int version, int64_t at, bool withE
     NewEvent e;
     e.uid = c.row.domain + "/" + std::to_string(version);
     e.observedAt = at;
-    e.event = "ds_changed";
-    e.severity = "critical";
+    e.kind = zonewatch::model::EventKind::kDsChanged;
+    e.severity = zonewatch::model::Severity::kCritical;
     e.summary = "DS of " + c.row.domain + " changed";
     e.beforeJson = R"({"ds":[1]})";
     e.afterJson = R"({"ds":[2]})";
@@ -199,16 +199,7 @@ FlapFigures flappingDomain(const std::string& path, unsigned confirmPolls, bool 
       c.touchLatestSnapshot = true;
     }
     for (const auto& e : r.events) {
-      NewEvent n;
-      n.uid = e.uid;
-      n.observedAt = e.observedAt;
-      n.event = e.event;
-      n.severity = e.severity;
-      n.summary = e.summary;
-      n.beforeJson = e.beforeJson;
-      n.afterJson = e.afterJson;
-      n.sinks = {"webhook"};
-      c.events.push_back(std::move(n));
+      c.events.push_back(NewEvent{e, {"webhook"}});
     }
     if (auto done = (*store)->commit(c); !done) {
       std::fprintf(stderr, "store_bench: %s\n", done.error().message.c_str());

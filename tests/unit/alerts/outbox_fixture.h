@@ -23,8 +23,8 @@ inline storage::ObservationCommit outboxCommit(const std::vector<std::string>& u
     storage::NewEvent e;
     e.uid = uid;
     e.observedAt = at;
-    e.event = event;
-    e.severity = severity;
+    e.kind = model::eventKindFromString(event).value();
+    e.severity = model::severityFromString(severity).value();
     e.summary = event + " (" + uid + ")";
     e.beforeJson = R"({"ds":[1]})";
     e.afterJson = R"({"ds":[2]})";

@@ -24,8 +24,8 @@ storage::EventRow sampleEvent() {
   e.uid = "evt-0001";
   e.domain = "example.com.";
   e.observedAt = kObserved;
-  e.event = "operator_changed";
-  e.severity = "critical";
+  e.kind = model::EventKind::kOperatorChanged;
+  e.severity = model::Severity::kCritical;
   e.summary = "operator changed from ns.one. to ns.two.";
   e.beforeJson = R"({"operators":["ns.one."]})";
   e.afterJson = R"({"operators":["ns.two."]})";

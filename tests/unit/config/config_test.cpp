@@ -195,8 +195,9 @@ log_level: debug
   EXPECT_EQ(a.name, "inline");
   EXPECT_EQ(a.url, "https://hooks.example.net/a/b?token=1");
   EXPECT_EQ(a.secret, "s3cr3t-inline");
-  EXPECT_EQ(a.minSeverity, "critical");
-  EXPECT_EQ(a.events, (std::vector<std::string>{"ds_removed", "hijack_suspected"}));
+  EXPECT_EQ(a.minSeverity, model::Severity::kCritical);
+  EXPECT_EQ(a.events, (std::vector<model::EventKind>{model::EventKind::kDsRemoved,
+                                                     model::EventKind::kHijackSuspected}));
   EXPECT_EQ(a.format, "slack");
   EXPECT_EQ(a.timeout, seconds(30));
   EXPECT_EQ(a.giveUpAfter, seconds(2 * 86400));
@@ -205,7 +206,7 @@ log_level: debug
   const WebhookSpec& b = c.webhooks[1];
   EXPECT_EQ(b.secret, "s3cr3t-from-file");  // the file's trailing newline is not the secret's
   EXPECT_EQ(b.format, "alertmanager");
-  EXPECT_EQ(b.minSeverity, "info");
+  EXPECT_EQ(b.minSeverity, model::Severity::kInfo);
   EXPECT_TRUE(b.events.empty());
   EXPECT_EQ(b.timeout, seconds(10));
   EXPECT_EQ(b.giveUpAfter, seconds(86400));
@@ -245,7 +246,24 @@ TEST_F(ConfigTest, WebhooksMaySubscribeToTheObservationEvents) {
       "domains: [example.com]\nwebhooks:\n  - name: a\n    url: https://a.example\n"
       "    events: [observation_failing, observation_recovered]\n");
   EXPECT_EQ(c.webhooks[0].events,
-            (std::vector<std::string>{"observation_failing", "observation_recovered"}));
+            (std::vector<model::EventKind>{model::EventKind::kObservationFailing,
+                                           model::EventKind::kObservationRecovered}));
+}
+
+TEST_F(ConfigTest, AWebhookAcceptsItsKindsAtItsSeverity) {
+  WebhookSpec w;
+  model::Event e;
+  e.kind = model::EventKind::kDsRemoved;
+  e.severity = model::Severity::kWarning;
+  EXPECT_TRUE(w.accepts(e));  // the defaults: every kind, from info up
+  w.minSeverity = model::Severity::kCritical;
+  EXPECT_FALSE(w.accepts(e));
+  e.severity = model::Severity::kCritical;
+  EXPECT_TRUE(w.accepts(e));
+  w.events = {model::EventKind::kHijackSuspected};
+  EXPECT_FALSE(w.accepts(e));
+  w.events.push_back(model::EventKind::kDsRemoved);
+  EXPECT_TRUE(w.accepts(e));
 }
 
 TEST_F(ConfigTest, ParseConfigTakesRelativePathsFromTheSourceNamesDirectory) {

@@ -46,8 +46,8 @@ NewEvent eventFor(const std::string& uid, const std::string& domain, int64_t at)
   e.uid = uid;
   e.domain = domain;
   e.observedAt = at;
-  e.event = "ns_changed";
-  e.severity = "warning";
+  e.kind = model::EventKind::kNameserversChanged;
+  e.severity = model::Severity::kWarning;
   e.summary = "NS set of " + domain + " changed";
   e.beforeJson = R"(["a."])";
   e.afterJson = R"(["b."])";
@@ -375,6 +375,34 @@ TEST_F(SqliteStoreTest, ObservationWithoutStateTouchesNoSnapshot) {
   EXPECT_EQ((*got)->failures, 1);
 }
 
+// Kind and severity are stored by name; one this build does not know (a newer zonewatch wrote
+// the file, or a hand edit) is a clear error naming the row, for history and the outbox alike.
+TEST_F(SqliteStoreTest, AnUnknownStoredEventKindIsAnErrorNamingTheRow) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store
+                  ->commit(observation("example.com.", 200, "{}",
+                                       {eventFor("u1", "example.com.", 200)}, {"webhook"}))
+                  .ok());
+  EXPECT_EQ(allEvents(*store).size(), 1u);
+  ASSERT_TRUE(store->execute("UPDATE events SET event = 'registrar_changed'").ok());
+  auto events = store->events(EventQuery{});
+  ASSERT_FALSE(events.ok());
+  EXPECT_NE(events.error().message.find("unknown event kind 'registrar_changed'"),
+            std::string::npos)
+      << events.error().message;
+  auto due = store->dueOutbox(1000, 100);
+  ASSERT_FALSE(due.ok());
+  EXPECT_NE(due.error().message.find("event 1 has the unknown event kind"), std::string::npos)
+      << due.error().message;
+  ASSERT_TRUE(
+      store->execute("UPDATE events SET event = 'ds_removed', severity = 'catastrophic'").ok());
+  events = store->events(EventQuery{});
+  ASSERT_FALSE(events.ok());
+  EXPECT_NE(events.error().message.find("unknown severity 'catastrophic'"), std::string::npos)
+      << events.error().message;
+}
+
 TEST_F(SqliteStoreTest, EventsAndOutboxRowsAreWrittenWithTheObservation) {
   auto store = open();
   ASSERT_TRUE(store);
@@ -388,6 +416,8 @@ TEST_F(SqliteStoreTest, EventsAndOutboxRowsAreWrittenWithTheObservation) {
   auto events = allEvents(*store);
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].uid, "u1");
+  EXPECT_EQ(events[0].kind, model::EventKind::kNameserversChanged);
+  EXPECT_EQ(events[0].severity, model::Severity::kWarning);
   EXPECT_EQ(events[0].summary, "NS set of example.com. changed");
   EXPECT_EQ(events[0].beforeJson, R"(["a."])");
   EXPECT_FALSE(events[0].server.has_value());
@@ -799,7 +829,7 @@ INSERT INTO domains (domain, first_seen, last_seen, status, state_json)
 INSERT INTO snapshots (domain, first_seen, last_seen, state_json, evidence)
   VALUES ('old.example.', 100, 200, '{"v":1}', 'old.example. 3600 IN NS ns1.old.example.');
 INSERT INTO events (id, uid, domain, observed_at, event, severity, summary)
-  VALUES (1, 'v1-a', 'old.example.', 150, 'ns_changed', 'warning', 'NS changed'),
+  VALUES (1, 'v1-a', 'old.example.', 150, 'nameservers_changed', 'warning', 'NS changed'),
          (2, 'v1-b', 'old.example.', 160, 'ds_changed', 'critical', 'DS changed');
 INSERT INTO outbox (event_id, sink, status, attempts, next_attempt)
   VALUES (1, 'webhook', 'pending', 2, 170), (2, 'webhook', 'delivered', 1, 165);

@@ -142,8 +142,8 @@ class MonitorCommandsTest : public ::testing::Test {
     e.uid = uid;
     e.domain = domain;
     e.observedAt = at;
-    e.event = name;
-    e.severity = severity;
+    e.kind = model::eventKindFromString(name).value();
+    e.severity = model::severityFromString(severity).value();
     e.summary = name + " (" + uid + ")";
     e.beforeJson = "null";
     e.afterJson = "null";

@@ -107,7 +107,7 @@ inline std::vector<std::string> eventNames(storage::Store& store, const std::str
   EXPECT_TRUE(events.ok());
   std::vector<std::string> out;
   if (events.ok()) {
-    for (const auto& e : *events) out.push_back(e.event);
+    for (const auto& e : *events) out.push_back(e.name());
   }
   return out;
 }

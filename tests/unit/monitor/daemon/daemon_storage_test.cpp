@@ -232,8 +232,8 @@ TEST_F(DaemonStorageTest, RunOnceEnforcesTheRetention) {
     storage::NewEvent e;
     e.uid = uid;
     e.observedAt = at;
-    e.event = "dnskey_changed";
-    e.severity = "info";
+    e.kind = model::EventKind::kDnskeyChanged;
+    e.severity = model::Severity::kInfo;
     e.summary = uid;
     e.sinks = std::move(sinks);
     return e;

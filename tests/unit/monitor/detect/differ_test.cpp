@@ -13,6 +13,9 @@
 namespace zonewatch::detect {
 namespace {
 
+using model::EventKind;
+using model::Severity;
+
 constexpr int64_t kT0 = 1'800'000'000;
 
 probe::ServerView server(const std::string& name, const std::string& address) {
@@ -68,14 +71,14 @@ probe::Observation at(probe::Observation o, int64_t t) {
 
 std::vector<std::string> names(const std::vector<Event>& events) {
   std::vector<std::string> out;
-  for (const auto& e : events) out.push_back(e.event);
+  for (const auto& e : events) out.push_back(e.name());
   std::sort(out.begin(), out.end());
   return out;
 }
 
 const Event* find(const std::vector<Event>& events, const std::string& name) {
   for (const auto& e : events) {
-    if (e.event == name) return &e;
+    if (e.name() == name) return &e;
   }
   return nullptr;
 }
@@ -132,7 +135,7 @@ TEST_F(DifferTest, OperatorChangeIsReportedAfterConfirmation) {
   EXPECT_EQ(names(events), std::vector<std::string>{"operator_changed"});
   const Event* e = find(events, "operator_changed");
   ASSERT_NE(e, nullptr);
-  EXPECT_EQ(e->severity, "critical");
+  EXPECT_EQ(e->severity, Severity::kCritical);
   EXPECT_NE(e->beforeJson.find("alpha-dns.example."), std::string::npos);
   EXPECT_NE(e->afterJson.find("gamma-dns.example."), std::string::npos);
   EXPECT_EQ(memory_.lastChange, t_);
@@ -169,7 +172,7 @@ TEST_F(DifferTest, OperatorAndDsReplacedIsAHijack) {
   auto events = feedConfirmed(o);
   EXPECT_EQ(names(events), (std::vector<std::string>{"dnskey_changed", "ds_changed",
                                                      "hijack_suspected", "operator_changed"}));
-  EXPECT_EQ(find(events, "hijack_suspected")->severity, "critical");
+  EXPECT_EQ(find(events, "hijack_suspected")->severity, Severity::kCritical);
 }
 
 TEST_F(DifferTest, OperatorChangeIntoABogusChainIsAHijack) {
@@ -193,7 +196,7 @@ TEST_F(DifferTest, DsRemovedWithProofIsAnUnsignedDowngrade) {
   o.reason = dnssec::Reason::kDsAbsent;
   auto events = feedConfirmed(o);
   EXPECT_EQ(names(events), (std::vector<std::string>{"ds_removed", "unsigned_downgrade"}));
-  EXPECT_EQ(find(events, "unsigned_downgrade")->severity, "critical");
+  EXPECT_EQ(find(events, "unsigned_downgrade")->severity, Severity::kCritical);
 }
 
 TEST_F(DifferTest, BogusThenRecovered) {
@@ -243,8 +246,9 @@ TEST_F(DifferTest, KskRolloverIsInformationalOnly) {
   for (const auto& step : {step1, step2, step3}) {
     auto events = feedConfirmed(step);
     ASSERT_EQ(events.size(), 1u);
-    EXPECT_EQ(events[0].severity, "info") << events[0].event;
-    EXPECT_TRUE(events[0].event == "dnskey_changed" || events[0].event == "ds_changed");
+    EXPECT_EQ(events[0].severity, Severity::kInfo) << events[0].name();
+    EXPECT_TRUE(events[0].kind == EventKind::kDnskeyChanged ||
+                events[0].kind == EventKind::kDsChanged);
   }
 }
 
@@ -372,7 +376,7 @@ TEST_F(DifferTest, DelegationMovedToSilentServersIsAnOperatorChangeNotAnOutage) 
   EXPECT_EQ(observationFailure(o), ObservationFailure::kNoAuthoritativeAnswer);
   const auto events = feedConfirmed(o);
   ASSERT_NE(find(events, "operator_changed"), nullptr) << ::testing::PrintToString(names(events));
-  EXPECT_EQ(find(events, "operator_changed")->severity, "critical");
+  EXPECT_EQ(find(events, "operator_changed")->severity, Severity::kCritical);
   EXPECT_EQ(find(events, "observation_failing"), nullptr);
 }
 
@@ -386,7 +390,7 @@ TEST_F(DifferTest, ParentServersThatDisagreeAreReportedOnceConfirmed) {
   o.parent.servers.push_back(stale);  // the state still follows the delegation the prober chose
   const auto events = feedConfirmed(o);
   EXPECT_EQ(names(events), std::vector<std::string>{"parent_servers_disagree"});
-  EXPECT_EQ(find(events, "parent_servers_disagree")->severity, "warning");
+  EXPECT_EQ(find(events, "parent_servers_disagree")->severity, Severity::kWarning);
   EXPECT_EQ(memory_.confirmed->operators, healthy(0).operators);
   // Still disagreeing: nothing new. Agreeing again: the state changes back without an alarm.
   EXPECT_TRUE(feed(at(o, t_ += 300)).empty());
@@ -420,7 +424,7 @@ TEST_F(DifferTest, ARoundObservedAgainAfterARollbackRaisesTheSameIds) {
   const auto again = feed(at(moved, t_ += 700));
   ASSERT_EQ(again.size(), first.size());
   for (size_t i = 0; i < first.size(); ++i) {
-    EXPECT_EQ(again[i].uid, first[i].uid) << first[i].event;
+    EXPECT_EQ(again[i].uid, first[i].uid) << first[i].name();
     EXPECT_NE(again[i].observedAt, first[i].observedAt);
   }
   // The memory that survives a reload carries the sequence the ids are made of.
@@ -449,7 +453,7 @@ TEST_F(DifferTest, DomainAddedDuringAnOutageIsFailingThenBaselinedQuietly) {
   EXPECT_TRUE(feed(walkFailed(t_)).empty());  // one failure: not yet news
   auto events = feed(serversSilent(t_ += 300));
   ASSERT_EQ(names(events), std::vector<std::string>{"observation_failing"});
-  EXPECT_EQ(events[0].severity, "warning");
+  EXPECT_EQ(events[0].severity, Severity::kWarning);
   EXPECT_NE(events[0].summary.find("could not be observed 2 times in a row: none of the 2 server "
                                    "addresses of example.com. answered authoritatively"),
             std::string::npos)
@@ -462,7 +466,7 @@ TEST_F(DifferTest, DomainAddedDuringAnOutageIsFailingThenBaselinedQuietly) {
   // The first observation with data: the baseline (no change from "nothing"), and the recovery.
   events = feed(healthy(t_ += 300));
   ASSERT_EQ(names(events), std::vector<std::string>{"observation_recovered"});
-  EXPECT_EQ(events[0].severity, "info");
+  EXPECT_EQ(events[0].severity, Severity::kInfo);
   EXPECT_NE(events[0].summary.find("after 3 failed observations"), std::string::npos);
   ASSERT_TRUE(memory_.confirmed.has_value());
   EXPECT_EQ(memory_.confirmed->operators, healthy(0).operators);
@@ -529,8 +533,8 @@ TEST_F(DifferTest, ThirtyPercentDroppedAnswersNeverProduceAChangeEvent) {
       o.servers[0].reason = dnssec::Reason::kMissingData;
     }
     for (const auto& e : feed(o)) {
-      EXPECT_TRUE(e.event == "server_unreachable" || e.event == "server_recovered")
-          << "round " << round << ": " << e.event;
+      EXPECT_TRUE(e.kind == EventKind::kServerUnreachable || e.kind == EventKind::kServerRecovered)
+          << "round " << round << ": " << e.name();
     }
   }
 }
@@ -541,14 +545,14 @@ TEST_F(DifferTest, SignatureExpiringIsReportedOncePerExpiration) {
   o.earliestRrsigExpiration = o.observedAt + 3 * 86400;
   auto events = feed(o);
   ASSERT_EQ(names(events), std::vector<std::string>{"signature_expiring"});
-  EXPECT_EQ(events[0].severity, "warning");
+  EXPECT_EQ(events[0].severity, Severity::kWarning);
   o.observedAt = t_ += 300;
   EXPECT_TRUE(feed(o).empty());
   o.observedAt = t_ += 300;
   o.earliestRrsigExpiration = o.observedAt + 3600;  // re-signed badly: a new, closer expiration
   events = feed(o);
   ASSERT_EQ(names(events), std::vector<std::string>{"signature_expiring"});
-  EXPECT_EQ(events[0].severity, "critical");
+  EXPECT_EQ(events[0].severity, Severity::kCritical);
 }
 
 TEST_F(DifferTest, CdsPublishedThenDeleteRequest) {
@@ -705,7 +709,7 @@ class FlappingTest : public DifferTest {
     }
     stored_ = r.storeSnapshot;
     memory_ = r.memory;
-    for (const auto& e : r.events) all_.push_back(e.event);
+    for (const auto& e : r.events) all_.push_back(e.name());
     return r.events;
   }
   size_t count(const std::string& name) const {
@@ -727,7 +731,7 @@ TEST_F(FlappingTest, KeysChangingAtEveryPollAreCoalesced) {
     if (i == 4) {
       // The 5th state within 20 minutes: the baseline and 4 changes.
       ASSERT_EQ(names(events), std::vector<std::string>{"state_flapping"});
-      EXPECT_EQ(events[0].severity, "warning");
+      EXPECT_EQ(events[0].severity, Severity::kWarning);
       EXPECT_EQ(events[0].summary,
                 "example.com. is flapping: 5 different states in 20 minutes (at most 4 snapshots "
                 "an hour are kept); change events wait until one state lasts 60 minutes, except "
@@ -752,8 +756,8 @@ TEST_F(FlappingTest, KeysChangingAtEveryPollAreCoalesced) {
   }
   const auto settled = poll(keyed(t_ += 300, 77));
   EXPECT_EQ(names(settled), (std::vector<std::string>{"dnskey_changed", "state_flapping_ended"}));
-  EXPECT_EQ(settled[0].event, "state_flapping_ended") << "first the end, then the change";
-  EXPECT_EQ(settled[0].severity, "info");
+  EXPECT_EQ(settled[0].kind, EventKind::kStateFlappingEnded) << "first the end, then the change";
+  EXPECT_EQ(settled[0].severity, Severity::kInfo);
   EXPECT_EQ(settled[0].summary,
             "example.com. stopped flapping: 998 changes of state in 4985 minutes, then the same "
             "state for 60 minutes");
@@ -836,7 +840,7 @@ TEST_F(FlappingTest, AHijackWhileFlappingIsStillReportedOnce) {
   const auto moved = poll(hijacked(keyed(t_ += 300, ++tag)));
   EXPECT_EQ(names(moved), (std::vector<std::string>{"dnskey_changed", "ds_changed",
                                                     "hijack_suspected", "operator_changed"}));
-  EXPECT_EQ(find(moved, "operator_changed")->severity, "critical");
+  EXPECT_EQ(find(moved, "operator_changed")->severity, Severity::kCritical);
   EXPECT_TRUE(stored_) << "the hour since the flapping began has room: the evidence is kept";
   EXPECT_EQ(memory_.confirmed->operators, std::vector<std::string>{"evil.example."});
   EXPECT_TRUE(memory_.flap.flapping) << "the keys still flap";
@@ -911,14 +915,14 @@ TEST(Portfolio, SeveralOperatorChangesInOneRoundAreGrouped) {
   for (const char* d : {"a.example.", "b.example.", "c.example."}) {
     Event e;
     e.domain = d;
-    e.event = "operator_changed";
+    e.kind = EventKind::kOperatorChanged;
     e.beforeJson = "{}";
     e.afterJson = "{}";
     round.push_back(e);
   }
   auto grouped = groupPortfolio(round, kT0);
   ASSERT_TRUE(grouped.has_value());
-  EXPECT_EQ(grouped->event, "portfolio_operator_change");
+  EXPECT_EQ(grouped->kind, EventKind::kPortfolioOperatorChange);
   EXPECT_NE(grouped->afterJson.find("b.example."), std::string::npos);
   round.resize(1);
   EXPECT_FALSE(groupPortfolio(round, kT0).has_value());
