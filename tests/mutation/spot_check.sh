@@ -85,13 +85,13 @@ mutation ns_name_cap monitor/probe/prober.cpp 1 \
 mutation scheduler_backoff_4x monitor/scheduler/scheduler.cpp 1 \
   'e.failures == 2 ? 2.0 : 4.0' \
   'e.failures == 2 ? 2.0 : 2.0' scheduler_test
-# Per-webhook filters: min_severity and events (monitor/daemon/daemon.cpp, sinksFor).
-mutation webhook_min_severity monitor/daemon/daemon.cpp 1 \
-  'if (severityOf(e.severity) < severityOf(w.minSeverity)) continue;' \
-  'if ((false)) continue;' daemon_test
-mutation webhook_events_filter monitor/daemon/daemon.cpp 1 \
-  'if (!w.events.empty() &&' \
-  'if ((false) && !w.events.empty() &&' daemon_test
+# Per-webhook filters: min_severity and events (config/config.cpp, WebhookSpec::accepts).
+mutation webhook_min_severity config/config.cpp 1 \
+  'if (event.severity < minSeverity) return false;' \
+  'if ((false)) return false;' config_test daemon_test
+mutation webhook_events_filter config/config.cpp 1 \
+  'return events.empty() || std::find(events.begin(), events.end(), event.kind) != events.end();' \
+  'return true;' config_test daemon_test
 # The validator's signature-time comparisons (RFC 4035 §5.3.1, serial arithmetic of RFC 4034
 # §3.1.5): the inclusive bounds, one second off, and the expiration check gone.
 mutation sig_expiration_bound monitor/dnssec/signature.cpp 1 \
