@@ -64,16 +64,25 @@ std::string serverKey(const probe::ServerView& s) {
   return s.name + " " + s.address;
 }
 
+// No message came back, and the server was asked: "cancelled", "not asked" and "not sent" say
+// the observation ended or was capped first, nothing about the server (kUnanswered: the
+// observation's deadline came first, with the question sent).
 bool unreachable(const probe::ServerView& s) {
-  // "unanswered": the observation's deadline came first.
-  return s.error && (*s.error == "timeout" || *s.error == "network" || *s.error == "unresolved" ||
-                     *s.error == "unanswered");
+  if (!s.error || !s.error->isTransport()) return false;
+  switch (s.error->failure) {
+    case probe::QueryFailure::kCancelled:
+    case probe::QueryFailure::kNotAsked:
+    case probe::QueryFailure::kNotSent:
+      return false;
+    default:
+      return true;
+  }
 }
 
 // "not sent": the observation's own query cap kept the server from being asked. That says nothing
 // about the server either way: its memory stays as it was (neither a failure nor a recovery).
 bool notAsked(const probe::ServerView& s) {
-  return s.error && *s.error == "not sent";
+  return probe::failedWith(s.error, probe::QueryFailure::kNotSent);
 }
 
 bool provenUnsigned(const DomainState& s) {
@@ -439,8 +448,8 @@ void trackServers(const DomainMemory& previous, const probe::Observation& obs,
         s.down = true;
         events.add(EventKind::kServerUnreachable, Severity::kWarning,
                    server.name + " (" + server.address + ") does not answer for " + obs.domain +
-                       " (" + *server.error + ")",
-                   "reachable", *server.error, server.name + " " + server.address);
+                       " (" + server.error->text() + ")",
+                   "reachable", server.error->text(), server.name + " " + server.address);
       }
     } else {
       if (s.down) {

@@ -22,12 +22,16 @@ using probe::CdsCheck;
 using probe::ChainStep;
 using probe::compareGlue;
 using probe::DsInfo;
+using probe::FailedQuery;
+using probe::failedWith;
 using probe::Finding;
 using probe::Glue;
 using probe::GlueComparison;
 using probe::KeyInfo;
 using probe::Observation;
 using probe::ParentServer;
+using probe::QueryError;
+using probe::QueryFailure;
 using probe::ServerView;
 using probe::Severity;
 
@@ -45,13 +49,9 @@ std::string serverLabel(const ParentServer& s) {
 }
 
 // No DNS message came back: the address did not answer, could not be found, or was never asked
-// (the observation was cut short). For ServerView::error and the reasons in failedQueries alike.
-bool isTransportLabel(const std::string& why) {
-  return why == "timeout" || why == "network" || why == "unresolved" || why == "cancelled" ||
-         why == "not asked" || why == "not sent" || why == "unanswered";
-}
-bool isTransportFailure(const std::optional<std::string>& error) {
-  return error && isTransportLabel(*error);
+// (the observation was cut short).
+bool isTransportFailure(const std::optional<QueryError>& error) {
+  return error && error->isTransport();
 }
 
 // The address gave an authoritative NOERROR answer: its data speaks for the zone.
@@ -236,43 +236,24 @@ void checkGlue(const Observation& obs, std::vector<Finding>& out) {
   }
 }
 
-// One entry of ServerView::failedQueries, split: "DNSKEY servfail" or "A ns1.example. timeout".
-struct FailedQuery {
-  std::string type;
-  std::string host;  // empty for the apex questions
-  std::string why;
-};
-
-// "TYPE [HOST] WHY", where WHY may be one of the two-word labels.
-std::vector<FailedQuery> failedQueries(const ServerView& s) {
-  std::vector<FailedQuery> out;
-  for (const std::string& text : s.failedQueries) {
-    const size_t first = text.find(' ');
-    if (first == std::string::npos) continue;
-    size_t last = text.rfind(' ');
-    for (std::string_view label : {" not sent", " not asked"}) {
-      if (text.size() > first + label.size() - 1 && text.ends_with(label)) {
-        last = text.size() - label.size();
-      }
-    }
-    FailedQuery f{text.substr(0, first), {}, text.substr(last + 1)};
-    if (last > first) f.host = text.substr(first + 1, last - first - 1);
-    out.push_back(std::move(f));
-  }
-  return out;
-}
-
 // The observation's own query cap, not the server, left the question unasked: observation_limited
 // says so, and the server is not called unreachable for it.
-bool notSent(const std::string& why) {
-  return why == "not sent";
+bool notSent(const QueryError& why) {
+  return why.failure == QueryFailure::kNotSent;
 }
 
-// "SERVFAIL" for the rcode labels, the label itself otherwise.
-std::string answerText(const std::string& why) {
-  if (why == "servfail" || why == "refused" || why == "nxdomain") return upperAscii(why);
-  if (why == "malformed") return "a malformed answer";
-  return why;
+// "SERVFAIL" for the rcode failures, "a malformed answer", the failure's text otherwise.
+std::string answerText(const QueryError& why) {
+  switch (why.failure) {
+    case QueryFailure::kServfail:
+    case QueryFailure::kRefused:
+    case QueryFailure::kNxdomain:
+      return upperAscii(why.text());
+    case QueryFailure::kMalformed:
+      return "a malformed answer";
+    default:
+      return why.text();
+  }
 }
 
 // The SOA was answered but other questions were not: the server is named with what failed, by
@@ -281,17 +262,17 @@ std::string answerText(const std::string& why) {
 void partialFailures(const ServerView& s, std::vector<Finding>& out) {
   const std::string label = serverLabel(s);
   std::vector<std::string> silent, lame, failed;
-  std::string silence;  // the first silent question's label: "timeout", ...
-  for (const FailedQuery& f : failedQueries(s)) {
+  std::string silence;  // the first silent question's failure: "timeout", ...
+  for (const FailedQuery& f : s.failedQueries) {
     if (notSent(f.why)) continue;
     if (!f.host.empty()) {
       failed.push_back(
           f.type + " " + f.host + " " +
-          (isTransportLabel(f.why) ? "unanswered (" + f.why + ")" : answerText(f.why)));
-    } else if (isTransportLabel(f.why)) {
-      if (silence.empty()) silence = f.why;
+          (f.why.isTransport() ? "unanswered (" + f.why.text() + ")" : answerText(f.why)));
+    } else if (f.why.isTransport()) {
+      if (silence.empty()) silence = f.why.text();
       silent.push_back(f.type);
-    } else if (f.why == "lame") {
+    } else if (f.why.failure == QueryFailure::kLame) {
       lame.push_back(f.type);
     } else {
       failed.push_back(f.type + " " + answerText(f.why));
@@ -316,34 +297,52 @@ void partialFailures(const ServerView& s, std::vector<Finding>& out) {
   }
 }
 
+// How a server's answer failed, for lame_server: "answered without the AA bit (lame delegation)".
+std::string answeredWhy(const QueryError& error, uint16_t rcode) {
+  switch (error.failure) {
+    case QueryFailure::kLame:
+      return "answered without the AA bit (lame delegation)";
+    case QueryFailure::kMalformed:
+      return "sent a malformed answer";
+    case QueryFailure::kRefused:
+    case QueryFailure::kServfail:
+      return "answered " + dns::rcodeToString(rcode);
+    case QueryFailure::kNxdomain:
+      return "answered NXDOMAIN for the zone's own apex";
+    default:
+      return "answered " + error.text();
+  }
+}
+
 // Answered the SOA, then failed another question that keeps its data out (ServerView::error).
 bool answeredSoaOnly(const ServerView& s) {
   if (!s.error || s.failedQueries.empty()) return false;
-  const auto failures = failedQueries(s);
-  return std::none_of(failures.begin(), failures.end(),
+  return std::none_of(s.failedQueries.begin(), s.failedQueries.end(),
                       [](const FailedQuery& f) { return f.type == "SOA" && f.host.empty(); });
 }
 
 void checkServers(const Observation& obs, std::vector<Finding>& out) {
   for (const ServerView& s : obs.servers) {
     const std::string label = serverLabel(s);
-    const auto failures = failedQueries(s);
+    const auto& failures = s.failedQueries;
     const bool soaFailed = std::any_of(failures.begin(), failures.end(), [](const FailedQuery& f) {
       return f.type == "SOA" && f.host.empty();
     });
-    if (!failures.empty() && !soaFailed && s.error != "not asked" && s.error != "unresolved") {
+    if (!failures.empty() && !soaFailed && !failedWith(s.error, QueryFailure::kNotAsked) &&
+        !failedWith(s.error, QueryFailure::kUnresolved)) {
       partialFailures(s, out);
       continue;
     }
     if (s.error && notSent(*s.error)) continue;
     if (isTransportFailure(s.error)) {
       std::string why;
-      if (*s.error == "unresolved") {
+      if (s.error->failure == QueryFailure::kUnresolved) {
         why = "no address found for the host";
-      } else if (*s.error == "timeout" || *s.error == "network") {
-        why = "no answer (" + *s.error + ")";
+      } else if (s.error->failure == QueryFailure::kTimeout ||
+                 s.error->failure == QueryFailure::kNetwork) {
+        why = "no answer (" + s.error->text() + ")";
       } else {
-        why = "not asked (" + *s.error + ")";
+        why = "not asked (" + s.error->text() + ")";
       }
       if (!s.detail.empty()) why += ": " + s.detail;
       out.push_back({"server_unreachable", Severity::kWarning, label + ": " + why, label});
@@ -351,17 +350,7 @@ void checkServers(const Observation& obs, std::vector<Finding>& out) {
     }
     std::string why;
     if (s.error) {
-      if (*s.error == "lame") {
-        why = "answered without the AA bit (lame delegation)";
-      } else if (*s.error == "malformed") {
-        why = "sent a malformed answer";
-      } else if (*s.error == "refused" || *s.error == "servfail") {
-        why = "answered " + dns::rcodeToString(s.rcode);
-      } else if (*s.error == "nxdomain") {
-        why = "answered NXDOMAIN for the zone's own apex";
-      } else {
-        why = "answered " + *s.error;
-      }
+      why = answeredWhy(*s.error, s.rcode);
     } else if (s.rcode == static_cast<uint16_t>(dns::Rcode::Refused)) {
       why = "answered REFUSED";
     } else if (s.rcode != static_cast<uint16_t>(dns::Rcode::NoError)) {
@@ -435,8 +424,7 @@ void checkSignatures(const Observation& obs, const FindingOptions& options,
 // A server whose CDS or CDNSKEY question got an error rcode has shown no RRset either way: its
 // "none" must not read as a difference.
 bool cdsAnswered(const ServerView& s) {
-  const auto failures = failedQueries(s);
-  return std::none_of(failures.begin(), failures.end(), [](const FailedQuery& f) {
+  return std::none_of(s.failedQueries.begin(), s.failedQueries.end(), [](const FailedQuery& f) {
     return f.host.empty() && (f.type == "CDS" || f.type == "CDNSKEY");
   });
 }
@@ -608,7 +596,8 @@ void checkLimits(const Observation& obs, std::vector<Finding>& out) {
 void checkCycles(const Observation& obs, std::vector<Finding>& out) {
   std::vector<std::string> hosts;
   for (const ServerView& s : obs.servers) {
-    if (s.error == "unresolved" && s.detail.starts_with("ns_resolution_cycle")) {
+    if (failedWith(s.error, QueryFailure::kUnresolved) &&
+        s.detail.starts_with("ns_resolution_cycle")) {
       hosts.push_back(s.name + " (" + s.detail.substr(s.detail.find(": ") + 2) + ")");
     }
   }

@@ -16,6 +16,7 @@
 
 #include "monitor/dnssec/outcome.h"
 #include "monitor/model/severity.h"
+#include "monitor/probe/query_failure.h"
 
 namespace zonewatch::probe {
 
@@ -44,10 +45,9 @@ struct Glue {
 
 // What one server of the parent zone answered about the delegation.
 struct ParentServer {
-  std::string name;     // the parent's NS host name
-  std::string address;  // "192.0.2.1" or "2001:db8::1" (":port" only when not 53)
-  std::optional<std::string>
-      error;  // "timeout", "network", "malformed", "refused", "servfail", "lame"
+  std::string name;                 // the parent's NS host name
+  std::string address;              // "192.0.2.1" or "2001:db8::1" (":port" only when not 53)
+  std::optional<QueryError> error;  // how the NS or DS question failed (query_failure.h)
   uint16_t rcode = 0;
   std::vector<std::string> ns;  // the referral's NS set
   std::vector<Glue> glue;
@@ -100,13 +100,13 @@ struct CdsCheck {
 struct ServerView {
   std::string name;  // NS host name
   std::string address;
-  // As ParentServer::error: how the SOA query failed ("lame" when AA is not set), else how the
+  // As ParentServer::error: how the SOA query failed (kLame when AA is not set), else how the
   // first of the NS, DNSKEY, CDS, CDNSKEY queries did (see failedQueries).
-  std::optional<std::string> error;
-  // Every query of this address that gave no usable answer, "TYPE why" ("DNSKEY servfail",
-  // "CDS lame", "NS timeout"; NODATA is an answer) and, for the in-domain NS hosts' addresses,
-  // "TYPE HOST why". Any apex type failing sets `error`: the server's view is partial.
-  std::vector<std::string> failedQueries;
+  std::optional<QueryError> error;
+  // Every query of this address that gave no usable answer ("DNSKEY servfail", "CDS lame", "NS
+  // timeout"; NODATA is an answer) and, for the in-domain NS hosts' addresses, "A HOST why". Any
+  // apex type failing sets `error`: the server's view is partial.
+  std::vector<FailedQuery> failedQueries;
   uint16_t rcode = 0;
   bool aa = false;
   std::string transport;  // "udp" or "tcp"

@@ -16,6 +16,16 @@ json optionalString(const std::optional<std::string>& value) {
   return value ? json(*value) : json(nullptr);
 }
 
+json errorJson(const std::optional<QueryError>& error) {
+  return error ? json(error->text()) : json(nullptr);
+}
+
+json failedJson(const std::vector<FailedQuery>& failed) {
+  json out = json::array();
+  for (const FailedQuery& f : failed) out.push_back(f.text());
+  return out;
+}
+
 json optionalTime(const std::optional<int64_t>& value) {
   return value ? json(formatRfc3339(*value)) : json(nullptr);
 }
@@ -44,7 +54,7 @@ json parentJson(const ParentView& parent, bool withEvidence) {
     json s = {{"name", p.name},
               {"address", p.address},
               {"rcode", dns::rcodeToString(p.rcode)},
-              {"error", optionalString(p.error)},
+              {"error", errorJson(p.error)},
               {"rtt_ms", roundedMs(p.rttMs)},
               {"ns", p.ns},
               {"glue", glueJson(p.glue)},
@@ -77,8 +87,8 @@ json serverJson(const ServerView& s, bool withEvidence) {
               {"status", dnssec::toString(s.state)},
               {"reason", dnssec::toString(s.reason)},
               {"detail", s.detail},
-              {"error", optionalString(s.error)},
-              {"failed_queries", s.failedQueries}};
+              {"error", errorJson(s.error)},
+              {"failed_queries", failedJson(s.failedQueries)}};
   if (withEvidence) out["evidence"] = s.evidence;
   return out;
 }

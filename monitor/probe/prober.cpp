@@ -180,25 +180,32 @@ bool shouldRetryOverTcp(const std::map<dns::RRType, QueryResult>& answered, cons
                      [](const auto& entry) { return static_cast<bool>(entry.second); });
 }
 
-// The error label of an answer that cannot be used as authoritative data, or nullopt.
-std::optional<std::string> answerError(const QueryResult& r) {
+// Why an answer cannot be used as authoritative data, or nullopt.
+std::optional<QueryError> answerError(const QueryResult& r) {
   if (!r) {
     switch (r.error().code) {
       case resolver::QueryErrc::kTimeout:
-        return "timeout";
+        return QueryError{QueryFailure::kTimeout};
       case resolver::QueryErrc::kMalformed:
-        return "malformed";
+        return QueryError{QueryFailure::kMalformed};
       case resolver::QueryErrc::kCancelled:
-        return "cancelled";
+        return QueryError{QueryFailure::kCancelled};
       case resolver::QueryErrc::kRejected:
-        return "not sent";
+        return QueryError{QueryFailure::kNotSent};
       default:
-        return "network";
+        return QueryError{QueryFailure::kNetwork};
     }
   }
-  if (r->rcode == 5) return "refused";
-  if (r->rcode == 2) return "servfail";
-  if (r->rcode != 0 && r->rcode != 3) return dns::rcodeToString(r->rcode);
+  if (r->rcode == static_cast<uint16_t>(dns::Rcode::Refused)) {
+    return QueryError{QueryFailure::kRefused};
+  }
+  if (r->rcode == static_cast<uint16_t>(dns::Rcode::ServFail)) {
+    return QueryError{QueryFailure::kServfail};
+  }
+  if (r->rcode != static_cast<uint16_t>(dns::Rcode::NoError) &&
+      r->rcode != static_cast<uint16_t>(dns::Rcode::NXDomain)) {
+    return QueryError{QueryFailure::kRcode, r->rcode};
+  }
   return std::nullopt;
 }
 
@@ -206,17 +213,27 @@ std::optional<std::string> answerError(const QueryResult& r) {
 // zone's own servers answer for its apex as its authority, AA set (RFC 1035 §4.1.1); NODATA
 // (NOERROR, no records: a zone without CDS, RFC 7344 §4) is an answer, NXDOMAIN for the apex is
 // not.
-std::optional<std::string> apexQueryError(const QueryResult& r) {
+std::optional<QueryError> apexQueryError(const QueryResult& r) {
   if (auto err = answerError(r)) return err;
-  if (r->rcode == static_cast<uint16_t>(dns::Rcode::NXDomain)) return "nxdomain";
-  if (!r->aa) return "lame";
+  if (r->rcode == static_cast<uint16_t>(dns::Rcode::NXDomain)) {
+    return QueryError{QueryFailure::kNxdomain};
+  }
+  if (!r->aa) return QueryError{QueryFailure::kLame};
   return std::nullopt;
+}
+
+// "DNSKEY servfail, A ns1.example. timeout".
+std::string failedText(const std::vector<FailedQuery>& failed) {
+  std::vector<std::string> texts;
+  texts.reserve(failed.size());
+  for (const FailedQuery& f : failed) texts.push_back(f.text());
+  return join(texts);
 }
 
 // How the answer to an A or AAAA question for an NS host inside the domain reads.
 struct HostAnswer {
   enum class Kind : uint8_t { kAnswered, kNotOurs, kFailed } kind = Kind::kAnswered;
-  std::string why;  // kFailed: the label for ServerView::failedQueries
+  QueryError why;  // kFailed: why, for ServerView::failedQueries
 };
 
 HostAnswer readHostAnswer(const QueryResult& r, const dns::Name& domain) {
@@ -230,7 +247,7 @@ HostAnswer readHostAnswer(const QueryResult& r, const dns::Name& domain) {
                !(rr.owner == domain);
       });
   if (referral) return {HostAnswer::Kind::kNotOurs, {}};
-  return {HostAnswer::Kind::kFailed, "lame"};
+  return {HostAnswer::Kind::kFailed, QueryError{QueryFailure::kLame}};
 }
 
 // RFC 8078 §4: the delete records, written CDS 0 0 0 00 and CDNSKEY 0 3 0 AA== (one zero octet);
@@ -431,7 +448,7 @@ struct Prober::Run {
     std::map<dns::RRType, QueryResult> answers;
     // The addresses this server serves for NS hosts inside the domain, by lowercase host name.
     std::map<std::string, std::vector<std::string>> hostAddresses;
-    std::vector<std::string> hostFailures;  // "A HOST why"
+    std::vector<FailedQuery> hostFailures;  // "A HOST why"
     // Another NS host name at an address already asked: that server's answers are this one's.
     std::optional<size_t> sameAs;
   };
@@ -728,7 +745,7 @@ void Prober::askHostAddresses(const std::shared_ptr<Run>& run, size_t index,
         } else {
           asked->usable = false;
           if (read.kind == HostAnswer::Kind::kFailed) {
-            s.hostFailures.push_back(dns::typeToString(type) + " " + lower(host) + " " + read.why);
+            s.hostFailures.push_back({dns::typeToString(type), lower(host), read.why});
           }
         }
         if (--asked->pending == 0 && asked->usable) {
@@ -898,7 +915,7 @@ ParentReading readParentServer(const dns::Name& host, const ServerAddress& addre
   if (ns) {
     if (auto err = answerError(*ns)) view.error = err;
   } else {
-    view.error = "unanswered";  // the observation's deadline came first
+    view.error = QueryError{QueryFailure::kUnanswered};  // the observation's deadline came first
   }
   if (ds && !view.error) view.error = answerError(*ds);
   if (ds && *ds && !view.error) {
@@ -914,17 +931,17 @@ ParentReading readParentServer(const dns::Name& host, const ServerAddress& addre
 // Fills a server view's transport facts, failed questions and error from its answers to the apex
 // questions (kServerTypes), and the addresses it serves for NS hosts inside the domain.
 void readServerAnswers(const std::map<dns::RRType, QueryResult>& answers,
-                       const std::vector<std::string>& hostFailures,
+                       const std::vector<FailedQuery>& hostFailures,
                        std::map<std::string, std::vector<std::string>>& hostAddresses,
                        bool timedOut, ServerView& view) {
   const QueryResult* soa = nullptr;
   if (auto it = answers.find(dns::RRType::SOA); it != answers.end()) soa = &it->second;
-  std::optional<std::string> firstFailure;
+  std::optional<QueryError> firstFailure;
   for (auto type : kServerTypes) {
     auto it = answers.find(type);
     if (it == answers.end()) continue;
     if (auto why = apexQueryError(it->second)) {
-      view.failedQueries.push_back(dns::typeToString(type) + " " + *why);
+      view.failedQueries.push_back({dns::typeToString(type), {}, *why});
       // A server that answers the validation data but refuses CDS/CDNSKEY (or answers them
       // FORMERR, NOTIMP...) is still a sound source for the verdict: resolvers never ask
       // those. Only its silence leaves the whole view in doubt.
@@ -934,7 +951,7 @@ void readServerAnswers(const std::map<dns::RRType, QueryResult>& answers,
     }
   }
   if (soa == nullptr) {
-    view.error = timedOut ? "unanswered" : "not asked";
+    view.error = QueryError{timedOut ? QueryFailure::kUnanswered : QueryFailure::kNotAsked};
   } else if (*soa) {
     const auto& a = **soa;
     view.rcode = a.rcode;
@@ -1095,10 +1112,10 @@ void verdictWithoutServers(Observation& obs, const dnssec::ZoneTrust& trust, boo
     if (!v.error) continue;
     const std::string where = v.address.empty() ? v.name : v.name + " " + v.address;
     // An unresolved host says why (a cycle, a cap): that is the verdict's reason then.
-    const std::string what = !v.failedQueries.empty() ? join(v.failedQueries)
-                             : *v.error == "unresolved" && !v.detail.empty()
-                                 ? *v.error + ", " + v.detail
-                                 : *v.error;
+    const std::string what = !v.failedQueries.empty() ? failedText(v.failedQueries)
+                             : failedWith(v.error, QueryFailure::kUnresolved) && !v.detail.empty()
+                                 ? v.error->text() + ", " + v.detail
+                                 : v.error->text();
     why.push_back(where + ": " + what);
   }
   obs.detail = "no authoritative server of " + obs.domain + " answered";
@@ -1188,8 +1205,8 @@ void Prober::judgeDelegation(Run& run, EvidenceKeeper& keeper) {
       view.state = dnssec::State::kIndeterminate;
       view.reason = dnssec::Reason::kMissingData;
       view.detail = view.failedQueries.empty()
-                        ? "the server did not answer authoritatively (" + *view.error + ")"
-                        : "no usable answer to " + join(view.failedQueries);
+                        ? "the server did not answer authoritatively (" + view.error->text() + ")"
+                        : "no usable answer to " + failedText(view.failedQueries);
     } else {
       auto judged = judgeServer(validator, trust, run.domain, evidence, apex, run.now, view);
       if (!domainTrust) domainTrust = std::move(judged);
@@ -1201,7 +1218,7 @@ void Prober::judgeDelegation(Run& run, EvidenceKeeper& keeper) {
   for (const auto& [host, why] : run.unresolvedHosts) {
     ServerView view;
     view.name = lower(host);
-    view.error = "unresolved";
+    view.error = QueryError{QueryFailure::kUnresolved};
     view.detail = why;
     obs.servers.push_back(std::move(view));
   }

@@ -209,7 +209,7 @@ std::string delegationSection(const Observation& obs, const Painter& paint) {
   std::vector<std::vector<Cell>> failed;
   for (const ParentServer& p : parent.servers) {
     if (!p.error) continue;
-    failed.push_back({{p.name, {}}, {p.address, {}}, {*p.error, kYellow}});
+    failed.push_back({{p.name, {}}, {p.address, {}}, {p.error->text(), kYellow}});
   }
   if (!failed.empty()) out += "  Parent servers that failed:\n" + table(failed, paint, "    ");
   return out;
@@ -229,17 +229,17 @@ std::string serversSection(const Observation& obs, const Painter& paint) {
     Cell answer;
     const bool soaFailed =
         std::any_of(s.failedQueries.begin(), s.failedQueries.end(),
-                    [](const std::string& f) { return f.rfind("SOA ", 0) == 0; });
+                    [](const FailedQuery& f) { return f.type == "SOA" && f.host.empty(); });
     if (s.error && !s.failedQueries.empty() && !soaFailed) {
       // The SOA came back; say which of the other questions did not, and how.
       std::string apex;  // "DNSKEY servfail, CDS refused": the host-address questions left out
-      for (const std::string& f : s.failedQueries) {
-        if (std::count(f.begin(), f.end(), ' ') != 1) continue;
-        apex += (apex.empty() ? "" : ", ") + f;
+      for (const FailedQuery& f : s.failedQueries) {
+        if (!f.host.empty()) continue;
+        apex += (apex.empty() ? "" : ", ") + f.text();
       }
       answer = {apex, kYellow};
     } else if (s.error) {
-      answer = {*s.error, kYellow};
+      answer = {s.error->text(), kYellow};
     } else {
       answer = {dns::rcodeToString(s.rcode) + (s.aa ? " aa" : " no-aa"),
                 s.aa && s.rcode == 0 ? std::string_view{} : kYellow};

@@ -21,12 +21,13 @@
 #include <vector>
 
 #include "alerts/metrics.h"
-#include "monitor/daemon/daemon.h"
 #include "monitor/commands/monitor_commands.h"
+#include "monitor/daemon/daemon.h"
 #include "storage/sqlite_store.h"
 #include "tests/unit/alerts/http_receiver.h"
 #include "tests/unit/alerts/metrics_text.h"
 #include "tests/unit/monitor/daemon/daemon_fixture.h"
+#include "tests/unit/monitor/probe/query_failure_text.h"
 
 namespace zonewatch::daemon {
 namespace {
@@ -98,7 +99,7 @@ probe::Observation observe(World world, const std::string& domain, int64_t t) {
       probe::ServerView silent;
       silent.name = s.name;
       silent.address = s.address;
-      silent.error = "timeout";
+      silent.error = zonewatch::testing::queryError("timeout");
       s = silent;
     }
     o.status = dnssec::State::kIndeterminate;

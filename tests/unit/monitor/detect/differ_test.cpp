@@ -9,6 +9,7 @@
 #include <random>
 
 #include "monitor/detect/observation_failure.h"
+#include "tests/unit/monitor/probe/query_failure_text.h"
 
 namespace zonewatch::detect {
 namespace {
@@ -255,7 +256,7 @@ TEST_F(DifferTest, KskRolloverIsInformationalOnly) {
 TEST_F(DifferTest, TimeoutIsAnUnreachableServerNotAnEmptyNsSet) {
   baseline();
   auto o = healthy(0);
-  o.servers[1].error = "timeout";
+  o.servers[1].error = zonewatch::testing::queryError("timeout");
   o.servers[1].ns.clear();
   o.servers[1].dnskey.clear();
   o.servers[1].state = dnssec::State::kIndeterminate;
@@ -272,14 +273,14 @@ TEST_F(DifferTest, TimeoutIsAnUnreachableServerNotAnEmptyNsSet) {
 TEST_F(DifferTest, AServerTheQueryCapKeptBackIsNeitherDownNorRecovered) {
   baseline();
   auto capped = healthy(0);
-  capped.servers[1].error = "not sent";
+  capped.servers[1].error = zonewatch::testing::queryError("not sent");
   capped.servers[1].ns.clear();
   capped.servers[1].dnskey.clear();
   capped.servers[1].state = dnssec::State::kIndeterminate;
   for (int i = 0; i < 4; ++i) EXPECT_TRUE(feed(at(capped, t_ += 300)).empty()) << i;
 
   auto down = capped;
-  down.servers[1].error = "timeout";
+  down.servers[1].error = zonewatch::testing::queryError("timeout");
   EXPECT_TRUE(feed(at(down, t_ += 300)).empty());
   EXPECT_EQ(names(feed(at(down, t_ += 300))), std::vector<std::string>{"server_unreachable"});
   EXPECT_TRUE(feed(at(capped, t_ += 300)).empty()) << "not asked: no server_recovered";
@@ -330,7 +331,7 @@ probe::Observation walkFailed(int64_t t) {
 probe::Observation serversSilent(int64_t t) {
   auto o = healthy(t);
   for (auto& s : o.servers) {
-    s.error = "timeout";
+    s.error = zonewatch::testing::queryError("timeout");
     s.aa = false;
     s.ns.clear();
     s.dnskey.clear();
@@ -526,7 +527,7 @@ TEST_F(DifferTest, ThirtyPercentDroppedAnswersNeverProduceAChangeEvent) {
   for (int round = 0; round < 500; ++round) {
     auto o = healthy(t_ += 300);
     if (drop(rng)) {
-      o.servers[0].error = "timeout";
+      o.servers[0].error = zonewatch::testing::queryError("timeout");
       o.servers[0].dnskey.clear();
       o.servers[0].ns.clear();
       o.servers[0].state = dnssec::State::kIndeterminate;
@@ -639,7 +640,7 @@ TEST_F(DifferTest, GlueMismatchSurvivesPollsWhereNoServerGaveTheHostsAddresses) 
     EXPECT_FALSE(memory_.pending.has_value());
   }
   auto silentParent = withInDomainHost(0, {"192.0.2.99"});
-  silentParent.parent.servers[0].error = "timeout";
+  silentParent.parent.servers[0].error = zonewatch::testing::queryError("timeout");
   silentParent.parent.glue.clear();
   EXPECT_EQ(toJson(diff(memory_, at(silentParent, t_ += 300), options_).observed.value()),
             confirmed);
@@ -972,7 +973,7 @@ TEST(AuxiliaryMemory, RoundTrips) {
 TEST(ObservationFailure, OneDefinition) {
   auto o = healthy(kT0);
   EXPECT_FALSE(observationFailure(o).has_value());
-  o.servers[1].error = "timeout";
+  o.servers[1].error = zonewatch::testing::queryError("timeout");
   EXPECT_FALSE(observationFailure(o).has_value()) << "a partial failure has data";
   o.servers[0].rcode = 2;  // SERVFAIL without an error label still is no answer
   EXPECT_EQ(observationFailure(o), ObservationFailure::kNoAuthoritativeAnswer);

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "tests/unit/monitor/probe/observation_fixture.h"
+#include "tests/unit/monitor/probe/query_failure_text.h"
 
 namespace zonewatch::detect {
 namespace {
@@ -130,10 +131,11 @@ TEST(FindingsTest, AMessageListingWhatAServerSentIsCapped) {
 // cut.
 TEST(FindingsTest, QuestionsTheQueryCapKeptBackAreNotTheServersFailure) {
   Observation o = healthyObservation();
-  o.servers[1].error = "not sent";
-  o.servers[1].failedQueries = {"SOA not sent", "NS not sent"};
-  o.servers[2].error = "not sent";
-  o.servers[2].failedQueries = {"DNSKEY not sent", "A ns1.example.net. not sent"};
+  o.servers[1].error = zonewatch::testing::queryError("not sent");
+  o.servers[1].failedQueries = zonewatch::testing::failedQueries({"SOA not sent", "NS not sent"});
+  o.servers[2].error = zonewatch::testing::queryError("not sent");
+  o.servers[2].failedQueries =
+      zonewatch::testing::failedQueries({"DNSKEY not sent", "A ns1.example.net. not sent"});
   o.limits = {"queries sent: the cap of 400 was reached"};
   computeFindings(o);
   EXPECT_TRUE(withCode(o, "server_unreachable").empty()) << codes(o);
@@ -141,15 +143,16 @@ TEST(FindingsTest, QuestionsTheQueryCapKeptBackAreNotTheServersFailure) {
   EXPECT_EQ(withCode(o, "observation_limited").size(), 1u) << codes(o);
 
   for (auto& s : o.servers) {
-    s.error = "not sent";
-    s.failedQueries = {"SOA not sent"};
+    s.error = zonewatch::testing::queryError("not sent");
+    s.failedQueries = zonewatch::testing::failedQueries({"SOA not sent"});
   }
   computeFindings(o);
   EXPECT_TRUE(withCode(o, "all_servers_unreachable").empty()) << codes(o);
   EXPECT_EQ(withCode(o, "observation_limited").size(), 1u) << codes(o);
 
-  o.servers[0].error = "timeout";  // one server really failed: the domain is judged again
-  o.servers[0].failedQueries = {"SOA timeout"};
+  o.servers[0].error = zonewatch::testing::queryError(
+      "timeout");  // one server really failed: the domain is judged again
+  o.servers[0].failedQueries = zonewatch::testing::failedQueries({"SOA timeout"});
   computeFindings(o);
   EXPECT_EQ(withCode(o, "all_servers_unreachable").size(), 1u) << codes(o);
   EXPECT_EQ(withCode(o, "server_unreachable").size(), 1u) << codes(o);
@@ -157,7 +160,7 @@ TEST(FindingsTest, QuestionsTheQueryCapKeptBackAreNotTheServersFailure) {
 
 TEST(FindingsTest, ServersThatFailedAreNotComparedForDisagreement) {
   Observation o = healthyObservation();
-  o.servers[2].error = "timeout";
+  o.servers[2].error = zonewatch::testing::queryError("timeout");
   o.servers[2].soaSerial.reset();
   o.servers[2].dnskey.clear();
   o.servers[2].ns.clear();
@@ -251,7 +254,7 @@ TEST(FindingsTest, GlueIsComparedOnlyWithServersThatGaveAddresses) {
   // A server with an error is not a witness either.
   o = withServedAddresses({"192.0.2.1", "2001:db8::1"});
   o.servers[2].hostAddresses = {{"ns1.example.com.", {"203.0.113.1"}}};
-  o.servers[2].error = "timeout";
+  o.servers[2].error = zonewatch::testing::queryError("timeout");
   computeFindings(o);
   EXPECT_TRUE(withCode(o, "glue_mismatch").empty()) << codes(o);
 }
@@ -268,8 +271,8 @@ TEST(FindingsTest, GlueForHostsOutsideTheDomainIsNotCompared) {
 TEST(FindingsTest, LameServerWithoutAaOrRefused) {
   Observation o = healthyObservation();
   o.servers[0].aa = false;
-  o.servers[0].error = "lame";
-  o.servers[2].error = "refused";
+  o.servers[0].error = zonewatch::testing::queryError("lame");
+  o.servers[2].error = zonewatch::testing::queryError("refused");
   o.servers[2].rcode = 5;
   o.servers[2].aa = false;
   computeFindings(o);
@@ -293,10 +296,10 @@ TEST(FindingsTest, LameServerFromFlagsAloneWithoutErrorText) {
 
 TEST(FindingsTest, ServerUnreachableOnTimeoutAndUnresolvedHost) {
   Observation o = healthyObservation();
-  o.servers[1].error = "timeout";
+  o.servers[1].error = zonewatch::testing::queryError("timeout");
   ServerView unresolved;
   unresolved.name = "ns3.example.org.";
-  unresolved.error = "unresolved";
+  unresolved.error = zonewatch::testing::queryError("unresolved");
   unresolved.detail = "NXDOMAIN";
   o.servers.push_back(unresolved);
   computeFindings(o);
@@ -312,7 +315,7 @@ TEST(FindingsTest, ServerUnreachableOnTimeoutAndUnresolvedHost) {
 TEST(FindingsTest, AllServersUnreachableIsCriticalWhateverTheChainAbove) {
   Observation o = healthyObservation();
   for (ServerView& s : o.servers) {
-    s.error = "timeout";
+    s.error = zonewatch::testing::queryError("timeout");
     s.aa = false;
   }
   o.status = dnssec::State::kIndeterminate;
@@ -336,7 +339,7 @@ TEST(FindingsTest, AllServersUnreachableIsCriticalWhateverTheChainAbove) {
 TEST(FindingsTest, AllServersLameIsCritical) {
   Observation o = healthyObservation();
   for (ServerView& s : o.servers) {
-    s.error = "lame";
+    s.error = zonewatch::testing::queryError("lame");
     s.aa = false;
   }
   o.status = dnssec::State::kIndeterminate;
@@ -509,7 +512,7 @@ TEST(FindingsTest, CdsQuestionsThatFailedAreNotComparedAsEmpty) {
   Observation o = healthyObservation();
   for (ServerView& s : o.servers) s.cds = {{12345, 13, 2, "3A4F0C"}};
   o.servers[2].cds.clear();
-  o.servers[2].failedQueries = {"CDS refused"};
+  o.servers[2].failedQueries = zonewatch::testing::failedQueries({"CDS refused"});
   computeFindings(o);
   EXPECT_TRUE(withCode(o, "cds_inconsistent").empty()) << codes(o);
   auto found = withCode(o, "server_query_failed");
@@ -524,8 +527,8 @@ TEST(FindingsTest, ServerQueryFailedNamesTheServerAndTheQuestion) {
   // The prober's view of a server that answers SOA, NS and CDS fine but DNSKEY with SERVFAIL.
   Observation o = healthyObservation();
   ServerView& s = o.servers[1];
-  s.error = "servfail";
-  s.failedQueries = {"DNSKEY servfail"};
+  s.error = zonewatch::testing::queryError("servfail");
+  s.failedQueries = zonewatch::testing::failedQueries({"DNSKEY servfail"});
   s.dnskey.clear();
   s.state = dnssec::State::kIndeterminate;
   s.reason = dnssec::Reason::kMissingData;
@@ -546,8 +549,8 @@ TEST(FindingsTest, ServerQueryFailedNamesTheServerAndTheQuestion) {
 
 TEST(FindingsTest, AnswerWithoutAaForOneTypeIsLame) {
   Observation o = healthyObservation();
-  o.servers[0].error = "lame";
-  o.servers[0].failedQueries = {"DNSKEY lame", "CDNSKEY lame"};
+  o.servers[0].error = zonewatch::testing::queryError("lame");
+  o.servers[0].failedQueries = zonewatch::testing::failedQueries({"DNSKEY lame", "CDNSKEY lame"});
   computeFindings(o);
   auto found = withCode(o, "lame_server");
   ASSERT_EQ(found.size(), 1u) << codes(o);
@@ -558,8 +561,8 @@ TEST(FindingsTest, AnswerWithoutAaForOneTypeIsLame) {
 
 TEST(FindingsTest, SilenceAfterTheSoaIsUnreachableNamingTheQuestions) {
   Observation o = healthyObservation();
-  o.servers[0].error = "timeout";
-  o.servers[0].failedQueries = {"DNSKEY timeout", "CDS timeout"};
+  o.servers[0].error = zonewatch::testing::queryError("timeout");
+  o.servers[0].failedQueries = zonewatch::testing::failedQueries({"DNSKEY timeout", "CDS timeout"});
   computeFindings(o);
   auto found = withCode(o, "server_unreachable");
   ASSERT_EQ(found.size(), 1u) << codes(o);
@@ -572,8 +575,8 @@ TEST(FindingsTest, SilenceAfterTheSoaIsUnreachableNamingTheQuestions) {
 TEST(FindingsTest, AllServersFailingTheDnskeyQuestionIsCritical) {
   Observation o = healthyObservation();
   for (ServerView& s : o.servers) {
-    s.error = "servfail";
-    s.failedQueries = {"DNSKEY servfail"};
+    s.error = zonewatch::testing::queryError("servfail");
+    s.failedQueries = zonewatch::testing::failedQueries({"DNSKEY servfail"});
   }
   o.status = dnssec::State::kIndeterminate;
   o.reason = dnssec::Reason::kMissingData;
@@ -588,7 +591,8 @@ TEST(FindingsTest, AllServersFailingTheDnskeyQuestionIsCritical) {
 
 TEST(FindingsTest, HostAddressQuestionsThatFailedAreReported) {
   Observation o = healthyObservation();
-  o.servers[2].failedQueries = {"A ns1.example.com. timeout", "AAAA ns1.example.com. servfail"};
+  o.servers[2].failedQueries = zonewatch::testing::failedQueries(
+      {"A ns1.example.com. timeout", "AAAA ns1.example.com. servfail"});
   computeFindings(o);
   auto found = withCode(o, "server_query_failed");
   ASSERT_EQ(found.size(), 1u) << codes(o);

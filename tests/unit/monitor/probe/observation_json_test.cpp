@@ -6,6 +6,7 @@
 
 #include "monitor/detect/findings.h"
 #include "tests/unit/monitor/probe/observation_fixture.h"
+#include "tests/unit/monitor/probe/query_failure_text.h"
 
 namespace zonewatch::probe {
 namespace {
@@ -68,7 +69,7 @@ TEST(ObservationJsonTest, EdeIsNullWhenTheVerdictIsNoError) {
 
 TEST(ObservationJsonTest, ParentSection) {
   Observation o = healthyObservation();
-  o.parent.servers[1].error = "timeout";
+  o.parent.servers[1].error = zonewatch::testing::queryError("timeout");
   o.parent.servers[1].rcode = 0;
   const json parent = parse(toJson(o))["parent"];
   EXPECT_EQ(parent["zone"], "com.");
@@ -99,7 +100,7 @@ TEST(ObservationJsonTest, ServerSection) {
   Observation o = healthyObservation();
   o.servers[0].cds = {{12345, 13, 2, "3A4F0C"}};
   o.servers[0].cdnskey = {{12345, 257, 13}};
-  o.servers[2].error = "refused";
+  o.servers[2].error = zonewatch::testing::queryError("refused");
   o.servers[2].rcode = 5;
   o.servers[2].aa = false;
   o.servers[2].soaSerial.reset();
@@ -138,8 +139,9 @@ TEST(ObservationJsonTest, HostAddressesAndFailedQueries) {
   Observation o = healthyObservation();
   o.servers[0].hostAddresses = {{"ns1.example.com.", {"192.0.2.1", "2001:db8::1"}},
                                 {"ns3.example.com.", {}}};
-  o.servers[1].error = "servfail";
-  o.servers[1].failedQueries = {"DNSKEY servfail", "A ns3.example.com. timeout"};
+  o.servers[1].error = zonewatch::testing::queryError("servfail");
+  o.servers[1].failedQueries =
+      zonewatch::testing::failedQueries({"DNSKEY servfail", "A ns3.example.com. timeout"});
   const json servers = parse(toJson(o))["servers"];
   ASSERT_EQ(servers[0]["host_addresses"].size(), 2u);
   EXPECT_EQ(servers[0]["host_addresses"][0],

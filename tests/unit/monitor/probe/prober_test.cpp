@@ -18,6 +18,7 @@
 #include "monitor/dns/zone_reader.h"
 #include "tests/unit/monitor/dnssec/signing_fixture.h"
 #include "tests/unit/monitor/probe/fake_engine.h"
+#include "tests/unit/monitor/probe/query_failure_text.h"
 
 namespace zonewatch::probe {
 namespace {
@@ -202,7 +203,8 @@ TEST_F(ProberTest, HealthySignedDomainIsSecureWithoutFindings) {
   EXPECT_TRUE(o.findings.empty()) << codes(o);
   ASSERT_EQ(o.servers.size(), 2u);
   for (const auto& s : o.servers) {
-    EXPECT_FALSE(s.error.has_value()) << s.address << ": " << *s.error;
+    EXPECT_FALSE(s.error.has_value())
+        << s.address << ": " << zonewatch::testing::errorText(s.error);
     EXPECT_TRUE(s.failedQueries.empty());
     EXPECT_EQ(s.state, dnssec::State::kSecure) << s.detail;
   }
@@ -271,8 +273,9 @@ TEST_F(ProberTest, DnskeyServfailAtOneServerNamesItAndTheOtherDecides) {
   // A validating resolver asks the other server and validates: so does the verdict.
   EXPECT_EQ(o.status, dnssec::State::kSecure) << o.detail;
   const auto& s = server(o, kNs2);
-  EXPECT_EQ(s.error, "servfail");
-  EXPECT_EQ(s.failedQueries, std::vector<std::string>{"DNSKEY servfail"});
+  EXPECT_EQ(zonewatch::testing::errorText(s.error), "servfail");
+  EXPECT_EQ(zonewatch::testing::failedTexts(s.failedQueries),
+            std::vector<std::string>{"DNSKEY servfail"});
   EXPECT_EQ(s.rcode, 0);  // the SOA's
   auto found = withCode(o, "server_query_failed");
   ASSERT_EQ(found.size(), 1u) << codes(o);
@@ -315,7 +318,7 @@ TEST_F(ProberTest, AQuestionLostOverUdpIsAskedAgainOverTcp) {
   Observation o = observe();
   EXPECT_EQ(o.status, dnssec::State::kSecure) << o.detail;
   const auto& s = server(o, kNs2);
-  EXPECT_FALSE(s.error.has_value()) << *s.error;
+  EXPECT_FALSE(s.error.has_value()) << zonewatch::testing::errorText(s.error);
   EXPECT_TRUE(s.failedQueries.empty());
   EXPECT_EQ(s.dnskey.size(), 2u);
   EXPECT_EQ(tcpQueriesTo(engine_, kNs2), 1u);
@@ -329,15 +332,16 @@ TEST_F(ProberTest, AQuestionLostOverTcpTooIsATimeoutAfterOneTcpTry) {
   Observation o = observe();
   EXPECT_EQ(o.status, dnssec::State::kSecure) << o.detail;  // ns1 decides
   const auto& s = server(o, kNs2);
-  EXPECT_EQ(s.error, "timeout");
-  EXPECT_EQ(s.failedQueries, std::vector<std::string>{"DNSKEY timeout"});
+  EXPECT_EQ(zonewatch::testing::errorText(s.error), "timeout");
+  EXPECT_EQ(zonewatch::testing::failedTexts(s.failedQueries),
+            std::vector<std::string>{"DNSKEY timeout"});
   EXPECT_EQ(tcpQueriesTo(engine_, kNs2), 1u) << "one TCP try, not a loop";
 }
 
 TEST_F(ProberTest, AServerThatAnswersNothingIsNotAskedOverTcp) {
   engine_.servers.erase(str(kNs2));
   Observation o = observe();
-  EXPECT_EQ(server(o, kNs2).error, "timeout");
+  EXPECT_EQ(zonewatch::testing::errorText(server(o, kNs2).error), "timeout");
   EXPECT_EQ(tcpQueriesTo(engine_, kNs2), 0u) << "a server that is down costs no more than before";
 }
 
@@ -347,8 +351,8 @@ TEST_F(ProberTest, AnswerWithoutAaToOneTypeIsLame) {
   Observation o = observe();
   EXPECT_EQ(o.status, dnssec::State::kSecure) << o.detail;
   const auto& s = server(o, kNs1);
-  EXPECT_EQ(s.error, "lame");
-  EXPECT_EQ(s.failedQueries, std::vector<std::string>{"NS lame"});
+  EXPECT_EQ(zonewatch::testing::errorText(s.error), "lame");
+  EXPECT_EQ(zonewatch::testing::failedTexts(s.failedQueries), std::vector<std::string>{"NS lame"});
   auto found = withCode(o, "lame_server");
   ASSERT_EQ(found.size(), 1u) << codes(o);
   EXPECT_TRUE(contains(found[0]->message, "answered NS without the AA bit")) << found[0]->message;
@@ -363,7 +367,8 @@ TEST_F(ProberTest, CdsNodataIsNoFailureButCdsRefusedIs) {
   o = observe();
   const auto& s = server(o, kNs1);
   EXPECT_FALSE(s.error.has_value());  // its validation data is whole
-  EXPECT_EQ(s.failedQueries, std::vector<std::string>{"CDS refused"});
+  EXPECT_EQ(zonewatch::testing::failedTexts(s.failedQueries),
+            std::vector<std::string>{"CDS refused"});
   EXPECT_EQ(s.state, dnssec::State::kSecure);
   EXPECT_EQ(withCode(o, "server_query_failed").size(), 1u) << codes(o);
 }
@@ -616,7 +621,7 @@ TEST_F(ProberTest, AGluelessNsCycleEndsWithItsReason) {
   Observation o = observe("cyc.tld.");
   EXPECT_FALSE(o.error.has_value()) << *o.error;
   ASSERT_EQ(o.servers.size(), 1u);
-  EXPECT_EQ(o.servers[0].error, "unresolved");
+  EXPECT_EQ(zonewatch::testing::errorText(o.servers[0].error), "unresolved");
   EXPECT_EQ(o.servers[0].detail,
             "ns_resolution_cycle: ns.loop.net. -> ns.cyc.tld. -> ns.loop.net., and no glue "
             "breaks the cycle");
@@ -651,7 +656,8 @@ TEST_F(ProberTest, ServersThatNeverAnswerEndAtTheDeadline) {
   EXPECT_TRUE(o.limits[0].starts_with("observation_timeout")) << o.limits[0];
   EXPECT_EQ(withCode(o, "observation_limited").size(), 1u) << codes(o);
   EXPECT_EQ(withCode(o, "all_servers_unreachable").size(), 1u) << codes(o);
-  for (const auto& s : o.servers) EXPECT_EQ(s.error, "unanswered") << s.address;
+  for (const auto& s : o.servers)
+    EXPECT_EQ(zonewatch::testing::errorText(s.error), "unanswered") << s.address;
   // The prober is gone; the queries it left are ended without reaching it.
   engine_.cancelAll();
   EXPECT_EQ(engine_.pending(), 0u);
@@ -741,7 +747,7 @@ TEST_F(ProberTest, AGluelessNsHostWithOnlyAnIpv6AddressIsAskedOverIpv6) {
   EXPECT_EQ(o.status, dnssec::State::kSecure) << o.detail;
   const auto& v6 = server(o, "2001:db8::53");
   EXPECT_EQ(v6.name, "v6.other.tld.");
-  EXPECT_FALSE(v6.error.has_value()) << *v6.error;
+  EXPECT_FALSE(v6.error.has_value()) << zonewatch::testing::errorText(v6.error);
   EXPECT_EQ(engine_.count(dns::RRType::SOA, "2001:db8::53"), 1u);
 
   // With IPv6 off the host has no usable address: named, and the verdict comes from the rest.
@@ -751,7 +757,8 @@ TEST_F(ProberTest, AGluelessNsHostWithOnlyAnIpv6AddressIsAskedOverIpv6) {
   EXPECT_EQ(o.status, dnssec::State::kSecure) << o.detail;
   bool unresolved = false;
   for (const auto& s : o.servers)
-    unresolved |= s.name == "v6.other.tld." && s.error == "unresolved";
+    unresolved |=
+        s.name == "v6.other.tld." && zonewatch::testing::errorText(s.error) == "unresolved";
   EXPECT_TRUE(unresolved) << codes(o);
 }
 

@@ -4,6 +4,7 @@
 
 #include "monitor/detect/findings.h"
 #include "tests/unit/monitor/probe/observation_fixture.h"
+#include "tests/unit/monitor/probe/query_failure_text.h"
 
 namespace zonewatch::probe {
 namespace {
@@ -73,12 +74,12 @@ TEST(ReportTest, BogusReportShowsReasonEdeFailuresAndFindings) {
   o.detail = "SOA RRSIG expired";
   o.chain.back().state = dnssec::State::kBogus;
   o.chain.back().reason = dnssec::Reason::kRrsigExpired;
-  o.servers[2].error = "timeout";
+  o.servers[2].error = zonewatch::testing::queryError("timeout");
   o.servers[2].soaSerial.reset();
   o.servers[2].dnskey.clear();
   o.servers[2].earliestRrsigExpiration.reset();
   o.servers[2].state = dnssec::State::kIndeterminate;
-  o.parent.servers[1].error = "timeout";
+  o.parent.servers[1].error = zonewatch::testing::queryError("timeout");
   detect::computeFindings(o);
   const std::string report = formatReport(o, false);
   EXPECT_TRUE(contains(lineWith(report, "Verdict"),
@@ -109,14 +110,15 @@ TEST(ReportTest, VerdictWithoutAnEdeShowsNone) {
 
 TEST(ReportTest, ServerThatAnsweredOnlyTheSoaShowsWhichQuestionsFailed) {
   Observation o = healthyObservation();
-  o.servers[2].error = "servfail";
-  o.servers[2].failedQueries = {"DNSKEY servfail", "CDS refused", "A ns1.example.com. timeout"};
+  o.servers[2].error = zonewatch::testing::queryError("servfail");
+  o.servers[2].failedQueries = zonewatch::testing::failedQueries(
+      {"DNSKEY servfail", "CDS refused", "A ns1.example.com. timeout"});
   const std::string row = lineWith(formatReport(o, false), "198.51.100.2");
   EXPECT_TRUE(contains(row, "DNSKEY servfail, CDS refused")) << row;
   EXPECT_FALSE(contains(row, "ns1.example.com. timeout")) << row;  // findings say that
   // A server whose SOA failed keeps showing the SOA's error.
-  o.servers[2].failedQueries = {"SOA timeout", "NS timeout"};
-  o.servers[2].error = "timeout";
+  o.servers[2].failedQueries = zonewatch::testing::failedQueries({"SOA timeout", "NS timeout"});
+  o.servers[2].error = zonewatch::testing::queryError("timeout");
   EXPECT_TRUE(contains(lineWith(formatReport(o, false), "198.51.100.2"), "timeout"));
   EXPECT_FALSE(contains(lineWith(formatReport(o, false), "198.51.100.2"), "NS timeout"));
 }
