@@ -100,7 +100,8 @@ std::string describe(const Config& config) {
   out << "trust anchors:  " << pathOrBuiltIn(config.trustAnchors) << "\n";
   out << "alerting:       a change alerts once " << config.confirmPolls
       << (config.confirmPolls == 1 ? " poll shows" : " polls in a row show")
-      << " it; signatures expiring within " << formatDuration(config.signatureWarning) << " warn\n";
+      << " it; signatures expiring within " << formatDuration(config.signatureWarning)
+      << " warn, within " << formatDuration(config.signatureCritical) << " critical\n";
   out << "metrics:        ";
   if (config.metrics.enabled) {
     out << config.metrics.listen << (config.metrics.perDomain ? " (per-domain series)" : "");

@@ -104,9 +104,11 @@ struct Config {
   // Observations without data in a row before `observation_failing` is raised.
   unsigned failingPolls = 3;
   std::chrono::seconds signatureWarning{7 * 86400};
+  // signature_expiring is critical within this (at most signatureWarning).
+  std::chrono::seconds signatureCritical{86400};
   std::chrono::seconds retention{365 * 86400};
   // New snapshots a domain may write in a rolling hour before it counts as flapping
-  // (detect::DiffOptions::maxSnapshotsPerHour); 0 = no limit.
+  // (detect::DetectOptions::maxSnapshotsPerHour); 0 = no limit.
   unsigned maxSnapshotsPerHour = 4;
   MetricsSpec metrics;
   std::vector<WebhookSpec> webhooks;

@@ -83,7 +83,7 @@ struct RawConfig {
 
   std::optional<RawScalar> database, interval, concurrency, perServerQps, queryTimeout, queryTries,
       observationTimeout, rootHints, trustAnchors, domainsFile, confirmPolls, failingPolls,
-      signatureWarning, retention, maxSnapshotsPerHour, logLevel;
+      signatureWarning, signatureCritical, retention, maxSnapshotsPerHour, logLevel;
   std::optional<RawList> ipVersions;
   // Entries of `domains` first, then those read from domains_file, in file order.
   std::vector<RawDomain> domains;

@@ -117,6 +117,17 @@ class Validator {
     if (raw_.signatureWarning) {
       config.signatureWarning = atLeast(*raw_.signatureWarning, "signature_warning", seconds{1});
     }
+    if (raw_.signatureCritical) {
+      config.signatureCritical = atLeast(*raw_.signatureCritical, "signature_critical", seconds{1});
+      // A signature would turn critical before it warns (the same rule as check's flags).
+      if (config.signatureCritical > config.signatureWarning) {
+        fail(*raw_.signatureCritical, "signature_critical",
+             "is longer than signature_warning (" + formatDuration(config.signatureWarning) +
+                 "): a signature would turn critical before it warns");
+      }
+    } else {
+      config.signatureCritical = std::min(config.signatureCritical, config.signatureWarning);
+    }
     if (raw_.retention) config.retention = atLeast(*raw_.retention, "retention", kMinRetention);
     if (raw_.maxSnapshotsPerHour) {
       config.maxSnapshotsPerHour = static_cast<unsigned>(integer(

@@ -28,7 +28,7 @@ struct Field {
   std::optional<RawList> Owner::*list = nullptr;
 };
 
-constexpr std::array<Field<RawConfig>, 21> kTopFields = {{
+constexpr std::array<Field<RawConfig>, 22> kTopFields = {{
     {"database", &RawConfig::database},
     {"interval", &RawConfig::interval},
     {"concurrency", &RawConfig::concurrency},
@@ -43,6 +43,7 @@ constexpr std::array<Field<RawConfig>, 21> kTopFields = {{
     {"confirm_polls", &RawConfig::confirmPolls},
     {"failing_polls", &RawConfig::failingPolls},
     {"signature_warning", &RawConfig::signatureWarning},
+    {"signature_critical", &RawConfig::signatureCritical},
     {"retention", &RawConfig::retention},
     {"max_snapshots_per_hour", &RawConfig::maxSnapshotsPerHour},
     {"metrics"},

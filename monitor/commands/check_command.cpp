@@ -45,7 +45,7 @@ struct Setup {
   probe::ZoneCut rootHints;
   dnssec::TrustAnchors anchors;
   std::optional<int64_t> at;
-  detect::FindingOptions findings;
+  detect::DetectOptions findings;
   resolver::EngineOptions engine;
 };
 

@@ -141,7 +141,8 @@ class DaemonImpl final : public Daemon {
   void applyDomains();
   void dispatch();
   void onObservation(const std::string& name, probe::Observation obs);
-  detect::DiffOptions diffOptionsFor(const std::string& name, const std::string& baseline) const;
+  detect::DetectOptions detectOptionsFor(const std::string& name,
+                                         const std::string& baseline) const;
   void flush();
   void groupPortfolioEvents(std::vector<Pending>& batch, int64_t now);
   Status<> commitBatch(std::vector<Pending>& batch, int64_t now);
@@ -540,13 +541,14 @@ std::vector<std::string> DaemonImpl::sinksFor(const detect::Event& e) const {
   return sinks;
 }
 
-detect::DiffOptions DaemonImpl::diffOptionsFor(const std::string& name,
-                                               const std::string& baseline) const {
+detect::DetectOptions DaemonImpl::detectOptionsFor(const std::string& name,
+                                                   const std::string& baseline) const {
   const auto spec = specs_.find(name);
-  detect::DiffOptions options;
+  detect::DetectOptions options;
   options.confirmPolls = config_.confirmPolls;
   options.failingPolls = config_.failingPolls;
   options.signatureWarningSeconds = config_.signatureWarning.count();
+  options.signatureCriticalSeconds = config_.signatureCritical.count();
   options.maxSnapshotsPerHour = config_.maxSnapshotsPerHour;
   options.expect = expectationFor(spec != specs_.end() ? &spec->second : nullptr, baseline);
   return options;
@@ -575,7 +577,7 @@ void DaemonImpl::onObservation(const std::string& name, probe::Observation obs) 
     failures_.note(name, detect::failureText(obs), obs.observedAt);
   }
 
-  auto result = detect::diff(k.memory, obs, diffOptionsFor(name, k.row.baselineJson));
+  auto result = detect::diff(k.memory, obs, detectOptionsFor(name, k.row.baselineJson));
   k.memory = std::move(result.memory);
   rowFromMemory(k.memory, k.row);
   p.commit.observedAt = obs.observedAt;

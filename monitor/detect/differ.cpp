@@ -404,7 +404,7 @@ namespace {
 
 // --- Changes of state, confirmed over consecutive observations ---------------------------------
 void confirmState(const DomainMemory& previous, const DomainState& now,
-                  const probe::Observation& obs, const DiffOptions& options, DomainMemory& m,
+                  const probe::Observation& obs, const DetectOptions& options, DomainMemory& m,
                   Builder& events) {
   if (!previous.confirmed) {
     m.confirmed = now;
@@ -433,7 +433,7 @@ void confirmState(const DomainMemory& previous, const DomainState& now,
 
 // --- Reachability, server by server ------------------------------------------------------------
 void trackServers(const DomainMemory& previous, const probe::Observation& obs,
-                  const DiffOptions& options, DomainMemory& m, Builder& events) {
+                  const DetectOptions& options, DomainMemory& m, Builder& events) {
   std::map<std::string, ServerMemory> seen;
   for (const auto& server : obs.servers) {
     const auto key = serverKey(server);
@@ -465,7 +465,7 @@ void trackServers(const DomainMemory& previous, const probe::Observation& obs,
 }
 
 // --- Signatures about to expire ----------------------------------------------------------------
-void trackExpiry(const probe::Observation& obs, const DiffOptions& options, DomainMemory& m,
+void trackExpiry(const probe::Observation& obs, const DetectOptions& options, DomainMemory& m,
                  Builder& events) {
   if (!obs.earliestRrsigExpiration) return;
   const int64_t exp = *obs.earliestRrsigExpiration;
@@ -482,7 +482,7 @@ void trackExpiry(const probe::Observation& obs, const DiffOptions& options, Doma
 
 // --- Pinned expectations, judged on the confirmed state -----------------------------------------
 void judgeExpectation(const DomainMemory& previous, const probe::Observation& obs,
-                      const DiffOptions& options, DomainMemory& m, Builder& events) {
+                      const DetectOptions& options, DomainMemory& m, Builder& events) {
   if (options.expect.empty() || !m.confirmed) return;
   const bool violated = violates(*m.confirmed, options.expect);
   if (violated && !previous.expectationViolated) {
@@ -515,7 +515,7 @@ std::string delegationKey(const DomainState& s) {
   return contentDigest(j.dump(), "");
 }
 
-size_t snapshotCap(const DiffOptions& options) {
+size_t snapshotCap(const DetectOptions& options) {
   return std::max(1u, options.maxSnapshotsPerHour);
 }
 
@@ -528,7 +528,7 @@ void forgetSnapshotsBefore(FlapMemory& f, int64_t now) {
   std::erase_if(f.snapshotTimes, [now](int64_t at) { return now - at >= kFlapWindowSeconds; });
 }
 
-void noteSnapshot(FlapMemory& f, int64_t now, const DiffOptions& options) {
+void noteSnapshot(FlapMemory& f, int64_t now, const DetectOptions& options) {
   f.snapshotTimes.push_back(now);
   const size_t cap = snapshotCap(options);
   if (f.snapshotTimes.size() > cap) {
@@ -538,7 +538,7 @@ void noteSnapshot(FlapMemory& f, int64_t now, const DiffOptions& options) {
 }
 
 void startFlapping(const DomainMemory& previous, const probe::Observation& obs,
-                   const DiffOptions& options, DomainMemory& m, Builder& events) {
+                   const DetectOptions& options, DomainMemory& m, Builder& events) {
   FlapMemory& f = m.flap;
   const size_t states = f.snapshotTimes.size() + 1;
   const int64_t span = obs.observedAt - f.snapshotTimes.front();
@@ -562,7 +562,7 @@ void startFlapping(const DomainMemory& previous, const probe::Observation& obs,
 
 // A change of the delegation or its verdict that gets through the flapping: confirmed over
 // `confirmPolls` observations, and not one already reported during this episode.
-bool breaksThrough(const DomainState& now, const DiffOptions& options, const DomainMemory& m) {
+bool breaksThrough(const DomainState& now, const DetectOptions& options, const DomainMemory& m) {
   const FlapMemory& f = m.flap;
   if (sameDelegation(now, *m.confirmed)) return false;
   if (f.delegationPolls < static_cast<int>(std::max(1u, options.confirmPolls))) return false;
@@ -590,7 +590,7 @@ void endFlapping(const DomainState& now, const probe::Observation& obs, DomainMe
 
 // One observation of a flapping domain. Returns whether its state is to be stored.
 bool whileFlapping(const DomainMemory& previous, const DomainState& now, bool changed,
-                   const probe::Observation& obs, const DiffOptions& options, DomainMemory& m,
+                   const probe::Observation& obs, const DetectOptions& options, DomainMemory& m,
                    Builder& events) {
   FlapMemory& f = m.flap;
   const int64_t t = obs.observedAt;
@@ -631,7 +631,7 @@ bool whileFlapping(const DomainMemory& previous, const DomainState& now, bool ch
 // The state of one observation with data: confirmed as usual, or coalesced while the domain flaps.
 // Returns whether the state is to be stored (DiffResult::storeSnapshot).
 bool followState(const DomainMemory& previous, const DomainState& now,
-                 const probe::Observation& obs, const DiffOptions& options, DomainMemory& m,
+                 const probe::Observation& obs, const DetectOptions& options, DomainMemory& m,
                  Builder& events) {
   FlapMemory& f = m.flap;
   forgetSnapshotsBefore(f, obs.observedAt);
@@ -659,7 +659,7 @@ bool followState(const DomainMemory& previous, const DomainState& now,
 // pending change advanced or dropped, no server marked down or up, no expectation judged. Only a
 // run of `failingPolls` failures is news, once.
 void noteFailure(const probe::Observation& obs, ObservationFailure failure,
-                 const DiffOptions& options, DomainMemory& m, Builder& events) {
+                 const DetectOptions& options, DomainMemory& m, Builder& events) {
   ++m.failures;
   if (m.failingReported || m.failures < static_cast<int>(std::max(1u, options.failingPolls))) {
     return;
@@ -686,7 +686,7 @@ void noteSuccess(const probe::Observation& obs, DomainMemory& m, Builder& events
 }  // namespace
 
 DiffResult diff(const DomainMemory& previous, const probe::Observation& obs,
-                const DiffOptions& options) {
+                const DetectOptions& options) {
   DiffResult result;
   result.memory = previous;
   DomainMemory& m = result.memory;

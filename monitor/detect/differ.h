@@ -36,31 +36,18 @@
 #include <vector>
 
 #include "monitor/detect/domain_state.h"
+#include "monitor/detect/options.h"
 #include "monitor/model/event.h"
 #include "monitor/model/event_kind.h"
 #include "monitor/probe/observation.h"
 
 namespace zonewatch::detect {
 
-// New snapshots a domain may write in any rolling hour (kFlapWindowSeconds) before it counts as
-// flapping. A KSK rollover or an operator move changes the state a few times over hours or days.
-inline constexpr unsigned kMaxSnapshotsPerHour = 4;
-inline constexpr int64_t kFlapWindowSeconds = 3600;
-// How long one state must be observed for a flapping domain to count as stable again.
-inline constexpr int64_t kFlapSettleSeconds = 3600;
 // Delegations (operators, NS, DS, verdict) remembered as reported within one flapping episode; the
 // oldest is forgotten beyond it (and would be reported again).
 inline constexpr size_t kMaxFlapDelegations = 16;
 
 using Event = model::Event;
-
-// Pinned expectations (config `expect:`, or the state accepted by `zonewatch ack`).
-struct Expectation {
-  std::vector<std::string> operators;  // registrable domains, absolute
-  std::vector<uint16_t> dsKeyTags;
-  bool empty() const { return operators.empty() && dsKeyTags.empty(); }
-  friend bool operator==(const Expectation&, const Expectation&) = default;
-};
 
 struct ServerMemory {
   int failures = 0;
@@ -110,18 +97,6 @@ struct DomainMemory {
 std::string auxiliaryToJson(const DomainMemory& memory);
 void auxiliaryFromJson(const std::string& json, DomainMemory& memory);
 
-struct DiffOptions {
-  unsigned confirmPolls = 2;
-  unsigned failingPolls = 3;  // observations without data in a row before observation_failing
-  int64_t signatureWarningSeconds = 7 * 86400;
-  int64_t signatureCriticalSeconds = 86400;
-  Expectation expect;  // empty: nothing pinned
-  // Flapping: new snapshots allowed in any rolling hour, and how long one state must last for a
-  // flapping domain to be stable again. 0: no limit, every confirmed change is stored.
-  unsigned maxSnapshotsPerHour = kMaxSnapshotsPerHour;
-  int64_t flapSettleSeconds = kFlapSettleSeconds;
-};
-
 struct DiffResult {
   std::vector<Event> events;
   DomainMemory memory;
@@ -134,7 +109,7 @@ struct DiffResult {
 };
 
 DiffResult diff(const DomainMemory& previous, const probe::Observation& observation,
-                const DiffOptions& options);
+                const DetectOptions& options);
 
 // When `threshold` or more domains changed operator in one round, one grouped event lists them
 // (domain "*"), in addition to each domain's own operator_changed.

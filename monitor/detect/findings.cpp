@@ -398,7 +398,7 @@ std::string durationText(int64_t seconds) {
   return std::to_string(a) + "s";
 }
 
-void checkSignatures(const Observation& obs, const FindingOptions& options,
+void checkSignatures(const Observation& obs, const DetectOptions& options,
                      std::vector<Finding>& out) {
   if (!obs.earliestRrsigExpiration) return;
   const int64_t remaining = *obs.earliestRrsigExpiration - obs.observedAt;
@@ -619,7 +619,7 @@ void capMessage(std::string& message) {
 
 }  // namespace
 
-void computeFindings(Observation& observation, const FindingOptions& options) {
+void computeFindings(Observation& observation, const DetectOptions& options) {
   std::vector<Finding> out;
   checkValidation(observation, out);
   checkServers(observation, out);

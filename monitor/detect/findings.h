@@ -7,14 +7,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "monitor/detect/options.h"
 #include "monitor/probe/observation.h"
 
 namespace zonewatch::detect {
-
-struct FindingOptions {
-  int64_t signatureWarningSeconds = 7 * 86400;
-  int64_t signatureCriticalSeconds = 86400;
-};
 
 // A finding's message names what a server sent (keys, NS names, addresses), and a hostile server
 // decides how much it sends: past this many bytes the message is cut at a character boundary and
@@ -22,7 +18,7 @@ struct FindingOptions {
 inline constexpr size_t kMaxFindingMessageBytes = 2048;
 
 // Fills observation.findings from the rest of the observation. Pure.
-void computeFindings(probe::Observation& observation, const FindingOptions& options = {});
+void computeFindings(probe::Observation& observation, const DetectOptions& options = {});
 
 // Nagios plugin exit codes (Nagios Plugin Development Guidelines, "Plugin Return Codes").
 enum class NagiosStatus : int { kOk = 0, kWarning = 1, kCritical = 2, kUnknown = 3 };

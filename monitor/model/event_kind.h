@@ -75,7 +75,7 @@ inline constexpr std::array<EventKindInfo, 25> kEventKinds = {{
     {EventKind::kValidationRecovered, "validation_recovered", Severity::kInfo,
      "a bogus chain validates again"},
     {EventKind::kSignatureExpiring, "signature_expiring", Severity::kCritical,
-     "an RRSIG expires within signature_warning (critical within a day)"},
+     "an RRSIG expires within signature_warning (critical within signature_critical)"},
     {EventKind::kCdsPublished, "cds_published", Severity::kInfo,
      "the zone publishes CDS/CDNSKEY for its parent (RFC 7344)"},
     {EventKind::kCdsDelete, "cds_delete", Severity::kWarning,

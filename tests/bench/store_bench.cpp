@@ -173,7 +173,7 @@ FlapFigures flappingDomain(const std::string& path, unsigned confirmPolls, bool 
     std::fprintf(stderr, "store_bench: %s\n", store.error().message.c_str());
     exit(1);
   }
-  DiffOptions options;
+  DetectOptions options;
   options.confirmPolls = confirmPolls;
   // Without coalescing, the differ as it was before: no domain is ever flapping.
   if (!coalesce) options.maxSnapshotsPerHour = ~0u;

@@ -90,6 +90,7 @@ TEST_F(ConfigTest, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(c.confirmPolls, 2u);
   EXPECT_EQ(c.failingPolls, 3u);
   EXPECT_EQ(c.signatureWarning, seconds(7 * 86400));
+  EXPECT_EQ(c.signatureCritical, seconds(86400));
   EXPECT_EQ(c.retention, seconds(365 * 86400));
   EXPECT_TRUE(c.metrics.enabled);
   EXPECT_EQ(c.metrics.listen, "127.0.0.1:9153");
@@ -140,6 +141,7 @@ domains:
 confirm_polls: 3
 failing_polls: 5
 signature_warning: 2w
+signature_critical: 36h
 retention: 90d
 metrics:
   enabled: false
@@ -186,6 +188,7 @@ log_level: debug
   EXPECT_EQ(c.confirmPolls, 3u);
   EXPECT_EQ(c.failingPolls, 5u);
   EXPECT_EQ(c.signatureWarning, seconds(14 * 86400));
+  EXPECT_EQ(c.signatureCritical, seconds(36 * 3600));
   EXPECT_EQ(c.retention, seconds(90 * 86400));
   EXPECT_FALSE(c.metrics.enabled);
   EXPECT_EQ(c.metrics.listen, "[::1]:9200");
@@ -248,6 +251,16 @@ TEST_F(ConfigTest, WebhooksMaySubscribeToTheObservationEvents) {
   EXPECT_EQ(c.webhooks[0].events,
             (std::vector<model::EventKind>{model::EventKind::kObservationFailing,
                                            model::EventKind::kObservationRecovered}));
+}
+
+// A short signature_warning alone takes signature_critical down with it: the default (1d) would
+// otherwise be critical before it warns.
+TEST_F(ConfigTest, SignatureCriticalIsNeverLongerThanSignatureWarning) {
+  Config c = load("domains: [example.com]\nsignature_warning: 12h\n");
+  EXPECT_EQ(c.signatureWarning, seconds(12 * 3600));
+  EXPECT_EQ(c.signatureCritical, seconds(12 * 3600));
+  c = load("domains: [example.com]\nsignature_warning: 12h\nsignature_critical: 2h\n");
+  EXPECT_EQ(c.signatureCritical, seconds(2 * 3600));
 }
 
 TEST_F(ConfigTest, AWebhookAcceptsItsKindsAtItsSeverity) {
@@ -475,6 +488,9 @@ TEST_F(ConfigTest, DurationErrors) {
   expectError(base + "interval: 30m1h\n", 2, "interval", "smaller one before a larger");
   expectError(base + "interval: 90500ms\n", 2, "interval", "whole seconds");
   expectError(base + "signature_warning: 0s\n", 2, "signature_warning", "more than 0");
+  expectError(base + "signature_critical: 0s\n", 2, "signature_critical", "more than 0");
+  expectError(base + "signature_warning: 2d\nsignature_critical: 3d\n", 3, "signature_critical",
+              "is longer than signature_warning (2d)");
   expectError(base + "retention: 1h\n", 2, "retention", "at least 1d");
   expectError(base + "query_timeout: 0ms\n", 2, "query_timeout", "more than 0");
   expectError(base + "query_timeout: 2m\n", 2, "query_timeout", "at most 1m");

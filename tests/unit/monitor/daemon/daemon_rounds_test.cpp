@@ -38,11 +38,12 @@ using testutil::StderrCapture;
 
 // What the scripted observer answers for every domain in a round.
 enum class World {
-  kHealthy,       // signed, operated by alpha-dns/beta-dns
-  kMoved,         // operated by gamma-dns, same keys
-  kUnsigned,      // the DS withdrawn and proven absent, no signatures
-  kRootDown,      // the walk fails: no root server answers
-  kServersSilent  // the parent answers, no server of the domain does
+  kHealthy,        // signed, operated by alpha-dns/beta-dns
+  kMoved,          // operated by gamma-dns, same keys
+  kUnsigned,       // the DS withdrawn and proven absent, no signatures
+  kRootDown,       // the walk fails: no root server answers
+  kServersSilent,  // the parent answers, no server of the domain does
+  kExpiring20h     // healthy, with a signature that expires 20 hours from now
 };
 
 probe::ServerView server(const std::string& name, const std::string& address, bool signed_) {
@@ -81,6 +82,7 @@ probe::Observation healthy(const std::string& domain, int64_t t, bool signed_ = 
 
 probe::Observation observe(World world, const std::string& domain, int64_t t) {
   probe::Observation o = healthy(domain, t, world != World::kUnsigned);
+  if (world == World::kExpiring20h) o.earliestRrsigExpiration = t + 20 * 3600;
   if (world == World::kMoved) {
     o.operators = {"gamma-dns.example."};
     o.parent.ns = {"ns1.gamma-dns.example.", "ns2.gamma-dns.example."};
@@ -210,6 +212,28 @@ TEST_F(DaemonRoundsTest, StartedDuringAnOutageRaisesNothingOnceServersAnswer) {
     EXPECT_EQ(r.lastSeen, t_) << d;
     EXPECT_EQ(snapshotCount(d), 1U) << d;
   }
+}
+
+// signature_critical reaches the differ: the same signature expiring in 20 hours is a warning under
+// a 12-hour critical threshold and critical under a one-day one (check's --signature-critical).
+TEST_F(DaemonRoundsTest, SignatureCriticalIsTheConfiguredThreshold) {
+  auto severities = [this] {
+    std::vector<std::string> out;
+    auto events = store().events(storage::EventQuery{});
+    EXPECT_TRUE(events.ok());
+    for (const auto& e : events.ok() ? *events : std::vector<storage::EventRow>{}) {
+      if (e.kind == model::EventKind::kSignatureExpiring) {
+        out.emplace_back(model::toString(e.severity));
+      }
+    }
+    return out;
+  };
+  configure("  - a.example\n", "signature_warning: 2d\nsignature_critical: 12h\n");
+  round(World::kExpiring20h);
+  EXPECT_EQ(severities(), std::vector<std::string>{"warning"});
+  configure("  - a.example\n", "signature_warning: 2d\nsignature_critical: 1d\n");
+  round(World::kExpiring20h);  // 5 minutes later: another expiration time, alerted again
+  EXPECT_EQ(severities(), (std::vector<std::string>{"warning", "critical"}));
 }
 
 TEST_F(DaemonRoundsTest, ServersSilentDuringTheFirstRoundIsNoBaselineEither) {

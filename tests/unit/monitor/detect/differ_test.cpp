@@ -109,7 +109,7 @@ class DifferTest : public ::testing::Test {
   void baseline() { EXPECT_TRUE(feed(healthy(t_)).empty()); }
 
   DomainMemory memory_;
-  DiffOptions options_;
+  DetectOptions options_;
   int64_t t_ = kT0;
 };
 

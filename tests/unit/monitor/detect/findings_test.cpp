@@ -376,7 +376,7 @@ TEST(FindingsTest, SignatureExpiringWarningThenCritical) {
 
 TEST(FindingsTest, SignatureThresholdsComeFromOptions) {
   Observation o = healthyObservation();  // expires in 20 days
-  FindingOptions options;
+  DetectOptions options;
   options.signatureWarningSeconds = 30 * kDay;
   computeFindings(o, options);
   ASSERT_EQ(withCode(o, "signature_expiring").size(), 1u) << codes(o);
