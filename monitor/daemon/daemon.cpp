@@ -585,8 +585,8 @@ void DaemonImpl::onObservation(const std::string& name, probe::Observation obs) 
     // Only an observation with data says anything about the domain: a failed one leaves the
     // state, operators, expiry and last_seen as they were, and touches no snapshot.
     k.row.lastSeen = obs.observedAt;
-    k.row.status = result.observed->status;
-    k.row.reason = result.observed->reason;
+    k.row.status = std::string(dnssec::toString(result.observed->status));
+    k.row.reason = std::string(dnssec::toString(result.observed->reason));
     k.row.operatorsJson = json(result.observed->operators).dump();
     k.row.rrsigExpiry = obs.earliestRrsigExpiration;
     if (result.storeSnapshot) {

@@ -86,7 +86,8 @@ bool notAsked(const probe::ServerView& s) {
 }
 
 bool provenUnsigned(const DomainState& s) {
-  return s.status == "insecure" && (s.reason == "ds_absent" || s.reason == "opt_out");
+  return s.status == dnssec::State::kInsecure &&
+         (s.reason == dnssec::Reason::kDsAbsent || s.reason == dnssec::Reason::kOptOut);
 }
 
 std::vector<uint16_t> dsTags(const DomainState& s) {
@@ -149,8 +150,16 @@ class Builder {
   uint64_t& seq_;
 };
 
+// The verdict's names, for event texts and their JSON.
+std::string statusText(const DomainState& s) {
+  return std::string(dnssec::toString(s.status));
+}
+std::string reasonText(const DomainState& s) {
+  return std::string(dnssec::toString(s.reason));
+}
+
 json statusJson(const DomainState& s) {
-  return {{"status", s.status}, {"reason", s.reason}};
+  return {{"status", statusText(s)}, {"reason", reasonText(s)}};
 }
 
 // Who serves the domain: its operators, the parent's NS set, the glue.
@@ -189,7 +198,7 @@ void delegationEvents(const DomainState& a, const DomainState& b, Builder& event
 // What the parent vouches for (DS) and the keys the zone serves.
 void keyEvents(const DomainState& a, const DomainState& b, Builder& events,
                const std::string& domain) {
-  const bool bothSecure = a.status == "secure" && b.status == "secure";
+  const bool bothSecure = a.status == dnssec::State::kSecure && b.status == dnssec::State::kSecure;
   if (a.ds.empty() && !b.ds.empty()) {
     events.add(EventKind::kDsAdded, Severity::kInfo, "the parent now publishes a DS for " + domain,
                dsText(a.ds), dsText(b.ds));
@@ -214,20 +223,21 @@ void keyEvents(const DomainState& a, const DomainState& b, Builder& events,
 // The verdict of the chain of trust.
 void validationEvents(const DomainState& a, const DomainState& b, Builder& events,
                       const std::string& domain) {
-  if (a.status == "secure" && provenUnsigned(b)) {
+  if (a.status == dnssec::State::kSecure && provenUnsigned(b)) {
     events.add(EventKind::kUnsignedDowngrade, Severity::kCritical,
                domain + " went from secure to unsigned: the parent proves there is no DS (" +
-                   b.reason + ")",
+                   reasonText(b) + ")",
                statusJson(a), statusJson(b));
   }
-  if (b.status == "bogus" && (a.status != "bogus" || a.reason != b.reason)) {
+  if (b.status == dnssec::State::kBogus &&
+      (a.status != dnssec::State::kBogus || a.reason != b.reason)) {
     events.add(EventKind::kValidationFailed, Severity::kCritical,
-               "the chain of trust of " + domain + " is bogus: " + b.reason, statusJson(a),
+               "the chain of trust of " + domain + " is bogus: " + reasonText(b), statusJson(a),
                statusJson(b));
   }
-  if (a.status == "bogus" && b.status != "bogus") {
+  if (a.status == dnssec::State::kBogus && b.status != dnssec::State::kBogus) {
     events.add(EventKind::kValidationRecovered, Severity::kInfo,
-               "the chain of trust of " + domain + " validates again (" + b.status + ")",
+               "the chain of trust of " + domain + " validates again (" + statusText(b) + ")",
                statusJson(a), statusJson(b));
   }
 }
@@ -266,13 +276,14 @@ void hijackEvents(const DomainState& a, const DomainState& b, Builder& events,
   // A registrar account taken over: whoever moved the NS also replaced or dropped the DS, or the
   // new servers cannot produce a valid chain.
   const bool dsTouched = a.ds != b.ds;
-  if (events.has(EventKind::kOperatorChanged) && (dsTouched || b.status == "bogus")) {
-    events.add(EventKind::kHijackSuspected, Severity::kCritical,
-               "possible hijack of " + domain + ": operator changed to " + join(b.operators) +
-                   (b.status == "bogus" ? " and the chain is bogus (" + b.reason + ")"
-                                        : " together with the DS"),
-               {{"operators", a.operators}, {"ds", dsText(a.ds)}, {"status", a.status}},
-               {{"operators", b.operators}, {"ds", dsText(b.ds)}, {"status", b.status}});
+  if (events.has(EventKind::kOperatorChanged) && (dsTouched || b.status == dnssec::State::kBogus)) {
+    events.add(
+        EventKind::kHijackSuspected, Severity::kCritical,
+        "possible hijack of " + domain + ": operator changed to " + join(b.operators) +
+            (b.status == dnssec::State::kBogus ? " and the chain is bogus (" + reasonText(b) + ")"
+                                               : " together with the DS"),
+        {{"operators", a.operators}, {"ds", dsText(a.ds)}, {"status", statusText(a)}},
+        {{"operators", b.operators}, {"ds", dsText(b.ds)}, {"status", statusText(b)}});
   }
 }
 
@@ -288,9 +299,9 @@ void changeEvents(const DomainState& a, const DomainState& b, Builder& events,
 
 // Problem events raised on a domain's first observation (no change to report yet).
 void baselineEvents(const DomainState& s, Builder& events, const std::string& domain) {
-  if (s.status == "bogus") {
+  if (s.status == dnssec::State::kBogus) {
     events.add(EventKind::kValidationFailed, Severity::kCritical,
-               "the chain of trust of " + domain + " is bogus: " + s.reason, nullptr,
+               "the chain of trust of " + domain + " is bogus: " + reasonText(s), nullptr,
                statusJson(s));
   }
   if (s.inconsistent) {
@@ -510,8 +521,10 @@ bool sameDelegation(const DomainState& a, const DomainState& b) {
 }
 
 std::string delegationKey(const DomainState& s) {
-  const json j = {
-      {"operators", s.operators}, {"ns", s.parentNs}, {"ds", dsText(s.ds)}, {"status", s.status}};
+  const json j = {{"operators", s.operators},
+                  {"ns", s.parentNs},
+                  {"ds", dsText(s.ds)},
+                  {"status", statusText(s)}};
   return contentDigest(j.dump(), "");
 }
 

@@ -132,27 +132,27 @@ DomainState stateFromObservation(const probe::Observation& obs, const DomainStat
 
   const bool unknown =
       obs.status == dnssec::State::kIndeterminate && obs.reason == dnssec::Reason::kMissingData;
-  if (unknown && previous != nullptr && !previous->status.empty()) {
+  if (unknown && previous != nullptr) {
     s.status = previous->status;  // "could not see" is not a change of DNSSEC state
     s.reason = previous->reason;
   } else {
-    s.status = std::string(dnssec::toString(obs.status));
-    s.reason = std::string(dnssec::toString(obs.reason));
+    s.status = obs.status;
+    s.reason = obs.reason;
   }
   return s;
 }
 
 bool fromObservationWithoutData(const DomainState& s) {
   return s.parentNs.empty() && s.operators.empty() && s.dnskey.empty() &&
-         s.status == dnssec::toString(dnssec::State::kIndeterminate);
+         s.status == dnssec::State::kIndeterminate;
 }
 
 std::string toJson(const DomainState& s) {
   json glue = json::array();
   for (const auto& g : s.glue) glue.push_back({{"host", g.host}, {"addresses", g.addresses}});
   // nlohmann's default object is a sorted map: the text is canonical for equal states.
-  json j = {{"status", s.status},
-            {"reason", s.reason},
+  json j = {{"status", std::string(dnssec::toString(s.status))},
+            {"reason", std::string(dnssec::toString(s.reason))},
             {"operators", s.operators},
             {"parent_ns", s.parentNs},
             {"glue", glue},
@@ -174,8 +174,15 @@ Result<DomainState> domainStateFromJson(const std::string& text) {
   if (j.is_discarded() || !j.is_object()) return fail("stored domain state is not a JSON object");
   try {
     DomainState s;
-    s.status = j.value("status", "");
-    s.reason = j.value("reason", "");
+    // Missing in no state any version wrote; read as "not known", which is what the defaults say.
+    const std::string status = j.value("status", "indeterminate");
+    const std::string reason = j.value("reason", "missing_data");
+    auto parsedStatus = dnssec::stateFromString(status);
+    auto parsedReason = dnssec::reasonFromString(reason);
+    if (!parsedStatus) return fail("stored domain state has the unknown status '" + status + "'");
+    if (!parsedReason) return fail("stored domain state has the unknown reason '" + reason + "'");
+    s.status = *parsedStatus;
+    s.reason = *parsedReason;
     s.operators = j.value("operators", std::vector<std::string>{});
     s.parentNs = j.value("parent_ns", std::vector<std::string>{});
     for (const auto& g : j.value("glue", json::array())) {

@@ -18,8 +18,9 @@
 namespace zonewatch::detect {
 
 struct DomainState {
-  std::string status;  // secure | insecure | bogus | indeterminate
-  std::string reason;
+  // The validator's verdict; indeterminate for lack of data is carried over (see below).
+  dnssec::State status = dnssec::State::kIndeterminate;
+  dnssec::Reason reason = dnssec::Reason::kMissingData;
   std::vector<std::string> operators;
   std::vector<std::string> parentNs;
   std::vector<probe::Glue> glue;

@@ -16,6 +16,21 @@ std::string_view toString(State state) {
   return "indeterminate";
 }
 
+std::optional<State> stateFromString(std::string_view name) {
+  for (State state : {State::kSecure, State::kInsecure, State::kBogus, State::kIndeterminate}) {
+    if (toString(state) == name) return state;
+  }
+  return std::nullopt;
+}
+
+std::optional<Reason> reasonFromString(std::string_view name) {
+  for (auto i = static_cast<uint8_t>(Reason::kNone);
+       i <= static_cast<uint8_t>(Reason::kMissingData); ++i) {
+    if (toString(static_cast<Reason>(i)) == name) return static_cast<Reason>(i);
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 int rank(State state) {

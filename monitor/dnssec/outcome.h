@@ -58,6 +58,9 @@ enum class Reason : uint8_t {
 // The stable snake_case name used in JSON, the database and alerts ("ds_mismatch", ...).
 std::string_view toString(Reason reason);
 std::string_view toString(State state);
+// The inverses, for the stored domain state; nullopt for a name no version has written.
+std::optional<State> stateFromString(std::string_view name);
+std::optional<Reason> reasonFromString(std::string_view name);
 
 // RFC 8914 §4 Extended DNS Error info-code for a reason (RFC 9276 §6 adds code 27); nullopt when
 // the outcome is no error at all. Code 0 is not "none": RFC 8914 §4.1 defines it as "Other Error".

@@ -187,7 +187,7 @@ FlapFigures flappingDomain(const std::string& path, unsigned confirmPolls, bool 
     c.row.domain = o.domain;
     c.row.firstSeen = t0;
     c.row.lastSeen = t;
-    c.row.status = r.observed->status;
+    c.row.status = zonewatch::dnssec::toString(r.observed->status);
     c.row.stateJson = r.memory.confirmed ? toJson(*r.memory.confirmed) : "";
     c.row.pendingJson = r.memory.pending ? toJson(*r.memory.pending) : "";
     c.row.serversJson = auxiliaryToJson(r.memory);

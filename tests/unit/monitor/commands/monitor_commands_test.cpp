@@ -49,8 +49,8 @@ using Command = std::function<int(const MonitorArgs&, std::ostream&, std::ostrea
 
 detect::DomainState signedState(std::vector<std::string> operators, std::vector<uint16_t> dsTags) {
   detect::DomainState s;
-  s.status = "secure";
-  s.reason = "none";
+  s.status = dnssec::State::kSecure;
+  s.reason = dnssec::Reason::kNone;
   s.operators = std::move(operators);
   s.parentNs = {"ns1.alpha-dns.example.", "ns2.beta-dns.example."};
   for (uint16_t tag : dsTags) s.ds.push_back({tag, 13, 2, "AABB"});
@@ -102,8 +102,8 @@ class MonitorCommandsTest : public ::testing::Test {
     r.domain = domain;
     r.firstSeen = kT0;
     r.lastSeen = at;
-    r.status = state.status;
-    r.reason = state.reason;
+    r.status = dnssec::toString(state.status);
+    r.reason = dnssec::toString(state.reason);
     r.operatorsJson = json(state.operators).dump();
     r.stateJson = detect::toJson(state);
     return r;
@@ -486,7 +486,7 @@ TEST_F(MonitorCommandsTest, AckAcceptsTodaysOperatorsAndDsKeyTags) {
 
 TEST_F(MonitorCommandsTest, AckJsonPrintsTheBaselineAndAcceptsAnUnsignedDomain) {
   detect::DomainState unsigned_ = signedState({"alpha-dns.example."}, {});
-  unsigned_.status = "insecure";
+  unsigned_.status = dnssec::State::kInsecure;
   unsigned_.dnskey.clear();
   unsigned_.denial = "nsec";
   observed("a.example.", unsigned_, kT0);

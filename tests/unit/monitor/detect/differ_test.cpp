@@ -116,7 +116,7 @@ class DifferTest : public ::testing::Test {
 TEST_F(DifferTest, FirstObservationIsABaselineWithoutChangeEvents) {
   baseline();
   ASSERT_TRUE(memory_.confirmed.has_value());
-  EXPECT_EQ(memory_.confirmed->status, "secure");
+  EXPECT_EQ(memory_.confirmed->status, dnssec::State::kSecure);
   EXPECT_TRUE(feed(healthy(t_ + 300)).empty());
 }
 
@@ -938,6 +938,29 @@ TEST(DomainStateJson, RoundTripsAndIsCanonical) {
   EXPECT_EQ(toJson(*back), text);
   EXPECT_FALSE(domainStateFromJson("[1,2]").ok());
   EXPECT_FALSE(domainStateFromJson("{\"ds\": 5}").ok());
+}
+
+// The verdict is stored by name and read back typed; a name no version wrote is an error, never
+// a silently different state (which would read as a change).
+TEST(DomainStateJson, StatusAndReasonAreReadByName) {
+  auto s = stateFromObservation(healthy(kT0), nullptr);
+  s.status = dnssec::State::kBogus;
+  s.reason = dnssec::Reason::kDsMismatch;
+  const std::string text = toJson(s);
+  EXPECT_NE(text.find("\"reason\":\"ds_mismatch\""), std::string::npos) << text;
+  EXPECT_NE(text.find("\"status\":\"bogus\""), std::string::npos) << text;
+  auto back = domainStateFromJson(text);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->reason, dnssec::Reason::kDsMismatch);
+  auto unknown = domainStateFromJson(R"({"status":"secure","reason":"new_reason"})");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().message.find("unknown reason 'new_reason'"), std::string::npos);
+  EXPECT_FALSE(domainStateFromJson(R"({"status":"green","reason":"none"})").ok());
+  for (auto i = static_cast<uint8_t>(dnssec::Reason::kNone);
+       i <= static_cast<uint8_t>(dnssec::Reason::kMissingData); ++i) {
+    const auto reason = static_cast<dnssec::Reason>(i);
+    EXPECT_EQ(dnssec::reasonFromString(dnssec::toString(reason)), reason) << int{i};
+  }
 }
 
 TEST(DomainStateJson, GlueMismatchIsStoredOnlyWhenThere) {
