@@ -18,10 +18,9 @@
 #include "monitor/probe/prober.h"
 #include "monitor/probe/report.h"
 #include "monitor/probe/rfc3339.h"
-#include "monitor/probe/root_hints.h"
+#include "monitor/probe/start_files.h"
 #include "monitor/resolver/query_engine.h"
 #include "monitor/util/clock.h"
-#include "monitor/util/file_io.h"
 
 namespace zonewatch {
 namespace {
@@ -61,24 +60,12 @@ Result<Setup> prepare(const CheckArgs& args) {
     if (name->isRoot()) return fail("the root zone has no parent delegation to check");
     setup.domains.push_back(std::move(*name));
   }
-  if (args.rootHintsFile.empty()) {
-    setup.rootHints = probe::builtInRootHints();
-  } else {
-    auto text = readFileNamed(args.rootHintsFile);
-    if (!text) return Unexpected{text.error()};
-    auto hints = probe::rootHintsFromText(*text, args.rootHintsFile);
-    if (!hints) return Unexpected{hints.error()};
-    setup.rootHints = std::move(*hints);
-  }
-  if (args.trustAnchorFile.empty()) {
-    setup.anchors = dnssec::TrustAnchors::builtInRoot();
-  } else {
-    auto text = readFileNamed(args.trustAnchorFile);
-    if (!text) return Unexpected{text.error()};
-    auto anchors = dnssec::TrustAnchors::fromText(*text, args.trustAnchorFile);
-    if (!anchors) return Unexpected{anchors.error()};
-    setup.anchors = std::move(*anchors);
-  }
+  auto hints = probe::loadRootHints(args.rootHintsFile);
+  if (!hints) return Unexpected{hints.error()};
+  setup.rootHints = std::move(*hints);
+  auto anchors = probe::loadTrustAnchors(args.trustAnchorFile);
+  if (!anchors) return Unexpected{anchors.error()};
+  setup.anchors = std::move(*anchors);
   if (!args.at.empty()) {
     auto at = probe::parseRfc3339(args.at);
     if (!at) return fail("--at: " + at.error().message);

@@ -24,10 +24,9 @@
 #include "monitor/dnssec/verification_cache.h"
 #include "monitor/model/event_kind.h"
 #include "monitor/probe/prober.h"
-#include "monitor/probe/root_hints.h"
+#include "monitor/probe/start_files.h"
 #include "monitor/resolver/query_engine.h"
 #include "monitor/scheduler/scheduler.h"
-#include "monitor/util/file_io.h"
 #include "monitor/util/log.h"
 #include "storage/sqlite_store.h"
 
@@ -235,28 +234,14 @@ Status<> DaemonImpl::blockSignals() {
 }
 
 Status<> DaemonImpl::loadRootHints() {
-  probe::ZoneCut rootHints = probe::builtInRootHints();
-  if (config_.rootHints) {
-    auto text = readFileNamed(*config_.rootHints);
-    if (!text) return Unexpected{text.error()};
-    auto hints = probe::rootHintsFromText(*text, *config_.rootHints);
-    if (!hints) return Unexpected{hints.error()};
-    rootHints = std::move(hints).value();
-  }
-  cache_.setRoot(std::move(rootHints));
+  auto hints = probe::loadRootHints(config_.rootHints.value_or(""));
+  if (!hints) return Unexpected{hints.error()};
+  cache_.setRoot(std::move(hints).value());
   return Ok{};
 }
 
 Result<dnssec::TrustAnchors> DaemonImpl::loadTrustAnchors() {
-  dnssec::TrustAnchors anchors = dnssec::TrustAnchors::builtInRoot();
-  if (config_.trustAnchors) {
-    auto text = readFileNamed(*config_.trustAnchors);
-    if (!text) return Unexpected{text.error()};
-    auto parsed = dnssec::TrustAnchors::fromText(*text, *config_.trustAnchors);
-    if (!parsed) return Unexpected{parsed.error()};
-    anchors = std::move(parsed).value();
-  }
-  return anchors;
+  return probe::loadTrustAnchors(config_.trustAnchors.value_or(""));
 }
 
 Status<> DaemonImpl::startMetrics() {
