@@ -242,6 +242,12 @@ void validationEvents(const DomainState& a, const DomainState& b, Builder& event
   }
 }
 
+std::string cdsInconsistentText(const std::string& domain) {
+  return "the CDS/CDNSKEY records of " + domain +
+         " describe keys the zone does not serve, or differ between its servers (a parent "
+         "scanning them could install the wrong DS, RFC 7344 section 4.1)";
+}
+
 // What the zone asks of its parent (CDS, RFC 7344/8078) and whether its servers agree.
 void signalEvents(const DomainState& a, const DomainState& b, Builder& events,
                   const std::string& domain) {
@@ -261,6 +267,10 @@ void signalEvents(const DomainState& a, const DomainState& b, Builder& events,
   if (b.nsMismatch && !a.nsMismatch) {
     events.add(EventKind::kNameserversInconsistent, Severity::kWarning,
                "a server of " + domain + " serves an NS set that differs from its parent's", false,
+               true);
+  }
+  if (b.cdsInconsistent && !a.cdsInconsistent) {
+    events.add(EventKind::kCdsInconsistent, Severity::kWarning, cdsInconsistentText(domain), false,
                true);
   }
   if (b.parentsDisagree && !a.parentsDisagree) {
@@ -316,6 +326,10 @@ void baselineEvents(const DomainState& s, Builder& events, const std::string& do
   if (s.parentsDisagree) {
     events.add(EventKind::kParentServersDisagree, Severity::kWarning,
                "the servers of the parent zone publish different delegations for " + domain,
+               nullptr, true);
+  }
+  if (s.cdsInconsistent) {
+    events.add(EventKind::kCdsInconsistent, Severity::kWarning, cdsInconsistentText(domain),
                nullptr, true);
   }
   if (s.cdsDelete) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "monitor/probe/glue_check.h"
 #include "monitor/probe/observation_json.h"
@@ -28,6 +29,25 @@ bool parentsDisagree(const probe::Observation& obs) {
       first = &p;
     } else if (p.ns != first->ns || !(p.glue == first->glue) || p.ds != first->ds ||
                p.denial != first->denial) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The servers that answered for the zone and its CDS/CDNSKEY disagree about them, or one serves
+// records that describe no key of the zone (the same tests as the cds_inconsistent finding).
+bool cdsInconsistent(const probe::Observation& obs) {
+  const probe::ServerView* first = nullptr;
+  for (const auto& s : obs.servers) {
+    if (s.error || !s.cdsAnswered()) continue;
+    if (s.cdsCheck.describesOtherKeys()) return true;
+    if (first == nullptr) {
+      first = &s;
+    } else if (std::set<probe::DsInfo>(s.cds.begin(), s.cds.end()) !=
+                   std::set<probe::DsInfo>(first->cds.begin(), first->cds.end()) ||
+               std::set<probe::KeyInfo>(s.cdnskey.begin(), s.cdnskey.end()) !=
+                   std::set<probe::KeyInfo>(first->cdnskey.begin(), first->cdnskey.end())) {
       return true;
     }
   }
@@ -103,6 +123,7 @@ DomainState stateFromObservation(const probe::Observation& obs, const DomainStat
       return std::adjacent_find(sets.begin(), sets.end(), std::not_equal_to<>()) != sets.end();
     };
     s.inconsistent = differ(nsSets) || differ(keySets);
+    s.cdsInconsistent = cdsInconsistent(obs);
     s.nsMismatch =
         parentAnswered(obs) && std::any_of(nsSets.begin(), nsSets.end(),
                                            [&](const auto& ns) { return ns != obs.parent.ns; });
@@ -113,6 +134,7 @@ DomainState stateFromObservation(const probe::Observation& obs, const DomainStat
     s.cdnskey = previous->cdnskey;
     s.cdsDelete = previous->cdsDelete;
     s.inconsistent = previous->inconsistent;
+    s.cdsInconsistent = previous->cdsInconsistent;
   }
 
   // Glue against the servers' own addresses, host by host: a host no answering server gave
@@ -166,6 +188,7 @@ std::string toJson(const DomainState& s) {
   if (!s.glueMismatch.empty()) j["glue_mismatch"] = s.glueMismatch;
   if (s.parentsDisagree) j["parents_disagree"] = true;
   if (s.nsMismatch) j["ns_mismatch"] = true;
+  if (s.cdsInconsistent) j["cds_inconsistent"] = true;
   return j.dump();
 }
 
@@ -199,6 +222,7 @@ Result<DomainState> domainStateFromJson(const std::string& text) {
     s.inconsistent = j.value("inconsistent", false);
     s.parentsDisagree = j.value("parents_disagree", false);
     s.nsMismatch = j.value("ns_mismatch", false);
+    s.cdsInconsistent = j.value("cds_inconsistent", false);
     return s;
   } catch (const json::exception& e) {
     // nlohmann reports type errors by exception; they stop here, at the module boundary.

@@ -41,6 +41,10 @@ struct DomainState {
   // An answering server's apex NS set differs from the parent's delegation (RFC 1034 §4.2.2: the
   // two should be the same). Stored only when set, likewise.
   bool nsMismatch = false;
+  // The CDS/CDNSKEY records describe keys the zone does not serve (CdsCheck::describesOtherKeys)
+  // or differ between the servers that answered for them: a parent scanning them (RFC 7344 §4.1,
+  // RFC 8078 §3) could install the wrong DS. Stored only when set, likewise.
+  bool cdsInconsistent = false;
 
   friend bool operator==(const DomainState&, const DomainState&) = default;
 };

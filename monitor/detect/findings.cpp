@@ -421,14 +421,6 @@ void checkSignatures(const Observation& obs, const DetectOptions& options,
                  where.size() == 1 ? std::optional<std::string>(where.front()) : std::nullopt});
 }
 
-// A server whose CDS or CDNSKEY question got an error rcode has shown no RRset either way: its
-// "none" must not read as a difference.
-bool cdsAnswered(const ServerView& s) {
-  return std::none_of(s.failedQueries.begin(), s.failedQueries.end(), [](const FailedQuery& f) {
-    return f.host.empty() && (f.type == "CDS" || f.type == "CDNSKEY");
-  });
-}
-
 // CDS/CDNSKEY against the zone's own keys (ServerView::cdsCheck, computed by the prober from the
 // RDATA) and between servers, and the RFC 8078 §4 delete request.
 void checkCds(const Observation& obs, std::vector<Finding>& out) {
@@ -437,7 +429,7 @@ void checkCds(const Observation& obs, std::vector<Finding>& out) {
   std::vector<std::pair<std::string, std::string>> published;
   bool anyPublished = false;
   for (const ServerView& s : obs.servers) {
-    if (!authoritative(s) || !cdsAnswered(s)) continue;
+    if (!authoritative(s) || !s.cdsAnswered()) continue;
     const std::string label = serverLabel(s);
     const CdsCheck& c = s.cdsCheck;
     if (c.cdsDelete || c.cdnskeyDelete) deleting.push_back(label);
@@ -498,7 +490,7 @@ void checkCdsPending(const Observation& obs, std::vector<Finding>& out) {
   std::set<DsInfo> cds;
   std::set<KeyInfo> cdnskey;
   for (const ServerView& s : obs.servers) {
-    if (!authoritative(s) || !cdsAnswered(s)) continue;
+    if (!authoritative(s) || !s.cdsAnswered()) continue;
     if (s.cdsCheck.cdsDelete || s.cdsCheck.cdnskeyDelete) return;
     cds.insert(s.cds.begin(), s.cds.end());
     cdnskey.insert(s.cdnskey.begin(), s.cdnskey.end());

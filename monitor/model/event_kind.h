@@ -32,6 +32,7 @@ enum class EventKind : uint8_t {
   kSignatureExpiring,
   kCdsPublished,
   kCdsDelete,
+  kCdsInconsistent,
   kServerInconsistent,
   kParentServersDisagree,
   kNameserversInconsistent,
@@ -54,7 +55,7 @@ struct EventKindInfo {
 };
 
 // In the order of EventKind (checked below), so a kind indexes its row.
-inline constexpr std::array<EventKindInfo, 25> kEventKinds = {{
+inline constexpr std::array<EventKindInfo, 26> kEventKinds = {{
     {EventKind::kOperatorChanged, "operator_changed", Severity::kCritical,
      "the parent's NS set names other operators (registrable domains of the NS hosts)"},
     {EventKind::kNameserversChanged, "nameservers_changed", Severity::kWarning,
@@ -80,6 +81,8 @@ inline constexpr std::array<EventKindInfo, 25> kEventKinds = {{
      "the zone publishes CDS/CDNSKEY for its parent (RFC 7344)"},
     {EventKind::kCdsDelete, "cds_delete", Severity::kWarning,
      "the zone asks its parent to remove the DS (RFC 8078 section 4)"},
+    {EventKind::kCdsInconsistent, "cds_inconsistent", Severity::kWarning,
+     "CDS/CDNSKEY describe keys the zone does not serve, or differ between its servers"},
     {EventKind::kServerInconsistent, "server_inconsistent", Severity::kWarning,
      "the domain's authoritative servers serve different data"},
     {EventKind::kParentServersDisagree, "parent_servers_disagree", Severity::kWarning,

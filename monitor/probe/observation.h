@@ -93,6 +93,13 @@ struct CdsCheck {
   // RFC 8078 §4: exactly CDS "0 0 0 00" / CDNSKEY "0 3 0 AA==" asks for the DS to go.
   bool cdsDelete = false;
   bool cdnskeyDelete = false;
+
+  // Any of the RFC 7344 §4.1 / RFC 8078 §3 faults above: a parent acting on these records would
+  // install a DS for no key of the zone, or one the other RRset contradicts.
+  bool describesOtherKeys() const {
+    return !cdsWithoutKey.empty() || !cdnskeyWithoutKey.empty() || !cdsWithoutCdnskey.empty() ||
+           !cdnskeyWithoutCds.empty();
+  }
   friend bool operator==(const CdsCheck&, const CdsCheck&) = default;
 };
 
@@ -127,6 +134,16 @@ struct ServerView {
   dnssec::Reason reason = dnssec::Reason::kMissingData;
   std::string detail;
   std::string evidence;  // NS, SOA, DNSKEY, CDS, CDNSKEY with RRSIGs as zone-file text
+
+  // Whether its CDS and CDNSKEY questions were answered. One whose CDS or CDNSKEY question got an
+  // error rcode has shown no RRset either way (and may still count for the verdict): its "none"
+  // must not read as a difference.
+  bool cdsAnswered() const {
+    for (const FailedQuery& f : failedQueries) {
+      if (f.host.empty() && (f.type == "CDS" || f.type == "CDNSKEY")) return false;
+    }
+    return true;
+  }
 };
 
 // One zone cut on the way from the trust anchor to the domain.

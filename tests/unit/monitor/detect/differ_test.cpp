@@ -568,6 +568,31 @@ TEST_F(DifferTest, CdsPublishedThenDeleteRequest) {
   EXPECT_EQ(names(feedConfirmed(o)), std::vector<std::string>{"cds_delete"});
 }
 
+// cds_inconsistent, as `check` finds it: CDS for no key of the zone, or servers that publish
+// different CDS sets. Raised once when it appears; a server whose CDS question failed is no
+// evidence either way.
+TEST_F(DifferTest, CdsForNoKeyOrDifferingBetweenServersIsInconsistent) {
+  baseline();
+  auto o = healthy(0);
+  ASSERT_GE(o.servers.size(), 2U);
+  for (auto& s : o.servers) s.cds = {{100, 13, 2, "AABB"}};
+  EXPECT_EQ(names(feedConfirmed(o)), std::vector<std::string>{"cds_published"});
+  o.servers[0].cdsCheck.cdsWithoutKey = {{100, 13, 2, "AABB"}};
+  const auto events = feedConfirmed(o);
+  ASSERT_EQ(names(events), std::vector<std::string>{"cds_inconsistent"});
+  EXPECT_EQ(events[0].severity, Severity::kWarning);
+  EXPECT_TRUE(memory_.confirmed->cdsInconsistent);
+  EXPECT_TRUE(feedConfirmed(o).empty()) << "raised once";
+
+  auto differing = healthy(0);
+  differing.servers[0].cds = {{100, 13, 2, "AABB"}};
+  differing.servers[1].cds = {{300, 13, 2, "CCDD"}};
+  EXPECT_TRUE(stateFromObservation(differing, nullptr).cdsInconsistent);
+  differing.servers[1].failedQueries = zonewatch::testing::failedQueries({"CDS refused"});
+  EXPECT_FALSE(stateFromObservation(differing, nullptr).cdsInconsistent)
+      << "a server that did not answer CDS shows no CDS set";
+}
+
 TEST_F(DifferTest, DivergingServersAreInconsistent) {
   baseline();
   auto o = healthy(0);
