@@ -83,81 +83,76 @@ std::vector<probe::DsInfo> dsFrom(const json& a) {
   return out;
 }
 
+// The parent's view of the delegation.
+void readParent(const probe::Observation& obs, DomainState& s) {
+  s.operators = obs.operators;
+  s.parentNs = obs.parent.ns;
+  s.glue = obs.parent.glue;
+  s.ds = obs.parent.ds;
+  s.denial = obs.parent.denial;
+  s.parentsDisagree = parentsDisagree(obs);
+}
+
+// What the domain's answering servers serve: keys and CDS as the union over them, and whether
+// they agree with each other and with the parent.
+void readServers(const probe::Observation& obs, DomainState& s) {
+  s.dnskey.clear();
+  s.cds.clear();
+  s.cdnskey.clear();
+  s.cdsDelete = false;
+  std::vector<std::vector<std::string>> nsSets;
+  std::vector<std::vector<probe::KeyInfo>> keySets;
+  for (const auto& server : obs.servers) {
+    if (server.error) continue;
+    s.dnskey.insert(s.dnskey.end(), server.dnskey.begin(), server.dnskey.end());
+    s.cds.insert(s.cds.end(), server.cds.begin(), server.cds.end());
+    s.cdnskey.insert(s.cdnskey.end(), server.cdnskey.begin(), server.cdnskey.end());
+    // RFC 8078 §4 as the prober read it from the RDATA (CdsCheck): one definition of the form.
+    s.cdsDelete = s.cdsDelete || server.cdsCheck.cdsDelete;
+    nsSets.push_back(server.ns);
+    keySets.push_back(server.dnskey);
+  }
+  sortUnique(s.dnskey);
+  sortUnique(s.cds);
+  sortUnique(s.cdnskey);
+  auto differ = [](const auto& sets) {
+    return std::adjacent_find(sets.begin(), sets.end(), std::not_equal_to<>()) != sets.end();
+  };
+  s.inconsistent = differ(nsSets) || differ(keySets);
+  s.cdsInconsistent = cdsInconsistent(obs);
+  s.nsMismatch =
+      parentAnswered(obs) && std::any_of(nsSets.begin(), nsSets.end(),
+                                         [&](const auto& ns) { return ns != obs.parent.ns; });
+}
+
+// Glue against the servers' own addresses, host by host: a host no answering server gave
+// addresses for this time keeps its previous verdict (in s), so that a lost answer is not a change.
+void readGlueMismatch(const probe::Observation& obs, DomainState& s) {
+  std::vector<std::string> mismatched;
+  for (const auto& c : probe::compareGlue(obs)) {
+    const bool mismatch =
+        c.seen() ? !c.matches()
+                 : std::count(s.glueMismatch.begin(), s.glueMismatch.end(), c.host) > 0;
+    if (mismatch) mismatched.push_back(c.host);
+  }
+  sortUnique(mismatched);
+  s.glueMismatch = std::move(mismatched);
+}
+
 }  // namespace
 
 DomainState stateFromObservation(const probe::Observation& obs, const DomainState* previous) {
-  DomainState s;
+  // Start from what was known: each part this observation could not see stays as it was.
+  DomainState s = previous != nullptr ? *previous : DomainState{};
   if (parentAnswered(obs)) {
-    s.operators = obs.operators;
-    s.parentNs = obs.parent.ns;
-    s.glue = obs.parent.glue;
-    s.ds = obs.parent.ds;
-    s.denial = obs.parent.denial;
-    s.parentsDisagree = parentsDisagree(obs);
-  } else if (previous != nullptr) {
-    s.parentsDisagree = previous->parentsDisagree;
-    s.operators = previous->operators;
-    s.parentNs = previous->parentNs;
-    s.glue = previous->glue;
-    s.ds = previous->ds;
-    s.denial = previous->denial;
+    readParent(obs, s);
+    readGlueMismatch(obs, s);
   }
-
-  if (childAnswered(obs)) {
-    std::vector<std::vector<std::string>> nsSets;
-    std::vector<std::vector<probe::KeyInfo>> keySets;
-    for (const auto& server : obs.servers) {
-      if (server.error) continue;
-      s.dnskey.insert(s.dnskey.end(), server.dnskey.begin(), server.dnskey.end());
-      s.cds.insert(s.cds.end(), server.cds.begin(), server.cds.end());
-      s.cdnskey.insert(s.cdnskey.end(), server.cdnskey.begin(), server.cdnskey.end());
-      // RFC 8078 §4 as the prober read it from the RDATA (CdsCheck): one definition of the form.
-      s.cdsDelete = s.cdsDelete || server.cdsCheck.cdsDelete;
-      nsSets.push_back(server.ns);
-      keySets.push_back(server.dnskey);
-    }
-    sortUnique(s.dnskey);
-    sortUnique(s.cds);
-    sortUnique(s.cdnskey);
-    auto differ = [](const auto& sets) {
-      return std::adjacent_find(sets.begin(), sets.end(), std::not_equal_to<>()) != sets.end();
-    };
-    s.inconsistent = differ(nsSets) || differ(keySets);
-    s.cdsInconsistent = cdsInconsistent(obs);
-    s.nsMismatch =
-        parentAnswered(obs) && std::any_of(nsSets.begin(), nsSets.end(),
-                                           [&](const auto& ns) { return ns != obs.parent.ns; });
-  } else if (previous != nullptr) {
-    s.nsMismatch = previous->nsMismatch;
-    s.dnskey = previous->dnskey;
-    s.cds = previous->cds;
-    s.cdnskey = previous->cdnskey;
-    s.cdsDelete = previous->cdsDelete;
-    s.inconsistent = previous->inconsistent;
-    s.cdsInconsistent = previous->cdsInconsistent;
-  }
-
-  // Glue against the servers' own addresses, host by host: a host no answering server gave
-  // addresses for this time keeps its previous verdict, so that a lost answer is not a change.
-  if (parentAnswered(obs)) {
-    for (const auto& c : probe::compareGlue(obs)) {
-      const bool mismatch =
-          c.seen() ? !c.matches()
-                   : previous != nullptr && std::count(previous->glueMismatch.begin(),
-                                                       previous->glueMismatch.end(), c.host) > 0;
-      if (mismatch) s.glueMismatch.push_back(c.host);
-    }
-    sortUnique(s.glueMismatch);
-  } else if (previous != nullptr) {
-    s.glueMismatch = previous->glueMismatch;
-  }
-
+  if (childAnswered(obs)) readServers(obs, s);
+  // "Could not see" is not a change of DNSSEC state either.
   const bool unknown =
       obs.status == dnssec::State::kIndeterminate && obs.reason == dnssec::Reason::kMissingData;
-  if (unknown && previous != nullptr) {
-    s.status = previous->status;  // "could not see" is not a change of DNSSEC state
-    s.reason = previous->reason;
-  } else {
+  if (!unknown || previous == nullptr) {
     s.status = obs.status;
     s.reason = obs.reason;
   }
