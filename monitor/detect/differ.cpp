@@ -242,6 +242,11 @@ void validationEvents(const DomainState& a, const DomainState& b, Builder& event
   }
 }
 
+// What the parent publishes and what the zone asks it to publish.
+json cdsJson(const DomainState& s) {
+  return {{"ds", dsText(s.ds)}, {"cds", dsText(s.cds)}, {"cdnskey", keyText(s.cdnskey)}};
+}
+
 std::string cdsInconsistentText(const std::string& domain) {
   return "the CDS/CDNSKEY records of " + domain +
          " describe keys the zone does not serve, or differ between its servers (a parent "
@@ -254,6 +259,13 @@ void signalEvents(const DomainState& a, const DomainState& b, Builder& events,
   if (!b.cdsDelete && !b.cds.empty() && a.cds != b.cds) {
     events.add(EventKind::kCdsPublished, Severity::kInfo,
                domain + " publishes CDS/CDNSKEY for the parent", dsText(a.cds), dsText(b.cds));
+  }
+  if (cdsPending(b) && !cdsPending(a)) {
+    events.add(EventKind::kCdsPending, Severity::kInfo,
+               domain +
+                   " asks its parent to change the DS to match its CDS/CDNSKEY (RFC 7344 "
+                   "section 4)",
+               cdsJson(a), cdsJson(b));
   }
   if (b.cdsDelete && !a.cdsDelete) {
     events.add(EventKind::kCdsDelete, Severity::kWarning,

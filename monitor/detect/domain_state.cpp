@@ -107,8 +107,9 @@ void readServers(const probe::Observation& obs, DomainState& s) {
     s.dnskey.insert(s.dnskey.end(), server.dnskey.begin(), server.dnskey.end());
     s.cds.insert(s.cds.end(), server.cds.begin(), server.cds.end());
     s.cdnskey.insert(s.cdnskey.end(), server.cdnskey.begin(), server.cdnskey.end());
-    // RFC 8078 §4 as the prober read it from the RDATA (CdsCheck): one definition of the form.
-    s.cdsDelete = s.cdsDelete || server.cdsCheck.cdsDelete;
+    // RFC 8078 §4 as the prober read it from the RDATA (CdsCheck): one definition of the form;
+    // either RRset's delete record asks for it.
+    s.cdsDelete = s.cdsDelete || server.cdsCheck.cdsDelete || server.cdsCheck.cdnskeyDelete;
     nsSets.push_back(server.ns);
     keySets.push_back(server.dnskey);
   }
@@ -157,6 +158,20 @@ DomainState stateFromObservation(const probe::Observation& obs, const DomainStat
     s.reason = obs.reason;
   }
   return s;
+}
+
+bool cdsPending(const DomainState& s) {
+  if (s.cdsDelete) return false;
+  if (!s.cds.empty()) {
+    std::vector<probe::DsInfo> parent = s.ds;  // s.cds is sorted already
+    sortUnique(parent);
+    return s.cds != parent;
+  }
+  if (s.cdnskey.empty()) return false;
+  std::set<std::pair<uint16_t, uint8_t>> keys, dsKeys;
+  for (const auto& k : s.cdnskey) keys.emplace(k.tag, k.algorithm);
+  for (const auto& d : s.ds) dsKeys.emplace(d.keyTag, d.algorithm);
+  return keys != dsKeys;
 }
 
 bool fromObservationWithoutData(const DomainState& s) {

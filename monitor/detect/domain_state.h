@@ -61,6 +61,13 @@ DomainState stateFromObservation(const probe::Observation& observation,
 // take it for none.
 bool fromObservationWithoutData(const DomainState& state);
 
+// RFC 7344 §4: the CDS the servers publish (or, without CDS, the CDNSKEY) differs from the
+// parent's DS, which asks the parent to change it (a KSK rollover in progress, or a first DS for an
+// unsigned delegation, RFC 8078 §3). With CDNSKEY alone, key tag and algorithm are compared: the
+// parent picks the digest type. A delete request is not pending (cds_delete says it). The one
+// definition of `check`'s cds_pending finding and the daemon's cds_pending event.
+bool cdsPending(const DomainState& state);
+
 std::string toJson(const DomainState& state);
 Result<DomainState> domainStateFromJson(const std::string& json);
 

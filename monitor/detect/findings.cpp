@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "monitor/detect/domain_state.h"
 #include "monitor/dns/types.h"
 #include "monitor/probe/glue_check.h"
 #include "monitor/util/join.h"
@@ -481,40 +482,20 @@ void checkCds(const Observation& obs, std::vector<Finding>& out) {
 }
 
 // RFC 7344 §4: a CDS/CDNSKEY RRset that differs from the parent's DS RRset asks the parent to
-// change it (a KSK rollover in progress, or a first DS for an unsigned delegation, RFC 8078 §3).
-// Routine, so informational; the delete request has a finding of its own.
+// change it (detect::cdsPending, which the daemon's cds_pending event reads too). Routine, so
+// informational; the delete request has a finding of its own.
 void checkCdsPending(const Observation& obs, std::vector<Finding>& out) {
   const bool parentAnswered = std::any_of(obs.parent.servers.begin(), obs.parent.servers.end(),
                                           [](const ParentServer& p) { return !p.error; });
-  if (!parentAnswered) return;
-  std::set<DsInfo> cds;
-  std::set<KeyInfo> cdnskey;
-  for (const ServerView& s : obs.servers) {
-    if (!authoritative(s) || !s.cdsAnswered()) continue;
-    if (s.cdsCheck.cdsDelete || s.cdsCheck.cdnskeyDelete) return;
-    cds.insert(s.cds.begin(), s.cds.end());
-    cdnskey.insert(s.cdnskey.begin(), s.cdnskey.end());
-  }
-  const std::vector<DsInfo> ds(obs.parent.ds.begin(), obs.parent.ds.end());
-  std::string asked;
-  if (!cds.empty()) {
-    std::vector<DsInfo> parent = ds;
-    std::sort(parent.begin(), parent.end());
-    if (std::vector<DsInfo>(cds.begin(), cds.end()) == parent) return;
-    asked = "CDS " + dsSetText({cds.begin(), cds.end()});
-  } else if (!cdnskey.empty()) {
-    // Only keys here: the parent picks the digest type, so key tag and algorithm are compared.
-    std::set<std::pair<uint16_t, uint8_t>> keys, dsKeys;
-    for (const KeyInfo& k : cdnskey) keys.emplace(k.tag, k.algorithm);
-    for (const DsInfo& d : ds) dsKeys.emplace(d.keyTag, d.algorithm);
-    if (keys == dsKeys) return;
-    asked = "CDNSKEY " + keySetText({cdnskey.begin(), cdnskey.end()});
-  } else {
-    return;
-  }
+  if (!parentAnswered || obs.error) return;
+  const DomainState state = stateFromObservation(obs, nullptr);
+  if (!cdsPending(state)) return;
+  const std::string asked =
+      !state.cds.empty() ? "CDS " + dsSetText(state.cds) : "CDNSKEY " + keySetText(state.cdnskey);
   out.push_back({"cds_pending", Severity::kInfo,
                  "the servers publish " + asked + " but " + obs.parent.zone + " publishes DS " +
-                     dsSetText(ds) + ": a request to the parent to change it (RFC 7344 §4)",
+                     dsSetText(obs.parent.ds) +
+                     ": a request to the parent to change it (RFC 7344 §4)",
                  std::nullopt});
 }
 

@@ -33,6 +33,7 @@ enum class EventKind : uint8_t {
   kCdsPublished,
   kCdsDelete,
   kCdsInconsistent,
+  kCdsPending,
   kServerInconsistent,
   kParentServersDisagree,
   kNameserversInconsistent,
@@ -55,7 +56,7 @@ struct EventKindInfo {
 };
 
 // In the order of EventKind (checked below), so a kind indexes its row.
-inline constexpr std::array<EventKindInfo, 26> kEventKinds = {{
+inline constexpr std::array<EventKindInfo, 27> kEventKinds = {{
     {EventKind::kOperatorChanged, "operator_changed", Severity::kCritical,
      "the parent's NS set names other operators (registrable domains of the NS hosts)"},
     {EventKind::kNameserversChanged, "nameservers_changed", Severity::kWarning,
@@ -83,6 +84,8 @@ inline constexpr std::array<EventKindInfo, 26> kEventKinds = {{
      "the zone asks its parent to remove the DS (RFC 8078 section 4)"},
     {EventKind::kCdsInconsistent, "cds_inconsistent", Severity::kWarning,
      "CDS/CDNSKEY describe keys the zone does not serve, or differ between its servers"},
+    {EventKind::kCdsPending, "cds_pending", Severity::kInfo,
+     "the zone's CDS/CDNSKEY now differ from the parent's DS: a request to change it (RFC 7344)"},
     {EventKind::kServerInconsistent, "server_inconsistent", Severity::kWarning,
      "the domain's authoritative servers serve different data"},
     {EventKind::kParentServersDisagree, "parent_servers_disagree", Severity::kWarning,

@@ -593,6 +593,29 @@ TEST_F(DifferTest, CdsForNoKeyOrDifferingBetweenServersIsInconsistent) {
       << "a server that did not answer CDS shows no CDS set";
 }
 
+// cds_pending, as `check` finds it (detect::cdsPending): the CDS differs from the parent's DS.
+// Raised when it becomes so, once; not for a CDS that matches the DS, nor for a delete request.
+TEST_F(DifferTest, CdsThatDiffersFromTheDsIsPending) {
+  baseline();
+  auto o = healthy(0);
+  for (auto& s : o.servers) s.cds = {{300, 13, 2, "CCDD"}};  // the DS is 100 13 2 AABB
+  const auto events = feedConfirmed(o);
+  EXPECT_EQ(names(events), (std::vector<std::string>{"cds_pending", "cds_published"}));
+  EXPECT_EQ(find(events, "cds_pending")->severity, Severity::kInfo);
+  EXPECT_TRUE(feedConfirmed(o).empty()) << "raised once";
+  o.parent.ds = {{300, 13, 2, "CCDD"}};  // the parent acted
+  for (auto& p : o.parent.servers) p.ds = o.parent.ds;
+  EXPECT_EQ(names(feedConfirmed(o)), std::vector<std::string>{"ds_changed"});
+
+  DomainState s = stateFromObservation(healthy(kT0), nullptr);
+  s.cdnskey = {{100, 257, 13}};  // CDNSKEY alone: tag and algorithm against the DS
+  EXPECT_FALSE(cdsPending(s));
+  s.cdnskey = {{200, 257, 13}};
+  EXPECT_TRUE(cdsPending(s));
+  s.cdsDelete = true;
+  EXPECT_FALSE(cdsPending(s)) << "a delete request is cds_delete, not pending";
+}
+
 TEST_F(DifferTest, DivergingServersAreInconsistent) {
   baseline();
   auto o = healthy(0);
