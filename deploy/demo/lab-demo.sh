@@ -106,6 +106,21 @@ wait_for_event() { # wait_for_event EVENT BEFORE
   return 1
 }
 
+# attack EVENT MUTATION: applies a lab mutation to the child, waits for the monitor to raise
+# the event, then shows the status, the child's history and what the daemon logged meanwhile.
+attack() {
+  local event=$1 mutation=$2 offset before
+  offset=$(log_offset)
+  before=$(count_event "$event")
+  mutated=1
+  show "$lab_sh" mutate "$lab_dir" "$child" "$mutation"
+  wait_for_event "$event" "$before" || true
+  show_zw status
+  show_zw history "$child"
+  show_log_since "$offset"
+  pause
+}
+
 cleanup() {
   local status=$?
   if [ -n "$daemon_pid" ]; then
@@ -171,15 +186,7 @@ say "The lab's move-ns scenario does what someone who took over the registrar ac
 say "the TLD now delegates $child to ns1/ns2.other-operator.lab (BIND), which serves a copy of"
 say "the zone signed with a new key, and the TLD's DS names that key. DNSSEC still validates"
 say "(secure) - so validation alone would not notice. The monitor compares with what it knew."
-offset=$(log_offset)
-before=$(count_event hijack_suspected)
-mutated=1
-show "$lab_sh" mutate "$lab_dir" "$child" move-ns
-wait_for_event hijack_suspected "$before" || true
-show_zw status
-show_zw history "$child"
-show_log_since "$offset"
-pause
+attack hijack_suspected move-ns
 
 # --- 3. back -----------------------------------------------------------------------------------------
 title "3. The registrar puts the delegation back"
@@ -196,15 +203,7 @@ pause
 title "4. A downgrade: the DS of $child disappears from the TLD"
 say "The zone is still signed, but the TLD no longer publishes its DS and proves so (an opt-out"
 say "NSEC3): validators now treat $child as unsigned, and forged answers would be accepted."
-offset=$(log_offset)
-before=$(count_event unsigned_downgrade)
-mutated=1
-show "$lab_sh" mutate "$lab_dir" "$child" remove-ds
-wait_for_event unsigned_downgrade "$before" || true
-show_zw status
-show_zw history "$child"
-show_log_since "$offset"
-pause
+attack unsigned_downgrade remove-ds
 
 # --- 5. the end ------------------------------------------------------------------------------------
 title "5. Restore and tear down"
