@@ -120,13 +120,6 @@ std::span<const uint8_t> bytesOf(std::string_view text) {
 
 }  // namespace
 
-Result<WebhookFormat> parseWebhookFormat(std::string_view name) {
-  if (name == "generic") return WebhookFormat::kGeneric;
-  if (name == "slack") return WebhookFormat::kSlack;
-  if (name == "alertmanager") return WebhookFormat::kAlertmanager;
-  return fail("unknown webhook format '" + std::string(name) + "'");
-}
-
 std::string toRfc3339(int64_t unixSeconds) {
   return formatRfc3339(unixSeconds);
 }
@@ -233,13 +226,11 @@ std::string endpointUrl(WebhookFormat format, std::string_view configuredUrl) {
 
 Result<WebhookRequest> buildRequest(const config::WebhookSpec& sink, const storage::EventRow& event,
                                     const FormatContext& context) {
-  auto format = parseWebhookFormat(sink.format);
-  if (!format) return Unexpected{format.error()};
-  auto body = formatBody(*format, event, context);
+  auto body = formatBody(sink.format, event, context);
   if (!body) return Unexpected{body.error()};
 
   WebhookRequest request;
-  request.url = endpointUrl(*format, sink.url);
+  request.url = endpointUrl(sink.format, sink.url);
   request.headers = {{"Content-Type", "application/json"},
                      {"User-Agent", std::string(kUserAgent)},
                      {"X-Zonewatch-Event", headerSafe(event.name())},

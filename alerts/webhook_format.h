@@ -19,10 +19,8 @@
 
 namespace zonewatch::alerts {
 
-enum class WebhookFormat { kGeneric, kSlack, kAlertmanager };
-
-// "generic" | "slack" | "alertmanager" (the values config/ accepts for `webhooks[].format`).
-Result<WebhookFormat> parseWebhookFormat(std::string_view name);
+// The formats, as config/ reads them from `webhooks[].format`.
+using WebhookFormat = config::WebhookFormat;
 
 inline constexpr std::string_view kUserAgent = "zonewatch/0.1";
 

@@ -44,13 +44,21 @@ Config parseConfig(std::string_view yamlText, const std::string& sourceName) {
   return validateConfig(readRawConfig(yamlText, sourceName));
 }
 
+std::optional<WebhookFormat> webhookFormatFromString(std::string_view name) {
+  for (size_t i = 0; i < kWebhookFormatNames.size(); ++i) {
+    if (kWebhookFormatNames[i] == name) return static_cast<WebhookFormat>(i);
+  }
+  return std::nullopt;
+}
+
 bool WebhookSpec::accepts(const model::Event& event) const {
   if (event.severity < minSeverity) return false;
   return events.empty() || std::find(events.begin(), events.end(), event.kind) != events.end();
 }
 
 std::string WebhookSpec::toString() const {
-  std::string out = name + ": " + redactUrl(url) + " (format " + format + ", min severity " +
+  std::string out = name + ": " + redactUrl(url) + " (format " +
+                    std::string(config::toString(format)) + ", min severity " +
                     std::string(model::toString(minSeverity)) + ", events ";
   if (events.empty()) {
     out += "all";

@@ -55,6 +55,16 @@ struct DomainSpec {
   std::string source;  // "FILE:LINE" where it was declared
 };
 
+// How a webhook's body is shaped (alerts/webhook_format.h builds each); `webhooks[].format`.
+enum class WebhookFormat : uint8_t { kGeneric, kSlack, kAlertmanager };
+// The names, in WebhookFormat order.
+inline constexpr std::array<std::string_view, 3> kWebhookFormatNames = {"generic", "slack",
+                                                                        "alertmanager"};
+constexpr std::string_view toString(WebhookFormat format) {
+  return kWebhookFormatNames[static_cast<size_t>(format)];
+}
+std::optional<WebhookFormat> webhookFormatFromString(std::string_view name);
+
 struct WebhookSpec {
   std::string name;
   std::string url;
@@ -63,7 +73,7 @@ struct WebhookSpec {
   std::string secret;
   model::Severity minSeverity = model::Severity::kInfo;  // min_severity
   std::vector<model::EventKind> events;                  // empty = all
-  std::string format = "generic";                        // generic | slack | alertmanager
+  WebhookFormat format = WebhookFormat::kGeneric;
   std::chrono::seconds timeout{10};
   std::chrono::seconds giveUpAfter{86400};
   // Retry backoff after a failed delivery: retryInitial, doubling with each further failure, at

@@ -52,7 +52,6 @@ constexpr uint64_t kMaxNsec3Hashes = 1024;
 // validator treat anything above 0 as insecure, so 0 is allowed.
 constexpr uint64_t kMaxNsec3Iterations = 2500;
 
-constexpr std::array<std::string_view, 3> kFormats = {"generic", "slack", "alertmanager"};
 constexpr std::array<std::string_view, 4> kLogLevels = {"debug", "info", "warning", "error"};
 
 std::string quote(std::string_view text) {
@@ -389,7 +388,10 @@ class Validator {
             oneOf(*hook.minSeverity, key + ".min_severity", model::kSeverityNames));
       }
       if (hook.events) spec.events = events(*hook.events, key + ".events");
-      if (hook.format) spec.format = oneOf(*hook.format, key + ".format", kFormats);
+      if (hook.format) {
+        spec.format =
+            *webhookFormatFromString(oneOf(*hook.format, key + ".format", kWebhookFormatNames));
+      }
       if (hook.timeout) {
         spec.timeout = atLeast(*hook.timeout, key + ".timeout", seconds{1});
         if (spec.timeout > kMaxWebhookTimeout) {

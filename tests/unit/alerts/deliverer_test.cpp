@@ -67,7 +67,7 @@ class DelivererTest : public ::testing::Test {
     s.name = "ops";
     s.url = url;
     s.secret = kSecret;
-    s.format = std::move(format);
+    s.format = config::webhookFormatFromString(format).value();
     s.timeout = std::chrono::seconds(5);
     return s;
   }

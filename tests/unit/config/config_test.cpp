@@ -201,14 +201,14 @@ log_level: debug
   EXPECT_EQ(a.minSeverity, model::Severity::kCritical);
   EXPECT_EQ(a.events, (std::vector<model::EventKind>{model::EventKind::kDsRemoved,
                                                      model::EventKind::kHijackSuspected}));
-  EXPECT_EQ(a.format, "slack");
+  EXPECT_EQ(a.format, WebhookFormat::kSlack);
   EXPECT_EQ(a.timeout, seconds(30));
   EXPECT_EQ(a.giveUpAfter, seconds(2 * 86400));
   EXPECT_EQ(a.retryInitial, seconds(5));
   EXPECT_EQ(a.retryMax, seconds(600));
   const WebhookSpec& b = c.webhooks[1];
   EXPECT_EQ(b.secret, "s3cr3t-from-file");  // the file's trailing newline is not the secret's
-  EXPECT_EQ(b.format, "alertmanager");
+  EXPECT_EQ(b.format, WebhookFormat::kAlertmanager);
   EXPECT_EQ(b.minSeverity, model::Severity::kInfo);
   EXPECT_TRUE(b.events.empty());
   EXPECT_EQ(b.timeout, seconds(10));
@@ -220,6 +220,17 @@ log_level: debug
   EXPECT_TRUE(c.ipv6);
   EXPECT_EQ(c.logLevel, "debug");
   ::unsetenv("ZONEWATCH_TEST_SECRET");
+}
+
+TEST(WebhookFormatTest, NamesRoundTrip) {
+  EXPECT_EQ(webhookFormatFromString("generic"), WebhookFormat::kGeneric);
+  EXPECT_EQ(webhookFormatFromString("slack"), WebhookFormat::kSlack);
+  EXPECT_EQ(webhookFormatFromString("alertmanager"), WebhookFormat::kAlertmanager);
+  EXPECT_FALSE(webhookFormatFromString("teams").has_value());
+  EXPECT_FALSE(webhookFormatFromString("Slack").has_value());
+  for (std::string_view name : kWebhookFormatNames) {
+    EXPECT_EQ(toString(*webhookFormatFromString(name)), name);
+  }
 }
 
 TEST_F(ConfigTest, PlainIntegersAreSecondsAndBooleansTakeYamlSpellings) {
