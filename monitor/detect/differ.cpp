@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "monitor/detect/findings.h"
 #include "monitor/detect/observation_failure.h"
 #include "monitor/util/hex.h"
 
@@ -399,6 +400,27 @@ FlapMemory flapFromJson(const json& j) {
   return f;
 }
 
+json findingsToJson(const FindingMemories& findings) {
+  json j = json::object();
+  for (const auto& [kind, f] : findings) {
+    j[std::string(model::toString(kind))] = {
+        {"seen", f.seen}, {"absent", f.absent}, {"raised", f.raised}};
+  }
+  return j;
+}
+
+// A kind this version does not know (written by a newer one) is forgotten.
+FindingMemories findingsFromJson(const json& j) {
+  FindingMemories out;
+  for (const auto& [name, f] : j.items()) {
+    if (const auto kind = model::findingKindFromString(name)) {
+      out[*kind] =
+          FindingMemory{f.value("seen", 0), f.value("absent", 0), f.value("raised", false)};
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string auxiliaryToJson(const DomainMemory& m) {
@@ -411,6 +433,7 @@ std::string auxiliaryToJson(const DomainMemory& m) {
             {"event_seq", m.eventSeq}};
   if (m.expiringAlertedFor) j["expiring_alerted_for"] = *m.expiringAlertedFor;
   if (!(m.flap == FlapMemory{})) j["flap"] = flapToJson(m.flap);
+  if (!m.findings.empty()) j["findings"] = findingsToJson(m.findings);
   return j.dump();
 }
 
@@ -429,11 +452,13 @@ void auxiliaryFromJson(const std::string& text, DomainMemory& m) {
       m.expiringAlertedFor = j.at("expiring_alerted_for").get<int64_t>();
     }
     if (j.contains("flap")) m.flap = flapFromJson(j.at("flap"));
+    if (j.contains("findings")) m.findings = findingsFromJson(j.at("findings"));
   } catch (const json::exception&) {
-    // A damaged auxiliary memory costs at most a repeated reachability or expiry event, or a
-    // flapping domain noticed again.
+    // A damaged auxiliary memory costs at most a repeated reachability, expiry or finding event,
+    // or a flapping domain noticed again.
     m.servers.clear();
     m.flap = FlapMemory{};
+    m.findings.clear();
   }
 }
 
@@ -711,6 +736,36 @@ void noteFailure(const probe::Observation& obs, ObservationFailure failure,
              "observed", {{"failures", m.failures}, {"reason", toString(failure)}, {"error", why}});
 }
 
+// --- Findings without an event of their own (finding_events.h) --------------------------------
+json findingListJson(const FindingChange& change) {
+  json list = json::array();
+  for (const probe::Finding& f : change.findings) {
+    json item = {{"severity", model::toString(f.severity)}, {"message", f.message}};
+    if (f.server) item["server"] = *f.server;
+    list.push_back(std::move(item));
+  }
+  return list;
+}
+
+void trackFindingEvents(const probe::Observation& obs, const DetectOptions& options,
+                        DomainMemory& m, Builder& events) {
+  const auto changes = trackFindings(findingsOf(obs, options), options.confirmPolls, m.findings);
+  for (const FindingChange& change : changes) {
+    const std::string code(model::toString(change.kind));
+    if (!change.raised) {
+      events.add(EventKind::kFindingCleared, Severity::kInfo,
+                 obs.domain + ": " + code + " no longer seen", {{"finding", code}}, nullptr);
+      continue;
+    }
+    std::string summary = obs.domain + ": " + code + ": " + change.findings.front().message;
+    if (change.count > 1) summary += " (and " + std::to_string(change.count - 1) + " more)";
+    const bool oneServer = change.count == 1 && change.findings.front().server;
+    events.add(EventKind::kFindingRaised, change.severity, std::move(summary), nullptr,
+               {{"finding", code}, {"count", change.count}, {"findings", findingListJson(change)}},
+               oneServer ? change.findings.front().server : std::nullopt);
+  }
+}
+
 void noteSuccess(const probe::Observation& obs, DomainMemory& m, Builder& events) {
   if (m.failingReported) {
     events.add(EventKind::kObservationRecovered, Severity::kInfo,
@@ -742,6 +797,7 @@ DiffResult diff(const DomainMemory& previous, const probe::Observation& obs,
   trackServers(previous, obs, options, m, events);
   trackExpiry(obs, options, m, events);
   judgeExpectation(previous, obs, options, m, events);
+  trackFindingEvents(obs, options, m, events);
   return result;
 }
 

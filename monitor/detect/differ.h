@@ -5,7 +5,9 @@
 // Event names are the public contract (webhooks, metrics, history). A change of state is reported
 // only after `confirmPolls` consecutive observations agree on it; the first observation of a domain
 // with data is its baseline and raises only problem events. Reachability of each server has its own
-// events (server_unreachable / server_recovered), so a timeout never reads as a change of data.
+// events (server_unreachable / server_recovered), so a timeout never reads as a change of data;
+// so do the findings without an event of their own (finding_raised / finding_cleared,
+// finding_events.h).
 // An observation without data (observation_failure.h) changes nothing of what is known about the
 // domain: it is counted, and `failingPolls` of them in a row raise observation_failing (then
 // observation_recovered at the next observation with data).
@@ -36,6 +38,7 @@
 #include <vector>
 
 #include "monitor/detect/domain_state.h"
+#include "monitor/detect/finding_events.h"
 #include "monitor/detect/options.h"
 #include "monitor/model/event.h"
 #include "monitor/model/event_kind.h"
@@ -90,6 +93,7 @@ struct DomainMemory {
   // observed again raises the same ids, so a receiver that already got them deduplicates them.
   uint64_t eventSeq = 0;
   FlapMemory flap;
+  FindingMemories findings;  // finding_events.h
 };
 
 // The parts of DomainMemory that have no column of their own, as JSON (servers, flags). `failures`

@@ -19,6 +19,7 @@
 namespace zonewatch::detect {
 
 // The observation's vocabulary (monitor/probe/observation.h), read here.
+using model::FindingKind;
 using probe::CdsCheck;
 using probe::ChainStep;
 using probe::compareGlue;
@@ -131,10 +132,10 @@ class Grouped {
     if (inserted) order_.push_back(message);
     it->second.push_back(server);
   }
-  void emit(std::vector<Finding>& out, const std::string& code, Severity severity) const {
+  void emit(std::vector<Finding>& out, FindingKind kind, Severity severity) const {
     for (const std::string& message : order_) {
       const std::vector<std::string>& servers = groups_.at(message);
-      Finding f{code, severity, message, std::nullopt};
+      Finding f{kind, severity, message, std::nullopt};
       if (servers.size() == 1) {
         f.server = servers.front();
         f.message = servers.front() + ": " + message;
@@ -151,7 +152,7 @@ class Grouped {
 };
 
 // "what" differs between servers: one finding listing each distinct value and who serves it.
-void disagreement(std::vector<Finding>& out, const std::string& code, const std::string& what,
+void disagreement(std::vector<Finding>& out, FindingKind kind, const std::string& what,
                   const std::vector<std::pair<std::string, std::string>>& valueByServer) {
   std::vector<std::string> values;
   std::map<std::string, std::vector<std::string>> servers;
@@ -162,7 +163,7 @@ void disagreement(std::vector<Finding>& out, const std::string& code, const std:
   if (values.size() < 2) return;
   std::vector<std::string> parts;
   for (const std::string& v : values) parts.push_back(v + " at " + join(servers[v]));
-  out.push_back({code, Severity::kWarning, what + " differ: " + join(parts, "; "), std::nullopt});
+  out.push_back({kind, Severity::kWarning, what + " differ: " + join(parts, "; "), std::nullopt});
 }
 
 void checkParentChildNs(const Observation& obs, std::vector<Finding>& out) {
@@ -183,7 +184,7 @@ void checkParentChildNs(const Observation& obs, std::vector<Finding>& out) {
     }
     grouped.add(message, serverLabel(s));
   }
-  grouped.emit(out, "ns_parent_child_mismatch", Severity::kWarning);
+  grouped.emit(out, FindingKind::kNsParentChildMismatch, Severity::kWarning);
 }
 
 void checkServersDisagree(const Observation& obs, std::vector<Finding>& out) {
@@ -195,9 +196,9 @@ void checkServersDisagree(const Observation& obs, std::vector<Finding>& out) {
     if (!s.ns.empty()) nsSets.emplace_back(label, setText(normalizedNames(s.ns)));
     keySets.emplace_back(label, keySetText(s.dnskey));
   }
-  disagreement(out, "servers_disagree", "SOA serials", serials);
-  disagreement(out, "servers_disagree", "NS sets", nsSets);
-  disagreement(out, "servers_disagree", "DNSKEY sets (tag/algorithm/flags)", keySets);
+  disagreement(out, FindingKind::kServersDisagree, "SOA serials", serials);
+  disagreement(out, FindingKind::kServersDisagree, "NS sets", nsSets);
+  disagreement(out, FindingKind::kServersDisagree, "DNSKEY sets (tag/algorithm/flags)", keySets);
 }
 
 void checkParentServersDisagree(const Observation& obs, std::vector<Finding>& out) {
@@ -210,9 +211,9 @@ void checkParentServersDisagree(const Observation& obs, std::vector<Finding>& ou
     dsSets.emplace_back(label, dsSetText(p.ds));
   }
   const std::string prefix = "servers of " + obs.parent.zone + " give ";
-  disagreement(out, "parent_servers_disagree", prefix + "NS sets that", nsSets);
-  disagreement(out, "parent_servers_disagree", prefix + "glue that", glueSets);
-  disagreement(out, "parent_servers_disagree", prefix + "DS sets that", dsSets);
+  disagreement(out, FindingKind::kParentServersDisagree, prefix + "NS sets that", nsSets);
+  disagreement(out, FindingKind::kParentServersDisagree, prefix + "glue that", glueSets);
+  disagreement(out, FindingKind::kParentServersDisagree, prefix + "DS sets that", dsSets);
 }
 
 // The parent's glue for an NS host inside the domain against the A/AAAA RRsets the domain's own
@@ -230,7 +231,7 @@ void checkGlue(const Observation& obs, std::vector<Finding>& out) {
       parts.push_back((addresses.empty() ? std::string("no address") : setText(addresses)) +
                       " at " + join(servers));
     }
-    out.push_back({"glue_mismatch", Severity::kWarning,
+    out.push_back({FindingKind::kGlueMismatch, Severity::kWarning,
                    "glue for " + c.host + " in " + obs.parent.zone + " is " + setText(c.glue) +
                        " but the domain's servers serve " + join(parts, "; "),
                    c.host});
@@ -268,32 +269,32 @@ void partialFailures(const ServerView& s, std::vector<Finding>& out) {
     if (notSent(f.why)) continue;
     if (!f.host.empty()) {
       failed.push_back(
-          f.type + " " + f.host + " " +
+          dns::typeToString(f.type) + " " + f.host + " " +
           (f.why.isTransport() ? "unanswered (" + f.why.text() + ")" : answerText(f.why)));
     } else if (f.why.isTransport()) {
       if (silence.empty()) silence = f.why.text();
-      silent.push_back(f.type);
+      silent.push_back(dns::typeToString(f.type));
     } else if (f.why.failure == QueryFailure::kLame) {
-      lame.push_back(f.type);
+      lame.push_back(dns::typeToString(f.type));
     } else {
-      failed.push_back(f.type + " " + answerText(f.why));
+      failed.push_back(dns::typeToString(f.type) + " " + answerText(f.why));
     }
   }
   const std::string leftOut = s.error ? "; its data is left out of the verdict" : "";
   if (!silent.empty()) {
-    out.push_back({"server_unreachable", Severity::kWarning,
+    out.push_back({FindingKind::kServerUnreachable, Severity::kWarning,
                    label + ": no answer (" + silence + ") to " + join(silent) +
                        ", though it answered the SOA" + leftOut,
                    label});
   }
   if (!lame.empty()) {
-    out.push_back({"lame_server", Severity::kWarning,
+    out.push_back({FindingKind::kLameServer, Severity::kWarning,
                    label + ": answered " + join(lame) +
                        " without the AA bit (not authoritative for that data)" + leftOut,
                    label});
   }
   if (!failed.empty()) {
-    out.push_back({"server_query_failed", Severity::kWarning,
+    out.push_back({FindingKind::kServerQueryFailed, Severity::kWarning,
                    label + ": answered the SOA but " + join(failed) + leftOut, label});
   }
 }
@@ -318,8 +319,9 @@ std::string answeredWhy(const QueryError& error, uint16_t rcode) {
 // Answered the SOA, then failed another question that keeps its data out (ServerView::error).
 bool answeredSoaOnly(const ServerView& s) {
   if (!s.error || s.failedQueries.empty()) return false;
-  return std::none_of(s.failedQueries.begin(), s.failedQueries.end(),
-                      [](const FailedQuery& f) { return f.type == "SOA" && f.host.empty(); });
+  return std::none_of(s.failedQueries.begin(), s.failedQueries.end(), [](const FailedQuery& f) {
+    return f.type == dns::RRType::SOA && f.host.empty();
+  });
 }
 
 void checkServers(const Observation& obs, std::vector<Finding>& out) {
@@ -327,7 +329,7 @@ void checkServers(const Observation& obs, std::vector<Finding>& out) {
     const std::string label = serverLabel(s);
     const auto& failures = s.failedQueries;
     const bool soaFailed = std::any_of(failures.begin(), failures.end(), [](const FailedQuery& f) {
-      return f.type == "SOA" && f.host.empty();
+      return f.type == dns::RRType::SOA && f.host.empty();
     });
     if (!failures.empty() && !soaFailed && !failedWith(s.error, QueryFailure::kNotAsked) &&
         !failedWith(s.error, QueryFailure::kUnresolved)) {
@@ -346,7 +348,8 @@ void checkServers(const Observation& obs, std::vector<Finding>& out) {
         why = "not asked (" + s.error->text() + ")";
       }
       if (!s.detail.empty()) why += ": " + s.detail;
-      out.push_back({"server_unreachable", Severity::kWarning, label + ": " + why, label});
+      out.push_back(
+          {FindingKind::kServerUnreachable, Severity::kWarning, label + ": " + why, label});
       continue;
     }
     std::string why;
@@ -359,7 +362,8 @@ void checkServers(const Observation& obs, std::vector<Finding>& out) {
     } else if (!s.aa) {
       why = "answered without the AA bit (lame delegation)";
     }
-    if (!why.empty()) out.push_back({"lame_server", Severity::kWarning, label + ": " + why, label});
+    if (!why.empty())
+      out.push_back({FindingKind::kLameServer, Severity::kWarning, label + ": " + why, label});
     // The SOA failed too: the other questions' failures add nothing worth a finding of their own.
   }
   // No server gave an authoritative answer: the domain does not resolve. Skipped when the
@@ -373,7 +377,7 @@ void checkServers(const Observation& obs, std::vector<Finding>& out) {
   if (!obs.servers.empty() && onlyNotSent) return;
   if (obs.servers.empty()) {
     if (obs.error || obs.parent.ns.empty()) return;
-    out.push_back({"all_servers_unreachable", Severity::kCritical,
+    out.push_back({FindingKind::kAllServersUnreachable, Severity::kCritical,
                    "no address was found for any name server of " + obs.domain, std::nullopt});
     return;
   }
@@ -388,7 +392,7 @@ void checkServers(const Observation& obs, std::vector<Finding>& out) {
   if (partial > 0) {
     message += " (" + std::to_string(partial) + " answered the SOA but not the rest)";
   }
-  out.push_back({"all_servers_unreachable", Severity::kCritical, message, std::nullopt});
+  out.push_back({FindingKind::kAllServersUnreachable, Severity::kCritical, message, std::nullopt});
 }
 
 std::string durationText(int64_t seconds) {
@@ -418,7 +422,7 @@ void checkSignatures(const Observation& obs, const DetectOptions& options,
   std::string message = remaining < 0 ? "signatures expired " + durationText(remaining) + " ago"
                                       : "signatures expire in " + durationText(remaining);
   if (!where.empty()) message += " (at " + join(where) + ")";
-  out.push_back({"signature_expiring", severity, message,
+  out.push_back({FindingKind::kSignatureExpiring, severity, message,
                  where.size() == 1 ? std::optional<std::string>(where.front()) : std::nullopt});
 }
 
@@ -466,18 +470,19 @@ void checkCds(const Observation& obs, std::vector<Finding>& out) {
   }
   if (!deleting.empty()) {
     out.push_back(
-        {"cds_delete", Severity::kWarning,
+        {FindingKind::kCdsDelete, Severity::kWarning,
          "CDS/CDNSKEY delete records published (RFC 8078 §4: the parent is asked to "
          "remove the DS and turn DNSSEC off) at " +
              join(deleting),
          deleting.size() == 1 ? std::optional<std::string>(deleting.front()) : std::nullopt});
   }
-  inconsistent.emit(out, "cds_inconsistent", Severity::kWarning);
-  unchecked.emit(out, "cds_unchecked", Severity::kInfo);
+  inconsistent.emit(out, FindingKind::kCdsInconsistent, Severity::kWarning);
+  unchecked.emit(out, FindingKind::kCdsUnchecked, Severity::kInfo);
   // A parent polling one server must see what it would see at any other (RFC 7344 §4.1); this
   // also catches CDS present with CDNSKEY absent on some servers.
   if (anyPublished) {
-    disagreement(out, "cds_inconsistent", "CDS/CDNSKEY RRsets between servers", published);
+    disagreement(out, FindingKind::kCdsInconsistent, "CDS/CDNSKEY RRsets between servers",
+                 published);
   }
 }
 
@@ -492,7 +497,7 @@ void checkCdsPending(const Observation& obs, std::vector<Finding>& out) {
   if (!cdsPending(state)) return;
   const std::string asked =
       !state.cds.empty() ? "CDS " + dsSetText(state.cds) : "CDNSKEY " + keySetText(state.cdnskey);
-  out.push_back({"cds_pending", Severity::kInfo,
+  out.push_back({FindingKind::kCdsPending, Severity::kInfo,
                  "the servers publish " + asked + " but " + obs.parent.zone + " publishes DS " +
                      dsSetText(obs.parent.ds) +
                      ": a request to the parent to change it (RFC 7344 §4)",
@@ -529,7 +534,7 @@ void checkAlgorithms(const Observation& obs, std::vector<Finding>& out) {
     where.insert("validated through a deprecated algorithm");
   }
   if (where.empty()) return;
-  out.push_back({"deprecated_algorithm", Severity::kWarning,
+  out.push_back({FindingKind::kDeprecatedAlgorithm, Severity::kWarning,
                  "RSASHA1 / RSASHA1-NSEC3-SHA1 in use (RFC 8624 §3.1): " +
                      join(std::vector<std::string>(where.begin(), where.end())),
                  std::nullopt});
@@ -539,11 +544,11 @@ void checkValidation(const Observation& obs, std::vector<Finding>& out) {
   const std::string reason(dnssec::toString(obs.reason));
   const std::string detail = obs.detail.empty() ? "" : ": " + obs.detail;
   if (obs.status == dnssec::State::kBogus) {
-    out.push_back(
-        {"dnssec_bogus", Severity::kCritical, "DNSSEC bogus, " + reason + detail, std::nullopt});
+    out.push_back({FindingKind::kDnssecBogus, Severity::kCritical,
+                   "DNSSEC bogus, " + reason + detail, std::nullopt});
   } else if (obs.status == dnssec::State::kIndeterminate && !obs.error) {
     // (When the observation failed as a whole, its error already says why; no finding repeats it.)
-    out.push_back({"validation_indeterminate", Severity::kWarning,
+    out.push_back({FindingKind::kValidationIndeterminate, Severity::kWarning,
                    "DNSSEC status indeterminate, " + reason + detail, std::nullopt});
   }
 }
@@ -553,7 +558,7 @@ void checkValidation(const Observation& obs, std::vector<Finding>& out) {
 void checkAliases(const Observation& obs, std::vector<Finding>& out) {
   if (obs.nsAliases.empty()) return;
   out.push_back(
-      {"ns_host_alias", Severity::kWarning,
+      {FindingKind::kNsHostAlias, Severity::kWarning,
        "NS hosts that are aliases (CNAME; RFC 2181 §10.3 forbids it): " + join(obs.nsAliases),
        std::nullopt});
 }
@@ -561,7 +566,7 @@ void checkAliases(const Observation& obs, std::vector<Finding>& out) {
 // What a cap or the observation's deadline cut short: the verdict rests on less than every server.
 void checkLimits(const Observation& obs, std::vector<Finding>& out) {
   if (obs.limits.empty()) return;
-  out.push_back({"observation_limited", Severity::kWarning,
+  out.push_back({FindingKind::kObservationLimited, Severity::kWarning,
                  "the observation was cut short: " + join(obs.limits, "; "), std::nullopt});
 }
 
@@ -575,7 +580,7 @@ void checkCycles(const Observation& obs, std::vector<Finding>& out) {
     }
   }
   if (hosts.empty()) return;
-  out.push_back({"ns_resolution_cycle", Severity::kWarning,
+  out.push_back({FindingKind::kNsResolutionCycle, Severity::kWarning,
                  "name server hosts that cannot be resolved without themselves: " + join(hosts),
                  std::nullopt});
 }
@@ -592,7 +597,7 @@ void capMessage(std::string& message) {
 
 }  // namespace
 
-void computeFindings(Observation& observation, const DetectOptions& options) {
+std::vector<Finding> findingsOf(const Observation& observation, const DetectOptions& options) {
   std::vector<Finding> out;
   checkValidation(observation, out);
   checkServers(observation, out);
@@ -612,7 +617,11 @@ void computeFindings(Observation& observation, const DetectOptions& options) {
   std::stable_sort(out.begin(), out.end(),
                    [](const Finding& a, const Finding& b) { return a.severity > b.severity; });
   for (Finding& f : out) capMessage(f.message);
-  observation.findings = std::move(out);
+  return out;
+}
+
+void computeFindings(Observation& observation, const DetectOptions& options) {
+  observation.findings = findingsOf(observation, options);
 }
 
 NagiosStatus nagiosStatus(const Observation& observation) {

@@ -17,7 +17,12 @@ namespace zonewatch::detect {
 // says how much was left out. The observation's JSON keeps the full data.
 inline constexpr size_t kMaxFindingMessageBytes = 2048;
 
-// Fills observation.findings from the rest of the observation. Pure.
+// The findings of an observation, the worst first. Pure; the daemon's differ reads them
+// (finding_events.h).
+std::vector<probe::Finding> findingsOf(const probe::Observation& observation,
+                                       const DetectOptions& options = {});
+
+// Fills observation.findings from the rest of the observation (what `zonewatch check` prints).
 void computeFindings(probe::Observation& observation, const DetectOptions& options = {});
 
 // Nagios plugin exit codes (Nagios Plugin Development Guidelines, "Plugin Return Codes").

@@ -46,6 +46,8 @@ enum class EventKind : uint8_t {
   kObservationRecovered,
   kStateFlapping,
   kStateFlappingEnded,
+  kFindingRaised,
+  kFindingCleared,
 };
 
 struct EventKindInfo {
@@ -56,7 +58,7 @@ struct EventKindInfo {
 };
 
 // In the order of EventKind (checked below), so a kind indexes its row.
-inline constexpr std::array<EventKindInfo, 27> kEventKinds = {{
+inline constexpr std::array<EventKindInfo, 29> kEventKinds = {{
     {EventKind::kOperatorChanged, "operator_changed", Severity::kCritical,
      "the parent's NS set names other operators (registrable domains of the NS hosts)"},
     {EventKind::kNameserversChanged, "nameservers_changed", Severity::kWarning,
@@ -110,6 +112,11 @@ inline constexpr std::array<EventKindInfo, 27> kEventKinds = {{
      "the state changed more than max_snapshots_per_hour times in an hour"},
     {EventKind::kStateFlappingEnded, "state_flapping_ended", Severity::kInfo,
      "a flapping domain kept one state for an hour"},
+    {EventKind::kFindingRaised, "finding_raised", Severity::kWarning,
+     "confirm_polls observations in a row show a problem that has no event of its own (a lame "
+     "server, a failed query, an aliased or cyclic NS host...; `after.finding` names it)"},
+    {EventKind::kFindingCleared, "finding_cleared", Severity::kInfo,
+     "confirm_polls observations in a row no longer show a raised finding"},
 }};
 
 // The names alone, in table order: what config validation suggests from and metrics pre-register.
@@ -138,7 +145,7 @@ constexpr bool tableInEnumOrder() {
 }
 }  // namespace detail
 static_assert(detail::tableInEnumOrder(), "kEventKinds must list the kinds in EventKind order");
-static_assert(kEventKinds.size() == static_cast<size_t>(EventKind::kStateFlappingEnded) + 1,
+static_assert(kEventKinds.size() == static_cast<size_t>(EventKind::kFindingCleared) + 1,
               "every EventKind needs its row in kEventKinds");
 
 }  // namespace zonewatch::model

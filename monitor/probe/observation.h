@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "monitor/dnssec/outcome.h"
+#include "monitor/model/finding_kind.h"
 #include "monitor/model/severity.h"
 #include "monitor/probe/query_failure.h"
 
@@ -140,7 +141,8 @@ struct ServerView {
   // must not read as a difference.
   bool cdsAnswered() const {
     for (const FailedQuery& f : failedQueries) {
-      if (f.host.empty() && (f.type == "CDS" || f.type == "CDNSKEY")) return false;
+      if (f.host.empty() && (f.type == dns::RRType::CDS || f.type == dns::RRType::CDNSKEY))
+        return false;
     }
     return true;
   }
@@ -161,7 +163,7 @@ using Severity = model::Severity;
 // A problem seen within one observation (as opposed to a change between two, which the differ
 // reports as an event).
 struct Finding {
-  std::string code;  // stable: "ns_parent_child_mismatch", "servers_disagree", ...
+  model::FindingKind kind = model::FindingKind::kDnssecBogus;  // its name is the stable "code"
   Severity severity = Severity::kWarning;
   std::string message;
   std::optional<std::string> server;

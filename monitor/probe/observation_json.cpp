@@ -108,7 +108,7 @@ json chainJson(const std::vector<ChainStep>& chain) {
 json findingsJson(const std::vector<Finding>& findings) {
   json out = json::array();
   for (const Finding& f : findings) {
-    out.push_back({{"code", f.code},
+    out.push_back({{"code", model::toString(f.kind)},
                    {"severity", toString(f.severity)},
                    {"message", f.message},
                    {"server", optionalString(f.server)}});

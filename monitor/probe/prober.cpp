@@ -745,7 +745,7 @@ void Prober::askHostAddresses(const std::shared_ptr<Run>& run, size_t index,
         } else {
           asked->usable = false;
           if (read.kind == HostAnswer::Kind::kFailed) {
-            s.hostFailures.push_back({dns::typeToString(type), lower(host), read.why});
+            s.hostFailures.push_back({type, lower(host), read.why});
           }
         }
         if (--asked->pending == 0 && asked->usable) {
@@ -941,7 +941,7 @@ void readServerAnswers(const std::map<dns::RRType, QueryResult>& answers,
     auto it = answers.find(type);
     if (it == answers.end()) continue;
     if (auto why = apexQueryError(it->second)) {
-      view.failedQueries.push_back({dns::typeToString(type), {}, *why});
+      view.failedQueries.push_back({type, {}, *why});
       // A server that answers the validation data but refuses CDS/CDNSKEY (or answers them
       // FORMERR, NOTIMP...) is still a sound source for the verdict: resolvers never ask
       // those. Only its silence leaves the whole view in doubt.

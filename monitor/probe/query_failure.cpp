@@ -41,14 +41,16 @@ bool failedWith(const std::optional<QueryError>& error, QueryFailure failure) {
 }
 
 std::string FailedQuery::text() const {
-  return type + " " + (host.empty() ? "" : host + " ") + why.text();
+  return dns::typeToString(type) + " " + (host.empty() ? "" : host + " ") + why.text();
 }
 
 std::optional<FailedQuery> FailedQuery::parse(std::string_view text) {
   const size_t typeEnd = text.find(' ');
   if (typeEnd == std::string_view::npos || typeEnd == 0) return std::nullopt;
   FailedQuery out;
-  out.type = std::string(text.substr(0, typeEnd));
+  const auto type = dns::typeFromString(text.substr(0, typeEnd));
+  if (!type) return std::nullopt;
+  out.type = *type;
   std::string_view rest = text.substr(typeEnd + 1);
   // The failure may be two words ("not sent"): the whole rest first, then a host before it.
   if (auto why = QueryError::parse(rest)) {

@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "monitor/dns/types.h"
+
 namespace zonewatch::probe {
 
 enum class QueryFailure : uint8_t {
@@ -52,8 +54,8 @@ bool failedWith(const std::optional<QueryError>& error, QueryFailure failure);
 // One question of one server address that gave no usable answer: an apex question ("DNSKEY
 // servfail") or an address question for an NS host inside the domain ("A ns1.example. timeout").
 struct FailedQuery {
-  std::string type;  // the question's type mnemonic, "DNSKEY", "A"
-  std::string host;  // the NS host asked about; empty for the apex questions
+  dns::RRType type = dns::RRType::SOA;  // the question's type
+  std::string host;                     // the NS host asked about; empty for the apex questions
   QueryError why;
 
   // "TYPE [HOST] why", as `check --json` prints it.

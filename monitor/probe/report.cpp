@@ -227,9 +227,9 @@ std::string serversSection(const Observation& obs, const Painter& paint) {
                   {"STATE", kBold}});
   for (const ServerView& s : obs.servers) {
     Cell answer;
-    const bool soaFailed =
-        std::any_of(s.failedQueries.begin(), s.failedQueries.end(),
-                    [](const FailedQuery& f) { return f.type == "SOA" && f.host.empty(); });
+    const bool soaFailed = std::any_of(
+        s.failedQueries.begin(), s.failedQueries.end(),
+        [](const FailedQuery& f) { return f.type == dns::RRType::SOA && f.host.empty(); });
     if (s.error && !s.failedQueries.empty() && !soaFailed) {
       // The SOA came back; say which of the other questions did not, and how.
       std::string apex;  // "DNSKEY servfail, CDS refused": the host-address questions left out
@@ -267,8 +267,9 @@ std::string findingsSection(const Observation& obs, const Painter& paint) {
   if (obs.findings.empty()) return heading(paint, "Findings") + "  none\n";
   std::vector<std::vector<Cell>> rows;
   for (const Finding& f : obs.findings) {
-    rows.push_back(
-        {{upper(toString(f.severity)), severityColour(f.severity)}, {f.code, {}}, {f.message, {}}});
+    rows.push_back({{upper(toString(f.severity)), severityColour(f.severity)},
+                    {std::string(model::toString(f.kind)), {}},
+                    {f.message, {}}});
   }
   return heading(paint, "Findings") + table(rows, paint, "  ");
 }

@@ -603,7 +603,7 @@ std::string label(const Observation& o, const std::string& address) {
 
 std::vector<std::string> codes(const Observation& o) {
   std::vector<std::string> out;
-  for (const auto& f : o.findings) out.push_back(f.code);
+  for (const auto& f : o.findings) out.push_back(std::string(model::toString(f.kind)));
   return out;
 }
 
@@ -611,7 +611,7 @@ std::vector<std::string> codes(const Observation& o) {
 std::vector<std::string> attributed(const Observation& o, std::string_view code) {
   std::vector<std::string> out;
   for (const auto& f : o.findings) {
-    if (f.code == code) out.push_back(f.server.value_or("(none)"));
+    if (model::toString(f.kind) == code) out.push_back(f.server.value_or("(none)"));
   }
   return out;
 }
@@ -626,7 +626,8 @@ std::string describe(const Observation& o) {
             std::string(dnssec::toString(s.reason)) + " [" +
             join(zonewatch::testing::failedTexts(s.failedQueries)) + "]";
   }
-  for (const auto& f : o.findings) text += "\n  finding " + f.code + ": " + f.message;
+  for (const auto& f : o.findings)
+    text += "\n  finding " + std::string(model::toString(f.kind)) + ": " + f.message;
   for (const auto& l : o.limits) text += "\n  limit " + l;
   return text;
 }

@@ -24,7 +24,9 @@ bounded time; after the baseline rounds (3: confirm_polls 2, failing_polls 3; wh
 the start is raised and printed) `status --json` must show the expected verdicts (or, for the
 unresolvable cycle, a failing observation), and N more rounds (default 20) with nothing changed
 must add no event at all (`zonewatch history DOMAIN --json`, as monitor_lab_test.py reads them);
-the per-round wall times are printed.
+the per-round wall times are printed. Every finding topolab.json expects of a child must have
+reached the baseline's events, through the event monitor/probe/README.md's findings table names
+for it (`finding_raised` with `after.finding` for the findings without an event of their own).
 
 Nothing is changed in the lab, so nothing needs restoring. Nothing leaves 127.0.0.0/8. Prints one
 line per check and ends with "N passed, N failed" (lab_checks.py); exits 1 if anything failed.
@@ -193,6 +195,42 @@ class Monitor:
         return {row["domain"]: row for row in map(json.loads, text.splitlines()) if row}
 
 
+def finding_events():
+    """{finding code: the event the daemon reports it through}, from monitor/probe/README.md's
+    findings table (which a unit test holds to monitor/model/finding_kind.h)."""
+    readme = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "monitor",
+                          "probe", "README.md")
+    out = {}
+    with open(readme, encoding="utf-8") as handle:
+        for line in handle:
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if len(cells) >= 4 and cells[0].startswith("`") and cells[2].startswith("`"):
+                out[cells[0].strip("`")] = cells[2].strip("`")
+    return out
+
+
+def reported(events, code, event):
+    """Whether `events` hold the daemon's report of finding `code`."""
+    for e in events:
+        if e.get("event") != event:
+            continue
+        if event != "finding_raised" or (e.get("after") or {}).get("finding") == code:
+            return True
+    return False
+
+
+def check_findings_reported(t, children, domains, baseline):
+    mapping = finding_events()
+    t.check(bool(mapping), "monitor/probe/README.md's findings table is readable", "")
+    by_name = {c["name"]: c for c in children}
+    for domain in domains:
+        for code in by_name[domain]["expected_findings"]:
+            event = mapping.get(code, "?")
+            t.check(reported(baseline.get(domain, []), code, event),
+                    f"baseline events of {domain} report finding {code} as {event}",
+                    describe(baseline.get(domain, [])))
+
+
 def describe(events):
     return ", ".join(f"{e['event']}[{e.get('severity')}]" for e in events) or "(none)"
 
@@ -243,6 +281,7 @@ def monitor_rounds(t, zonewatch, meta, work, rounds):
     seen = {e.get("id") for events in baseline.values() for e in events}
     print(f"   baseline events (rounds 1-{BASELINE_ROUNDS}): " + ("; ".join(
         f"{d}: {describe(e)}" for d, e in baseline.items() if e) or "none"))
+    check_findings_reported(t, children, domains, baseline)
 
     times = []
     noisy = []  # "round N: domain: events"

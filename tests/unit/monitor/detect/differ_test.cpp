@@ -1024,6 +1024,57 @@ TEST(DomainStateJson, GlueMismatchIsStoredOnlyWhenThere) {
   EXPECT_EQ(*back, s);
 }
 
+// A lame server (REFUSED from one address) is a finding without an event of its own: the daemon
+// reports it as finding_raised once confirmPolls observations show it, finding_cleared once as
+// many do not, and the memory that carries it survives a reload.
+TEST_F(DifferTest, ALameServerIsRaisedAndClearedAsAFinding) {
+  baseline();
+  auto lame = healthy(0);
+  lame.servers[1].rcode = 5;  // REFUSED
+  lame.servers[1].aa = false;
+  lame.servers[1].error = zonewatch::testing::queryError("lame");
+  const auto raised = feedConfirmed(lame);
+  EXPECT_EQ(names(raised), std::vector<std::string>{"finding_raised"});
+  const Event* e = find(raised, "finding_raised");
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->severity, Severity::kWarning);
+  EXPECT_EQ(e->server, "ns2.beta-dns.example. 198.51.100.53");
+  EXPECT_NE(e->summary.find("lame_server"), std::string::npos) << e->summary;
+  EXPECT_NE(e->afterJson.find(R"("finding":"lame_server")"), std::string::npos) << e->afterJson;
+  EXPECT_TRUE(feed(at(lame, t_ += 300)).empty()) << "raised once";
+
+  DomainMemory reloaded;
+  auxiliaryFromJson(auxiliaryToJson(memory_), reloaded);
+  EXPECT_EQ(reloaded.findings, memory_.findings);
+  memory_.findings = reloaded.findings;
+
+  const auto cleared = feedConfirmed(healthy(0));
+  EXPECT_EQ(names(cleared), std::vector<std::string>{"finding_cleared"});
+  EXPECT_TRUE(memory_.findings.empty());
+}
+
+// Findings are judged on observations with data only: a run of failed observations neither
+// raises nor clears one.
+TEST_F(DifferTest, FailedObservationsLeaveFindingsAsTheyWere) {
+  auto alias = healthy(t_);
+  alias.nsAliases = {"ns1.alpha-dns.example. -> ns1.hosting.example."};
+  EXPECT_EQ(names(feed(alias)), std::vector<std::string>{});
+  EXPECT_EQ(names(feed(at(alias, t_ += 300))), std::vector<std::string>{"finding_raised"});
+  const FindingMemories before = memory_.findings;
+  for (int i = 0; i < 2; ++i) feed(walkFailed(t_ += 300));
+  EXPECT_EQ(memory_.findings, before);
+}
+
+TEST(AuxiliaryMemory, AFindingKindThisVersionDoesNotKnowIsForgotten) {
+  DomainMemory m;
+  auxiliaryFromJson(
+      R"({"servers":{},"findings":{"lame_server":{"seen":2,"absent":0,"raised":true},)"
+      R"("from_a_newer_version":{"seen":1,"absent":0,"raised":false}}})",
+      m);
+  ASSERT_EQ(m.findings.size(), 1u);
+  EXPECT_TRUE(m.findings.at(model::FindingKind::kLameServer).raised);
+}
+
 TEST(AuxiliaryMemory, RoundTrips) {
   DomainMemory m;
   m.servers["ns1 192.0.2.1"] = ServerMemory{3, true};

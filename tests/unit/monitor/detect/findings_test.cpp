@@ -23,7 +23,7 @@ using probe::testing::kNow;
 std::vector<const Finding*> withCode(const Observation& o, std::string_view code) {
   std::vector<const Finding*> out;
   for (const Finding& f : o.findings) {
-    if (f.code == code) out.push_back(&f);
+    if (model::toString(f.kind) == code) out.push_back(&f);
   }
   return out;
 }
@@ -31,7 +31,7 @@ std::vector<const Finding*> withCode(const Observation& o, std::string_view code
 std::string codes(const Observation& o) {
   std::string out;
   for (const Finding& f : o.findings)
-    out += f.code + "(" + std::string(toString(f.severity)) + ") ";
+    out += std::string(model::toString(f.kind)) + "(" + std::string(toString(f.severity)) + ") ";
   return out;
 }
 
@@ -48,7 +48,8 @@ TEST(FindingsTest, HealthyObservationHasNoFindingsAndIsOk) {
 
 TEST(FindingsTest, ComputeFindingsReplacesEarlierFindings) {
   Observation o = healthyObservation();
-  o.findings.push_back({"stale", Severity::kCritical, "from an earlier run", std::nullopt});
+  o.findings.push_back(
+      {model::FindingKind::kDnssecBogus, Severity::kCritical, "from an earlier run", std::nullopt});
   computeFindings(o);
   EXPECT_TRUE(o.findings.empty()) << codes(o);
 }
@@ -324,7 +325,7 @@ TEST(FindingsTest, AllServersUnreachableIsCriticalWhateverTheChainAbove) {
   auto found = withCode(o, "all_servers_unreachable");
   ASSERT_EQ(found.size(), 1u) << codes(o);
   EXPECT_EQ(found[0]->severity, Severity::kCritical);
-  EXPECT_EQ(o.findings.front().code, "all_servers_unreachable");  // critical first
+  EXPECT_EQ(model::toString(o.findings.front().kind), "all_servers_unreachable");  // critical first
   EXPECT_EQ(withCode(o, "server_unreachable").size(), 3u);
   // The servers were found and asked: their silence is a fact about the domain. The same exit
   // code whether the chain above is signed (indeterminate) or not (insecure).
@@ -681,7 +682,7 @@ TEST(FindingsTest, CriticalFindingsComeFirst) {
   EXPECT_TRUE(
       std::is_sorted(o.findings.begin(), o.findings.end(),
                      [](const Finding& a, const Finding& b) { return a.severity > b.severity; }));
-  EXPECT_EQ(o.findings.front().code, "dnssec_bogus");
+  EXPECT_EQ(model::toString(o.findings.front().kind), "dnssec_bogus");
 }
 
 TEST(FindingsTest, SeverityNames) {

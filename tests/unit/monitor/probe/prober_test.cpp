@@ -146,14 +146,15 @@ class ProberTest : public ::testing::Test {
   static std::vector<const Finding*> withCode(const Observation& o, std::string_view code) {
     std::vector<const Finding*> out;
     for (const Finding& f : o.findings) {
-      if (f.code == code) out.push_back(&f);
+      if (model::toString(f.kind) == code) out.push_back(&f);
     }
     return out;
   }
 
   static std::string codes(const Observation& o) {
     std::string out;
-    for (const Finding& f : o.findings) out += f.code + ": " + f.message + "\n";
+    for (const Finding& f : o.findings)
+      out += std::string(model::toString(f.kind)) + ": " + f.message + "\n";
     return out;
   }
 

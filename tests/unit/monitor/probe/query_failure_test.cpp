@@ -40,8 +40,8 @@ TEST(QueryFailureTest, TextsAreStableAndReadBack) {
 }
 
 TEST(QueryFailureTest, FailedQueriesReadBackWithOrWithoutAHost) {
-  const FailedQuery apex{"DNSKEY", "", QueryError{QueryFailure::kServfail}};
-  const FailedQuery host{"A", "ns1.example.", QueryError{QueryFailure::kNotSent}};
+  const FailedQuery apex{dns::RRType::DNSKEY, "", QueryError{QueryFailure::kServfail}};
+  const FailedQuery host{dns::RRType::A, "ns1.example.", QueryError{QueryFailure::kNotSent}};
   EXPECT_EQ(apex.text(), "DNSKEY servfail");
   EXPECT_EQ(host.text(), "A ns1.example. not sent");
   EXPECT_EQ(FailedQuery::parse(apex.text()), apex);
@@ -50,6 +50,8 @@ TEST(QueryFailureTest, FailedQueriesReadBackWithOrWithoutAHost) {
   EXPECT_FALSE(FailedQuery::parse("DNSKEY").has_value());
   EXPECT_FALSE(FailedQuery::parse("DNSKEY ns1. sad").has_value());
   EXPECT_FALSE(FailedQuery::parse(" servfail").has_value());
+  EXPECT_FALSE(FailedQuery::parse("NOTATYPE servfail").has_value());
+  EXPECT_EQ(FailedQuery::parse("TYPE65280 timeout")->type, static_cast<dns::RRType>(65280));
 }
 
 }  // namespace
