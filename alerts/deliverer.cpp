@@ -131,6 +131,10 @@ std::optional<std::string> Deliverer::deliver(const storage::OutboxItem& item, i
     giveUp(item, "webhook '" + item.sink + "' is no longer configured");
     return std::nullopt;
   }
+  if (!item.unreadable.empty()) {
+    giveUp(item, item.unreadable);
+    return std::nullopt;
+  }
   const config::WebhookSpec& sink = it->second;
   const int64_t age = now - item.event.observedAt;
   if (age > sink.giveUpAfter.count()) {

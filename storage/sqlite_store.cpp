@@ -860,10 +860,17 @@ Result<std::vector<OutboxItem>> SqliteStore::dueOutbox(int64_t now, size_t limit
     auto row = q->step();
     if (!row) return describe(row.error(), "reading the outbox");
     if (!*row) break;
-    auto event = readEvent(*q, 5);
-    if (!event) return Unexpected{event.error()};
-    out.push_back(
-        OutboxItem{q->int64(0), q->text(1), q->integer(2), q->int64(3), q->text(4), *event});
+    OutboxItem item{q->int64(0), q->text(1), q->integer(2), q->int64(3), q->text(4), {}, {}};
+    if (auto event = readEvent(*q, 5)) {
+      item.event = std::move(*event);
+    } else {
+      item.unreadable = event.error().message;
+      item.event.id = q->int64(5);
+      item.event.uid = q->text(6);
+      item.event.domain = q->text(7);
+      item.event.observedAt = q->int64(8);
+    }
+    out.push_back(std::move(item));
   }
   return out;
 }

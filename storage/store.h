@@ -122,6 +122,11 @@ struct OutboxItem {
   int64_t nextAttempt = 0;
   std::string lastError;  // from the latest outboxRetry(); empty before any
   EventRow event;
+  // Why the item's event could not be read (a kind or severity this build does not know: a newer
+  // zonewatch wrote it); empty when it was. Such an item comes back with the others instead of
+  // making the whole outbox unreadable, and the deliverer gives it up with this error; its event
+  // holds the id, uid, domain and time only.
+  std::string unreadable;
 };
 
 struct EventQuery {

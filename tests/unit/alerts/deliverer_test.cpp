@@ -417,6 +417,25 @@ TEST_F(DelivererTest, UnknownSinkIsGivenUp) {
   EXPECT_EQ(pending(), 0);
 }
 
+// An event this build cannot read (a newer zonewatch wrote its kind) is given up with the reason;
+// the items after it are delivered.
+TEST_F(DelivererTest, AnUnreadableEventIsGivenUpAndTheOthersDelivered) {
+  receiver_.start();
+  commitEvents({"first", "second"}, kT0);
+  auto* sqlite = dynamic_cast<storage::SqliteStore*>(store_.get());
+  ASSERT_NE(sqlite, nullptr);
+  ASSERT_TRUE(
+      sqlite->execute("UPDATE events SET event = 'registrar_changed' WHERE uid = 'first'").ok());
+  clock_.set(kT0 + 5);
+  Deliverer d(*store_, {sink(receiver_.url())}, clock_, poster_, options());
+
+  EXPECT_EQ(d.runOnce(), 2U);
+  EXPECT_EQ(counter(d, "ops", kGaveUp), 1U);
+  EXPECT_EQ(counter(d, "ops", kDelivered), 1U);
+  EXPECT_EQ(idCounts(receiver_.requests()), (std::map<std::string, int>{{"second", 1}}));
+  EXPECT_EQ(pending(), 0);
+}
+
 // A reload hands the running deliverer new sinks: the next round posts to the new URL, and an item
 // for a sink the reload removed is given up like one for a sink never configured.
 TEST_F(DelivererTest, NewSinksTakeEffectOnTheNextRound) {
