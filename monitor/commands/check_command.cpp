@@ -129,12 +129,12 @@ int runCheck(const CheckArgs& args, std::ostream& out, std::ostream& err) {
   options.evidence = probe::ProbeOptions::Evidence::kNone;  // neither report nor JSON shows it
   probe::Prober prober(**engine, cache, clock, std::move(setup->anchors), *operators, options);
 
-  std::vector<probe::Observation> observations =
+  std::vector<model::Observation> observations =
       probe::observeAll(prober, **engine, setup->domains);
 
   int exitCode = kExitOk;
   bool first = true;
-  for (probe::Observation& obs : observations) {
+  for (model::Observation& obs : observations) {
     detect::computeFindings(obs, setup->findings);
     exitCode = worseExitCode(exitCode, static_cast<int>(detect::nagiosStatus(obs)));
     if (args.json) {

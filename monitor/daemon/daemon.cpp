@@ -139,7 +139,7 @@ class DaemonImpl final : public Daemon {
   Status<> loadKnownDomains();
   void applyDomains();
   void dispatch();
-  void onObservation(const std::string& name, probe::Observation obs);
+  void onObservation(const std::string& name, model::Observation obs);
   detect::DetectOptions detectOptionsFor(const std::string& name,
                                          const std::string& baseline) const;
   void flush();
@@ -509,7 +509,7 @@ void DaemonImpl::dispatch() {
       continue;
     }
     started_[name] = std::chrono::steady_clock::now();
-    auto done = [this, name](probe::Observation obs) { onObservation(name, std::move(obs)); };
+    auto done = [this, name](model::Observation obs) { onObservation(name, std::move(obs)); };
     if (options_.observer) {
       options_.observer(name, std::move(done));
     } else {
@@ -539,7 +539,7 @@ detect::DetectOptions DaemonImpl::detectOptionsFor(const std::string& name,
   return options;
 }
 
-void DaemonImpl::onObservation(const std::string& name, probe::Observation obs) {
+void DaemonImpl::onObservation(const std::string& name, model::Observation obs) {
   ++summary_.observations;
   if (auto started = started_.extract(name); !started.empty()) {
     metrics_->observeObservationDuration(

@@ -31,7 +31,7 @@ namespace zonewatch::daemon {
 // Observes one domain (absolute, lowercase) and calls `done` with the observation, on the loop's
 // thread, at once or later.
 using Observer =
-    std::function<void(const std::string& domain, std::function<void(probe::Observation)> done)>;
+    std::function<void(const std::string& domain, std::function<void(model::Observation)> done)>;
 
 struct RunOptions {
   // Observe every domain once, store, make one delivery pass over the webhook outbox, report,

@@ -28,7 +28,7 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-std::vector<std::string> dsText(const std::vector<probe::DsInfo>& ds) {
+std::vector<std::string> dsText(const std::vector<model::DsInfo>& ds) {
   std::vector<std::string> out;
   for (const auto& d : ds) {
     out.push_back(std::to_string(d.keyTag) + " " + std::to_string(d.algorithm) + " " +
@@ -37,7 +37,7 @@ std::vector<std::string> dsText(const std::vector<probe::DsInfo>& ds) {
   return out;
 }
 
-std::vector<std::string> keyText(const std::vector<probe::KeyInfo>& keys) {
+std::vector<std::string> keyText(const std::vector<model::KeyInfo>& keys) {
   std::vector<std::string> out;
   for (const auto& k : keys) {
     out.push_back(std::to_string(k.tag) + "/" + std::to_string(k.flags) + "/" +
@@ -46,7 +46,7 @@ std::vector<std::string> keyText(const std::vector<probe::KeyInfo>& keys) {
   return out;
 }
 
-std::vector<std::string> glueText(const std::vector<probe::Glue>& glue) {
+std::vector<std::string> glueText(const std::vector<model::Glue>& glue) {
   std::vector<std::string> out;
   for (const auto& g : glue) out.push_back(g.host + " " + join(g.addresses));
   return out;
@@ -61,19 +61,19 @@ std::vector<std::string> glueLines(const DomainState& s) {
   return out;
 }
 
-std::string serverKey(const probe::ServerView& s) {
+std::string serverKey(const model::ServerView& s) {
   return s.name + " " + s.address;
 }
 
 // No message came back, and the server was asked: "cancelled", "not asked" and "not sent" say
 // the observation ended or was capped first, nothing about the server (kUnanswered: the
 // observation's deadline came first, with the question sent).
-bool unreachable(const probe::ServerView& s) {
+bool unreachable(const model::ServerView& s) {
   if (!s.error || !s.error->isTransport()) return false;
   switch (s.error->failure) {
-    case probe::QueryFailure::kCancelled:
-    case probe::QueryFailure::kNotAsked:
-    case probe::QueryFailure::kNotSent:
+    case model::QueryFailure::kCancelled:
+    case model::QueryFailure::kNotAsked:
+    case model::QueryFailure::kNotSent:
       return false;
     default:
       return true;
@@ -82,13 +82,14 @@ bool unreachable(const probe::ServerView& s) {
 
 // "not sent": the observation's own query cap kept the server from being asked. That says nothing
 // about the server either way: its memory stays as it was (neither a failure nor a recovery).
-bool notAsked(const probe::ServerView& s) {
-  return probe::failedWith(s.error, probe::QueryFailure::kNotSent);
+bool notAsked(const model::ServerView& s) {
+  return model::failedWith(s.error, model::QueryFailure::kNotSent);
 }
 
 bool provenUnsigned(const DomainState& s) {
-  return s.status == dnssec::State::kInsecure &&
-         (s.reason == dnssec::Reason::kDsAbsent || s.reason == dnssec::Reason::kOptOut);
+  return s.status == model::SecurityState::kInsecure &&
+         (s.reason == model::SecurityReason::kDsAbsent ||
+          s.reason == model::SecurityReason::kOptOut);
 }
 
 std::vector<uint16_t> dsTags(const DomainState& s) {
@@ -123,7 +124,7 @@ std::string contentDigest(const std::string& before, const std::string& after) {
 
 class Builder {
  public:
-  Builder(const probe::Observation& obs, std::vector<Event>& out, uint64_t& seq)
+  Builder(const model::Observation& obs, std::vector<Event>& out, uint64_t& seq)
       : obs_(obs), out_(out), seq_(seq) {}
 
   void add(EventKind kind, Severity severity, std::string summary, json before, json after,
@@ -146,17 +147,17 @@ class Builder {
   }
 
  private:
-  const probe::Observation& obs_;
+  const model::Observation& obs_;
   std::vector<Event>& out_;
   uint64_t& seq_;
 };
 
 // The verdict's names, for event texts and their JSON.
 std::string statusText(const DomainState& s) {
-  return std::string(dnssec::toString(s.status));
+  return std::string(model::toString(s.status));
 }
 std::string reasonText(const DomainState& s) {
-  return std::string(dnssec::toString(s.reason));
+  return std::string(model::toString(s.reason));
 }
 
 json statusJson(const DomainState& s) {
@@ -199,7 +200,8 @@ void delegationEvents(const DomainState& a, const DomainState& b, Builder& event
 // What the parent vouches for (DS) and the keys the zone serves.
 void keyEvents(const DomainState& a, const DomainState& b, Builder& events,
                const std::string& domain) {
-  const bool bothSecure = a.status == dnssec::State::kSecure && b.status == dnssec::State::kSecure;
+  const bool bothSecure =
+      a.status == model::SecurityState::kSecure && b.status == model::SecurityState::kSecure;
   if (a.ds.empty() && !b.ds.empty()) {
     events.add(EventKind::kDsAdded, Severity::kInfo, "the parent now publishes a DS for " + domain,
                dsText(a.ds), dsText(b.ds));
@@ -224,19 +226,19 @@ void keyEvents(const DomainState& a, const DomainState& b, Builder& events,
 // The verdict of the chain of trust.
 void validationEvents(const DomainState& a, const DomainState& b, Builder& events,
                       const std::string& domain) {
-  if (a.status == dnssec::State::kSecure && provenUnsigned(b)) {
+  if (a.status == model::SecurityState::kSecure && provenUnsigned(b)) {
     events.add(EventKind::kUnsignedDowngrade, Severity::kCritical,
                domain + " went from secure to unsigned: the parent proves there is no DS (" +
                    reasonText(b) + ")",
                statusJson(a), statusJson(b));
   }
-  if (b.status == dnssec::State::kBogus &&
-      (a.status != dnssec::State::kBogus || a.reason != b.reason)) {
+  if (b.status == model::SecurityState::kBogus &&
+      (a.status != model::SecurityState::kBogus || a.reason != b.reason)) {
     events.add(EventKind::kValidationFailed, Severity::kCritical,
                "the chain of trust of " + domain + " is bogus: " + reasonText(b), statusJson(a),
                statusJson(b));
   }
-  if (a.status == dnssec::State::kBogus && b.status != dnssec::State::kBogus) {
+  if (a.status == model::SecurityState::kBogus && b.status != model::SecurityState::kBogus) {
     events.add(EventKind::kValidationRecovered, Severity::kInfo,
                "the chain of trust of " + domain + " validates again (" + statusText(b) + ")",
                statusJson(a), statusJson(b));
@@ -299,14 +301,15 @@ void hijackEvents(const DomainState& a, const DomainState& b, Builder& events,
   // A registrar account taken over: whoever moved the NS also replaced or dropped the DS, or the
   // new servers cannot produce a valid chain.
   const bool dsTouched = a.ds != b.ds;
-  if (events.has(EventKind::kOperatorChanged) && (dsTouched || b.status == dnssec::State::kBogus)) {
-    events.add(
-        EventKind::kHijackSuspected, Severity::kCritical,
-        "possible hijack of " + domain + ": operator changed to " + join(b.operators) +
-            (b.status == dnssec::State::kBogus ? " and the chain is bogus (" + reasonText(b) + ")"
-                                               : " together with the DS"),
-        {{"operators", a.operators}, {"ds", dsText(a.ds)}, {"status", statusText(a)}},
-        {{"operators", b.operators}, {"ds", dsText(b.ds)}, {"status", statusText(b)}});
+  if (events.has(EventKind::kOperatorChanged) &&
+      (dsTouched || b.status == model::SecurityState::kBogus)) {
+    events.add(EventKind::kHijackSuspected, Severity::kCritical,
+               "possible hijack of " + domain + ": operator changed to " + join(b.operators) +
+                   (b.status == model::SecurityState::kBogus
+                        ? " and the chain is bogus (" + reasonText(b) + ")"
+                        : " together with the DS"),
+               {{"operators", a.operators}, {"ds", dsText(a.ds)}, {"status", statusText(a)}},
+               {{"operators", b.operators}, {"ds", dsText(b.ds)}, {"status", statusText(b)}});
   }
 }
 
@@ -322,7 +325,7 @@ void changeEvents(const DomainState& a, const DomainState& b, Builder& events,
 
 // Problem events raised on a domain's first observation (no change to report yet).
 void baselineEvents(const DomainState& s, Builder& events, const std::string& domain) {
-  if (s.status == dnssec::State::kBogus) {
+  if (s.status == model::SecurityState::kBogus) {
     events.add(EventKind::kValidationFailed, Severity::kCritical,
                "the chain of trust of " + domain + " is bogus: " + reasonText(s), nullptr,
                statusJson(s));
@@ -466,7 +469,7 @@ namespace {
 
 // --- Changes of state, confirmed over consecutive observations ---------------------------------
 void confirmState(const DomainMemory& previous, const DomainState& now,
-                  const probe::Observation& obs, const DetectOptions& options, DomainMemory& m,
+                  const model::Observation& obs, const DetectOptions& options, DomainMemory& m,
                   Builder& events) {
   if (!previous.confirmed) {
     m.confirmed = now;
@@ -494,7 +497,7 @@ void confirmState(const DomainMemory& previous, const DomainState& now,
 }
 
 // --- Reachability, server by server ------------------------------------------------------------
-void trackServers(const DomainMemory& previous, const probe::Observation& obs,
+void trackServers(const DomainMemory& previous, const model::Observation& obs,
                   const DetectOptions& options, DomainMemory& m, Builder& events) {
   std::map<std::string, ServerMemory> seen;
   for (const auto& server : obs.servers) {
@@ -527,7 +530,7 @@ void trackServers(const DomainMemory& previous, const probe::Observation& obs,
 }
 
 // --- Signatures about to expire ----------------------------------------------------------------
-void trackExpiry(const probe::Observation& obs, const DetectOptions& options, DomainMemory& m,
+void trackExpiry(const model::Observation& obs, const DetectOptions& options, DomainMemory& m,
                  Builder& events) {
   if (!obs.earliestRrsigExpiration) return;
   const int64_t exp = *obs.earliestRrsigExpiration;
@@ -543,7 +546,7 @@ void trackExpiry(const probe::Observation& obs, const DetectOptions& options, Do
 }
 
 // --- Pinned expectations, judged on the confirmed state -----------------------------------------
-void judgeExpectation(const DomainMemory& previous, const probe::Observation& obs,
+void judgeExpectation(const DomainMemory& previous, const model::Observation& obs,
                       const DetectOptions& options, DomainMemory& m, Builder& events) {
   if (options.expect.empty() || !m.confirmed) return;
   const bool violated = violates(*m.confirmed, options.expect);
@@ -601,7 +604,7 @@ void noteSnapshot(FlapMemory& f, int64_t now, const DetectOptions& options) {
   }
 }
 
-void startFlapping(const DomainMemory& previous, const probe::Observation& obs,
+void startFlapping(const DomainMemory& previous, const model::Observation& obs,
                    const DetectOptions& options, DomainMemory& m, Builder& events) {
   FlapMemory& f = m.flap;
   const size_t states = f.snapshotTimes.size() + 1;
@@ -633,7 +636,7 @@ bool breaksThrough(const DomainState& now, const DetectOptions& options, const D
   return std::find(f.reported.begin(), f.reported.end(), delegationKey(now)) == f.reported.end();
 }
 
-void endFlapping(const DomainState& now, const probe::Observation& obs, DomainMemory& m,
+void endFlapping(const DomainState& now, const model::Observation& obs, DomainMemory& m,
                  Builder& events) {
   FlapMemory& f = m.flap;
   events.add(EventKind::kStateFlappingEnded, Severity::kInfo,
@@ -654,7 +657,7 @@ void endFlapping(const DomainState& now, const probe::Observation& obs, DomainMe
 
 // One observation of a flapping domain. Returns whether its state is to be stored.
 bool whileFlapping(const DomainMemory& previous, const DomainState& now, bool changed,
-                   const probe::Observation& obs, const DetectOptions& options, DomainMemory& m,
+                   const model::Observation& obs, const DetectOptions& options, DomainMemory& m,
                    Builder& events) {
   FlapMemory& f = m.flap;
   const int64_t t = obs.observedAt;
@@ -695,7 +698,7 @@ bool whileFlapping(const DomainMemory& previous, const DomainState& now, bool ch
 // The state of one observation with data: confirmed as usual, or coalesced while the domain flaps.
 // Returns whether the state is to be stored (DiffResult::storeSnapshot).
 bool followState(const DomainMemory& previous, const DomainState& now,
-                 const probe::Observation& obs, const DetectOptions& options, DomainMemory& m,
+                 const model::Observation& obs, const DetectOptions& options, DomainMemory& m,
                  Builder& events) {
   FlapMemory& f = m.flap;
   forgetSnapshotsBefore(f, obs.observedAt);
@@ -722,7 +725,7 @@ bool followState(const DomainMemory& previous, const DomainState& now,
 // Nothing about the domain is learnt, so nothing of its memory moves but the count: no baseline, no
 // pending change advanced or dropped, no server marked down or up, no expectation judged. Only a
 // run of `failingPolls` failures is news, once.
-void noteFailure(const probe::Observation& obs, ObservationFailure failure,
+void noteFailure(const model::Observation& obs, ObservationFailure failure,
                  const DetectOptions& options, DomainMemory& m, Builder& events) {
   ++m.failures;
   if (m.failingReported || m.failures < static_cast<int>(std::max(1u, options.failingPolls))) {
@@ -739,7 +742,7 @@ void noteFailure(const probe::Observation& obs, ObservationFailure failure,
 // --- Findings without an event of their own (finding_events.h) --------------------------------
 json findingListJson(const FindingChange& change) {
   json list = json::array();
-  for (const probe::Finding& f : change.findings) {
+  for (const model::Finding& f : change.findings) {
     json item = {{"severity", model::toString(f.severity)}, {"message", f.message}};
     if (f.server) item["server"] = *f.server;
     list.push_back(std::move(item));
@@ -747,7 +750,7 @@ json findingListJson(const FindingChange& change) {
   return list;
 }
 
-void trackFindingEvents(const probe::Observation& obs, const DetectOptions& options,
+void trackFindingEvents(const model::Observation& obs, const DetectOptions& options,
                         DomainMemory& m, Builder& events) {
   const auto changes = trackFindings(findingsOf(obs, options), options.confirmPolls, m.findings);
   for (const FindingChange& change : changes) {
@@ -766,7 +769,7 @@ void trackFindingEvents(const probe::Observation& obs, const DetectOptions& opti
   }
 }
 
-void noteSuccess(const probe::Observation& obs, DomainMemory& m, Builder& events) {
+void noteSuccess(const model::Observation& obs, DomainMemory& m, Builder& events) {
   if (m.failingReported) {
     events.add(EventKind::kObservationRecovered, Severity::kInfo,
                obs.domain + " is observed again after " + std::to_string(m.failures) +
@@ -779,7 +782,7 @@ void noteSuccess(const probe::Observation& obs, DomainMemory& m, Builder& events
 
 }  // namespace
 
-DiffResult diff(const DomainMemory& previous, const probe::Observation& obs,
+DiffResult diff(const DomainMemory& previous, const model::Observation& obs,
                 const DetectOptions& options) {
   DiffResult result;
   result.memory = previous;

@@ -42,7 +42,7 @@
 #include "monitor/detect/options.h"
 #include "monitor/model/event.h"
 #include "monitor/model/event_kind.h"
-#include "monitor/probe/observation.h"
+#include "monitor/model/observation.h"
 
 namespace zonewatch::detect {
 
@@ -112,7 +112,7 @@ struct DiffResult {
   bool storeSnapshot = true;
 };
 
-DiffResult diff(const DomainMemory& previous, const probe::Observation& observation,
+DiffResult diff(const DomainMemory& previous, const model::Observation& observation,
                 const DetectOptions& options);
 
 // When `threshold` or more domains changed operator in one round, one grouped event lists them

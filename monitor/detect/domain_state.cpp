@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "monitor/probe/glue_check.h"
-#include "monitor/probe/observation_json.h"
+#include "monitor/detect/glue_check.h"
+#include "monitor/model/key_json.h"
 
 namespace zonewatch::detect {
 
@@ -13,16 +13,16 @@ namespace {
 
 using nlohmann::json;
 
-bool parentAnswered(const probe::Observation& obs) {
+bool parentAnswered(const model::Observation& obs) {
   if (obs.error) return false;
   return std::any_of(obs.parent.servers.begin(), obs.parent.servers.end(),
-                     [](const probe::ParentServer& s) { return !s.error; });
+                     [](const model::ParentServer& s) { return !s.error; });
 }
 
 // The parent servers that answered give different delegations (the prober takes the one most of
 // them give as the parent's).
-bool parentsDisagree(const probe::Observation& obs) {
-  const probe::ParentServer* first = nullptr;
+bool parentsDisagree(const model::Observation& obs) {
+  const model::ParentServer* first = nullptr;
   for (const auto& p : obs.parent.servers) {
     if (p.error) continue;
     if (first == nullptr) {
@@ -37,26 +37,26 @@ bool parentsDisagree(const probe::Observation& obs) {
 
 // The servers that answered for the zone and its CDS/CDNSKEY disagree about them, or one serves
 // records that describe no key of the zone (the same tests as the cds_inconsistent finding).
-bool cdsInconsistent(const probe::Observation& obs) {
-  const probe::ServerView* first = nullptr;
+bool cdsInconsistent(const model::Observation& obs) {
+  const model::ServerView* first = nullptr;
   for (const auto& s : obs.servers) {
     if (s.error || !s.cdsAnswered()) continue;
     if (s.cdsCheck.describesOtherKeys()) return true;
     if (first == nullptr) {
       first = &s;
-    } else if (std::set<probe::DsInfo>(s.cds.begin(), s.cds.end()) !=
-                   std::set<probe::DsInfo>(first->cds.begin(), first->cds.end()) ||
-               std::set<probe::KeyInfo>(s.cdnskey.begin(), s.cdnskey.end()) !=
-                   std::set<probe::KeyInfo>(first->cdnskey.begin(), first->cdnskey.end())) {
+    } else if (std::set<model::DsInfo>(s.cds.begin(), s.cds.end()) !=
+                   std::set<model::DsInfo>(first->cds.begin(), first->cds.end()) ||
+               std::set<model::KeyInfo>(s.cdnskey.begin(), s.cdnskey.end()) !=
+                   std::set<model::KeyInfo>(first->cdnskey.begin(), first->cdnskey.end())) {
       return true;
     }
   }
   return false;
 }
 
-bool childAnswered(const probe::Observation& obs) {
+bool childAnswered(const model::Observation& obs) {
   return std::any_of(obs.servers.begin(), obs.servers.end(),
-                     [](const probe::ServerView& s) { return !s.error; });
+                     [](const model::ServerView& s) { return !s.error; });
 }
 
 template <class T>
@@ -65,8 +65,8 @@ void sortUnique(std::vector<T>& v) {
   v.erase(std::unique(v.begin(), v.end()), v.end());
 }
 
-std::vector<probe::KeyInfo> keysFrom(const json& a) {
-  std::vector<probe::KeyInfo> out;
+std::vector<model::KeyInfo> keysFrom(const json& a) {
+  std::vector<model::KeyInfo> out;
   for (const auto& k : a) {
     out.push_back({k.at("tag").get<uint16_t>(), k.at("flags").get<uint16_t>(),
                    k.at("algorithm").get<uint8_t>()});
@@ -74,8 +74,8 @@ std::vector<probe::KeyInfo> keysFrom(const json& a) {
   return out;
 }
 
-std::vector<probe::DsInfo> dsFrom(const json& a) {
-  std::vector<probe::DsInfo> out;
+std::vector<model::DsInfo> dsFrom(const json& a) {
+  std::vector<model::DsInfo> out;
   for (const auto& d : a) {
     out.push_back({d.at("key_tag").get<uint16_t>(), d.at("algorithm").get<uint8_t>(),
                    d.at("digest_type").get<uint8_t>(), d.at("digest").get<std::string>()});
@@ -84,7 +84,7 @@ std::vector<probe::DsInfo> dsFrom(const json& a) {
 }
 
 // The parent's view of the delegation.
-void readParent(const probe::Observation& obs, DomainState& s) {
+void readParent(const model::Observation& obs, DomainState& s) {
   s.operators = obs.operators;
   s.parentNs = obs.parent.ns;
   s.glue = obs.parent.glue;
@@ -95,13 +95,13 @@ void readParent(const probe::Observation& obs, DomainState& s) {
 
 // What the domain's answering servers serve: keys and CDS as the union over them, and whether
 // they agree with each other and with the parent.
-void readServers(const probe::Observation& obs, DomainState& s) {
+void readServers(const model::Observation& obs, DomainState& s) {
   s.dnskey.clear();
   s.cds.clear();
   s.cdnskey.clear();
   s.cdsDelete = false;
   std::vector<std::vector<std::string>> nsSets;
-  std::vector<std::vector<probe::KeyInfo>> keySets;
+  std::vector<std::vector<model::KeyInfo>> keySets;
   for (const auto& server : obs.servers) {
     if (server.error) continue;
     s.dnskey.insert(s.dnskey.end(), server.dnskey.begin(), server.dnskey.end());
@@ -128,9 +128,9 @@ void readServers(const probe::Observation& obs, DomainState& s) {
 
 // Glue against the servers' own addresses, host by host: a host no answering server gave
 // addresses for this time keeps its previous verdict (in s), so that a lost answer is not a change.
-void readGlueMismatch(const probe::Observation& obs, DomainState& s) {
+void readGlueMismatch(const model::Observation& obs, DomainState& s) {
   std::vector<std::string> mismatched;
-  for (const auto& c : probe::compareGlue(obs)) {
+  for (const auto& c : detect::compareGlue(obs)) {
     const bool mismatch =
         c.seen() ? !c.matches()
                  : std::count(s.glueMismatch.begin(), s.glueMismatch.end(), c.host) > 0;
@@ -142,7 +142,7 @@ void readGlueMismatch(const probe::Observation& obs, DomainState& s) {
 
 }  // namespace
 
-DomainState stateFromObservation(const probe::Observation& obs, const DomainState* previous) {
+DomainState stateFromObservation(const model::Observation& obs, const DomainState* previous) {
   // Start from what was known: each part this observation could not see stays as it was.
   DomainState s = previous != nullptr ? *previous : DomainState{};
   if (parentAnswered(obs)) {
@@ -151,8 +151,8 @@ DomainState stateFromObservation(const probe::Observation& obs, const DomainStat
   }
   if (childAnswered(obs)) readServers(obs, s);
   // "Could not see" is not a change of DNSSEC state either.
-  const bool unknown =
-      obs.status == dnssec::State::kIndeterminate && obs.reason == dnssec::Reason::kMissingData;
+  const bool unknown = obs.status == model::SecurityState::kIndeterminate &&
+                       obs.reason == model::SecurityReason::kMissingData;
   if (!unknown || previous == nullptr) {
     s.status = obs.status;
     s.reason = obs.reason;
@@ -163,7 +163,7 @@ DomainState stateFromObservation(const probe::Observation& obs, const DomainStat
 bool cdsPending(const DomainState& s) {
   if (s.cdsDelete) return false;
   if (!s.cds.empty()) {
-    std::vector<probe::DsInfo> parent = s.ds;  // s.cds is sorted already
+    std::vector<model::DsInfo> parent = s.ds;  // s.cds is sorted already
     sortUnique(parent);
     return s.cds != parent;
   }
@@ -176,23 +176,23 @@ bool cdsPending(const DomainState& s) {
 
 bool fromObservationWithoutData(const DomainState& s) {
   return s.parentNs.empty() && s.operators.empty() && s.dnskey.empty() &&
-         s.status == dnssec::State::kIndeterminate;
+         s.status == model::SecurityState::kIndeterminate;
 }
 
 std::string toJson(const DomainState& s) {
   json glue = json::array();
   for (const auto& g : s.glue) glue.push_back({{"host", g.host}, {"addresses", g.addresses}});
   // nlohmann's default object is a sorted map: the text is canonical for equal states.
-  json j = {{"status", std::string(dnssec::toString(s.status))},
-            {"reason", std::string(dnssec::toString(s.reason))},
+  json j = {{"status", std::string(model::toString(s.status))},
+            {"reason", std::string(model::toString(s.reason))},
             {"operators", s.operators},
             {"parent_ns", s.parentNs},
             {"glue", glue},
-            {"ds", probe::dsJson<json>(s.ds)},
+            {"ds", model::dsJson<json>(s.ds)},
             {"denial", s.denial},
-            {"dnskey", probe::keyJson<json>(s.dnskey)},
-            {"cds", probe::dsJson<json>(s.cds)},
-            {"cdnskey", probe::keyJson<json>(s.cdnskey)},
+            {"dnskey", model::keyJson<json>(s.dnskey)},
+            {"cds", model::dsJson<json>(s.cds)},
+            {"cdnskey", model::keyJson<json>(s.cdnskey)},
             {"cds_delete", s.cdsDelete},
             {"inconsistent", s.inconsistent}};
   if (!s.glueMismatch.empty()) j["glue_mismatch"] = s.glueMismatch;
@@ -210,8 +210,8 @@ Result<DomainState> domainStateFromJson(const std::string& text) {
     // Missing in no state any version wrote; read as "not known", which is what the defaults say.
     const std::string status = j.value("status", "indeterminate");
     const std::string reason = j.value("reason", "missing_data");
-    auto parsedStatus = dnssec::stateFromString(status);
-    auto parsedReason = dnssec::reasonFromString(reason);
+    auto parsedStatus = model::stateFromString(status);
+    auto parsedReason = model::reasonFromString(reason);
     if (!parsedStatus) return fail("stored domain state has the unknown status '" + status + "'");
     if (!parsedReason) return fail("stored domain state has the unknown reason '" + reason + "'");
     s.status = *parsedStatus;

@@ -12,27 +12,27 @@
 #include <string>
 #include <vector>
 
-#include "monitor/probe/observation.h"
+#include "monitor/model/observation.h"
 #include "monitor/util/result.h"
 
 namespace zonewatch::detect {
 
 struct DomainState {
   // The validator's verdict; indeterminate for lack of data is carried over (see below).
-  dnssec::State status = dnssec::State::kIndeterminate;
-  dnssec::Reason reason = dnssec::Reason::kMissingData;
+  model::SecurityState status = model::SecurityState::kIndeterminate;
+  model::SecurityReason reason = model::SecurityReason::kMissingData;
   std::vector<std::string> operators;
   std::vector<std::string> parentNs;
-  std::vector<probe::Glue> glue;
+  std::vector<model::Glue> glue;
   // The in-domain NS hosts whose glue differs from the addresses the domain's own servers serve
-  // for them (probe::compareGlue), sorted. Stored only when not empty, so that the states kept
+  // for them (detect::compareGlue), sorted. Stored only when not empty, so that the states kept
   // before it existed still compare equal.
   std::vector<std::string> glueMismatch;
-  std::vector<probe::DsInfo> ds;
+  std::vector<model::DsInfo> ds;
   std::string denial;  // how the parent proves "no DS": nsec, nsec3, nsec3-opt-out, none, ""
-  std::vector<probe::KeyInfo> dnskey;  // union over the servers that answered
-  std::vector<probe::DsInfo> cds;
-  std::vector<probe::KeyInfo> cdnskey;
+  std::vector<model::KeyInfo> dnskey;  // union over the servers that answered
+  std::vector<model::DsInfo> cds;
+  std::vector<model::KeyInfo> cdnskey;
   bool cdsDelete = false;     // RFC 8078 §4 delete request published
   bool inconsistent = false;  // authoritative servers disagree (NS, DNSKEY or SOA-less answers)
   // The parent's servers publish different delegations (NS, glue, DS or its denial): one is stale
@@ -52,7 +52,7 @@ struct DomainState {
 // Builds the state from an observation. Where the observation could not see a part (parent or
 // every child server unreachable, validation indeterminate for lack of data), that part is carried
 // over from `previous`, so transient failures never look like changes.
-DomainState stateFromObservation(const probe::Observation& observation,
+DomainState stateFromObservation(const model::Observation& observation,
                                  const DomainState* previous);
 
 // True for the state an observation without data yields when nothing is carried over: no NS at

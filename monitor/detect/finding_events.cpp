@@ -8,21 +8,21 @@ namespace zonewatch::detect {
 namespace {
 
 // The observation's findings of each kind reported as a finding, in the observation's order.
-std::map<model::FindingKind, std::vector<const probe::Finding*>> byKind(
-    const std::vector<probe::Finding>& findings) {
-  std::map<model::FindingKind, std::vector<const probe::Finding*>> out;
-  for (const probe::Finding& f : findings) {
+std::map<model::FindingKind, std::vector<const model::Finding*>> byKind(
+    const std::vector<model::Finding>& findings) {
+  std::map<model::FindingKind, std::vector<const model::Finding*>> out;
+  for (const model::Finding& f : findings) {
     if (reportedAsFinding(f.kind)) out[f.kind].push_back(&f);
   }
   return out;
 }
 
-FindingChange raisedChange(model::FindingKind kind, const std::vector<const probe::Finding*>& all) {
+FindingChange raisedChange(model::FindingKind kind, const std::vector<const model::Finding*>& all) {
   FindingChange change;
   change.kind = kind;
   change.raised = true;
   change.count = all.size();
-  for (const probe::Finding* f : all) {
+  for (const model::Finding* f : all) {
     change.severity = std::max(change.severity, f->severity);
     if (change.findings.size() < kMaxFindingsPerEvent) change.findings.push_back(*f);
   }
@@ -31,7 +31,7 @@ FindingChange raisedChange(model::FindingKind kind, const std::vector<const prob
 
 }  // namespace
 
-std::vector<FindingChange> trackFindings(const std::vector<probe::Finding>& findings,
+std::vector<FindingChange> trackFindings(const std::vector<model::Finding>& findings,
                                          unsigned confirmPolls, FindingMemories& memory) {
   const int needed = static_cast<int>(std::max(1u, confirmPolls));
   const auto present = byKind(findings);

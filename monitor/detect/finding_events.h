@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "monitor/model/finding_kind.h"
+#include "monitor/model/observation.h"
 #include "monitor/model/severity.h"
-#include "monitor/probe/observation.h"
 
 namespace zonewatch::detect {
 
@@ -38,7 +38,7 @@ struct FindingChange {
   model::FindingKind kind = model::FindingKind::kLameServer;
   bool raised = true;                                 // false: cleared
   model::Severity severity = model::Severity::kInfo;  // raised: the worst of its findings
-  std::vector<probe::Finding> findings;               // raised: at most kMaxFindingsPerEvent
+  std::vector<model::Finding> findings;               // raised: at most kMaxFindingsPerEvent
   size_t count = 0;                                   // raised: the findings of the kind
 };
 
@@ -48,7 +48,7 @@ constexpr bool reportedAsFinding(model::FindingKind kind) {
 }
 
 // Moves `memory` on by one observation's findings and returns the kinds raised or cleared by it.
-std::vector<FindingChange> trackFindings(const std::vector<probe::Finding>& findings,
+std::vector<FindingChange> trackFindings(const std::vector<model::Finding>& findings,
                                          unsigned confirmPolls, FindingMemories& memory);
 
 }  // namespace zonewatch::detect

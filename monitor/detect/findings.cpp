@@ -12,30 +12,30 @@
 #include <vector>
 
 #include "monitor/detect/domain_state.h"
+#include "monitor/detect/glue_check.h"
 #include "monitor/dns/types.h"
-#include "monitor/probe/glue_check.h"
 #include "monitor/util/join.h"
 
 namespace zonewatch::detect {
 
 // The observation's vocabulary (monitor/probe/observation.h), read here.
+using detect::compareGlue;
+using detect::GlueComparison;
+using model::CdsCheck;
+using model::ChainStep;
+using model::DsInfo;
+using model::FailedQuery;
+using model::failedWith;
+using model::Finding;
 using model::FindingKind;
-using probe::CdsCheck;
-using probe::ChainStep;
-using probe::compareGlue;
-using probe::DsInfo;
-using probe::FailedQuery;
-using probe::failedWith;
-using probe::Finding;
-using probe::Glue;
-using probe::GlueComparison;
-using probe::KeyInfo;
-using probe::Observation;
-using probe::ParentServer;
-using probe::QueryError;
-using probe::QueryFailure;
-using probe::ServerView;
-using probe::Severity;
+using model::Glue;
+using model::KeyInfo;
+using model::Observation;
+using model::ParentServer;
+using model::QueryError;
+using model::QueryFailure;
+using model::ServerView;
+using model::Severity;
 
 namespace {
 
@@ -526,11 +526,11 @@ void checkAlgorithms(const Observation& obs, std::vector<Finding>& out) {
     }
   }
   for (const ChainStep& step : obs.chain) {
-    if (step.reason == dnssec::Reason::kDeprecatedAlgorithm) {
+    if (step.reason == model::SecurityReason::kDeprecatedAlgorithm) {
       where.insert("chain step " + step.zone + " validated through a deprecated algorithm");
     }
   }
-  if (where.empty() && obs.reason == dnssec::Reason::kDeprecatedAlgorithm) {
+  if (where.empty() && obs.reason == model::SecurityReason::kDeprecatedAlgorithm) {
     where.insert("validated through a deprecated algorithm");
   }
   if (where.empty()) return;
@@ -541,12 +541,12 @@ void checkAlgorithms(const Observation& obs, std::vector<Finding>& out) {
 }
 
 void checkValidation(const Observation& obs, std::vector<Finding>& out) {
-  const std::string reason(dnssec::toString(obs.reason));
+  const std::string reason(model::toString(obs.reason));
   const std::string detail = obs.detail.empty() ? "" : ": " + obs.detail;
-  if (obs.status == dnssec::State::kBogus) {
+  if (obs.status == model::SecurityState::kBogus) {
     out.push_back({FindingKind::kDnssecBogus, Severity::kCritical,
                    "DNSSEC bogus, " + reason + detail, std::nullopt});
-  } else if (obs.status == dnssec::State::kIndeterminate && !obs.error) {
+  } else if (obs.status == model::SecurityState::kIndeterminate && !obs.error) {
     // (When the observation failed as a whole, its error already says why; no finding repeats it.)
     out.push_back({FindingKind::kValidationIndeterminate, Severity::kWarning,
                    "DNSSEC status indeterminate, " + reason + detail, std::nullopt});

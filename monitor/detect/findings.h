@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "monitor/detect/options.h"
-#include "monitor/probe/observation.h"
+#include "monitor/model/observation.h"
 
 namespace zonewatch::detect {
 
@@ -19,14 +19,14 @@ inline constexpr size_t kMaxFindingMessageBytes = 2048;
 
 // The findings of an observation, the worst first. Pure; the daemon's differ reads them
 // (finding_events.h).
-std::vector<probe::Finding> findingsOf(const probe::Observation& observation,
+std::vector<model::Finding> findingsOf(const model::Observation& observation,
                                        const DetectOptions& options = {});
 
 // Fills observation.findings from the rest of the observation (what `zonewatch check` prints).
-void computeFindings(probe::Observation& observation, const DetectOptions& options = {});
+void computeFindings(model::Observation& observation, const DetectOptions& options = {});
 
 // Nagios plugin exit codes (Nagios Plugin Development Guidelines, "Plugin Return Codes").
 enum class NagiosStatus : int { kOk = 0, kWarning = 1, kCritical = 2, kUnknown = 3 };
-NagiosStatus nagiosStatus(const probe::Observation& observation);
+NagiosStatus nagiosStatus(const model::Observation& observation);
 
 }  // namespace zonewatch::detect

@@ -10,13 +10,13 @@ namespace {
 
 // As `authoritative` in monitor/detect/findings.cpp: an authoritative NOERROR answer and no failed
 // question (ServerView::error is set when any apex question failed, AA missing included).
-bool answeredAuthoritatively(const probe::ServerView& s) {
+bool answeredAuthoritatively(const model::ServerView& s) {
   return !s.error && s.aa && s.rcode == static_cast<uint16_t>(dns::Rcode::NoError);
 }
 
 }  // namespace
 
-std::optional<ObservationFailure> observationFailure(const probe::Observation& obs,
+std::optional<ObservationFailure> observationFailure(const model::Observation& obs,
                                                      const DomainState* confirmed) {
   if (obs.error) return ObservationFailure::kWalkFailed;
   if (std::any_of(obs.servers.begin(), obs.servers.end(), answeredAuthoritatively)) {
@@ -39,7 +39,7 @@ std::string_view toString(ObservationFailure failure) {
   return "walk_failed";
 }
 
-std::string failureText(const probe::Observation& obs) {
+std::string failureText(const model::Observation& obs) {
   if (obs.error) return *obs.error;
   if (obs.servers.empty()) return "no address was found for any name server of " + obs.domain;
   return "none of the " + std::to_string(obs.servers.size()) + " server addresses of " +

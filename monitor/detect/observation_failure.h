@@ -23,7 +23,7 @@
 #include <string_view>
 
 #include "monitor/detect/domain_state.h"
-#include "monitor/probe/observation.h"
+#include "monitor/model/observation.h"
 
 namespace zonewatch::detect {
 
@@ -34,7 +34,7 @@ enum class ObservationFailure : uint8_t {
 
 // Why `observation` brought no data, or nullopt when it brought some.
 // `confirmed` is the domain's confirmed state, when it has one.
-std::optional<ObservationFailure> observationFailure(const probe::Observation& observation,
+std::optional<ObservationFailure> observationFailure(const model::Observation& observation,
                                                      const DomainState* confirmed = nullptr);
 
 // "walk_failed" / "no_authoritative_answer": stable, the `reason` label of
@@ -43,6 +43,6 @@ std::string_view toString(ObservationFailure failure);
 
 // One line saying why the observation failed, for logs and the observation_failing event: the
 // walk's error, or how many server addresses were asked and none answered.
-std::string failureText(const probe::Observation& observation);
+std::string failureText(const model::Observation& observation);
 
 }  // namespace zonewatch::detect

@@ -7,6 +7,18 @@
 #include "monitor/util/time_text.h"
 
 namespace zonewatch::probe {
+
+// The observation's records (monitor/model/observation.h).
+using model::ChainStep;
+using model::FailedQuery;
+using model::Finding;
+using model::Glue;
+using model::HostAddresses;
+using model::Observation;
+using model::ParentServer;
+using model::ParentView;
+using model::QueryError;
+using model::ServerView;
 namespace {
 
 // Insertion-ordered objects: the fields come out in the schema's order, easier for people to read.
@@ -58,14 +70,17 @@ json parentJson(const ParentView& parent, bool withEvidence) {
               {"rtt_ms", roundedMs(p.rttMs)},
               {"ns", p.ns},
               {"glue", glueJson(p.glue)},
-              {"ds", dsJson<json>(p.ds)},
+              {"ds", model::dsJson<json>(p.ds)},
               {"denial", p.denial}};
     if (withEvidence) s["evidence"] = p.evidence;
     servers.push_back(std::move(s));
   }
-  return {
-      {"zone", parent.zone},           {"servers", std::move(servers)}, {"ns", parent.ns},
-      {"glue", glueJson(parent.glue)}, {"ds", dsJson<json>(parent.ds)}, {"denial", parent.denial}};
+  return {{"zone", parent.zone},
+          {"servers", std::move(servers)},
+          {"ns", parent.ns},
+          {"glue", glueJson(parent.glue)},
+          {"ds", model::dsJson<json>(parent.ds)},
+          {"denial", parent.denial}};
 }
 
 json serverJson(const ServerView& s, bool withEvidence) {
@@ -79,13 +94,13 @@ json serverJson(const ServerView& s, bool withEvidence) {
               {"soa_mname", s.soaMname},
               {"soa_rname", s.soaRname},
               {"ns", s.ns},
-              {"dnskey", keyJson<json>(s.dnskey)},
-              {"cds", dsJson<json>(s.cds)},
-              {"cdnskey", keyJson<json>(s.cdnskey)},
+              {"dnskey", model::keyJson<json>(s.dnskey)},
+              {"cds", model::dsJson<json>(s.cds)},
+              {"cdnskey", model::keyJson<json>(s.cdnskey)},
               {"host_addresses", hostAddressesJson(s.hostAddresses)},
               {"earliest_rrsig_expiration", optionalTime(s.earliestRrsigExpiration)},
-              {"status", dnssec::toString(s.state)},
-              {"reason", dnssec::toString(s.reason)},
+              {"status", model::toString(s.state)},
+              {"reason", model::toString(s.reason)},
               {"detail", s.detail},
               {"error", errorJson(s.error)},
               {"failed_queries", failedJson(s.failedQueries)}};
@@ -97,8 +112,8 @@ json chainJson(const std::vector<ChainStep>& chain) {
   json out = json::array();
   for (const ChainStep& step : chain) {
     out.push_back({{"zone", step.zone},
-                   {"status", dnssec::toString(step.state)},
-                   {"reason", dnssec::toString(step.reason)},
+                   {"status", model::toString(step.state)},
+                   {"reason", model::toString(step.reason)},
                    {"ds_tags", step.dsTags},
                    {"dnskey_tags", step.dnskeyTags}});
   }
@@ -126,8 +141,8 @@ std::string toJson(const Observation& obs, bool withEvidence) {
       {"domain_unicode", obs.domainUnicode.empty() ? obs.domain : obs.domainUnicode},
       {"observed_at", formatRfc3339(obs.observedAt)},
       {"observed_at_unix", obs.observedAt},
-      {"status", dnssec::toString(obs.status)},
-      {"reason", dnssec::toString(obs.reason)},
+      {"status", model::toString(obs.status)},
+      {"reason", model::toString(obs.reason)},
       {"ede", obs.ede ? json(*obs.ede) : json(nullptr)},
       {"detail", obs.detail},
       {"operators", obs.operators},

@@ -14,6 +14,19 @@
 
 namespace zonewatch::probe {
 
+// The observation's records (monitor/model/observation.h).
+using model::CdsCheck;
+using model::ChainStep;
+using model::DsInfo;
+using model::FailedQuery;
+using model::failedWith;
+using model::KeyInfo;
+using model::Observation;
+using model::ParentServer;
+using model::QueryError;
+using model::QueryFailure;
+using model::ServerView;
+
 namespace {
 
 using resolver::QueryResult;

@@ -15,8 +15,8 @@
 #include "monitor/dnssec/trust_anchor.h"
 #include "monitor/dnssec/validator.h"
 #include "monitor/dnssec/verification_cache.h"
+#include "monitor/model/observation.h"
 #include "monitor/probe/iterator.h"
-#include "monitor/probe/observation.h"
 #include "monitor/probe/operators.h"
 #include "monitor/util/clock.h"
 
@@ -44,7 +44,7 @@ class Prober {
          ProbeOptions options = {});
   ~Prober();
 
-  using Callback = std::function<void(Observation)>;
+  using Callback = std::function<void(model::Observation)>;
   // Starts observing `domain`; `done` runs from the engine's loop when the observation is complete.
   // An observation always completes: failures are recorded in it, never thrown.
   void observe(const dns::Name& domain, Callback done);
@@ -99,7 +99,7 @@ class Prober {
 
 // Synchronous convenience for `zonewatch check` and tests: observes each domain, concurrently,
 // running the engine's loop until all are done.
-std::vector<Observation> observeAll(Prober& prober, resolver::QueryEngine& engine,
-                                    const std::vector<dns::Name>& domains);
+std::vector<model::Observation> observeAll(Prober& prober, resolver::QueryEngine& engine,
+                                           const std::vector<dns::Name>& domains);
 
 }  // namespace zonewatch::probe

@@ -10,6 +10,19 @@
 #include "monitor/util/time_text.h"
 
 namespace zonewatch::probe {
+
+// The observation's records (monitor/model/observation.h).
+using model::ChainStep;
+using model::DsInfo;
+using model::FailedQuery;
+using model::Finding;
+using model::Glue;
+using model::KeyInfo;
+using model::Observation;
+using model::ParentServer;
+using model::ParentView;
+using model::ServerView;
+using model::Severity;
 namespace {
 
 // SGR parameters (ECMA-48 §8.3.117).
@@ -32,15 +45,15 @@ class Painter {
   bool colour_;
 };
 
-std::string_view stateColour(dnssec::State state) {
+std::string_view stateColour(model::SecurityState state) {
   switch (state) {
-    case dnssec::State::kSecure:
+    case model::SecurityState::kSecure:
       return kGreen;
-    case dnssec::State::kInsecure:
+    case model::SecurityState::kInsecure:
       return kYellow;
-    case dnssec::State::kBogus:
+    case model::SecurityState::kBogus:
       return kRed;
-    case dnssec::State::kIndeterminate:
+    case model::SecurityState::kIndeterminate:
       return kMagenta;
   }
   return {};
@@ -139,8 +152,9 @@ std::string heading(const Painter& paint, std::string_view text) {
 }
 
 std::string verdict(const Observation& obs, const Painter& paint) {
-  std::string line = paint(upper(dnssec::toString(obs.status)), stateColour(obs.status));
-  if (obs.reason != dnssec::Reason::kNone) line += ", " + std::string(dnssec::toString(obs.reason));
+  std::string line = paint(upper(model::toString(obs.status)), stateColour(obs.status));
+  if (obs.reason != model::SecurityReason::kNone)
+    line += ", " + std::string(model::toString(obs.reason));
   if (obs.ede) {
     line += " (EDE " + std::to_string(*obs.ede);
     if (auto name = edeName(*obs.ede); !name.empty()) line += ": " + std::string(name);
@@ -155,10 +169,11 @@ std::string chainSection(const Observation& obs, const Painter& paint) {
   if (obs.chain.empty()) return "";
   std::vector<std::vector<Cell>> rows;
   for (const ChainStep& step : obs.chain) {
-    std::string reason =
-        step.reason == dnssec::Reason::kNone ? "" : std::string(dnssec::toString(step.reason));
+    std::string reason = step.reason == model::SecurityReason::kNone
+                             ? ""
+                             : std::string(model::toString(step.reason));
     rows.push_back({{step.zone, {}},
-                    {std::string(dnssec::toString(step.state)), stateColour(step.state)},
+                    {std::string(model::toString(step.state)), stateColour(step.state)},
                     {"DS " + tags(step.dsTags) + " → DNSKEY " + tags(step.dnskeyTags), {}},
                     {reason, kDim}});
   }
@@ -258,7 +273,7 @@ std::string serversSection(const Observation& obs, const Painter& paint) {
          {s.soaSerial ? std::to_string(*s.soaSerial) : "-", {}},
          {tags(keyTags), {}},
          {s.earliestRrsigExpiration ? formatRfc3339(*s.earliestRrsigExpiration) : "-", {}},
-         {std::string(dnssec::toString(s.state)), stateColour(s.state)}});
+         {std::string(model::toString(s.state)), stateColour(s.state)}});
   }
   return heading(paint, "Servers") + table(rows, paint, "  ");
 }

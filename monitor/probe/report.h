@@ -10,11 +10,11 @@
 #include <string>
 #include <string_view>
 
-#include "monitor/probe/observation.h"
+#include "monitor/model/observation.h"
 
 namespace zonewatch::probe {
 
-std::string formatReport(const Observation& observation, bool colour);
+std::string formatReport(const model::Observation& observation, bool colour);
 
 // The RFC 8914 §5.2 name of an Extended DNS Error info-code ("Signature Expired"), or "" when the
 // code has none (0 is "Other Error", shown only when an EDE is set).

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "monitor/detect/differ.h"
-#include "monitor/probe/observation.h"
+#include "monitor/model/observation.h"
 #include "storage/sqlite_store.h"
 #include "tests/bench/bench_measure.h"
 
@@ -125,19 +125,19 @@ constexpr int kFlapPolls = 1'000;
 
 // A signed delegation observed at t whose one KSK has key tag `tag`, and the zone-file evidence a
 // real observation renders for it (about 4 KiB: NS, DS, DNSKEY and their RRSIGs per server).
-zonewatch::probe::Observation keyedObservation(int64_t t, uint16_t tag) {
+zonewatch::model::Observation keyedObservation(int64_t t, uint16_t tag) {
   using namespace zonewatch;
-  probe::Observation o;
+  model::Observation o;
   o.domain = "flapping.bench.example.";
   o.domainUnicode = o.domain;
   o.observedAt = t;
-  o.status = dnssec::State::kSecure;
-  o.reason = dnssec::Reason::kNone;
+  o.status = model::SecurityState::kSecure;
+  o.reason = model::SecurityReason::kNone;
   o.operators = {"provider.net."};
   o.parent.zone = "bench.example.";
   o.parent.ns = {"ns1.provider.net.", "ns2.provider.net."};
   o.parent.ds = {{100, 13, 2, std::string(64, 'a')}};
-  probe::ParentServer p;
+  model::ParentServer p;
   p.name = "a.nic.example.";
   p.address = "192.0.2.1";
   p.ns = o.parent.ns;
@@ -145,13 +145,13 @@ zonewatch::probe::Observation keyedObservation(int64_t t, uint16_t tag) {
   o.parent.servers = {p};
   for (const auto& [name, address] : {std::pair{"ns1.provider.net.", "192.0.2.53"},
                                       std::pair{"ns2.provider.net.", "198.51.100.53"}}) {
-    probe::ServerView s;
+    model::ServerView s;
     s.name = name;
     s.address = address;
     s.aa = true;
     s.ns = o.parent.ns;
     s.dnskey = {{100, 257, 13}, {tag, 256, 13}};
-    s.state = dnssec::State::kSecure;
+    s.state = model::SecurityState::kSecure;
     o.servers.push_back(s);
   }
   o.earliestRrsigExpiration = t + 14 * 86400;
@@ -187,7 +187,7 @@ FlapFigures flappingDomain(const std::string& path, unsigned confirmPolls, bool 
     c.row.domain = o.domain;
     c.row.firstSeen = t0;
     c.row.lastSeen = t;
-    c.row.status = zonewatch::dnssec::toString(r.observed->status);
+    c.row.status = zonewatch::model::toString(r.observed->status);
     c.row.stateJson = r.memory.confirmed ? toJson(*r.memory.confirmed) : "";
     c.row.pendingJson = r.memory.pending ? toJson(*r.memory.pending) : "";
     c.row.serversJson = auxiliaryToJson(r.memory);

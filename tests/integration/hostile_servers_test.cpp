@@ -36,9 +36,13 @@
 #include "monitor/util/join.h"
 #include "tests/integration/hostile_server.h"
 #include "tests/unit/monitor/dnssec/signing_fixture.h"
-#include "tests/unit/monitor/probe/query_failure_text.h"
+#include "tests/unit/monitor/model/query_failure_text.h"
 
 namespace zonewatch::probe {
+
+// The observation's records (monitor/model/observation.h).
+using model::Observation;
+using model::ServerView;
 namespace {
 
 using namespace std::chrono_literals;

@@ -26,7 +26,7 @@
 #include "config/config.h"
 #include "monitor/detect/domain_state.h"
 #include "monitor/model/event_kind.h"
-#include "monitor/probe/observation.h"
+#include "monitor/model/observation.h"
 #include "storage/sqlite_store.h"
 
 namespace zonewatch {
@@ -49,8 +49,8 @@ using Command = std::function<int(const MonitorArgs&, std::ostream&, std::ostrea
 
 detect::DomainState signedState(std::vector<std::string> operators, std::vector<uint16_t> dsTags) {
   detect::DomainState s;
-  s.status = dnssec::State::kSecure;
-  s.reason = dnssec::Reason::kNone;
+  s.status = model::SecurityState::kSecure;
+  s.reason = model::SecurityReason::kNone;
   s.operators = std::move(operators);
   s.parentNs = {"ns1.alpha-dns.example.", "ns2.beta-dns.example."};
   for (uint16_t tag : dsTags) s.ds.push_back({tag, 13, 2, "AABB"});
@@ -102,8 +102,8 @@ class MonitorCommandsTest : public ::testing::Test {
     r.domain = domain;
     r.firstSeen = kT0;
     r.lastSeen = at;
-    r.status = dnssec::toString(state.status);
-    r.reason = dnssec::toString(state.reason);
+    r.status = model::toString(state.status);
+    r.reason = model::toString(state.reason);
     r.operatorsJson = json(state.operators).dump();
     r.stateJson = detect::toJson(state);
     return r;
@@ -486,7 +486,7 @@ TEST_F(MonitorCommandsTest, AckAcceptsTodaysOperatorsAndDsKeyTags) {
 
 TEST_F(MonitorCommandsTest, AckJsonPrintsTheBaselineAndAcceptsAnUnsignedDomain) {
   detect::DomainState unsigned_ = signedState({"alpha-dns.example."}, {});
-  unsigned_.status = dnssec::State::kInsecure;
+  unsigned_.status = model::SecurityState::kInsecure;
   unsigned_.dnskey.clear();
   unsigned_.denial = "nsec";
   observed("a.example.", unsigned_, kT0);
@@ -564,7 +564,7 @@ TEST_F(MonitorCommandsTest, AckWhileTheLatestObservationFailedKeepsTheEarlierBas
 // state such an observation yields, with no operator, NS or key. Accepting it would pin an empty
 // operator set, and every later observation would violate it.
 TEST_F(MonitorCommandsTest, AckRefusesTheEmptyStateOfAnObservationWithoutData) {
-  probe::Observation silent;
+  model::Observation silent;
   silent.domain = "a.example.";
   silent.observedAt = kT0;
   silent.error = "no server of . answered";

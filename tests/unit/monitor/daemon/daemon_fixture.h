@@ -21,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "monitor/probe/observation.h"
+#include "monitor/model/observation.h"
 #include "storage/sqlite_store.h"
 #include "storage/store.h"
 
@@ -37,8 +37,8 @@ inline std::filesystem::path makeTempDir(const std::string& prefix) {
 
 // The parent's one server in a scripted observation (a.nic.example., 192.0.2.1), serving the NS
 // and DS RRsets of `parent`.
-inline probe::ParentServer parentServer(const probe::ParentView& parent) {
-  probe::ParentServer p;
+inline model::ParentServer parentServer(const model::ParentView& parent) {
+  model::ParentServer p;
   p.name = "a.nic.example.";
   p.address = "192.0.2.1";
   p.ns = parent.ns;

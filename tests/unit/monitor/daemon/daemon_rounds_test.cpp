@@ -27,7 +27,7 @@
 #include "tests/unit/alerts/http_receiver.h"
 #include "tests/unit/alerts/metrics_text.h"
 #include "tests/unit/monitor/daemon/daemon_fixture.h"
-#include "tests/unit/monitor/probe/query_failure_text.h"
+#include "tests/unit/monitor/model/query_failure_text.h"
 
 namespace zonewatch::daemon {
 namespace {
@@ -46,25 +46,25 @@ enum class World {
   kExpiring20h     // healthy, with a signature that expires 20 hours from now
 };
 
-probe::ServerView server(const std::string& name, const std::string& address, bool signed_) {
-  probe::ServerView s;
+model::ServerView server(const std::string& name, const std::string& address, bool signed_) {
+  model::ServerView s;
   s.name = name;
   s.address = address;
   s.aa = true;
   s.ns = {"ns1.alpha-dns.example.", "ns2.beta-dns.example."};
   if (signed_) s.dnskey = {{100, 257, 13}, {200, 256, 13}};
-  s.state = signed_ ? dnssec::State::kSecure : dnssec::State::kInsecure;
-  s.reason = signed_ ? dnssec::Reason::kNone : dnssec::Reason::kDsAbsent;
+  s.state = signed_ ? model::SecurityState::kSecure : model::SecurityState::kInsecure;
+  s.reason = signed_ ? model::SecurityReason::kNone : model::SecurityReason::kDsAbsent;
   return s;
 }
 
-probe::Observation healthy(const std::string& domain, int64_t t, bool signed_ = true) {
-  probe::Observation o;
+model::Observation healthy(const std::string& domain, int64_t t, bool signed_ = true) {
+  model::Observation o;
   o.domain = domain;
   o.domainUnicode = domain;
   o.observedAt = t;
-  o.status = signed_ ? dnssec::State::kSecure : dnssec::State::kInsecure;
-  o.reason = signed_ ? dnssec::Reason::kNone : dnssec::Reason::kDsAbsent;
+  o.status = signed_ ? model::SecurityState::kSecure : model::SecurityState::kInsecure;
+  o.reason = signed_ ? model::SecurityReason::kNone : model::SecurityReason::kDsAbsent;
   o.operators = {"alpha-dns.example.", "beta-dns.example."};
   o.parent.zone = "example.";
   o.parent.ns = {"ns1.alpha-dns.example.", "ns2.beta-dns.example."};
@@ -80,8 +80,8 @@ probe::Observation healthy(const std::string& domain, int64_t t, bool signed_ = 
   return o;
 }
 
-probe::Observation observe(World world, const std::string& domain, int64_t t) {
-  probe::Observation o = healthy(domain, t, world != World::kUnsigned);
+model::Observation observe(World world, const std::string& domain, int64_t t) {
+  model::Observation o = healthy(domain, t, world != World::kUnsigned);
   if (world == World::kExpiring20h) o.earliestRrsigExpiration = t + 20 * 3600;
   if (world == World::kMoved) {
     o.operators = {"gamma-dns.example."};
@@ -89,7 +89,7 @@ probe::Observation observe(World world, const std::string& domain, int64_t t) {
     o.parent.servers[0].ns = o.parent.ns;
     for (auto& s : o.servers) s.ns = o.parent.ns;  // the new servers serve the same NS set
   } else if (world == World::kRootDown) {
-    probe::Observation failed;
+    model::Observation failed;
     failed.domain = domain;
     failed.domainUnicode = domain;
     failed.observedAt = t;
@@ -98,14 +98,14 @@ probe::Observation observe(World world, const std::string& domain, int64_t t) {
     return failed;
   } else if (world == World::kServersSilent) {
     for (auto& s : o.servers) {
-      probe::ServerView silent;
+      model::ServerView silent;
       silent.name = s.name;
       silent.address = s.address;
       silent.error = zonewatch::testing::queryError("timeout");
       s = silent;
     }
-    o.status = dnssec::State::kIndeterminate;
-    o.reason = dnssec::Reason::kMissingData;
+    o.status = model::SecurityState::kIndeterminate;
+    o.reason = model::SecurityReason::kMissingData;
     o.earliestRrsigExpiration.reset();
   }
   return o;

@@ -34,26 +34,26 @@ struct Script {
   size_t evidenceBytes = 3000;
 };
 
-probe::Observation observe(const Script& script, const std::string& domain, int64_t t) {
-  probe::Observation o;
+model::Observation observe(const Script& script, const std::string& domain, int64_t t) {
+  model::Observation o;
   o.domain = domain;
   o.domainUnicode = domain;
   o.observedAt = t;
-  o.status = dnssec::State::kSecure;
-  o.reason = dnssec::Reason::kNone;
+  o.status = model::SecurityState::kSecure;
+  o.reason = model::SecurityReason::kNone;
   o.operators = {script.moved ? "gamma-dns.example." : "alpha-dns.example."};
   o.parent.zone = "example.";
   o.parent.ns = {script.moved ? "ns1.gamma-dns.example." : "ns1.alpha-dns.example."};
   o.parent.ds = {{100, 13, 2, "AABB"}};
   o.parent.servers = {testutil::parentServer(o.parent)};
-  probe::ServerView s;
+  model::ServerView s;
   s.name = o.parent.ns[0];
   s.address = "192.0.2.53";
   s.aa = true;
   s.ns = o.parent.ns;
   s.dnskey = {{script.keyTag, 257, 13}};
-  s.state = dnssec::State::kSecure;
-  s.reason = dnssec::Reason::kNone;
+  s.state = model::SecurityState::kSecure;
+  s.reason = model::SecurityReason::kNone;
   o.servers = {s};
   o.earliestRrsigExpiration = t + 30 * 86400;
   const size_t bytes = script.evidenceBytes;

@@ -9,7 +9,7 @@
 #include <random>
 
 #include "monitor/detect/observation_failure.h"
-#include "tests/unit/monitor/probe/query_failure_text.h"
+#include "tests/unit/monitor/model/query_failure_text.h"
 
 namespace zonewatch::detect {
 namespace {
@@ -19,32 +19,32 @@ using model::Severity;
 
 constexpr int64_t kT0 = 1'800'000'000;
 
-probe::ServerView server(const std::string& name, const std::string& address) {
-  probe::ServerView s;
+model::ServerView server(const std::string& name, const std::string& address) {
+  model::ServerView s;
   s.name = name;
   s.address = address;
   s.rcode = 0;
   s.aa = true;
   s.ns = {"ns1.alpha-dns.example.", "ns2.beta-dns.example."};
   s.dnskey = {{100, 257, 13}, {200, 256, 13}};
-  s.state = dnssec::State::kSecure;
-  s.reason = dnssec::Reason::kNone;
+  s.state = model::SecurityState::kSecure;
+  s.reason = model::SecurityReason::kNone;
   return s;
 }
 
 // A secure, healthy observation of example.com. at time t.
-probe::Observation healthy(int64_t t) {
-  probe::Observation o;
+model::Observation healthy(int64_t t) {
+  model::Observation o;
   o.domain = "example.com.";
   o.domainUnicode = o.domain;
   o.observedAt = t;
-  o.status = dnssec::State::kSecure;
-  o.reason = dnssec::Reason::kNone;
+  o.status = model::SecurityState::kSecure;
+  o.reason = model::SecurityReason::kNone;
   o.operators = {"alpha-dns.example.", "beta-dns.example."};
   o.parent.zone = "com.";
   o.parent.ns = {"ns1.alpha-dns.example.", "ns2.beta-dns.example."};
   o.parent.ds = {{100, 13, 2, "AABB"}};
-  probe::ParentServer p;
+  model::ParentServer p;
   p.name = "a.gtld.example.";
   p.address = "192.0.2.1";
   p.ns = o.parent.ns;
@@ -57,14 +57,14 @@ probe::Observation healthy(int64_t t) {
 }
 
 // The delegation moved to `ns`: the parent's servers and the domain's own servers say so alike.
-void setNs(probe::Observation& o, std::vector<std::string> ns) {
+void setNs(model::Observation& o, std::vector<std::string> ns) {
   o.parent.ns = ns;
   for (auto& p : o.parent.servers) p.ns = ns;
   for (auto& s : o.servers) s.ns = ns;
 }
 
 // The observation moved to time t, its signatures still a month from expiry.
-probe::Observation at(probe::Observation o, int64_t t) {
+model::Observation at(model::Observation o, int64_t t) {
   o.observedAt = t;
   if (o.earliestRrsigExpiration) o.earliestRrsigExpiration = t + 30 * 86400;
   return o;
@@ -87,13 +87,13 @@ const Event* find(const std::vector<Event>& events, const std::string& name) {
 class DifferTest : public ::testing::Test {
  protected:
   // Feeds an observation and returns its events.
-  std::vector<Event> feed(const probe::Observation& o) {
+  std::vector<Event> feed(const model::Observation& o) {
     auto r = diff(memory_, o, options_);
     memory_ = r.memory;
     return r.events;
   }
   // Feeds the same observation shape at successive times until confirmed.
-  std::vector<Event> feedConfirmed(probe::Observation o) {
+  std::vector<Event> feedConfirmed(model::Observation o) {
     std::vector<Event> all;
     for (unsigned i = 0; i < options_.confirmPolls; ++i) {
       o.observedAt = t_ += 300;
@@ -116,14 +116,14 @@ class DifferTest : public ::testing::Test {
 TEST_F(DifferTest, FirstObservationIsABaselineWithoutChangeEvents) {
   baseline();
   ASSERT_TRUE(memory_.confirmed.has_value());
-  EXPECT_EQ(memory_.confirmed->status, dnssec::State::kSecure);
+  EXPECT_EQ(memory_.confirmed->status, model::SecurityState::kSecure);
   EXPECT_TRUE(feed(healthy(t_ + 300)).empty());
 }
 
 TEST_F(DifferTest, BogusBaselineRaisesOnlyTheProblem) {
   auto o = healthy(t_);
-  o.status = dnssec::State::kBogus;
-  o.reason = dnssec::Reason::kRrsigExpired;
+  o.status = model::SecurityState::kBogus;
+  o.reason = model::SecurityReason::kRrsigExpired;
   EXPECT_EQ(names(feed(o)), std::vector<std::string>{"validation_failed"});
 }
 
@@ -181,8 +181,8 @@ TEST_F(DifferTest, OperatorChangeIntoABogusChainIsAHijack) {
   auto o = healthy(0);
   o.operators = {"evil.example."};
   setNs(o, {"ns1.evil.example."});
-  o.status = dnssec::State::kBogus;
-  o.reason = dnssec::Reason::kNoDnskeyMatchesDs;
+  o.status = model::SecurityState::kBogus;
+  o.reason = model::SecurityReason::kNoDnskeyMatchesDs;
   auto events = feedConfirmed(o);
   EXPECT_NE(find(events, "hijack_suspected"), nullptr);
   EXPECT_NE(find(events, "validation_failed"), nullptr);
@@ -193,8 +193,8 @@ TEST_F(DifferTest, DsRemovedWithProofIsAnUnsignedDowngrade) {
   auto o = healthy(0);
   o.parent.ds.clear();
   o.parent.denial = "nsec3";
-  o.status = dnssec::State::kInsecure;
-  o.reason = dnssec::Reason::kDsAbsent;
+  o.status = model::SecurityState::kInsecure;
+  o.reason = model::SecurityReason::kDsAbsent;
   auto events = feedConfirmed(o);
   EXPECT_EQ(names(events), (std::vector<std::string>{"ds_removed", "unsigned_downgrade"}));
   EXPECT_EQ(find(events, "unsigned_downgrade")->severity, Severity::kCritical);
@@ -203,8 +203,8 @@ TEST_F(DifferTest, DsRemovedWithProofIsAnUnsignedDowngrade) {
 TEST_F(DifferTest, BogusThenRecovered) {
   baseline();
   auto bad = healthy(0);
-  bad.status = dnssec::State::kBogus;
-  bad.reason = dnssec::Reason::kRrsigExpired;
+  bad.status = model::SecurityState::kBogus;
+  bad.reason = model::SecurityReason::kRrsigExpired;
   EXPECT_EQ(names(feedConfirmed(bad)), std::vector<std::string>{"validation_failed"});
   EXPECT_EQ(names(feedConfirmed(healthy(0))), std::vector<std::string>{"validation_recovered"});
 }
@@ -259,7 +259,7 @@ TEST_F(DifferTest, TimeoutIsAnUnreachableServerNotAnEmptyNsSet) {
   o.servers[1].error = zonewatch::testing::queryError("timeout");
   o.servers[1].ns.clear();
   o.servers[1].dnskey.clear();
-  o.servers[1].state = dnssec::State::kIndeterminate;
+  o.servers[1].state = model::SecurityState::kIndeterminate;
   EXPECT_TRUE(feed(at(o, t_ += 300)).empty());  // one failure: not yet unreachable
   auto events = feed(at(o, t_ += 300));
   EXPECT_EQ(names(events), std::vector<std::string>{"server_unreachable"});
@@ -276,7 +276,7 @@ TEST_F(DifferTest, AServerTheQueryCapKeptBackIsNeitherDownNorRecovered) {
   capped.servers[1].error = zonewatch::testing::queryError("not sent");
   capped.servers[1].ns.clear();
   capped.servers[1].dnskey.clear();
-  capped.servers[1].state = dnssec::State::kIndeterminate;
+  capped.servers[1].state = model::SecurityState::kIndeterminate;
   for (int i = 0; i < 4; ++i) EXPECT_TRUE(feed(at(capped, t_ += 300)).empty()) << i;
 
   auto down = capped;
@@ -294,8 +294,8 @@ TEST_F(DifferTest, EverythingUnreachableChangesNothing) {
   o.parent = {};
   o.servers.clear();
   o.operators.clear();
-  o.status = dnssec::State::kIndeterminate;
-  o.reason = dnssec::Reason::kMissingData;
+  o.status = model::SecurityState::kIndeterminate;
+  o.reason = model::SecurityReason::kMissingData;
   const std::string confirmed = toJson(*memory_.confirmed);
   for (int i = 1; i <= 5; ++i) {
     auto r = diff(memory_, at(o, t_ += 300), options_);
@@ -317,8 +317,8 @@ TEST_F(DifferTest, EverythingUnreachableChangesNothing) {
 // ---------------------------------
 
 // The walk failed: no root server answered (the daemon started during an outage).
-probe::Observation walkFailed(int64_t t) {
-  probe::Observation o;
+model::Observation walkFailed(int64_t t) {
+  model::Observation o;
   o.domain = "example.com.";
   o.domainUnicode = o.domain;
   o.observedAt = t;
@@ -328,18 +328,18 @@ probe::Observation walkFailed(int64_t t) {
 }
 
 // The walk succeeded and the parent answered, but none of the domain's servers did.
-probe::Observation serversSilent(int64_t t) {
+model::Observation serversSilent(int64_t t) {
   auto o = healthy(t);
   for (auto& s : o.servers) {
     s.error = zonewatch::testing::queryError("timeout");
     s.aa = false;
     s.ns.clear();
     s.dnskey.clear();
-    s.state = dnssec::State::kIndeterminate;
-    s.reason = dnssec::Reason::kMissingData;
+    s.state = model::SecurityState::kIndeterminate;
+    s.reason = model::SecurityReason::kMissingData;
   }
-  o.status = dnssec::State::kIndeterminate;
-  o.reason = dnssec::Reason::kMissingData;
+  o.status = model::SecurityState::kIndeterminate;
+  o.reason = model::SecurityReason::kMissingData;
   o.earliestRrsigExpiration.reset();
   return o;
 }
@@ -503,8 +503,8 @@ TEST_F(DifferTest, SomeServersAnsweringIsNotAFailedObservation) {
   baseline();
   auto o = serversSilent(t_ += 300);
   o.servers[0] = healthy(0).servers[0];  // one address still answers authoritatively
-  o.status = dnssec::State::kSecure;
-  o.reason = dnssec::Reason::kNone;
+  o.status = model::SecurityState::kSecure;
+  o.reason = model::SecurityReason::kNone;
   auto r = diff(memory_, o, options_);
   ASSERT_TRUE(r.observed.has_value());
   EXPECT_EQ(r.memory.failures, 0);
@@ -530,8 +530,8 @@ TEST_F(DifferTest, ThirtyPercentDroppedAnswersNeverProduceAChangeEvent) {
       o.servers[0].error = zonewatch::testing::queryError("timeout");
       o.servers[0].dnskey.clear();
       o.servers[0].ns.clear();
-      o.servers[0].state = dnssec::State::kIndeterminate;
-      o.servers[0].reason = dnssec::Reason::kMissingData;
+      o.servers[0].state = model::SecurityState::kIndeterminate;
+      o.servers[0].reason = model::SecurityReason::kMissingData;
     }
     for (const auto& e : feed(o)) {
       EXPECT_TRUE(e.kind == EventKind::kServerUnreachable || e.kind == EventKind::kServerRecovered)
@@ -636,7 +636,7 @@ TEST_F(DifferTest, GlueAndNameserverChangesWithinOneOperator) {
 
 // example.com. with an in-domain host, ns1.example.com., glued at 192.0.2.53 and served by both
 // servers at `served`.
-probe::Observation withInDomainHost(int64_t t, std::vector<std::string> served) {
+model::Observation withInDomainHost(int64_t t, std::vector<std::string> served) {
   auto o = healthy(t);
   setNs(o, {"ns1.example.com.", "ns2.beta-dns.example."});
   o.parent.glue = {{"ns1.example.com.", {"192.0.2.53"}}};
@@ -727,14 +727,14 @@ TEST_F(DifferTest, ConfirmPollsOfOneReportsImmediately) {
 // --- Flapping ----------------------------------------------------------------------------------
 
 // The observation at time t whose servers serve the one key `tag`.
-probe::Observation keyed(int64_t t, uint16_t tag) {
+model::Observation keyed(int64_t t, uint16_t tag) {
   auto o = healthy(t);
   for (auto& s : o.servers) s.dnskey = {{tag, 257, 13}};
   return o;
 }
 
 // A delegation moved to an operator of its own, with its own DS: what a hijack looks like.
-probe::Observation hijacked(probe::Observation o) {
+model::Observation hijacked(model::Observation o) {
   o.operators = {"evil.example."};
   setNs(o, {"ns1.evil.example."});
   o.parent.ds = {{999, 13, 2, "CCDD"}};
@@ -745,7 +745,7 @@ class FlappingTest : public DifferTest {
  protected:
   // Feeds one observation; counts the snapshots the store would write (a state that differs from
   // the previous observation's, when the differ lets it be stored) and checks the rolling hour.
-  std::vector<Event> poll(const probe::Observation& o) {
+  std::vector<Event> poll(const model::Observation& o) {
     const auto r = diff(memory_, o, options_);
     // As the store does: a new snapshot when the state differs from the latest one stored.
     const bool differs = !lastStored_ || (r.observed && *r.observed != *lastStored_);
@@ -793,10 +793,10 @@ TEST_F(FlappingTest, KeysChangingAtEveryPollAreCoalesced) {
   EXPECT_FALSE(stored_);
   EXPECT_TRUE(memory_.flap.flapping);
   EXPECT_EQ(memory_.confirmed->dnskey,
-            (std::vector<probe::KeyInfo>{{100, 257, 13}, {200, 256, 13}}))
+            (std::vector<model::KeyInfo>{{100, 257, 13}, {200, 256, 13}}))
       << "the confirmed state does not follow a flapping domain";
   ASSERT_TRUE(memory_.pending.has_value()) << "the latest observed state is kept";
-  EXPECT_EQ(memory_.pending->dnskey, (std::vector<probe::KeyInfo>{{2000, 257, 13}}));
+  EXPECT_EQ(memory_.pending->dnskey, (std::vector<model::KeyInfo>{{2000, 257, 13}}));
 
   // One key from now on: stable after an hour (13 polls, 5 minutes apart).
   for (int i = 0; i < 12; ++i) {
@@ -815,7 +815,7 @@ TEST_F(FlappingTest, KeysChangingAtEveryPollAreCoalesced) {
   EXPECT_EQ(settled[1].afterJson, R"(["77/257/13"])");
   EXPECT_TRUE(stored_);
   EXPECT_EQ(snapshotTimes_.size(), 5u);
-  EXPECT_EQ(lastStored_->dnskey, (std::vector<probe::KeyInfo>{{77, 257, 13}}));
+  EXPECT_EQ(lastStored_->dnskey, (std::vector<model::KeyInfo>{{77, 257, 13}}));
   EXPECT_FALSE(memory_.flap.flapping);
   EXPECT_FALSE(memory_.pending.has_value());
   EXPECT_EQ(memory_.lastChange, t_);
@@ -992,22 +992,22 @@ TEST(DomainStateJson, RoundTripsAndIsCanonical) {
 // a silently different state (which would read as a change).
 TEST(DomainStateJson, StatusAndReasonAreReadByName) {
   auto s = stateFromObservation(healthy(kT0), nullptr);
-  s.status = dnssec::State::kBogus;
-  s.reason = dnssec::Reason::kDsMismatch;
+  s.status = model::SecurityState::kBogus;
+  s.reason = model::SecurityReason::kDsMismatch;
   const std::string text = toJson(s);
   EXPECT_NE(text.find("\"reason\":\"ds_mismatch\""), std::string::npos) << text;
   EXPECT_NE(text.find("\"status\":\"bogus\""), std::string::npos) << text;
   auto back = domainStateFromJson(text);
   ASSERT_TRUE(back.ok()) << back.error().message;
-  EXPECT_EQ(back->reason, dnssec::Reason::kDsMismatch);
+  EXPECT_EQ(back->reason, model::SecurityReason::kDsMismatch);
   auto unknown = domainStateFromJson(R"({"status":"secure","reason":"new_reason"})");
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.error().message.find("unknown reason 'new_reason'"), std::string::npos);
   EXPECT_FALSE(domainStateFromJson(R"({"status":"green","reason":"none"})").ok());
-  for (auto i = static_cast<uint8_t>(dnssec::Reason::kNone);
-       i <= static_cast<uint8_t>(dnssec::Reason::kMissingData); ++i) {
-    const auto reason = static_cast<dnssec::Reason>(i);
-    EXPECT_EQ(dnssec::reasonFromString(dnssec::toString(reason)), reason) << int{i};
+  for (auto i = static_cast<uint8_t>(model::SecurityReason::kNone);
+       i <= static_cast<uint8_t>(model::SecurityReason::kMissingData); ++i) {
+    const auto reason = static_cast<model::SecurityReason>(i);
+    EXPECT_EQ(model::reasonFromString(model::toString(reason)), reason) << int{i};
   }
 }
 

@@ -14,14 +14,14 @@ namespace {
 using model::FindingKind;
 using model::Severity;
 
-probe::Finding finding(FindingKind kind, Severity severity = Severity::kWarning,
+model::Finding finding(FindingKind kind, Severity severity = Severity::kWarning,
                        std::string server = "ns2.example.net. 192.0.2.2") {
   return {kind, severity, server + ": answered REFUSED", server};
 }
 
 class FindingEventsTest : public ::testing::Test {
  protected:
-  std::vector<FindingChange> feed(const std::vector<probe::Finding>& findings,
+  std::vector<FindingChange> feed(const std::vector<model::Finding>& findings,
                                   unsigned confirmPolls = 2) {
     return trackFindings(findings, confirmPolls, memory_);
   }
@@ -29,7 +29,7 @@ class FindingEventsTest : public ::testing::Test {
 };
 
 TEST_F(FindingEventsTest, RaisedOnceConfirmPollsObservationsInARowShowIt) {
-  const std::vector<probe::Finding> lame = {finding(FindingKind::kLameServer)};
+  const std::vector<model::Finding> lame = {finding(FindingKind::kLameServer)};
   EXPECT_TRUE(feed(lame).empty());
   const auto changes = feed(lame);
   ASSERT_EQ(changes.size(), 1u);
@@ -42,7 +42,7 @@ TEST_F(FindingEventsTest, RaisedOnceConfirmPollsObservationsInARowShowIt) {
 }
 
 TEST_F(FindingEventsTest, ClearedOnceConfirmPollsObservationsInARowDoNotShowIt) {
-  const std::vector<probe::Finding> lame = {finding(FindingKind::kLameServer)};
+  const std::vector<model::Finding> lame = {finding(FindingKind::kLameServer)};
   feed(lame);
   feed(lame);
   EXPECT_TRUE(feed({}).empty()) << "one observation without it clears nothing";
@@ -56,24 +56,24 @@ TEST_F(FindingEventsTest, ClearedOnceConfirmPollsObservationsInARowDoNotShowIt) 
 }
 
 TEST_F(FindingEventsTest, AFindingThatComesAndGoesRaisesNothing) {
-  const std::vector<probe::Finding> lame = {finding(FindingKind::kLameServer)};
+  const std::vector<model::Finding> lame = {finding(FindingKind::kLameServer)};
   for (int i = 0; i < 10; ++i) {
-    EXPECT_TRUE(feed(i % 2 ? lame : std::vector<probe::Finding>{}).empty()) << i;
+    EXPECT_TRUE(feed(i % 2 ? lame : std::vector<model::Finding>{}).empty()) << i;
   }
 }
 
 TEST_F(FindingEventsTest, ARaisedFindingMissingOnceStaysRaised) {
-  const std::vector<probe::Finding> lame = {finding(FindingKind::kLameServer)};
+  const std::vector<model::Finding> lame = {finding(FindingKind::kLameServer)};
   feed(lame);
   ASSERT_EQ(feed(lame).size(), 1u);
   for (int i = 0; i < 6; ++i) {
-    EXPECT_TRUE(feed(i % 2 ? lame : std::vector<probe::Finding>{}).empty()) << i;
+    EXPECT_TRUE(feed(i % 2 ? lame : std::vector<model::Finding>{}).empty()) << i;
   }
   EXPECT_TRUE(memory_.at(FindingKind::kLameServer).raised);
 }
 
 TEST_F(FindingEventsTest, KindsWithAnEventOfTheirOwnAreNotTracked) {
-  const std::vector<probe::Finding> covered = {
+  const std::vector<model::Finding> covered = {
       finding(FindingKind::kDnssecBogus, Severity::kCritical),
       finding(FindingKind::kServerUnreachable), finding(FindingKind::kServersDisagree),
       finding(FindingKind::kCdsPending, Severity::kInfo)};
@@ -90,7 +90,7 @@ TEST_F(FindingEventsTest, EveryKindWithoutAnEventIsReported) {
 }
 
 TEST_F(FindingEventsTest, OneEventPerKindWithTheWorstSeverityAndAtMostEightFindings) {
-  std::vector<probe::Finding> findings;
+  std::vector<model::Finding> findings;
   for (int i = 0; i < 20; ++i) {
     findings.push_back(finding(FindingKind::kServerQueryFailed,
                                i == 15 ? Severity::kCritical : Severity::kWarning,

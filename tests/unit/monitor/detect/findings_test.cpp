@@ -4,17 +4,17 @@
 
 #include <algorithm>
 
+#include "tests/unit/monitor/model/query_failure_text.h"
 #include "tests/unit/monitor/probe/observation_fixture.h"
-#include "tests/unit/monitor/probe/query_failure_text.h"
 
 namespace zonewatch::detect {
 namespace {
 
-using probe::Finding;
-using probe::Observation;
-using probe::ParentServer;
-using probe::ServerView;
-using probe::Severity;
+using model::Finding;
+using model::Observation;
+using model::ParentServer;
+using model::ServerView;
+using model::Severity;
 
 using probe::testing::healthyObservation;
 using probe::testing::kDay;
@@ -319,8 +319,8 @@ TEST(FindingsTest, AllServersUnreachableIsCriticalWhateverTheChainAbove) {
     s.error = zonewatch::testing::queryError("timeout");
     s.aa = false;
   }
-  o.status = dnssec::State::kIndeterminate;
-  o.reason = dnssec::Reason::kMissingData;
+  o.status = model::SecurityState::kIndeterminate;
+  o.reason = model::SecurityReason::kMissingData;
   computeFindings(o);
   auto found = withCode(o, "all_servers_unreachable");
   ASSERT_EQ(found.size(), 1u) << codes(o);
@@ -330,8 +330,8 @@ TEST(FindingsTest, AllServersUnreachableIsCriticalWhateverTheChainAbove) {
   // The servers were found and asked: their silence is a fact about the domain. The same exit
   // code whether the chain above is signed (indeterminate) or not (insecure).
   EXPECT_EQ(nagiosStatus(o), NagiosStatus::kCritical);
-  o.status = dnssec::State::kInsecure;
-  o.reason = dnssec::Reason::kDsAbsent;
+  o.status = model::SecurityState::kInsecure;
+  o.reason = model::SecurityReason::kDsAbsent;
   computeFindings(o);
   ASSERT_EQ(withCode(o, "all_servers_unreachable").size(), 1u) << codes(o);
   EXPECT_EQ(nagiosStatus(o), NagiosStatus::kCritical);
@@ -343,7 +343,7 @@ TEST(FindingsTest, AllServersLameIsCritical) {
     s.error = zonewatch::testing::queryError("lame");
     s.aa = false;
   }
-  o.status = dnssec::State::kIndeterminate;
+  o.status = model::SecurityState::kIndeterminate;
   computeFindings(o);
   ASSERT_EQ(withCode(o, "all_servers_unreachable").size(), 1u) << codes(o);
   EXPECT_EQ(nagiosStatus(o), NagiosStatus::kCritical);
@@ -531,8 +531,8 @@ TEST(FindingsTest, ServerQueryFailedNamesTheServerAndTheQuestion) {
   s.error = zonewatch::testing::queryError("servfail");
   s.failedQueries = zonewatch::testing::failedQueries({"DNSKEY servfail"});
   s.dnskey.clear();
-  s.state = dnssec::State::kIndeterminate;
-  s.reason = dnssec::Reason::kMissingData;
+  s.state = model::SecurityState::kIndeterminate;
+  s.reason = model::SecurityReason::kMissingData;
   computeFindings(o);
   auto found = withCode(o, "server_query_failed");
   ASSERT_EQ(found.size(), 1u) << codes(o);
@@ -579,8 +579,8 @@ TEST(FindingsTest, AllServersFailingTheDnskeyQuestionIsCritical) {
     s.error = zonewatch::testing::queryError("servfail");
     s.failedQueries = zonewatch::testing::failedQueries({"DNSKEY servfail"});
   }
-  o.status = dnssec::State::kIndeterminate;
-  o.reason = dnssec::Reason::kMissingData;
+  o.status = model::SecurityState::kIndeterminate;
+  o.reason = model::SecurityReason::kMissingData;
   computeFindings(o);
   auto found = withCode(o, "all_servers_unreachable");
   ASSERT_EQ(found.size(), 1u) << codes(o);
@@ -619,15 +619,15 @@ TEST(FindingsTest, DeprecatedAlgorithmFromKeysDsOrReason) {
   EXPECT_TRUE(contains(found[0]->message, "DS 40001 algorithm 7"));
 
   o = healthyObservation();
-  o.reason = dnssec::Reason::kDeprecatedAlgorithm;
+  o.reason = model::SecurityReason::kDeprecatedAlgorithm;
   computeFindings(o);
   EXPECT_EQ(withCode(o, "deprecated_algorithm").size(), 1u) << codes(o);
 }
 
 TEST(FindingsTest, DnssecBogusIsCriticalWithReasonAndDetail) {
   Observation o = healthyObservation();
-  o.status = dnssec::State::kBogus;
-  o.reason = dnssec::Reason::kRrsigExpired;
+  o.status = model::SecurityState::kBogus;
+  o.reason = model::SecurityReason::kRrsigExpired;
   o.detail = "SOA RRSIG by 23456 expired 2026-11-20";
   computeFindings(o);
   auto found = withCode(o, "dnssec_bogus");
@@ -640,8 +640,8 @@ TEST(FindingsTest, DnssecBogusIsCriticalWithReasonAndDetail) {
 
 TEST(FindingsTest, ValidationIndeterminateIsAWarningWhenServersAnswer) {
   Observation o = healthyObservation();
-  o.status = dnssec::State::kIndeterminate;
-  o.reason = dnssec::Reason::kNoTrustAnchor;
+  o.status = model::SecurityState::kIndeterminate;
+  o.reason = model::SecurityReason::kNoTrustAnchor;
   computeFindings(o);
   auto found = withCode(o, "validation_indeterminate");
   ASSERT_EQ(found.size(), 1u) << codes(o);
@@ -651,8 +651,8 @@ TEST(FindingsTest, ValidationIndeterminateIsAWarningWhenServersAnswer) {
 
 TEST(FindingsTest, InsecureIsNotAFinding) {
   Observation o = healthyObservation();
-  o.status = dnssec::State::kInsecure;
-  o.reason = dnssec::Reason::kDsAbsent;
+  o.status = model::SecurityState::kInsecure;
+  o.reason = model::SecurityReason::kDsAbsent;
   o.parent.ds.clear();
   for (ParentServer& p : o.parent.servers) p.ds.clear();
   computeFindings(o);
@@ -674,9 +674,9 @@ TEST(FindingsTest, NagiosUnknownWhenTheObservationFailed) {
 
 TEST(FindingsTest, CriticalFindingsComeFirst) {
   Observation o = healthyObservation();
-  o.servers[0].aa = false;           // warning
-  o.status = dnssec::State::kBogus;  // critical
-  o.reason = dnssec::Reason::kDsMismatch;
+  o.servers[0].aa = false;                  // warning
+  o.status = model::SecurityState::kBogus;  // critical
+  o.reason = model::SecurityReason::kDsMismatch;
   computeFindings(o);
   ASSERT_GE(o.findings.size(), 2u);
   EXPECT_TRUE(

@@ -5,15 +5,15 @@
 
 #include <cstdint>
 
-#include "monitor/probe/observation.h"
+#include "monitor/model/observation.h"
 
 namespace zonewatch::probe::testing {
 
 constexpr int64_t kNow = 1795780800;  // 2026-11-27T12:00:00Z
 constexpr int64_t kDay = 86400;
 
-inline ServerView healthyServer(const std::string& name, const std::string& address) {
-  ServerView s;
+inline model::ServerView healthyServer(const std::string& name, const std::string& address) {
+  model::ServerView s;
   s.name = name;
   s.address = address;
   s.rcode = 0;
@@ -26,13 +26,14 @@ inline ServerView healthyServer(const std::string& name, const std::string& addr
   s.ns = {"ns1.example.com.", "ns2.example.net."};
   s.dnskey = {{12345, 257, 13}, {23456, 256, 13}};
   s.earliestRrsigExpiration = kNow + 20 * kDay;
-  s.state = dnssec::State::kSecure;
-  s.reason = dnssec::Reason::kNone;
+  s.state = model::SecurityState::kSecure;
+  s.reason = model::SecurityReason::kNone;
   return s;
 }
 
-inline ParentServer healthyParentServer(const std::string& name, const std::string& address) {
-  ParentServer p;
+inline model::ParentServer healthyParentServer(const std::string& name,
+                                               const std::string& address) {
+  model::ParentServer p;
   p.name = name;
   p.address = address;
   p.ns = {"ns1.example.com.", "ns2.example.net."};
@@ -42,13 +43,13 @@ inline ParentServer healthyParentServer(const std::string& name, const std::stri
   return p;
 }
 
-inline Observation healthyObservation() {
-  Observation o;
+inline model::Observation healthyObservation() {
+  model::Observation o;
   o.domain = "example.com.";
   o.domainUnicode = "example.com.";
   o.observedAt = kNow;
-  o.status = dnssec::State::kSecure;
-  o.reason = dnssec::Reason::kNone;
+  o.status = model::SecurityState::kSecure;
+  o.reason = model::SecurityReason::kNone;
   o.operators = {"example.com.", "example.net."};
   o.parent.zone = "com.";
   o.parent.servers = {healthyParentServer("a.gtld-servers.net.", "192.5.6.30"),
@@ -60,9 +61,17 @@ inline Observation healthyObservation() {
                healthyServer("ns1.example.com.", "2001:db8::1"),
                healthyServer("ns2.example.net.", "198.51.100.2")};
   o.chain = {
-      {".", dnssec::State::kSecure, dnssec::Reason::kNone, {20326, 38696}, {20326, 38696, 53148}},
-      {"com.", dnssec::State::kSecure, dnssec::Reason::kNone, {19718}, {19718, 4534}},
-      {"example.com.", dnssec::State::kSecure, dnssec::Reason::kNone, {12345}, {12345, 23456}}};
+      {".",
+       model::SecurityState::kSecure,
+       model::SecurityReason::kNone,
+       {20326, 38696},
+       {20326, 38696, 53148}},
+      {"com.", model::SecurityState::kSecure, model::SecurityReason::kNone, {19718}, {19718, 4534}},
+      {"example.com.",
+       model::SecurityState::kSecure,
+       model::SecurityReason::kNone,
+       {12345},
+       {12345, 23456}}};
   o.earliestRrsigExpiration = kNow + 20 * kDay;
   return o;
 }

@@ -5,10 +5,13 @@
 #include <nlohmann/json.hpp>
 
 #include "monitor/detect/findings.h"
+#include "tests/unit/monitor/model/query_failure_text.h"
 #include "tests/unit/monitor/probe/observation_fixture.h"
-#include "tests/unit/monitor/probe/query_failure_text.h"
 
 namespace zonewatch::probe {
+
+// The observation's records (monitor/model/observation.h).
+using model::Observation;
 namespace {
 
 using nlohmann::json;
@@ -31,8 +34,8 @@ TEST(ObservationJsonTest, OneCompactLine) {
 
 TEST(ObservationJsonTest, TopLevelFieldsAndTypes) {
   Observation o = healthyObservation();
-  o.status = dnssec::State::kBogus;
-  o.reason = dnssec::Reason::kRrsigExpired;
+  o.status = model::SecurityState::kBogus;
+  o.reason = model::SecurityReason::kRrsigExpired;
   o.ede = 7;
   o.detail = "SOA RRSIG expired";
   detect::computeFindings(o);
@@ -59,9 +62,9 @@ TEST(ObservationJsonTest, TopLevelFieldsAndTypes) {
 TEST(ObservationJsonTest, EdeIsNullWhenTheVerdictIsNoError) {
   // RFC 8914 §4.1: code 0 is "Other Error", so "no EDE" must not be written as 0.
   Observation o = healthyObservation();
-  o.status = dnssec::State::kInsecure;
-  o.reason = dnssec::Reason::kDsAbsent;
-  o.ede = dnssec::edeCode(o.reason);
+  o.status = model::SecurityState::kInsecure;
+  o.reason = model::SecurityReason::kDsAbsent;
+  o.ede = model::edeCode(o.reason);
   EXPECT_TRUE(parse(toJson(o))["ede"].is_null());
   o.ede = 0;
   EXPECT_EQ(parse(toJson(o))["ede"], 0);

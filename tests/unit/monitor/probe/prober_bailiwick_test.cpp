@@ -20,6 +20,11 @@
 #include "tests/unit/monitor/probe/probe_test_util.h"
 
 namespace zonewatch::probe {
+
+// The observation's records (monitor/model/observation.h).
+using model::HostAddresses;
+using model::Observation;
+using model::ServerView;
 namespace {
 
 using testing::FakeEngine;

@@ -17,10 +17,18 @@
 #include "monitor/dns/canonical.h"
 #include "monitor/dns/zone_reader.h"
 #include "tests/unit/monitor/dnssec/signing_fixture.h"
+#include "tests/unit/monitor/model/query_failure_text.h"
 #include "tests/unit/monitor/probe/fake_engine.h"
-#include "tests/unit/monitor/probe/query_failure_text.h"
 
 namespace zonewatch::probe {
+
+// The observation's records (monitor/model/observation.h).
+using model::CdsCheck;
+using model::Finding;
+using model::Glue;
+using model::HostAddresses;
+using model::Observation;
+using model::ServerView;
 namespace {
 
 using dnssec::testing::dsFor;

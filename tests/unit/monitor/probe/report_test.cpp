@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "monitor/detect/findings.h"
+#include "tests/unit/monitor/model/query_failure_text.h"
 #include "tests/unit/monitor/probe/observation_fixture.h"
-#include "tests/unit/monitor/probe/query_failure_text.h"
 
 namespace zonewatch::probe {
+
+// The observation's records (monitor/model/observation.h).
+using model::Observation;
 namespace {
 
 using testing::healthyObservation;
@@ -68,17 +71,17 @@ TEST(ReportTest, HealthyReportHasTheKeyLines) {
 
 TEST(ReportTest, BogusReportShowsReasonEdeFailuresAndFindings) {
   Observation o = healthyObservation();
-  o.status = dnssec::State::kBogus;
-  o.reason = dnssec::Reason::kRrsigExpired;
+  o.status = model::SecurityState::kBogus;
+  o.reason = model::SecurityReason::kRrsigExpired;
   o.ede = 7;
   o.detail = "SOA RRSIG expired";
-  o.chain.back().state = dnssec::State::kBogus;
-  o.chain.back().reason = dnssec::Reason::kRrsigExpired;
+  o.chain.back().state = model::SecurityState::kBogus;
+  o.chain.back().reason = model::SecurityReason::kRrsigExpired;
   o.servers[2].error = zonewatch::testing::queryError("timeout");
   o.servers[2].soaSerial.reset();
   o.servers[2].dnskey.clear();
   o.servers[2].earliestRrsigExpiration.reset();
-  o.servers[2].state = dnssec::State::kIndeterminate;
+  o.servers[2].state = model::SecurityState::kIndeterminate;
   o.parent.servers[1].error = zonewatch::testing::queryError("timeout");
   detect::computeFindings(o);
   const std::string report = formatReport(o, false);
@@ -100,9 +103,9 @@ TEST(ReportTest, BogusReportShowsReasonEdeFailuresAndFindings) {
 
 TEST(ReportTest, VerdictWithoutAnEdeShowsNone) {
   Observation o = healthyObservation();
-  o.status = dnssec::State::kInsecure;
-  o.reason = dnssec::Reason::kOptOut;
-  o.ede = dnssec::edeCode(o.reason);
+  o.status = model::SecurityState::kInsecure;
+  o.reason = model::SecurityReason::kOptOut;
+  o.ede = model::edeCode(o.reason);
   const std::string verdict = lineWith(formatReport(o, false), "Verdict");
   EXPECT_TRUE(contains(verdict, "INSECURE, opt_out")) << verdict;
   EXPECT_FALSE(contains(verdict, "EDE")) << verdict;
@@ -125,8 +128,8 @@ TEST(ReportTest, ServerThatAnsweredOnlyTheSoaShowsWhichQuestionsFailed) {
 
 TEST(ReportTest, InsecureDelegationShowsTheDenial) {
   Observation o = healthyObservation();
-  o.status = dnssec::State::kInsecure;
-  o.reason = dnssec::Reason::kDsAbsent;
+  o.status = model::SecurityState::kInsecure;
+  o.reason = model::SecurityReason::kDsAbsent;
   o.parent.ds.clear();
   o.parent.denial = "nsec3";
   const std::string report = formatReport(o, false);
@@ -157,8 +160,8 @@ TEST(ReportTest, ObservationErrorIsShown) {
 
 TEST(ReportTest, ColourOnlyWhenAsked) {
   Observation o = healthyObservation();
-  o.status = dnssec::State::kBogus;
-  o.reason = dnssec::Reason::kDsMismatch;
+  o.status = model::SecurityState::kBogus;
+  o.reason = model::SecurityReason::kDsMismatch;
   detect::computeFindings(o);
   const std::string plain = formatReport(o, false);
   const std::string coloured = formatReport(o, true);

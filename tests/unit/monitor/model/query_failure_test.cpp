@@ -1,10 +1,10 @@
-#include "monitor/probe/query_failure.h"
+#include "monitor/model/query_failure.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace zonewatch::probe {
+namespace zonewatch::model {
 namespace {
 
 TEST(QueryFailureTest, TransportMeansNoMessageCameBack) {
@@ -55,4 +55,4 @@ TEST(QueryFailureTest, FailedQueriesReadBackWithOrWithoutAHost) {
 }
 
 }  // namespace
-}  // namespace zonewatch::probe
+}  // namespace zonewatch::model

@@ -9,21 +9,21 @@
 #include <string_view>
 #include <vector>
 
-#include "monitor/probe/query_failure.h"
+#include "monitor/model/query_failure.h"
 
 namespace zonewatch::testing {
 
-inline probe::QueryError queryError(std::string_view text) {
-  auto e = probe::QueryError::parse(text);
+inline model::QueryError queryError(std::string_view text) {
+  auto e = model::QueryError::parse(text);
   if (!e) throw std::invalid_argument("not a query failure: " + std::string(text));
   return *e;
 }
 
-inline std::vector<probe::FailedQuery> failedQueries(
+inline std::vector<model::FailedQuery> failedQueries(
     std::initializer_list<std::string_view> texts) {
-  std::vector<probe::FailedQuery> out;
+  std::vector<model::FailedQuery> out;
   for (std::string_view text : texts) {
-    auto f = probe::FailedQuery::parse(text);
+    auto f = model::FailedQuery::parse(text);
     if (!f) throw std::invalid_argument("not a failed query: " + std::string(text));
     out.push_back(*f);
   }
@@ -31,11 +31,11 @@ inline std::vector<probe::FailedQuery> failedQueries(
 }
 
 // "" for no error.
-inline std::string errorText(const std::optional<probe::QueryError>& error) {
+inline std::string errorText(const std::optional<model::QueryError>& error) {
   return error ? error->text() : std::string();
 }
 
-inline std::vector<std::string> failedTexts(const std::vector<probe::FailedQuery>& failed) {
+inline std::vector<std::string> failedTexts(const std::vector<model::FailedQuery>& failed) {
   std::vector<std::string> out;
   for (const auto& f : failed) out.push_back(f.text());
   return out;

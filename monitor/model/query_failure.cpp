@@ -1,10 +1,10 @@
-#include "monitor/probe/query_failure.h"
+#include "monitor/model/query_failure.h"
 
 #include <array>
 
 #include "monitor/dns/types.h"
 
-namespace zonewatch::probe {
+namespace zonewatch::model {
 namespace {
 
 // Indexed by QueryFailure; kRcode's text is the rcode's mnemonic instead.
@@ -66,4 +66,4 @@ std::optional<FailedQuery> FailedQuery::parse(std::string_view text) {
   return out;
 }
 
-}  // namespace zonewatch::probe
+}  // namespace zonewatch::model

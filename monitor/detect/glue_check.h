@@ -1,6 +1,5 @@
 // The parent's glue held against the address records the domain's own servers serve for the same
-// hosts. Header-only: the findings (glue_mismatch) and storage's DomainState both judge glue this
-// way, and storage reads observations without linking the probe.
+// hosts. Header-only: the findings (glue_mismatch) and the DomainState both judge glue this way.
 #pragma once
 
 #include <algorithm>
@@ -9,9 +8,9 @@
 #include <utility>
 #include <vector>
 
-#include "monitor/probe/observation.h"
+#include "monitor/model/observation.h"
 
-namespace zonewatch::probe {
+namespace zonewatch::detect {
 
 struct GlueComparison {
   std::string host;
@@ -36,18 +35,18 @@ inline bool isInDomain(const std::string& host, const std::string& domain) {
 // One comparison per glue host inside the domain, in the order of parent.glue. Servers with an
 // error are left out: their view is partial (ServerView::failedQueries). Glue for hosts outside
 // the domain (a sibling zone's name servers) is the sibling zone's business and is not compared.
-inline std::vector<GlueComparison> compareGlue(const Observation& obs) {
+inline std::vector<GlueComparison> compareGlue(const model::Observation& obs) {
   std::vector<GlueComparison> out;
-  for (const Glue& g : obs.parent.glue) {
+  for (const model::Glue& g : obs.parent.glue) {
     if (!isInDomain(g.host, obs.domain)) continue;
     GlueComparison c;
     c.host = g.host;
     c.glue = g.addresses;
     std::sort(c.glue.begin(), c.glue.end());
     std::map<std::vector<std::string>, size_t> index;
-    for (const ServerView& s : obs.servers) {
+    for (const model::ServerView& s : obs.servers) {
       if (s.error) continue;
-      for (const HostAddresses& h : s.hostAddresses) {
+      for (const model::HostAddresses& h : s.hostAddresses) {
         if (h.host != g.host) continue;
         auto [it, inserted] = index.try_emplace(h.addresses, c.served.size());
         if (inserted) c.served.push_back({h.addresses, {}});
@@ -59,4 +58,4 @@ inline std::vector<GlueComparison> compareGlue(const Observation& obs) {
   return out;
 }
 
-}  // namespace zonewatch::probe
+}  // namespace zonewatch::detect

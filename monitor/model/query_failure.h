@@ -14,7 +14,7 @@
 
 #include "monitor/dns/types.h"
 
-namespace zonewatch::probe {
+namespace zonewatch::model {
 
 enum class QueryFailure : uint8_t {
   // No DNS message came back:
@@ -66,4 +66,4 @@ struct FailedQuery {
   friend bool operator==(const FailedQuery&, const FailedQuery&) = default;
 };
 
-}  // namespace zonewatch::probe
+}  // namespace zonewatch::model

@@ -2,10 +2,11 @@
 // authoritative servers serves, and the validator's verdict — the unit that `zonewatch check`
 // prints and the monitor stores and diffs.
 //
-// Plain data with no DNS transport types: the probe fills it, the findings and the differ read it,
-// storage persists it. Record sets are kept as sorted presentation strings so that two observations
-// compare with ==, and the signed RRsets as received are kept as zone-file text ("evidence"), so an
-// operator can show later exactly what a server published at a given time.
+// Plain data with no DNS transport types, in the model so that its readers need not link the
+// prober: the probe fills it, detect (findings, domain state, differ) reads it, `check --json` and
+// the evidence print it. Record sets are kept as sorted presentation strings so that two
+// observations compare with ==, and the signed RRsets as received are kept as zone-file text
+// ("evidence"), so an operator can show later exactly what a server published at a given time.
 #pragma once
 
 #include <cstdint>
@@ -14,12 +15,12 @@
 #include <string>
 #include <vector>
 
-#include "monitor/dnssec/outcome.h"
 #include "monitor/model/finding_kind.h"
+#include "monitor/model/query_failure.h"
+#include "monitor/model/security_state.h"
 #include "monitor/model/severity.h"
-#include "monitor/probe/query_failure.h"
 
-namespace zonewatch::probe {
+namespace zonewatch::model {
 
 struct KeyInfo {  // a DNSKEY or CDNSKEY
   uint16_t tag = 0;
@@ -131,8 +132,8 @@ struct ServerView {
   // this server serves for it, sorted by host. Hosts whose A/AAAA questions failed are left out.
   std::vector<HostAddresses> hostAddresses;
   std::optional<int64_t> earliestRrsigExpiration;       // unix seconds, over this server's RRsets
-  dnssec::State state = dnssec::State::kIndeterminate;  // this server's data through the chain
-  dnssec::Reason reason = dnssec::Reason::kMissingData;
+  SecurityState state = SecurityState::kIndeterminate;  // this server's data through the chain
+  SecurityReason reason = SecurityReason::kMissingData;
   std::string detail;
   std::string evidence;  // NS, SOA, DNSKEY, CDS, CDNSKEY with RRSIGs as zone-file text
 
@@ -151,19 +152,16 @@ struct ServerView {
 // One zone cut on the way from the trust anchor to the domain.
 struct ChainStep {
   std::string zone;
-  dnssec::State state = dnssec::State::kIndeterminate;
-  dnssec::Reason reason = dnssec::Reason::kMissingData;
+  SecurityState state = SecurityState::kIndeterminate;
+  SecurityReason reason = SecurityReason::kMissingData;
   std::vector<uint16_t> dsTags;
   std::vector<uint16_t> dnskeyTags;
 };
 
-// One scale for findings and events (monitor/model/severity.h).
-using Severity = model::Severity;
-
 // A problem seen within one observation (as opposed to a change between two, which the differ
 // reports as an event).
 struct Finding {
-  model::FindingKind kind = model::FindingKind::kDnssecBogus;  // its name is the stable "code"
+  FindingKind kind = FindingKind::kDnssecBogus;  // its name is the stable "code"
   Severity severity = Severity::kWarning;
   std::string message;
   std::optional<std::string> server;
@@ -173,8 +171,8 @@ struct Observation {
   std::string domain;         // A-label form, absolute ("example.com.")
   std::string domainUnicode;  // U-label form for display (same as domain when ASCII)
   int64_t observedAt = 0;     // unix seconds: the "now" the validation used
-  dnssec::State status = dnssec::State::kIndeterminate;
-  dnssec::Reason reason = dnssec::Reason::kMissingData;
+  SecurityState status = SecurityState::kIndeterminate;
+  SecurityReason reason = SecurityReason::kMissingData;
   std::optional<uint16_t> ede;  // RFC 8914 info-code of `reason`; none when it is no error
   std::string detail;
   std::vector<std::string> operators;  // registrable domains of the NS hosts, sorted
@@ -198,4 +196,4 @@ struct Observation {
   std::function<std::string()> renderEvidence;
 };
 
-}  // namespace zonewatch::probe
+}  // namespace zonewatch::model
