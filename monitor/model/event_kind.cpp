@@ -3,10 +3,7 @@
 namespace zonewatch::model {
 
 std::optional<EventKind> eventKindFromString(std::string_view name) {
-  for (const EventKindInfo& row : kEventKinds) {
-    if (row.name == name) return row.kind;
-  }
-  return std::nullopt;
+  return detail::kindNamed(kEventKinds, name);
 }
 
 }  // namespace zonewatch::model

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string_view>
 
+#include "monitor/model/kind_table.h"
 #include "monitor/model/severity.h"
 
 namespace zonewatch::model {
@@ -136,16 +137,7 @@ constexpr std::string_view toString(EventKind kind) {
 
 std::optional<EventKind> eventKindFromString(std::string_view name);
 
-namespace detail {
-constexpr bool tableInEnumOrder() {
-  for (size_t i = 0; i < kEventKinds.size(); ++i) {
-    if (static_cast<size_t>(kEventKinds[i].kind) != i) return false;
-  }
-  return true;
-}
-}  // namespace detail
-static_assert(detail::tableInEnumOrder(), "kEventKinds must list the kinds in EventKind order");
-static_assert(kEventKinds.size() == static_cast<size_t>(EventKind::kFindingCleared) + 1,
-              "every EventKind needs its row in kEventKinds");
+static_assert(detail::coversEnumInOrder(kEventKinds, EventKind::kFindingCleared),
+              "kEventKinds must list every EventKind once, in enum order");
 
 }  // namespace zonewatch::model

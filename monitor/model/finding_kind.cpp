@@ -3,10 +3,7 @@
 namespace zonewatch::model {
 
 std::optional<FindingKind> findingKindFromString(std::string_view name) {
-  for (const FindingKindInfo& row : kFindingKinds) {
-    if (row.name == name) return row.kind;
-  }
-  return std::nullopt;
+  return detail::kindNamed(kFindingKinds, name);
 }
 
 }  // namespace zonewatch::model

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "monitor/model/event_kind.h"
+#include "monitor/model/kind_table.h"
 
 namespace zonewatch::model {
 
@@ -88,17 +89,7 @@ constexpr std::string_view toString(FindingKind kind) {
 
 std::optional<FindingKind> findingKindFromString(std::string_view name);
 
-namespace detail {
-constexpr bool findingTableInEnumOrder() {
-  for (size_t i = 0; i < kFindingKinds.size(); ++i) {
-    if (static_cast<size_t>(kFindingKinds[i].kind) != i) return false;
-  }
-  return true;
-}
-}  // namespace detail
-static_assert(detail::findingTableInEnumOrder(),
-              "kFindingKinds must list the kinds in FindingKind order");
-static_assert(kFindingKinds.size() == static_cast<size_t>(FindingKind::kNsHostAlias) + 1,
-              "every FindingKind needs its row in kFindingKinds");
+static_assert(detail::coversEnumInOrder(kFindingKinds, FindingKind::kNsHostAlias),
+              "kFindingKinds must list every FindingKind once, in enum order");
 
 }  // namespace zonewatch::model

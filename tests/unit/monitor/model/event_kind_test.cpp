@@ -4,14 +4,14 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
+#include <array>
 #include <map>
 #include <regex>
 #include <set>
-#include <sstream>
 #include <string>
 
 #include "monitor/model/severity.h"
+#include "tests/unit/monitor/model/readme_table.h"
 
 namespace zonewatch::model {
 namespace {
@@ -33,6 +33,24 @@ TEST(EventKindTest, NamesAreUniqueSnakeCaseAndRoundTrip) {
   EXPECT_FALSE(eventKindFromString("").has_value());
 }
 
+// The checks every kind table is compiled with (kind_table.h) catch a swapped or a missing row.
+TEST(KindTableTest, ChecksCatchSwappedAndMissingRows) {
+  enum class K { kA, kB, kC };
+  struct Row {
+    K kind;
+    std::string_view name;
+  };
+  constexpr std::array<Row, 3> good = {{{K::kA, "a"}, {K::kB, "b"}, {K::kC, "c"}}};
+  constexpr std::array<Row, 3> swapped = {{{K::kA, "a"}, {K::kC, "c"}, {K::kB, "b"}}};
+  constexpr std::array<Row, 2> missing = {{{K::kA, "a"}, {K::kB, "b"}}};
+  static_assert(detail::coversEnumInOrder(good, K::kC));
+  static_assert(!detail::coversEnumInOrder(swapped, K::kC));
+  static_assert(!detail::coversEnumInOrder(missing, K::kC));
+  static_assert(detail::kindNamed(good, "b") == K::kB);
+  EXPECT_FALSE(detail::kindNamed(good, "d").has_value());
+  EXPECT_EQ(detail::kindNamed(swapped, "c"), K::kC);
+}
+
 TEST(SeverityTest, NamesRoundTripAndOrder) {
   for (Severity s : {Severity::kInfo, Severity::kWarning, Severity::kCritical}) {
     ASSERT_TRUE(severityFromString(toString(s)).has_value());
@@ -44,26 +62,11 @@ TEST(SeverityTest, NamesRoundTripAndOrder) {
   EXPECT_FALSE(severityFromString("Critical").has_value());
 }
 
-// The README's rows "| `name` | severity | meaning |" between the events heading text and the
-// next blank line.
+// The README's rows "| `name` | severity | meaning |": name -> severity.
 std::map<std::string, std::string> readmeEvents() {
-  std::ifstream in(ZONEWATCH_SOURCE_DIR "/README.md");
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string readme = text.str();
-  const size_t start = readme.find("| event | severity | raised when |");
-  std::map<std::string, std::string> rows;
-  if (start == std::string::npos) return rows;
-  const std::regex row(R"(^\| `([a-z_]+)` \| ([a-z]+) \| .+ \|$)");
-  std::istringstream lines(readme.substr(start));
-  std::string line;
-  std::getline(lines, line);  // heading
-  std::getline(lines, line);  // rule
-  while (std::getline(lines, line) && !line.empty()) {
-    std::smatch m;
-    if (std::regex_match(line, m, row)) rows[m[1]] = m[2];
-  }
-  return rows;
+  return testing::readmeTable(ZONEWATCH_SOURCE_DIR "/README.md",
+                              "| event | severity | raised when |",
+                              std::regex(R"(^\| `([a-z_]+)` \| ([a-z]+) \| .+ \|$)"));
 }
 
 TEST(EventKindTest, ReadmeListsEveryKindWithItsSeverity) {

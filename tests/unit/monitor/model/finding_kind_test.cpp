@@ -5,12 +5,12 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <map>
 #include <regex>
 #include <set>
-#include <sstream>
 #include <string>
+
+#include "tests/unit/monitor/model/readme_table.h"
 
 namespace zonewatch::model {
 namespace {
@@ -38,25 +38,11 @@ TEST(FindingKindTest, EventsOfTheirOwnAreNotTheGenericOnes) {
   }
 }
 
-// The rows "| `code` | severity | `event` | when |" of the findings table.
+// The rows "| `code` | severity | `event` | when |" of the findings table: code -> event.
 std::map<std::string, std::string> readmeFindings() {
-  std::ifstream in(ZONEWATCH_SOURCE_DIR "/monitor/probe/README.md");
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string readme = text.str();
-  const size_t start = readme.find("| code | severity | daemon event | when |");
-  std::map<std::string, std::string> rows;
-  if (start == std::string::npos) return rows;
-  const std::regex row(R"(^\| `([a-z_0-9]+)` \| [a-z /]+ \| `([a-z_]+)` \| .+ \|$)");
-  std::istringstream lines(readme.substr(start));
-  std::string line;
-  std::getline(lines, line);  // heading
-  std::getline(lines, line);  // rule
-  while (std::getline(lines, line) && !line.empty()) {
-    std::smatch m;
-    if (std::regex_match(line, m, row)) rows[m[1]] = m[2];
-  }
-  return rows;
+  return testing::readmeTable(
+      ZONEWATCH_SOURCE_DIR "/monitor/probe/README.md", "| code | severity | daemon event | when |",
+      std::regex(R"(^\| `([a-z_0-9]+)` \| [a-z /]+ \| `([a-z_]+)` \| .+ \|$)"));
 }
 
 TEST(FindingKindTest, ProbeReadmeListsEveryKindWithItsEvent) {
