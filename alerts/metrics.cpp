@@ -90,8 +90,15 @@ constexpr std::array<MetricDef, kMetricCount> kMetrics = {{
      "observations are made again."},
 }};
 
+// The state label's values, in model::SecurityState order, so that a state indexes its series.
 constexpr std::array<std::string_view, 4> kStates = {"secure", "insecure", "bogus",
                                                      "indeterminate"};
+static_assert(kStates[static_cast<size_t>(model::SecurityState::kSecure)] == "secure" &&
+                  kStates[static_cast<size_t>(model::SecurityState::kInsecure)] == "insecure" &&
+                  kStates[static_cast<size_t>(model::SecurityState::kBogus)] == "bogus" &&
+                  kStates[static_cast<size_t>(model::SecurityState::kIndeterminate)] ==
+                      "indeterminate",
+              "kStates must follow model::SecurityState");
 
 // detect::toString(ObservationFailure), the values of zonewatch_observation_failures_total's
 // label.
@@ -123,9 +130,8 @@ prometheus::Family<prometheus::Counter>& counter(MetricId id, prometheus::Regist
   return buildFamily(prometheus::BuildCounter(), id, registry);
 }
 
-int stateIndex(std::string_view state) {
-  auto it = std::find(kStates.begin(), kStates.end(), state);
-  return it == kStates.end() ? -1 : static_cast<int>(it - kStates.begin());
+int stateIndex(model::SecurityState state) {
+  return static_cast<int>(state);
 }
 
 }  // namespace
@@ -258,9 +264,8 @@ void Metrics::setDomainsWatched(size_t count) {
   impl_->domainsWatched->Set(static_cast<double>(count));
 }
 
-void Metrics::setDomainState(std::string_view domain, std::string_view state) {
+void Metrics::setDomainState(std::string_view domain, model::SecurityState state) {
   const int index = stateIndex(state);
-  if (index < 0) return;
   std::lock_guard lock(impl_->mutex);
   auto& series = impl_->domain(domain);
   if (series.state >= 0) impl_->domainsByState[static_cast<size_t>(series.state)]->Decrement();

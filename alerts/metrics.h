@@ -19,6 +19,7 @@
 
 #include "config/config.h"
 #include "monitor/model/event_kind.h"
+#include "monitor/model/security_state.h"
 #include "monitor/util/result.h"
 
 namespace zonewatch::alerts {
@@ -35,9 +36,8 @@ class Metrics {
   Metrics& operator=(const Metrics&) = delete;
 
   void setDomainsWatched(size_t count);
-  // `state` is secure | insecure | bogus | indeterminate: the domain's series for that state is 1,
-  // the three others 0. Any other value is ignored (it would be an unbounded label).
-  void setDomainState(std::string_view domain, std::string_view state);
+  // The domain's series for `state` is 1, the three others 0.
+  void setDomainState(std::string_view domain, model::SecurityState state);
   void setRrsigExpiry(std::string_view domain, int64_t unixSeconds);
   // Drops the domain's expiry series: it is no longer signed, so nothing is about to expire.
   void clearRrsigExpiry(std::string_view domain);

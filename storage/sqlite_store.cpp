@@ -401,14 +401,29 @@ class Query {
   int bindRc_ = SQLITE_OK;
 };
 
-DomainRow readDomain(const Query& q) {
+// The stored verdict, each part by name: empty before the first observation with data (and the
+// reason in databases of schema 1, which had none); a name this build does not know (a newer
+// zonewatch wrote it, or it was edited) is an error naming the domain, as for events.
+Status<> readVerdict(const std::string& domain, const std::string& status,
+                     const std::string& reason, DomainRow& r) {
+  if (!status.empty() && !(r.status = model::stateFromString(status))) {
+    return fail("domain " + domain + " has the unknown status '" + status +
+                "' (written by a newer zonewatch?)");
+  }
+  if (!reason.empty() && !(r.reason = model::reasonFromString(reason))) {
+    return fail("domain " + domain + " has the unknown reason '" + reason +
+                "' (written by a newer zonewatch?)");
+  }
+  return Ok{};
+}
+
+Result<DomainRow> readDomain(const Query& q) {
   DomainRow r;
   r.domain = q.text(0);
   r.firstSeen = q.int64(1);
   r.lastSeen = q.int64(2);
   r.lastChange = q.int64(3);
-  r.status = q.text(4);
-  r.reason = q.text(5);
+  if (auto ok = readVerdict(r.domain, q.text(4), q.text(5), r); !ok) return Unexpected{ok.error()};
   r.operatorsJson = q.text(6);
   r.rrsigExpiry = q.optionalInt64(7);
   r.stateJson = q.text(8);
@@ -541,7 +556,8 @@ struct SqliteStore::Impl {
       auto q = query(kUpsertDomain);
       if (!q) return Unexpected{q.error()};
       q->bind(1, r.domain).bind(2, r.firstSeen).bind(3, r.lastSeen).bind(4, r.lastChange);
-      q->bind(5, r.status).bind(6, r.reason).bind(7, r.operatorsJson);
+      q->bind(5, r.status ? model::toString(*r.status) : "");
+      q->bind(6, r.reason ? model::toString(*r.reason) : "").bind(7, r.operatorsJson);
       q->bindOptional(8, r.rrsigExpiry).bind(9, r.stateJson).bind(10, r.pendingJson);
       q->bind(11, int64_t{r.pendingCount}).bind(12, r.serversJson).bind(13, r.baselineJson);
       q->bind(14, int64_t{r.failures});
@@ -756,7 +772,9 @@ Result<std::optional<DomainRow>> SqliteStore::domain(std::string_view name) {
   auto row = q->step();
   if (!row) return describe(row.error(), doing);
   if (!*row) return std::optional<DomainRow>();
-  return std::optional<DomainRow>(readDomain(*q));
+  auto domain = readDomain(*q);
+  if (!domain) return Unexpected{domain.error()};
+  return std::optional<DomainRow>(std::move(*domain));
 }
 
 Result<std::vector<DomainRow>> SqliteStore::domains() {
@@ -767,7 +785,9 @@ Result<std::vector<DomainRow>> SqliteStore::domains() {
     auto row = q->step();
     if (!row) return describe(row.error(), "listing domains");
     if (!*row) break;
-    out.push_back(readDomain(*q));
+    auto domain = readDomain(*q);
+    if (!domain) return Unexpected{domain.error()};
+    out.push_back(std::move(*domain));
   }
   return out;
 }

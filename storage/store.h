@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "monitor/model/event.h"
+#include "monitor/model/security_state.h"
 #include "monitor/util/result.h"
 
 namespace zonewatch::storage {
@@ -35,8 +36,10 @@ struct DomainRow {
   int64_t firstSeen = 0;   // the first observation, with data or not
   int64_t lastSeen = 0;    // the latest observation with data (observation_failure.h); 0 = none
   int64_t lastChange = 0;  // unix seconds; 0 = never changed
-  std::string status;      // secure / insecure / bogus / indeterminate
-  std::string reason;      // the validator's reason for status
+  // The verdict of the latest observation with data; none before the first one. Stored by name
+  // (model::toString), the only place it is text.
+  std::optional<model::SecurityState> status;
+  std::optional<model::SecurityReason> reason;
   std::string operatorsJson = "[]";
   std::optional<int64_t> rrsigExpiry;
   std::string stateJson;    // the confirmed state, what the differ compares against

@@ -13,6 +13,7 @@
 #include "monitor/daemon/daemon.h"
 #include "monitor/detect/domain_state.h"
 #include "monitor/model/event_kind.h"
+#include "monitor/model/security_state.h"
 #include "monitor/probe/rfc3339.h"
 #include "monitor/util/log.h"
 #include "monitor/util/time_text.h"
@@ -26,6 +27,12 @@ using nlohmann::json;
 
 constexpr int kOk = kExitOk;
 constexpr int kFailure = kExitUnknown;  // every command's "could not do it", as in `check`
+
+// A stored verdict's name; empty before the domain's first observation with data.
+template <class Verdict>
+std::string verdictText(const std::optional<Verdict>& verdict) {
+  return verdict ? std::string(model::toString(*verdict)) : std::string();
+}
 
 // The store writes 0 for "never" (and no real observation predates 1970), so it reads as "-".
 std::string timeText(int64_t t) {
@@ -142,8 +149,8 @@ int runStatusCommand(const MonitorArgs& args, std::ostream& out, std::ostream& e
   if (args.json) {
     for (const auto& r : *rows) {
       json j = {{"domain", r.domain},
-                {"status", r.status},
-                {"reason", r.reason},
+                {"status", verdictText(r.status)},
+                {"reason", verdictText(r.reason)},
                 {"operators", storedJson(r.operatorsJson)},
                 {"first_seen", timeText(r.firstSeen)},
                 {"last_seen", timeText(r.lastSeen)},
@@ -168,10 +175,10 @@ int runStatusCommand(const MonitorArgs& args, std::ostream& out, std::ostream& e
     }
     // "?": the latest observation got no data, so this is the last state seen before it; "-": none
     // seen yet.
-    std::string state = (r.status.empty() ? "-" : r.status) + (r.failures > 0 ? "?" : "");
+    std::string state = (r.status ? verdictText(r.status) : "-") + (r.failures > 0 ? "?" : "");
     out << std::setw(static_cast<int>(width) + 2) << r.domain << std::setw(15) << state
-        << std::setw(26) << r.reason << std::setw(22) << timeText(r.lastChange) << operators
-        << "\n";
+        << std::setw(26) << verdictText(r.reason) << std::setw(22) << timeText(r.lastChange)
+        << operators << "\n";
   }
   if (rows->empty()) out << "(no domain observed yet: start `zonewatch run`)\n";
   return kOk;

@@ -424,7 +424,7 @@ void DaemonImpl::applyDomains() {
 }
 
 void DaemonImpl::publish(const storage::DomainRow& row, int64_t observedAt) {
-  if (!row.status.empty()) metrics_->setDomainState(row.domain, row.status);
+  if (row.status) metrics_->setDomainState(row.domain, *row.status);
   if (row.rrsigExpiry) {
     metrics_->setRrsigExpiry(row.domain, *row.rrsigExpiry);
   } else {
@@ -570,8 +570,8 @@ void DaemonImpl::onObservation(const std::string& name, model::Observation obs) 
     // Only an observation with data says anything about the domain: a failed one leaves the
     // state, operators, expiry and last_seen as they were, and touches no snapshot.
     k.row.lastSeen = obs.observedAt;
-    k.row.status = std::string(dnssec::toString(result.observed->status));
-    k.row.reason = std::string(dnssec::toString(result.observed->reason));
+    k.row.status = result.observed->status;
+    k.row.reason = result.observed->reason;
     k.row.operatorsJson = json(result.observed->operators).dump();
     k.row.rrsigExpiry = obs.earliestRrsigExpiration;
     if (result.storeSnapshot) {

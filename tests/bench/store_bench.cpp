@@ -52,8 +52,8 @@ ObservationCommit observationFor(int domain, int version, int64_t at, bool withE
   c.row.firstSeen = 1;
   c.row.lastSeen = at;
   c.row.lastChange = version;
-  c.row.status = "secure";
-  c.row.reason = "chain of trust complete";
+  c.row.status = zonewatch::model::SecurityState::kSecure;
+  c.row.reason = zonewatch::model::SecurityReason::kNone;
   c.row.operatorsJson = R"(["provider.net."])";
   c.row.rrsigExpiry = at + 86400 * 14;
   c.row.stateJson = stateFor(domain, version);
@@ -187,7 +187,8 @@ FlapFigures flappingDomain(const std::string& path, unsigned confirmPolls, bool 
     c.row.domain = o.domain;
     c.row.firstSeen = t0;
     c.row.lastSeen = t;
-    c.row.status = zonewatch::model::toString(r.observed->status);
+    c.row.status = r.observed->status;
+    c.row.reason = r.observed->reason;
     c.row.stateJson = r.memory.confirmed ? toJson(*r.memory.confirmed) : "";
     c.row.pendingJson = r.memory.pending ? toJson(*r.memory.pending) : "";
     c.row.serversJson = auxiliaryToJson(r.memory);

@@ -17,7 +17,7 @@ inline storage::ObservationCommit outboxCommit(const std::vector<std::string>& u
   storage::ObservationCommit c;
   c.row.domain = "example.com.";
   c.row.firstSeen = c.row.lastSeen = at;
-  c.row.status = "secure";
+  c.row.status = model::SecurityState::kSecure;
   c.observedAt = at;
   for (const auto& uid : uids) {
     storage::NewEvent e;

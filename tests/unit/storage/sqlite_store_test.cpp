@@ -34,8 +34,8 @@ DomainRow rowFor(const std::string& domain, int64_t at, const std::string& state
   r.domain = domain;
   r.firstSeen = 100;
   r.lastSeen = at;
-  r.status = "secure";
-  r.reason = "chain of trust complete";
+  r.status = model::SecurityState::kSecure;
+  r.reason = model::SecurityReason::kNone;
   r.operatorsJson = R"(["ns.example.net."])";
   r.stateJson = state;
   return r;
@@ -377,6 +377,36 @@ TEST_F(SqliteStoreTest, ObservationWithoutStateTouchesNoSnapshot) {
 
 // Kind and severity are stored by name; one this build does not know (a newer zonewatch wrote
 // the file, or a hand edit) is a clear error naming the row, for history and the outbox alike.
+// The verdict is stored by name; an unknown one (a newer zonewatch, an edit) is an error naming the
+// domain, and a domain never observed with data has none.
+TEST_F(SqliteStoreTest, TheStoredVerdictReadsBackTypedAndAnUnknownNameIsAnError) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->commit(observation("example.com.", 200, "{}", {}, {})).ok());
+  auto row = store->domain("example.com.");
+  ASSERT_TRUE(row.ok() && *row) << (row.ok() ? "no row" : row.error().message);
+  EXPECT_EQ((*row)->status, model::SecurityState::kSecure);
+  EXPECT_EQ((*row)->reason, model::SecurityReason::kNone);
+
+  ASSERT_TRUE(store->execute("UPDATE domains SET status = '', reason = ''").ok());
+  row = store->domain("example.com.");
+  ASSERT_TRUE(row.ok() && *row) << (row.ok() ? "no row" : row.error().message);
+  EXPECT_FALSE((*row)->status.has_value());
+  EXPECT_FALSE((*row)->reason.has_value());
+
+  ASSERT_TRUE(store->execute("UPDATE domains SET status = 'secure', reason = 'moon_phase'").ok());
+  auto all = store->domains();
+  ASSERT_FALSE(all.ok());
+  EXPECT_NE(all.error().message.find("domain example.com. has the unknown reason 'moon_phase'"),
+            std::string::npos)
+      << all.error().message;
+  ASSERT_TRUE(store->execute("UPDATE domains SET status = 'purple', reason = 'none'").ok());
+  row = store->domain("example.com.");
+  ASSERT_FALSE(row.ok());
+  EXPECT_NE(row.error().message.find("unknown status 'purple'"), std::string::npos)
+      << row.error().message;
+}
+
 TEST_F(SqliteStoreTest, AnUnknownStoredEventKindIsAnErrorNamingTheRow) {
   auto store = open();
   ASSERT_TRUE(store);
