@@ -88,10 +88,10 @@ mutation scheduler_backoff_4x monitor/scheduler/scheduler.cpp 1 \
 # Per-webhook filters: min_severity and events (config/config.cpp, WebhookSpec::accepts).
 mutation webhook_min_severity config/config.cpp 1 \
   'if (event.severity < minSeverity) return false;' \
-  'if ((false)) return false;' config_test daemon_test
+  'if ((false)) return false;' config_unit_tests daemon_test
 mutation webhook_events_filter config/config.cpp 1 \
   'return events.empty() || std::find(events.begin(), events.end(), event.kind) != events.end();' \
-  'return true;' config_test daemon_test
+  'return true;' config_unit_tests daemon_test
 # The validator's signature-time comparisons (RFC 4035 §5.3.1, serial arithmetic of RFC 4034
 # §3.1.5): the inclusive bounds, one second off, and the expiration check gone.
 mutation sig_expiration_bound monitor/dnssec/signature.cpp 1 \
@@ -116,6 +116,21 @@ mutation server_unreachable_polls monitor/detect/differ.cpp 1 \
   'if (!s.down && s.failures >= static_cast<int>(std::max(1u, options.confirmPolls))) {' \
   'if (!s.down && s.failures > static_cast<int>(std::max(1u, options.confirmPolls))) {' \
   differ_test
+# Findings as events (monitor/detect/finding_events.cpp): raised after confirm_polls observations
+# in a row, cleared after as many without, and only for the kinds without an event of their own.
+mutation finding_raise_polls monitor/detect/finding_events.cpp 1 \
+  'if (!m.raised && m.seen >= needed) {' \
+  'if (!m.raised && m.seen >= 1) {' finding_events_test differ_test
+mutation finding_clear_polls monitor/detect/finding_events.cpp 1 \
+  'if (m.raised && ++m.absent < needed) {' \
+  'if (m.raised && ++m.absent < 1) {' finding_events_test differ_test
+mutation finding_kinds_reported monitor/detect/finding_events.cpp 1 \
+  'if (reportedAsFinding(f.kind)) out[f.kind].push_back(&f);' \
+  'out[f.kind].push_back(&f);' finding_events_test differ_test
+# An outbox item whose event cannot be read is given up, not delivered (alerts/deliverer.cpp).
+mutation outbox_unreadable alerts/deliverer.cpp 1 \
+  'if (!item.unreadable.empty()) {' \
+  'if ((false)) {' deliverer_test
 # An observation without data (monitor/detect/observation_failure.cpp): a delegation moved to silent
 # servers stays a change, not a failure.
 mutation moved_to_silent_servers monitor/detect/observation_failure.cpp 1 \
