@@ -435,11 +435,11 @@ Result<DomainRow> readDomain(const Query& q) {
   return r;
 }
 
-// Reads the ten event columns (ZONEWATCH_EVENT_COLUMNS) starting at `first`. Kind and severity
-// are stored by name (model::toString); a name this build does not know (a newer zonewatch wrote
-// the database, or it was edited) is an error naming the row, not a guess.
-Result<EventRow> readEvent(const Query& q, int first) {
-  EventRow e;
+// Reads the ten event columns (ZONEWATCH_EVENT_COLUMNS) starting at `first` into `e`. Kind and
+// severity are stored by name (model::toString); a name this build does not know (a newer
+// zonewatch wrote the database, or it was edited) is an error naming the row, not a guess, and
+// leaves `e` with its id, uid, domain and time only.
+Status<> readEventInto(const Query& q, int first, EventRow& e) {
   e.id = q.int64(first);
   e.uid = q.text(first + 1);
   e.domain = q.text(first + 2);
@@ -460,6 +460,12 @@ Result<EventRow> readEvent(const Query& q, int first) {
   e.beforeJson = q.text(first + 7);
   e.afterJson = q.text(first + 8);
   e.server = q.optionalText(first + 9);
+  return Ok{};
+}
+
+Result<EventRow> readEvent(const Query& q, int first) {
+  EventRow e;
+  if (auto ok = readEventInto(q, first, e); !ok) return Unexpected{ok.error()};
   return e;
 }
 
@@ -881,15 +887,7 @@ Result<std::vector<OutboxItem>> SqliteStore::dueOutbox(int64_t now, size_t limit
     if (!row) return describe(row.error(), "reading the outbox");
     if (!*row) break;
     OutboxItem item{q->int64(0), q->text(1), q->integer(2), q->int64(3), q->text(4), {}, {}};
-    if (auto event = readEvent(*q, 5)) {
-      item.event = std::move(*event);
-    } else {
-      item.unreadable = event.error().message;
-      item.event.id = q->int64(5);
-      item.event.uid = q->text(6);
-      item.event.domain = q->text(7);
-      item.event.observedAt = q->int64(8);
-    }
+    if (auto read = readEventInto(*q, 5, item.event); !read) item.unreadable = read.error().message;
     out.push_back(std::move(item));
   }
   return out;
