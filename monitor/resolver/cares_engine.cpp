@@ -133,6 +133,11 @@ enum class CaseMode : uint8_t {
   kLower,       // a server known not to preserve case: lower case, matched case-insensitively
 };
 
+// The modes whose answer must echo the case sent octet for octet.
+constexpr bool checksCase(CaseMode mode) {
+  return mode == CaseMode::kRandom || mode == CaseMode::kLowerRetry;
+}
+
 struct Pending {
   Query query;
   QueryCallback callback;
@@ -585,13 +590,15 @@ class CaresEngine final : public QueryEngine {
     const size_t size = wire.size();
     const auto rtt =
         std::chrono::duration_cast<std::chrono::microseconds>(loop_->now() - flight.sentAt);
+    const bool echoed = checksCase(pending->caseMode) &&
+                        restoreEchoedCase(pending->sentName, pending->query.name, flight.answer);
     QueryResult result = interpretAnswer(pending->query, std::move(flight.answer), transport, rtt);
     if (!result && result.error().parseError && transport == Transport::kUdp &&
         cutByCares(size, channel)) {
       retryOverTcp(std::move(pending));
       return;
     }
-    if (result && !acceptCase(pending, result)) return;
+    if (result && !acceptCase(pending, result, echoed)) return;
     deliveries_.emplace_back(std::move(pending->callback), std::move(result));
   }
 
@@ -600,12 +607,12 @@ class CaresEngine final : public QueryEngine {
   // preserve case: the question is asked once more in lower case (false: pending was queued
   // again). If that answer echoes the lower case exactly, the server is remembered as one that
   // does not preserve case and the answer is taken; if not, the result becomes kMalformed.
-  bool acceptCase(std::unique_ptr<Pending>& pending, QueryResult& result) {
+  // `echoed`: restoreEchoedCase found the case sent (and restored the caller's) before parsing.
+  bool acceptCase(std::unique_ptr<Pending>& pending, QueryResult& result, bool echoed) {
     const CaseMode mode = pending->caseMode;
-    if (mode == CaseMode::kAsGiven || mode == CaseMode::kLower) return true;
-    if (echoesQueryCase(pending->sentName, result->message)) {
+    if (!checksCase(mode)) return true;
+    if (echoed) {
       if (mode == CaseMode::kLowerRetry) rememberCaseFolding(pending->query.server);
-      restoreQueryCase(pending->query.name, *result);
       return true;
     }
     if (mode == CaseMode::kRandom) {

@@ -106,26 +106,17 @@ dns::Name withLetterCase(const dns::Name& name, uint64_t bits) {
   return changed ? std::move(changed).value() : name;
 }
 
-bool echoesQueryCase(const dns::Name& sent, const dns::Message& message) {
-  return message.questions.size() == 1 && message.questions.front().name.wire() == sent.wire();
-}
-
-void restoreQueryCase(const dns::Name& asked, Answer& answer) {
+bool restoreEchoedCase(const dns::Name& sent, const dns::Name& asked, std::vector<uint8_t>& wire) {
   constexpr size_t kQuestionOffset = 12;  // right after the header (RFC 1035 §4.1.1)
-  const std::vector<uint8_t>& name = asked.wire();
-  if (answer.wire.size() < kQuestionOffset + name.size()) return;
-  const auto question = answer.wire.begin() + static_cast<std::ptrdiff_t>(kQuestionOffset);
-  if (std::equal(name.begin(), name.end(), question)) return;
-  // Only over the same octets but for case: a question written as a compression pointer (or
-  // anything else) is left alone.
-  for (size_t i = 0; i < name.size(); ++i) {
-    if ((question[static_cast<std::ptrdiff_t>(i)] | 0x20U) != (name[i] | 0x20U)) return;
+  const std::vector<uint8_t>& echoed = sent.wire();
+  const std::vector<uint8_t>& restored = asked.wire();
+  if (restored.size() != echoed.size() || wire.size() < kQuestionOffset + echoed.size()) {
+    return false;
   }
-  std::vector<uint8_t> restored = answer.wire;
-  std::copy(name.begin(), name.end(),
-            restored.begin() + static_cast<std::ptrdiff_t>(kQuestionOffset));
-  // Same length, same labels: every compression offset still points where it did.
-  if (auto parsed = dns::parseMessage(restored)) answer.message = std::move(parsed).value();
+  const auto question = wire.begin() + static_cast<std::ptrdiff_t>(kQuestionOffset);
+  if (!std::equal(echoed.begin(), echoed.end(), question)) return false;
+  std::copy(restored.begin(), restored.end(), question);
+  return true;
 }
 
 QueryResult interpretAnswer(const Query& query, std::vector<uint8_t> wire, Transport transport,

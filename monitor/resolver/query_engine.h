@@ -60,7 +60,7 @@ struct Query {
 
 struct Answer {
   dns::Message message;
-  std::vector<uint8_t> wire;  // the answer exactly as received
+  std::vector<uint8_t> wire;  // as received, the question in the case asked (0x20)
   uint16_t rcode = 0;         // 12-bit, with the EDNS extension (RFC 6891 §6.1.3)
   bool aa = false;
   bool tc = false;  // only ever true over TCP: a truncated UDP answer is retried over TCP
@@ -207,11 +207,12 @@ dns::Name withLetterCase(const dns::Name& name, uint64_t bits);
 // Whether the answer's question name is octet for octet the QNAME sent (its case included): names
 // compare case-insensitively (RFC 4343), so a server echoes the question as it was sent, and an
 // answer that does not was not made for this query, or comes from a server that changes case.
-bool echoesQueryCase(const dns::Name& sent, const dns::Message& message);
-// Once the echo is checked: parses the answer again from a copy whose question is written in the
-// case the caller asked it (same octets but for case, so no compression offset moves), so that
-// names compressed against the question (most owners, many RDATA names) do not carry the random
-// case into evidence and logs. Answer::wire stays the octets received.
-void restoreQueryCase(const dns::Name& asked, Answer& answer);
+// Read from the wire, before the answer is parsed: the question is the first name of the message,
+// right after the header (RFC 1035 §4.1.1), and a server writes it as labels, never as a pointer.
+// When it echoes, the question's octets are overwritten with `asked` (the same name in the case the
+// caller wrote it: same octets but for case, so no compression offset moves), so that names
+// compressed against the question (most owners, many RDATA names) do not carry the random case
+// into evidence and logs — and the answer is parsed once, already restored.
+bool restoreEchoedCase(const dns::Name& sent, const dns::Name& asked, std::vector<uint8_t>& wire);
 
 }  // namespace zonewatch::resolver

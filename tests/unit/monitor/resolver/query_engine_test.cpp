@@ -100,12 +100,34 @@ TEST(QueryEngineCodecTest, OnlyAnExactEchoOfTheSentCaseEchoesIt) {
   const dns::Name sent = *dns::Name::parse("eXaMple.lab.");
   dns::Message message = answerTo(query);
   message.questions[0].name = sent;
-  EXPECT_TRUE(echoesQueryCase(sent, message));
+  auto wire = dns::encodeMessage(message);
+  // One answer as servers write it, compressed against the question (offset 12): eXaMple.lab. NS
+  // ns1.eXaMple.lab.
+  wire[7] = 1;  // ANCOUNT
+  const std::vector<uint8_t> answer = {0xC0, 12, 0, 2, 0,   1,   0,   0,    1,
+                                       44,   0,  6, 3, 'n', 's', '1', 0xC0, 12};
+  wire.insert(wire.end(), answer.begin(), answer.end());
+  ASSERT_TRUE(restoreEchoedCase(sent, query.name, wire));
+  // Restored in place: the question and every name compressed against it read as asked.
+  auto parsed = dns::parseMessage(wire);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->questions[0].name.wire(), query.name.wire());
+  ASSERT_EQ(parsed->answer.size(), 1U);
+  EXPECT_EQ(parsed->answer[0].owner.wire(), query.name.wire());
+  EXPECT_EQ(std::get<dns::rdata::NS>(parsed->answer[0].data).host.wire(),
+            dns::Name::parse("ns1.example.lab.")->wire());
+  EXPECT_TRUE(checkAnswersQuestion(query, *parsed).ok());
+
+  // An echo in another case (a server that folds case, or a forger who did not know it) is not
+  // one, and the octets stay as received.
   message.questions[0].name = *dns::Name::parse("example.lab.");
-  EXPECT_FALSE(echoesQueryCase(sent, message));
-  EXPECT_TRUE(checkAnswersQuestion(query, message).ok());  // still the same question
-  message.questions.clear();
-  EXPECT_FALSE(echoesQueryCase(sent, message));
+  auto folded = dns::encodeMessage(message);
+  const auto received = folded;
+  EXPECT_FALSE(restoreEchoedCase(sent, query.name, folded));
+  EXPECT_EQ(folded, received);
+  // Nor is a message too short to hold the question.
+  std::vector<uint8_t> header(12, 0);
+  EXPECT_FALSE(restoreEchoedCase(sent, query.name, header));
 }
 
 TEST(QueryEngineCodecTest, InterpretAnswerFillsEveryField) {
