@@ -109,8 +109,17 @@ fi
 # One lab of max(sizes) children serves every size: size N watches its first N children.
 if [ "$reuse" = 1 ]; then
   [ -f "$lab_dir/lab.json" ] || { echo "monitor_bench: no lab in $lab_dir" >&2; exit 2; }
-  up_note="reused (its \`up\` took $(python3 -c 'import json, sys
-print(round(json.load(open(sys.argv[1])).get("up_seconds", 0)))' "$lab_dir/lab.json") s)"
+  # A lab.json outlives its servers (a reboot, another network namespace): rounds against a dead
+  # lab would only measure time-outs.
+  "$lab_sh" status "$lab_dir" >"$work/lab-status.txt" 2>&1 || {
+    cat "$work/lab-status.txt" >&2
+    echo "monitor_bench: the lab in $lab_dir is not running; run without --reuse-lab" >&2
+    exit 2
+  }
+  up_seconds=$(python3 -c 'import json, sys; print(round(json.load(sys.stdin)["up_seconds"]))' \
+    <"$lab_dir/lab.json")
+  mutated=$(sed -n 's/^children: [0-9]*, //p' "$work/lab-status.txt")
+  up_note="reused (its \`up\` took $up_seconds s; $mutated)"
 else
   lab_started=1
   echo "monitor_bench: lab up with $max_size children in $lab_dir"
@@ -256,7 +265,8 @@ delv_pass() { # delv_pass NAME: one line "NAME count microseconds as_expected va
     else
       failures+="${failures:+,}$name:$got"
       if [ $((n - ok)) -le 3 ]; then # the first few in full, for the reason
-        { echo "--- delv $name ($pass pass, expected $expected)"; cat "$out"; } >>"$work/delv-failures.txt"
+        { echo "--- delv $name ($pass pass, expected $expected)"; cat "$out"; } \
+          >>"$work/delv-failures.txt"
       fi
     fi
   done <"$work/delv-sample.txt"
@@ -369,7 +379,8 @@ table(f"-- memory and database per size (base: a 12-domain run peaks at {base_rs
 
 # --- goals
 judged = [s for s in sizes if s >= 10000] or [sizes[-1]]
-note = "" if judged[-1] >= 10000 else f" (the goals name 10k and 100k; judged here at {judged[-1]:,})"
+note = ("" if judged[-1] >= 10000
+        else f" (the goals name 10k and 100k; judged here at {judged[-1]:,})")
 missed = []
 
 def goal_row(label, goal, key, ok, digits=0, unit=""):
@@ -439,7 +450,8 @@ rows.append(["failed observations (every size)", "0",
 if any(failed.values()):
     missed.append("failed observations")
 
-table(f"-- goals (issue 13), medians of the repetitions{note}", ["", "goal", "measured", "result"], rows)
+table(f"-- goals (issue 13), medians of the repetitions{note}", ["", "goal", "measured", "result"],
+      rows)
 if missed:
     print(f"\nmissed: {', '.join(missed)}")
 sys.exit(1 if missed and check else 0)
