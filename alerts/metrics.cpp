@@ -1,16 +1,20 @@
 #include "alerts/metrics.h"
 
+#include <prometheus/collectable.h>
 #include <prometheus/counter.h>
 #include <prometheus/exposer.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
+#include <prometheus/metric_family.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <exception>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <set>
@@ -134,17 +138,94 @@ int stateIndex(model::SecurityState state) {
   return static_cast<int>(state);
 }
 
+// The per-domain series, kept as plain values and turned into families only when scraped: a
+// prometheus-cpp Family keeps a label map, a hash node and a metric object per series, about 2 KiB
+// for a domain's nine series, where these values take a few dozen octets (issue 13: memory per
+// domain). Absent values (kUnset) have no series, as before: a domain never observed shows no
+// timestamp 0, which would read as "observed in 1970" and trip the staleness alert.
+struct DomainValues {
+  static constexpr int64_t kUnset = std::numeric_limits<int64_t>::min();
+  int64_t rrsigExpiry = kUnset;
+  int64_t lastObserved = kUnset;
+  int64_t lastSuccess = kUnset;
+  int64_t lastChange = kUnset;
+  int32_t consecutiveFailures = -1;  // -1: unset
+  int8_t state = -1;                 // index into kStates, -1 before the first observation
+};
+using DomainMap = std::map<std::string, DomainValues, std::less<>>;
+
+prometheus::ClientMetric domainMetric(const std::string& domain, double value) {
+  prometheus::ClientMetric m;
+  m.label = {{"domain", domain}};
+  m.gauge.value = value;
+  return m;
+}
+
+prometheus::MetricFamily gaugeFamily(MetricId id) {
+  return {std::string(kMetrics[id].name),
+          std::string(kMetrics[id].help),
+          prometheus::MetricType::Gauge,
+          {}};
+}
+
+// A timestamp family: one sample per domain that has the value.
+prometheus::MetricFamily valueFamily(MetricId id, const DomainMap& domains,
+                                     int64_t DomainValues::*member) {
+  auto family = gaugeFamily(id);
+  for (const auto& [name, v] : domains) {
+    if (v.*member != DomainValues::kUnset) {
+      family.metric.push_back(domainMetric(name, static_cast<double>(v.*member)));
+    }
+  }
+  return family;
+}
+
+// Builds the {domain} families from the values when collected; the caller holds the lock.
+std::vector<prometheus::MetricFamily> domainFamilies(const DomainMap& domains) {
+  std::vector<prometheus::MetricFamily> out;
+  auto state = gaugeFamily(kDomainState);
+  for (const auto& [name, v] : domains) {
+    if (v.state < 0) continue;
+    for (size_t i = 0; i < kStates.size(); ++i) {
+      auto m = domainMetric(name, static_cast<int>(i) == v.state ? 1 : 0);
+      m.label.push_back({"state", std::string(kStates[i])});
+      state.metric.push_back(std::move(m));
+    }
+  }
+  out.push_back(std::move(state));
+  out.push_back(valueFamily(kRrsigExpiry, domains, &DomainValues::rrsigExpiry));
+  out.push_back(valueFamily(kLastObserved, domains, &DomainValues::lastObserved));
+  out.push_back(valueFamily(kLastSuccess, domains, &DomainValues::lastSuccess));
+  auto failures = gaugeFamily(kConsecutiveFailures);
+  for (const auto& [name, v] : domains) {
+    if (v.consecutiveFailures >= 0) {
+      failures.metric.push_back(domainMetric(name, v.consecutiveFailures));
+    }
+  }
+  out.push_back(std::move(failures));
+  out.push_back(valueFamily(kLastChange, domains, &DomainValues::lastChange));
+  return out;
+}
+
 }  // namespace
 
 struct Metrics::Impl {
-  struct DomainSeries {
-    int state = -1;  // index into kStates, -1 before the first observation
-    std::array<prometheus::Gauge*, kStates.size()> stateGauges{};
-    prometheus::Gauge* rrsigExpiry = nullptr;
-    prometheus::Gauge* lastObserved = nullptr;
-    prometheus::Gauge* lastSuccess = nullptr;
-    prometheus::Gauge* consecutiveFailures = nullptr;
-    prometheus::Gauge* lastChange = nullptr;
+  // What the exposer collects: the registry's families, then the {domain} ones.
+  class Collector final : public prometheus::Collectable {
+   public:
+    explicit Collector(Impl& impl) : impl_(impl) {}
+    std::vector<prometheus::MetricFamily> Collect() const override {
+      auto families = impl_.registry->Collect();
+      if (!impl_.spec.perDomain) return families;
+      std::lock_guard lock(impl_.mutex);
+      auto perDomain = domainFamilies(impl_.domains);
+      families.insert(families.end(), std::make_move_iterator(perDomain.begin()),
+                      std::make_move_iterator(perDomain.end()));
+      return families;
+    }
+
+   private:
+    Impl& impl_;
   };
 
   config::MetricsSpec spec;
@@ -157,19 +238,14 @@ struct Metrics::Impl {
   prometheus::Counter* storeCommitFailures = nullptr;
   prometheus::Histogram* observationDuration = nullptr;
   std::array<prometheus::Gauge*, kStates.size()> domainsByState{};
-  prometheus::Family<prometheus::Gauge>* domainState = nullptr;
-  prometheus::Family<prometheus::Gauge>* rrsigExpiry = nullptr;
-  prometheus::Family<prometheus::Gauge>* lastObserved = nullptr;
-  prometheus::Family<prometheus::Gauge>* lastSuccess = nullptr;
-  prometheus::Family<prometheus::Gauge>* consecutiveFailures = nullptr;
-  prometheus::Family<prometheus::Gauge>* lastChange = nullptr;
   prometheus::Family<prometheus::Counter>* events = nullptr;
   prometheus::Family<prometheus::Counter>* observationFailures = nullptr;
   prometheus::Family<prometheus::Counter>* queries = nullptr;
   prometheus::Family<prometheus::Counter>* webhookDeliveries = nullptr;
 
-  std::mutex mutex;  // guards the maps below (the families lock themselves)
-  std::map<std::string, DomainSeries, std::less<>> domains;
+  mutable std::mutex mutex;  // guards the maps below (the families lock themselves)
+  DomainMap domains;
+  std::shared_ptr<Collector> collector = std::make_shared<Collector>(*this);
   std::set<std::string, std::less<>> rcodes, sinks, outcomes;
 
   explicit Impl(config::MetricsSpec s) : spec(std::move(s)) {
@@ -179,17 +255,8 @@ struct Metrics::Impl {
     auto& byState = gauge(kDomainsByState, r);
     for (size_t i = 0; i < kStates.size(); ++i)
       domainsByState[i] = &byState.Add({{"state", std::string(kStates[i])}});
-    // With `per_domain: false` the {domain} families are not registered at all (not even their
+    // With `per_domain: false` the {domain} families are not collected at all (not even their
     // HELP/TYPE lines): a large portfolio then costs a fixed number of series.
-    auto perDomainGauge = [&](MetricId id) {
-      return spec.perDomain || !kMetrics[id].perDomain ? &gauge(id, r) : nullptr;
-    };
-    domainState = perDomainGauge(kDomainState);
-    rrsigExpiry = perDomainGauge(kRrsigExpiry);
-    lastObserved = perDomainGauge(kLastObserved);
-    lastSuccess = perDomainGauge(kLastSuccess);
-    consecutiveFailures = perDomainGauge(kConsecutiveFailures);
-    lastChange = perDomainGauge(kLastChange);
     // Every known event starts at 0, so that increase() over a range sees the first event too
     // (a counter that appears at 1 has no earlier sample to increase from).
     events = &counter(kEvents, r);
@@ -204,30 +271,17 @@ struct Metrics::Impl {
     storeCommitFailures = &counter(kStoreCommitFailures, r).Add({});
   }
 
-  // Called with the mutex held.
-  DomainSeries& domain(std::string_view name) {
-    auto it = domains.find(name);
-    if (it != domains.end()) return it->second;
-    DomainSeries series;
-    if (spec.perDomain) {
-      const std::string n(name);
-      for (size_t i = 0; i < kStates.size(); ++i)
-        series.stateGauges[i] =
-            &domainState->Add({{"domain", n}, {"state", std::string(kStates[i])}});
-    }
-    return domains.emplace(std::string(name), series).first->second;
-  }
-
-  // The series is created at the first value, so a domain never observed shows no timestamp 0
-  // (which would read as "observed in 1970" and trip the staleness alert).
-  void setDomainGauge(prometheus::Family<prometheus::Gauge>* family,
-                      prometheus::Gauge* DomainSeries::*member, std::string_view name,
-                      int64_t value) {
+  void setDomainValue(int64_t DomainValues::*member, std::string_view name, int64_t value) {
     if (!spec.perDomain) return;
     std::lock_guard lock(mutex);
-    auto& series = domain(name);
-    if (series.*member == nullptr) series.*member = &family->Add({{"domain", std::string(name)}});
-    (series.*member)->Set(static_cast<double>(value));
+    domainValues(name).*member = value;
+  }
+
+  // Called with the mutex held.
+  DomainValues& domainValues(std::string_view name) {
+    auto it = domains.find(name);
+    if (it == domains.end()) it = domains.emplace(std::string(name), DomainValues{}).first;
+    return it->second;
   }
 
   // Called with the mutex held.
@@ -249,7 +303,7 @@ Result<std::unique_ptr<Metrics>> Metrics::create(const config::MetricsSpec& spec
     if (spec.enabled) {
       // civetweb reads "host:port" ("[v6]:port" for IPv6), as `metrics.listen` is written.
       impl->exposer = std::make_unique<prometheus::Exposer>(spec.listen, 2);
-      impl->exposer->RegisterCollectable(impl->registry);
+      impl->exposer->RegisterCollectable(impl->collector);
       auto ports = impl->exposer->GetListeningPorts();
       if (!ports.empty()) impl->port = static_cast<uint16_t>(ports.front());
     }
@@ -267,62 +321,47 @@ void Metrics::setDomainsWatched(size_t count) {
 void Metrics::setDomainState(std::string_view domain, model::SecurityState state) {
   const int index = stateIndex(state);
   std::lock_guard lock(impl_->mutex);
-  auto& series = impl_->domain(domain);
-  if (series.state >= 0) impl_->domainsByState[static_cast<size_t>(series.state)]->Decrement();
+  // Tracked with `per_domain: false` too: zonewatch_domains_by_state counts from it.
+  auto& values = impl_->domainValues(domain);
+  if (values.state >= 0) impl_->domainsByState[static_cast<size_t>(values.state)]->Decrement();
   impl_->domainsByState[static_cast<size_t>(index)]->Increment();
-  series.state = index;
-  if (!impl_->spec.perDomain) return;
-  for (size_t i = 0; i < kStates.size(); ++i)
-    series.stateGauges[i]->Set(static_cast<int>(i) == index ? 1 : 0);
+  values.state = static_cast<int8_t>(index);
 }
 
 void Metrics::setRrsigExpiry(std::string_view domain, int64_t unixSeconds) {
-  impl_->setDomainGauge(impl_->rrsigExpiry, &Impl::DomainSeries::rrsigExpiry, domain, unixSeconds);
+  impl_->setDomainValue(&DomainValues::rrsigExpiry, domain, unixSeconds);
 }
 
 void Metrics::setLastObserved(std::string_view domain, int64_t unixSeconds) {
-  impl_->setDomainGauge(impl_->lastObserved, &Impl::DomainSeries::lastObserved, domain,
-                        unixSeconds);
+  impl_->setDomainValue(&DomainValues::lastObserved, domain, unixSeconds);
 }
 
 void Metrics::setLastSuccess(std::string_view domain, int64_t unixSeconds) {
-  impl_->setDomainGauge(impl_->lastSuccess, &Impl::DomainSeries::lastSuccess, domain, unixSeconds);
+  impl_->setDomainValue(&DomainValues::lastSuccess, domain, unixSeconds);
 }
 
 void Metrics::setConsecutiveFailures(std::string_view domain, int count) {
-  impl_->setDomainGauge(impl_->consecutiveFailures, &Impl::DomainSeries::consecutiveFailures,
-                        domain, count);
+  if (!impl_->spec.perDomain) return;
+  std::lock_guard lock(impl_->mutex);
+  impl_->domainValues(domain).consecutiveFailures = static_cast<int32_t>(std::max(count, 0));
 }
 
 void Metrics::clearRrsigExpiry(std::string_view domain) {
-  if (!impl_->spec.perDomain) return;
   std::lock_guard lock(impl_->mutex);
   auto it = impl_->domains.find(domain);
-  if (it == impl_->domains.end() || it->second.rrsigExpiry == nullptr) return;
-  impl_->rrsigExpiry->Remove(it->second.rrsigExpiry);
-  it->second.rrsigExpiry = nullptr;
+  if (it != impl_->domains.end()) it->second.rrsigExpiry = DomainValues::kUnset;
 }
 
 void Metrics::setLastChange(std::string_view domain, int64_t unixSeconds) {
-  impl_->setDomainGauge(impl_->lastChange, &Impl::DomainSeries::lastChange, domain, unixSeconds);
+  impl_->setDomainValue(&DomainValues::lastChange, domain, unixSeconds);
 }
 
 void Metrics::removeDomain(std::string_view domain) {
   std::lock_guard lock(impl_->mutex);
   auto it = impl_->domains.find(domain);
   if (it == impl_->domains.end()) return;
-  auto& series = it->second;
-  if (series.state >= 0) impl_->domainsByState[static_cast<size_t>(series.state)]->Decrement();
-  if (impl_->spec.perDomain) {
-    for (auto* g : series.stateGauges) impl_->domainState->Remove(g);
-    if (series.rrsigExpiry) impl_->rrsigExpiry->Remove(series.rrsigExpiry);
-    if (series.lastObserved) impl_->lastObserved->Remove(series.lastObserved);
-    if (series.lastSuccess) impl_->lastSuccess->Remove(series.lastSuccess);
-    if (series.consecutiveFailures) {
-      impl_->consecutiveFailures->Remove(series.consecutiveFailures);
-    }
-    if (series.lastChange) impl_->lastChange->Remove(series.lastChange);
-  }
+  const int state = it->second.state;
+  if (state >= 0) impl_->domainsByState[static_cast<size_t>(state)]->Decrement();
   impl_->domains.erase(it);
 }
 
@@ -372,7 +411,7 @@ uint16_t Metrics::port() const {
 }
 
 std::string Metrics::render() const {
-  return prometheus::TextSerializer().Serialize(impl_->registry->Collect());
+  return prometheus::TextSerializer().Serialize(impl_->collector->Collect());
 }
 
 }  // namespace zonewatch::alerts
