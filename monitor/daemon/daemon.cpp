@@ -116,6 +116,10 @@ class DaemonImpl final : public Daemon {
   const alerts::Metrics& metrics() const override { return *metrics_; }
 
  private:
+  // A domain's stored row and the differ's memory built from it: read from the store when its
+  // observation ends, not kept between observations, so that the daemon's memory does not grow
+  // with the portfolio (issue 13: a few hundred octets per domain) and a baseline set by
+  // `zonewatch ack` while it runs is the one compared with.
   struct Known {
     storage::DomainRow row;
     detect::DomainMemory memory;
@@ -137,6 +141,7 @@ class DaemonImpl final : public Daemon {
   Status<> buildProber(dnssec::TrustAnchors anchors);
   void preloadVerifiedSignatures();
   Status<> loadKnownDomains();
+  std::optional<Known> readKnown(const std::string& name);
   void applyDomains();
   void dispatch();
   void onObservation(const std::string& name, model::Observation obs);
@@ -176,8 +181,8 @@ class DaemonImpl final : public Daemon {
   std::optional<probe::OperatorResolver> operators_;
   std::unique_ptr<probe::Prober> prober_;
   scheduler::Scheduler scheduler_;
-  std::unordered_map<std::string, Known> known_;
-  std::unordered_map<std::string, config::DomainSpec> specs_;
+  // Each watched domain's place in config_.domains (a copy of every spec would double them).
+  std::unordered_map<std::string, size_t> specs_;
   std::vector<Pending> batch_;
   std::chrono::steady_clock::time_point lastFlush_ = std::chrono::steady_clock::now();
   std::vector<detect::Event> recentOperatorChanges_;
@@ -207,12 +212,12 @@ Status<> DaemonImpl::init() {
   if (auto store = openStore(); !store) return store;
   if (auto prober = buildProber(std::move(anchors).value()); !prober) return prober;
   preloadVerifiedSignatures();
+  applyDomains();  // before the rows: their series are published for configured domains only
   if (auto rows = loadKnownDomains(); !rows) return rows;
 
   auto watched = loop_->watch(signalFd_, true, false, [this](int, uint32_t) { onSignal(); });
   if (!watched) return fail("cannot watch signals: " + watched.error().message);
 
-  applyDomains();
   startDelivery();
   return Ok{};
 }
@@ -318,14 +323,12 @@ Status<> DaemonImpl::loadKnownDomains() {
   auto rows = store_->domains();
   if (!rows)
     return fail("cannot read the database " + config_.database + ": " + rows.error().message);
-  for (auto& row : *rows) {
-    Known k;
-    k.memory = memoryFromRow(row);
-    k.row = std::move(row);
+  for (const auto& row : *rows) {
+    // A domain no longer configured keeps its history but gets no series.
+    if (!specs_.contains(row.domain)) continue;
     // When it was last observed at all is not stored: the later of these is the best guess until
     // its next observation.
-    publish(k.row, std::max(k.row.lastSeen, k.row.firstSeen));
-    known_.emplace(k.row.domain, std::move(k));
+    publish(row, std::max(row.lastSeen, row.firstSeen));
   }
   return Ok{};
 }
@@ -408,17 +411,20 @@ void DaemonImpl::deliverOnce() {
 }
 
 void DaemonImpl::applyDomains() {
+  std::vector<std::string> previous;
+  previous.reserve(specs_.size());
+  for (const auto& [name, spec] : specs_) previous.push_back(name);
   specs_.clear();
   std::vector<scheduler::ScheduledDomain> domains;
   domains.reserve(config_.domains.size());
   for (const auto& d : config_.domains) {
     auto name = d.name.lowercased().toString();
     domains.push_back({name, d.interval});
-    specs_.insert_or_assign(name, d);
+    specs_.insert_or_assign(name, domains.size() - 1);
   }
   scheduler_.setDomains(domains);
   metrics_->setDomainsWatched(domains.size());
-  for (const auto& [name, k] : known_) {
+  for (const auto& name : previous) {
     if (!specs_.contains(name)) metrics_->removeDomain(name);
   }
 }
@@ -535,7 +541,8 @@ detect::DetectOptions DaemonImpl::detectOptionsFor(const std::string& name,
   options.signatureWarningSeconds = config_.signatureWarning.count();
   options.signatureCriticalSeconds = config_.signatureCritical.count();
   options.maxSnapshotsPerHour = config_.maxSnapshotsPerHour;
-  options.expect = expectationFor(spec != specs_.end() ? &spec->second : nullptr, baseline);
+  options.expect =
+      expectationFor(spec != specs_.end() ? &config_.domains[spec->second] : nullptr, baseline);
   return options;
 }
 
@@ -545,10 +552,16 @@ void DaemonImpl::onObservation(const std::string& name, model::Observation obs) 
     metrics_->observeObservationDuration(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started.mapped()).count());
   }
+  auto known = readKnown(name);
+  if (!known) {
+    // Nothing to compare with: observed again after the backoff, like a round not stored.
+    scheduler_.completed(name, true);
+    if (onceRemaining_ > 0) --onceRemaining_;
+    return;
+  }
   Pending p;
   p.name = name;
-  auto it = known_.find(name);
-  p.next = it != known_.end() ? it->second : Known{};
+  p.next = std::move(*known);
   Known& k = p.next;
   if (k.row.domain.empty()) {
     k.row.domain = name;
@@ -589,6 +602,21 @@ void DaemonImpl::onObservation(const std::string& name, model::Observation obs) 
   if (batch_.size() >= kBatchSize) flush();
 }
 
+std::optional<DaemonImpl::Known> DaemonImpl::readKnown(const std::string& name) {
+  auto row = store_->domain(name);
+  if (!row) {
+    log::error("cannot read " + name + " from the database: " + row.error().message +
+               " (it will be observed again)");
+    return std::nullopt;
+  }
+  Known k;
+  if (*row) {
+    k.row = std::move(**row);
+    k.memory = memoryFromRow(k.row);
+  }
+  return k;
+}
+
 void DaemonImpl::flush() {
   lastFlush_ = std::chrono::steady_clock::now();
   if (batch_.empty()) return;
@@ -605,7 +633,6 @@ void DaemonImpl::flush() {
   for (auto& p : batch) {
     logAndCountEvents(p.events);
     publish(p.next.row, p.commit.observedAt);
-    known_.insert_or_assign(p.name, std::move(p.next));
     scheduler_.completed(p.name, p.failure.has_value());
     if (onceRemaining_ > 0) --onceRemaining_;
   }
