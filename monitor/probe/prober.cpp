@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -47,6 +48,9 @@ uint64_t nextObservationFlow() {
 // The RRsets a server is asked for, in the order they are reported.
 constexpr dns::RRType kServerTypes[] = {dns::RRType::SOA, dns::RRType::NS, dns::RRType::DNSKEY,
                                         dns::RRType::CDS, dns::RRType::CDNSKEY};
+// The daemon's sizing counts these questions per address (prober.h): a type added or dropped here
+// must change that count too.
+static_assert(std::size(kServerTypes) == kQueriesPerServerAddress);
 
 std::string addressText(const ServerAddress& a) {
   return a.port == resolver::kDnsPort ? a.ip : a.toString();

@@ -22,6 +22,17 @@
 
 namespace zonewatch::probe {
 
+// What one observation asks of each server address, for the daemon's estimate of a round
+// (monitor/scheduler/sizing.h): the per-address rate limit makes the busiest address's count the
+// bound on how fast a portfolio can be observed. Each address of the parent's servers gets one NS
+// question, whose referral carries the DS or its denial (RFC 4035 §3.1.4; an unsigned parent costs
+// a DS question more, left out: the estimate is a lower bound). Each address of the domain's own
+// servers gets one question per apex type (kServerTypes in prober.cpp, held to this count there);
+// the A/AAAA questions for NS hosts the NS answer's additional section leaves out are left out
+// too. prober_test counts the queries the prober really sends.
+inline constexpr int kQueriesPerParentAddress = 1;
+inline constexpr int kQueriesPerServerAddress = 5;
+
 struct ProbeOptions {
   IteratorOptions iterator;
   WorkLimits work;  // per observation

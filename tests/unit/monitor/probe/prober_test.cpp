@@ -782,5 +782,34 @@ TEST_F(ProberTest, TheQueryCapStopsAnObservation) {
   EXPECT_EQ(withCode(o, "observation_limited").size(), 1u) << codes(o);
 }
 
+// Issue 13: the daemon's estimate of a round (monitor/scheduler/sizing.h) counts, per address,
+// kQueriesPerParentAddress questions to every address of the parent's servers and
+// kQueriesPerServerAddress to every address of the domain's own servers. A prober that asks more or
+// fewer of either fails here, and the constants must follow it. tld. is given a second address, so
+// that "every address of the parent" is seen to hold, not only the walk's own question.
+TEST_F(ProberTest, TheQueriesPerAddressAreWhatTheSizingCounts) {
+  constexpr std::string_view kTld2 = "192.0.2.11";
+  engine_.servers.at(str(kRoot))
+      .zone(dns::Name())
+      .put(set("ns.tld. 86400 IN A 192.0.2.10\nns.tld. 86400 IN A 192.0.2.11"));
+  engine_.servers[str(kTld2)].zones.push_back(engine_.servers.at(str(kTld)).zone(name("tld.")));
+  // An unchanged domain observed again, as in the daemon's rounds: the walk to tld. is cached.
+  for (int round = 0; round < 2; ++round) {
+    const size_t before = engine_.log.size();
+    Observation o = observe();
+    ASSERT_FALSE(o.error.has_value()) << *o.error;
+    std::map<std::string, int> asked;  // questions about child.tld. itself, per address
+    for (size_t i = before; i < engine_.log.size(); ++i) {
+      if (engine_.log[i].name == name("child.tld.")) ++asked[engine_.log[i].server.ip];
+    }
+    EXPECT_EQ(asked[str(kTld)], kQueriesPerParentAddress) << "round " << round;
+    EXPECT_EQ(asked[str(kTld2)], kQueriesPerParentAddress) << "round " << round;
+    EXPECT_EQ(asked[str(kNs1)], kQueriesPerServerAddress) << "round " << round;
+    EXPECT_EQ(asked[str(kNs2)], kQueriesPerServerAddress) << "round " << round;
+    asked.erase(str(kRoot));  // the first walk's, cached afterwards
+    EXPECT_EQ(asked.size(), 4u) << "round " << round;
+  }
+}
+
 }  // namespace
 }  // namespace zonewatch::probe
