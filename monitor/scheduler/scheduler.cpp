@@ -12,13 +12,13 @@ void Scheduler::setDomains(const std::vector<ScheduledDomain>& domains) {
   next.reserve(domains.size());
   for (const auto& d : domains) {
     Entry e;
-    e.interval = d.interval;
-    e.due = now;
     if (auto it = entries_.find(d.name); it != entries_.end()) {
       e = it->second;
-      e.interval = d.interval;
       e.due = std::min(e.due, now + d.interval.count());
+    } else {
+      e.due = firstDue(d, now);
     }
+    e.interval = d.interval;
     next.insert_or_assign(d.name, e);
   }
   entries_ = std::move(next);
@@ -31,6 +31,19 @@ void Scheduler::setDomains(const std::vector<ScheduledDomain>& domains) {
       waiting_.emplace(e.due, name);
     }
   }
+}
+
+int64_t Scheduler::firstDue(const ScheduledDomain& d, int64_t now) {
+  if (d.lastObserved <= 0) return now;  // never observed: at once
+  const auto interval = static_cast<double>(d.interval.count());
+  std::uniform_real_distribution<double> jitter(0.9, 1.0);
+  const int64_t resumed = d.lastObserved + static_cast<int64_t>(interval * jitter(rng_));
+  // A clock set back since the last observation must not postpone it past one interval.
+  if (resumed > now) return std::min(resumed, now + d.interval.count());
+  // Overdue (the daemon was down, or this is its first start with the database): spread, or a
+  // restart would send the whole portfolio's queries in its first seconds.
+  std::uniform_real_distribution<double> spread(0.0, interval / 10);
+  return now + static_cast<int64_t>(spread(rng_));
 }
 
 std::vector<std::string> Scheduler::takeDue(size_t max) {
@@ -51,6 +64,8 @@ void Scheduler::completed(const std::string& name, bool failed) {
   Entry& e = it->second;
   e.inFlight = false;
   --inFlight_;
+  ++e.completions;
+  ++completions_;
   e.failures = failed ? e.failures + 1 : 0;
   // NSD-style jitter: 90-100% of the interval.
   std::uniform_real_distribution<double> jitter(0.9, 1.0);
@@ -73,6 +88,19 @@ void Scheduler::makeAllDue() {
     updated.emplace(entries_[name].due, name);
   }
   waiting_ = std::move(updated);
+}
+
+Lag Scheduler::lag() const {
+  if (waiting_.empty()) return {};
+  const auto& [due, name] = *waiting_.begin();  // the earliest due is the most overdue
+  const int64_t late = clock_.nowUnix() - due;
+  if (late <= 0) return {};
+  return {late, entries_.at(name).interval};
+}
+
+uint64_t Scheduler::completions(const std::string& name) const {
+  auto it = entries_.find(name);
+  return it == entries_.end() ? 0 : it->second.completions;
 }
 
 int Scheduler::failures(const std::string& name) const {

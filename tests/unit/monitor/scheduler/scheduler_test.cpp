@@ -139,5 +139,116 @@ TEST(Scheduler, MakeAllDueForOnceMode) {
   EXPECT_EQ(s.takeDue(10).size(), 5u);
 }
 
+// Issue 13: a restarted daemon made its whole portfolio due at its first second. A domain observed
+// before resumes its phase: due 90-100% of its interval after its last observation.
+TEST(Scheduler, ADomainObservedBeforeResumesItsPhase) {
+  FixedClock clock(kT0);
+  Scheduler s(clock, 5);
+  auto domains = portfolio(100);
+  for (auto& d : domains) d.lastObserved = kT0 - 100;  // due between kT0 + 170 and kT0 + 200
+  s.setDomains(domains);
+  clock.set(kT0 + 169);
+  EXPECT_TRUE(s.takeDue(1000).empty());
+  EXPECT_GE(*s.nextDue() - (kT0 - 100), 270) << "at 90% of the interval at the earliest";
+  clock.set(kT0 + 200);
+  EXPECT_EQ(s.takeDue(1000).size(), 100u);
+}
+
+// ... and the ones overdue by then are spread over the first tenth of their interval, not all due
+// at once.
+TEST(Scheduler, OverdueDomainsAreSpreadOverTheFirstTenthOfTheInterval) {
+  FixedClock clock(kT0);
+  Scheduler s(clock, 9);
+  auto domains = portfolio(300, 600);  // a tenth: 60 s
+  for (auto& d : domains) d.lastObserved = kT0 - 86400;
+  s.setDomains(domains);
+  std::set<int64_t> seconds;
+  size_t total = 0;
+  for (int64_t sec = 0; sec <= 60; ++sec) {
+    clock.set(kT0 + sec);
+    const size_t n = s.takeDue(1000).size();
+    if (sec == 0) {
+      EXPECT_LT(n, 30u) << "about 1 in 60 is due in the first second";
+    }
+    if (n > 0) seconds.insert(sec);
+    total += n;
+  }
+  EXPECT_EQ(total, 300u) << "every overdue domain is due within the first tenth";
+  EXPECT_GT(seconds.size(), 40u) << "spread over the 60 seconds";
+}
+
+// New domains (never observed) are still due at once, next to resumed ones, and a reload that adds
+// back a domain observed before resumes it too.
+TEST(Scheduler, NeverObservedDomainsAreDueAtOnceBesideResumedOnes) {
+  FixedClock clock(kT0);
+  Scheduler s(clock, 13);
+  std::vector<ScheduledDomain> domains = {{"new.example.", std::chrono::seconds(300), 0},
+                                          {"seen.example.", std::chrono::seconds(300), kT0 - 10}};
+  s.setDomains(domains);
+  EXPECT_EQ(s.takeDue(10), std::vector<std::string>{"new.example."});
+  s.setDomains({domains[0]});
+  s.setDomains(domains);  // seen.example. back, as a new entry: its phase again, not now
+  EXPECT_TRUE(s.takeDue(10).empty());
+  clock.set(kT0 + 290);
+  EXPECT_EQ(s.takeDue(10), std::vector<std::string>{"seen.example."});
+}
+
+// A clock set back since the last observation never postpones it past one interval from now.
+TEST(Scheduler, ALastObservationInTheFutureIsDueWithinOneInterval) {
+  FixedClock clock(kT0);
+  Scheduler s(clock, 17);
+  s.setDomains({{"d.example.", std::chrono::seconds(300), kT0 + 86400}});
+  EXPECT_LE(*s.nextDue(), kT0 + 300);
+}
+
+// run --once still observes everything at once, whatever the phase.
+TEST(Scheduler, MakeAllDueOverridesResumedPhases) {
+  FixedClock clock(kT0);
+  Scheduler s(clock, 19);
+  auto domains = portfolio(5);
+  for (auto& d : domains) d.lastObserved = kT0 - 1;
+  s.setDomains(domains);
+  EXPECT_TRUE(s.takeDue(10).empty());
+  s.makeAllDue();
+  EXPECT_EQ(s.takeDue(10).size(), 5u);
+}
+
+// The schedule lag (zonewatch_schedule_lag_seconds): the most overdue domain waiting, with its
+// interval; in-flight domains are not waiting.
+TEST(Scheduler, LagIsHowLateTheMostOverdueWaitingDomainIs) {
+  FixedClock clock(kT0);
+  Scheduler s(clock, 23);
+  s.setDomains(
+      {{"a.example.", std::chrono::seconds(60), 0}, {"b.example.", std::chrono::seconds(600), 0}});
+  EXPECT_EQ(s.lag().seconds, 0) << "due now is not late";
+  clock.set(kT0 + 45);
+  EXPECT_EQ(s.lag().seconds, 45);
+  ASSERT_EQ(s.takeDue(1).size(), 1u);  // one of them in flight: the other one is still late
+  EXPECT_EQ(s.lag().seconds, 45);
+  ASSERT_EQ(s.takeDue(1).size(), 1u);
+  EXPECT_EQ(s.lag().seconds, 0) << "nothing waiting";
+  s.completed("a.example.", false);
+  s.completed("b.example.", false);
+  clock.set(kT0 + 45 + 60 + 30);  // a.example. is due by kT0 + 105 at the latest
+  const Lag lag = s.lag();
+  EXPECT_GE(lag.seconds, 30);
+  EXPECT_LE(lag.seconds, 36);
+  EXPECT_EQ(lag.interval, std::chrono::seconds(60));
+}
+
+TEST(Scheduler, CompletionsAreCountedPerDomainAndInAll) {
+  FixedClock clock(kT0);
+  Scheduler s(clock, 29);
+  s.setDomains(portfolio(3));
+  for (const auto& name : s.takeDue(2)) s.completed(name, false);
+  EXPECT_EQ(s.completions(), 2u);
+  size_t once = 0;
+  for (int i = 0; i < 3; ++i) once += s.completions("d" + std::to_string(i) + ".example.");
+  EXPECT_EQ(once, 2u);
+  EXPECT_EQ(s.completions("unknown.example."), 0u);
+  s.setDomains(portfolio(3));  // a reload keeps the counts
+  EXPECT_EQ(s.completions(), 2u);
+}
+
 }  // namespace
 }  // namespace zonewatch::scheduler
