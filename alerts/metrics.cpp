@@ -50,6 +50,9 @@ enum MetricId : size_t {
   kWebhookDeliveries,
   kOutboxPending,
   kStoreCommitFailures,
+  kRoundEstimate,
+  kScheduleLag,
+  kBehindSchedule,
   kMetricCount
 };
 
@@ -92,6 +95,15 @@ constexpr std::array<MetricDef, kMetricCount> kMetrics = {{
     {"zonewatch_store_commit_failures_total", Kind::kCounter, false,
      "Rounds the database could not store (disk full, database locked or damaged); their "
      "observations are made again."},
+    {"zonewatch_round_estimated_duration_seconds", Kind::kGauge, false,
+     "The least time one round of the portfolio takes at per_server_qps: the busiest server "
+     "address's queries per round divided by per_server_qps."},
+    {"zonewatch_schedule_lag_seconds", Kind::kGauge, false,
+     "How far past its due time the most overdue domain waiting to be observed is (0 when none "
+     "is late)."},
+    {"zonewatch_behind_schedule", Kind::kGauge, false,
+     "1 when the intervals cannot be kept: a server address is asked more per second than "
+     "per_server_qps, or a domain waits longer past its due time than its interval; else 0."},
 }};
 
 // The state label's values, in model::SecurityState order, so that a state indexes its series.
@@ -236,6 +248,9 @@ struct Metrics::Impl {
   prometheus::Gauge* domainsWatched = nullptr;
   prometheus::Gauge* outboxPending = nullptr;
   prometheus::Counter* storeCommitFailures = nullptr;
+  prometheus::Gauge* roundEstimate = nullptr;
+  prometheus::Gauge* scheduleLag = nullptr;
+  prometheus::Gauge* behindSchedule = nullptr;
   prometheus::Histogram* observationDuration = nullptr;
   std::array<prometheus::Gauge*, kStates.size()> domainsByState{};
   prometheus::Family<prometheus::Counter>* events = nullptr;
@@ -269,6 +284,9 @@ struct Metrics::Impl {
     webhookDeliveries = &counter(kWebhookDeliveries, r);
     outboxPending = &gauge(kOutboxPending, r).Add({});
     storeCommitFailures = &counter(kStoreCommitFailures, r).Add({});
+    roundEstimate = &gauge(kRoundEstimate, r).Add({});
+    scheduleLag = &gauge(kScheduleLag, r).Add({});
+    behindSchedule = &gauge(kBehindSchedule, r).Add({});
   }
 
   void setDomainValue(int64_t DomainValues::*member, std::string_view name, int64_t value) {
@@ -404,6 +422,18 @@ void Metrics::setOutboxPending(size_t count) {
 
 void Metrics::countStoreCommitFailure() {
   impl_->storeCommitFailures->Increment();
+}
+
+void Metrics::setRoundEstimate(double seconds) {
+  impl_->roundEstimate->Set(seconds);
+}
+
+void Metrics::setScheduleLag(double seconds) {
+  impl_->scheduleLag->Set(seconds);
+}
+
+void Metrics::setBehindSchedule(bool behind) {
+  impl_->behindSchedule->Set(behind ? 1 : 0);
 }
 
 uint16_t Metrics::port() const {

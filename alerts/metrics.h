@@ -64,6 +64,11 @@ class Metrics {
   // A round (a batch of observations) the store could not commit: a full disk, a locked or
   // damaged database. Nothing of it was stored; its domains are observed again.
   void countStoreCommitFailure();
+  // Sizing (monitor/scheduler/sizing.h): the least duration of a round at per_server_qps, how late
+  // the most overdue domain is, and whether the daemon is behind its schedule.
+  void setRoundEstimate(double seconds);
+  void setScheduleLag(double seconds);
+  void setBehindSchedule(bool behind);
 
   // The port the exposer listens on (the real one when `listen` asked for port 0); 0 when disabled.
   uint16_t port() const;

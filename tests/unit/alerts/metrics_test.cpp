@@ -108,6 +108,9 @@ void populate(Metrics& m) {
   m.countQuery("timeout");
   m.countWebhookDelivery("soc", "delivered");
   m.setOutboxPending(7);
+  m.setRoundEstimate(5000);
+  m.setScheduleLag(12.5);
+  m.setBehindSchedule(true);
 }
 
 TEST(Metrics, ServesExpositionOverHttp) {
@@ -153,6 +156,9 @@ TEST(Metrics, ServesExpositionOverHttp) {
   EXPECT_EQ(sample(text, R"(zonewatch_webhook_deliveries_total{outcome="delivered",sink="soc"})"),
             1);
   EXPECT_EQ(sample(text, "zonewatch_outbox_pending"), 7);
+  EXPECT_EQ(sample(text, "zonewatch_round_estimated_duration_seconds"), 5000);
+  EXPECT_EQ(sample(text, "zonewatch_schedule_lag_seconds"), 12.5);
+  EXPECT_EQ(sample(text, "zonewatch_behind_schedule"), 1);
   EXPECT_NE(text.find("zonewatch_build_info{version=\""), std::string::npos);
   EXPECT_NE(text.find("# TYPE zonewatch_observation_duration_seconds histogram"),
             std::string::npos);
@@ -267,6 +273,27 @@ TEST(Metrics, LabelsStayBounded) {
   EXPECT_TRUE(sample(text, R"(zonewatch_queries_total{rcode="RCODE0"})"));
   EXPECT_FALSE(sample(text, R"(zonewatch_queries_total{rcode="RCODE199"})"));
   EXPECT_EQ(sample(text, R"(zonewatch_queries_total{rcode="other"})"), 200 - 64);
+}
+
+// Issue 13: the schedule's series exist from the start, at 0, so that an alert on them has a
+// series to read before the first estimate; "behind" goes back to 0.
+TEST(Metrics, ScheduleSeriesStartAtZeroAndFollowTheDaemon) {
+  auto created = Metrics::create(rendered());
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  auto& m = **created;
+  std::string text = m.render();
+  EXPECT_EQ(sample(text, "zonewatch_round_estimated_duration_seconds"), 0);
+  EXPECT_EQ(sample(text, "zonewatch_schedule_lag_seconds"), 0);
+  EXPECT_EQ(sample(text, "zonewatch_behind_schedule"), 0);
+  m.setRoundEstimate(42.5);
+  m.setBehindSchedule(true);
+  m.setBehindSchedule(false);
+  m.setScheduleLag(3);
+  text = m.render();
+  EXPECT_EQ(sample(text, "zonewatch_round_estimated_duration_seconds"), 42.5);
+  EXPECT_EQ(sample(text, "zonewatch_behind_schedule"), 0);
+  EXPECT_EQ(sample(text, "zonewatch_schedule_lag_seconds"), 3);
+  EXPECT_NE(text.find("# TYPE zonewatch_behind_schedule gauge"), std::string::npos);
 }
 
 TEST(Metrics, DisabledDoesNotListen) {
