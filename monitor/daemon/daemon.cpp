@@ -27,6 +27,7 @@
 #include "monitor/probe/start_files.h"
 #include "monitor/resolver/query_engine.h"
 #include "monitor/scheduler/scheduler.h"
+#include "monitor/scheduler/sizing.h"
 #include "monitor/util/log.h"
 #include "storage/sqlite_store.h"
 
@@ -143,6 +144,17 @@ class DaemonImpl final : public Daemon {
   Status<> loadKnownDomains();
   std::optional<Known> readKnown(const std::string& name);
   void applyDomains();
+  // What the schedule and the sizing need of each stored domain: its last observation with data
+  // and the keys ("name address") of the servers it found.
+  struct DomainFacts {
+    int64_t lastSeen = 0;
+    std::vector<std::string> servers;
+  };
+  using StoredFacts = std::unordered_map<std::string, DomainFacts>;
+  StoredFacts storedFacts();
+  void evaluateSizing(const StoredFacts& facts, bool armFirstRound);
+  void resizeAfterFirstRound();
+  void publishSchedule();
   void dispatch();
   void onObservation(const std::string& name, model::Observation obs);
   detect::DetectOptions detectOptionsFor(const std::string& name,
@@ -191,6 +203,12 @@ class DaemonImpl final : public Daemon {
   RunSummary summary_;
   int signalFd_ = -1;
   int64_t lastPrune_ = 0;
+  // Sizing (evaluateSizing): the domains whose servers were unknown at the last estimate, and the
+  // scheduler's count of completions at which to look whether they have all been observed.
+  std::vector<std::string> unsized_;
+  uint64_t sizingCheckAt_ = 0;
+  bool behindByEstimate_ = false;
+  int64_t schedulePublishedAt_ = 0;
   bool stopping_ = false;
   bool reloadRequested_ = false;
   size_t onceRemaining_ = 0;
@@ -415,11 +433,14 @@ void DaemonImpl::applyDomains() {
   previous.reserve(specs_.size());
   for (const auto& [name, spec] : specs_) previous.push_back(name);
   specs_.clear();
+  const StoredFacts facts = storedFacts();
   std::vector<scheduler::ScheduledDomain> domains;
   domains.reserve(config_.domains.size());
   for (const auto& d : config_.domains) {
     auto name = d.name.lowercased().toString();
-    domains.push_back({name, d.interval});
+    // A domain observed before resumes its phase instead of being due at once (scheduler.h).
+    const auto f = facts.find(name);
+    domains.push_back({name, d.interval, f != facts.end() ? f->second.lastSeen : 0});
     specs_.insert_or_assign(name, domains.size() - 1);
   }
   scheduler_.setDomains(domains);
@@ -427,6 +448,89 @@ void DaemonImpl::applyDomains() {
   for (const auto& name : previous) {
     if (!specs_.contains(name)) metrics_->removeDomain(name);
   }
+  evaluateSizing(facts, /*armFirstRound=*/true);
+}
+
+DaemonImpl::StoredFacts DaemonImpl::storedFacts() {
+  // Read at start, on reload and once after the first round, not kept: the rows are the memory.
+  StoredFacts facts;
+  auto rows = store_->domains();
+  if (!rows) {
+    // Only the estimate and the phases suffer: every domain is then taken as never observed.
+    log::warning("cannot read the stored domains for the schedule: " + rows.error().message);
+    return facts;
+  }
+  for (const auto& row : *rows) {
+    detect::DomainMemory memory;
+    detect::auxiliaryFromJson(row.serversJson, memory);
+    DomainFacts& f = facts[row.domain];
+    f.lastSeen = row.lastSeen;
+    for (const auto& [key, server] : memory.servers) f.servers.push_back(key);
+  }
+  return facts;
+}
+
+void DaemonImpl::evaluateSizing(const StoredFacts& facts, bool armFirstRound) {
+  // Issue 13: at per_server_qps 10 a portfolio at one provider can need hours per round, and
+  // nothing said so. From the servers each domain's last observation found (none for a domain
+  // never observed: then its parent question only), the least duration of a round; a warning when
+  // the intervals cannot be kept (at start, on reload, in `run --once` too).
+  scheduler::QueryPlan plan;
+  plan.perParentAddress = probe::kQueriesPerParentAddress;
+  plan.perServerAddress = probe::kQueriesPerServerAddress;
+  // The prober's work caps (ProbeOptions::work is left at its defaults): past the address cap, or
+  // past half the query cap in apex questions (the rest goes to the parent, the walk and host
+  // lookups), an observation may leave some of its addresses unasked.
+  const probe::WorkLimits caps;
+  plan.maxServerAddresses = static_cast<size_t>(
+      std::min(caps.maxAddresses, caps.maxQueries / 2 / probe::kQueriesPerServerAddress));
+  plan.ipv4 = config_.ipv4;
+  plan.ipv6 = config_.ipv6;
+  std::vector<scheduler::SizingDomain> domains;
+  domains.reserve(config_.domains.size());
+  unsized_.clear();
+  for (const auto& d : config_.domains) {
+    scheduler::SizingDomain domain{d.name.lowercased().toString(), d.interval, {}};
+    if (auto f = facts.find(domain.name); f != facts.end()) domain.servers = f->second.servers;
+    if (armFirstRound && domain.servers.empty()) unsized_.push_back(domain.name);
+    domains.push_back(std::move(domain));
+  }
+  sizingCheckAt_ = scheduler_.completions() + unsized_.size();
+  const auto estimate = scheduler::estimateRound(domains, plan, config_.perServerQps);
+  if (auto warning = scheduler::sizingWarning(estimate)) {
+    log::warning(*warning);
+  } else {
+    log::info(scheduler::sizingSummary(estimate));
+  }
+  metrics_->setRoundEstimate(estimate.roundSeconds);
+  behindByEstimate_ = estimate.behind;
+  schedulePublishedAt_ = 0;
+  publishSchedule();
+}
+
+void DaemonImpl::resizeAfterFirstRound() {
+  // The servers shared between domains are known only once the domains have been observed: on an
+  // empty database the first estimate counts the parents' questions alone. Once every domain whose
+  // servers were unknown has been observed (with data or not), once more. Looked at only when
+  // enough observations have completed for that to be possible, so the loop pays nothing per turn.
+  if (unsized_.empty() || scheduler_.completions() < sizingCheckAt_) return;
+  std::erase_if(unsized_,
+                [this](const std::string& name) { return scheduler_.completions(name) > 0; });
+  if (!unsized_.empty()) {
+    sizingCheckAt_ = scheduler_.completions() + unsized_.size();
+    return;
+  }
+  evaluateSizing(storedFacts(), /*armFirstRound=*/false);
+}
+
+void DaemonImpl::publishSchedule() {
+  // Once a second is plenty for a scrape; the loop turns far more often under load.
+  const int64_t now = clock_.nowUnix();
+  if (now == schedulePublishedAt_) return;
+  schedulePublishedAt_ = now;
+  const scheduler::Lag lag = scheduler_.lag();
+  metrics_->setScheduleLag(static_cast<double>(lag.seconds));
+  metrics_->setBehindSchedule(behindByEstimate_ || lag.seconds > lag.interval.count());
 }
 
 void DaemonImpl::publish(const storage::DomainRow& row, int64_t observedAt) {
@@ -727,6 +831,8 @@ Result<RunSummary> DaemonImpl::run() {
                             std::chrono::steady_clock::now() - lastFlush_ >= kFlushEvery)) {
       flush();
     }
+    resizeAfterFirstRound();
+    publishSchedule();
     if (options_.once && onceRemaining_ == 0 && batch_.empty()) break;
     if (stopping_ && scheduler_.inFlight() == 0 && batch_.empty()) break;
 

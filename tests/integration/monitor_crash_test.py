@@ -5,17 +5,19 @@
 
 The lab (tests/lab) must be up in LAB_DIR. `zonewatch run -c CFG` (daemon mode, interval 30s,
 confirm_polls 2, all 12 lab children) is started while a mutation of child01 is in progress and
-sent SIGKILL after a short random delay, many times over; a start observes every domain at once,
-so each kill lands somewhere in a round: before, between or after its commits (the daemon commits
-what it observed every 200 ms). Where each kill landed is read back from `zonewatch status`; a
-phase that no random delay reached is then forced (a kill at once; a kill as soon as part of the
-round is stored, the daemon slowed to one observation at a time so that its round spans several
-commits; a kill once all of it is stored), and the test fails unless kills landed in all three
-(issue 18). After each kill
-the database must pass `sqlite3 DB 'PRAGMA integrity_check'`. Then the daemon runs to the end of a
-round and stops on SIGTERM, `run --once` rounds settle the state, and the mutation's events must
-be in `zonewatch history` exactly once each (none lost, none repeated, ids unique), with no event
-for the other children. The same again for the way back (restore).
+sent SIGKILL after a short random delay, many times over. A restarted daemon resumes each domain's
+phase (issue 13), so before each start the stored observations are moved an hour into the past, as
+after an hour's outage: the start then observes every domain within the first tenth of the
+interval (3 s), and each kill lands somewhere in a round: before, between or after its commits (the
+daemon commits what it observed every 200 ms). Where each kill landed is read back from
+`zonewatch status`; a phase that no random delay reached is then forced (a kill at once; a kill as
+soon as part of the round is stored, the daemon slowed to one observation at a time so that its
+round spans several commits; a kill once all of it is stored), and the test fails unless kills
+landed in all three (issue 18). After each kill the database must pass
+`sqlite3 DB 'PRAGMA integrity_check'`. Then the daemon runs to the end of a round and stops on
+SIGTERM, `run --once` rounds settle the state, and the mutation's events must be in
+`zonewatch history` exactly once each (none lost, none repeated, ids unique), with no event for the
+other children. The same again for the way back (restore).
 
 The daemon's design (monitor/daemon/daemon.h): a domain's memory advances only once its commit
 succeeded, so a killed round is observed again and derives the same events, once.
@@ -105,6 +107,16 @@ class Monitor:
         finally:
             log.close()
 
+    def age(self, seconds=3600):
+        """Moves every stored observation `seconds` into the past, as if the daemon had been down
+        that long: its next start finds every domain overdue instead of resuming their phase."""
+        proc = subprocess.run(
+            ["sqlite3", self.database,
+             f"UPDATE domains SET last_seen = last_seen - {seconds} WHERE last_seen > 0"],
+            capture_output=True, text=True, timeout=60)
+        if proc.returncode != 0:
+            raise RuntimeError(f"sqlite3 could not age {self.database}:\n{proc.stderr}")
+
     def history(self, domain):
         out = self.cli("history", domain, "--json", "--limit", "100000")
         return [json.loads(line) for line in out.splitlines() if line.strip()]
@@ -147,6 +159,7 @@ def phase_of(stored):
 def kill(checks, monitor, what, how, wait, config=None):
     """Starts the daemon, calls wait(before) and SIGKILLs it; checks the database's integrity and
     returns how many observations of the round were stored."""
+    monitor.age()
     before = last_seen(monitor)
     proc = monitor.start(config)
     wait(before)
@@ -212,6 +225,7 @@ def kill_loop(checks, monitor, rng, what):
 def settle(checks, monitor, what):
     """A daemon that runs to the end of a round and stops cleanly, then rounds until no change is
     pending for CHILD."""
+    monitor.age()
     proc = monitor.start()
     deadline = time.monotonic() + 20
     started = time.time()

@@ -558,8 +558,10 @@ TEST_F(DaemonRoundsTest, ReloadKeepsStartOnlyKeysAndSaysSo) {
 TEST_F(DaemonRoundsTest, ReloadDoesNotWaitForAHangingWebhookReceiver) {
   testutil::Receiver receiver;
   receiver.setSilent(true);
-  const std::string hook = "failing_polls: 1\nwebhooks:\n  - {name: slow, url: '" + receiver.url() +
-                           "', timeout: 60s}\n";
+  // interval 30s: the domain observed before is overdue when the daemon starts, and is spread over
+  // the first tenth of its interval (monitor/scheduler/scheduler.h), 3 s here.
+  const std::string hook = "interval: 30s\nfailing_polls: 1\nwebhooks:\n  - {name: slow, url: '" +
+                           receiver.url() + "', timeout: 60s}\n";
   configure("  - a.example\n", hook, "info");
   round(World::kHealthy);
   world_ = World::kRootDown;  // the running daemon's first round raises observation_failing
@@ -592,6 +594,102 @@ TEST_F(DaemonRoundsTest, ReloadDoesNotWaitForAHangingWebhookReceiver) {
   EXPECT_GE(stats->outboxPending, 1);
   EXPECT_EQ(stats->outboxPending, static_cast<int64_t>(eventNames().size()))
       << "no receiver ever answered: every event is still to be delivered";
+}
+
+// --- Sizing and the schedule (issue 13) ------------------------------------------------------
+
+size_t occurrences(const std::string& text, const std::string& part) {
+  size_t n = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+// Every scripted domain is served by 192.0.2.53 and 198.51.100.53: 15 queries a round each for
+// three domains, 25 minutes at 0.01 per second. On an empty database only the parent's question
+// is known (3 a round: 5 minutes, which the interval allows), so the start says nothing wrong;
+// once the first round has shown the shared servers, the daemon says it cannot keep up. The next
+// start knows it at once.
+TEST_F(DaemonRoundsTest, SizingWarnsOnceTheFirstRoundShowsTheSharedServers) {
+  configure(kThreeSigned, "per_server_qps: 0.01\n", "info");
+  const std::string warning =
+      "per_server_qps 0.01 cannot observe 3 domains every 5m: address 192.0.2.53 "
+      "(ns1.alpha-dns.example.) gets 15 queries per round, a round takes at least 25m; raise "
+      "per_server_qps to at least 1 or the interval to at least 25m";
+  {
+    StderrCapture log((dir_ / "first.log").string());
+    auto d = round(World::kHealthy);
+    ASSERT_TRUE(d);
+    const std::string text = log.text();
+    EXPECT_NE(text.find("sizing: 3 domains, a round takes at least 5m at per_server_qps 0.01 "
+                        "(busiest: every address of the servers of example., 3 queries per round)"),
+              std::string::npos)
+        << text;
+    EXPECT_EQ(occurrences(text, warning), 1u) << text;
+    EXPECT_LT(text.find("sizing: 3 domains"), text.find(warning)) << "after the round, not before";
+    const std::string metrics = d->metrics().render();
+    EXPECT_EQ(sample(metrics, "zonewatch_round_estimated_duration_seconds"), 1500);
+    EXPECT_EQ(sample(metrics, "zonewatch_behind_schedule"), 1);
+  }
+  StderrCapture log((dir_ / "second.log").string());
+  auto d = create();  // the start knows the servers from the database: the warning comes at once
+  ASSERT_TRUE(d);
+  EXPECT_EQ(occurrences(log.text(), warning), 1u) << log.text();
+  ASSERT_TRUE(d->run().ok());
+  EXPECT_EQ(occurrences(log.text(), warning), 1u) << "not again after the round: " << log.text();
+}
+
+TEST_F(DaemonRoundsTest, AReloadThatSlowsTheQueriesDownWarns) {
+  configure("  - a.example\n", "per_server_qps: 100\n", "info");
+  auto d = create(/*once=*/false);
+  ASSERT_TRUE(d);
+  StderrCapture log((dir_ / "daemon.log").string());
+  std::thread runner([&] { EXPECT_TRUE(d->run().ok()); });
+  auto behind = [&] {
+    return sample(d->metrics().render(), "zonewatch_behind_schedule").value_or(-1);
+  };
+  // After its first observation the estimate counts a.example.'s own servers: 5 queries at 100 a
+  // second (before it, the parent's one question: 0.01 s).
+  EXPECT_TRUE(eventually([&] {
+    const double round =
+        sample(d->metrics().render(), "zonewatch_round_estimated_duration_seconds").value_or(-1);
+    return round > 0.049 && round < 0.051;
+  })) << log.text();
+  EXPECT_EQ(behind(), 0);
+
+  configure("  - a.example\n", "per_server_qps: 0.001\n", "info");
+  ASSERT_EQ(::kill(::getpid(), SIGHUP), 0);
+  EXPECT_TRUE(eventually([&] { return behind() == 1; })) << log.text();
+  EXPECT_NE(log.text().find("per_server_qps 0.001 cannot observe 1 domain every 5m: address "
+                            "192.0.2.53 (ns1.alpha-dns.example.) gets 5 queries per round, a "
+                            "round takes at least 1h23m; raise per_server_qps to at least 1 or "
+                            "the interval to at least 1h24m"),
+            std::string::npos)
+      << log.text();
+  EXPECT_EQ(sample(d->metrics().render(), "zonewatch_round_estimated_duration_seconds"), 5000);
+  ASSERT_EQ(::kill(::getpid(), SIGTERM), 0);
+  runner.join();
+}
+
+// A restart resumes each domain's phase instead of observing the whole portfolio at once; a domain
+// never observed is observed at once.
+TEST_F(DaemonRoundsTest, ARestartedDaemonResumesThePhaseOfDomainsObservedBefore) {
+  configure("  - a.example\n");
+  t_ = static_cast<int64_t>(std::time(nullptr)) - 300;  // round() observes a.example. now
+  round(World::kHealthy);
+  ASSERT_EQ(observed_["a.example."], 1);
+  configure("  - a.example\n  - b.example\n");
+  auto d = create(/*once=*/false);
+  ASSERT_TRUE(d);
+  std::thread runner([&] { EXPECT_TRUE(d->run().ok()); });
+  EXPECT_TRUE(eventually([&] {
+    auto r = store().domain("b.example.");
+    return r.ok() && r->has_value();
+  }));
+  // Both would have been taken in the same turn of the loop had both been due.
+  ASSERT_EQ(::kill(::getpid(), SIGTERM), 0);
+  runner.join();
+  EXPECT_EQ(observed_["b.example."], 1);
+  EXPECT_EQ(observed_["a.example."], 1) << "due 270-300 s after its last observation, not at start";
 }
 
 }  // namespace
