@@ -7,7 +7,7 @@ set -euo pipefail
 what=${1:-build}
 
 build_pkgs=(cmake g++ make ninja-build ccache pkg-config
-  libc-ares-dev libssl-dev libsqlite3-dev nlohmann-json3-dev prometheus-cpp-dev
+  libc-ares-dev libssl-dev libsqlite3-dev zlib1g-dev nlohmann-json3-dev prometheus-cpp-dev
   libyaml-cpp-dev libcurl4-openssl-dev libpsl-dev publicsuffix libcli11-dev libidn2-dev
   libjemalloc-dev python3
   ca-certificates)
