@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "storage/deflate.h"
 #include "storage/evidence.h"
 
 namespace zonewatch::storage {
@@ -65,6 +66,81 @@ ObservationCommit observation(const std::string& domain, int64_t at, const std::
   for (auto& e : events) e.sinks = sinks;
   c.events = std::move(events);
   return c;
+}
+
+// `size` bytes of printable text that deflate cannot shrink much (the store compresses evidence):
+// base64-like characters drawn from a fixed seed, so each run writes the same bytes.
+std::string incompressible(size_t size, unsigned seed = 1) {
+  static constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::mt19937 random(seed);
+  std::string text(size, ' ');
+  for (char& ch : text) ch = kAlphabet[random() % kAlphabet.size()];
+  return text;
+}
+
+// Evidence as the daemon renders it (taken from a 10,000-domain lab run): 2.6 KB of records and
+// signatures, the parent's repeated by each of its servers.
+std::string realisticEvidence(const std::string& domain) {
+  const std::string ds = domain +
+                         " 300 IN DS 57027 13 2 "
+                         "C662DBC70EAF2315E845A00C142F53B91C69A3A5CE50B4E9100A649E5FC218E7\n" +
+                         domain +
+                         " 300 IN RRSIG DS 13 2 300 20270105041125 20261206031125 47189 lab. "
+                         "QZDIMkemv9YnQdAKq6R0G6ds+DoOuUnIYFPVp8MCjTsGrknCIqNyToFvWDcSmrKtGlCoKqxI"
+                         "TqoYd3x37epcaw==\n";
+  std::string text =
+      "; parent ns1.nic.lab. 127.53.0.11\n" + ds + "; parent ns2.nic.lab. 127.53.0.12\n" + ds;
+  for (int server = 1; server <= 2; ++server) {
+    const std::string ns = "ns" + std::to_string(server) + "." + domain;
+    text += "; server " + ns + " 127.53.1." + std::to_string(server) + "\n";
+    text +=
+        domain + " 300 IN SOA ns1." + domain + " hostmaster." + domain + " 1 3600 900 1209600 60\n";
+    text += domain + " 300 IN NS ns1." + domain + "\n" + domain + " 300 IN NS ns2." + domain + "\n";
+    text += domain + " 300 IN RRSIG NS 13 2 300 20270105041022 20261206031022 26609 " + domain +
+            " 8/cDN+m+3vqFBhvM3X1AN8rImFUDiLJmxSdFmlkPuZi9xShO91eN2BM8FKDzTP+AhJnYW5tbeR3tR88xfl"
+            "g8RA==\n";
+    text +=
+        domain +
+        " 300 IN DNSKEY 256 3 13 d3mltigWMEVP47jRpedEwubFNKsS4PJsiaqQbT+oCTCCHrwUPbEypYT4c9mRG4+"
+        "3MBBuDJtmNlMukspm9f1QTw==\n";
+    text +=
+        domain +
+        " 300 IN DNSKEY 257 3 13 FnNlzx5Wg6DD4QPlB2525ySIQE7mQEQ8ORuvdKWIcgg0A4lsF8wtE2flWzc6ays"
+        "DW2fpBpqQhufmIbKqV6Blvg==\n";
+  }
+  return text;
+}
+
+// A state JSON the size of a real one (500 bytes).
+std::string realisticState(const std::string& domain, int keyTag) {
+  return R"({"cdnskey":[],"cds":[],"cds_delete":false,"denial":"","dnskey":[{"algorithm":13,)"
+         R"("flags":256,"tag":26609},{"algorithm":13,"flags":257,"tag":)" +
+         std::to_string(keyTag) +
+         R"(}],"ds":[{"algorithm":13,"digest":"C662DBC70EAF2315E845A00C142F53B91C69A3A5CE50B4E9)"
+         R"(100A649E5FC218E7","digest_type":2,"key_tag":57027}],"glue":[{"addresses":)"
+         R"(["127.53.1.1"],"host":"ns1.)" +
+         domain + R"("},{"addresses":["127.53.1.2"],"host":"ns2.)" + domain +
+         R"("}],"inconsistent":false,"operators":[")" + domain + R"("],"parent_ns":["ns1.)" +
+         domain + R"(","ns2.)" + domain + R"("],"reason":"none","status":"secure"})";
+}
+
+// Whether an SQL condition over the store's database holds. execute() returns no rows, so a
+// false condition is made an error: abs() of the smallest integer raises "integer overflow".
+bool holds(SqliteStore& store, const std::string& condition) {
+  return store
+      .execute("SELECT CASE WHEN (" + condition + ") THEN 1 ELSE abs(-9223372036854775807 - 1) END")
+      .ok();
+}
+
+std::string hex(std::span<const uint8_t> bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (uint8_t b : bytes) {
+    out += kDigits[b >> 4];
+    out += kDigits[b & 0xf];
+  }
+  return out;
 }
 
 // Designated initializers would do, but GCC 12 warns (-Wmissing-field-initializers) on each.
@@ -322,6 +398,197 @@ TEST_F(SqliteStoreTest, EvidenceIsCappedAtARecordBoundary) {
   // A single record longer than the cap leaves the marker alone.
   EXPECT_EQ(capEvidence(std::string(1000, 'y'), 200),
             "; zonewatch: evidence capped at 200 bytes, 1000 bytes (1 lines) cut\n");
+}
+
+// Schema 5: a new snapshot's state and evidence are stored deflated and read back byte for byte;
+// an unchanged state is still recognised (no new snapshot, the file does not grow).
+TEST_F(SqliteStoreTest, SnapshotBodiesAreStoredDeflatedAndReadBackAsWritten) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  const std::string domain = "child01.lab.";
+  const std::string state = realisticState(domain, 57027);
+  auto first = observation(domain, 200, state);
+  first.evidence = realisticEvidence(domain);
+  ASSERT_TRUE(store->commit(first).ok());
+  auto snaps = store->snapshots(domain, 10);
+  ASSERT_TRUE(snaps.ok()) << snaps.error().message;
+  ASSERT_EQ(snaps->size(), 1u);
+  EXPECT_EQ((*snaps)[0].stateJson, state);
+  EXPECT_EQ((*snaps)[0].evidence, first.evidence);
+  // Stored deflated: the text columns empty, the evidence in under a third of its size.
+  EXPECT_TRUE(
+      holds(*store, "SELECT evidence = '' AND state_json = '' AND length(state_deflate) < " +
+                        std::to_string(state.size()) + " AND length(evidence_deflate) * 3 < " +
+                        std::to_string(first.evidence.size()) + " FROM snapshot_bodies"));
+
+  // The same state again only advances last_seen, and leaves the file as large as it was.
+  auto before = store->stats();
+  ASSERT_TRUE(before.ok());
+  for (int64_t at = 260; at < 2000; at += 60) {
+    ASSERT_TRUE(store->commit(observation(domain, at, state)).ok());
+  }
+  auto after = store->stats();
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->snapshots, 1);
+  EXPECT_EQ(after->fileBytes, before->fileBytes);
+  snaps = store->snapshots(domain, 10);
+  ASSERT_TRUE(snaps.ok());
+  EXPECT_EQ((*snaps)[0].lastSeen, 1940);
+
+  // A state one byte shorter, then the longer one again: each differs from the latest.
+  const std::string shorter = state.substr(0, state.size() - 1);
+  ASSERT_TRUE(store->commit(observation(domain, 2000, shorter)).ok());
+  ASSERT_TRUE(store->commit(observation(domain, 2060, state)).ok());
+  snaps = store->snapshots(domain, 10);
+  ASSERT_TRUE(snaps.ok());
+  ASSERT_EQ(snaps->size(), 3u);
+  EXPECT_EQ((*snaps)[0].stateJson, state);
+  EXPECT_EQ((*snaps)[1].stateJson, shorter);
+
+  // Text that deflate does not shrink (empty evidence, a tiny state) is kept as text.
+  auto tiny = observation("tiny.example.", 200, "{}");
+  tiny.evidence.clear();
+  ASSERT_TRUE(store->commit(tiny).ok());
+  EXPECT_TRUE(holds(*store,
+                    "SELECT state_json = '{}' AND state_deflate IS NULL AND evidence = '' AND "
+                    "evidence_deflate IS NULL FROM snapshot_bodies b JOIN snapshots s ON "
+                    "s.id = b.snapshot_id WHERE s.domain = 'tiny.example.'"));
+  snaps = store->snapshots("tiny.example.", 1);
+  ASSERT_TRUE(snaps.ok());
+  ASSERT_EQ(snaps->size(), 1u);
+  EXPECT_EQ((*snaps)[0].stateJson, "{}");
+  EXPECT_EQ((*snaps)[0].evidence, "");
+}
+
+// A body written before schema 5 keeps its text and is read, and compared with, as it is.
+TEST_F(SqliteStoreTest, ASnapshotWrittenBeforeSchema5IsReadAsText) {
+  const std::string domain = "old.lab.";
+  const std::string state = realisticState(domain, 1);
+  auto old = observation(domain, 200, state);
+  old.evidence = realisticEvidence(domain);
+  {
+    // As zonewatch wrote it under schema 4 (this build writes schema 5 only).
+    auto v4 = open(withMigrateTo(4));
+    ASSERT_TRUE(v4);
+    ASSERT_TRUE(v4->execute("INSERT INTO domains (domain, first_seen, last_seen, state_json) "
+                            "VALUES ('old.lab.', 200, 200, '" +
+                            state +
+                            "'); INSERT INTO snapshots (id, domain, first_seen, last_seen) "
+                            "VALUES (1, 'old.lab.', 200, 200); "
+                            "INSERT INTO snapshot_bodies (snapshot_id, state_json, evidence) "
+                            "VALUES (1, '" +
+                            state + "', '" + old.evidence + "')")
+                    .ok());
+  }
+  auto store = open();
+  ASSERT_TRUE(store);
+  EXPECT_TRUE(
+      holds(*store, "SELECT state_deflate IS NULL AND evidence_deflate IS NULL AND state_json = '" +
+                        state + "' FROM snapshot_bodies"));
+  ASSERT_TRUE(store->commit(observation(domain, 260, state)).ok());  // the same state
+  auto snaps = store->snapshots(domain, 10);
+  ASSERT_TRUE(snaps.ok()) << snaps.error().message;
+  ASSERT_EQ(snaps->size(), 1u);
+  EXPECT_EQ((*snaps)[0].lastSeen, 260);
+  EXPECT_EQ((*snaps)[0].stateJson, state);
+  EXPECT_EQ((*snaps)[0].evidence, old.evidence);
+
+  // A change writes the new format beside the old row; both read back.
+  auto changed = observation(domain, 320, realisticState(domain, 2));
+  changed.evidence = realisticEvidence(domain) + "; changed\n";
+  ASSERT_TRUE(store->commit(changed).ok());
+  snaps = store->snapshots(domain, 10);
+  ASSERT_TRUE(snaps.ok()) << snaps.error().message;
+  ASSERT_EQ(snaps->size(), 2u);
+  EXPECT_EQ((*snaps)[0].evidence, changed.evidence);
+  EXPECT_EQ((*snaps)[1].evidence, old.evidence);
+  EXPECT_TRUE(
+      holds(*store, "SELECT count(*) = 1 FROM snapshot_bodies WHERE evidence_deflate IS NOT NULL"));
+}
+
+// A damaged file: the snapshot whose blob does not inflate is an error naming it; the domain's
+// other data, the other domains and later commits are unaffected.
+TEST_F(SqliteStoreTest, ADamagedDeflatedBodyIsAClearErrorAndLosesNothingElse) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  for (const std::string domain : {"a.lab.", "b.lab."}) {
+    auto c = observation(domain, 200, realisticState(domain, 1));
+    c.evidence = realisticEvidence(domain);
+    ASSERT_TRUE(store->commit(c).ok());
+  }
+  // a's evidence with one bit flipped in the middle.
+  auto blob = deflateText(realisticEvidence("a.lab."));
+  ASSERT_TRUE(blob.ok());
+  EXPECT_TRUE(holds(*store, "SELECT evidence_deflate = x'" + hex(*blob) +
+                                "' FROM snapshot_bodies WHERE snapshot_id = 1"));
+  (*blob)[blob->size() / 2] ^= 0x10;
+  ASSERT_TRUE(store
+                  ->execute("UPDATE snapshot_bodies SET evidence_deflate = x'" + hex(*blob) +
+                            "' WHERE snapshot_id = 1")
+                  .ok());
+  auto damaged = store->snapshots("a.lab.", 10);
+  ASSERT_FALSE(damaged.ok());
+  EXPECT_NE(damaged.error().message.find("the evidence of snapshot 1 of a.lab. cannot be read"),
+            std::string::npos)
+      << damaged.error().message;
+  EXPECT_NE(damaged.error().message.find("compressed data"), std::string::npos)
+      << damaged.error().message;
+
+  auto b = store->snapshots("b.lab.", 10);
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  ASSERT_EQ(b->size(), 1u);
+  EXPECT_EQ((*b)[0].evidence, realisticEvidence("b.lab."));
+  auto row = store->domain("a.lab.");
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_EQ((*row)->stateJson, realisticState("a.lab.", 1));
+  auto check = store->integrityCheck();
+  ASSERT_TRUE(check.ok());
+  EXPECT_EQ(*check, "ok");
+
+  // A damaged latest state counts as different: the observation gets a new, sound snapshot
+  // instead of failing every round, and the damaged one stays where it was.
+  ASSERT_TRUE(store
+                  ->execute("UPDATE snapshot_bodies SET state_deflate = x'789c0000' WHERE "
+                            "snapshot_id = (SELECT id FROM snapshots WHERE domain = 'b.lab.')")
+                  .ok());
+  ASSERT_TRUE(store->commit(observation("b.lab.", 260, realisticState("b.lab.", 1))).ok());
+  auto latest = store->snapshots("b.lab.", 1);
+  ASSERT_TRUE(latest.ok()) << latest.error().message;
+  ASSERT_EQ(latest->size(), 1u);
+  EXPECT_EQ((*latest)[0].stateJson, realisticState("b.lab.", 1));
+  EXPECT_EQ((*latest)[0].firstSeen, 260);
+  auto all = store->snapshots("b.lab.", 10);
+  ASSERT_FALSE(all.ok());
+  EXPECT_NE(all.error().message.find("the state of snapshot 2 of b.lab."), std::string::npos)
+      << all.error().message;
+}
+
+// The cap on inflating (storage/deflate.h) holds for what the store reads, and what the store
+// writes never exceeds it: a state larger than the cap is kept as text.
+TEST_F(SqliteStoreTest, DeflatedBodiesStayWithinTheInflateCap) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  const std::string huge = "{\"pad\":\"" + std::string(kMaxInflatedBytes, 'p') + "\"}";
+  ASSERT_TRUE(store->commit(observation("huge.example.", 200, huge)).ok());
+  EXPECT_TRUE(holds(*store, "SELECT state_deflate IS NULL AND length(state_json) = " +
+                                std::to_string(huge.size()) + " FROM snapshot_bodies"));
+  auto snaps = store->snapshots("huge.example.", 1);
+  ASSERT_TRUE(snaps.ok()) << snaps.error().message;
+  ASSERT_EQ(snaps->size(), 1u);
+  EXPECT_EQ((*snaps)[0].stateJson, huge);
+
+  // A hostile blob: a few KiB that would inflate to 4 MiB.
+  auto bomb = deflateText(std::string(4 * kMaxInflatedBytes, 'e'));
+  ASSERT_TRUE(bomb.ok());
+  ASSERT_LT(bomb->size(), 8 * 1024u);
+  ASSERT_TRUE(
+      store->execute("UPDATE snapshot_bodies SET evidence_deflate = x'" + hex(*bomb) + "'").ok());
+  auto capped = store->snapshots("huge.example.", 1);
+  ASSERT_FALSE(capped.ok());
+  EXPECT_NE(
+      capped.error().message.find("inflates to more than " + std::to_string(kMaxInflatedBytes)),
+      std::string::npos)
+      << capped.error().message;
 }
 
 // A flapping domain's observation writes no snapshot: the latest one's last_seen advances.
@@ -1060,7 +1327,7 @@ TEST_F(SqliteStoreTest, FullDiskFailsCleanlyKeepsEverythingAndRecovers) {
 
   ObservationCommit big = observation("big.example.", 300, R"({"big":true})",
                                       {eventFor("big-1", "big.example.", 300)}, {"webhook"});
-  big.evidence = std::string(256 * 1024, 'z');
+  big.evidence = incompressible(256 * 1024);
   auto full = store->commit(big);
   ASSERT_FALSE(full.ok());
   // Said plainly, for the log: what happened and to which database.
@@ -1074,7 +1341,7 @@ TEST_F(SqliteStoreTest, FullDiskFailsCleanlyKeepsEverythingAndRecovers) {
   std::vector<ObservationCommit> batch;
   for (int i = 0; i < 40; ++i) {
     ObservationCommit c = observation("batch" + std::to_string(i) + ".example.", 300, "{}");
-    c.evidence = std::string(8 * 1024, 'b');
+    c.evidence = incompressible(8 * 1024, static_cast<unsigned>(i));
     batch.push_back(std::move(c));
   }
   auto fullBatch = store->commitBatch(batch);
@@ -1131,7 +1398,8 @@ std::string crashDomain(int64_t seq) {
 [[noreturn]] void commitUntilKilled(const std::string& path, int64_t firstSeq, int ackFd) {
   auto store = openSqliteStore(path);
   if (!store) _exit(2);
-  const std::string evidence(3000, 'e');  // enough volume for WAL checkpoints to happen
+  // Enough volume for WAL checkpoints to happen, after compression too.
+  const std::string evidence = incompressible(3000);
   for (int64_t seq = firstSeq; seq < firstSeq + 10'000'000; ++seq) {
     const std::string domain = crashDomain(seq);
     ObservationCommit c =
