@@ -1239,6 +1239,30 @@ TEST_F(SqliteStoreTest, MigratesAVersion1Database) {
   EXPECT_EQ(*check, "ok");
 }
 
+// Schema 6 drops the index by expiry; what a schema-4 file holds is still read and forgotten.
+TEST_F(SqliteStoreTest, MigratingToSchema6DropsTheExpiryIndexOnly) {
+  const std::string kIndexCount =
+      "(SELECT count(*) FROM sqlite_schema WHERE name = 'verified_signatures_expiry')";
+  {
+    auto v4 = open(withMigrateTo(4));
+    ASSERT_TRUE(v4);
+    ASSERT_TRUE(holds(*v4, kIndexCount + " = 1"));
+    ASSERT_TRUE(v4->execute("INSERT INTO verified_signatures VALUES (zeroblob(32), 1000), "
+                            "(x'" +
+                            std::string(64, 'f') + "', 5000)")
+                    .ok());
+  }
+  auto store = open();
+  ASSERT_TRUE(store);
+  EXPECT_TRUE(holds(*store, kIndexCount + " = 0"));
+  auto live = store->verifiedSignatures(2000);
+  ASSERT_TRUE(live.ok()) << live.error().message;
+  ASSERT_EQ(live->size(), 1u);
+  EXPECT_EQ(live->front().expiresAt, 5000);
+  ASSERT_TRUE(store->forgetVerifiedBefore(2000).ok());
+  EXPECT_TRUE(holds(*store, "(SELECT count(*) FROM verified_signatures) = 1"));
+}
+
 TEST_F(SqliteStoreTest, FailedMigrationLeavesThePreviousVersionWhole) {
   {
     auto v1 = open(withMigrateTo(1));
