@@ -1,5 +1,5 @@
-// Compression of the text the store keeps (a snapshot's evidence and state), so that the history
-// of a portfolio costs a third of its size on disk. The format is zlib's (RFC 1950: a deflate
+// Compression of the text the store keeps (a snapshot's evidence), which deflates to under a
+// third of its size. The format is zlib's (RFC 1950: a deflate
 // stream, RFC 1951, with an Adler-32 checksum of the text): the checksum makes a damaged blob an
 // error instead of other text. deflate.cpp is the only file that includes <zlib.h>.
 //
@@ -25,9 +25,8 @@ namespace zonewatch::storage {
 // large repetitive text, which evidence may be (256 KiB of a hostile answer).
 inline constexpr int kDeflateLevel = 6;
 
-// The largest text inflateText() returns by default. The store compresses no text larger than this
-// (it keeps such text as is), so a blob that inflates to more is damaged or not ours. Four times
-// the evidence cap (evidence.h) and far beyond any delegation's state JSON.
+// The largest text inflateText() returns by default: four times the evidence cap (evidence.h, and
+// a static_assert in sqlite_store.cpp), so a blob that inflates to more is damaged or not ours.
 inline constexpr size_t kMaxInflatedBytes = 1024 * 1024;
 
 // `text` in zlib's format at kDeflateLevel. Fails only when zlib cannot allocate its state or the
