@@ -58,8 +58,18 @@ model::Observation observe(const Script& script, const std::string& domain, int6
   o.earliestRrsigExpiration = t + 30 * 86400;
   const size_t bytes = script.evidenceBytes;
   o.renderEvidence = [domain, bytes] {
+    // Pseudo-random digits: the store deflates evidence, and a text that compressed to nothing
+    // would need no new page (the full-disk test needs it to).
     std::string text = "; server ns1 192.0.2.53\n";
-    while (text.size() < bytes) text += domain + " 3600 IN TXT \"" + std::string(60, 'e') + "\"\n";
+    uint64_t x = 0x9E3779B97F4A7C15ULL;
+    while (text.size() < bytes) {
+      text += domain + " 3600 IN TXT \"";
+      for (int i = 0; i < 4; ++i) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        text += std::to_string(x);
+      }
+      text += "\"\n";
+    }
     return text;
   };
   return o;
