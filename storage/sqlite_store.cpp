@@ -850,18 +850,23 @@ Result<std::optional<DomainRow>> SqliteStore::domain(std::string_view name) {
 }
 
 Result<std::vector<DomainRow>> SqliteStore::domains() {
+  std::vector<DomainRow> out;
+  auto listed = forEachDomain([&out](DomainRow&& row) { out.push_back(std::move(row)); });
+  if (!listed) return Unexpected{listed.error()};
+  return out;
+}
+
+Status<> SqliteStore::forEachDomain(const std::function<void(DomainRow&&)>& visit) {
   auto q = impl_->query(kSelectDomains);
   if (!q) return describe(q.error(), "listing domains");
-  std::vector<DomainRow> out;
   for (;;) {
     auto row = q->step();
     if (!row) return describe(row.error(), "listing domains");
-    if (!*row) break;
+    if (!*row) return Ok{};
     auto domain = readDomain(*q);
     if (!domain) return Unexpected{domain.error()};
-    out.push_back(std::move(*domain));
+    visit(std::move(*domain));
   }
-  return out;
 }
 
 Status<> SqliteStore::commit(const ObservationCommit& c) {

@@ -41,6 +41,7 @@ class SqliteStore final : public Store {
 
   Result<std::optional<DomainRow>> domain(std::string_view name) override;
   Result<std::vector<DomainRow>> domains() override;
+  Status<> forEachDomain(const std::function<void(DomainRow&&)>& visit) override;
   Status<> commit(const ObservationCommit& c) override;
   Status<> commitBatch(std::span<const ObservationCommit> batch) override;
   Result<std::vector<EventRow>> events(const EventQuery& q) override;

@@ -154,6 +154,9 @@ class Store {
   virtual Result<std::optional<DomainRow>> domain(std::string_view name) = 0;
   // Every domain, ordered by name.
   virtual Result<std::vector<DomainRow>> domains() = 0;
+  // The same rows handed to `visit` one at a time, so that a large portfolio's rows are never all
+  // in memory at once (the daemon's start and reload). Stops at the first read error.
+  virtual Status<> forEachDomain(const std::function<void(DomainRow&&)>& visit) = 0;
 
   // One transaction: all of it is stored or none of it.
   virtual Status<> commit(const ObservationCommit& c) = 0;

@@ -338,16 +338,15 @@ void DaemonImpl::preloadVerifiedSignatures() {
 }
 
 Status<> DaemonImpl::loadKnownDomains() {
-  auto rows = store_->domains();
-  if (!rows)
-    return fail("cannot read the database " + config_.database + ": " + rows.error().message);
-  for (const auto& row : *rows) {
+  auto read = store_->forEachDomain([this](storage::DomainRow&& row) {
     // A domain no longer configured keeps its history but gets no series.
-    if (!specs_.contains(row.domain)) continue;
+    if (!specs_.contains(row.domain)) return;
     // When it was last observed at all is not stored: the later of these is the best guess until
     // its next observation.
     publish(row, std::max(row.lastSeen, row.firstSeen));
-  }
+  });
+  if (!read)
+    return fail("cannot read the database " + config_.database + ": " + read.error().message);
   return Ok{};
 }
 
@@ -433,15 +432,17 @@ void DaemonImpl::applyDomains() {
   previous.reserve(specs_.size());
   for (const auto& [name, spec] : specs_) previous.push_back(name);
   specs_.clear();
-  const StoredFacts facts = storedFacts();
   std::vector<scheduler::ScheduledDomain> domains;
   domains.reserve(config_.domains.size());
   for (const auto& d : config_.domains) {
     auto name = d.name.lowercased().toString();
-    // A domain observed before resumes its phase instead of being due at once (scheduler.h).
-    const auto f = facts.find(name);
-    domains.push_back({name, d.interval, f != facts.end() ? f->second.lastSeen : 0});
-    specs_.insert_or_assign(name, domains.size() - 1);
+    specs_.insert_or_assign(name, domains.size());
+    domains.push_back({std::move(name), d.interval, 0});
+  }
+  // A domain observed before resumes its phase instead of being due at once (scheduler.h).
+  const StoredFacts facts = storedFacts();
+  for (auto& d : domains) {
+    if (const auto f = facts.find(d.name); f != facts.end()) d.lastObserved = f->second.lastSeen;
   }
   scheduler_.setDomains(domains);
   metrics_->setDomainsWatched(domains.size());
@@ -454,18 +455,18 @@ void DaemonImpl::applyDomains() {
 DaemonImpl::StoredFacts DaemonImpl::storedFacts() {
   // Read at start, on reload and once after the first round, not kept: the rows are the memory.
   StoredFacts facts;
-  auto rows = store_->domains();
-  if (!rows) {
-    // Only the estimate and the phases suffer: every domain is then taken as never observed.
-    log::warning("cannot read the stored domains for the schedule: " + rows.error().message);
-    return facts;
-  }
-  for (const auto& row : *rows) {
+  auto read = store_->forEachDomain([this, &facts](storage::DomainRow&& row) {
+    if (!specs_.contains(row.domain)) return;  // no longer watched
     detect::DomainMemory memory;
     detect::auxiliaryFromJson(row.serversJson, memory);
     DomainFacts& f = facts[row.domain];
     f.lastSeen = row.lastSeen;
     for (const auto& [key, server] : memory.servers) f.servers.push_back(key);
+  });
+  if (!read) {
+    // Only the estimate and the phases suffer: every domain is then taken as never observed.
+    log::warning("cannot read the stored domains for the schedule: " + read.error().message);
+    return {};
   }
   return facts;
 }
