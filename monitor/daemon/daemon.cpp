@@ -128,7 +128,6 @@ class DaemonImpl final : public Daemon {
   struct Pending {
     std::string name;
     storage::ObservationCommit commit;
-    Known next;
     std::optional<detect::ObservationFailure> failure;  // none: the observation brought data
     std::vector<detect::Event> events;
   };
@@ -666,14 +665,12 @@ void DaemonImpl::onObservation(const std::string& name, model::Observation obs) 
   }
   Pending p;
   p.name = name;
-  p.next = std::move(*known);
-  Known& k = p.next;
+  Known& k = *known;
   if (k.row.domain.empty()) {
     k.row.domain = name;
     k.row.firstSeen = obs.observedAt;
   }
-  p.failure = detect::observationFailure(
-      obs, p.next.memory.confirmed ? &*p.next.memory.confirmed : nullptr);
+  p.failure = detect::observationFailure(obs, k.memory.confirmed ? &*k.memory.confirmed : nullptr);
   if (p.failure) {
     ++summary_.failedObservations;
     metrics_->countObservationFailure(detect::toString(*p.failure));
@@ -701,7 +698,7 @@ void DaemonImpl::onObservation(const std::string& name, model::Observation obs) 
       p.commit.touchLatestSnapshot = true;
     }
   }
-  p.commit.row = k.row;
+  p.commit.row = std::move(k.row);
   p.events = std::move(result.events);
   batch_.push_back(std::move(p));
   if (batch_.size() >= kBatchSize) flush();
@@ -737,7 +734,7 @@ void DaemonImpl::flush() {
   }
   for (auto& p : batch) {
     logAndCountEvents(p.events);
-    publish(p.next.row, p.commit.observedAt);
+    publish(p.commit.row, p.commit.observedAt);
     scheduler_.completed(p.name, p.failure.has_value());
     if (onceRemaining_ > 0) --onceRemaining_;
   }
