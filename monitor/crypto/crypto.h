@@ -72,6 +72,27 @@ std::vector<uint8_t> nsec3Hash(std::span<const uint8_t> ownerWireLowercase,
 // RFC 2104 HMAC with SHA-256, for signing webhook bodies.
 std::array<uint8_t, 32> hmacSha256(std::span<const uint8_t> key, std::span<const uint8_t> data);
 
+// SHA-256 over data handed in pieces: the digest of everything an observation is judged from
+// (probe/replay_digest.h), which must resist a server choosing its answers to collide with an
+// earlier digest. One object per digest, from one thread.
+class Sha256 {
+ public:
+  Sha256();
+  Sha256(Sha256&&) noexcept;
+  Sha256& operator=(Sha256&&) noexcept;
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  ~Sha256();
+
+  void update(std::span<const uint8_t> data);
+  // The digest of everything updated so far; the object then starts over, empty.
+  std::array<uint8_t, 32> finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // Compares in time independent of where the contents differ (not of the lengths, which are public).
 bool constantTimeEqual(std::span<const uint8_t> a, std::span<const uint8_t> b);
 

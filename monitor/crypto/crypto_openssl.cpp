@@ -531,6 +531,35 @@ std::array<uint8_t, 32> hmacSha256(std::span<const uint8_t> key, std::span<const
   return out;
 }
 
+struct Sha256::Impl {
+  MdCtxPtr ctx{EVP_MD_CTX_new()};
+  const EVP_MD* md = Provider::instance().md(Hash::kSha256);
+};
+
+Sha256::Sha256() : impl_(std::make_unique<Impl>()) {
+  if (impl_->md == nullptr || !impl_->ctx ||
+      EVP_DigestInit_ex2(impl_->ctx.get(), impl_->md, nullptr) != 1) {
+    fatal("SHA-256");
+  }
+}
+Sha256::Sha256(Sha256&&) noexcept = default;
+Sha256& Sha256::operator=(Sha256&&) noexcept = default;
+Sha256::~Sha256() = default;
+
+void Sha256::update(std::span<const uint8_t> data) {
+  if (EVP_DigestUpdate(impl_->ctx.get(), bytes(data), data.size()) != 1) fatal("SHA-256");
+}
+
+std::array<uint8_t, 32> Sha256::finish() {
+  std::array<uint8_t, 32> out{};
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(impl_->ctx.get(), out.data(), &len) != 1 || len != out.size() ||
+      EVP_DigestInit_ex2(impl_->ctx.get(), impl_->md, nullptr) != 1) {
+    fatal("SHA-256");
+  }
+  return out;
+}
+
 bool constantTimeEqual(std::span<const uint8_t> a, std::span<const uint8_t> b) {
   if (a.size() != b.size()) return false;
   return CRYPTO_memcmp(bytes(a), bytes(b), a.size()) == 0;
