@@ -508,8 +508,11 @@ void trackServers(const DomainMemory& previous, const model::Observation& obs,
       continue;
     }
     if (unreachable(server)) {
-      ++s.failures;
-      if (!s.down && s.failures >= static_cast<int>(std::max(1u, options.confirmPolls))) {
+      const int needed = static_cast<int>(std::max(1u, options.confirmPolls));
+      // Up to what marking it down needs, like trackFindings(): the memory of a server that
+      // stays down then stays the same.
+      if (s.failures < needed) ++s.failures;
+      if (!s.down && s.failures >= needed) {
         s.down = true;
         events.add(EventKind::kServerUnreachable, Severity::kWarning,
                    server.name + " (" + server.address + ") does not answer for " + obs.domain +

@@ -53,7 +53,7 @@ inline constexpr size_t kMaxFlapDelegations = 16;
 using Event = model::Event;
 
 struct ServerMemory {
-  int failures = 0;
+  int failures = 0;  // observations in a row it did not answer, up to confirmPolls
   bool down = false;
   friend bool operator==(const ServerMemory&, const ServerMemory&) = default;
 };
@@ -94,6 +94,8 @@ struct DomainMemory {
   uint64_t eventSeq = 0;
   FlapMemory flap;
   FindingMemories findings;  // finding_events.h
+
+  friend bool operator==(const DomainMemory&, const DomainMemory&) = default;
 };
 
 // The parts of DomainMemory that have no column of their own, as JSON (servers, flags). `failures`

@@ -38,7 +38,9 @@ std::vector<FindingChange> trackFindings(const std::vector<model::Finding>& find
   std::vector<FindingChange> changes;
   for (const auto& [kind, all] : present) {
     FindingMemory& m = memory[kind];
-    ++m.seen;
+    // Counted up to what raising needs, no further: an unchanged domain's memory then stays the
+    // same from poll to poll, which is what lets the daemon replay its observations.
+    if (m.seen < needed) ++m.seen;
     m.absent = 0;
     if (!m.raised && m.seen >= needed) {
       m.raised = true;

@@ -27,7 +27,7 @@ namespace zonewatch::detect {
 inline constexpr size_t kMaxFindingsPerEvent = 8;
 
 struct FindingMemory {
-  int seen = 0;    // observations in a row that showed the kind
+  int seen = 0;    // observations in a row that showed the kind, up to confirmPolls
   int absent = 0;  // observations in a row that did not, since it was raised
   bool raised = false;
   friend bool operator==(const FindingMemory&, const FindingMemory&) = default;

@@ -9,6 +9,7 @@
 // ("evidence"), so an operator can show later exactly what a server published at a given time.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -167,6 +168,20 @@ struct Finding {
   std::optional<std::string> server;
 };
 
+// What an observation is judged from, digested (probe/replay_digest.h): every answer it got
+// (without the message IDs and the 0x20 case of the questions), the chain data above the domain,
+// the trust anchors, the operators and NS aliases. Two observations with the same digest would be
+// judged alike at any instant before `validUntil`. The daemon uses it to skip judging and diffing
+// an observation that repeats one proven to change nothing (monitor/daemon, "replay").
+struct ReplayInputs {
+  std::array<uint8_t, 32> digest{};
+  // The earliest RRSIG expiration among all the signatures digested (unix seconds), none when
+  // nothing is signed; and the earliest inception still in the future at the observation's time:
+  // the verdict of the same answers can change at either.
+  std::optional<int64_t> earliestExpiration;
+  std::optional<int64_t> nextInception;
+};
+
 struct Observation {
   std::string domain;         // A-label form, absolute ("example.com.")
   std::string domainUnicode;  // U-label form for display (same as domain when ASCII)
@@ -194,6 +209,12 @@ struct Observation {
   // server's evidence as one text, parent servers first, each under a "; parent NAME ADDRESS" or
   // "; server NAME ADDRESS" line, in the order of parent.servers and servers.
   std::function<std::string()> renderEvidence;
+  // Set by a prober with a replay check (ProbeOptions::replayCheck) for an observation that ran
+  // to its end: no error, no cap or deadline cut it short.
+  std::optional<ReplayInputs> replay;
+  // The replay check said these inputs repeat ones already judged: nothing was validated or
+  // assembled, and only domain, observedAt and replay are set.
+  bool replayed = false;
 };
 
 }  // namespace zonewatch::model
