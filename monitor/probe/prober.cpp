@@ -11,6 +11,7 @@
 #include "monitor/dns/presentation.h"
 #include "monitor/dnssec/chain.h"
 #include "monitor/dnssec/validator.h"
+#include "monitor/probe/replay_digest.h"
 #include "monitor/util/join.h"
 
 namespace zonewatch::probe {
@@ -506,7 +507,16 @@ Prober::Prober(resolver::QueryEngine& engine, DelegationCache& cache, const Cloc
       anchors_(std::move(anchors)),
       operators_(operators),
       options_(options),
-      iterator_(engine, cache, options.iterator) {}
+      iterator_(engine, cache, options.iterator) {
+  for (const auto& ds : anchors_.ds) {
+    const auto rdata = dns::encodeRdata(dns::Rdata{ds});
+    anchorsKey_.append("DS ").append(rdata.begin(), rdata.end());
+  }
+  for (const auto& key : anchors_.dnskeys) {
+    const auto rdata = key.wireRdata();
+    anchorsKey_.append("DNSKEY ").append(rdata.begin(), rdata.end());
+  }
+}
 
 Prober::~Prober() = default;
 
@@ -1165,6 +1175,15 @@ void Prober::finish(std::shared_ptr<Run> run) {
   if (run->deadline) engine_.loop().cancelTimer(*run->deadline);
   noteLimits(*run);
   Observation& obs = run->obs;
+  if (options_.replayCheck) {
+    obs.replay = replayInputs(*run);
+    if (obs.replay && options_.replayCheck(obs)) {
+      obs.replayed = true;
+      auto done = std::move(run->done);
+      done(std::move(run->obs));
+      return;
+    }
+  }
   EvidenceKeeper keeper{options_.evidence};
   if (!obs.error) {
     judgeDelegation(*run, keeper);
@@ -1195,6 +1214,79 @@ void Prober::noteLimits(Run& run) const {
   if (!run.obs.error && run.delegation.path.empty()) {
     run.obs.error = "the observation's deadline passed before the delegation was found";
     run.obs.errorCode = "observation_timeout";
+  }
+}
+
+// Everything judgeDelegation() reads, digested (replay_digest.h): the anchors, the chain data of
+// every zone above, each parent and own server's answers, the hosts left unresolved, the
+// referral, and what the operators and the iterator's aliases make of its NS hosts. None for an
+// observation that did not run to its end: what a deadline or a cap left out is not repeatable.
+std::optional<model::ReplayInputs> Prober::replayInputs(const Run& run) const {
+  if (run.obs.error || run.timedOut || !run.obs.limits.empty() || run.delegation.path.empty()) {
+    return std::nullopt;
+  }
+  ReplayDigest d(run.now);
+  d.text("zonewatch replay 1");  // what goes in, and in which order; bump on any change
+  d.text(anchorsKey_);
+  for (size_t i = 0; i < run.delegation.path.size(); ++i) {
+    const dns::Name& zone = run.delegation.path[i].zone;
+    const ZoneKeysData* keys = i < run.chainKeys.size() ? &run.chainKeys[i] : cache_.zoneKeys(zone);
+    d.text(zone.lowercased().toString());
+    if (keys == nullptr) {
+      d.absent();
+      continue;
+    }
+    d.rrset(keys->dnskey);
+    d.rrset(keys->fromParent.ds);
+    for (const auto& set : keys->fromParent.denial) d.rrset(set);
+  }
+  const Referral& referral = run.delegation.referral;
+  d.number(run.delegation.sharedServers ? 1 : 0);
+  for (const auto& host : referral.ns) d.text(host.lowercased().toString());
+  for (const auto& [host, address] : referral.glue) {
+    d.text(host.lowercased().toString() + " " + address.toString());
+  }
+  digestParents(run, d);
+  digestServers(run, d);
+  for (const auto& [host, why] : run.unresolvedHosts) d.text(host.toString() + " " + why);
+  for (const auto& op : operators_.operatorsOf(referral.ns)) d.text(op);
+  for (const auto& host : run.hostsSeen) {
+    if (auto target = iterator_.aliasOf(host)) d.text(lower(host) + " -> " + lower(*target));
+  }
+  return d.finish();
+}
+
+void Prober::digestParents(const Run& run, ReplayDigest& d) {
+  for (const auto& p : run.parent) {
+    d.text(p.host.lowercased().toString() + " " + p.address.toString());
+    d.number(p.dsInReferral ? 1 : 0);
+    for (const auto* answer : {&p.ns, &p.ds}) {
+      if (*answer) {
+        d.answer(**answer);
+      } else {
+        d.absent();
+      }
+    }
+  }
+}
+
+void Prober::digestServers(const Run& run, ReplayDigest& d) {
+  for (const auto& s : run.servers) {
+    d.text(s.host.lowercased().toString() + " " + s.address.toString());
+    d.number(s.sameAs ? static_cast<int64_t>(*s.sameAs) : -1);
+    if (s.sameAs) continue;  // that server's answers are digested once, where they were asked
+    for (auto type : kServerTypes) {
+      if (auto it = s.answers.find(type); it != s.answers.end()) {
+        d.answer(it->second);
+      } else {
+        d.absent();
+      }
+    }
+    for (const auto& [host, addresses] : s.hostAddresses) {
+      d.text(host);
+      for (const auto& a : addresses) d.text(a);
+    }
+    for (const auto& failed : s.hostFailures) d.text(failed.text());
   }
 }
 

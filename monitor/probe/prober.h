@@ -33,6 +33,8 @@ namespace zonewatch::probe {
 inline constexpr int kQueriesPerParentAddress = 1;
 inline constexpr int kQueriesPerServerAddress = 5;
 
+class ReplayDigest;
+
 struct ProbeOptions {
   IteratorOptions iterator;
   WorkLimits work;  // per observation
@@ -46,6 +48,13 @@ struct ProbeOptions {
   // answered by then is given up and the observation completes with what it has (the
   // `observation_limited` finding says so). Config `observation_timeout`; zero: no deadline.
   std::chrono::milliseconds observationTimeout{30000};
+  // Asked when an observation has run to its end (no error, no cap or deadline cut it short),
+  // before it is judged, with its domain, time and what it is judged from (Observation::replay):
+  // true when the caller has already judged the same inputs and found that they change nothing,
+  // so that validating and assembling the observation again would be wasted. The observation
+  // then comes back with `replayed` set and nothing judged. None (`check`, tests): every
+  // observation is judged, and no digest is computed.
+  std::function<bool(const model::Observation&)> replayCheck;
 };
 
 class Prober {
@@ -86,6 +95,9 @@ class Prober {
   struct EvidenceKeeper;
   void finish(std::shared_ptr<Run> run);
   void noteLimits(Run& run) const;
+  std::optional<model::ReplayInputs> replayInputs(const Run& run) const;
+  static void digestParents(const Run& run, ReplayDigest& d);
+  static void digestServers(const Run& run, ReplayDigest& d);
   void judgeDelegation(Run& run, EvidenceKeeper& keeper);
   std::optional<dnssec::DelegationEvidence> parentView(Run& run, EvidenceKeeper& keeper);
   dnssec::ZoneTrust chainAbove(Run& run, dnssec::Validator& validator);
@@ -94,6 +106,7 @@ class Prober {
   DelegationCache& cache_;
   const Clock& clock_;
   dnssec::TrustAnchors anchors_;
+  std::string anchorsKey_;  // the anchors' RDATA, for the replay digest
   const OperatorResolver& operators_;
   ProbeOptions options_;
   Iterator iterator_;

@@ -172,7 +172,23 @@ class FakeServer {
     a.server = q.server;
     a.transport = resolver::Transport::kUdp;
     a.rtt = std::chrono::microseconds(1000);
+    a.wire = wireOf(a.message);
     return a;
+  }
+  // The answer as a real engine hands it over: encoded, with an ID and a question case (0x20)
+  // of its own each time, as no two real queries share them.
+  static std::vector<uint8_t> wireOf(dns::Message m) {
+    static uint16_t serial = 0;
+    ++serial;
+    m.header.id = serial;
+    std::string text = m.questions.front().name.toString();
+    for (size_t i = 0; i < text.size(); ++i) {
+      const char c = text[i];
+      if (((serial >> (i % 16)) & 1) != 0 && c >= 'a' && c <= 'z')
+        text[i] = static_cast<char>(c - 32);
+    }
+    m.questions.front().name = dns::Name::parse(text).value();
+    return dns::encodeMessage(m);
   }
 };
 

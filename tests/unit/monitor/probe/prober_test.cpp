@@ -811,5 +811,91 @@ TEST_F(ProberTest, TheQueriesPerAddressAreWhatTheSizingCounts) {
   }
 }
 
+// --- The replay digest (model::ReplayInputs, monitor/detect/replay.h) ------------------------
+
+// The digests the replay check saw, in order; it answers `answer`.
+struct ReplayProbe {
+  std::vector<model::ReplayInputs> seen;
+  bool answer = false;
+};
+
+TEST_F(ProberTest, TheReplayDigestRepeatsForTheSameAnswersWhateverTheirIdsAndCase) {
+  ReplayProbe probe;
+  options_.replayCheck = [&probe](const Observation& o) {
+    probe.seen.push_back(*o.replay);
+    return probe.answer;
+  };
+  const Observation first = observe();
+  const Observation second = observe();
+  ASSERT_EQ(probe.seen.size(), 2u);
+  // Each answer came with another ID and another case of its question (fake_engine.h, wireOf).
+  EXPECT_EQ(probe.seen[0].digest, probe.seen[1].digest);
+  EXPECT_FALSE(first.replayed);
+  EXPECT_EQ(first.status, dnssec::State::kSecure);
+  // The RRSIG times of everything digested: the signing fixture's window around kNow.
+  ASSERT_TRUE(probe.seen[0].earliestExpiration.has_value());
+  EXPECT_GT(*probe.seen[0].earliestExpiration, kNow);
+  EXPECT_FALSE(probe.seen[0].nextInception.has_value());
+  EXPECT_EQ(second.replay->digest, probe.seen[1].digest);
+}
+
+TEST_F(ProberTest, AnyChangedAnswerChangesTheReplayDigest) {
+  ReplayProbe probe;
+  options_.replayCheck = [&probe](const Observation& o) {
+    probe.seen.push_back(*o.replay);
+    return false;
+  };
+  observe();
+  // One server of two serves another NS set, signed by the same key.
+  child(kNs2).put(
+      childSign("child.tld. 3600 IN NS ns1.child.tld.\nchild.tld. 3600 IN NS ns9.child.tld."));
+  observe();
+  // The same data with another TTL.
+  child(kNs2).put(
+      childSign("child.tld. 300 IN NS ns1.child.tld.\nchild.tld. 300 IN NS ns9.child.tld."));
+  observe();
+  // A server that stops answering one question.
+  engine_.servers.at(str(kNs1)).misbehaviour[{name("child.tld."), dns::RRType::CDS}] =
+      Misbehaviour{false, 5, false};
+  observe();
+  ASSERT_EQ(probe.seen.size(), 4u);
+  std::set<std::array<uint8_t, 32>> digests;
+  for (const auto& s : probe.seen) digests.insert(s.digest);
+  EXPECT_EQ(digests.size(), 4u);
+}
+
+TEST_F(ProberTest, AReplayedObservationIsNotJudged) {
+  options_.replayCheck = [](const Observation&) { return true; };
+  const Observation o = observe();
+  EXPECT_TRUE(o.replayed);
+  EXPECT_EQ(o.domain, "child.tld.");
+  EXPECT_EQ(o.observedAt, kNow);
+  ASSERT_TRUE(o.replay.has_value());
+  EXPECT_TRUE(o.servers.empty());
+  EXPECT_TRUE(o.chain.empty());
+  EXPECT_TRUE(o.parent.servers.empty());
+}
+
+TEST_F(ProberTest, AnObservationCutShortOrWithoutACheckHasNoReplayDigest) {
+  int asked = 0;
+  options_.replayCheck = [&asked](const Observation&) {
+    ++asked;
+    return true;
+  };
+  options_.observationTimeout = std::chrono::seconds(5);
+  engine_.servers.at(str(kNs1)).allSilent = true;
+  Observation cut = observe();
+  EXPECT_FALSE(cut.replay.has_value());
+  EXPECT_FALSE(cut.replayed);
+  EXPECT_EQ(asked, 0);
+  engine_.cancelAll();
+  engine_.servers.at(str(kNs1)).allSilent = false;
+
+  options_.replayCheck = nullptr;  // `zonewatch check`: no digest is computed
+  Observation whole = observe();
+  EXPECT_FALSE(whole.replay.has_value());
+  EXPECT_EQ(whole.status, dnssec::State::kSecure);
+}
+
 }  // namespace
 }  // namespace zonewatch::probe
