@@ -153,8 +153,18 @@ constexpr std::string_view kMigration6 = R"sql(
 DROP INDEX verified_signatures_expiry;
 )sql";
 
+// Version 7: a domain remembers the digest of an observation proven to change nothing, and until
+// when it may stand for the next ones (DomainRow::replayDigest): the daemon then skips judging an
+// observation whose answers are the same. NULL / 0 for every existing row: its next observation is
+// judged in full, as before.
+constexpr std::string_view kMigration7 = R"sql(
+ALTER TABLE domains ADD COLUMN replay_digest BLOB CHECK (replay_digest IS NULL OR length(replay_digest) = 32);
+ALTER TABLE domains ADD COLUMN replay_until INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 constexpr Migration kMigrations[] = {{1, kMigration1}, {2, kMigration2}, {3, kMigration3},
-                                     {4, kMigration4}, {5, kMigration5}, {6, kMigration6}};
+                                     {4, kMigration4}, {5, kMigration5}, {6, kMigration6},
+                                     {7, kMigration7}};
 static_assert(std::size(kMigrations) == kSqliteSchemaVersion);
 
 // ---- statements ---------------------------------------------------------------------------------
@@ -162,23 +172,27 @@ static_assert(std::size(kMigrations) == kSqliteSchemaVersion);
 // life).
 constexpr std::string_view kSelectDomain =
     "SELECT domain, first_seen, last_seen, last_change, status, reason, operators_json, "
-    "rrsig_expiry, state_json, pending_json, pending_count, servers_json, baseline_json, failures "
-    "FROM domains WHERE domain = ?1";
+    "rrsig_expiry, state_json, pending_json, pending_count, servers_json, baseline_json, failures, "
+    "replay_digest, replay_until FROM domains WHERE domain = ?1";
 constexpr std::string_view kSelectDomains =
     "SELECT domain, first_seen, last_seen, last_change, status, reason, operators_json, "
-    "rrsig_expiry, state_json, pending_json, pending_count, servers_json, baseline_json, failures "
-    "FROM domains ORDER BY domain";
+    "rrsig_expiry, state_json, pending_json, pending_count, servers_json, baseline_json, failures, "
+    "replay_digest, replay_until FROM domains ORDER BY domain";
 // baseline_json is written on insert only: see ObservationCommit::row.
 constexpr std::string_view kUpsertDomain =
     "INSERT INTO domains (domain, first_seen, last_seen, last_change, status, reason, "
     "operators_json, rrsig_expiry, state_json, pending_json, pending_count, servers_json, "
-    "baseline_json, failures) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+    "baseline_json, failures, replay_digest, replay_until) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
     "ON CONFLICT (domain) DO UPDATE SET first_seen = excluded.first_seen, "
     "last_seen = excluded.last_seen, last_change = excluded.last_change, "
     "status = excluded.status, reason = excluded.reason, operators_json = excluded.operators_json, "
     "rrsig_expiry = excluded.rrsig_expiry, state_json = excluded.state_json, "
     "pending_json = excluded.pending_json, pending_count = excluded.pending_count, "
-    "servers_json = excluded.servers_json, failures = excluded.failures";
+    "servers_json = excluded.servers_json, failures = excluded.failures, "
+    "replay_digest = excluded.replay_digest, replay_until = excluded.replay_until";
+// A replayed observation (ObservationCommit::replayed): the row is as stored but for last_seen.
+constexpr std::string_view kTouchDomain = "UPDATE domains SET last_seen = ?2 WHERE domain = ?1";
 // The comparison happens inside SQLite: an unchanged state is never copied out.
 constexpr std::string_view kLatestSnapshotSame =
     "SELECT s.id, (SELECT b.state_json FROM snapshot_bodies b WHERE b.snapshot_id = s.id) = ?2 "
@@ -480,6 +494,11 @@ Result<DomainRow> readDomain(const Query& q) {
   r.serversJson = q.text(11);
   r.baselineJson = q.text(12);
   r.failures = q.integer(13);
+  if (const auto digest = q.blob(14); digest.size() == 32) {
+    r.replayDigest.emplace();
+    std::copy(digest.begin(), digest.end(), r.replayDigest->begin());
+  }
+  r.replayUntil = q.int64(15);
   return r;
 }
 
@@ -623,7 +642,12 @@ struct SqliteStore::Impl {
 
   Status<Fault> commitOne(const ObservationCommit& c) {
     const DomainRow& r = c.row;
-    {
+    if (c.replayed) {
+      auto q = query(kTouchDomain);
+      if (!q) return Unexpected{q.error()};
+      q->bind(1, r.domain).bind(2, r.lastSeen);
+      if (auto ran = q->run(); !ran) return ran;
+    } else {
       auto q = query(kUpsertDomain);
       if (!q) return Unexpected{q.error()};
       q->bind(1, r.domain).bind(2, r.firstSeen).bind(3, r.lastSeen).bind(4, r.lastChange);
@@ -632,6 +656,8 @@ struct SqliteStore::Impl {
       q->bindOptional(8, r.rrsigExpiry).bind(9, r.stateJson).bind(10, r.pendingJson);
       q->bind(11, int64_t{r.pendingCount}).bind(12, r.serversJson).bind(13, r.baselineJson);
       q->bind(14, int64_t{r.failures});
+      if (r.replayDigest) q->bindBlob(15, *r.replayDigest);  // else NULL: bindings start cleared
+      q->bind(16, r.replayUntil);
       if (auto ran = q->run(); !ran) return ran;
     }
     if (!c.snapshotStateJson.empty()) {

@@ -48,6 +48,11 @@ struct DomainRow {
   std::string serversJson;   // per-server reachability memory (unreachable/recovered events)
   std::string baselineJson;  // accepted by `zonewatch ack` (expect: pins); empty = none
   int failures = 0;          // observations without data in a row (backoff, observation_failing)
+  // The replay digest (model::ReplayInputs, combined with the daemon's options) of an observation
+  // that was proven to change nothing, and until when the same inputs may be taken as unchanged
+  // without judging them (unix seconds). None / 0: every observation is judged. Opaque here.
+  std::optional<std::array<uint8_t, 32>> replayDigest;
+  int64_t replayUntil = 0;
 
   bool operator==(const DomainRow&) const = default;
 };
@@ -110,6 +115,10 @@ struct ObservationCommit {
   // its state, and only its last_seen advances. A flapping domain (monitor/detect/differ.h) writes
   // no new snapshot per poll; a domain without any snapshot yet gets none.
   bool touchLatestSnapshot = false;
+  // The observation repeated one proven to change nothing (the daemon's replay): of the row only
+  // last_seen is written, and the latest snapshot's last_seen advances; `row` must be the stored
+  // row with its new last_seen.
+  bool replayed = false;
   int64_t observedAt = 0;
   // An event whose uid is already stored is skipped together with its outbox rows.
   std::vector<NewEvent> events;
