@@ -50,6 +50,7 @@ enum MetricId : size_t {
   kWebhookDeliveries,
   kOutboxPending,
   kStoreCommitFailures,
+  kObservationsReplayed,
   kRoundEstimate,
   kScheduleLag,
   kBehindSchedule,
@@ -95,6 +96,9 @@ constexpr std::array<MetricDef, kMetricCount> kMetrics = {{
     {"zonewatch_store_commit_failures_total", Kind::kCounter, false,
      "Rounds the database could not store (disk full, database locked or damaged); their "
      "observations are made again."},
+    {"zonewatch_observations_replayed_total", Kind::kCounter, false,
+     "Observations whose answers repeated those of an earlier one proven to change nothing, so "
+     "they were not judged again (monitor/detect/replay.h)."},
     {"zonewatch_round_estimated_duration_seconds", Kind::kGauge, false,
      "The least time one round of the portfolio takes at per_server_qps: the busiest server "
      "address's queries per round divided by per_server_qps."},
@@ -248,6 +252,7 @@ struct Metrics::Impl {
   prometheus::Gauge* domainsWatched = nullptr;
   prometheus::Gauge* outboxPending = nullptr;
   prometheus::Counter* storeCommitFailures = nullptr;
+  prometheus::Counter* observationsReplayed = nullptr;
   prometheus::Gauge* roundEstimate = nullptr;
   prometheus::Gauge* scheduleLag = nullptr;
   prometheus::Gauge* behindSchedule = nullptr;
@@ -284,6 +289,7 @@ struct Metrics::Impl {
     webhookDeliveries = &counter(kWebhookDeliveries, r);
     outboxPending = &gauge(kOutboxPending, r).Add({});
     storeCommitFailures = &counter(kStoreCommitFailures, r).Add({});
+    observationsReplayed = &counter(kObservationsReplayed, r).Add({});
     roundEstimate = &gauge(kRoundEstimate, r).Add({});
     scheduleLag = &gauge(kScheduleLag, r).Add({});
     behindSchedule = &gauge(kBehindSchedule, r).Add({});
@@ -422,6 +428,10 @@ void Metrics::setOutboxPending(size_t count) {
 
 void Metrics::countStoreCommitFailure() {
   impl_->storeCommitFailures->Increment();
+}
+
+void Metrics::countReplayedObservation() {
+  impl_->observationsReplayed->Increment();
 }
 
 void Metrics::setRoundEstimate(double seconds) {

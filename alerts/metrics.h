@@ -64,6 +64,9 @@ class Metrics {
   // A round (a batch of observations) the store could not commit: a full disk, a locked or
   // damaged database. Nothing of it was stored; its domains are observed again.
   void countStoreCommitFailure();
+  // An observation not judged again: its answers repeated an earlier one proven to change
+  // nothing (monitor/detect/replay.h).
+  void countReplayedObservation();
   // Sizing (monitor/scheduler/sizing.h): the least duration of a round at per_server_qps, how late
   // the most overdue domain is, and whether the daemon is behind its schedule.
   void setRoundEstimate(double seconds);

@@ -4,6 +4,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <fstream>
@@ -18,8 +19,10 @@
 
 #include "alerts/deliverer.h"
 #include "alerts/metrics.h"
+#include "monitor/crypto/crypto.h"
 #include "monitor/detect/differ.h"
 #include "monitor/detect/observation_failure.h"
+#include "monitor/detect/replay.h"
 #include "monitor/dnssec/signature.h"
 #include "monitor/dnssec/verification_cache.h"
 #include "monitor/model/event_kind.h"
@@ -141,7 +144,12 @@ class DaemonImpl final : public Daemon {
   Status<> buildProber(dnssec::TrustAnchors anchors);
   void preloadVerifiedSignatures();
   Status<> loadKnownDomains();
-  std::optional<Known> readKnown(const std::string& name);
+  std::optional<storage::DomainRow> takeRow(const std::string& name);
+  bool replayHit(const model::Observation& obs);
+  void onReplayed(storage::DomainRow row, const model::Observation& obs);
+  void judgeReplay(const detect::DomainMemory& before, const detect::DiffResult& result,
+                   const model::Observation& obs, const detect::DetectOptions& options,
+                   storage::DomainRow& row) const;
   void applyDomains();
   // What the schedule and the sizing need of each stored domain: its last observation with data
   // and the keys ("name address") of the servers it found.
@@ -195,6 +203,8 @@ class DaemonImpl final : public Daemon {
   // Each watched domain's place in config_.domains (a copy of every spec would double them).
   std::unordered_map<std::string, size_t> specs_;
   std::vector<Pending> batch_;
+  // The row a replay check just read, for the onObservation() that follows it at once.
+  std::optional<storage::DomainRow> prefetched_;
   std::chrono::steady_clock::time_point lastFlush_ = std::chrono::steady_clock::now();
   std::vector<detect::Event> recentOperatorChanges_;
   int64_t portfolioReportedAt_ = 0;
@@ -316,6 +326,7 @@ Status<> DaemonImpl::buildProber(dnssec::TrustAnchors anchors) {
   probeOptions.limits = config_.validation;
   probeOptions.evidence = probe::ProbeOptions::Evidence::kDeferred;
   probeOptions.observationTimeout = config_.observationTimeout;
+  probeOptions.replayCheck = [this](const model::Observation& obs) { return replayHit(obs); };
   prober_ = std::make_unique<probe::Prober>(*engine_, cache_, clock_, std::move(anchors),
                                             *operators_, probeOptions);
   return Ok{};
@@ -621,7 +632,11 @@ void DaemonImpl::dispatch() {
     started_[name] = std::chrono::steady_clock::now();
     auto done = [this, name](model::Observation obs) { onObservation(name, std::move(obs)); };
     if (options_.observer) {
-      options_.observer(name, std::move(done));
+      // A scripted observation that carries replay inputs meets the check the prober makes.
+      options_.observer(name, [this, done = std::move(done)](model::Observation obs) {
+        if (obs.replay && !obs.error && replayHit(obs)) obs.replayed = true;
+        done(std::move(obs));
+      });
     } else {
       prober_->observe(*parsed, std::move(done));
     }
@@ -650,25 +665,50 @@ detect::DetectOptions DaemonImpl::detectOptionsFor(const std::string& name,
   return options;
 }
 
+// Only an observation with data says anything about the domain: a failed one leaves the state,
+// operators, expiry and last_seen as they were, and touches no snapshot.
+void noteObserved(const detect::DomainState& observed, bool storeSnapshot, model::Observation& obs,
+                  storage::ObservationCommit& commit, storage::DomainRow& row) {
+  row.lastSeen = obs.observedAt;
+  row.status = observed.status;
+  row.reason = observed.reason;
+  row.operatorsJson = json(observed.operators).dump();
+  row.rrsigExpiry = obs.earliestRrsigExpiration;
+  if (storeSnapshot) {
+    commit.snapshotStateJson = detect::toJson(observed);
+    commit.renderEvidence = std::move(obs.renderEvidence);
+  } else {
+    // A flapping domain (monitor/detect/differ.h): its latest snapshot stands for this
+    // observation too.
+    commit.touchLatestSnapshot = true;
+  }
+}
+
 void DaemonImpl::onObservation(const std::string& name, model::Observation obs) {
   ++summary_.observations;
   if (auto started = started_.extract(name); !started.empty()) {
     metrics_->observeObservationDuration(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started.mapped()).count());
   }
-  auto known = readKnown(name);
-  if (!known) {
+  auto row = takeRow(name);
+  if (!row) {
     // Nothing to compare with: observed again after the backoff, like a round not stored.
     scheduler_.completed(name, true);
     if (onceRemaining_ > 0) --onceRemaining_;
     return;
   }
+  if (obs.replayed) {
+    onReplayed(std::move(*row), obs);
+    return;
+  }
   Pending p;
   p.name = name;
-  Known& k = *known;
+  Known k{std::move(*row), {}};
   if (k.row.domain.empty()) {
     k.row.domain = name;
     k.row.firstSeen = obs.observedAt;
+  } else {
+    k.memory = memoryFromRow(k.row);
   }
   p.failure = detect::observationFailure(obs, k.memory.confirmed ? &*k.memory.confirmed : nullptr);
   if (p.failure) {
@@ -677,46 +717,88 @@ void DaemonImpl::onObservation(const std::string& name, model::Observation obs) 
     failures_.note(name, detect::failureText(obs), obs.observedAt);
   }
 
-  auto result = detect::diff(k.memory, obs, detectOptionsFor(name, k.row.baselineJson));
+  const detect::DetectOptions options = detectOptionsFor(name, k.row.baselineJson);
+  auto result = detect::diff(k.memory, obs, options);
+  judgeReplay(k.memory, result, obs, options, k.row);
   k.memory = std::move(result.memory);
   rowFromMemory(k.memory, k.row);
   p.commit.observedAt = obs.observedAt;
-  if (result.observed) {
-    // Only an observation with data says anything about the domain: a failed one leaves the
-    // state, operators, expiry and last_seen as they were, and touches no snapshot.
-    k.row.lastSeen = obs.observedAt;
-    k.row.status = result.observed->status;
-    k.row.reason = result.observed->reason;
-    k.row.operatorsJson = json(result.observed->operators).dump();
-    k.row.rrsigExpiry = obs.earliestRrsigExpiration;
-    if (result.storeSnapshot) {
-      p.commit.snapshotStateJson = detect::toJson(*result.observed);
-      p.commit.renderEvidence = std::move(obs.renderEvidence);
-    } else {
-      // A flapping domain (monitor/detect/differ.h): its latest snapshot stands for this
-      // observation too.
-      p.commit.touchLatestSnapshot = true;
-    }
-  }
+  if (result.observed) noteObserved(*result.observed, result.storeSnapshot, obs, p.commit, k.row);
   p.commit.row = std::move(k.row);
   p.events = std::move(result.events);
   batch_.push_back(std::move(p));
   if (batch_.size() >= kBatchSize) flush();
 }
 
-std::optional<DaemonImpl::Known> DaemonImpl::readKnown(const std::string& name) {
+// --- Replay (monitor/detect/replay.h) ------------------------------------------------------------
+
+// The digest a domain's row keeps: the prober's over the DNS inputs, with this build's version and
+// the options the differ judges by (a reload, a changed `expect:` or an `ack` change them).
+std::array<uint8_t, 32> replayKey(const model::ReplayInputs& inputs,
+                                  const detect::DetectOptions& options) {
+  crypto::Sha256 sha;
+  sha.update(inputs.digest);
+  const std::string rest =
+      std::string(ZONEWATCH_VERSION) + "\n" + detect::replayOptionsKey(options);
+  sha.update({reinterpret_cast<const uint8_t*>(rest.data()), rest.size()});
+  return sha.finish();
+}
+
+// The prober's replay check, for an observation that ran to its end: whether its inputs repeat
+// those the domain's row was proven at a fixpoint with, and that proof still holds at its time.
+// The row read is kept for the onObservation() that follows.
+bool DaemonImpl::replayHit(const model::Observation& obs) {
+  auto row = store_->domain(obs.domain);
+  if (!row || !*row) return false;  // unreadable (onObservation reports it) or a new domain
+  prefetched_ = std::move(**row);
+  const storage::DomainRow& r = *prefetched_;
+  return obs.replay && r.replayDigest && obs.observedAt < r.replayUntil &&
+         *r.replayDigest == replayKey(*obs.replay, detectOptionsFor(obs.domain, r.baselineJson));
+}
+
+std::optional<storage::DomainRow> DaemonImpl::takeRow(const std::string& name) {
+  if (prefetched_ && prefetched_->domain == name) {
+    auto row = std::move(prefetched_);
+    prefetched_.reset();
+    return row;
+  }
+  prefetched_.reset();
   auto row = store_->domain(name);
   if (!row) {
     log::error("cannot read " + name + " from the database: " + row.error().message +
                " (it will be observed again)");
     return std::nullopt;
   }
-  Known k;
-  if (*row) {
-    k.row = std::move(**row);
-    k.memory = memoryFromRow(k.row);
+  return std::move(*row).value_or(storage::DomainRow{});
+}
+
+// A replayed observation changes nothing but the time the domain was last seen, and the latest
+// snapshot's: no diff, no event, and a one-column update of the row.
+void DaemonImpl::onReplayed(storage::DomainRow row, const model::Observation& obs) {
+  ++summary_.replayedObservations;
+  metrics_->countReplayedObservation();
+  Pending p;
+  p.name = row.domain;
+  row.lastSeen = obs.observedAt;
+  p.commit.row = std::move(row);
+  p.commit.observedAt = obs.observedAt;
+  p.commit.replayed = true;
+  p.commit.touchLatestSnapshot = true;
+  batch_.push_back(std::move(p));
+  if (batch_.size() >= kBatchSize) flush();
+}
+
+// Sets (or clears) the row's replay digest from a fully judged observation.
+void DaemonImpl::judgeReplay(const detect::DomainMemory& before, const detect::DiffResult& result,
+                             const model::Observation& obs, const detect::DetectOptions& options,
+                             storage::DomainRow& row) const {
+  row.replayDigest.reset();
+  row.replayUntil = 0;
+  if (!obs.replay || !detect::changesNothingWhenRepeated(before, result, obs, options)) return;
+  if (auto until = detect::replayUntil(*obs.replay, options, obs.observedAt)) {
+    row.replayDigest = replayKey(*obs.replay, options);
+    row.replayUntil = *until;
   }
-  return k;
 }
 
 void DaemonImpl::flush() {

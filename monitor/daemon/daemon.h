@@ -40,7 +40,8 @@ struct RunOptions {
   uint64_t seed = 0;  // scheduler jitter; 0 = from the clock
   // Called for every event committed (logging, and later webhooks and metrics).
   std::function<void(const detect::Event&)> onEvent;
-  // Replaces the prober (tests: scripted observations, no network); empty = the prober.
+  // Replaces the prober (tests: scripted observations, no network); empty = the prober. An
+  // observation it gives with `replay` set meets the same replay check as the prober's.
   Observer observer;
   // Tests only: called with the daemon's store once it is open, e.g. to cap its size
   // (storage::SqliteStore::setMaxPageCount) and so make the disk "full".
@@ -50,6 +51,9 @@ struct RunOptions {
 struct RunSummary {
   size_t observations = 0;
   size_t failedObservations = 0;
+  // Observations not judged again: their answers repeated ones proven to change nothing
+  // (monitor/detect/replay.h).
+  size_t replayedObservations = 0;
   size_t events = 0;
   size_t commitFailures = 0;
   // `once` only: the outcomes of its delivery pass (alerts::Deliverer::runPass), per item and

@@ -8,12 +8,14 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -135,7 +137,16 @@ class DaemonRoundsTest : public testutil::ScriptedRoundsFixture {
     options.seed = 1;
     options.observer = [this](const std::string& domain, auto done) {
       ++observed_[domain];
-      done(observe(world_, domain, t_));
+      model::Observation o = observe(world_, domain, t_);
+      if (fixedExpiry_ && o.earliestRrsigExpiration) o.earliestRrsigExpiration = fixedExpiry_;
+      if (replayInputs_ && !o.error) {
+        // What the prober would digest: the same for the same world, another for another.
+        model::ReplayInputs in;
+        in.digest[0] = static_cast<uint8_t>(static_cast<int>(world_) + 1);
+        in.earliestExpiration = o.earliestRrsigExpiration;
+        o.replay = in;
+      }
+      done(std::move(o));
     };
     auto d = Daemon::create(config::loadConfig(configPath_), std::move(options));
     EXPECT_TRUE(d.ok()) << d.error().message;
@@ -180,6 +191,8 @@ class DaemonRoundsTest : public testutil::ScriptedRoundsFixture {
   }
 
   World world_ = World::kHealthy;
+  bool replayInputs_ = false;           // the scripted observations carry replay inputs
+  std::optional<int64_t> fixedExpiry_;  // their earliest RRSIG expiration, when set
   RunSummary summary_;
   std::map<std::string, int> observed_;
 };
@@ -690,6 +703,99 @@ TEST_F(DaemonRoundsTest, ARestartedDaemonResumesThePhaseOfDomainsObservedBefore)
   runner.join();
   EXPECT_EQ(observed_["b.example."], 1);
   EXPECT_EQ(observed_["a.example."], 1) << "due 270-300 s after its last observation, not at start";
+}
+
+// --- Replay (monitor/detect/replay.h): an unchanged domain is not judged again -----------------
+
+TEST_F(DaemonRoundsTest, UnchangedRoundsAreReplayedAndAChangeIsJudgedInFull) {
+  configure(kThreeSigned);
+  replayInputs_ = true;
+  round(World::kHealthy);
+  EXPECT_EQ(summary_.replayedObservations, 0U);
+  const auto first = row("a.example.");
+  // The baseline, judged once more from the memory it left, changes nothing: proven at rest.
+  ASSERT_TRUE(first.replayDigest.has_value());
+  EXPECT_EQ(first.replayUntil, t_ + 30 * 86400 - 7 * 86400);  // before signature_warning
+  round(World::kHealthy);
+  EXPECT_EQ(summary_.replayedObservations, 3U);
+  EXPECT_EQ(summary_.observations, 3U);
+  auto replayed = row("a.example.");
+  EXPECT_EQ(replayed.lastSeen, t_);
+  replayed.lastSeen = first.lastSeen;
+  EXPECT_EQ(replayed, first) << "a replay writes last_seen only";
+  auto snapshots = store().snapshots("a.example.", 10);
+  ASSERT_TRUE(snapshots.ok());
+  ASSERT_EQ(snapshots->size(), 1U);
+  EXPECT_EQ(snapshots->front().lastSeen, t_);
+
+  round(World::kMoved);  // other answers: judged, the change pending
+  EXPECT_EQ(summary_.replayedObservations, 0U);
+  EXPECT_FALSE(row("a.example.").replayDigest.has_value());
+  round(World::kMoved);  // confirmed and reported
+  EXPECT_EQ(summary_.replayedObservations, 0U);
+  const auto moved = eventNames("a.example.");
+  EXPECT_NE(std::find(moved.begin(), moved.end(), "operator_changed"), moved.end());
+  const size_t events = eventNames().size();
+  round(World::kMoved);  // the new state, judged once more: at rest
+  EXPECT_EQ(summary_.replayedObservations, 0U);
+  round(World::kMoved);
+  EXPECT_EQ(summary_.replayedObservations, 3U);
+  EXPECT_EQ(eventNames().size(), events);
+  round(World::kHealthy);  // moved back: judged, whatever was replayed before
+  EXPECT_EQ(summary_.replayedObservations, 0U);
+}
+
+TEST_F(DaemonRoundsTest, ASignatureNearingExpiryIsNeverReplayed) {
+  configure("  - a.example\n");
+  replayInputs_ = true;
+  fixedExpiry_ = t_ + 300 + 7 * 86400 + 400;  // 400 s past signature_warning at round 1
+  round(World::kHealthy);
+  EXPECT_EQ(row("a.example.").replayUntil, t_ + 400);
+  round(World::kHealthy);  // 300 s later: the proof still holds
+  EXPECT_EQ(summary_.replayedObservations, 1U);
+  EXPECT_EQ(eventNames("a.example."), std::vector<std::string>{});
+  round(World::kHealthy);  // 600 s: within signature_warning, judged and reported
+  EXPECT_EQ(summary_.replayedObservations, 0U);
+  EXPECT_EQ(eventNames("a.example."), std::vector<std::string>{"signature_expiring"});
+  EXPECT_FALSE(row("a.example.").replayDigest.has_value());
+  round(World::kHealthy);
+  EXPECT_EQ(summary_.replayedObservations, 0U);
+}
+
+TEST_F(DaemonRoundsTest, AChangedOptionOrAnAckEndsTheReplay) {
+  configure(kThreeSigned);
+  replayInputs_ = true;
+  round(World::kHealthy);
+  round(World::kHealthy);
+  ASSERT_EQ(summary_.replayedObservations, 3U);
+  configure(kThreeSigned, "signature_warning: 3d\n");
+  round(World::kHealthy);  // judged by the new threshold
+  EXPECT_EQ(summary_.replayedObservations, 0U);
+  EXPECT_EQ(row("b.example.").replayUntil, t_ + 30 * 86400 - 3 * 86400);
+  round(World::kHealthy);
+  EXPECT_EQ(summary_.replayedObservations, 3U);
+  std::string out, err;
+  ASSERT_EQ(ack("a.example", out, err), 0) << err;
+  round(World::kHealthy);  // a.example. is judged against its new baseline
+  EXPECT_EQ(summary_.replayedObservations, 2U);
+  round(World::kHealthy);
+  EXPECT_EQ(summary_.replayedObservations, 3U);
+  EXPECT_EQ(eventNames(), std::vector<std::string>{});
+}
+
+TEST_F(DaemonRoundsTest, AnObservationWithoutDataIsJudgedAndEndsTheReplay) {
+  configure("  - a.example\n");
+  replayInputs_ = true;
+  round(World::kHealthy);
+  round(World::kServersSilent);  // no data: judged (and counted), the memory kept
+  EXPECT_EQ(summary_.replayedObservations, 0U);
+  EXPECT_EQ(summary_.failedObservations, 1U);
+  EXPECT_EQ(row("a.example.").failures, 1);
+  round(World::kHealthy);  // data again: the failure count goes back to 0, judged in full
+  EXPECT_EQ(summary_.replayedObservations, 0U);
+  EXPECT_EQ(row("a.example.").failures, 0);
+  round(World::kHealthy);
+  EXPECT_EQ(summary_.replayedObservations, 1U);
 }
 
 }  // namespace
