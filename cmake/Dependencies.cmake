@@ -5,6 +5,9 @@ find_package(OpenSSL 3.0 REQUIRED)
 pkg_check_modules(CARES REQUIRED IMPORTED_TARGET libcares>=1.18)
 pkg_check_modules(IDN2 REQUIRED IMPORTED_TARGET libidn2)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
+# The PostgreSQL backend of the store (storage/pg_store.cpp is the only file that includes
+# <libpq-fe.h>): Debian's libpq-dev.
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 # Compression of the stored snapshot text (storage/deflate.cpp is the only file that includes
 # <zlib.h>).
 find_package(ZLIB REQUIRED)

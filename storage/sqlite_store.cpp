@@ -16,8 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "storage/deflate.h"
-#include "storage/evidence.h"
+#include "storage/store_rows.h"
 
 namespace zonewatch::storage {
 namespace {
@@ -346,23 +345,6 @@ std::string columnText(sqlite3_stmt* stmt, int col) {
                      static_cast<size_t>(sqlite3_column_bytes(stmt, col)));
 }
 
-// A snapshot's evidence as stored (schema 5): deflated when that makes it smaller, with '' in the
-// text column; otherwise as is, with a NULL blob (empty evidence; or zlib could not allocate its
-// state: nothing is lost, it only takes more room).
-struct StoredText {
-  std::string_view text;
-  std::optional<std::vector<uint8_t>> deflated;
-};
-
-// Everything written deflated must read back within inflateText's cap.
-static_assert(kMaxEvidenceBytes <= kMaxInflatedBytes);
-
-StoredText storedText(std::string_view text) {
-  auto blob = deflateText(text);
-  if (blob && blob->size() < text.size()) return {{}, std::move(*blob)};
-  return {text, std::nullopt};
-}
-
 // One use of a cached statement: binds, steps, reads, and on scope exit resets it, so that a
 // statement abandoned on an error path holds no read snapshot and no stale bindings.
 class Query {
@@ -463,22 +445,6 @@ class Query {
   int bindRc_ = SQLITE_OK;
 };
 
-// The stored verdict, each part by name: empty before the first observation with data (and the
-// reason in databases of schema 1, which had none); a name this build does not know (a newer
-// zonewatch wrote it, or it was edited) is an error naming the domain, as for events.
-Status<> readVerdict(const std::string& domain, const std::string& status,
-                     const std::string& reason, DomainRow& r) {
-  if (!status.empty() && !(r.status = model::stateFromString(status))) {
-    return fail("domain " + domain + " has the unknown status '" + status +
-                "' (written by a newer zonewatch?)");
-  }
-  if (!reason.empty() && !(r.reason = model::reasonFromString(reason))) {
-    return fail("domain " + domain + " has the unknown reason '" + reason +
-                "' (written by a newer zonewatch?)");
-  }
-  return Ok{};
-}
-
 Result<DomainRow> readDomain(const Query& q) {
   DomainRow r;
   r.domain = q.text(0);
@@ -511,18 +477,7 @@ Status<> readEventInto(const Query& q, int first, EventRow& e) {
   e.uid = q.text(first + 1);
   e.domain = q.text(first + 2);
   e.observedAt = q.int64(first + 3);
-  const std::string kind = q.text(first + 4);
-  const std::string severity = q.text(first + 5);
-  auto parsedKind = model::eventKindFromString(kind);
-  auto parsedSeverity = model::severityFromString(severity);
-  if (!parsedKind || !parsedSeverity) {
-    return fail("event " + std::to_string(e.id) + " has " +
-                (parsedKind ? "the unknown severity '" + severity + "'"
-                            : "the unknown event kind '" + kind + "'") +
-                " (written by a newer zonewatch?)");
-  }
-  e.kind = *parsedKind;
-  e.severity = *parsedSeverity;
+  if (auto known = readEventKind(q.text(first + 4), q.text(first + 5), e); !known) return known;
   e.summary = q.text(first + 6);
   e.beforeJson = q.text(first + 7);
   e.afterJson = q.text(first + 8);
@@ -540,29 +495,10 @@ Result<EventRow> readEvent(const Query& q, int first) {
 // the snapshot; the blob stays in the file untouched, and the other snapshots read as before.
 Result<SnapshotRow> readSnapshot(const Query& q) {
   SnapshotRow r{q.int64(0), q.text(1), q.int64(2), q.int64(3), q.text(4), {}};
-  if (q.isNull(6)) {
-    r.evidence = q.text(5);
-    return r;
-  }
-  auto evidence = inflateText(q.blob(6));
-  if (!evidence) {
-    return fail("the evidence of snapshot " + std::to_string(r.id) + " of " + r.domain +
-                " cannot be read: " + evidence.error().message);
-  }
-  r.evidence = std::move(*evidence);
+  std::optional<std::span<const uint8_t>> deflated;
+  if (!q.isNull(6)) deflated = q.blob(6);
+  if (auto read = readEvidence(r, q.text(5), deflated); !read) return Unexpected{read.error()};
   return r;
-}
-
-// Checks what the schema cannot express well, before any transaction starts.
-Status<> validate(const ObservationCommit& c) {
-  if (c.row.domain.empty()) return fail("commit without a domain name");
-  for (const NewEvent& e : c.events) {
-    if (e.uid.empty()) return fail("event '" + e.name() + "' without a uid in " + c.row.domain);
-    for (const std::string& sink : e.sinks) {
-      if (sink.empty()) return fail("empty sink name in the commit for " + c.row.domain);
-    }
-  }
-  return Ok{};
 }
 
 }  // namespace
@@ -717,9 +653,7 @@ struct SqliteStore::Impl {
       q->bind(1, c.row.domain).bind(2, c.observedAt);
       if (auto ran = q->run(); !ran) return ran;
     }
-    const std::string rendered = c.renderEvidence ? c.renderEvidence() : std::string();
-    const std::string evidence =
-        capEvidence(c.renderEvidence ? std::string_view(rendered) : std::string_view(c.evidence));
+    const std::string evidence = evidenceToKeep(c);
     const StoredText stored = storedText(evidence);
     auto q = query(kInsertSnapshotBody);
     if (!q) return Unexpected{q.error()};
@@ -902,7 +836,7 @@ Status<> SqliteStore::commit(const ObservationCommit& c) {
 Status<> SqliteStore::commitBatch(std::span<const ObservationCommit> batch) {
   if (batch.empty()) return Ok{};
   for (const ObservationCommit& c : batch) {
-    if (auto valid = validate(c); !valid) return valid;
+    if (auto valid = validateCommit(c); !valid) return valid;
   }
   const ObservationCommit* current = nullptr;
   auto done = impl_->transaction([&]() -> Status<Fault> {
