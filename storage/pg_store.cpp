@@ -234,7 +234,11 @@ constexpr std::string_view kIntegrity =
     "FROM outbox o WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = o.event_id) "
     "UNION ALL SELECT 'index ' || i.indexrelid::regclass || ' is invalid' FROM pg_index i "
     "WHERE NOT i.indisvalid AND i.indrelid IN (" ZONEWATCH_OUR_TABLES ")";
-constexpr std::string_view kHasSchemaTable = "SELECT to_regclass('zonewatch_schema') IS NOT NULL";
+// An MVCC read of the catalog rather than to_regclass(), whose cached lookup can miss a table
+// that another process's migration committed while this one waited for the lock.
+constexpr std::string_view kHasSchemaTable =
+    "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() "
+    "AND tablename = 'zonewatch_schema')";
 constexpr std::string_view kSchemaVersion = "SELECT version FROM zonewatch_schema";
 constexpr std::string_view kSetSchemaVersion = "UPDATE zonewatch_schema SET version = $1";
 constexpr std::string_view kLockMigrations = "SELECT pg_advisory_xact_lock($1)";
