@@ -22,8 +22,4 @@ std::string databaseForDisplay(const std::string& database) {
   return isPostgresUri(database) ? redactDatabaseUri(database) : database;
 }
 
-bool isDatabaseUri(const std::string& database) {
-  return isPostgresUri(database);
-}
-
 }  // namespace zonewatch::storage

@@ -27,7 +27,4 @@ Result<std::unique_ptr<Store>> openStore(const std::string& database,
 // `database` as it may be printed: a URI's password replaced by "***", a path as it is.
 std::string databaseForDisplay(const std::string& database);
 
-// Whether `database` is a PostgreSQL URI (it is never a file to look for).
-bool isDatabaseUri(const std::string& database);
-
 }  // namespace zonewatch::storage

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "monitor/util/database_uri.h"
 #include "storage/store_rows.h"
 
 namespace zonewatch::storage {
@@ -277,58 +278,6 @@ std::string oneLine(std::string_view text) {
   }
   while (!out.empty() && out.back() == ' ') out.pop_back();
   return out;
-}
-
-std::string percentDecoded(std::string_view text) {
-  auto hexValue = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hexValue(text[i + 1]) >= 0 &&
-        hexValue(text[i + 2]) >= 0) {
-      out += static_cast<char>(hexValue(text[i + 1]) * 16 + hexValue(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
-// Where the password sits in a URI: the part of the user information after ':' (before the last
-// '@' of the authority), and the value of each password= parameter. Offsets into the URI.
-std::vector<std::pair<size_t, size_t>> passwordSpans(std::string_view uri) {
-  std::vector<std::pair<size_t, size_t>> spans;
-  const size_t scheme = uri.find("://");
-  const size_t start = scheme == std::string_view::npos ? 0 : scheme + 3;
-  if (scheme != std::string_view::npos) {
-    size_t end = uri.find_first_of("/?#", start);
-    if (end == std::string_view::npos) end = uri.size();
-    const size_t at = uri.substr(0, end).rfind('@');
-    if (at != std::string_view::npos && at >= start) {
-      const size_t colon = uri.substr(0, at).find(':', start);
-      if (colon != std::string_view::npos) spans.emplace_back(colon + 1, at - colon - 1);
-    }
-  }
-  // password=VALUE in the query (a URI) or as a keyword (a key=value conninfo string).
-  for (size_t pos = uri.find("password", start); pos != std::string_view::npos;
-       pos = uri.find("password", pos + 1)) {
-    if (pos > 0 && std::string_view("?& \t").find(uri[pos - 1]) == std::string_view::npos) {
-      continue;
-    }
-    size_t eq = pos + 8;
-    while (eq < uri.size() && uri[eq] == ' ') ++eq;
-    if (eq >= uri.size() || uri[eq] != '=') continue;
-    size_t value = eq + 1;
-    while (value < uri.size() && uri[value] == ' ') ++value;
-    const size_t end = uri.find_first_of(scheme == std::string_view::npos ? " \t" : "&#", value);
-    spans.emplace_back(value, (end == std::string_view::npos ? uri.size() : end) - value);
-  }
-  return spans;
 }
 
 // ---- RAII ---------------------------------------------------------------------------------------
@@ -822,10 +771,7 @@ Result<std::unique_ptr<PgStore>> PgStore::open(const std::string& uri, const PgO
   impl->shown = redactDatabaseUri(uri);
   impl->options = options;
   if (options.password) impl->secrets.push_back(*options.password);
-  for (const auto& [start, length] : passwordSpans(uri)) {
-    impl->secrets.push_back(uri.substr(start, length));
-    impl->secrets.push_back(percentDecoded(impl->secrets.back()));
-  }
+  for (std::string& secret : databaseUriPasswords(uri)) impl->secrets.push_back(std::move(secret));
   // Longest first, so that a secret containing another is cut whole.
   std::sort(impl->secrets.begin(), impl->secrets.end(),
             [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
@@ -1072,20 +1018,6 @@ Status<> PgStore::execute(std::string_view sql) {
   if (auto up = impl_->ready(); !up) return describe(up.error(), doing);
   if (auto ran = impl_->exec(std::string(sql)); !ran) return describe(ran.error(), doing);
   return Ok{};
-}
-
-// ---- URIs ---------------------------------------------------------------------------------------
-bool isPostgresUri(std::string_view database) {
-  return database.starts_with("postgresql://") || database.starts_with("postgres://");
-}
-
-std::string redactDatabaseUri(std::string_view uri) {
-  std::string out(uri);
-  auto spans = passwordSpans(uri);
-  // From the end, so that earlier offsets stay valid.
-  std::sort(spans.begin(), spans.end(), [](const auto& a, const auto& b) { return a > b; });
-  for (const auto& [start, length] : spans) out.replace(start, length, "***");
-  return out;
 }
 
 }  // namespace zonewatch::storage

@@ -18,7 +18,7 @@
 //   error value; the next call tries once to reconnect (PQreset) before it runs. A transaction
 //   cut off that way was rolled back by the server, so nothing is left half-written.
 // - A password never appears in an error: the one given in PgOptions, or in the URI, is cut from
-//   every message libpq returns, and the URI is always shown redacted (redactDatabaseUri). The
+//   every message libpq returns, and the URI is always shown redacted (util/database_uri.h). The
 //   rest of libpq's environment (PGPASSWORD, ~/.pgpass, PGSSLMODE, ...) works as usual.
 // - Tables live in the connection's current schema (search_path): a database shared with other
 //   applications can give zonewatch its own with `?options=-csearch_path%3Dzonewatch`.
@@ -29,6 +29,7 @@
 #include <string>
 #include <string_view>
 
+#include "monitor/util/database_uri.h"
 #include "monitor/util/result.h"
 #include "storage/store.h"
 
@@ -96,13 +97,5 @@ class PgStore final : public Store {
 
 // The same as PgStore::open, seen through the backend-neutral interface.
 Result<std::unique_ptr<Store>> openPgStore(const std::string& uri, const PgOptions& options = {});
-
-// Whether `database` names a PostgreSQL database (a postgresql:// or postgres:// URI) rather than
-// an SQLite file.
-bool isPostgresUri(std::string_view database);
-
-// The URI with the password of its user information and any password= parameter replaced by
-// "***": what may be printed or logged.
-std::string redactDatabaseUri(std::string_view uri);
 
 }  // namespace zonewatch::storage
