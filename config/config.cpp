@@ -5,6 +5,7 @@
 
 #include "config/raw_config.h"
 #include "config/values.h"
+#include "monitor/util/database_uri.h"
 #include "monitor/util/file_io.h"
 
 namespace zonewatch::config {
@@ -87,8 +88,10 @@ std::string describe(const Config& config) {
   if (ownInterval > 0) out << " (" << ownInterval << " with their own interval)";
   if (withExpectations > 0) out << ", " << withExpectations << " with expectations";
   out << "\n";
-  out << "database:       " << config.database << " (history kept "
-      << formatDuration(config.retention) << ", ";
+  out << "database:       "
+      << (isPostgresUri(config.database) ? redactDatabaseUri(config.database) : config.database);
+  if (config.databasePassword) out << " (password from database_password_file)";
+  out << " (history kept " << formatDuration(config.retention) << ", ";
   if (config.maxSnapshotsPerHour == 0) {
     out << "no limit on snapshots per hour)\n";
   } else {

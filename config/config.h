@@ -96,9 +96,13 @@ struct MetricsSpec {
 
 struct Config {
   std::string sourcePath;
-  // Default: "zonewatch.sqlite" in the state directory: $STATE_DIRECTORY (systemd) if set, else
-  // the current directory. A relative `database` is taken relative to that directory too.
+  // An SQLite file or a PostgreSQL connection URI (postgresql://USER@HOST:PORT/DB, kept as
+  // written). Default: "zonewatch.sqlite" in the state directory: $STATE_DIRECTORY (systemd) if
+  // set, else the current directory. A relative file path is taken relative to that directory too.
   std::string database;
+  // PostgreSQL only: the password read from database_password_file at load (its trailing newline
+  // cut). None: libpq's own sources apply (the URI, PGPASSWORD, ~/.pgpass). Never printed.
+  std::optional<std::string> databasePassword;
   std::chrono::seconds interval{300};
   unsigned concurrency = 64;
   double perServerQps = 10;

@@ -81,9 +81,10 @@ struct RawConfig {
   std::vector<std::string> files;  // [0] = the configuration, then the domains_file if any
   std::string baseDir;             // directory relative paths are taken from
 
-  std::optional<RawScalar> database, interval, concurrency, perServerQps, queryTimeout, queryTries,
-      observationTimeout, rootHints, trustAnchors, domainsFile, confirmPolls, failingPolls,
-      signatureWarning, signatureCritical, retention, maxSnapshotsPerHour, logLevel;
+  std::optional<RawScalar> database, databasePasswordFile, interval, concurrency, perServerQps,
+      queryTimeout, queryTries, observationTimeout, rootHints, trustAnchors, domainsFile,
+      confirmPolls, failingPolls, signatureWarning, signatureCritical, retention,
+      maxSnapshotsPerHour, logLevel;
   std::optional<RawList> ipVersions;
   // Entries of `domains` first, then those read from domains_file, in file order.
   std::vector<RawDomain> domains;

@@ -12,6 +12,7 @@
 #include "config/raw_config.h"
 #include "config/values.h"
 #include "monitor/model/event_kind.h"
+#include "monitor/util/database_uri.h"
 #include "monitor/util/file_io.h"
 
 namespace zonewatch::config {
@@ -75,6 +76,7 @@ class Validator {
     Config config;
     config.sourcePath = raw_.files.front();
     config.database = databasePath();
+    config.databasePassword = databasePassword(config);
     if (raw_.interval) config.interval = atLeast(*raw_.interval, "interval", kMinInterval);
     if (raw_.concurrency) {
       config.concurrency =
@@ -227,8 +229,37 @@ class Validator {
     if (raw_.database) {
       if (raw_.database->text.empty()) fail(*raw_.database, "database", "must not be empty");
       name = raw_.database->text;
+      // A URI names a server, never a file: it is kept exactly as written.
+      if (looksLikeUri(name)) {
+        if (auto s = checkDatabaseUri(name); !s)
+          fail(*raw_.database, "database", s.error().message);
+        return name;
+      }
     }
     return (stateDir / name).string();
+  }
+
+  // database_password_file: read now, so that a missing or unreadable file fails start-up, not the
+  // first connection. Relative to the configuration's directory, like secret_file.
+  std::optional<std::string> databasePassword(const Config& config) const {
+    if (!raw_.databasePasswordFile) return std::nullopt;
+    const RawScalar& value = *raw_.databasePasswordFile;
+    const std::string key = "database_password_file";
+    if (value.text.empty()) fail(value, key, "must not be empty");
+    if (!isPostgresUri(config.database)) {
+      fail(value, key,
+           "is for a PostgreSQL database (database: postgresql://...), not " + config.database);
+    }
+    const std::filesystem::path path = resolve(value.text);
+    auto content = readWholeFile(path);
+    if (!content) fail(value, key, "cannot read " + path.string() + ": " + content.error().message);
+    std::string password = std::move(content).value();
+    // Editors and `echo` end the file with a newline that is not part of the password.
+    while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) {
+      password.pop_back();
+    }
+    if (password.empty()) fail(value, key, path.string() + " is empty");
+    return password;
   }
 
   void ipVersions(const RawList& list, Config& config) const {

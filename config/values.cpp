@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <vector>
+
+#include "monitor/util/database_uri.h"
 
 namespace zonewatch::config {
 namespace {
@@ -244,6 +247,30 @@ Status<> checkListen(std::string_view text) {
     return fail(quote(split->host) + " is neither an IPv4 address nor a host name");
   }
   return checkPort(split->port, text);
+}
+
+bool looksLikeUri(std::string_view text) {
+  const size_t scheme = text.find("://");
+  if (scheme == std::string_view::npos || scheme == 0) return false;
+  return std::all_of(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(scheme), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+  });
+}
+
+Status<> checkDatabaseUri(std::string_view text) {
+  if (!isPostgresUri(text)) {
+    return fail(
+        "\"" + std::string(text.substr(0, text.find("://"))) +
+        "://\" is not a database zonewatch knows: give a postgresql:// (or postgres://) URI, "
+        "or the path of an SQLite file");
+  }
+  for (char c : text) {
+    if (std::isspace(static_cast<unsigned char>(c)) ||
+        std::iscntrl(static_cast<unsigned char>(c))) {
+      return fail("a database URI has no spaces or control characters (percent-encode them)");
+    }
+  }
+  return Ok{};
 }
 
 Status<> checkWebhookUrl(std::string_view text) {

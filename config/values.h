@@ -35,6 +35,12 @@ Result<double> parseNumber(std::string_view text);
 Status<> checkListen(std::string_view text);
 // An absolute http:// or https:// URL with a host.
 Status<> checkWebhookUrl(std::string_view text);
+// A `database` that is not a file path: a postgresql:// or postgres:// URI (libpq checks the rest
+// when it connects) with no space or control character in it. Any other "scheme://" is refused,
+// naming the schemes known, rather than taken for a file of that name.
+Status<> checkDatabaseUri(std::string_view text);
+// Whether `text` looks like a URI ("letters://"), which a `database` path never does.
+bool looksLikeUri(std::string_view text);
 // scheme://host[:port]/… with userinfo, path and query cut: what may be printed of a URL that can
 // carry credentials (Slack's path is a token).
 std::string redactUrl(std::string_view url);

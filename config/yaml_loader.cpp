@@ -28,8 +28,9 @@ struct Field {
   std::optional<RawList> Owner::*list = nullptr;
 };
 
-constexpr std::array<Field<RawConfig>, 22> kTopFields = {{
+constexpr std::array<Field<RawConfig>, 23> kTopFields = {{
     {"database", &RawConfig::database},
+    {"database_password_file", &RawConfig::databasePasswordFile},
     {"interval", &RawConfig::interval},
     {"concurrency", &RawConfig::concurrency},
     {"per_server_qps", &RawConfig::perServerQps},

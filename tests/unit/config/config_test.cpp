@@ -116,6 +116,50 @@ TEST_F(ConfigTest, DatabaseDefaultsToTheSystemdStateDirectory) {
   ::unsetenv("STATE_DIRECTORY");
 }
 
+// A libpq URI is kept exactly as written (never made relative to the state directory), and its
+// password is read from a file beside the configuration.
+TEST_F(ConfigTest, DatabaseMayBeAPostgresUriWithAPasswordFile) {
+  ::setenv("STATE_DIRECTORY", "/var/lib/zonewatch", 1);
+  const std::string uri = "postgresql://zonewatch@db.example:5432/zonewatch?sslmode=require";
+  Config c = load("database: " + uri + "\ndomains: [example.com]\n");
+  EXPECT_EQ(c.database, uri);
+  EXPECT_FALSE(c.databasePassword.has_value());
+  EXPECT_EQ(load("database: postgres://zw@10.0.0.5/z\ndomains: [example.com]\n").database,
+            "postgres://zw@10.0.0.5/z");
+  ::unsetenv("STATE_DIRECTORY");
+
+  write("db-password", "Pg-Secret-42\r\n");
+  c = load("database: " + uri + "\ndatabase_password_file: db-password\ndomains: [example.com]\n");
+  ASSERT_TRUE(c.databasePassword.has_value());
+  EXPECT_EQ(*c.databasePassword, "Pg-Secret-42");
+  const std::string text = describe(c);
+  EXPECT_EQ(text.find("Pg-Secret-42"), std::string::npos) << text;
+  EXPECT_NE(text.find("database:       " + uri + " (password from database_password_file)"),
+            std::string::npos)
+      << text;
+
+  // A password written in the URI is not printed either.
+  c = load("database: postgresql://zw:In-Uri-Pw@db/z\ndomains: [example.com]\n");
+  EXPECT_EQ(describe(c).find("In-Uri-Pw"), std::string::npos);
+  EXPECT_NE(describe(c).find("postgresql://zw:***@db/z"), std::string::npos);
+}
+
+TEST_F(ConfigTest, DatabaseUriAndPasswordFileErrors) {
+  const std::string pg = "database: postgresql://zw@db/z\n";
+  expectError("domains: [example.com]\ndatabase: mysql://db/z\n", 2, "database",
+              "\"mysql://\" is not a database zonewatch knows");
+  expectError(pg + "database_password_file: no-such-file\ndomains: [example.com]\n", 2,
+              "database_password_file", "cannot read " + (dir_ / "no-such-file").string());
+  write("empty-password", "\n");
+  expectError(pg + "database_password_file: empty-password\ndomains: [example.com]\n", 2,
+              "database_password_file", "is empty");
+  expectError(pg + "database_password_file: \"\"\ndomains: [example.com]\n", 2,
+              "database_password_file", "must not be empty");
+  write("db-password", "x\n");
+  expectError("database: z.sqlite\ndatabase_password_file: db-password\ndomains: [example.com]\n",
+              2, "database_password_file", "is for a PostgreSQL database");
+}
+
 TEST_F(ConfigTest, EveryKeyIsParsed) {
   write("hints", ".  3600000  NS  A.ROOT-SERVERS.NET.\n");
   write("anchors",

@@ -5,6 +5,8 @@
 
 #include <array>
 
+#include "monitor/util/database_uri.h"
+
 namespace zonewatch::config {
 namespace {
 
@@ -93,6 +95,25 @@ TEST(WebhookUrlTest, RedactionKeepsOnlySchemeAndAuthority) {
   EXPECT_EQ(redactUrl("http://example.com/"), "http://example.com");
   EXPECT_EQ(redactUrl("http://example.com"), "http://example.com");
   EXPECT_EQ(redactUrl("garbage"), "<redacted>");
+}
+
+TEST(DatabaseUriTest, PostgresUrisOnlyAndTheirPasswordsRedacted) {
+  for (const char* uri : {"postgresql://zw@db.example:5432/zonewatch", "postgres://zw@10.0.0.5/z",
+                          "postgresql:///zonewatch?host=/run/postgresql"}) {
+    EXPECT_TRUE(looksLikeUri(uri)) << uri;
+    EXPECT_TRUE(checkDatabaseUri(uri).ok()) << uri;
+  }
+  for (const char* path : {"zonewatch.sqlite", "/var/lib/zonewatch/z.db", "a:b", "://x"}) {
+    EXPECT_FALSE(looksLikeUri(path)) << path;
+  }
+  auto mysql = checkDatabaseUri("mysql://db/zonewatch");
+  ASSERT_FALSE(mysql.ok());
+  EXPECT_NE(mysql.error().message.find("\"mysql://\" is not a database zonewatch knows"),
+            std::string::npos)
+      << mysql.error().message;
+  EXPECT_FALSE(checkDatabaseUri("postgresql://zw@db/zone watch").ok());
+  EXPECT_EQ(redactDatabaseUri("postgresql://zw:pw@db:5432/z?password=x"),
+            "postgresql://zw:***@db:5432/z?password=***");
 }
 
 TEST(DomainTest, NormalisesAndRejectsNonHostNames) {
