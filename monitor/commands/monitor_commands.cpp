@@ -15,9 +15,10 @@
 #include "monitor/model/event_kind.h"
 #include "monitor/model/security_state.h"
 #include "monitor/probe/rfc3339.h"
+#include "monitor/util/database_uri.h"
 #include "monitor/util/log.h"
 #include "monitor/util/time_text.h"
-#include "storage/sqlite_store.h"
+#include "storage/open_store.h"
 
 namespace zonewatch {
 
@@ -50,12 +51,13 @@ std::optional<config::Config> load(const std::string& path, std::ostream& err) {
 
 std::unique_ptr<storage::Store> openStore(const config::Config& cfg, std::ostream& err,
                                           bool readOnly) {
-  storage::SqliteOptions options;
+  storage::StoreOptions options;
   options.readOnly = readOnly;
-  auto store = storage::openSqliteStore(cfg.database, options);
+  options.password = cfg.databasePassword;
+  auto store = storage::openStore(cfg.database, options);
   if (!store) {
-    err << "zonewatch: cannot open the database " << cfg.database << ": " << store.error().message
-        << "\n";
+    err << "zonewatch: cannot open the database " << storage::databaseForDisplay(cfg.database)
+        << ": " << store.error().message << "\n";
     return nullptr;
   }
   return std::move(store).value();
@@ -304,8 +306,9 @@ int runAckCommand(const MonitorArgs& args, std::ostream& out, std::ostream& err)
   // Opening read-write creates a missing database: a configuration naming the wrong file (a typo,
   // or the default zonewatch.sqlite in the current directory outside systemd) would leave an empty
   // database behind that a later `zonewatch run` takes for the real one. Only `run` creates it.
+  // A PostgreSQL database is a server's, not a file: opening it creates nothing.
   std::error_code ec;
-  if (!std::filesystem::exists(cfg->database, ec)) {
+  if (!isPostgresUri(cfg->database) && !std::filesystem::exists(cfg->database, ec)) {
     err << "zonewatch: cannot open the database " << cfg->database
         << ": it does not exist (`zonewatch run` creates it)\n";
     return kFailure;

@@ -32,7 +32,7 @@
 #include "monitor/scheduler/scheduler.h"
 #include "monitor/scheduler/sizing.h"
 #include "monitor/util/log.h"
-#include "storage/sqlite_store.h"
+#include "storage/open_store.h"
 
 namespace zonewatch::daemon {
 
@@ -41,6 +41,13 @@ namespace {
 using nlohmann::json;
 
 constexpr size_t kBatchSize = 500;
+
+// How the daemon's connections open the configured database (SQLite file or PostgreSQL URI).
+storage::StoreOptions storeOptions(const config::Config& config) {
+  storage::StoreOptions options;
+  options.password = config.databasePassword;
+  return options;
+}
 constexpr auto kFlushEvery = std::chrono::milliseconds(200);
 
 detect::Expectation expectationFor(const config::DomainSpec* spec, const std::string& baseline) {
@@ -177,7 +184,7 @@ class DaemonImpl final : public Daemon {
   void publish(const storage::DomainRow& row, int64_t observedAt);
   void startDelivery();
   void deliver(std::stop_token stop, std::vector<config::WebhookSpec> sinks,
-               const std::string& database);
+               const std::string& database, const storage::StoreOptions& storeOptions);
   std::optional<std::vector<config::WebhookSpec>> takeNextSinks();
   void handSinksToDelivery();
   void deliverOnce();
@@ -307,9 +314,11 @@ Status<> DaemonImpl::startEngine() {
 }
 
 Status<> DaemonImpl::openStore() {
-  auto store = storage::openSqliteStore(config_.database);
-  if (!store)
-    return fail("cannot open the database " + config_.database + ": " + store.error().message);
+  auto store = storage::openStore(config_.database, storeOptions(config_));
+  if (!store) {
+    return fail("cannot open the database " + storage::databaseForDisplay(config_.database) + ": " +
+                store.error().message);
+  }
   store_ = std::move(store).value();
   if (options_.onStoreOpened) options_.onStoreOpened(*store_);
   return Ok{};
@@ -356,7 +365,8 @@ Status<> DaemonImpl::loadKnownDomains() {
     publish(row, std::max(row.lastSeen, row.firstSeen));
   });
   if (!read)
-    return fail("cannot read the database " + config_.database + ": " + read.error().message);
+    return fail("cannot read the database " + storage::databaseForDisplay(config_.database) + ": " +
+                read.error().message);
   return Ok{};
 }
 
@@ -367,16 +377,17 @@ void DaemonImpl::startDelivery() {
   // delivers from the outbox the loop's commits fill: alerts survive restarts and receivers that
   // are down, because nothing leaves the outbox until a receiver accepted it. It lives until the
   // daemon stops; a reload hands it new sinks instead of restarting it (handSinksToDelivery).
-  delivery_ = std::jthread([sinks = config_.webhooks, database = config_.database,
-                            this](std::stop_token stop) { deliver(stop, sinks, database); });
+  delivery_ = std::jthread(
+      [sinks = config_.webhooks, database = config_.database, options = storeOptions(config_),
+       this](std::stop_token stop) { deliver(stop, sinks, database, options); });
 }
 
 void DaemonImpl::deliver(std::stop_token stop, std::vector<config::WebhookSpec> sinks,
-                         const std::string& database) {
-  auto store = storage::openSqliteStore(database);
+                         const std::string& database, const storage::StoreOptions& storeOptions) {
+  auto store = storage::openStore(database, storeOptions);
   if (!store) {
-    log::error("webhook deliveries disabled: cannot open " + database + ": " +
-               store.error().message);
+    log::error("webhook deliveries disabled: cannot open " + storage::databaseForDisplay(database) +
+               ": " + store.error().message);
     return;
   }
   alerts::CurlPoster poster(stop);  // stopping the daemon aborts a request in progress
@@ -576,7 +587,8 @@ void DaemonImpl::reload() {
   try {
     config::Config next = config::loadConfig(config_.sourcePath);
     for (const auto& [what, changed] :
-         {std::pair{"database", next.database != config_.database},
+         {std::pair{"database", next.database != config_.database ||
+                                    next.databasePassword != config_.databasePassword},
           std::pair{"concurrency", next.concurrency != config_.concurrency},
           std::pair{"root_hints", next.rootHints != config_.rootHints},
           std::pair{"trust_anchors", next.trustAnchors != config_.trustAnchors},
@@ -586,6 +598,7 @@ void DaemonImpl::reload() {
         log::warning(std::string("reload: a change of '") + what + "' takes effect at restart");
     }
     next.database = config_.database;
+    next.databasePassword = config_.databasePassword;
     next.concurrency = config_.concurrency;
     next.rootHints = config_.rootHints;
     next.trustAnchors = config_.trustAnchors;
@@ -900,7 +913,7 @@ Result<RunSummary> DaemonImpl::run() {
     log::info("observing " + std::to_string(onceRemaining_) + " domains once");
   } else {
     log::info("watching " + std::to_string(scheduler_.size()) + " domains, database " +
-              config_.database);
+              storage::databaseForDisplay(config_.database));
   }
   while (true) {
     if (reloadRequested_) reload();
