@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages zonewatch needs: "build" for the daemon (python3 runs the build's
-# layering check, cmake/check_layers.py), "test" adds the name
+# layering check, cmake/check_layers.py; libpq-dev is the PostgreSQL client library of the
+# storage's second backend), "test" adds the name
 # servers, signers, resolvers and tools the test lab and CI use (lcov: the coverage table of
-# tests/run_all.sh). Installs only what is missing.
+# tests/run_all.sh; postgresql-15: the server the storage tests start for themselves in a
+# temporary directory, tests/unit/storage/pg_server.h). Installs only what is missing.
 set -euo pipefail
 what=${1:-build}
 
 build_pkgs=(cmake g++ make ninja-build ccache pkg-config
   libc-ares-dev libssl-dev libsqlite3-dev zlib1g-dev nlohmann-json3-dev prometheus-cpp-dev
   libyaml-cpp-dev libcurl4-openssl-dev libpsl-dev publicsuffix libcli11-dev libidn2-dev
-  libjemalloc-dev python3
+  libjemalloc-dev libpq-dev python3
   ca-certificates)
 test_pkgs=(libgtest-dev libgmock-dev clang libclang-rt-14-dev
   nsd knot knot-dnsutils ldnsutils bind9 bind9-utils bind9-dnsutils unbound
   iproute2 procps psmisc sqlite3 curl prometheus prometheus-alertmanager systemd
-  lcov)
+  lcov postgresql-15)
 
 pkgs=("${build_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")
