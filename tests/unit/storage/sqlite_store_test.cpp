@@ -325,6 +325,27 @@ TEST_F(SqliteStoreTest, MigratingToSchema6DropsTheExpiryIndexOnly) {
   EXPECT_TRUE(holds(*store, "(SELECT count(*) FROM verified_signatures) = 1"));
 }
 
+TEST_F(SqliteStoreTest, MigrationSevenLeavesEveryRowToBeJudgedInFull) {
+  {
+    // Written as a zonewatch of schema 6 wrote it (this build's commit names the new columns).
+    auto v6 = open(withMigrateTo(6));
+    ASSERT_TRUE(v6);
+    ASSERT_TRUE(v6->execute("INSERT INTO domains (domain, first_seen, last_seen, status, reason) "
+                            "VALUES ('example.com.', 100, 1000, 'secure', 'none')")
+                    .ok());
+  }
+  auto store = open();
+  ASSERT_TRUE(store);
+  auto version = store->schemaVersion();
+  ASSERT_TRUE(version.ok());
+  EXPECT_EQ(*version, 7);
+  auto row = store->domain("example.com.");
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_FALSE((*row)->replayDigest.has_value());
+  EXPECT_EQ((*row)->replayUntil, 0);
+  EXPECT_EQ((*row)->lastSeen, 1000);
+}
+
 TEST_F(SqliteStoreTest, FailedMigrationLeavesThePreviousVersionWhole) {
   {
     auto v1 = open(withMigrateTo(1));

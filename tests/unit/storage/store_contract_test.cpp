@@ -181,6 +181,9 @@ TEST_P(StoreContractTest, DomainRowRoundTripsEveryField) {
   c.row.serversJson = R"({"192.0.2.1":"ok"})";
   c.row.baselineJson = R"({"ds":[]})";
   c.row.failures = 3;
+  c.row.replayDigest.emplace();
+  for (size_t i = 0; i < 32; ++i) (*c.row.replayDigest)[i] = static_cast<uint8_t>(i * 7 + 1);
+  c.row.replayUntil = 5000;
   ASSERT_TRUE(store->commit(c).ok());
   ASSERT_TRUE(store->commit(observation("a.example.", 300, "{}")).ok());
 
@@ -199,6 +202,48 @@ TEST_P(StoreContractTest, DomainRowRoundTripsEveryField) {
   EXPECT_EQ((*all)[0].domain, "a.example.");  // ordered by name
   EXPECT_FALSE((*all)[0].rrsigExpiry.has_value());
   EXPECT_EQ((*all)[1], c.row);
+}
+
+// The daemon's replay (monitor/detect/replay.h): a full commit sets or clears the digest; a
+// replayed one writes last_seen only, of the row and of the latest snapshot, whatever else its row
+// holds.
+TEST_P(StoreContractTest, AReplayedCommitWritesLastSeenOnly) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  ObservationCommit first = observation("a.example.", 1000, R"({"ns":["a."]})");
+  first.row.replayDigest.emplace();
+  first.row.replayDigest->fill(0xAB);
+  first.row.replayUntil = 9000;
+  ASSERT_TRUE(store->commit(first).ok());
+  ObservationCommit replayed;
+  replayed.row.domain = "a.example.";
+  replayed.row.lastSeen = 1300;
+  replayed.row.stateJson = "tampered";
+  replayed.row.failures = 9;
+  replayed.observedAt = 1300;
+  replayed.replayed = true;
+  replayed.touchLatestSnapshot = true;
+  ASSERT_TRUE(store->commit(replayed).ok());
+  auto row = store->domain("a.example.");
+  ASSERT_TRUE(row.ok() && row->has_value());
+  DomainRow expected = first.row;
+  expected.lastSeen = 1300;
+  EXPECT_EQ(**row, expected);
+  auto snapshots = store->snapshots("a.example.", 10);
+  ASSERT_TRUE(snapshots.ok());
+  ASSERT_EQ(snapshots->size(), 1u);
+  EXPECT_EQ(snapshots->front().firstSeen, 1000);
+  EXPECT_EQ(snapshots->front().lastSeen, 1300);
+
+  ASSERT_TRUE(store->commit(observation("a.example.", 1600, R"({"ns":["a."]})")).ok());
+  row = store->domain("a.example.");
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_FALSE((*row)->replayDigest.has_value());
+  EXPECT_EQ((*row)->replayUntil, 0);
+  // A digest of another length is refused by the column.
+  EXPECT_FALSE(
+      store->execute("UPDATE domains SET replay_digest = " + blob(std::vector<uint8_t>{1, 2, 3}))
+          .ok());
 }
 
 TEST_P(StoreContractTest, CommitKeepsTheBaselineOnlySetBaselineChanges) {
