@@ -30,10 +30,10 @@ namespace {
 // index serves that order. Each migration runs in its own transaction with the version it records,
 // under an advisory lock; once released it is never edited: later changes are new migrations.
 //
-// Room for the work sharing to come (several workers on one database): a later migration adds
-// claimed_by/lease_until to domains (claimed with FOR UPDATE SKIP LOCKED) and
-// claimed_by/claim_until to outbox. The upsert below names every column it writes, so columns
-// added later keep their values through commits.
+// Work sharing (several workers on one database, work_queue.h): the table work is the portfolio
+// with each domain's due time and claim (claimed with FOR UPDATE SKIP LOCKED), and outbox rows
+// carry a claim too, so that each delivery is made by one worker at a time. The upsert below names
+// every column it writes, so columns added later keep their values through commits.
 struct Migration {
   int version;
   std::string_view sql;
@@ -99,9 +99,20 @@ CREATE TABLE outbox (
   next_attempt bigint NOT NULL,
   last_error   text NOT NULL DEFAULT '',
   settled_at   bigint,
+  claimed_by   text,
+  claim_until  bigint NOT NULL DEFAULT 0,
   UNIQUE (event_id, sink)
 );
 CREATE INDEX outbox_status_next ON outbox (status, next_attempt);
+CREATE TABLE work (
+  domain      text COLLATE "C" PRIMARY KEY CHECK (domain <> ''),
+  interval_s  bigint NOT NULL CHECK (interval_s > 0),
+  due_at      bigint NOT NULL DEFAULT 0,
+  failures    integer NOT NULL DEFAULT 0,
+  claimed_by  text,
+  lease_until bigint NOT NULL DEFAULT 0
+);
+CREATE INDEX work_due ON work (due_at);
 CREATE TABLE verified_signatures (
   digest     bytea PRIMARY KEY CHECK (length(digest) = 32),
   expires_at bigint NOT NULL
@@ -115,9 +126,12 @@ static_assert(std::size(kMigrations) == kPgSchemaVersion);
 // something else, and gains nothing from us.
 constexpr std::string_view kForeignTables =
     "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename "
-    "IN ('domains', 'snapshots', 'snapshot_bodies', 'events', 'outbox', 'verified_signatures')";
+    "IN ('domains', 'snapshots', 'snapshot_bodies', 'events', 'outbox', 'verified_signatures', "
+    "'work')";
 // pg_advisory_xact_lock's key for migrations: "ZWCH", as SQLite's application_id.
 constexpr int64_t kMigrationLock = 0x5a574348;
+// ... and for portfolio syncs, "ZWPF": two workers reloading at once sync one after the other.
+constexpr int64_t kPortfolioLock = 0x5a575046;
 
 // ---- statements ---------------------------------------------------------------------------------
 // Prepared once per connection, keyed by these literals.
@@ -192,17 +206,62 @@ constexpr std::string_view kDueOutbox =
     "SELECT o.id, o.sink, o.attempts, o.next_attempt, o.last_error, " ZONEWATCH_EVENT_COLUMNS
     "FROM outbox o JOIN events e ON e.id = o.event_id "
     "WHERE o.status = 'pending' AND o.next_attempt <= $1 ORDER BY o.next_attempt, o.id LIMIT $2";
+// Due items are claimed until $3 by $4 as they are read: another worker's claimOutbox() skips
+// them (SKIP LOCKED while this statement runs, claim_until after it) until they are settled or
+// the claim expires. RETURNING has no order: claimOutbox() sorts.
+constexpr std::string_view kClaimOutbox =
+    "UPDATE outbox o SET claimed_by = $4, claim_until = $3 "
+    "FROM (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt <= $1 "
+    "AND claim_until <= $1 ORDER BY next_attempt, id LIMIT $2 FOR UPDATE SKIP LOCKED) c, "
+    "events e WHERE o.id = c.id AND e.id = o.event_id "
+    "RETURNING o.id, o.sink, o.attempts, o.next_attempt, o.last_error, " ZONEWATCH_EVENT_COLUMNS;
 constexpr std::string_view kOutboxStatus = "SELECT status FROM outbox WHERE id = $1";
 constexpr std::string_view kOutboxDelivered =
     "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, settled_at = $2 "
     "WHERE id = $1 AND status = 'pending'";
 constexpr std::string_view kOutboxRetry =
-    "UPDATE outbox SET attempts = attempts + 1, next_attempt = $2, last_error = $3 "
-    "WHERE id = $1 AND status = 'pending'";
+    "UPDATE outbox SET attempts = attempts + 1, next_attempt = $2, last_error = $3, "
+    "claimed_by = NULL, claim_until = 0 WHERE id = $1 AND status = 'pending'";
 // outboxGiveUp() is not told the time; the due time of the attempt that failed last stands in.
 constexpr std::string_view kOutboxGiveUp =
     "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = $2, "
     "settled_at = next_attempt WHERE id = $1 AND status = 'pending'";
+// ---- work sharing (work_queue.h) ----
+// The portfolio arrives as one text parameter, a line "DOMAIN INTERVAL" per domain (names have
+// neither spaces nor newlines), so that a sync is two statements whatever its size.
+#define ZONEWATCH_PORTFOLIO                                                              \
+  "SELECT split_part(l, ' ', 1) AS domain, split_part(l, ' ', 2)::bigint AS interval_s " \
+  "FROM string_to_table($1, E'\\n') AS l WHERE l <> '' "
+constexpr std::string_view kLockPortfolio = "SELECT pg_advisory_xact_lock($1)";
+constexpr std::string_view kDropUnlisted =
+    "DELETE FROM work w WHERE NOT EXISTS (SELECT 1 FROM (" ZONEWATCH_PORTFOLIO
+    ") p WHERE p.domain = w.domain)";
+// A domain observed before resumes its phase, as Scheduler::firstDue(); one never observed is due
+// at once. A changed interval clamps the due time, as Scheduler::setDomains().
+constexpr std::string_view kUpsertPortfolio =
+    "INSERT INTO work (domain, interval_s, due_at) "
+    "SELECT p.domain, p.interval_s, CASE WHEN coalesce(d.last_seen, 0) > 0 THEN "
+    "least(d.last_seen + (p.interval_s * (0.9 + 0.1 * random()))::bigint, $2::bigint + "
+    "p.interval_s) "
+    "ELSE 0 END FROM (" ZONEWATCH_PORTFOLIO
+    ") p LEFT JOIN domains d ON d.domain = p.domain ORDER BY p.domain "
+    "ON CONFLICT (domain) DO UPDATE SET interval_s = excluded.interval_s, "
+    "due_at = least(work.due_at, $2::bigint + excluded.interval_s) "
+    "WHERE work.interval_s <> excluded.interval_s";
+constexpr std::string_view kClaimDue =
+    "UPDATE work w SET claimed_by = $1, lease_until = $2::bigint + $4::bigint "
+    "FROM (SELECT domain FROM work WHERE due_at <= $2 AND lease_until <= $2 "
+    "ORDER BY due_at, domain LIMIT $3 FOR UPDATE SKIP LOCKED) c "
+    "WHERE w.domain = c.domain RETURNING w.domain, w.due_at";
+// Scheduler::completed(): the next observation 90-100% of the interval ($5 ppm) from now ($3);
+// after the second failure in a row twice, after more four times that.
+constexpr std::string_view kCompleteClaim =
+    "UPDATE work SET claimed_by = NULL, lease_until = 0, "
+    "failures = CASE WHEN $4 = 1 THEN failures + 1 ELSE 0 END, "
+    "due_at = $3::bigint + interval_s * $5::bigint / 1000000 * CASE WHEN $4 = 0 THEN 1 WHEN "
+    "failures = 0 THEN 1 "
+    "WHEN failures = 1 THEN 2 ELSE 4 END "
+    "WHERE domain = $1 AND claimed_by = $2";
 constexpr std::string_view kPruneSnapshots =
     "DELETE FROM snapshots WHERE last_seen < $1 AND "
     "id < (SELECT max(s.id) FROM snapshots s WHERE s.domain = snapshots.domain)";
@@ -222,7 +281,7 @@ constexpr std::string_view kForgetVerified =
 #define ZONEWATCH_OUR_TABLES                                                   \
   "'zonewatch_schema'::regclass, 'domains'::regclass, 'snapshots'::regclass, " \
   "'snapshot_bodies'::regclass, 'events'::regclass, 'outbox'::regclass, "      \
-  "'verified_signatures'::regclass"
+  "'verified_signatures'::regclass, 'work'::regclass"
 constexpr std::string_view kStats =
     "SELECT (SELECT count(*) FROM domains), (SELECT count(*) FROM snapshots), "
     "(SELECT count(*) FROM events), (SELECT count(*) FROM outbox WHERE status = 'pending'), "
@@ -444,6 +503,7 @@ struct PgStore::Impl {
   std::string uri;
   std::string shown;  // the URI as it may be printed (redactDatabaseUri)
   PgOptions options;
+  std::string worker;                // who claims outbox items (PgOptions::workerId)
   std::vector<std::string> secrets;  // cut from every message
   ConnPtr conn;
   // Statement text -> its prepared name on this connection; emptied when the connection resets.
@@ -602,6 +662,8 @@ struct PgStore::Impl {
   Status<Fault> snapshot(const ObservationCommit& c);
   Status<> outboxTransition(int64_t id, std::string_view sql, const Params& p,
                             std::string_view what);
+  Result<std::vector<OutboxItem>> outboxItems(std::string_view sql, const Params& p,
+                                              std::string_view doing);
   Result<int, Fault> readVersion();
   Status<Fault> migrateTo(const Migration& m);
   Status<> migrate();
@@ -794,6 +856,7 @@ Result<std::unique_ptr<PgStore>> PgStore::open(const std::string& uri, const PgO
   impl->uri = uri;
   impl->shown = redactDatabaseUri(uri);
   impl->options = options;
+  impl->worker = options.workerId.empty() ? newWorkerId() : options.workerId;
   if (options.password) impl->secrets.push_back(*options.password);
   for (std::string& secret : databaseUriPasswords(uri)) impl->secrets.push_back(std::move(secret));
   // Longest first, so that a secret containing another is cut whole.
@@ -931,11 +994,22 @@ Status<> PgStore::setBaseline(std::string_view domain, std::string_view baseline
 }
 
 Result<std::vector<OutboxItem>> PgStore::dueOutbox(int64_t now, size_t limit) {
-  if (auto up = impl_->ready(); !up) return describe(up.error(), "reading the outbox");
   Params p;
   p.int64(now).limit(limit);
-  auto r = impl_->run(kDueOutbox, p);
-  if (!r) return describe(r.error(), "reading the outbox");
+  return impl_->outboxItems(kDueOutbox, p, "reading the outbox");
+}
+
+Result<std::vector<OutboxItem>> PgStore::claimOutbox(int64_t now, size_t limit) {
+  Params p;
+  p.int64(now).limit(limit).int64(now + impl_->options.outboxClaimSeconds).text(impl_->worker);
+  return impl_->outboxItems(kClaimOutbox, p, "claiming outbox items");
+}
+
+Result<std::vector<OutboxItem>> PgStore::Impl::outboxItems(std::string_view sql, const Params& p,
+                                                           std::string_view doing) {
+  if (auto up = ready(); !up) return describe(up.error(), doing);
+  auto r = run(sql, p);
+  if (!r) return describe(r.error(), doing);
   std::vector<OutboxItem> out;
   for (int i = 0; i < PQntuples(r->get()); ++i) {
     const Row q(r->get(), i);
@@ -943,6 +1017,9 @@ Result<std::vector<OutboxItem>> PgStore::dueOutbox(int64_t now, size_t limit) {
     if (auto read = readEventInto(q, 5, item.event); !read) item.unreadable = read.error().message;
     out.push_back(std::move(item));
   }
+  std::sort(out.begin(), out.end(), [](const OutboxItem& a, const OutboxItem& b) {
+    return std::pair(a.nextAttempt, a.id) < std::pair(b.nextAttempt, b.id);
+  });
   return out;
 }
 
@@ -1028,6 +1105,68 @@ Result<std::string> PgStore::integrityCheck() {
     out += Row(r->get(), i).text(0);
   }
   return out.empty() ? std::string("ok") : out;
+}
+
+// ---- WorkQueue ----------------------------------------------------------------------------------
+Status<> PgStore::syncPortfolio(std::span<const PortfolioEntry> domains, int64_t now) {
+  const std::string doing =
+      "syncing the portfolio (" + std::to_string(domains.size()) + " domains) to " + impl_->shown;
+  if (auto up = impl_->ready(); !up) return describe(up.error(), doing);
+  std::string lines;
+  for (const PortfolioEntry& d : domains) {
+    lines += d.domain + ' ' + std::to_string(std::max<int64_t>(1, d.interval.count())) + '\n';
+  }
+  auto done = impl_->transaction([&]() -> Status<Fault> {
+    Params lock;
+    lock.int64(kPortfolioLock);
+    if (auto locked = impl_->runOnly(kLockPortfolio, lock); !locked) return locked;
+    Params drop;
+    drop.text(lines);
+    if (auto dropped = impl_->runOnly(kDropUnlisted, drop); !dropped) return dropped;
+    Params upsert;
+    upsert.text(lines).int64(now);
+    return impl_->runOnly(kUpsertPortfolio, upsert);
+  });
+  if (!done) return describe(done.error(), doing);
+  return Ok{};
+}
+
+Result<std::vector<std::string>> PgStore::claimDue(std::string_view worker, int64_t now,
+                                                   size_t limit, std::chrono::seconds lease) {
+  if (auto up = impl_->ready(); !up) return describe(up.error(), "claiming due domains");
+  Params p;
+  p.text(worker).int64(now).limit(limit).int64(lease.count());
+  auto r = impl_->run(kClaimDue, p);
+  if (!r) return describe(r.error(), "claiming due domains");
+  // Earliest due first, as Scheduler::takeDue(): RETURNING has no order of its own.
+  std::vector<std::pair<int64_t, std::string>> claimed;
+  for (int i = 0; i < PQntuples(r->get()); ++i) {
+    const Row q(r->get(), i);
+    claimed.emplace_back(q.int64(1), q.text(0));
+  }
+  std::sort(claimed.begin(), claimed.end());
+  std::vector<std::string> out;
+  out.reserve(claimed.size());
+  for (auto& [due, name] : claimed) out.push_back(std::move(name));
+  return out;
+}
+
+Status<> PgStore::completeClaims(std::string_view worker, int64_t now,
+                                 std::span<const ClaimCompletion> done) {
+  if (done.empty()) return Ok{};
+  const std::string doing = "completing " + std::to_string(done.size()) + " claims";
+  if (auto up = impl_->ready(); !up) return describe(up.error(), doing);
+  auto completed = impl_->transaction([&]() -> Status<Fault> {
+    for (const ClaimCompletion& c : done) {
+      Params p;
+      p.text(c.domain).text(worker).int64(now).int64(c.failed ? 1 : 0);
+      p.int64(std::clamp<int64_t>(c.jitterPpm, 900000, 1000000));
+      if (auto ran = impl_->runOnly(kCompleteClaim, p); !ran) return ran;
+    }
+    return Ok{};
+  });
+  if (!completed) return describe(completed.error(), doing);
+  return Ok{};
 }
 
 Result<int> PgStore::schemaVersion() {

@@ -20,6 +20,10 @@
 // - A password never appears in an error: the one given in PgOptions, or in the URI, is cut from
 //   every message libpq returns, and the URI is always shown redacted (util/database_uri.h). The
 //   rest of libpq's environment (PGPASSWORD, ~/.pgpass, PGSSLMODE, ...) works as usual.
+// - Work sharing (work_queue.h): the table work holds the portfolio with each domain's due time
+//   and claim; outbox rows carry a claim (claimed_by, claim_until) that claimOutbox() takes, so
+//   that workers sharing the database deliver each item once. Both are claimed with
+//   FOR UPDATE SKIP LOCKED: a worker never waits for rows another is claiming.
 // - Tables live in the connection's current schema (search_path): a database shared with other
 //   applications can give zonewatch its own with `?options=-csearch_path%3Dzonewatch`.
 #pragma once
@@ -32,6 +36,7 @@
 #include "monitor/util/database_uri.h"
 #include "monitor/util/result.h"
 #include "storage/store.h"
+#include "storage/work_queue.h"
 
 namespace zonewatch::storage {
 
@@ -48,9 +53,16 @@ struct PgOptions {
   // libpq's connect_timeout when the URI sets none: a server that does not answer fails the
   // start instead of hanging it.
   int connectTimeoutSeconds = 10;
+  // How long claimOutbox() claims the items it returns: longer than the deliverer takes over a
+  // batch (it skips a sink that does not answer after one timeout), short enough that a worker
+  // killed mid-delivery leaves its items to another soon.
+  int outboxClaimSeconds = 300;
+  // Stored with outbox claims (who is delivering); empty = newWorkerId().
+  std::string workerId;
 };
 
-class PgStore final : public Store {
+// Also the WorkQueue of the workers sharing the database (work_queue.h).
+class PgStore final : public Store, public WorkQueue {
  public:
   // Connects and migrates. Refuses a schema newer than kPgSchemaVersion, and a database that has
   // zonewatch's table names without its schema table.
@@ -69,6 +81,8 @@ class PgStore final : public Store {
   Result<std::vector<SnapshotRow>> snapshots(std::string_view domain, size_t limit) override;
   Status<> setBaseline(std::string_view domain, std::string_view baselineJson) override;
   Result<std::vector<OutboxItem>> dueOutbox(int64_t now, size_t limit) override;
+  // Claimed for PgOptions::outboxClaimSeconds by PgOptions::workerId (FOR UPDATE SKIP LOCKED).
+  Result<std::vector<OutboxItem>> claimOutbox(int64_t now, size_t limit) override;
   Status<> outboxDelivered(int64_t id, int64_t now) override;
   Status<> outboxRetry(int64_t id, int64_t nextAttempt, std::string_view error) override;
   Status<> outboxGiveUp(int64_t id, std::string_view error) override;
@@ -80,6 +94,13 @@ class PgStore final : public Store {
   // PostgreSQL keeps its own pages sound; this looks for what it cannot: rows orphaned by a
   // hand-made change with the foreign keys' triggers off, and indexes left invalid.
   Result<std::string> integrityCheck() override;
+  WorkQueue* workQueue() override { return this; }
+
+  Status<> syncPortfolio(std::span<const PortfolioEntry> domains, int64_t now) override;
+  Result<std::vector<std::string>> claimDue(std::string_view worker, int64_t now, size_t limit,
+                                            std::chrono::seconds lease) override;
+  Status<> completeClaims(std::string_view worker, int64_t now,
+                          std::span<const ClaimCompletion> done) override;
 
   // zonewatch_schema.version of the database.
   Result<int> schemaVersion();

@@ -9,7 +9,8 @@
 // Event uids make re-running an interrupted round harmless. Growth is bounded per domain: the
 // differ writes at most a few snapshots an hour (kMaxSnapshotsPerHour), the evidence of each is
 // capped (evidence.h), and prune() drops what is older than the retention.
-// A second backend (e.g. PostgreSQL) follows by implementing Store; sqlite_store.h is the first.
+// Backends: sqlite_store.h (the embedded default) and pg_store.h, which also shares the work
+// between several workers (work_queue.h).
 //
 // A Store object is one connection: use it from one thread at a time.
 #pragma once
@@ -29,6 +30,8 @@
 #include "monitor/util/result.h"
 
 namespace zonewatch::storage {
+
+class WorkQueue;
 
 // The monitor's memory of one domain.
 struct DomainRow {
@@ -182,6 +185,14 @@ class Store {
   // The outbox, used by alerts/. Pending items with next_attempt <= now, earliest first (then by
   // id). The three transitions apply to pending items only; each counts one attempt.
   virtual Result<std::vector<OutboxItem>> dueOutbox(int64_t now, size_t limit) = 0;
+  // The due items this process is to deliver now, in the same order. A backend shared by several
+  // workers (PostgreSQL) claims them for a while, so that no other worker's claimOutbox() returns
+  // them meanwhile: each item is delivered by one worker, and by another only once the claim
+  // expired with the item still pending (its worker died). A backend one process owns has no one
+  // to share with: its due items.
+  virtual Result<std::vector<OutboxItem>> claimOutbox(int64_t now, size_t limit) {
+    return dueOutbox(now, limit);
+  }
   virtual Status<> outboxDelivered(int64_t id, int64_t now) = 0;
   virtual Status<> outboxRetry(int64_t id, int64_t nextAttempt, std::string_view error) = 0;
   virtual Status<> outboxGiveUp(int64_t id, std::string_view error) = 0;
@@ -200,6 +211,10 @@ class Store {
   // The backend's own consistency check (for SQLite: PRAGMA integrity_check, then the foreign
   // keys); "ok" when sound, else one line per problem.
   virtual Result<std::string> integrityCheck() = 0;
+
+  // The backend's work sharing between workers (work_queue.h), or nullptr for a backend one
+  // process owns (SQLite), whose daemon schedules in memory.
+  virtual WorkQueue* workQueue() { return nullptr; }
 };
 
 }  // namespace zonewatch::storage
