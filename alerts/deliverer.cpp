@@ -66,7 +66,7 @@ void Deliverer::setSinks(std::vector<config::WebhookSpec> sinks) {
 }
 
 size_t Deliverer::runOnce() {
-  auto due = store_.dueOutbox(clock_.nowUnix(), options_.batchLimit);
+  auto due = store_.claimOutbox(clock_.nowUnix(), options_.batchLimit);
   if (!due) {
     log::error("webhooks: cannot read the outbox: " + due.error().message);
     return 0;
@@ -93,7 +93,7 @@ size_t Deliverer::runPass() {
   std::unordered_set<int64_t> handled;
   std::map<std::string, std::string, std::less<>> unreachable;  // sink -> its transport error
   while (true) {
-    auto due = store_.dueOutbox(start, options_.batchLimit);
+    auto due = store_.claimOutbox(start, options_.batchLimit);
     if (!due) {
       log::error("webhooks: cannot read the outbox: " + due.error().message);
       break;

@@ -1,6 +1,8 @@
 // The outbox deliverer: takes the store's due outbox items, formats each for its sink (a
 // configured webhook, by name), POSTs it, and records the outcome in the store.
 //
+// Items are taken with Store::claimOutbox(): several workers sharing one PostgreSQL database each
+// deliver the items they claimed, so each is delivered once unless a worker dies mid-delivery.
 // Delivery is at least once: an item is marked delivered only after a 2xx, so a crash between the
 // POST and the store update sends it again, and receivers deduplicate on the event id
 // (X-Zonewatch-Id). All state lives in the store, so a new Deliverer on the same database carries
