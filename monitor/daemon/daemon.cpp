@@ -20,6 +20,7 @@
 #include "alerts/deliverer.h"
 #include "alerts/metrics.h"
 #include "monitor/crypto/crypto.h"
+#include "monitor/daemon/work_source.h"
 #include "monitor/detect/differ.h"
 #include "monitor/detect/observation_failure.h"
 #include "monitor/detect/replay.h"
@@ -33,6 +34,7 @@
 #include "monitor/scheduler/sizing.h"
 #include "monitor/util/log.h"
 #include "storage/open_store.h"
+#include "storage/work_queue.h"
 
 namespace zonewatch::daemon {
 
@@ -105,14 +107,7 @@ class FailureLog {
 class DaemonImpl final : public Daemon {
  public:
   DaemonImpl(config::Config config, RunOptions options)
-      : config_(std::move(config)),
-        options_(std::move(options)),
-        cache_(clock_),
-        scheduler_(clock_, options_.seed != 0
-                               ? options_.seed
-                               : static_cast<uint64_t>(
-                                     std::chrono::steady_clock::now().time_since_epoch().count())) {
-  }
+      : config_(std::move(config)), options_(std::move(options)), cache_(clock_) {}
 
   ~DaemonImpl() override {
     delivery_ = {};  // request stop and join before the members it uses go away
@@ -148,6 +143,7 @@ class DaemonImpl final : public Daemon {
   Status<> startMetrics();
   Status<> startEngine();
   Status<> openStore();
+  void chooseWorkSource();
   Status<> buildProber(dnssec::TrustAnchors anchors);
   void preloadVerifiedSignatures();
   Status<> loadKnownDomains();
@@ -206,7 +202,8 @@ class DaemonImpl final : public Daemon {
   probe::DelegationCache cache_;
   std::optional<probe::OperatorResolver> operators_;
   std::unique_ptr<probe::Prober> prober_;
-  scheduler::Scheduler scheduler_;
+  // The in-memory scheduler, or the work queue the workers on one PostgreSQL share.
+  std::unique_ptr<WorkSource> work_;
   // Each watched domain's place in config_.domains (a copy of every spec would double them).
   std::unordered_map<std::string, size_t> specs_;
   std::vector<Pending> batch_;
@@ -227,7 +224,6 @@ class DaemonImpl final : public Daemon {
   int64_t schedulePublishedAt_ = 0;
   bool stopping_ = false;
   bool reloadRequested_ = false;
-  size_t onceRemaining_ = 0;
 };
 
 Status<> DaemonImpl::init() {
@@ -244,6 +240,7 @@ Status<> DaemonImpl::init() {
   if (auto metrics = startMetrics(); !metrics) return metrics;
   if (auto engine = startEngine(); !engine) return engine;
   if (auto store = openStore(); !store) return store;
+  chooseWorkSource();
   if (auto prober = buildProber(std::move(anchors).value()); !prober) return prober;
   preloadVerifiedSignatures();
   applyDomains();  // before the rows: their series are published for configured domains only
@@ -322,6 +319,33 @@ Status<> DaemonImpl::openStore() {
   store_ = std::move(store).value();
   if (options_.onStoreOpened) options_.onStoreOpened(*store_);
   return Ok{};
+}
+
+void DaemonImpl::chooseWorkSource() {
+  const uint64_t seed =
+      options_.seed != 0
+          ? options_.seed
+          : static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  storage::WorkQueue* queue = store_->workQueue();
+  if (queue == nullptr) {
+    work_ = localWorkSource(clock_, seed);
+    return;
+  }
+  // A shared database: this process is one of its workers.
+  SharedWorkOptions shared;
+  shared.worker = storage::newWorkerId();
+  // An observation ends by observation_timeout; its commit waits for the next flush at most. Twice
+  // that and a minute: a live worker's claim never expires under it.
+  shared.lease = options_.lease.count() > 0
+                     ? options_.lease
+                     : std::chrono::duration_cast<std::chrono::seconds>(
+                           2 * config_.observationTimeout + std::chrono::seconds(60));
+  shared.once = options_.once;
+  shared.seed = seed;
+  log::info("worker " + shared.worker + " sharing the domains of " +
+            storage::databaseForDisplay(config_.database) + " (lease " +
+            std::to_string(shared.lease.count()) + "s)");
+  work_ = sharedWorkSource(*queue, clock_, std::move(shared));
 }
 
 Status<> DaemonImpl::buildProber(dnssec::TrustAnchors anchors) {
@@ -465,7 +489,7 @@ void DaemonImpl::applyDomains() {
   for (auto& d : domains) {
     if (const auto f = facts.find(d.name); f != facts.end()) d.lastObserved = f->second.lastSeen;
   }
-  scheduler_.setDomains(domains);
+  work_->setDomains(domains);
   metrics_->setDomainsWatched(domains.size());
   for (const auto& name : previous) {
     if (!specs_.contains(name)) metrics_->removeDomain(name);
@@ -517,7 +541,7 @@ void DaemonImpl::evaluateSizing(const StoredFacts& facts, bool armFirstRound) {
     if (armFirstRound && domain.servers.empty()) unsized_.push_back(domain.name);
     domains.push_back(std::move(domain));
   }
-  sizingCheckAt_ = scheduler_.completions() + unsized_.size();
+  sizingCheckAt_ = work_->completions() + unsized_.size();
   const auto estimate = scheduler::estimateRound(domains, plan, config_.perServerQps);
   if (auto warning = scheduler::sizingWarning(estimate)) {
     log::warning(*warning);
@@ -535,11 +559,10 @@ void DaemonImpl::resizeAfterFirstRound() {
   // empty database the first estimate counts the parents' questions alone. Once every domain whose
   // servers were unknown has been observed (with data or not), once more. Looked at only when
   // enough observations have completed for that to be possible, so the loop pays nothing per turn.
-  if (unsized_.empty() || scheduler_.completions() < sizingCheckAt_) return;
-  std::erase_if(unsized_,
-                [this](const std::string& name) { return scheduler_.completions(name) > 0; });
+  if (unsized_.empty() || work_->completions() < sizingCheckAt_) return;
+  std::erase_if(unsized_, [this](const std::string& name) { return work_->completions(name) > 0; });
   if (!unsized_.empty()) {
-    sizingCheckAt_ = scheduler_.completions() + unsized_.size();
+    sizingCheckAt_ = work_->completions() + unsized_.size();
     return;
   }
   evaluateSizing(storedFacts(), /*armFirstRound=*/false);
@@ -550,7 +573,7 @@ void DaemonImpl::publishSchedule() {
   const int64_t now = clock_.nowUnix();
   if (now == schedulePublishedAt_) return;
   schedulePublishedAt_ = now;
-  const scheduler::Lag lag = scheduler_.lag();
+  const scheduler::Lag lag = work_->lag();
   metrics_->setScheduleLag(static_cast<double>(lag.seconds));
   metrics_->setBehindSchedule(behindByEstimate_ || lag.seconds > lag.interval.count());
 }
@@ -633,13 +656,13 @@ void DaemonImpl::prune() {
 
 void DaemonImpl::dispatch() {
   // Observations waiting only for their commit do not count against the concurrency.
-  const size_t probing = scheduler_.inFlight() - batch_.size();
+  const size_t probing = work_->inFlight() - batch_.size();
   const size_t limit = config_.concurrency;
   if (probing >= limit) return;
-  for (const auto& name : scheduler_.takeDue(limit - probing)) {
+  for (const auto& name : work_->takeDue(limit - probing)) {
     auto parsed = dns::Name::parse(name);
     if (!parsed) {
-      scheduler_.completed(name, true);
+      work_->completed(name, true);
       continue;
     }
     started_[name] = std::chrono::steady_clock::now();
@@ -706,8 +729,7 @@ void DaemonImpl::onObservation(const std::string& name, model::Observation obs) 
   auto row = takeRow(name);
   if (!row) {
     // Nothing to compare with: observed again after the backoff, like a round not stored.
-    scheduler_.completed(name, true);
-    if (onceRemaining_ > 0) --onceRemaining_;
+    work_->completed(name, true);
     return;
   }
   if (obs.replayed) {
@@ -830,8 +852,7 @@ void DaemonImpl::flush() {
   for (auto& p : batch) {
     logAndCountEvents(p.events);
     publish(p.commit.row, p.commit.observedAt);
-    scheduler_.completed(p.name, p.failure.has_value());
-    if (onceRemaining_ > 0) --onceRemaining_;
+    work_->completed(p.name, p.failure.has_value());
   }
 }
 
@@ -886,8 +907,7 @@ void DaemonImpl::handleStoreFailure(const std::vector<Pending>& batch, const std
   log::error("could not store " + std::to_string(batch.size()) + " observations: " + why +
              " (nothing of them is stored; they will be observed again)");
   for (const auto& p : batch) {
-    scheduler_.completed(p.name, true);
-    if (onceRemaining_ > 0) --onceRemaining_;
+    work_->completed(p.name, true);
   }
 }
 
@@ -908,32 +928,33 @@ void DaemonImpl::logAndCountEvents(const std::vector<detect::Event>& events) {
 
 Result<RunSummary> DaemonImpl::run() {
   if (options_.once) {
-    scheduler_.makeAllDue();
-    onceRemaining_ = scheduler_.size();
-    log::info("observing " + std::to_string(onceRemaining_) + " domains once");
+    work_->startRound();
+    log::info((store_->workQueue() != nullptr ? "observing the due domains of " : "observing ") +
+              std::to_string(work_->size()) + " domains once");
   } else {
-    log::info("watching " + std::to_string(scheduler_.size()) + " domains, database " +
+    log::info("watching " + std::to_string(work_->size()) + " domains, database " +
               storage::databaseForDisplay(config_.database));
   }
   while (true) {
     if (reloadRequested_) reload();
     prune();
     if (!stopping_) dispatch();
-    const size_t inFlight = scheduler_.inFlight() - batch_.size();
+    const size_t inFlight = work_->inFlight() - batch_.size();
     if (!batch_.empty() && (inFlight == 0 || stopping_ ||
                             std::chrono::steady_clock::now() - lastFlush_ >= kFlushEvery)) {
       flush();
     }
+    work_->settle();
     resizeAfterFirstRound();
     publishSchedule();
-    if (options_.once && onceRemaining_ == 0 && batch_.empty()) break;
-    if (stopping_ && scheduler_.inFlight() == 0 && batch_.empty()) break;
+    if (options_.once && work_->roundDone() && batch_.empty()) break;
+    if (stopping_ && work_->inFlight() == 0 && batch_.empty()) break;
 
     auto wait = std::chrono::milliseconds(1000);
     if (!batch_.empty()) wait = std::chrono::milliseconds(50);
-    if (auto due = scheduler_.nextDue(); due && !stopping_) {
+    if (auto due = work_->nextDue(); due && !stopping_) {
       const int64_t seconds = *due - clock_.nowUnix();
-      const bool full = scheduler_.inFlight() - batch_.size() >= config_.concurrency;
+      const bool full = work_->inFlight() - batch_.size() >= config_.concurrency;
       if (seconds <= 0) {
         // Due now: wait only for a slot (answers wake the loop) or not at all.
         wait = full ? wait : std::chrono::milliseconds(0);

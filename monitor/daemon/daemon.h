@@ -1,6 +1,11 @@
 // The monitor daemon: watches the configured portfolio continuously (or once, for cron and
 // benchmarks), turning each observation into stored state and events.
 //
+// Where due domains come from (work_source.h): the in-memory scheduler with SQLite; with
+// PostgreSQL, the work queue every `zonewatch run` on the same database shares as a worker
+// (claims with a lease, storage/work_queue.h), while the domain's memory (confirmation, baseline,
+// ack) is read from its row per observation, whichever worker makes it.
+//
 // One thread, one epoll loop: the query engine, the scheduler's timer, signals (signalfd: SIGHUP
 // reloads, SIGTERM/SIGINT finish in-flight work and exit) and, later, the metrics exposer all run
 // on it. The pipeline for each domain is
@@ -11,6 +16,7 @@
 // keeps the old configuration and says why; everything at run time is logged and retried.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -38,6 +44,10 @@ struct RunOptions {
   // exit (cron, benchmarks).
   bool once = false;
   uint64_t seed = 0;  // scheduler jitter; 0 = from the clock
+  // With PostgreSQL (several workers, work_source.h): how long a claimed domain stays this
+  // worker's; 0 = twice observation_timeout and a minute. Tests shorten it to see a dead worker's
+  // domains taken over.
+  std::chrono::seconds lease{0};
   // Called for every event committed (logging, and later webhooks and metrics).
   std::function<void(const detect::Event&)> onEvent;
   // Replaces the prober (tests: scripted observations, no network); empty = the prober. An
