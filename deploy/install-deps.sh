@@ -4,7 +4,8 @@
 # storage's second backend), "test" adds the name
 # servers, signers, resolvers and tools the test lab and CI use (lcov: the coverage table of
 # tests/run_all.sh; postgresql-15: the server the storage tests start for themselves in a
-# temporary directory, tests/unit/storage/pg_server.h). Installs only what is missing.
+# temporary directory, tests/unit/storage/pg_server.h; python3-yaml: the offline check of
+# deploy/kubernetes, tests/integration/kubernetes_check.py). Installs only what is missing.
 set -euo pipefail
 what=${1:-build}
 
@@ -16,7 +17,7 @@ build_pkgs=(cmake g++ make ninja-build ccache pkg-config
 test_pkgs=(libgtest-dev libgmock-dev clang libclang-rt-14-dev
   nsd knot knot-dnsutils ldnsutils bind9 bind9-utils bind9-dnsutils unbound
   iproute2 procps psmisc sqlite3 curl prometheus prometheus-alertmanager systemd
-  lcov postgresql-15)
+  lcov postgresql-15 python3-yaml)
 
 pkgs=("${build_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")

@@ -8,6 +8,8 @@
 # - the systemd unit: `systemd-analyze verify` (on a copy naming the built binary);
 # - the container stack: every file compose.yaml mounts exists, the container's zonewatch.yaml
 #   passes `zonewatch config check`;
+# - deploy/kubernetes: tests/integration/kubernetes_check.py (schema and references, the
+#   ConfigMap's configuration through `zonewatch config check`), the scrape job by promtool;
 # - `cmake --install BUILD --prefix TMP`: binary, configuration and unit land where they should.
 # One PASS/FAIL line per check, then "N passed, N failed"; exit 1 if anything failed.
 set -uo pipefail
@@ -124,6 +126,27 @@ if [ -z "$missing" ]; then pass "every file compose.yaml mounts exists"
 else fail "compose.yaml mounts missing files:$missing"; fi
 check "zonewatch config check deploy/container/zonewatch.yaml" \
   "$zonewatch" config check -c "$deploy/container/zonewatch.yaml"
+
+# --- Kubernetes ---------------------------------------------------------------------------------
+# No cluster here: a schema check of our own and the references between the objects
+# (kubernetes_check.py), the scrape job by promtool, and `kubectl kustomize` (offline) when a
+# kubectl is installed.
+if need python3 python3; then
+  k8s_out=$(python3 "$root/tests/integration/kubernetes_check.py" "$deploy/kubernetes" "$zonewatch" 2>&1)
+  k8s_rc=$?
+  passes=$((passes + $(echo "$k8s_out" | grep -c '^PASS')))
+  failures=$((failures + $(echo "$k8s_out" | grep -c '^FAIL')))
+  echo "$k8s_out" | sed 's/^\(PASS\|FAIL\): /\1: kubernetes: /'
+  [ "$k8s_rc" -eq 0 ] || [ "$(echo "$k8s_out" | grep -c '^FAIL')" -gt 0 ] ||
+    fail "kubernetes_check.py failed: $k8s_out"
+fi
+if command -v promtool >/dev/null; then
+  check "promtool check config deploy/kubernetes/prometheus-scrape.yml" \
+    promtool check config "$deploy/kubernetes/prometheus-scrape.yml"
+fi
+if command -v kubectl >/dev/null; then
+  check "kubectl kustomize deploy/kubernetes" kubectl kustomize "$deploy/kubernetes"
+fi
 
 # --- cmake --install ----------------------------------------------------------------------------
 prefix=$tmp/prefix
