@@ -110,9 +110,12 @@ CREATE TABLE work (
   due_at      bigint NOT NULL DEFAULT 0,
   failures    integer NOT NULL DEFAULT 0,
   claimed_by  text,
-  lease_until bigint NOT NULL DEFAULT 0
+  lease_until bigint NOT NULL DEFAULT 0,
+  last_worker text,
+  last_done   bigint NOT NULL DEFAULT 0
 );
 CREATE INDEX work_due ON work (due_at);
+CREATE INDEX work_last_done ON work (last_done);
 CREATE TABLE verified_signatures (
   digest     bytea PRIMARY KEY CHECK (length(digest) = 32),
   expires_at bigint NOT NULL
@@ -254,14 +257,18 @@ constexpr std::string_view kClaimDue =
     "ORDER BY due_at, domain LIMIT $3 FOR UPDATE SKIP LOCKED) c "
     "WHERE w.domain = c.domain RETURNING w.domain, w.due_at";
 // Scheduler::completed(): the next observation 90-100% of the interval ($5 ppm) from now ($3);
-// after the second failure in a row twice, after more four times that.
+// after the second failure in a row twice, after more four times that. The completing worker is
+// recorded as the one that last observed the domain: the only one to export its series.
 constexpr std::string_view kCompleteClaim =
-    "UPDATE work SET claimed_by = NULL, lease_until = 0, "
+    "UPDATE work SET claimed_by = NULL, lease_until = 0, last_worker = $2, last_done = $3::bigint, "
     "failures = CASE WHEN $4 = 1 THEN failures + 1 ELSE 0 END, "
     "due_at = $3::bigint + interval_s * $5::bigint / 1000000 * CASE WHEN $4 = 0 THEN 1 WHEN "
     "failures = 0 THEN 1 "
     "WHEN failures = 1 THEN 2 ELSE 4 END "
     "WHERE domain = $1 AND claimed_by = $2";
+// The index on last_done keeps a sweep to the completions since the previous one.
+constexpr std::string_view kTakenOver =
+    "SELECT domain FROM work WHERE last_done >= $2 AND last_worker <> $1 ORDER BY domain";
 constexpr std::string_view kPruneSnapshots =
     "DELETE FROM snapshots WHERE last_seen < $1 AND "
     "id < (SELECT max(s.id) FROM snapshots s WHERE s.domain = snapshots.domain)";
@@ -1167,6 +1174,19 @@ Status<> PgStore::completeClaims(std::string_view worker, int64_t now,
   });
   if (!completed) return describe(completed.error(), doing);
   return Ok{};
+}
+
+Result<std::vector<std::string>> PgStore::takenOver(std::string_view worker, int64_t since) {
+  const std::string doing = "reading the domains other workers observed";
+  if (auto up = impl_->ready(); !up) return describe(up.error(), doing);
+  Params p;
+  p.text(worker).int64(since);
+  auto r = impl_->run(kTakenOver, p);
+  if (!r) return describe(r.error(), doing);
+  std::vector<std::string> out;
+  out.reserve(static_cast<size_t>(PQntuples(r->get())));
+  for (int i = 0; i < PQntuples(r->get()); ++i) out.push_back(Row(r->get(), i).text(0));
+  return out;
 }
 
 Result<int> PgStore::schemaVersion() {

@@ -101,6 +101,7 @@ class PgStore final : public Store, public WorkQueue {
                                             std::chrono::seconds lease) override;
   Status<> completeClaims(std::string_view worker, int64_t now,
                           std::span<const ClaimCompletion> done) override;
+  Result<std::vector<std::string>> takenOver(std::string_view worker, int64_t since) override;
 
   // zonewatch_schema.version of the database.
   Result<int> schemaVersion();

@@ -18,6 +18,10 @@
 // the work table while its rows, snapshots and events stay for the retention, as with SQLite; and
 // a claim or a due time never rewrites the wide domains row.
 //
+// Each completion records its worker and time (last_worker, last_done): the worker that last
+// observed a domain is the one that exports its per-domain series, and takenOver() tells the
+// others which series to drop.
+//
 // Completing a claim happens after the observation's commit, in its own transaction: a worker
 // killed between the two leaves the claim to expire, and the domain is observed once more than
 // needed, which changes nothing (the commit advanced the domain's memory; event uids are
@@ -69,6 +73,11 @@ class WorkQueue {
   // alone. One transaction.
   virtual Status<> completeClaims(std::string_view worker, int64_t now,
                                   std::span<const ClaimCompletion> done) = 0;
+
+  // The domains whose latest completed claim, at `since` or later, was another worker's: `worker`
+  // must stop exporting their series, the other one exports them now. Asked with the time of the
+  // previous ask, it reads only the completions since (an index on the completion time).
+  virtual Result<std::vector<std::string>> takenOver(std::string_view worker, int64_t since) = 0;
 };
 
 // "HOST:PID:RANDOM", unique among the workers of one database; logged at start, stored with

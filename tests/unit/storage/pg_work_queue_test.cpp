@@ -151,6 +151,46 @@ TEST_F(PgWorkQueueTest, CompletionSchedulesTheNextDueTimeAndBacksOff) {
   EXPECT_TRUE(holds(*store, "(SELECT claimed_by IS NULL AND lease_until = 0 FROM work)"));
 }
 
+// A domain a observed and b observed later is b's to export: a is told so by takenOver() from
+// a time before b's completion, never about its own completions, and not again from a time
+// after them (each sweep reads only what completed since the previous one).
+TEST_F(PgWorkQueueTest, TakenOverNamesDomainsAnotherWorkerObservedSince) {
+  auto a = open();
+  auto b = open();
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(a->syncPortfolio(portfolio(3, seconds(100)), kNow).ok());
+  ASSERT_EQ(claim(*a, "a", kNow, 3).size(), 3u);
+  const std::vector<ClaimCompletion> all = {{"d0.example.", false, 1000000},
+                                            {"d1.example.", false, 1000000},
+                                            {"d2.example.", true, 1000000}};
+  ASSERT_TRUE(a->completeClaims("a", kNow + 5, all).ok());
+  auto mine = a->takenOver("a", 0);
+  ASSERT_TRUE(mine.ok()) << mine.error().message;
+  EXPECT_TRUE(mine->empty());  // a's own completions, failed or not, stay a's
+  auto others = b->takenOver("b", 0);
+  ASSERT_TRUE(others.ok()) << others.error().message;
+  EXPECT_EQ(*others, (std::vector<std::string>{"d0.example.", "d1.example.", "d2.example."}));
+
+  // Due again: b claims and completes d0, a claims and completes d1.
+  ASSERT_EQ(claim(*b, "b", kNow + 105, 1), std::vector<std::string>{"d0.example."});
+  ASSERT_EQ(claim(*a, "a", kNow + 105, 1), std::vector<std::string>{"d1.example."});
+  const std::vector<ClaimCompletion> d0 = {{"d0.example.", false, 1000000}};
+  const std::vector<ClaimCompletion> d1 = {{"d1.example.", false, 1000000}};
+  ASSERT_TRUE(b->completeClaims("b", kNow + 110, d0).ok());
+  ASSERT_TRUE(a->completeClaims("a", kNow + 110, d1).ok());
+  auto sweep = a->takenOver("a", kNow + 100);
+  ASSERT_TRUE(sweep.ok()) << sweep.error().message;
+  EXPECT_EQ(*sweep, std::vector<std::string>{"d0.example."});
+  auto fromB = b->takenOver("b", kNow + 100);
+  ASSERT_TRUE(fromB.ok()) << fromB.error().message;
+  EXPECT_EQ(*fromB, std::vector<std::string>{"d1.example."});
+  auto later = a->takenOver("a", kNow + 111);
+  ASSERT_TRUE(later.ok()) << later.error().message;
+  EXPECT_TRUE(later->empty());
+  EXPECT_TRUE(holds(*a, "(SELECT last_worker = 'b' AND last_done = " + std::to_string(kNow + 110) +
+                            " FROM work WHERE domain = 'd0.example.')"));
+}
+
 // Three workers with their own connections claim small batches at once until nothing is left:
 // SKIP LOCKED hands each domain to exactly one of them, and none waits for another's rows.
 TEST_F(PgWorkQueueTest, ConcurrentWorkersClaimEachDomainOnce) {
