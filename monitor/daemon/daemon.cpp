@@ -340,6 +340,7 @@ void DaemonImpl::chooseWorkSource() {
                      ? options_.lease
                      : std::chrono::duration_cast<std::chrono::seconds>(
                            2 * config_.observationTimeout + std::chrono::seconds(60));
+  if (options_.sweep.count() > 0) shared.sweep = options_.sweep;
   shared.once = options_.once;
   shared.seed = seed;
   log::info("worker " + shared.worker + " sharing the domains of " +
@@ -945,6 +946,8 @@ Result<RunSummary> DaemonImpl::run() {
       flush();
     }
     work_->settle();
+    // Another worker observed these since: its series are the current ones, ours are stale.
+    for (const auto& name : work_->takenOver()) metrics_->removeDomain(name);
     resizeAfterFirstRound();
     publishSchedule();
     if (options_.once && work_->roundDone() && batch_.empty()) break;

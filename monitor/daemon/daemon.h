@@ -48,6 +48,9 @@ struct RunOptions {
   // worker's; 0 = twice observation_timeout and a minute. Tests shorten it to see a dead worker's
   // domains taken over.
   std::chrono::seconds lease{0};
+  // With PostgreSQL: how often to drop the series of domains another worker observed since
+  // (work_source.h); 0 = every 30 s. Tests shorten it.
+  std::chrono::seconds sweep{0};
   // Called for every event committed (logging, and later webhooks and metrics).
   std::function<void(const detect::Event&)> onEvent;
   // Replaces the prober (tests: scripted observations, no network); empty = the prober. An

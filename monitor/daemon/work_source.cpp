@@ -1,6 +1,7 @@
 // The two WorkSources: the in-memory scheduler, and the database's work queue shared by workers.
 #include "monitor/daemon/work_source.h"
 
+#include <algorithm>
 #include <random>
 #include <unordered_set>
 #include <utility>
@@ -40,6 +41,9 @@ class LocalWorkSource final : public WorkSource {
   scheduler::Scheduler scheduler_;
   size_t remaining_ = 0;  // `run --once`: domains of the round not yet completed
 };
+
+// How far back of the previous sweep the next one reads (seconds): see takenOver().
+constexpr int64_t kSweepOverlap = 5;
 
 // The work queue's claims, seen from one worker. It knows only what it claimed: the lag of the
 // portfolio and per-domain completions are other workers' too, so lag() is none (behind_schedule
@@ -100,6 +104,22 @@ class SharedWorkSource final : public WorkSource {
     done_.clear();
   }
 
+  std::vector<std::string> takenOver() override {
+    const int64_t now = clock_.nowUnix();
+    if (options_.once || now < nextSweep_) return {};
+    nextSweep_ = now + options_.sweep.count();
+    auto taken = queue_.takenOver(options_.worker, sweptFrom_);
+    if (!taken) {
+      // sweptFrom_ stays: the next sweep covers this one's time too.
+      log::warning("cannot read the domains other workers observed: " + taken.error().message);
+      return {};
+    }
+    // The next sweep reads from a little before this one: completions are stamped with their
+    // worker's clock, and one committed while this sweep read was stamped before it.
+    sweptFrom_ = std::max<int64_t>(0, now - kSweepOverlap);
+    return std::move(*taken);
+  }
+
   std::optional<int64_t> nextDue() const override {
     if (options_.once && drained_ && inFlight_.empty()) return std::nullopt;
     return nextPoll_;
@@ -119,7 +139,9 @@ class SharedWorkSource final : public WorkSource {
   std::vector<storage::ClaimCompletion> done_;
   size_t size_ = 0;
   int64_t nextPoll_ = 0;
-  bool drained_ = false;  // the latest claim found nothing due
+  int64_t nextSweep_ = 0;
+  int64_t sweptFrom_ = 0;  // 0: the first sweep reads every recorded completion
+  bool drained_ = false;   // the latest claim found nothing due
   uint64_t completions_ = 0;
 };
 

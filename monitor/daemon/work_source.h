@@ -7,6 +7,10 @@
 //   `zonewatch run` on the same database is a worker. Due domains are claimed in batches when the
 //   loop has room for them; completions are handed back in one transaction after each commit.
 //   Another worker's share is never observed here, a dead worker's after its lease expired.
+//   Per-domain metrics are exported by the worker that last observed the domain: each completion
+//   records its worker, and a periodic sweep (takenOver()) names the domains others observed since,
+//   whose series this worker then drops. The first sweep reads from the beginning, so a worker
+//   that starts drops the series it loaded from the database for domains others observed.
 //
 // `run --once`: the local source makes every domain due and the round ends when each was
 // observed once; the shared one claims until nothing is due and nothing is in flight, so that
@@ -43,6 +47,10 @@ class WorkSource {
   virtual void completed(const std::string& name, bool failed) = 0;
   // Hands what completed() gathered to where it goes; called by the loop after each flush.
   virtual void settle() {}
+  // Domains another worker observed since the previous sweep, when a sweep is due (else none):
+  // only the worker that last observed a domain exports its series, so the loop drops these.
+  // The local source has no other worker.
+  virtual std::vector<std::string> takenOver() { return {}; }
 
   // When takeDue() may have something next (unix seconds); nullopt when nothing is waiting.
   virtual std::optional<int64_t> nextDue() const = 0;
@@ -64,6 +72,9 @@ struct SharedWorkOptions {
   std::chrono::seconds lease{120};
   // How often to ask for due domains when the last claim found fewer than it asked for.
   std::chrono::seconds poll{1};
+  // How often takenOver() asks the database which domains other workers observed: how long a
+  // domain that moved keeps its series on both workers.
+  std::chrono::seconds sweep{30};
   bool once = false;
   uint64_t seed = 0;  // the jitter of next due times
 };

@@ -3,24 +3,28 @@
 // real PostgreSQL 15 that tests/unit/storage/pg_server.h starts. Covered: three `run --once`
 // workers started together observe each domain once per round between them and raise each event
 // once; a change seen by one worker and confirmed by another still needs confirm_polls
-// observations; and a worker killed with SIGKILL holding claims leaves its domains to the others
-// once its lease expired.
+// observations; a worker killed with SIGKILL holding claims leaves its domains to the others
+// once its lease expired; and a domain's series are exported by the worker that observed it last
+// only.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <ctime>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "alerts/metrics.h"
 #include "monitor/daemon/daemon.h"
 #include "storage/pg_store.h"
 #include "tests/unit/monitor/daemon/daemon_fixture.h"
@@ -117,6 +121,52 @@ class DaemonWorkersTest : public testutil::DaemonFixture {
     auto d = Daemon::create(config::loadConfig(configPath_), std::move(options));
     EXPECT_TRUE(d.ok()) << d.error().message;
     return d.ok() ? std::move(d).value() : nullptr;
+  }
+
+  // A worker that runs until SIGTERM and sweeps every second (RunOptions::sweep). Created on the
+  // test's thread, whose signal mask the run() thread then inherits.
+  std::unique_ptr<Daemon> runningWorker(int id) {
+    RunOptions options;
+    options.seed = static_cast<uint64_t>(id + 1);
+    options.sweep = std::chrono::seconds(1);
+    options.observer = [this, id](const std::string& domain, auto done) {
+      {
+        std::lock_guard lock(mutex_);
+        by_[domain] = id;
+      }
+      done(scripted(domain, t_, false));
+    };
+    auto d = Daemon::create(config::loadConfig(configPath_), std::move(options));
+    EXPECT_TRUE(d.ok()) << d.error().message;
+    return d.ok() ? std::move(d).value() : nullptr;
+  }
+
+  bool roundStored() {
+    return storage::storetest::holds(
+        store(), "NOT EXISTS (SELECT 1 FROM work WHERE claimed_by IS NOT NULL OR due_at = 0)");
+  }
+
+  // The domains whose zonewatch_domain_state series the daemon exports.
+  static std::set<std::string> exported(const Daemon& d) {
+    std::set<std::string> out;
+    const std::string text = d.metrics().render();
+    for (int i = 0; i < kDomains; ++i) {
+      const std::string domain = "d" + std::to_string(i) + ".example.";
+      if (text.find("zonewatch_domain_state{domain=\"" + domain + "\"") != std::string::npos) {
+        out.insert(domain);
+      }
+    }
+    return out;
+  }
+
+  // The domains whose latest observation was `worker`'s.
+  std::set<std::string> observedLastBy(int worker) {
+    std::lock_guard lock(mutex_);
+    std::set<std::string> out;
+    for (const auto& [domain, id] : by_) {
+      if (id == worker) out.insert(domain);
+    }
+    return out;
   }
 
   // One round by `workers` `run --once` daemons started together, 5 minutes after the previous.
@@ -240,6 +290,63 @@ TEST_F(DaemonWorkersTest, AKilledWorkersDomainsAreTakenOverAfterItsLease) {
   EXPECT_TRUE(storage::storetest::holds(store(),
                                         "NOT EXISTS (SELECT 1 FROM work WHERE "
                                         "claimed_by IS NOT NULL OR due_at = 0)"));
+}
+
+template <class Predicate>
+bool eventually(Predicate done, std::chrono::seconds limit = std::chrono::seconds(10)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
+// Worker 1 observes the portfolio alone and exports every domain, still after its own sweeps.
+// Worker 2 starts: its first sweep drops the series it loaded from the database, all worker 1's.
+// Rounds follow until worker 2 observed some domains: then each domain's series are on the worker
+// that observed it last, and on that one only.
+TEST_F(DaemonWorkersTest, OnlyTheWorkerThatObservedADomainLastExportsItsSeries) {
+  auto first = runningWorker(1);
+  ASSERT_TRUE(first);
+  std::atomic<int> running = 1;
+  std::thread runFirst([&] {
+    EXPECT_TRUE(first->run().ok());
+    --running;
+  });
+  std::set<std::string> all;
+  for (int i = 0; i < kDomains; ++i) all.insert("d" + std::to_string(i) + ".example.");
+  EXPECT_TRUE(eventually([&] { return roundStored() && exported(*first) == all; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // two sweeps at least
+  EXPECT_EQ(exported(*first), all);
+
+  auto second = runningWorker(2);
+  ASSERT_TRUE(second);
+  ++running;
+  std::thread runSecond([&] {
+    EXPECT_TRUE(second->run().ok());
+    --running;
+  });
+  EXPECT_TRUE(eventually([&] { return exported(*second).empty(); }));
+  for (int r = 0; r < 20 && observedLastBy(2).empty(); ++r) {
+    ASSERT_TRUE(store().execute("UPDATE work SET due_at = 0").ok());
+    EXPECT_TRUE(eventually([&] { return roundStored(); }));
+  }
+  ASSERT_FALSE(observedLastBy(2).empty());
+  EXPECT_TRUE(eventually([&] {
+    return exported(*first) == observedLastBy(1) && exported(*second) == observedLastBy(2);
+  }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  EXPECT_EQ(exported(*first), observedLastBy(1));
+  EXPECT_EQ(exported(*second), observedLastBy(2));
+
+  // One SIGTERM stops one daemon (the first signalfd to read it): send until both stopped.
+  for (int i = 0; i < 100 && running > 0; ++i) {
+    ASSERT_EQ(::kill(::getpid(), SIGTERM), 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  runFirst.join();
+  runSecond.join();
 }
 
 }  // namespace
