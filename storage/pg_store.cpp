@@ -940,17 +940,7 @@ Status<> PgStore::commitBatch(std::span<const ObservationCommit> batch) {
     });
   }
   if (done) return Ok{};
-  std::string doing = "committing ";
-  if (current != nullptr) {
-    doing += current->row.domain;
-  } else if (batch.size() == 1) {
-    doing += batch.front().row.domain;
-  } else {
-    doing += "a batch";
-  }
-  doing += " to " + impl_->shown;
-  if (batch.size() > 1) doing += " (batch of " + std::to_string(batch.size()) + ", none stored)";
-  return describe(done.error(), doing);
+  return describe(done.error(), commitDoing(batch, current, impl_->shown));
 }
 
 Result<std::vector<EventRow>> PgStore::events(const EventQuery& eq) {

@@ -848,17 +848,7 @@ Status<> SqliteStore::commitBatch(std::span<const ObservationCommit> batch) {
     return Ok{};
   });
   if (done) return Ok{};
-  std::string doing = "committing ";
-  if (current != nullptr) {
-    doing += current->row.domain;
-  } else if (batch.size() == 1) {
-    doing += batch.front().row.domain;
-  } else {
-    doing += "a batch";
-  }
-  doing += " to " + impl_->path;
-  if (batch.size() > 1) doing += " (batch of " + std::to_string(batch.size()) + ", none stored)";
-  return describe(done.error(), doing);
+  return describe(done.error(), commitDoing(batch, current, impl_->path));
 }
 
 Result<std::vector<EventRow>> SqliteStore::events(const EventQuery& eq) {

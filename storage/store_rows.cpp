@@ -70,4 +70,19 @@ Status<> readEvidence(SnapshotRow& r, std::string text,
   return Ok{};
 }
 
+std::string commitDoing(std::span<const ObservationCommit> batch, const ObservationCommit* current,
+                        std::string_view where) {
+  std::string doing = "committing ";
+  if (current != nullptr) {
+    doing += current->row.domain;
+  } else if (batch.size() == 1) {
+    doing += batch.front().row.domain;
+  } else {
+    doing += "a batch";
+  }
+  doing.append(" to ").append(where);
+  if (batch.size() > 1) doing += " (batch of " + std::to_string(batch.size()) + ", none stored)";
+  return doing;
+}
+
 }  // namespace zonewatch::storage

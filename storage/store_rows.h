@@ -35,6 +35,11 @@ Status<> readVerdict(const std::string& domain, const std::string& status,
 // error naming the row and leaves both untouched.
 Status<> readEventKind(const std::string& kind, const std::string& severity, EventRow& e);
 
+// What a failed commitBatch() was doing, for its error: the domain being written when it failed
+// (`current`; none when the COMMIT itself failed), and where (`where`, the database as shown).
+std::string commitDoing(std::span<const ObservationCommit> batch, const ObservationCommit* current,
+                        std::string_view where);
+
 // The evidence of a NEW snapshot as it is to be kept: rendered (renderEvidence) or given, capped.
 std::string evidenceToKeep(const ObservationCommit& c);
 

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "monitor/detect/findings.h"
+#include "tests/unit/monitor/detect/observations.h"
 #include "tests/unit/monitor/model/query_failure_text.h"
 
 namespace zonewatch::detect {
@@ -12,42 +12,7 @@ namespace {
 
 constexpr int64_t kT0 = 1'800'000'000;
 
-model::ServerView server(const std::string& name, const std::string& address) {
-  model::ServerView s;
-  s.name = name;
-  s.address = address;
-  s.rcode = 0;
-  s.aa = true;
-  s.ns = {"ns1.alpha-dns.example.", "ns2.beta-dns.example."};
-  s.dnskey = {{100, 257, 13}, {200, 256, 13}};
-  s.state = model::SecurityState::kSecure;
-  s.reason = model::SecurityReason::kNone;
-  return s;
-}
-
-model::Observation healthy(int64_t t) {
-  model::Observation o;
-  o.domain = "example.com.";
-  o.domainUnicode = o.domain;
-  o.observedAt = t;
-  o.status = model::SecurityState::kSecure;
-  o.reason = model::SecurityReason::kNone;
-  o.operators = {"alpha-dns.example.", "beta-dns.example."};
-  o.parent.zone = "com.";
-  o.parent.ns = {"ns1.alpha-dns.example.", "ns2.beta-dns.example."};
-  o.parent.ds = {{100, 13, 2, "AABB"}};
-  model::ParentServer p;
-  p.name = "a.gtld.example.";
-  p.address = "192.0.2.1";
-  p.ns = o.parent.ns;
-  p.ds = o.parent.ds;
-  o.parent.servers = {p};
-  o.servers = {server("ns1.alpha-dns.example.", "192.0.2.53"),
-               server("ns2.beta-dns.example.", "198.51.100.53")};
-  o.earliestRrsigExpiration = t + 30 * 86400;
-  computeFindings(o);
-  return o;
-}
+using testing::healthy;
 
 // Judges `o` from `memory` and says whether it is proven to change nothing; `memory` moves on.
 bool judge(DomainMemory& memory, const model::Observation& o, const DetectOptions& options = {}) {
@@ -85,9 +50,6 @@ TEST(ReplayTest, AFindingBeingCountedIsNotAtRestUntilRaised) {
   model::Observation lame = healthy(kT0);
   lame.servers[1].aa = false;
   lame.servers[1].error = zonewatch::testing::queryError("lame");
-  lame.findings.clear();
-  computeFindings(lame);
-  ASSERT_FALSE(lame.findings.empty());
   // confirm_polls 2: the first sighting counts one, the second raises it.
   EXPECT_FALSE(judge(memory, lame));
   lame.observedAt = kT0 + 300;
