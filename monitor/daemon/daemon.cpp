@@ -171,6 +171,7 @@ class DaemonImpl final : public Daemon {
                                          const std::string& baseline) const;
   void flush();
   void groupPortfolioEvents(std::vector<Pending>& batch, int64_t now);
+  void groupSharedPortfolioEvents(std::vector<Pending>& batch, int64_t now);
   Status<> commitBatch(std::vector<Pending>& batch, int64_t now);
   void handleStoreFailure(const std::vector<Pending>& batch, const std::string& why);
   void logAndCountEvents(const std::vector<detect::Event>& events);
@@ -872,11 +873,47 @@ void DaemonImpl::groupPortfolioEvents(std::vector<Pending>& batch, int64_t now) 
       }
     }
   }
-  if (newChange && now - portfolioReportedAt_ > window) {
+  if (!newChange) return;
+  if (store_->workQueue() != nullptr) {
+    groupSharedPortfolioEvents(batch, now);
+    return;
+  }
+  if (now - portfolioReportedAt_ > window) {
     if (auto grouped = detect::groupPortfolio(recentOperatorChanges_, now)) {
       batch.back().events.push_back(*grouped);
       portfolioReportedAt_ = now;
     }
+  }
+}
+
+// Workers sharing a database each see only the changes they observed: the grouped event is built
+// from the operator changes every worker stored within the interval, and not raised when one was
+// already stored by any of them. Its uid names the interval it falls in, so two workers that
+// build one at the same moment store it once (event uids are unique).
+void DaemonImpl::groupSharedPortfolioEvents(std::vector<Pending>& batch, int64_t now) {
+  const int64_t window = std::max<int64_t>(1, config_.interval.count());
+  storage::EventQuery q;
+  q.since = now - window;
+  q.limit = 100000;
+  auto stored = store_->events(q);
+  if (!stored) {
+    log::warning("cannot read the portfolio's recent events: " + stored.error().message +
+                 " (no grouped portfolio event this time)");
+    return;
+  }
+  std::vector<detect::Event> changes;
+  for (const auto& e : *stored) {
+    if (e.kind == model::EventKind::kPortfolioOperatorChange) return;  // already reported
+    if (e.kind == model::EventKind::kOperatorChanged) changes.push_back(e);
+  }
+  for (const auto& p : batch) {
+    for (const auto& e : p.events) {
+      if (e.kind == model::EventKind::kOperatorChanged) changes.push_back(e);
+    }
+  }
+  if (auto grouped = detect::groupPortfolio(changes, now)) {
+    grouped->uid = "*|" + grouped->name() + "|interval " + std::to_string(now / window);
+    batch.back().events.push_back(*grouped);
   }
 }
 

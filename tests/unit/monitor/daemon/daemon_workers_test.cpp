@@ -226,6 +226,9 @@ TEST_F(DaemonWorkersTest, ThreeWorkersObserveEachDomainOncePerRoundAndRaiseEachE
     const auto names = testutil::eventNames(store(), domain);
     EXPECT_EQ(std::count(names.begin(), names.end(), "operator_changed"), 1) << domain;
   }
+  // Every domain moved at once: one grouped event for the portfolio, whichever workers saw it.
+  const auto portfolio = testutil::eventNames(store(), "*");
+  EXPECT_EQ(std::count(portfolio.begin(), portfolio.end(), "portfolio_operator_change"), 1);
   EXPECT_TRUE(storage::storetest::holds(store(), "(SELECT count(*) FROM work) = 24"));
   EXPECT_TRUE(storage::storetest::holds(store(),
                                         "NOT EXISTS (SELECT 1 FROM work WHERE "
