@@ -240,13 +240,14 @@ constexpr std::string_view kDropUnlisted =
     "DELETE FROM work w WHERE NOT EXISTS (SELECT 1 FROM (" ZONEWATCH_PORTFOLIO
     ") p WHERE p.domain = w.domain)";
 // A domain observed before resumes its phase, as Scheduler::firstDue(); one never observed is due
-// at once. A changed interval clamps the due time, as Scheduler::setDomains().
+// at once, from the time it was added (what the schedule's lag counts from). A changed interval
+// clamps the due time, as Scheduler::setDomains().
 constexpr std::string_view kUpsertPortfolio =
     "INSERT INTO work (domain, interval_s, due_at) "
     "SELECT p.domain, p.interval_s, CASE WHEN coalesce(d.last_seen, 0) > 0 THEN "
     "least(d.last_seen + (p.interval_s * (0.9 + 0.1 * random()))::bigint, $2::bigint + "
     "p.interval_s) "
-    "ELSE 0 END FROM (" ZONEWATCH_PORTFOLIO
+    "ELSE $2::bigint END FROM (" ZONEWATCH_PORTFOLIO
     ") p LEFT JOIN domains d ON d.domain = p.domain ORDER BY p.domain "
     "ON CONFLICT (domain) DO UPDATE SET interval_s = excluded.interval_s, "
     "due_at = least(work.due_at, $2::bigint + excluded.interval_s) "
@@ -269,6 +270,10 @@ constexpr std::string_view kCompleteClaim =
 // The index on last_done keeps a sweep to the completions since the previous one.
 constexpr std::string_view kTakenOver =
     "SELECT domain FROM work WHERE last_done >= $2 AND last_worker <> $1 ORDER BY domain";
+// The claim's own condition (kClaimDue): due, and free or expired; the index on due_at.
+constexpr std::string_view kOldestWaiting =
+    "SELECT due_at, interval_s FROM work WHERE due_at <= $1 AND lease_until <= $1 "
+    "ORDER BY due_at LIMIT 1";
 constexpr std::string_view kPruneSnapshots =
     "DELETE FROM snapshots WHERE last_seen < $1 AND "
     "id < (SELECT max(s.id) FROM snapshots s WHERE s.domain = snapshots.domain)";
@@ -1177,6 +1182,18 @@ Result<std::vector<std::string>> PgStore::takenOver(std::string_view worker, int
   out.reserve(static_cast<size_t>(PQntuples(r->get())));
   for (int i = 0; i < PQntuples(r->get()); ++i) out.push_back(Row(r->get(), i).text(0));
   return out;
+}
+
+Result<std::optional<OldestWaiting>> PgStore::oldestWaiting(int64_t now) {
+  const std::string doing = "reading the most overdue domain";
+  if (auto up = impl_->ready(); !up) return describe(up.error(), doing);
+  Params p;
+  p.int64(now);
+  auto r = impl_->run(kOldestWaiting, p);
+  if (!r) return describe(r.error(), doing);
+  if (PQntuples(r->get()) == 0) return std::optional<OldestWaiting>{};
+  const Row row(r->get(), 0);
+  return std::optional<OldestWaiting>{OldestWaiting{row.int64(0), row.int64(1)}};
 }
 
 Result<int> PgStore::schemaVersion() {

@@ -102,6 +102,7 @@ class PgStore final : public Store, public WorkQueue {
   Status<> completeClaims(std::string_view worker, int64_t now,
                           std::span<const ClaimCompletion> done) override;
   Result<std::vector<std::string>> takenOver(std::string_view worker, int64_t since) override;
+  Result<std::optional<OldestWaiting>> oldestWaiting(int64_t now) override;
 
   // zonewatch_schema.version of the database.
   Result<int> schemaVersion();

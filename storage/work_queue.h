@@ -30,6 +30,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -50,6 +51,12 @@ struct ClaimCompletion {
   // The jitter of the next due time in parts per million of the interval, 900000..1000000; drawn
   // by the caller so that its seed makes it reproducible.
   int64_t jitterPpm = 950000;
+};
+
+// The most overdue domain waiting to be claimed: when it was due and its interval (seconds).
+struct OldestWaiting {
+  int64_t dueAt = 0;
+  int64_t interval = 0;
 };
 
 class WorkQueue {
@@ -78,6 +85,10 @@ class WorkQueue {
   // must stop exporting their series, the other one exports them now. Asked with the time of the
   // previous ask, it reads only the completions since (an index on the completion time).
   virtual Result<std::vector<std::string>> takenOver(std::string_view worker, int64_t since) = 0;
+
+  // The domain due longest ago at `now` that no worker holds (free or expired claim), across the
+  // workers: the schedule's lag is the portfolio's, not one worker's. None when none is due.
+  virtual Result<std::optional<OldestWaiting>> oldestWaiting(int64_t now) = 0;
 };
 
 // "HOST:PID:RANDOM", unique among the workers of one database; logged at start, stored with

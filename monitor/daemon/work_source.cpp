@@ -45,10 +45,10 @@ class LocalWorkSource final : public WorkSource {
 // How far back of the previous sweep the next one reads (seconds): see takenOver().
 constexpr int64_t kSweepOverlap = 5;
 
-// The work queue's claims, seen from one worker. It knows only what it claimed: the lag of the
-// portfolio and per-domain completions are other workers' too, so lag() is none (behind_schedule
-// then comes from the round estimate alone) and completions(name) counts nothing (the sizing's
-// second estimate, which waits for every domain to be observed here, is left to a reload).
+// The work queue's claims, seen from one worker. It knows only what it claimed: lag() is read
+// from the database with each sweep (the most overdue waiting domain of every worker), and
+// completions(name) counts nothing (the sizing's second estimate, which waits for every domain to
+// be observed here, is left to a reload).
 class SharedWorkSource final : public WorkSource {
  public:
   SharedWorkSource(storage::WorkQueue& queue, const Clock& clock, SharedWorkOptions options)
@@ -108,6 +108,7 @@ class SharedWorkSource final : public WorkSource {
     const int64_t now = clock_.nowUnix();
     if (options_.once || now < nextSweep_) return {};
     nextSweep_ = now + options_.sweep.count();
+    refreshLag(now);
     auto taken = queue_.takenOver(options_.worker, sweptFrom_);
     if (!taken) {
       // sweptFrom_ stays: the next sweep covers this one's time too.
@@ -120,13 +121,26 @@ class SharedWorkSource final : public WorkSource {
     return std::move(*taken);
   }
 
+  // The portfolio's lag, from the database (every worker's waiting domains), refreshed with each
+  // sweep; a failed read keeps the last one.
+  void refreshLag(int64_t now) {
+    auto oldest = queue_.oldestWaiting(now);
+    if (!oldest) {
+      log::warning("cannot read the schedule's lag: " + oldest.error().message);
+      return;
+    }
+    lag_ = *oldest
+               ? scheduler::Lag{now - (*oldest)->dueAt, std::chrono::seconds((*oldest)->interval)}
+               : scheduler::Lag{};
+  }
+
   std::optional<int64_t> nextDue() const override {
     if (options_.once && drained_ && inFlight_.empty()) return std::nullopt;
     return nextPoll_;
   }
   size_t inFlight() const override { return inFlight_.size(); }
   size_t size() const override { return size_; }
-  scheduler::Lag lag() const override { return {}; }
+  scheduler::Lag lag() const override { return lag_; }
   uint64_t completions() const override { return completions_; }
   uint64_t completions(const std::string&) const override { return 0; }
 
@@ -140,6 +154,7 @@ class SharedWorkSource final : public WorkSource {
   size_t size_ = 0;
   int64_t nextPoll_ = 0;
   int64_t nextSweep_ = 0;
+  scheduler::Lag lag_;
   int64_t sweptFrom_ = 0;  // 0: the first sweep reads every recorded completion
   bool drained_ = false;   // the latest claim found nothing due
   uint64_t completions_ = 0;
