@@ -442,6 +442,8 @@ class Row {
     return text(col);
   }
   // A bytea column in its text form ("\x" and hex digits).
+  // The same, named as SqliteStore's rows name it (readDomainColumns reads either).
+  std::vector<uint8_t> blob(int col) const { return bytes(col); }
   std::vector<uint8_t> bytes(int col) const {
     size_t length = 0;
     unsigned char* raw = PQunescapeBytea(
@@ -458,42 +460,11 @@ class Row {
 };
 
 Result<DomainRow> readDomain(const Row& q) {
-  DomainRow r;
-  r.domain = q.text(0);
-  r.firstSeen = q.int64(1);
-  r.lastSeen = q.int64(2);
-  r.lastChange = q.int64(3);
-  if (auto ok = readVerdict(r.domain, q.text(4), q.text(5), r); !ok) return Unexpected{ok.error()};
-  r.operatorsJson = q.text(6);
-  r.rrsigExpiry = q.optionalInt64(7);
-  r.stateJson = q.text(8);
-  r.pendingJson = q.text(9);
-  r.pendingCount = q.integer(10);
-  r.serversJson = q.text(11);
-  r.baselineJson = q.text(12);
-  r.failures = q.integer(13);
-  if (!q.isNull(14)) {
-    if (const auto digest = q.bytes(14); digest.size() == 32) {
-      r.replayDigest.emplace();
-      std::copy(digest.begin(), digest.end(), r.replayDigest->begin());
-    }
-  }
-  r.replayUntil = q.int64(15);
-  return r;
+  return readDomainColumns(q);
 }
 
-// The ten event columns (ZONEWATCH_EVENT_COLUMNS) from `first`; see readEventKind.
 Status<> readEventInto(const Row& q, int first, EventRow& e) {
-  e.id = q.int64(first);
-  e.uid = q.text(first + 1);
-  e.domain = q.text(first + 2);
-  e.observedAt = q.int64(first + 3);
-  if (auto known = readEventKind(q.text(first + 4), q.text(first + 5), e); !known) return known;
-  e.summary = q.text(first + 6);
-  e.beforeJson = q.text(first + 7);
-  e.afterJson = q.text(first + 8);
-  e.server = q.optionalText(first + 9);
-  return Ok{};
+  return readEventColumns(q, first, e);
 }
 
 Result<SnapshotRow> readSnapshot(const Row& q) {

@@ -5,6 +5,7 @@
 // Kept in one place so that SQLite and PostgreSQL cannot drift apart on these rules.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -34,6 +35,52 @@ Status<> readVerdict(const std::string& domain, const std::string& status,
 // Kind and severity of event `e` (whose id is set) from their stored names; an unknown name is an
 // error naming the row and leaves both untouched.
 Status<> readEventKind(const std::string& kind, const std::string& severity, EventRow& e);
+
+// A domain row as both backends' domain queries select it (domain, first_seen, last_seen,
+// last_change, status, reason, operators_json, rrsig_expiry, state_json, pending_json,
+// pending_count, servers_json, baseline_json, failures, replay_digest, replay_until), from either
+// backend's row type (text, int64, integer, optionalInt64, isNull, blob by column).
+template <class Row>
+Result<DomainRow> readDomainColumns(const Row& q) {
+  DomainRow r;
+  r.domain = q.text(0);
+  r.firstSeen = q.int64(1);
+  r.lastSeen = q.int64(2);
+  r.lastChange = q.int64(3);
+  if (auto ok = readVerdict(r.domain, q.text(4), q.text(5), r); !ok) return Unexpected{ok.error()};
+  r.operatorsJson = q.text(6);
+  r.rrsigExpiry = q.optionalInt64(7);
+  r.stateJson = q.text(8);
+  r.pendingJson = q.text(9);
+  r.pendingCount = q.integer(10);
+  r.serversJson = q.text(11);
+  r.baselineJson = q.text(12);
+  r.failures = q.integer(13);
+  if (!q.isNull(14)) {
+    if (const auto digest = q.blob(14); digest.size() == 32) {
+      r.replayDigest.emplace();
+      std::copy(digest.begin(), digest.end(), r.replayDigest->begin());
+    }
+  }
+  r.replayUntil = q.int64(15);
+  return r;
+}
+
+// The ten event columns (ZONEWATCH_EVENT_COLUMNS of either backend) from `first` into `e`; an
+// unknown kind or severity (readEventKind) leaves `e` with its id, uid, domain and time only.
+template <class Row>
+Status<> readEventColumns(const Row& q, int first, EventRow& e) {
+  e.id = q.int64(first);
+  e.uid = q.text(first + 1);
+  e.domain = q.text(first + 2);
+  e.observedAt = q.int64(first + 3);
+  if (auto known = readEventKind(q.text(first + 4), q.text(first + 5), e); !known) return known;
+  e.summary = q.text(first + 6);
+  e.beforeJson = q.text(first + 7);
+  e.afterJson = q.text(first + 8);
+  e.server = q.optionalText(first + 9);
+  return Ok{};
+}
 
 // What a failed commitBatch() was doing, for its error: the domain being written when it failed
 // (`current`; none when the COMMIT itself failed), and where (`where`, the database as shown).
