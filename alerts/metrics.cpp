@@ -267,6 +267,10 @@ struct Metrics::Impl {
   DomainMap domains;
   std::shared_ptr<Collector> collector = std::make_shared<Collector>(*this);
   std::set<std::string, std::less<>> rcodes, sinks, outcomes;
+  // The query counter of each rcode label seen (at most kMaxLabelValues + "other"): every query
+  // of every observation is counted, and Family::Add hashes the label set under the family's
+  // lock, so the counter is looked up here once per label instead of once per query.
+  std::map<std::string, prometheus::Counter*, std::less<>> queryCounters;
 
   explicit Impl(config::MetricsSpec s) : spec(std::move(s)) {
     auto& r = *registry;
@@ -404,12 +408,21 @@ void Metrics::observeObservationDuration(double seconds) {
 }
 
 void Metrics::countQuery(std::string_view rcode) {
-  std::string label;
+  prometheus::Counter* counter = nullptr;
   {
     std::lock_guard lock(impl_->mutex);
-    label = Impl::bounded(impl_->rcodes, rcode);
+    auto& counters = impl_->queryCounters;
+    auto found = counters.find(rcode);
+    if (found == counters.end()) {
+      const std::string label = Impl::bounded(impl_->rcodes, rcode);
+      found = counters.find(label);
+      if (found == counters.end()) {
+        found = counters.emplace(label, &impl_->queries->Add({{"rcode", label}})).first;
+      }
+    }
+    counter = found->second;
   }
-  impl_->queries->Add({{"rcode", label}}).Increment();
+  counter->Increment();
 }
 
 void Metrics::countWebhookDelivery(std::string_view sink, std::string_view outcome) {
