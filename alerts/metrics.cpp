@@ -2,7 +2,6 @@
 
 #include <prometheus/collectable.h>
 #include <prometheus/counter.h>
-#include <prometheus/exposer.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
@@ -226,7 +225,7 @@ std::vector<prometheus::MetricFamily> domainFamilies(const DomainMap& domains) {
 }  // namespace
 
 struct Metrics::Impl {
-  // What the exposer collects: the registry's families, then the {domain} ones.
+  // What /metrics shows: the registry's families, then the {domain} ones.
   class Collector final : public prometheus::Collectable {
    public:
     explicit Collector(Impl& impl) : impl_(impl) {}
@@ -246,7 +245,7 @@ struct Metrics::Impl {
 
   config::MetricsSpec spec;
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
-  std::unique_ptr<prometheus::Exposer> exposer;
+  std::unique_ptr<HttpListener> listener;
   uint16_t port = 0;
 
   prometheus::Gauge* domainsWatched = nullptr;
@@ -271,6 +270,9 @@ struct Metrics::Impl {
   // of every observation is counted, and Family::Add hashes the label set under the family's
   // lock, so the counter is looked up here once per label instead of once per query.
   std::map<std::string, prometheus::Counter*, std::less<>> queryCounters;
+
+  // The listener goes first: its threads read everything below until it has stopped.
+  ~Impl() { listener.reset(); }
 
   explicit Impl(config::MetricsSpec s) : spec(std::move(s)) {
     auto& r = *registry;
@@ -329,15 +331,19 @@ Result<std::unique_ptr<Metrics>> Metrics::create(const config::MetricsSpec& spec
   try {
     impl = std::make_unique<Impl>(spec);
     if (spec.enabled) {
-      // civetweb reads "host:port" ("[v6]:port" for IPv6), as `metrics.listen` is written.
-      impl->exposer = std::make_unique<prometheus::Exposer>(spec.listen, 2);
-      impl->exposer->RegisterCollectable(impl->collector);
-      auto ports = impl->exposer->GetListeningPorts();
-      if (!ports.empty()) impl->port = static_cast<uint16_t>(ports.front());
+      auto listener = HttpListener::start(spec.listen, 2);
+      if (!listener) return fail("metrics: " + listener.error().message);
+      impl->listener = std::move(listener).value();
+      impl->port = impl->listener->port();
+      impl->listener->route("/metrics", [collector = impl->collector](const HttpRequest&) {
+        HttpReply reply;
+        reply.contentType = "text/plain; version=0.0.4; charset=utf-8";
+        reply.body = prometheus::TextSerializer().Serialize(collector->Collect());
+        return reply;
+      });
     }
   } catch (const std::exception& e) {
-    // civetweb throws when it cannot bind (address in use, not local, bad syntax).
-    return fail("metrics: cannot listen on " + spec.listen + ": " + e.what());
+    return fail("metrics: cannot start on " + spec.listen + ": " + e.what());
   }
   return std::unique_ptr<Metrics>(new Metrics(std::move(impl)));
 }
@@ -461,6 +467,10 @@ void Metrics::setBehindSchedule(bool behind) {
 
 uint16_t Metrics::port() const {
   return impl_->port;
+}
+
+void Metrics::route(std::string path, HttpHandler handler) {
+  if (impl_->listener) impl_->listener->route(std::move(path), std::move(handler));
 }
 
 std::string Metrics::render() const {

@@ -1,11 +1,11 @@
 // Prometheus metrics of the monitor: owns the names, labels and help texts of every series the
-// daemon exports (declared once, in the table in metrics.cpp) and the HTTP endpoint Prometheus
-// scrapes (`metrics.listen`, GET /metrics).
+// daemon exports (declared once, in the table in metrics.cpp) and the HTTP listener Prometheus
+// scrapes (`metrics.listen`, GET /metrics; http_listener.h), where other pages can be routed too.
 //
 // prometheus-cpp is a private dependency: its template-heavy headers stay in metrics.cpp, and this
 // class is a plain pimpl, so the daemon and the webhooks can include it cheaply. Every method is
 // thread-safe (the daemon's loop and the webhook deliveries call it from different threads, the
-// exposer's threads read it). Labels are bounded on purpose, because every distinct label value is
+// listener's threads read it). Labels are bounded on purpose, because every distinct label value is
 // a series Prometheus keeps: `domain` is bounded by the portfolio (and can be turned off with
 // `metrics.per_domain: false`), `state`, `event` and `reason` by fixed lists, and `rcode`, `sink`
 // and `outcome` by a cap beyond which values are counted as "other".
@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "alerts/http_listener.h"
 #include "config/config.h"
 #include "monitor/model/event_kind.h"
 #include "monitor/model/security_state.h"
@@ -26,7 +27,7 @@ namespace zonewatch::alerts {
 
 class Metrics {
  public:
-  // Builds the registry and, when `spec.enabled`, starts the exposer on `spec.listen`
+  // Builds the registry and, when `spec.enabled`, starts the listener on `spec.listen`
   // ("127.0.0.1:9153", "[::1]:9153"; port 0 picks a free port, see port()). Fails when the address
   // cannot be bound. With `enabled: false` every method still works (and render() shows the
   // values), but nothing listens.
@@ -73,8 +74,12 @@ class Metrics {
   void setScheduleLag(double seconds);
   void setBehindSchedule(bool behind);
 
-  // The port the exposer listens on (the real one when `listen` asked for port 0); 0 when disabled.
+  // The port the listener listens on (the real one when `listen` asked for port 0); 0 when
+  // disabled.
   uint16_t port() const;
+  // Serves `path` (http_listener.h: exact, or a prefix ending in '/') on the metrics listener, next
+  // to /metrics: the timeline page and its JSON endpoints. Does nothing when nothing listens.
+  void route(std::string path, HttpHandler handler);
   // The exposition text, as GET /metrics returns it (text format 0.0.4).
   std::string render() const;
 

@@ -17,8 +17,11 @@ pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(yaml-cpp REQUIRED)
-# Metrics (alerts/metrics.cpp): the exposition registry and the pull exposer (civetweb inside).
+# Metrics (alerts/metrics.cpp): the exposition registry and its text format (the core library).
 find_package(prometheus-cpp CONFIG REQUIRED)
+# The HTTP listener of /metrics and the pages (alerts/http_listener.cpp): Debian's libcivetweb-dev,
+# the server prometheus-cpp's own exposer is built on.
+find_package(civetweb CONFIG REQUIRED)
 # The daemon's allocator. A round parses, copies and frees many small records; with jemalloc a
 # steady-state `run --once` over 2,000 lab domains took about a fifth less CPU than with glibc's
 # malloc (tests/bench/monitor_bench.sh). Linked into the zonewatch binary only, and not under the

@@ -11,6 +11,7 @@ what=${1:-build}
 
 build_pkgs=(cmake g++ make ninja-build ccache pkg-config
   libc-ares-dev libssl-dev libsqlite3-dev zlib1g-dev nlohmann-json3-dev prometheus-cpp-dev
+  libcivetweb-dev
   libyaml-cpp-dev libcurl4-openssl-dev libpsl-dev publicsuffix libcli11-dev libidn2-dev
   libjemalloc-dev libpq-dev python3
   ca-certificates)

@@ -210,10 +210,10 @@ log_level: warning
         serving = wait_for("zonewatch's /metrics",
                            lambda: "zonewatch_domains_watched" in http_get(metrics_url), 30)
         if not check(serving, f"zonewatch run serves /metrics on 127.0.0.1:{metrics_port}",
-                     "the daemon does not start the exposer (log: " +
+                     "the daemon does not start the metrics listener (log: " +
                      open(os.path.join(tmp, "zonewatch.log")).read()[-500:] + ")"):
             return 1
-        # The exposer serves the gauge (at 0) before the daemon has loaded the portfolio: wait for
+        # The listener serves the gauge (at 0) before the daemon has loaded the portfolio: wait for
         # the value, not only the name.
         watched = f"zonewatch_domains_watched {len(children)}"
         check(wait_for(watched, lambda: watched in http_get(metrics_url), 30),

@@ -3,10 +3,7 @@
 // by `promtool check metrics` (Prometheus's own linter; CI installs it).
 #include "alerts/metrics.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +13,7 @@
 #include <string>
 
 #include "tests/unit/alerts/metrics_text.h"
+#include "tests/unit/alerts/raw_http.h"
 
 namespace zonewatch::alerts {
 namespace {
@@ -30,33 +28,14 @@ config::MetricsSpec spec(bool perDomain = true) {
   return s;
 }
 
-// Read back through render() only: no port to bind and no exposer to stop.
+// Read back through render() only: no port to bind and no listener to stop.
 config::MetricsSpec rendered() {
   config::MetricsSpec s = spec();
   s.enabled = false;
   return s;
 }
 
-// GET /metrics over a plain TCP socket; returns the body (HTTP/1.0: the server closes).
-std::string httpGet(uint16_t port, const std::string& path = "/metrics") {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return {};
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string response;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    const std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    if (::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size())) {
-      char buf[4096];
-      ssize_t n;
-      while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) response.append(buf, static_cast<size_t>(n));
-    }
-  }
-  ::close(fd);
-  return response;
-}
+using testing::httpGet;
 
 std::string body(const std::string& response) {
   const auto at = response.find("\r\n\r\n");
