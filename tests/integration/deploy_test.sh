@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Checks deploy/ with the real tools, as far as this machine can run them (no Docker here):
 #   deploy_test.sh ZONEWATCH_BINARY BUILD_DIR
-# - Prometheus: `promtool check config` (both prometheus.yml), `check rules`, `test rules`;
+# - Prometheus: `promtool check config` (both prometheus.yml), `check rules` on every rule file,
+#   `test rules` (tests/deploy/prometheus/rules_test.yml); every alert with a firing and a silent
+#   case, the severities of the rules that mirror an event equal to the event's;
 # - Alertmanager: `amtool check-config`;
 # - the Grafana dashboard: valid JSON, every panel has a query on ${DS_PROMETHEUS}, and every
 #   zonewatch_* name in the dashboard and the rules is declared in alerts/metrics.cpp;
@@ -45,17 +47,68 @@ if need promtool prometheus; then
     "$deploy/container/prometheus.yml" > "$tmp/prometheus-container.yml"
   check "promtool check config deploy/container/prometheus.yml" \
     promtool check config "$tmp/prometheus-container.yml"
-  check "promtool check rules deploy/prometheus/rules.yml" \
-    promtool check rules "$deploy/prometheus/rules.yml"
-  check "promtool test rules deploy/prometheus/rules_test.yml" \
-    promtool test rules "$deploy/prometheus/rules_test.yml"
-  # Every alert of rules.yml has at least one case in rules_test.yml.
-  untested=$(grep -o 'alert: [A-Za-z]*' "$deploy/prometheus/rules.yml" | cut -d' ' -f2 | while read -r a; do
-    grep -q "alertname: $a\$" "$deploy/prometheus/rules_test.yml" || echo "$a"
-  done)
-  if [ -z "$untested" ]; then pass "every alert has a promtool test case"
-  else fail "alerts without a test case: $untested"; fi
+  # Test files live apart from the rule files (tests/deploy/prometheus): every file of
+  # deploy/prometheus but the server's configuration must pass `promtool check rules` alone.
+  for f in "$deploy"/prometheus/*.yml; do
+    [ "$(basename "$f")" = prometheus.yml ] && continue
+    check "promtool check rules deploy/prometheus/$(basename "$f") (a rule file)" \
+      promtool check rules "$f"
+  done
+  check "promtool test rules tests/deploy/prometheus/rules_test.yml" \
+    promtool test rules "$root/tests/deploy/prometheus/rules_test.yml"
 fi
+# Every alert of rules.yml has a case where it fires and one where it does not in rules_test.yml,
+# each firing case names its severity, and every rule that mirrors an event
+# (zonewatch_events_total{event="X"} or an `event` label) has the severity
+# monitor/model/event_kind.h gives the event: exactly for a counter of the event, and the worst of
+# the rules of one event equal to the event's (signature_expiring: warning, then critical).
+check "rules: fire and not-fire cases, severities of the events" python3 - "$root" <<'EOF'
+import re, sys, yaml
+root = sys.argv[1]
+rules = [r for g in yaml.safe_load(open(f"{root}/deploy/prometheus/rules.yml"))["groups"]
+         for r in g["rules"] if "alert" in r]
+tests = yaml.safe_load(open(f"{root}/tests/deploy/prometheus/rules_test.yml"))["tests"]
+table = dict(re.findall(r'\{EventKind::k\w+,\s*"(\w+)",\s*Severity::k(\w+)',
+                        open(f"{root}/monitor/model/event_kind.h").read()))
+table = {k: v.lower() for k, v in table.items()}
+assert len(table) >= 20, f"could not read the event table: {table}"
+rank = {"info": 0, "warning": 1, "critical": 2}
+problems = []
+fires, silent = set(), set()
+for t in tests:
+    for case in t.get("alert_rule_test", []):
+        (fires if case.get("exp_alerts") else silent).add(case["alertname"])
+        for a in case.get("exp_alerts") or []:
+            if a.get("exp_labels", {}).get("severity") not in rank:
+                problems.append(f"{case['alertname']}: a test case without a severity label")
+worst = {}
+for r in rules:
+    name, severity = r["alert"], r.get("labels", {}).get("severity")
+    if severity not in rank: problems.append(f"{name}: severity {severity!r}")
+    if name not in fires: problems.append(f"{name}: no test case where it fires")
+    if name not in silent: problems.append(f"{name}: no test case where it does not fire")
+    counted = re.findall(r'zonewatch_events_total\{event="(\w+)"\}', r["expr"])
+    events = set(counted) | ({r["labels"]["event"]} if "event" in r.get("labels", {}) else set())
+    for e in events:
+        if e not in table:
+            problems.append(f"{name}: event {e} is not in event_kind.h")
+            continue
+        if e in counted and severity != table[e]:
+            problems.append(f"{name}: severity {severity}, but {e} is {table[e]}")
+        if rank.get(severity, -1) > rank[table[e]]:
+            problems.append(f"{name}: severity {severity} above {e}'s ({table[e]})")
+        worst[e] = max(worst.get(e, "info"), severity, key=lambda s: rank.get(s, -1))
+for e, s in worst.items():
+    if e in table and s != table[e]:
+        problems.append(f"the rules of {e} reach {s} at worst, the event {table[e]}")
+for e in ("expectation_violated", "portfolio_operator_change", "observation_failing",
+          "operator_changed", "hijack_suspected"):
+    if e not in worst: problems.append(f"no rule for the event {e}")
+if problems:
+    print("\n".join(dict.fromkeys(problems)))
+    sys.exit(1)
+print(f"{len(rules)} rules, {len(worst)} events mirrored")
+EOF
 
 # --- Alertmanager -------------------------------------------------------------------------------
 if need amtool prometheus-alertmanager; then
