@@ -5,8 +5,10 @@
 #   `test rules` (tests/deploy/prometheus/rules_test.yml); every alert with a firing and a silent
 #   case, the severities of the rules that mirror an event equal to the event's;
 # - Alertmanager: `amtool check-config`;
-# - the Grafana dashboard: valid JSON, every panel has a query on ${DS_PROMETHEUS}, and every
-#   zonewatch_* name in the dashboard and the rules is declared in alerts/metrics.cpp;
+# - the Grafana dashboard: valid JSON, an __inputs data source DS_PROMETHEUS that every panel,
+#   query and variable uses (and a datasource variable of that name for provisioning, with a
+#   default Prometheus data source in the provisioning file), the events panels, and every
+#   zonewatch_* name in the dashboard and the rules declared in alerts/metrics.cpp;
 # - the systemd unit: `systemd-analyze verify` (on a copy naming the built binary);
 # - the container stack: every file compose.yaml mounts exists, the container's zonewatch.yaml
 #   passes `zonewatch config check`;
@@ -146,6 +148,43 @@ for p in panels:
 variables = {v["name"]: v for v in dash["templating"]["list"]}
 if variables.get("DS_PROMETHEUS", {}).get("type") != "datasource":
     problems.append("no datasource variable DS_PROMETHEUS")
+# The import dialog asks for the data source through __inputs, and Grafana replaces
+# ${DS_PROMETHEUS} by the one chosen; a provisioned dashboard (no import) resolves it through the
+# datasource variable of the same name instead, to the default Prometheus data source, which the
+# provisioning file declares.
+inputs = {i.get("name"): i for i in dash.get("__inputs", [])}
+want = {"type": "datasource", "pluginId": "prometheus"}
+if any(inputs.get("DS_PROMETHEUS", {}).get(k) != v for k, v in want.items()):
+    problems.append(f"__inputs has no Prometheus data source input DS_PROMETHEUS: {inputs}")
+if set(inputs) != {"DS_PROMETHEUS"}: problems.append(f"unexpected __inputs: {sorted(inputs)}")
+required = {r["id"] for r in dash.get("__requires", []) if r.get("type") == "panel"}
+for t in sorted({p["type"] for p in panels} - required):
+    problems.append(f"__requires does not name the panel type {t}")
+# Every data source reference anywhere (panels, their queries, variables) is the input.
+def refs(node, where):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "datasource":
+                uid = v.get("uid") if isinstance(v, dict) else v
+                if uid != "${DS_PROMETHEUS}": problems.append(f"{where}: data source {v!r}")
+            else:
+                refs(v, f"{where}.{k}")
+    elif isinstance(node, list):
+        for n, v in enumerate(node): refs(v, f"{where}[{n}]")
+refs(dash["panels"], "panels")
+refs([v for v in dash["templating"]["list"] if v["type"] != "datasource"], "templating")
+for p in panels:
+    for t in p.get("targets", []):
+        if t.get("datasource", {}).get("uid") != "${DS_PROMETHEUS}":
+            problems.append(f"{p.get('title')}: query {t.get('refId')} without ${{DS_PROMETHEUS}}")
+titles = {p["title"]: p for p in panels}
+for title in ("Recent events", "Operator changes"):
+    exprs = " ".join(t["expr"] for t in titles.get(title, {}).get("targets", []))
+    if "zonewatch_events_total" not in exprs: problems.append(f"no panel {title!r} on the events metric")
+import yaml
+prov = yaml.safe_load(open(f"{root}/deploy/grafana/provisioning/datasources/prometheus.yaml"))
+defaults = [d for d in prov["datasources"] if d.get("isDefault") and d.get("type") == "prometheus"]
+if len(defaults) != 1: problems.append("provisioning: no default Prometheus data source for ${DS_PROMETHEUS}")
 rules = open(f"{root}/deploy/prometheus/rules.yml").read()
 for name in re.findall(r"\bzonewatch_[a-z_]+", rules):
     if not known(name): problems.append(f"rules.yml: {name} is not declared in metrics.cpp")
