@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks deploy/ with the real tools, as far as this machine can run them (no Docker here):
+# Checks deploy/ with the real tools, as far as this machine can run them (no Docker daemon here):
 #   deploy_test.sh ZONEWATCH_BINARY BUILD_DIR
 # - Prometheus: `promtool check config` (both prometheus.yml), `check rules` on every rule file,
 #   `test rules` (tests/deploy/prometheus/rules_test.yml); every alert with a firing and a silent
@@ -10,8 +10,10 @@
 #   default Prometheus data source in the provisioning file), the events panels, and every
 #   zonewatch_* name in the dashboard and the rules declared in alerts/metrics.cpp;
 # - the systemd unit: `systemd-analyze verify` (on a copy naming the built binary);
-# - the container stack: every file compose.yaml mounts exists, the container's zonewatch.yaml
-#   passes `zonewatch config check`;
+# - the container stack: Debian's `docker-compose config` (1.29) accepts compose.yaml, the
+#   Prometheus and Alertmanager images are built from Debian packages and their command lines
+#   start with Debian's binaries on loopback, every file compose.yaml mounts exists, the
+#   container's zonewatch.yaml passes `zonewatch config check`;
 # - deploy/kubernetes: tests/integration/kubernetes_check.py (schema and references, the
 #   ConfigMap's configuration through `zonewatch config check`), the scrape job by promtool;
 # - `cmake --install BUILD --prefix TMP`: binary, configuration and unit land where they should.
@@ -209,6 +211,85 @@ if need systemd-analyze systemd; then
 fi
 
 # --- container stack ----------------------------------------------------------------------------
+# Debian's docker-compose (1.29, the one `apt-get install docker-compose` gives) validates
+# compose.yaml; CI installs it (deploy/install-deps.sh test). No image is pulled or built: the
+# Prometheus and Alertmanager images are Dockerfiles FROM debian:12 installing Debian's packages,
+# so their command lines from compose.yaml are started here with the same Debian binaries, on
+# loopback, with the mounted files in place (each mount's target under a temporary root).
+if command -v docker-compose >/dev/null; then
+  check "docker-compose config deploy/container/compose.yaml ($(docker-compose version --short 2>/dev/null))" \
+    docker-compose -f "$deploy/container/compose.yaml" config -q
+  if docker-compose -f "$deploy/container/compose.yaml" config > "$tmp/compose.yml" 2>&1; then
+    check "compose.yaml: Prometheus and Alertmanager built from Debian packages, their command lines start" \
+      python3 - "$deploy/container" "$tmp/compose.yml" "$tmp/stack" <<'EOF'
+import json, os, re, shutil, socket, subprocess, sys, time, urllib.request, yaml
+here, rendered, root = sys.argv[1:4]
+source = yaml.safe_load(open(f"{here}/compose.yaml"))
+config = yaml.safe_load(open(rendered))
+problems = []
+if "name" in source: problems.append("a top-level name: (docker-compose 1.29 rejects it)")
+if not str(source.get("version", "")).startswith("3"): problems.append("no version: \"3.x\"")
+packages = {"prometheus": "prometheus", "alertmanager": "prometheus-alertmanager"}
+for name, service in config["services"].items():
+    if name == "grafana": continue  # not packaged in Debian: Grafana's own image
+    if "build" not in service: problems.append(f"{name}: not built here (image {service.get('image')})")
+for name, package in packages.items():
+    service = config["services"][name]
+    build = service.get("build", {})
+    dockerfile = open(os.path.join(build.get("context", here), build.get("dockerfile", "Dockerfile"))).read()
+    if not re.search(r"^FROM debian:12\s*$", dockerfile, re.M): problems.append(f"{name}: not FROM debian:12")
+    if not re.search(rf"apt-get install .*\b{package}\b", dockerfile.replace("\\\n", " ")):
+        problems.append(f"{name}: its Dockerfile does not install the package {package}")
+    entry = json.loads(re.search(r"^ENTRYPOINT (\[.*\])", dockerfile, re.M).group(1))
+    # Each mount's target under root: bind mounts copied (their container paths in the text
+    # rewritten), named volumes empty directories.
+    base = f"{root}/{name}"
+    mounts = []
+    for v in service.get("volumes", []):
+        src, target = (v.split(":") + [""])[:2] if isinstance(v, str) else (v.get("source"), v["target"])
+        mounts.append((src, target))
+    targets = sorted((t for _, t in mounts), key=len, reverse=True)
+    def rebase(text):
+        for t in targets: text = text.replace(t, base + t)
+        return text
+    for src, target in mounts:
+        os.makedirs(os.path.dirname(base + target), exist_ok=True)
+        if src.startswith("/"):
+            open(base + target, "w").write(rebase(open(src).read()))
+        else:
+            os.makedirs(base + target, exist_ok=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]
+    args = [rebase(a) for a in entry + service.get("command", [])]
+    args.append(f"--web.listen-address=127.0.0.1:{port}")
+    log = open(f"{base}.log", "w")
+    proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+    ready = False
+    try:
+        for _ in range(100):
+            if proc.poll() is not None: break
+            try:
+                ready = urllib.request.urlopen(f"http://127.0.0.1:{port}/-/ready", timeout=1).status == 200
+            except OSError:
+                pass
+            if ready: break
+            time.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    if not ready:
+        problems.append(f"{name}: {' '.join(args)} did not start:\n" + open(f"{base}.log").read()[-1500:])
+if problems:
+    print("\n".join(problems))
+    sys.exit(1)
+EOF
+  else
+    fail "docker-compose config deploy/container/compose.yaml"
+    sed 's/^/    /' "$tmp/compose.yml"
+  fi
+else
+  echo "SKIP: docker-compose is not installed (Debian package docker-compose; deploy/install-deps.sh test installs it): compose.yaml not validated"
+fi
 missing=""
 for f in $(grep -oE '\.\.?/[A-Za-z0-9_./-]+' "$deploy/container/compose.yaml" | sort -u); do
   f=${f%%:*}
