@@ -9,7 +9,9 @@
 #   query and variable uses (and a datasource variable of that name for provisioning, with a
 #   default Prometheus data source in the provisioning file), the events panels, and every
 #   zonewatch_* name in the dashboard and the rules declared in alerts/metrics.cpp;
-# - the systemd unit: `systemd-analyze verify` (on a copy naming the built binary);
+# - the systemd unit: `systemd-analyze verify` (on a copy naming the built binary), its
+#   Documentation= (man:zonewatch(1), the installed README), the LoadCredential= example verified
+#   and its configuration read by `zonewatch config check`;
 # - the container stack: Debian's `docker-compose config` (1.29) accepts compose.yaml, the
 #   Prometheus and Alertmanager images are built from Debian packages and their command lines
 #   start with Debian's binaries on loopback, every file compose.yaml mounts exists, the
@@ -201,8 +203,38 @@ if need systemd-analyze systemd; then
   # verify wants the executables to exist: point the copy at the built binary.
   sed "s#/usr/local/bin/zonewatch#$zonewatch#g" "$deploy/systemd/zonewatch.service" \
     > "$tmp/zonewatch.service"
-  check "systemd-analyze verify deploy/systemd/zonewatch.service" \
-    systemd-analyze verify "$tmp/zonewatch.service"
+  # verify runs `man` on Documentation='s man: pages; zonewatch(1) is checked on the installed unit
+  # below, where `cmake --install` puts the page.
+  check "systemd-analyze verify deploy/systemd/zonewatch.service (man pages: with the install)" \
+    systemd-analyze verify --man=no "$tmp/zonewatch.service"
+  unit=$deploy/systemd/zonewatch.service
+  if grep -q '^Documentation=.*man:zonewatch(1)' "$unit" &&
+    grep -q '^Documentation=.*file:///usr/local/share/doc/zonewatch/README.md' "$unit"; then
+    pass "unit: Documentation= names man:zonewatch(1) and the README"
+  else fail "unit: Documentation= does not name man:zonewatch(1) and the README"; fi
+  # The LoadCredential= example of the comment block, uncommented into the unit, is what systemd
+  # accepts; and the configuration it shows reads the credentials from
+  # /run/credentials/zonewatch.service (here a temporary directory in its place).
+  creds=$(sed -n 's/^#\(LoadCredential=\)/\1/p' "$unit")
+  { cat "$tmp/zonewatch.service"; echo "[Service]"; echo "$creds"; } > "$tmp/zonewatch-credentials.service"
+  if [ "$(echo "$creds" | grep -c '^LoadCredential=[a-z-]*:/')" -ge 2 ]; then
+    check "systemd-analyze verify with the documented LoadCredential= lines" \
+      systemd-analyze verify --man=no "$tmp/zonewatch-credentials.service"
+  else fail "unit: no LoadCredential= example for a webhook secret and the database password"; fi
+  mkdir -p "$tmp/credentials"
+  { echo "database: postgresql://zonewatch@127.0.0.1:5432/zonewatch"
+    echo "domains: [example.com]"
+    sed -n '/^# and in .*zonewatch.yaml:$/,/^# [^ ]/s/^#   //p' "$unit"
+  } | sed "s#/run/credentials/zonewatch.service#$tmp/credentials#" > "$tmp/credentials.yaml"
+  for name in $(echo "$creds" | sed 's/^LoadCredential=\([^:]*\):.*/\1/'); do
+    echo "not-the-real-$name" > "$tmp/credentials/$name"
+  done
+  check "the unit's credentials example: config check reads secret_file and database_password_file" \
+    "$zonewatch" config check -c "$tmp/credentials.yaml"
+  if grep -q 'secret_file: .*/credentials/soc-webhook' "$tmp/credentials.yaml" &&
+    rm "$tmp/credentials/soc-webhook" && ! "$zonewatch" config check -c "$tmp/credentials.yaml" >/dev/null 2>&1; then
+    pass "the unit's credentials example: config check fails without the webhook's credential"
+  else fail "the unit's credentials example does not read the webhook secret from the credential"; fi
   for key in DynamicUser=yes StateDirectory=zonewatch ProtectSystem=strict NoNewPrivileges=yes \
     CapabilityBoundingSet= MemoryDenyWriteExecute=yes SystemCallFilter=@system-service; do
     if grep -qx "$key" "$deploy/systemd/zonewatch.service"; then pass "unit sets $key"
@@ -328,6 +360,20 @@ if cmake --install "$build" --prefix "$prefix" >"$tmp/install.log" 2>&1; then
   for f in bin/zonewatch etc/zonewatch/zonewatch.yaml lib/systemd/system/zonewatch.service; do
     if [ -e "$prefix/$f" ]; then pass "installed $f"; else fail "not installed: $f"; fi
   done
+  # Documentation= of the installed unit: man:zonewatch(1) and the README, both installed.
+  configured=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$build/CMakeCache.txt")
+  readme=$(sed -n 's#^Documentation=.*file://\([^ ]*README.md\).*#\1#p' "$prefix/lib/systemd/system/zonewatch.service")
+  if [ -n "$readme" ] && [ -e "$prefix/${readme#"$configured"/}" ]; then
+    pass "installed unit: Documentation= names the installed README ($readme)"
+  else fail "installed unit: Documentation= README ${readme:-(none)} is not installed"; fi
+  if [ -e "$prefix/share/man/man1/zonewatch.1" ]; then
+    sed "s#$configured/bin/zonewatch#$prefix/bin/zonewatch#g" \
+      "$prefix/lib/systemd/system/zonewatch.service" > "$tmp/installed.service"
+    check "systemd-analyze verify on the installed unit, man:zonewatch(1) included" \
+      env MANPATH="$prefix/share/man:" systemd-analyze verify "$tmp/installed.service"
+  else
+    echo "NOTE: man:zonewatch(1) is not installed by this build yet: Documentation='s man page not checked"
+  fi
   check "installed configuration passes config check" \
     "$prefix/bin/zonewatch" config check -c "$prefix/etc/zonewatch/zonewatch.yaml"
   if cmp -s "$root/config/example.yaml" "$prefix/etc/zonewatch/zonewatch.yaml"; then
