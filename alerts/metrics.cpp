@@ -42,6 +42,7 @@ enum MetricId : size_t {
   kLastSuccess,
   kConsecutiveFailures,
   kLastChange,
+  kOperatorInfo,
   kEvents,
   kObservationFailures,
   kObservationDuration,
@@ -81,6 +82,9 @@ constexpr std::array<MetricDef, kMetricCount> kMetrics = {{
      "Observations of the domain without data in a row (0 after one with data)."},
     {"zonewatch_domain_last_change_timestamp_seconds", Kind::kGauge, true,
      "When an event was last raised for the domain (Unix time)."},
+    {"zonewatch_domain_operator_info", Kind::kGauge, true,
+     "1 for each DNS operator of the domain's name servers as last observed (the registrable "
+     "domain of their names)."},
     {"zonewatch_events_total", Kind::kCounter, false, "Events raised, by event type."},
     {"zonewatch_observation_failures_total", Kind::kCounter, false,
      "Observations that brought no data, by reason (walk_failed: the delegation could not be "
@@ -166,6 +170,8 @@ struct DomainValues {
   int64_t lastChange = kUnset;
   int32_t consecutiveFailures = -1;  // -1: unset
   int8_t state = -1;                 // index into kStates, -1 before the first observation
+  // Interned in Metrics::Impl::operatorNames: a portfolio has few operators and many domains.
+  std::vector<const std::string*> operators;
 };
 using DomainMap = std::map<std::string, DomainValues, std::less<>>;
 
@@ -219,6 +225,15 @@ std::vector<prometheus::MetricFamily> domainFamilies(const DomainMap& domains) {
   }
   out.push_back(std::move(failures));
   out.push_back(valueFamily(kLastChange, domains, &DomainValues::lastChange));
+  auto operators = gaugeFamily(kOperatorInfo);
+  for (const auto& [name, v] : domains) {
+    for (const std::string* op : v.operators) {
+      auto m = domainMetric(name, 1);
+      m.label.push_back({"operator", *op});
+      operators.metric.push_back(std::move(m));
+    }
+  }
+  out.push_back(std::move(operators));
   return out;
 }
 
@@ -266,6 +281,9 @@ struct Metrics::Impl {
   DomainMap domains;
   std::shared_ptr<Collector> collector = std::make_shared<Collector>(*this);
   std::set<std::string, std::less<>> rcodes, sinks, outcomes;
+  // Every operator name a domain was ever given (never erased: bounded by the operators the
+  // portfolio's name servers belong to, and the domains point into it).
+  std::set<std::string, std::less<>> operatorNames;
   // The query counter of each rcode label seen (at most kMaxLabelValues + "other"): every query
   // of every observation is counted, and Family::Add hashes the label set under the family's
   // lock, so the counter is looked up here once per label instead of once per query.
@@ -388,6 +406,15 @@ void Metrics::clearRrsigExpiry(std::string_view domain) {
 
 void Metrics::setLastChange(std::string_view domain, int64_t unixSeconds) {
   impl_->setDomainValue(&DomainValues::lastChange, domain, unixSeconds);
+}
+
+void Metrics::setDomainOperators(std::string_view domain, std::span<const std::string> operators) {
+  std::lock_guard lock(impl_->mutex);
+  auto& values = impl_->domainValues(domain);
+  std::vector<const std::string*> interned;
+  interned.reserve(operators.size());
+  for (const auto& op : operators) interned.push_back(&*impl_->operatorNames.emplace(op).first);
+  values.operators = std::move(interned);
 }
 
 void Metrics::removeDomain(std::string_view domain) {

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -50,6 +51,9 @@ class Metrics {
   // Observations without data in a row (0 after one with data).
   void setConsecutiveFailures(std::string_view domain, int count);
   void setLastChange(std::string_view domain, int64_t unixSeconds);
+  // The operators of the domain's name servers as last observed (zonewatch_domain_operator_info),
+  // replacing those set before: a move moves the series, so a dashboard shows who serves what.
+  void setDomainOperators(std::string_view domain, std::span<const std::string> operators);
   // Drops every series of a domain that left the portfolio (on reload).
   void removeDomain(std::string_view domain);
   // One more event of this kind (zonewatch_events_total{event=model::toString(kind)}).

@@ -580,6 +580,17 @@ void DaemonImpl::publishSchedule() {
   metrics_->setBehindSchedule(behindByEstimate_ || lag.seconds > lag.interval.count());
 }
 
+// The row's operators as noteObserved() writes them (a JSON array of names); none if unreadable.
+std::vector<std::string> operatorsOf(const storage::DomainRow& row) {
+  std::vector<std::string> names;
+  const json ops = json::parse(row.operatorsJson, nullptr, /*allow_exceptions=*/false);
+  if (!ops.is_array()) return names;
+  for (const auto& op : ops) {
+    if (op.is_string()) names.push_back(op.get<std::string>());
+  }
+  return names;
+}
+
 void DaemonImpl::publish(const storage::DomainRow& row, int64_t observedAt) {
   if (row.status) metrics_->setDomainState(row.domain, *row.status);
   if (row.rrsigExpiry) {
@@ -593,6 +604,7 @@ void DaemonImpl::publish(const storage::DomainRow& row, int64_t observedAt) {
   metrics_->setLastSuccess(row.domain, row.lastSeen > 0 ? row.lastSeen : row.firstSeen);
   metrics_->setConsecutiveFailures(row.domain, row.failures);
   if (row.lastChange > 0) metrics_->setLastChange(row.domain, row.lastChange);
+  metrics_->setDomainOperators(row.domain, operatorsOf(row));
 }
 
 void DaemonImpl::onSignal() {

@@ -115,6 +115,16 @@ def last_changes(zonewatch, config, children):
     return changes
 
 
+def operators(zonewatch, config, children):
+    """Each child's operators from the database through `zonewatch status --json` (not from the
+    metrics): what the "Operators per domain" panel must show, as sorted (domain, operator) pairs."""
+    out = subprocess.run([zonewatch, "status", "--json", "-c", config],
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    rows = [json.loads(line) for line in out.splitlines() if line.strip()]
+    return sorted((bare(r["domain"]), op) for r in rows if r["domain"] in children
+                  for op in r.get("operators") or [])
+
+
 def panel_expectations(children, expected, zonewatch, config):
     """Panel title -> (function of the panel's series, the value it must have), every value
     computed without the metrics. Panels missing here have no such value and must return data."""
@@ -132,6 +142,10 @@ def panel_expectations(children, expected, zonewatch, config):
             {bare(c): expected[c] for c in children}),
         "Last change per domain": (lambda data: by_label(data, "domain"),
                                    last_changes(zonewatch, config, children)),
+        "Operators per domain": (
+            lambda data: sorted((bare(s["metric"]["domain"]), s["metric"]["operator"])
+                                for s in data),
+            operators(zonewatch, config, children)),
         # No webhook is configured: nothing delivered, nothing waiting.
         "Webhook deliveries": (lambda data: sorted(by_label(data, "sink").values()), [0.0]),
         "Outbox pending": (lambda data: sorted(by_label(data, "job").values()), [0.0]),

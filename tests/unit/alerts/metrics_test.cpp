@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tests/unit/alerts/metrics_text.h"
 #include "tests/unit/alerts/raw_http.h"
@@ -180,6 +181,38 @@ TEST(Metrics, ObservationFailureSeries) {
   EXPECT_EQ(sample(m.render(),
                    R"(zonewatch_domain_observation_failures_consecutive{domain="a.example."})"),
             0);
+}
+
+TEST(Metrics, OperatorInfoFollowsTheLatestOperators) {
+  auto created = Metrics::create(rendered());
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  auto& m = **created;
+  const std::vector<std::string> two = {"dns-alpha.lab.", "dns-beta.lab."};
+  m.setDomainOperators("a.example.", two);
+  m.setDomainOperators("b.example.", std::vector<std::string>{"dns-alpha.lab."});
+  const auto info = [&](const std::string& text, const std::string& domain, const std::string& op) {
+    return sample(
+        text, "zonewatch_domain_operator_info{domain=\"" + domain + "\",operator=\"" + op + "\"}");
+  };
+  std::string text = m.render();
+  EXPECT_EQ(info(text, "a.example.", "dns-alpha.lab."), 1);
+  EXPECT_EQ(info(text, "a.example.", "dns-beta.lab."), 1);
+  EXPECT_EQ(info(text, "b.example.", "dns-alpha.lab."), 1);
+  // A move replaces the series: the old operator's is gone, not left at 1.
+  m.setDomainOperators("a.example.", std::vector<std::string>{"attacker.example."});
+  text = m.render();
+  EXPECT_FALSE(info(text, "a.example.", "dns-alpha.lab."));
+  EXPECT_FALSE(info(text, "a.example.", "dns-beta.lab."));
+  EXPECT_EQ(info(text, "a.example.", "attacker.example."), 1);
+  m.removeDomain("b.example.");
+  EXPECT_FALSE(info(m.render(), "b.example.", "dns-alpha.lab."));
+  // With per_domain off there is no series per domain at all.
+  config::MetricsSpec off = rendered();
+  off.perDomain = false;
+  auto quiet = Metrics::create(off);
+  ASSERT_TRUE(quiet.ok());
+  (*quiet)->setDomainOperators("a.example.", two);
+  EXPECT_EQ((*quiet)->render().find("zonewatch_domain_operator_info{"), std::string::npos);
 }
 
 TEST(Metrics, ClearRrsigExpiryDropsOnlyThatSeries) {
