@@ -146,6 +146,14 @@ std::optional<std::string> Deliverer::deliver(const storage::OutboxItem& item, i
     retry(item, sink, now, "not sent: " + *unreachable + " (earlier in this pass)");
     return std::nullopt;
   }
+  if (item.claimUntil > 0 && now + sink.timeout.count() >= item.claimUntil) {
+    // Late in a batch behind a slow receiver: the claim could end while the request is under
+    // way, and another worker would send the item too. Left pending and unsent, it is claimed
+    // again when the claim ends.
+    log::debug("webhooks: event " + item.event.uid + " to '" + item.sink +
+               "' left for the next claim (its claim ends before the timeout would)");
+    return std::nullopt;
+  }
 
   auto request = buildRequest(sink, item.event, FormatContext{now, options_.generatorUrl});
   if (!request) {

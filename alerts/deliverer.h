@@ -2,7 +2,9 @@
 // configured webhook, by name), POSTs it, and records the outcome in the store.
 //
 // Items are taken with Store::claimOutbox(): several workers sharing one PostgreSQL database each
-// deliver the items they claimed, so each is delivered once unless a worker dies mid-delivery.
+// deliver the items they claimed, so each is delivered once unless a worker dies mid-delivery. A
+// request is started only if the item's claim outlasts the sink's timeout (behind a slow receiver
+// a batch can take longer than its claim); the rest of the batch is claimed again later.
 // Delivery is at least once: an item is marked delivered only after a 2xx, so a crash between the
 // POST and the store update sends it again, and receivers deduplicate on the event id
 // (X-Zonewatch-Id). All state lives in the store, so a new Deliverer on the same database carries

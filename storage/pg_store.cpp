@@ -973,9 +973,14 @@ Result<std::vector<OutboxItem>> PgStore::dueOutbox(int64_t now, size_t limit) {
 }
 
 Result<std::vector<OutboxItem>> PgStore::claimOutbox(int64_t now, size_t limit) {
+  const int64_t until = now + impl_->options.outboxClaimSeconds;
   Params p;
-  p.int64(now).limit(limit).int64(now + impl_->options.outboxClaimSeconds).text(impl_->worker);
-  return impl_->outboxItems(kClaimOutbox, p, "claiming outbox items");
+  p.int64(now).limit(limit).int64(until).text(impl_->worker);
+  auto items = impl_->outboxItems(kClaimOutbox, p, "claiming outbox items");
+  if (items) {
+    for (OutboxItem& item : *items) item.claimUntil = until;
+  }
+  return items;
 }
 
 Result<std::vector<OutboxItem>> PgStore::Impl::outboxItems(std::string_view sql, const Params& p,
@@ -986,7 +991,7 @@ Result<std::vector<OutboxItem>> PgStore::Impl::outboxItems(std::string_view sql,
   std::vector<OutboxItem> out;
   for (int i = 0; i < PQntuples(r->get()); ++i) {
     const Row q(r->get(), i);
-    OutboxItem item{q.int64(0), q.text(1), q.integer(2), q.int64(3), q.text(4), {}, {}};
+    OutboxItem item{q.int64(0), q.text(1), q.integer(2), q.int64(3), q.text(4), 0, {}, {}};
     if (auto read = readEventInto(q, 5, item.event); !read) item.unreadable = read.error().message;
     out.push_back(std::move(item));
   }

@@ -877,7 +877,7 @@ Result<std::vector<OutboxItem>> SqliteStore::dueOutbox(int64_t now, size_t limit
     auto row = q->step();
     if (!row) return describe(row.error(), "reading the outbox");
     if (!*row) break;
-    OutboxItem item{q->int64(0), q->text(1), q->integer(2), q->int64(3), q->text(4), {}, {}};
+    OutboxItem item{q->int64(0), q->text(1), q->integer(2), q->int64(3), q->text(4), 0, {}, {}};
     if (auto read = readEventInto(*q, 5, item.event); !read) item.unreadable = read.error().message;
     out.push_back(std::move(item));
   }

@@ -136,6 +136,10 @@ struct OutboxItem {
   int attempts = 0;  // deliveries tried so far
   int64_t nextAttempt = 0;
   std::string lastError;  // from the latest outboxRetry(); empty before any
+  // claimOutbox() of a shared backend: when this worker's claim on the item ends (unix seconds),
+  // after which another worker may send it too. 0: not claimed for a limited time (a backend one
+  // process owns, or dueOutbox()).
+  int64_t claimUntil = 0;
   EventRow event;
   // Why the item's event could not be read (a kind or severity this build does not know: a newer
   // zonewatch wrote it); empty when it was. Such an item comes back with the others instead of

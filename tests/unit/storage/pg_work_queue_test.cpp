@@ -282,6 +282,8 @@ TEST_F(PgWorkQueueTest, EachOutboxItemIsClaimedByOneWorker) {
     return std::pair(x.nextAttempt, x.id) < std::pair(y.nextAttempt, y.id);
   }));
   EXPECT_EQ(fromA->front().event.uid, "e0");
+  // Each item says until when it is this worker's: the deliverer starts no request past it.
+  for (const auto& item : *fromA) EXPECT_EQ(item.claimUntil, 1060);
   auto again = b->claimOutbox(1000, 100);
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->empty());
@@ -294,6 +296,7 @@ TEST_F(PgWorkQueueTest, EachOutboxItemIsClaimedByOneWorker) {
   auto takenOver = b->claimOutbox(1060, 100);
   ASSERT_TRUE(takenOver.ok());
   EXPECT_EQ(takenOver->size(), 6u);
+  for (const auto& item : *takenOver) EXPECT_EQ(item.claimUntil, 1120);
   // A retry frees the claim: the item is due again at its next attempt, for any worker.
   ASSERT_TRUE(b->outboxRetry(takenOver->front().id, 1070, "HTTP 503").ok());
   auto retried = a->claimOutbox(1070, 100);
