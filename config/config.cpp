@@ -126,7 +126,11 @@ std::string describe(const Config& config) {
       << " verifications and " << v.maxNsec3Hashes << " NSEC3 hashes per validation; over "
       << v.maxNsec3Iterations << " NSEC3 iterations is insecure\n";
   out << "log level:      " << config.logLevel << "\n";
-  out << "webhooks:       " << config.webhooks.size() << "\n";
+  out << "webhooks:       " << config.webhooks.size();
+  if (isPostgresUri(config.database) && !config.webhooks.empty()) {
+    out << " (a worker claims a delivery for " << formatDuration(config.deliveryClaim) << ")";
+  }
+  out << "\n";
   for (const WebhookSpec& hook : config.webhooks) out << "  " << hook.toString() << "\n";
   return out.str();
 }

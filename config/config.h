@@ -103,6 +103,11 @@ struct Config {
   // PostgreSQL only: the password read from database_password_file at load (its trailing newline
   // cut). None: libpq's own sources apply (the URI, PGPASSWORD, ~/.pgpass). Never printed.
   std::optional<std::string> databasePassword;
+  // PostgreSQL only: how long a worker's deliverer holds the outbox items it claimed before
+  // another worker may take them (storage::PgOptions::outboxClaimSeconds). It bounds how late an
+  // item whose worker died mid-delivery is sent again, and is longer than every webhook's
+  // timeout, so that a live worker's delivery never outlasts its claim.
+  std::chrono::seconds deliveryClaim{300};
   std::chrono::seconds interval{300};
   unsigned concurrency = 64;
   double perServerQps = 10;

@@ -84,7 +84,7 @@ struct RawConfig {
   std::optional<RawScalar> database, databasePasswordFile, interval, concurrency, perServerQps,
       queryTimeout, queryTries, observationTimeout, rootHints, trustAnchors, domainsFile,
       confirmPolls, failingPolls, signatureWarning, signatureCritical, retention,
-      maxSnapshotsPerHour, logLevel;
+      maxSnapshotsPerHour, logLevel, deliveryClaim;
   std::optional<RawList> ipVersions;
   // Entries of `domains` first, then those read from domains_file, in file order.
   std::vector<RawDomain> domains;

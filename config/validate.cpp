@@ -140,6 +140,7 @@ class Validator {
     if (raw_.validation) config.validation = validation(*raw_.validation);
     domains(config);
     webhooks(config);
+    deliveryClaim(config);
     return config;
   }
 
@@ -260,6 +261,36 @@ class Validator {
     }
     if (password.empty()) fail(value, key, path.string() + " is empty");
     return password;
+  }
+
+  // delivery_claim, once the webhooks are known: a delivery still under way when its claim expires
+  // is sent again by another worker, so the claim must outlast every webhook's request (its
+  // timeout). Only PostgreSQL claims outbox items; an SQLite file has one deliverer.
+  void deliveryClaim(Config& config) const {
+    const std::string key = "delivery_claim";
+    if (raw_.deliveryClaim) {
+      if (!isPostgresUri(config.database)) {
+        fail(*raw_.deliveryClaim, key,
+             "is for a PostgreSQL database (database: postgresql://...), not " + config.database);
+      }
+      config.deliveryClaim = atLeast(*raw_.deliveryClaim, key, seconds{1});
+    }
+    if (!isPostgresUri(config.database)) return;
+    for (size_t i = 0; i < config.webhooks.size(); ++i) {
+      const WebhookSpec& hook = config.webhooks[i];
+      if (hook.timeout < config.deliveryClaim) continue;
+      const std::string hookKey = "webhooks[" + std::to_string(i) + "].timeout";
+      const std::string why = ": a delivery could outlast its claim and be sent twice";
+      if (raw_.deliveryClaim) {
+        fail(*raw_.deliveryClaim, key,
+             "must be longer than the timeout of webhook " + quote(hook.name) + " (" +
+                 formatDuration(hook.timeout) + ", " + hookKey + ")" + why);
+      }
+      // The claim is the default: the webhook's timeout (the key that was written) is at fault.
+      fail(*raw_.webhooks[i].timeout, hookKey,
+           "must be shorter than delivery_claim (" + formatDuration(config.deliveryClaim) +
+               " by default)" + why);
+    }
   }
 
   void ipVersions(const RawList& list, Config& config) const {

@@ -28,9 +28,10 @@ struct Field {
   std::optional<RawList> Owner::*list = nullptr;
 };
 
-constexpr std::array<Field<RawConfig>, 23> kTopFields = {{
+constexpr std::array<Field<RawConfig>, 24> kTopFields = {{
     {"database", &RawConfig::database},
     {"database_password_file", &RawConfig::databasePasswordFile},
+    {"delivery_claim", &RawConfig::deliveryClaim},
     {"interval", &RawConfig::interval},
     {"concurrency", &RawConfig::concurrency},
     {"per_server_qps", &RawConfig::perServerQps},

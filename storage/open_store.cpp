@@ -11,6 +11,7 @@ Result<std::unique_ptr<Store>> openStore(const std::string& database, const Stor
     PgOptions pg;
     pg.readOnly = options.readOnly;
     pg.password = options.password;
+    pg.outboxClaimSeconds = static_cast<int>(options.outboxClaim.count());
     return openPgStore(database, pg);
   }
   SqliteOptions sqlite;

@@ -4,6 +4,7 @@
 // backends exist.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +20,9 @@ struct StoreOptions {
   bool readOnly = false;
   // The PostgreSQL password (database_password_file); unused for SQLite.
   std::optional<std::string> password;
+  // PostgreSQL: how long claimOutbox() claims the items it returns (the configuration's
+  // delivery_claim, PgOptions::outboxClaimSeconds); unused for SQLite.
+  std::chrono::seconds outboxClaim{300};
 };
 
 Result<std::unique_ptr<Store>> openStore(const std::string& database,

@@ -54,6 +54,7 @@ std::unique_ptr<storage::Store> openStore(const config::Config& cfg, std::ostrea
   storage::StoreOptions options;
   options.readOnly = readOnly;
   options.password = cfg.databasePassword;
+  options.outboxClaim = cfg.deliveryClaim;
   auto store = storage::openStore(cfg.database, options);
   if (!store) {
     err << "zonewatch: cannot open the database " << storage::databaseForDisplay(cfg.database)

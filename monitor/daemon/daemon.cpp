@@ -48,6 +48,7 @@ constexpr size_t kBatchSize = 500;
 storage::StoreOptions storeOptions(const config::Config& config) {
   storage::StoreOptions options;
   options.password = config.databasePassword;
+  options.outboxClaim = config.deliveryClaim;
   return options;
 }
 constexpr auto kFlushEvery = std::chrono::milliseconds(200);

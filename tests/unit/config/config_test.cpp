@@ -286,6 +286,50 @@ TEST_F(ConfigTest, PlainIntegersAreSecondsAndBooleansTakeYamlSpellings) {
   EXPECT_EQ(load("query_timeout: 2\ndomains: [example.com]\n").queryTimeout, milliseconds(2000));
 }
 
+// delivery_claim: how long a worker holds the outbox items it claimed (PostgreSQL only). It must
+// outlast every webhook's timeout, or a delivery still under way when its claim ends is sent again
+// by another worker; the error names the key that was written.
+TEST_F(ConfigTest, DeliveryClaimIsForPostgresAndOutlastsEveryWebhookTimeout) {
+  const std::string pg = "database: postgresql://zw@db/z\ndomains: [example.com]\n";
+  const std::string hooks =
+      "webhooks:\n"
+      "  - {name: fast, url: \"http://127.0.0.1:1/a\", timeout: 5s}\n"
+      "  - name: slow\n"
+      "    url: http://127.0.0.1:1/b\n"
+      "    timeout: 1m\n";
+  EXPECT_EQ(load(pg).deliveryClaim, seconds(300));
+  EXPECT_EQ(load("domains: [example.com]\n").deliveryClaim, seconds(300));
+  Config c = load(pg + "delivery_claim: 90s\n" + hooks);
+  EXPECT_EQ(c.deliveryClaim, seconds(90));
+  EXPECT_NE(describe(c).find("webhooks:       2 (a worker claims a delivery for 1m30s)"),
+            std::string::npos)
+      << describe(c);
+  EXPECT_EQ(load(pg + "delivery_claim: 61s\n" + hooks).deliveryClaim, seconds(61));
+
+  // Line 3: delivery_claim; the slow webhook's timeout (1m) is the one it must exceed.
+  expectError(pg + "delivery_claim: 1m\n" + hooks, 3, "delivery_claim",
+              "must be longer than the timeout of webhook \"slow\" (1m, webhooks[1].timeout)");
+  expectError(pg + "delivery_claim: 30s\n" + hooks, 3, "delivery_claim", "\"slow\" (1m");
+  expectError(pg + "delivery_claim: 0s\n", 3, "delivery_claim", "must be more than 0");
+  expectError(pg + "delivery_claim: 1500ms\n", 3, "delivery_claim", "must be whole seconds");
+  expectError(pg + "delivery_claim: soon\n", 3, "delivery_claim", "");
+  // Left at its default (5m): a webhook timeout of 5m is the key at fault (line 6).
+  expectError(pg + "webhooks:\n  - name: slow\n    url: http://127.0.0.1:1/b\n    timeout: 5m\n", 6,
+              "webhooks[0].timeout", "must be shorter than delivery_claim (5m by default)");
+  EXPECT_EQ(load(pg + "webhooks:\n  - {name: s, url: \"http://127.0.0.1:1/b\", timeout: 299s}\n")
+                .webhooks[0]
+                .timeout,
+            seconds(299));
+  // SQLite has one deliverer and no claims: the key is refused, a long timeout is fine.
+  expectError("database: z.sqlite\ndelivery_claim: 5m\ndomains: [example.com]\n", 2,
+              "delivery_claim", "is for a PostgreSQL database");
+  EXPECT_EQ(load("domains: [example.com]\nwebhooks:\n  - {name: s, url: \"http://127.0.0.1:1/b\", "
+                 "timeout: 5m}\n")
+                .webhooks[0]
+                .timeout,
+            seconds(300));
+}
+
 TEST_F(ConfigTest, ObservationTimeoutBounds) {
   const std::string base = "domains: [example.com]\n";
   EXPECT_EQ(load(base + "observation_timeout: 1s\n").observationTimeout, milliseconds(1000));
