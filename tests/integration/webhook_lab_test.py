@@ -42,7 +42,7 @@ import tempfile
 import threading
 import time
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 
 from lab_checks import Checks
 from monitor_lab_test import Lab, Monitor
@@ -76,13 +76,22 @@ def signature(secret, body, timestamp):
 
 
 class Receiver:
-    """One HTTP server, one path per webhook; records every request and the status it got."""
+    """One HTTP server, one path per webhook; records every request and the status it got.
 
-    def __init__(self, verify_with):
+    A request is recorded when it arrives, with the status it is to get: a receiver acts on a
+    request before it answers. With `hold` seconds set, the answer is held that long (a slow
+    receiver); `threaded` serves each request in its own thread, so that several senders' held
+    requests do not queue behind each other."""
+
+    def __init__(self, verify_with, threaded=False):
         self.verify_with = verify_with  # path -> the secret this receiver checks signatures with
+        self.threaded = threaded
         self.lock = threading.Lock()
-        self.requests = []  # {"path", "headers" (lowercase names), "body" (bytes), "status"}
+        # {"path", "headers" (lowercase names), "body" (bytes), "status", "arrived" (unix time),
+        #  "answered" (None while held, then whether the answer could be written)}
+        self.requests = []
         self.outage = None  # a status to answer everything with (e.g. 503), or None
+        self.hold = 0.0  # seconds each answer is held
         self.port = 0
         self.server = None
         self.thread = None
@@ -107,17 +116,29 @@ class Receiver:
                             signature(secret, body, headers.get("x-zonewatch-timestamp", "")),
                             headers.get("x-zonewatch-signature", ""))
                         status = 204 if ok else 401
-                    receiver.requests.append({"path": self.path, "headers": headers,
-                                              "body": body, "status": status})
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                    record = {"path": self.path, "headers": headers, "body": body,
+                              "status": status, "arrived": time.time(), "answered": None}
+                    receiver.requests.append(record)
+                    hold = receiver.hold
+                if hold > 0:
+                    time.sleep(hold)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    self.wfile.flush()
+                    answered = True
+                except OSError:  # the sender is gone (killed while its request was held)
+                    answered = False
+                with receiver.lock:
+                    record["answered"] = answered
 
             def log_message(self, *args):  # quiet: the checks say what happened
                 pass
 
         # Port 0 the first time (the kernel picks a free one), the same port when restarted.
-        self.server = HTTPServer(("127.0.0.1", self.port), Handler)
+        server_class = ThreadingHTTPServer if self.threaded else HTTPServer
+        self.server = server_class(("127.0.0.1", self.port), Handler)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -135,7 +156,7 @@ class Receiver:
 
     def snapshot(self):
         with self.lock:
-            return list(self.requests)
+            return [dict(r) for r in self.requests]
 
 
 def request_id(request):
