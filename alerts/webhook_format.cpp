@@ -240,6 +240,13 @@ Result<WebhookRequest> buildRequest(const config::WebhookSpec& sink, const stora
     request.headers.push_back(
         {"X-Zonewatch-Signature", signatureValue(sink.secret, context.sentAt, *body)});
   }
+  // The configuration has refused any header that would replace those above, or break a line.
+  for (const config::HttpHeaderSpec& header : sink.headers) {
+    request.headers.push_back({header.name, header.value});
+  }
+  if (!sink.bearerToken.empty()) {
+    request.headers.push_back({"Authorization", "Bearer " + sink.bearerToken});
+  }
   request.body = std::move(*body);
   return request;
 }

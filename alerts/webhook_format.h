@@ -68,7 +68,8 @@ struct WebhookRequest {
 
 // Body, endpoint and headers for one delivery of `event` to `sink`: Content-Type, User-Agent,
 // X-Zonewatch-Event, X-Zonewatch-Id (the event uid), X-Zonewatch-Timestamp (unix seconds, the
-// instant of `sent_at`) and, when the sink has a secret, X-Zonewatch-Signature.
+// instant of `sent_at`) and, when the sink has a secret, X-Zonewatch-Signature; then the sink's own
+// `headers` and, with a bearer token, Authorization.
 Result<WebhookRequest> buildRequest(const config::WebhookSpec& sink, const storage::EventRow& event,
                                     const FormatContext& context);
 

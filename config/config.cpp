@@ -70,6 +70,12 @@ std::string WebhookSpec::toString() const {
   }
   out += ", timeout " + formatDuration(timeout) + ", retry " + formatDuration(retryInitial) +
          " to " + formatDuration(retryMax) + ", give up after " + formatDuration(giveUpAfter);
+  // Header values may be credentials too: only the names are shown.
+  if (!headers.empty()) {
+    out += ", headers";
+    for (size_t i = 0; i < headers.size(); ++i) out += (i > 0 ? "," : " ") + headers[i].name;
+  }
+  if (!bearerToken.empty()) out += ", bearer token <redacted>";
   out += secret.empty() ? ", unsigned)" : ", secret <redacted>)";
   return out;
 }

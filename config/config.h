@@ -65,7 +65,15 @@ constexpr std::string_view toString(WebhookFormat format) {
 }
 std::optional<WebhookFormat> webhookFormatFromString(std::string_view name);
 
+struct HttpHeaderSpec {
+  std::string name;
+  std::string value;
+
+  bool operator==(const HttpHeaderSpec&) const = default;
+};
+
 struct WebhookSpec {
+  // As written, or the URL's host when `name` is left out (config/validate.cpp).
   std::string name;
   std::string url;
   // Resolved from secret | secret_file | secret_env; empty when none is given. Never logged: use
@@ -80,6 +88,12 @@ struct WebhookSpec {
   // most retryMax (each delay jittered by ±20% in alerts/deliverer.cpp).
   std::chrono::seconds retryInitial{30};
   std::chrono::seconds retryMax{3600};
+  // `headers`: sent with every request after zonewatch's own, which they cannot replace. Values
+  // may be credentials (an API key): toString() names the headers, never their values.
+  std::vector<HttpHeaderSpec> headers;
+  // Read from bearer_token_file, sent as "Authorization: Bearer <token>"; empty when none. Never
+  // logged, like `secret`.
+  std::string bearerToken;
 
   // Whether this webhook receives the event: severity at least minSeverity, and its kind listed
   // in events (or events empty). The daemon asks every webhook for every event it stores.

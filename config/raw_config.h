@@ -70,10 +70,19 @@ struct RawValidation {
       maxNsec3Hashes, maxNsec3Iterations;
 };
 
+// A map of scalars to scalars (`webhooks[].headers`), in file order; each key is a RawScalar of
+// its own, so an error can point at the key as well as at the value.
+struct RawMap {
+  std::vector<std::pair<RawScalar, RawScalar>> entries;
+  SourcePos pos;
+  SourcePos keyPos;
+};
+
 struct RawWebhook {
   std::optional<RawScalar> name, url, secret, secretFile, secretEnv, minSeverity, format, timeout,
-      giveUpAfter, retryInitial, retryMax;
+      giveUpAfter, retryInitial, retryMax, bearerTokenFile;
   std::optional<RawList> events;
+  std::optional<RawMap> headers;
   SourcePos pos;
 };
 

@@ -59,6 +59,21 @@ std::string quote(std::string_view text) {
   return "\"" + std::string(text) + "\"";
 }
 
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  });
+  return out;
+}
+
+// Header fields a webhook's `headers` may not set (lowercase), besides every X-Zonewatch-*: those
+// zonewatch sends itself (alerts/webhook_format.h) and those that frame the request, which
+// libcurl owns.
+constexpr std::array<std::string_view, 7> kReservedHeaders = {
+    "content-type", "content-length", "transfer-encoding", "host",
+    "user-agent",   "expect",         "connection"};
+
 std::string joined(std::span<const std::string_view> words) {
   std::string out;
   for (std::string_view w : words) {
@@ -424,66 +439,159 @@ class Validator {
     return out;
   }
 
+  // A webhook's name -> where it was given: its `name`, or the webhook itself when the name is
+  // its URL's host.
+  using WebhookNames = std::unordered_map<std::string, SourcePos>;
+
   void webhooks(Config& config) const {
-    std::unordered_map<std::string, SourcePos> names;
+    WebhookNames names;
     for (size_t i = 0; i < raw_.webhooks.size(); ++i) {
-      const RawWebhook& hook = raw_.webhooks[i];
-      std::string key = "webhooks[" + std::to_string(i) + "]";
-      WebhookSpec spec;
-      if (!hook.name) raw_.fail(hook.pos, key + ".name", "is required");
-      if (hook.name->text.empty()) fail(*hook.name, key + ".name", "must not be empty");
-      if (auto [it, inserted] = names.try_emplace(hook.name->text, hook.name->pos); !inserted) {
-        fail(*hook.name, key + ".name",
-             "duplicate webhook name " + quote(hook.name->text) + " (first at " +
-                 raw_.where(it->second) + ")");
-      }
-      spec.name = hook.name->text;
-      if (!hook.url) raw_.fail(hook.pos, key + ".url", "is required");
-      if (auto s = checkWebhookUrl(hook.url->text); !s) {
-        fail(*hook.url, key + ".url", s.error().message);
-      }
-      spec.url = hook.url->text;
-      spec.secret = secret(hook, key);
-      if (hook.minSeverity) {
-        // oneOf() has already refused any other name.
-        spec.minSeverity = *model::severityFromString(
-            oneOf(*hook.minSeverity, key + ".min_severity", model::kSeverityNames));
-      }
-      if (hook.events) spec.events = events(*hook.events, key + ".events");
-      if (hook.format) {
-        spec.format =
-            *webhookFormatFromString(oneOf(*hook.format, key + ".format", kWebhookFormatNames));
-      }
-      if (hook.timeout) {
-        spec.timeout = atLeast(*hook.timeout, key + ".timeout", seconds{1});
-        if (spec.timeout > kMaxWebhookTimeout) {
-          fail(*hook.timeout, key + ".timeout",
-               "must be at most " + formatDuration(kMaxWebhookTimeout));
-        }
-      }
-      if (hook.giveUpAfter) {
-        spec.giveUpAfter = atLeast(*hook.giveUpAfter, key + ".give_up_after", seconds{1});
-        if (spec.giveUpAfter < spec.timeout) {
-          fail(*hook.giveUpAfter, key + ".give_up_after",
-               "must be at least the timeout (" + formatDuration(spec.timeout) + ")");
-        }
-      }
-      if (hook.retryInitial) {
-        spec.retryInitial = atLeast(*hook.retryInitial, key + ".retry_initial", seconds{1});
-      }
-      if (hook.retryMax) {
-        spec.retryMax = atLeast(*hook.retryMax, key + ".retry_max", seconds{1});
-      }
-      // Checked once both are known: either may be the one given, the other left at its default.
-      if (spec.retryMax < spec.retryInitial) {
-        const RawScalar& culprit = hook.retryMax ? *hook.retryMax : *hook.retryInitial;
-        fail(culprit, key + (hook.retryMax ? ".retry_max" : ".retry_initial"),
-             hook.retryMax
-                 ? "must be at least retry_initial (" + formatDuration(spec.retryInitial) + ")"
-                 : "must be at most retry_max (" + formatDuration(spec.retryMax) + ")");
-      }
-      config.webhooks.push_back(std::move(spec));
+      config.webhooks.push_back(
+          webhook(raw_.webhooks[i], "webhooks[" + std::to_string(i) + "]", names));
     }
+  }
+
+  WebhookSpec webhook(const RawWebhook& hook, const std::string& key, WebhookNames& names) const {
+    WebhookSpec spec;
+    if (!hook.url) raw_.fail(hook.pos, key + ".url", "is required");
+    if (auto s = checkWebhookUrl(hook.url->text); !s) {
+      fail(*hook.url, key + ".url", s.error().message);
+    }
+    spec.url = hook.url->text;
+    spec.name = webhookName(hook, key, names);
+    spec.secret = secret(hook, key);
+    spec.headers = headers(hook, key);
+    if (hook.bearerTokenFile) spec.bearerToken = bearerToken(*hook.bearerTokenFile, key);
+    if (hook.minSeverity) {
+      // oneOf() has already refused any other name.
+      spec.minSeverity = *model::severityFromString(
+          oneOf(*hook.minSeverity, key + ".min_severity", model::kSeverityNames));
+    }
+    if (hook.events) spec.events = events(*hook.events, key + ".events");
+    if (hook.format) {
+      spec.format =
+          *webhookFormatFromString(oneOf(*hook.format, key + ".format", kWebhookFormatNames));
+    }
+    webhookTiming(hook, key, spec);
+    return spec;
+  }
+
+  // `name`, or the URL's host when it is left out. Outbox rows refer to the webhook by name, so
+  // two webhooks to one host without names are an error rather than numbered by their order:
+  // reordering the list would otherwise hand pending alerts to the other webhook.
+  std::string webhookName(const RawWebhook& hook, const std::string& key,
+                          WebhookNames& names) const {
+    if (!hook.name) {
+      std::string host = webhookUrlHost(hook.url->text);
+      if (auto [it, inserted] = names.try_emplace(host, hook.pos); !inserted) {
+        raw_.fail(hook.pos, key + ".name",
+                  "is required here: without it the name would be the URL's host " + quote(host) +
+                      ", already the name of the webhook at " + raw_.where(it->second) +
+                      "; give each webhook to that host a `name` of its own");
+      }
+      return host;
+    }
+    const RawScalar& name = *hook.name;
+    if (name.text.empty()) fail(name, key + ".name", "must not be empty");
+    if (auto [it, inserted] = names.try_emplace(name.text, name.pos); !inserted) {
+      fail(name, key + ".name",
+           "duplicate webhook name " + quote(name.text) + " (first at " + raw_.where(it->second) +
+               ")");
+    }
+    return name.text;
+  }
+
+  void webhookTiming(const RawWebhook& hook, const std::string& key, WebhookSpec& spec) const {
+    if (hook.timeout) {
+      spec.timeout = atLeast(*hook.timeout, key + ".timeout", seconds{1});
+      if (spec.timeout > kMaxWebhookTimeout) {
+        fail(*hook.timeout, key + ".timeout",
+             "must be at most " + formatDuration(kMaxWebhookTimeout));
+      }
+    }
+    if (hook.giveUpAfter) {
+      spec.giveUpAfter = atLeast(*hook.giveUpAfter, key + ".give_up_after", seconds{1});
+      if (spec.giveUpAfter < spec.timeout) {
+        fail(*hook.giveUpAfter, key + ".give_up_after",
+             "must be at least the timeout (" + formatDuration(spec.timeout) + ")");
+      }
+    }
+    if (hook.retryInitial) {
+      spec.retryInitial = atLeast(*hook.retryInitial, key + ".retry_initial", seconds{1});
+    }
+    if (hook.retryMax) spec.retryMax = atLeast(*hook.retryMax, key + ".retry_max", seconds{1});
+    // Checked once both are known: either may be the one given, the other left at its default.
+    if (spec.retryMax < spec.retryInitial) {
+      const RawScalar& culprit = hook.retryMax ? *hook.retryMax : *hook.retryInitial;
+      fail(culprit, key + (hook.retryMax ? ".retry_max" : ".retry_initial"),
+           hook.retryMax
+               ? "must be at least retry_initial (" + formatDuration(spec.retryInitial) + ")"
+               : "must be at most retry_max (" + formatDuration(spec.retryMax) + ")");
+    }
+  }
+
+  // `headers`: names and values checked so that none can add a line of its own to the request,
+  // and none replaces what zonewatch sends itself: Content-Type, the X-Zonewatch-* contract with
+  // receivers (the signature above all) and the fields that frame the request.
+  std::vector<HttpHeaderSpec> headers(const RawWebhook& hook, const std::string& key) const {
+    std::vector<HttpHeaderSpec> out;
+    if (!hook.headers) return out;
+    for (const auto& [name, value] : hook.headers->entries) {
+      const std::string entryKey = key + ".headers." + name.text;
+      if (auto s = checkHeaderName(name.text); !s) fail(name, entryKey, s.error().message);
+      const std::string lowered = lowercase(name.text);
+      if (std::find(kReservedHeaders.begin(), kReservedHeaders.end(), lowered) !=
+              kReservedHeaders.end() ||
+          lowered.starts_with("x-zonewatch-")) {
+        fail(name, entryKey, "zonewatch sets " + name.text + " itself; it cannot be replaced");
+      }
+      if (lowered == "authorization" && hook.bearerTokenFile) {
+        fail(name, entryKey, "give either an Authorization header or bearer_token_file, not both");
+      }
+      for (const HttpHeaderSpec& earlier : out) {
+        if (lowercase(earlier.name) == lowered) {
+          fail(name, entryKey, "header " + earlier.name + " is given twice (names ignore case)");
+        }
+      }
+      if (auto s = checkHeaderValue(value.text); !s) fail(value, entryKey, s.error().message);
+      out.push_back({name.text, value.text});
+    }
+    return out;
+  }
+
+  // bearer_token_file: one line, read now so that a missing file fails start-up. The token is a
+  // credential: no message quotes it.
+  std::string bearerToken(const RawScalar& value, const std::string& hookKey) const {
+    const std::string key = hookKey + ".bearer_token_file";
+    std::string token = secretFile(value, key);
+    for (char c : token) {
+      const auto u = static_cast<unsigned char>(c);
+      if (u <= 0x20 || u == 0x7f) {
+        fail(value, key,
+             resolve(value.text).string() +
+                 " holds white space or control characters: a bearer token is one word on one "
+                 "line");
+      }
+    }
+    return token;
+  }
+
+  // A file holding one secret (secret_file, bearer_token_file): relative to the configuration,
+  // its trailing line break and blanks cut (editors and `echo` add them), not empty.
+  std::string secretFile(const RawScalar& value, const std::string& key) const {
+    if (value.text.empty()) fail(value, key, "must not be empty");
+    auto content = readWholeFile(resolve(value.text));
+    if (!content) {
+      fail(value, key,
+           "cannot read " + resolve(value.text).string() + ": " + content.error().message);
+    }
+    std::string secret = std::move(content).value();
+    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' ||
+                               secret.back() == ' ' || secret.back() == '\t')) {
+      secret.pop_back();
+    }
+    if (secret.empty()) fail(value, key, resolve(value.text).string() + " is empty");
+    return secret;
   }
 
   std::string secret(const RawWebhook& hook, const std::string& key) const {
@@ -508,31 +616,12 @@ class Validator {
     const RawScalar& value = **given->value;
     std::string valueKey = key + "." + std::string(given->name);
     if (value.text.empty()) fail(value, valueKey, "must not be empty");
-    std::string secret;
-    if (given->name == "secret") {
-      secret = value.text;
-    } else if (given->name == "secret_file") {
-      auto content = readWholeFile(resolve(value.text));
-      if (!content) {
-        fail(value, valueKey,
-             "cannot read " + resolve(value.text).string() + ": " + content.error().message);
-      }
-      secret = std::move(content).value();
-      // Editors and `echo` end the file with a newline that is not part of the secret.
-      while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' ||
-                                 secret.back() == ' ' || secret.back() == '\t')) {
-        secret.pop_back();
-      }
-      if (secret.empty()) fail(value, valueKey, resolve(value.text).string() + " is empty");
-    } else {
-      const char* env = std::getenv(value.text.c_str());
-      if (env == nullptr) {
-        fail(value, valueKey, "environment variable " + value.text + " is not set");
-      }
-      secret = env;
-      if (secret.empty()) fail(value, valueKey, "environment variable " + value.text + " is empty");
-    }
-    return secret;
+    if (given->name == "secret") return value.text;
+    if (given->name == "secret_file") return secretFile(value, valueKey);
+    const char* env = std::getenv(value.text.c_str());
+    if (env == nullptr) fail(value, valueKey, "environment variable " + value.text + " is not set");
+    if (*env == '\0') fail(value, valueKey, "environment variable " + value.text + " is empty");
+    return env;
   }
 
   std::vector<model::EventKind> events(const RawList& list, const std::string& key) const {

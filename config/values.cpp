@@ -313,6 +313,47 @@ std::string redactUrl(std::string_view url) {
   return out;
 }
 
+std::string webhookUrlHost(std::string_view url) {
+  const size_t schemeEnd = url.find("://");
+  std::string_view rest = schemeEnd == std::string_view::npos ? url : url.substr(schemeEnd + 3);
+  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    authority = authority.substr(at + 1);
+  }
+  auto split = splitHostPort(authority);
+  std::string host(split ? split->host : authority);
+  std::transform(host.begin(), host.end(), host.begin(), lower);
+  return host;
+}
+
+Status<> checkHeaderName(std::string_view name) {
+  if (name.empty()) return fail("a header name must not be empty");
+  constexpr std::string_view kTokenPunctuation = "!#$%&'*+-.^_`|~";
+  for (char c : name) {
+    if (!isDigit(c) && !isAlpha(c) && kTokenPunctuation.find(c) == std::string_view::npos) {
+      return fail("header name " + quote(name) +
+                  " may only hold letters, digits and !#$%&'*+-.^_`|~ (RFC 9110 §5.1)");
+    }
+  }
+  return Ok{};
+}
+
+Status<> checkHeaderValue(std::string_view value) {
+  if (value.empty()) return fail("a header value must not be empty");
+  for (char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u == '\r' || u == '\n') return fail("a header value must not contain a line break");
+    if ((u < 0x20 && u != '\t') || u == 0x7f) {
+      return fail("a header value must not contain control characters");
+    }
+  }
+  auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  if (blank(value.front()) || blank(value.back())) {
+    return fail("a header value must not start or end with white space");
+  }
+  return Ok{};
+}
+
 Result<dns::Name> parseDomain(std::string_view text) {
   if (text.empty()) return fail("empty domain name");
   auto name = dns::Name::fromUser(text);

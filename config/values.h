@@ -44,6 +44,15 @@ bool looksLikeUri(std::string_view text);
 // scheme://host[:port]/… with userinfo, path and query cut: what may be printed of a URL that can
 // carry credentials (Slack's path is a token).
 std::string redactUrl(std::string_view url);
+// The host of a URL that checkWebhookUrl() accepted, lowercased, an IPv6 literal without its
+// brackets: "https://Hooks.Example.net:8443/x" -> "hooks.example.net". A webhook's default name.
+std::string webhookUrlHost(std::string_view url);
+
+// An HTTP field name (RFC 9110 §5.1: a token of letters, digits and !#$%&'*+-.^_`|~).
+Status<> checkHeaderName(std::string_view name);
+// An HTTP field value (RFC 9110 §5.5): not empty, no CR, LF, NUL or other control character but
+// tab, no leading or trailing white space. CR and LF would let a value start a header of its own.
+Status<> checkHeaderValue(std::string_view value);
 
 // A domain name as a user writes it (U-labels allowed), lowercased, in hostname syntax: letters,
 // digits, hyphens and underscores, no empty or wildcard label, not the root.

@@ -75,7 +75,7 @@ constexpr std::array<Field<RawValidation>, 5> kValidationFields = {{
     {"max_nsec3_hashes", &RawValidation::maxNsec3Hashes},
     {"max_nsec3_iterations", &RawValidation::maxNsec3Iterations},
 }};
-constexpr std::array<Field<RawWebhook>, 12> kWebhookFields = {{
+constexpr std::array<Field<RawWebhook>, 14> kWebhookFields = {{
     {"name", &RawWebhook::name},
     {"url", &RawWebhook::url},
     {"secret", &RawWebhook::secret},
@@ -88,6 +88,8 @@ constexpr std::array<Field<RawWebhook>, 12> kWebhookFields = {{
     {"give_up_after", &RawWebhook::giveUpAfter},
     {"retry_initial", &RawWebhook::retryInitial},
     {"retry_max", &RawWebhook::retryMax},
+    {"headers"},
+    {"bearer_token_file", &RawWebhook::bearerTokenFile},
 }};
 
 // What yaml-cpp calls the node, in the words of an error message.
@@ -204,6 +206,29 @@ class YamlReader {
     return list;
   }
 
+  // A map whose values are single values, keys in file order; duplicate keys are refused here
+  // as everywhere (the caller judges case-insensitive duplicates, which depend on what the keys
+  // mean).
+  RawMap scalarMap(const YAML::Node& k, const YAML::Node& v, const std::string& path) {
+    if (v.IsNull()) raw_.fail(pos(k), path, "has no value (write {} for an empty map)");
+    if (!v.IsMap()) raw_.fail(pos(v), path, "must be a map, not " + shapeOf(v));
+    RawMap map{{}, pos(v), pos(k)};
+    for (const auto& entry : v) {
+      const YAML::Node ek = entry.first;
+      const YAML::Node ev = entry.second;
+      if (!ek.IsScalar())
+        raw_.fail(pos(ek), path, "a key must be a plain word, not " + shapeOf(ek));
+      const std::string entryPath = path + "." + ek.Scalar();
+      for (const auto& [seenKey, seenValue] : map.entries) {
+        if (seenKey.text == ek.Scalar()) {
+          raw_.fail(pos(ek), entryPath, "duplicate key (first at " + raw_.where(seenKey.pos) + ")");
+        }
+      }
+      map.entries.emplace_back(RawScalar{ek.Scalar(), pos(ek), pos(ek)}, scalar(ek, ev, entryPath));
+    }
+    return map;
+  }
+
   void readDomains(const YAML::Node& k, const YAML::Node& v, const std::string& path) {
     raw_.domainsKeyPos = pos(k);
     if (v.IsNull()) raw_.fail(pos(k), path, "has no value (write [] for an empty list)");
@@ -272,7 +297,11 @@ class YamlReader {
       }
       RawWebhook hook;
       hook.pos = pos(item);
-      readMap(item, itemPath, kWebhookFields, hook);
+      readMap(item, itemPath, kWebhookFields, hook,
+              [&](std::string_view key, const YAML::Node& hk, const YAML::Node& hv,
+                  const std::string& p) {
+                if (key == "headers") hook.headers = scalarMap(hk, hv, p);
+              });
       raw_.webhooks.push_back(std::move(hook));
     }
   }

@@ -8,7 +8,9 @@ confirm_polls 2 and three `generic` webhooks, all pointing at one HTTP server th
 free port of 127.0.0.1 (http.server in a thread), one path per webhook:
 
   /a       webhook "hook-a", secret A; the receiver verifies with A and answers 204 (401 if not)
-  /b       webhook "hook-b", secret B; the receiver verifies with B
+  /b       webhook "hook-b", secret B; the receiver verifies with B. It is also behind
+           authentication: its `headers` (X-Tenant) and `bearer_token_file` must arrive with
+           every request, and nothing of them at /a
   /strict  webhook "wrong-secret", signed with a third secret while the receiver verifies with A:
            a receiver given the wrong secret; it must reject every request (401), and zonewatch
            must take that as a permanent rejection (never sent again)
@@ -52,6 +54,8 @@ CHILD = "child01.lab."
 SECRET_A = b"hook-a-secret-3f9c"
 SECRET_B = b"hook-b-secret-81d2"
 SECRET_WRONG = b"not-the-receivers-secret"
+TOKEN_B = "hook-b-bearer-5e7a"
+TENANT_B = "lab tenant b"
 # The generic body (alerts/README.md, "generic"): exactly these keys.
 BODY_KEYS = {"id", "event", "severity", "domain", "summary", "observed_at", "before", "after",
              "server", "sent_at"}
@@ -237,6 +241,9 @@ def check_requests(checks, receiver, events):
                                                         h.get("x-zonewatch-timestamp", "")):
             problems.append(f"{where}: signature is not HMAC-SHA256 of timestamp.body with its "
                             "secret")
+        auth = (h.get("authorization"), h.get("x-tenant"))
+        if auth != ((f"Bearer {TOKEN_B}", TENANT_B) if r["path"] == "/b" else (None, None)):
+            problems.append(f"{where}: authorization/x-tenant {auth}")
         stamp = h.get("x-zonewatch-timestamp", "")
         if not stamp.isdigit() or int(stamp) != rfc3339_to_unix(body["sent_at"]):
             problems.append(f"{where}: X-Zonewatch-Timestamp {stamp!r} vs sent_at "
@@ -250,7 +257,8 @@ def check_requests(checks, receiver, events):
             if body[key] != stored.get(key):
                 problems.append(f"{where}: {key} {body[key]!r} but stored {stored.get(key)!r}")
     checks.check(requests and not problems,
-                 f"all {len(requests)} requests: headers, signature with the sink's secret, "
+                 f"all {len(requests)} requests: headers (hook-b's own and its bearer token "
+                 "at /b only), signature with the sink's secret, "
                  "timestamp = sent_at, body = the stored event", "; ".join(problems[:5]))
 
     # A receiver holding the wrong secret notices: with B's secret no request to /a verifies,
@@ -374,12 +382,19 @@ def main(argv):
         monitor = Monitor(zonewatch, lab_dir, work, CHILDREN)
         hooks = [("hook-a", "/a", SECRET_A), ("hook-b", "/b", SECRET_B),
                  ("wrong-secret", "/strict", SECRET_WRONG)]
+        # Relative to the configuration's directory, as an operator would write it.
+        with open(os.path.join(os.path.dirname(monitor.config), "hook-b.token"), "w",
+                  encoding="utf-8") as handle:
+            handle.write(TOKEN_B + "\n")
         with open(monitor.config, "a", encoding="utf-8") as handle:
             handle.write("webhooks:\n")
             for name, path, secret in hooks:
                 handle.write(f"  - name: {name}\n    url: {receiver.url(path)}\n"
                              f"    secret: {secret.decode()}\n    format: generic\n"
                              "    timeout: 5s\n    retry_initial: 1s\n    retry_max: 1s\n")
+                if name == "hook-b":
+                    handle.write(f"    bearer_token_file: hook-b.token\n"
+                                 f"    headers: {{X-Tenant: {TENANT_B}}}\n")
         monitor.cli("config", "check")
 
         print("== baseline", flush=True)

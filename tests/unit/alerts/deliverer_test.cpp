@@ -174,6 +174,30 @@ TEST_F(DelivererTest, EachEventArrivesOnceSigned) {
   EXPECT_EQ(pending(), 0);
 }
 
+// A receiver behind authentication: the sink's own headers and its bearer token arrive with
+// every request, beside (not instead of) zonewatch's headers and signature.
+TEST_F(DelivererTest, CustomHeadersAndBearerTokenReachTheReceiver) {
+  receiver_.start();
+  commitEvents({"h1", "h2"}, kT0);
+  config::WebhookSpec s = sink(receiver_.url());
+  s.headers = {{"X-Tenant", "acme corp"}, {"X-Api-Key", "k3y"}};
+  s.bearerToken = "tok.EN-42";
+  Deliverer d(*store_, {s}, clock_, poster_, options());
+
+  EXPECT_EQ(d.runOnce(), 2U);
+  const auto rs = receiver_.requests();
+  ASSERT_EQ(rs.size(), 2U);
+  for (const auto& r : rs) {
+    EXPECT_EQ(r.headers.at("x-tenant"), "acme corp");
+    EXPECT_EQ(r.headers.at("x-api-key"), "k3y");
+    EXPECT_EQ(r.headers.at("authorization"), "Bearer tok.EN-42");
+    EXPECT_EQ(r.headers.at("content-type"), "application/json");
+    EXPECT_EQ(r.headers.at("x-zonewatch-signature"),
+              independentSignature(r.headers.at("x-zonewatch-timestamp"), r.body));
+  }
+  EXPECT_EQ(counter(d, "ops", kDelivered), 2U);
+}
+
 TEST_F(DelivererTest, ReceiverDownThenUpDeliversEveryEventOnce) {
   commitEvents({"a", "b", "c", "d"}, kT0);
   Deliverer d(*store_, {sink(receiver_.url())}, clock_, poster_, options());

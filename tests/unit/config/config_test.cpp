@@ -710,12 +710,105 @@ TEST_F(ConfigTest, WebhookErrors) {
   expectError(base + "    url: https://x.example\n    retry_intial: 1s\n", 5,
               "webhooks[0].retry_intial", "did you mean 'retry_initial'?");
   expectError(base, 3, "webhooks[0].url", "is required");
-  expectError("domains: [example.com]\nwebhooks:\n  - url: https://x.example\n", 3,
-              "webhooks[0].name", "is required");
   expectError(
       base + "    url: https://x.example\n  - name: ops\n    url: https://y.example\n", 5,
       "webhooks[1].name",
       "duplicate webhook name \"ops\" (first at " + (dir_ / "zonewatch.yaml").string() + ":3)");
+}
+
+// A webhook without `name` is named after its URL's host; a second one to the same host needs a
+// name of its own (numbering them by position would move pending alerts when the list is edited).
+TEST_F(ConfigTest, AWebhookNameDefaultsToTheUrlsHost) {
+  Config c = load(
+      "domains: [example.com]\nwebhooks:\n  - url: https://Hooks.Example.net:8443/x?t=1\n"
+      "  - url: http://[::1]:9000/hook\n  - name: second\n    url: https://hooks.example.net/y\n");
+  ASSERT_EQ(c.webhooks.size(), 3u);
+  EXPECT_EQ(c.webhooks[0].name, "hooks.example.net");
+  EXPECT_EQ(c.webhooks[1].name, "::1");
+  EXPECT_EQ(c.webhooks[2].name, "second");
+
+  const std::string base = "domains: [example.com]\nwebhooks:\n  - url: https://a.example/1\n";
+  expectError(base + "  - url: https://A.example/2\n", 4, "webhooks[1].name",
+              "is required here: without it the name would be the URL's host \"a.example\", "
+              "already the name of the webhook at " +
+                  (dir_ / "zonewatch.yaml").string() + ":3");
+  expectError(base + "  - name: a.example\n    url: https://b.example\n", 4, "webhooks[1].name",
+              "duplicate webhook name \"a.example\" (first at " +
+                  (dir_ / "zonewatch.yaml").string() + ":3)");
+}
+
+TEST_F(ConfigTest, WebhookHeadersAndBearerToken) {
+  write("token", "tok.EN-42_~+/=\n");
+  Config c = load(
+      "domains: [example.com]\nwebhooks:\n  - url: https://x.example\n"
+      "    bearer_token_file: token\n"
+      "    headers:\n      X-Tenant: acme corp\n      X-Api-Key: \"k3y-value\"\n");
+  const WebhookSpec& hook = c.webhooks[0];
+  EXPECT_EQ(hook.bearerToken, "tok.EN-42_~+/=");  // the file's trailing newline cut
+  EXPECT_EQ(hook.headers,
+            (std::vector<HttpHeaderSpec>{{"X-Tenant", "acme corp"}, {"X-Api-Key", "k3y-value"}}));
+  // Neither the token nor a header's value is ever printed; the header names are.
+  const std::string text = describe(c);
+  EXPECT_EQ(text.find("tok.EN"), std::string::npos) << text;
+  EXPECT_EQ(text.find("k3y-value"), std::string::npos) << text;
+  EXPECT_EQ(text.find("acme"), std::string::npos) << text;
+  EXPECT_NE(text.find("headers X-Tenant,X-Api-Key, bearer token <redacted>"), std::string::npos)
+      << text;
+  // An Authorization header of another scheme may be given instead of a bearer token.
+  c = load(
+      "domains: [example.com]\nwebhooks:\n  - url: https://x.example\n"
+      "    headers: {Authorization: Basic dXNlcjpwdw==}\n");
+  EXPECT_EQ(c.webhooks[0].headers.at(0).value, "Basic dXNlcjpwdw==");
+  EXPECT_TRUE(c.webhooks[0].bearerToken.empty());
+}
+
+TEST_F(ConfigTest, WebhookHeaderErrors) {
+  const std::string base =
+      "domains: [example.com]\nwebhooks:\n  - url: https://x.example\n    headers:\n";
+  expectError(base + "      Content-Type: text/plain\n", 5, "webhooks[0].headers.Content-Type",
+              "zonewatch sets Content-Type itself");
+  expectError(base + "      x-zonewatch-signature: sha256=00\n", 5,
+              "webhooks[0].headers.x-zonewatch-signature", "cannot be replaced");
+  expectError(base + "      X-Zonewatch-Anything: 1\n", 5,
+              "webhooks[0].headers.X-Zonewatch-Anything", "cannot be replaced");
+  expectError(base + "      Host: evil.example\n", 5, "webhooks[0].headers.Host", "itself");
+  expectError(base + "      \"X Bad\": 1\n", 5, "webhooks[0].headers.X Bad", "RFC 9110");
+  expectError(base + "      \"X-Bad:\": 1\n", 5, "webhooks[0].headers.X-Bad:", "RFC 9110");
+  // A line break in a value would start a header (or a body) of its own.
+  expectError(base + "      X-Inject: \"a\\r\\nX-Other: b\"\n", 5, "webhooks[0].headers.X-Inject",
+              "line break");
+  expectError(base + "      X-Inject: \"a\\nb\"\n", 5, "webhooks[0].headers.X-Inject",
+              "line break");
+  expectError(base + "      X-Nul: \"a\\x01b\"\n", 5, "webhooks[0].headers.X-Nul",
+              "control characters");
+  expectError(base + "      X-Empty: \"\"\n", 5, "webhooks[0].headers.X-Empty",
+              "must not be empty");
+  expectError(base + "      X-One: a\n      x-one: b\n", 6, "webhooks[0].headers.x-one",
+              "given twice");
+  expectError(base + "      X-One: a\n      X-One: b\n", 6, "webhooks[0].headers.X-One",
+              "duplicate key");
+  expectError(base + "      X-List: [a, b]\n", 5, "webhooks[0].headers.X-List",
+              "must be a single value");
+  expectError("domains: [example.com]\nwebhooks:\n  - url: https://x.example\n    headers: [a]\n",
+              4, "webhooks[0].headers", "must be a map");
+  write("token", "t\n");
+  expectError(base + "      Authorization: Bearer x\n    bearer_token_file: token\n", 5,
+              "webhooks[0].headers.Authorization", "not both");
+}
+
+TEST_F(ConfigTest, BearerTokenFileErrors) {
+  const std::string base =
+      "domains: [example.com]\nwebhooks:\n  - url: https://x.example\n    bearer_token_file: ";
+  expectError(base + "missing-token\n", 4, "webhooks[0].bearer_token_file",
+              "cannot read " + (dir_ / "missing-token").string());
+  write("empty-token", "\r\n");
+  expectError(base + "empty-token\n", 4, "webhooks[0].bearer_token_file", "is empty");
+  write("two-lines", "secret-part-one\nsecret-part-two\n");
+  expectError(base + "two-lines\n", 4, "webhooks[0].bearer_token_file", "one word on one line");
+  auto error = errorOf(base + "two-lines\n");
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(std::string(error->what()).find("secret-part"), std::string::npos) << error->what();
+  expectError(base + "\"\"\n", 4, "webhooks[0].bearer_token_file", "must not be empty");
 }
 
 TEST_F(ConfigTest, WebhookSecretSources) {

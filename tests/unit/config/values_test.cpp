@@ -97,6 +97,30 @@ TEST(WebhookUrlTest, RedactionKeepsOnlySchemeAndAuthority) {
   EXPECT_EQ(redactUrl("garbage"), "<redacted>");
 }
 
+TEST(WebhookUrlTest, HostIsTheDefaultName) {
+  EXPECT_EQ(webhookUrlHost("https://Hooks.Slack.com/services/T0"), "hooks.slack.com");
+  EXPECT_EQ(webhookUrlHost("https://u:p@example.com:8443?token=1"), "example.com");
+  EXPECT_EQ(webhookUrlHost("http://127.0.0.1:9000"), "127.0.0.1");
+  EXPECT_EQ(webhookUrlHost("http://[2001:DB8::1]:80/x"), "2001:db8::1");
+}
+
+TEST(HeaderTest, NamesAreTokensAndValuesOneLine) {
+  for (std::string_view good : {"X-Api-Key", "x_tenant", "A!#$%&'*+-.^_`|~9"}) {
+    EXPECT_TRUE(checkHeaderName(good).ok()) << good;
+  }
+  for (std::string_view bad : {"", "X Key", "X-Key:", "X\r\nY", "Ünicode", "(x)", "a/b"}) {
+    EXPECT_FALSE(checkHeaderName(bad).ok()) << bad;
+  }
+  for (std::string_view good : {"v", "Bearer a b", "a\tb", "caf\xc3\xa9", "=\"quoted\"="}) {
+    EXPECT_TRUE(checkHeaderValue(good).ok()) << good;
+  }
+  using namespace std::string_view_literals;
+  for (std::string_view bad : {""sv, "a\r\nX-Evil: 1"sv, "a\nb"sv, "a\rb"sv, "a\0b"sv, "a\x7f"sv,
+                               " lead"sv, "trail\t"sv}) {
+    EXPECT_FALSE(checkHeaderValue(bad).ok()) << bad;
+  }
+}
+
 TEST(DatabaseUriTest, PostgresUrisOnlyAndTheirPasswordsRedacted) {
   for (const char* uri : {"postgresql://zw@db.example:5432/zonewatch", "postgres://zw@10.0.0.5/z",
                           "postgresql:///zonewatch?host=/run/postgresql"}) {

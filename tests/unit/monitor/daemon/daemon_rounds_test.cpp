@@ -469,6 +469,28 @@ TEST_F(DaemonRoundsTest, EachWebhookGetsWhatItsFiltersLetThrough) {
             (std::multiset<std::string>{"observation_recovered", "operator_changed"}));
 }
 
+// A receiver behind authentication, configured as an operator writes it: no name (the URL's host),
+// custom headers, and a bearer token from a file beside the configuration.
+TEST_F(DaemonRoundsTest, AWebhookSendsItsHeadersAndBearerTokenFromTheConfiguration) {
+  testutil::Receiver receiver;
+  receiver.start();
+  std::ofstream(dir_ / "hook.token") << "t0ken-from-file\n";
+  configure("  - a.example\n",
+            "confirm_polls: 1\nfailing_polls: 1\nwebhooks:\n  - url: '" + receiver.url() +
+                "'\n    bearer_token_file: hook.token\n    headers: {X-Tenant: acme}\n");
+  round(World::kHealthy);
+  round(World::kRootDown);  // observation_failing
+  const auto requests = receiver.requests();
+  ASSERT_FALSE(requests.empty());
+  for (const auto& r : requests) {
+    EXPECT_EQ(r.headers.at("authorization"), "Bearer t0ken-from-file");
+    EXPECT_EQ(r.headers.at("x-tenant"), "acme");
+  }
+  auto stats = store().stats();
+  ASSERT_TRUE(stats.ok()) << stats.error().message;
+  EXPECT_EQ(stats->outboxPending, 0);  // delivered to the sink named "127.0.0.1"
+}
+
 // A commit that fails (full disk, here a trigger) stores nothing, and the memory does not advance:
 // the next round derives the same event again, and it is stored once.
 TEST_F(DaemonRoundsTest, AFailedCommitLosesNoEventAndRepeatsNone) {
