@@ -68,7 +68,8 @@ void Deliverer::setSinks(std::vector<config::WebhookSpec> sinks) {
 size_t Deliverer::runOnce() {
   auto due = store_.claimOutbox(clock_.nowUnix(), options_.batchLimit);
   if (!due) {
-    log::error("webhooks: cannot read the outbox: " + due.error().message);
+    log::error({"webhook_outbox_unreadable"},
+               "webhooks: cannot read the outbox: " + due.error().message);
     return 0;
   }
   // Each item reads the clock again: behind a slow receiver a batch takes several timeouts, and
@@ -95,7 +96,8 @@ size_t Deliverer::runPass() {
   while (true) {
     auto due = store_.claimOutbox(start, options_.batchLimit);
     if (!due) {
-      log::error("webhooks: cannot read the outbox: " + due.error().message);
+      log::error({"webhook_outbox_unreadable"},
+                 "webhooks: cannot read the outbox: " + due.error().message);
       break;
     }
     size_t fresh = 0;
@@ -171,11 +173,13 @@ std::optional<std::string> Deliverer::deliver(const storage::OutboxItem& item, i
   if (status >= 200 && status < 300) {
     if (auto done = store_.outboxDelivered(item.id, now); !done) {
       // The receiver has it; the row stays pending and is sent again (it dedups on the id).
-      log::error("webhooks: delivered outbox item " + std::to_string(item.id) +
-                 " but cannot record it: " + done.error().message);
+      log::error({"webhook_record_failed", item.event.domain},
+                 "webhooks: delivered outbox item " + std::to_string(item.id) +
+                     " but cannot record it: " + done.error().message);
       return std::nullopt;
     }
-    log::debug("webhooks: delivered event " + item.event.uid + " to '" + item.sink + "'");
+    log::debug({"webhook_delivered", item.event.domain},
+               "webhooks: delivered event " + item.event.uid + " to '" + item.sink + "'");
     count(item.sink, kDelivered);
     return std::nullopt;
   }
@@ -193,24 +197,28 @@ void Deliverer::retry(const storage::OutboxItem& item, const config::WebhookSpec
   std::uniform_real_distribution<double> spread(1.0 - options_.jitter, 1.0 + options_.jitter);
   const int64_t next = now + std::max<int64_t>(1, std::llround(delay * spread(random_)));
   if (auto done = store_.outboxRetry(item.id, next, error); !done) {
-    log::error("webhooks: cannot reschedule outbox item " + std::to_string(item.id) + ": " +
-               done.error().message);
+    log::error({"webhook_record_failed", item.event.domain},
+               "webhooks: cannot reschedule outbox item " + std::to_string(item.id) + ": " +
+                   done.error().message);
     return;
   }
-  log::warning("webhooks: event " + item.event.uid + " to '" + item.sink + "' failed (attempt " +
-               std::to_string(item.attempts + 1) + "): " + error + "; next try in " +
-               std::to_string(next - now) + " s");
+  log::warning({"webhook_retry", item.event.domain},
+               "webhooks: event " + item.event.uid + " to '" + item.sink + "' failed (attempt " +
+                   std::to_string(item.attempts + 1) + "): " + error + "; next try in " +
+                   std::to_string(next - now) + " s");
   count(item.sink, kRetry);
 }
 
 void Deliverer::giveUp(const storage::OutboxItem& item, const std::string& error) {
   if (auto done = store_.outboxGiveUp(item.id, error); !done) {
-    log::error("webhooks: cannot give up outbox item " + std::to_string(item.id) + ": " +
-               done.error().message);
+    log::error({"webhook_record_failed", item.event.domain},
+               "webhooks: cannot give up outbox item " + std::to_string(item.id) + ": " +
+                   done.error().message);
     return;
   }
-  log::error("webhooks: gave up event " + item.event.uid + " (" + item.event.name() + " " +
-             item.event.domain + ") to '" + item.sink + "': " + error);
+  log::error({"webhook_gave_up", item.event.domain},
+             "webhooks: gave up event " + item.event.uid + " (" + item.event.name() + " " +
+                 item.event.domain + ") to '" + item.sink + "': " + error);
   count(item.sink, kGaveUp);
 }
 

@@ -131,7 +131,7 @@ std::string describe(const Config& config) {
       << v.maxSignaturesPerRRset << " RRSIGs per RRset, " << v.maxVerifications
       << " verifications and " << v.maxNsec3Hashes << " NSEC3 hashes per validation; over "
       << v.maxNsec3Iterations << " NSEC3 iterations is insecure\n";
-  out << "log level:      " << config.logLevel << "\n";
+  out << "log level:      " << config.logLevel << " (" << config.logFormat << " lines)\n";
   out << "webhooks:       " << config.webhooks.size();
   if (isPostgresUri(config.database) && !config.webhooks.empty()) {
     out << " (a worker claims a delivery for " << formatDuration(config.deliveryClaim) << ")";

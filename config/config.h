@@ -147,6 +147,8 @@ struct Config {
   std::vector<WebhookSpec> webhooks;
   bool ipv4 = true, ipv6 = true;
   std::string logLevel = "info";  // debug | info | warning | error
+  // text | json (monitor/util/log.h). Under systemd the "<N>" priority prefix is added by itself.
+  std::string logFormat = "text";
   // The validator's caps against hostile answers (`validation:`); defaults are the library's.
   model::ValidationLimits validation;
 };

@@ -93,7 +93,7 @@ struct RawConfig {
   std::optional<RawScalar> database, databasePasswordFile, interval, concurrency, perServerQps,
       queryTimeout, queryTries, observationTimeout, rootHints, trustAnchors, domainsFile,
       confirmPolls, failingPolls, signatureWarning, signatureCritical, retention,
-      maxSnapshotsPerHour, logLevel, deliveryClaim;
+      maxSnapshotsPerHour, logLevel, deliveryClaim, logFormat;
   std::optional<RawList> ipVersions;
   // Entries of `domains` first, then those read from domains_file, in file order.
   std::vector<RawDomain> domains;

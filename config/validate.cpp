@@ -54,6 +54,7 @@ constexpr uint64_t kMaxNsec3Hashes = 1024;
 constexpr uint64_t kMaxNsec3Iterations = 2500;
 
 constexpr std::array<std::string_view, 4> kLogLevels = {"debug", "info", "warning", "error"};
+constexpr std::array<std::string_view, 2> kLogFormats = {"text", "json"};
 
 std::string quote(std::string_view text) {
   return "\"" + std::string(text) + "\"";
@@ -150,6 +151,7 @@ class Validator {
           *raw_.maxSnapshotsPerHour, "max_snapshots_per_hour", 0, kMaxSnapshotsPerHourLimit));
     }
     if (raw_.logLevel) config.logLevel = oneOf(*raw_.logLevel, "log_level", kLogLevels);
+    if (raw_.logFormat) config.logFormat = oneOf(*raw_.logFormat, "log_format", kLogFormats);
     if (raw_.ipVersions) ipVersions(*raw_.ipVersions, config);
     if (raw_.metrics) config.metrics = metrics(*raw_.metrics);
     if (raw_.validation) config.validation = validation(*raw_.validation);

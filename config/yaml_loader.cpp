@@ -28,7 +28,7 @@ struct Field {
   std::optional<RawList> Owner::*list = nullptr;
 };
 
-constexpr std::array<Field<RawConfig>, 24> kTopFields = {{
+constexpr std::array<Field<RawConfig>, 25> kTopFields = {{
     {"database", &RawConfig::database},
     {"database_password_file", &RawConfig::databasePasswordFile},
     {"delivery_claim", &RawConfig::deliveryClaim},
@@ -52,6 +52,7 @@ constexpr std::array<Field<RawConfig>, 24> kTopFields = {{
     {"webhooks"},
     {"ip_versions", nullptr, &RawConfig::ipVersions},
     {"log_level", &RawConfig::logLevel},
+    {"log_format", &RawConfig::logFormat},
     {"validation"},
 }};
 constexpr std::array<Field<RawDomainOptions>, 3> kDomainFields = {{

@@ -84,14 +84,16 @@ class FailureLog {
     }
     auto& e = entries_[kind];
     if (e.count == 0 && now - e.lastLogged >= 60) {
-      log::warning("cannot observe " + domain + ": " + why + " (retrying)");
+      log::warning({"observation_failed", domain},
+                   "cannot observe " + domain + ": " + why + " (retrying)");
       e.lastLogged = now;
       return;
     }
     ++e.count;
     if (now - e.lastLogged >= 60) {
-      log::warning(std::to_string(e.count) +
-                   " more observations failed in the last minute: " + why + " (retrying)");
+      log::warning({"observations_failed"},
+                   std::to_string(e.count) +
+                       " more observations failed in the last minute: " + why + " (retrying)");
       e.count = 0;
       e.lastLogged = now;
     }
@@ -230,6 +232,7 @@ class DaemonImpl final : public Daemon {
 
 Status<> DaemonImpl::init() {
   log::setLevel(log::parseLevel(config_.logLevel));
+  log::setFormat(log::parseFormat(config_.logFormat));
   if (auto blocked = blockSignals(); !blocked) return blocked;
   if (auto hints = loadRootHints(); !hints) return hints;
   auto anchors = loadTrustAnchors();
@@ -345,9 +348,9 @@ void DaemonImpl::chooseWorkSource() {
   if (options_.sweep.count() > 0) shared.sweep = options_.sweep;
   shared.once = options_.once;
   shared.seed = seed;
-  log::info("worker " + shared.worker + " sharing the domains of " +
-            storage::databaseForDisplay(config_.database) + " (lease " +
-            std::to_string(shared.lease.count()) + "s)");
+  log::info({"worker_started"}, "worker " + shared.worker + " sharing the domains of " +
+                                    storage::databaseForDisplay(config_.database) + " (lease " +
+                                    std::to_string(shared.lease.count()) + "s)");
   work_ = sharedWorkSource(*queue, clock_, std::move(shared));
 }
 
@@ -379,7 +382,7 @@ void DaemonImpl::preloadVerifiedSignatures() {
     for (const auto& v : *verified) memo.preload(v.digest);
   } else {
     // Only a cost: every signature is verified again.
-    log::warning(verified.error().message);
+    log::warning({"verified_signatures_unreadable"}, verified.error().message);
   }
 }
 
@@ -413,8 +416,9 @@ void DaemonImpl::deliver(std::stop_token stop, std::vector<config::WebhookSpec> 
                          const std::string& database, const storage::StoreOptions& storeOptions) {
   auto store = storage::openStore(database, storeOptions);
   if (!store) {
-    log::error("webhook deliveries disabled: cannot open " + storage::databaseForDisplay(database) +
-               ": " + store.error().message);
+    log::error({"webhooks_disabled"}, "webhook deliveries disabled: cannot open " +
+                                          storage::databaseForDisplay(database) + ": " +
+                                          store.error().message);
     return;
   }
   alerts::CurlPoster poster(stop);  // stopping the daemon aborts a request in progress
@@ -513,7 +517,8 @@ DaemonImpl::StoredFacts DaemonImpl::storedFacts() {
   });
   if (!read) {
     // Only the estimate and the phases suffer: every domain is then taken as never observed.
-    log::warning("cannot read the stored domains for the schedule: " + read.error().message);
+    log::warning({"schedule_read_failed"},
+                 "cannot read the stored domains for the schedule: " + read.error().message);
     return {};
   }
   return facts;
@@ -547,9 +552,9 @@ void DaemonImpl::evaluateSizing(const StoredFacts& facts, bool armFirstRound) {
   sizingCheckAt_ = work_->completions() + unsized_.size();
   const auto estimate = scheduler::estimateRound(domains, plan, config_.perServerQps);
   if (auto warning = scheduler::sizingWarning(estimate)) {
-    log::warning(*warning);
+    log::warning({"round_sizing"}, *warning);
   } else {
-    log::info(scheduler::sizingSummary(estimate));
+    log::info({"round_sizing"}, scheduler::sizingSummary(estimate));
   }
   metrics_->setRoundEstimate(estimate.roundSeconds);
   behindByEstimate_ = estimate.behind;
@@ -614,7 +619,7 @@ void DaemonImpl::onSignal() {
     if (info.ssi_signo == SIGHUP) {
       reloadRequested_ = true;
     } else {
-      if (!stopping_) log::info("stopping: finishing the observations in flight");
+      if (!stopping_) log::info({"stopping"}, "stopping: finishing the observations in flight");
       stopping_ = true;
     }
   }
@@ -633,7 +638,8 @@ void DaemonImpl::reload() {
           std::pair{"observation_timeout",
                     next.observationTimeout != config_.observationTimeout}}) {
       if (changed)
-        log::warning(std::string("reload: a change of '") + what + "' takes effect at restart");
+        log::warning({"reload_needs_restart"},
+                     std::string("reload: a change of '") + what + "' takes effect at restart");
     }
     next.database = config_.database;
     next.databasePassword = config_.databasePassword;
@@ -643,13 +649,15 @@ void DaemonImpl::reload() {
     next.observationTimeout = config_.observationTimeout;  // the prober's, fixed at start
     config_ = std::move(next);
     log::setLevel(log::parseLevel(config_.logLevel));
+    log::setFormat(log::parseFormat(config_.logFormat));
     applyDomains();
     handSinksToDelivery();
-    log::info("reloaded " + config_.sourcePath + ": " + std::to_string(config_.domains.size()) +
-              " domains");
+    log::info({"reloaded"}, "reloaded " + config_.sourcePath + ": " +
+                                std::to_string(config_.domains.size()) + " domains");
   } catch (const std::exception& e) {
     // Knot Resolver's policy: a bad reload keeps the running configuration.
-    log::error(std::string("reload failed, keeping the previous configuration: ") + e.what());
+    log::error({"reload_failed"},
+               std::string("reload failed, keeping the previous configuration: ") + e.what());
   }
 }
 
@@ -662,10 +670,11 @@ void DaemonImpl::prune() {
   if (now - lastPrune_ < 3600) return;
   lastPrune_ = now;
   if (auto forgot = store_->forgetVerifiedBefore(now); !forgot) {
-    log::warning(forgot.error().message);
+    log::warning({"prune_failed"}, forgot.error().message);
   }
   if (auto pruned = store_->prune(now - config_.retention.count()); !pruned) {
-    log::warning("could not prune history older than the retention: " + pruned.error().message);
+    log::warning({"prune_failed"},
+                 "could not prune history older than the retention: " + pruned.error().message);
   }
 }
 
@@ -815,8 +824,9 @@ std::optional<storage::DomainRow> DaemonImpl::takeRow(const std::string& name) {
   prefetched_.reset();
   auto row = store_->domain(name);
   if (!row) {
-    log::error("cannot read " + name + " from the database: " + row.error().message +
-               " (it will be observed again)");
+    log::error({"domain_read_failed", name}, "cannot read " + name +
+                                                 " from the database: " + row.error().message +
+                                                 " (it will be observed again)");
     return std::nullopt;
   }
   return std::move(*row).value_or(storage::DomainRow{});
@@ -910,8 +920,9 @@ void DaemonImpl::groupSharedPortfolioEvents(std::vector<Pending>& batch, int64_t
   q.limit = 100000;
   auto stored = store_->events(q);
   if (!stored) {
-    log::warning("cannot read the portfolio's recent events: " + stored.error().message +
-                 " (no grouped portfolio event this time)");
+    log::warning({"portfolio_events_unreadable"},
+                 "cannot read the portfolio's recent events: " + stored.error().message +
+                     " (no grouped portfolio event this time)");
     return;
   }
   std::vector<detect::Event> changes;
@@ -955,8 +966,9 @@ void DaemonImpl::handleStoreFailure(const std::vector<Pending>& batch, const std
   // store's message names the database, and starts with "disk full" when that is the cause.
   ++summary_.commitFailures;
   metrics_->countStoreCommitFailure();
-  log::error("could not store " + std::to_string(batch.size()) + " observations: " + why +
-             " (nothing of them is stored; they will be observed again)");
+  log::error({"store_failed"}, "could not store " + std::to_string(batch.size()) +
+                                   " observations: " + why +
+                                   " (nothing of them is stored; they will be observed again)");
   for (const auto& p : batch) {
     work_->completed(p.name, true);
   }
@@ -968,9 +980,9 @@ void DaemonImpl::logAndCountEvents(const std::vector<detect::Event>& events) {
     const std::string line = e.name() + " " + e.domain + " [" +
                              std::string(model::toString(e.severity)) + "] " + e.summary;
     if (e.severity == model::Severity::kCritical) {
-      log::warning(line);
+      log::warning({e.name(), e.domain}, line);
     } else {
-      log::info(line);
+      log::info({e.name(), e.domain}, line);
     }
     metrics_->countEvent(e.kind);
     if (options_.onEvent) options_.onEvent(e);
@@ -980,11 +992,12 @@ void DaemonImpl::logAndCountEvents(const std::vector<detect::Event>& events) {
 Result<RunSummary> DaemonImpl::run() {
   if (options_.once) {
     work_->startRound();
-    log::info((store_->workQueue() != nullptr ? "observing the due domains of " : "observing ") +
-              std::to_string(work_->size()) + " domains once");
+    log::info({"started"},
+              (store_->workQueue() != nullptr ? "observing the due domains of " : "observing ") +
+                  std::to_string(work_->size()) + " domains once");
   } else {
-    log::info("watching " + std::to_string(work_->size()) + " domains, database " +
-              storage::databaseForDisplay(config_.database));
+    log::info({"started"}, "watching " + std::to_string(work_->size()) + " domains, database " +
+                               storage::databaseForDisplay(config_.database));
   }
   while (true) {
     if (reloadRequested_) reload();
@@ -1021,7 +1034,7 @@ Result<RunSummary> DaemonImpl::run() {
   // After the round is stored; not after a SIGTERM, which asks to finish quickly (the outbox
   // keeps the deliveries for the next run).
   if (options_.once && !stopping_) deliverOnce();
-  if (!options_.once) log::info("stopped");
+  if (!options_.once) log::info({"stopped"}, "stopped");
   return summary_;
 }
 

@@ -61,7 +61,8 @@ class SharedWorkSource final : public WorkSource {
     size_ = entries.size();
     if (auto synced = queue_.syncPortfolio(entries, clock_.nowUnix()); !synced) {
       // The workers then share the portfolio the database had; the next reload tries again.
-      log::error("cannot sync the portfolio to the database: " + synced.error().message);
+      log::error({"queue_sync_failed"},
+                 "cannot sync the portfolio to the database: " + synced.error().message);
     }
   }
   void startRound() override { nextPoll_ = 0; }
@@ -74,7 +75,8 @@ class SharedWorkSource final : public WorkSource {
     if (now < nextPoll_ && !idle) return {};
     auto claimed = queue_.claimDue(options_.worker, now, max, options_.lease);
     if (!claimed) {
-      log::error("cannot claim due domains: " + claimed.error().message + " (retrying)");
+      log::error({"queue_claim_failed"},
+                 "cannot claim due domains: " + claimed.error().message + " (retrying)");
       nextPoll_ = now + options_.poll.count();
       drained_ = false;
       return {};
@@ -98,8 +100,8 @@ class SharedWorkSource final : public WorkSource {
     if (!completedClaims) {
       // The claims then expire with their lease, and another worker (or this one) observes
       // those domains again: nothing lost, one observation more.
-      log::error("cannot complete " + std::to_string(done_.size()) +
-                 " claims: " + completedClaims.error().message);
+      log::error({"queue_complete_failed"}, "cannot complete " + std::to_string(done_.size()) +
+                                                " claims: " + completedClaims.error().message);
     }
     done_.clear();
   }
@@ -112,7 +114,8 @@ class SharedWorkSource final : public WorkSource {
     auto taken = queue_.takenOver(options_.worker, sweptFrom_);
     if (!taken) {
       // sweptFrom_ stays: the next sweep covers this one's time too.
-      log::warning("cannot read the domains other workers observed: " + taken.error().message);
+      log::warning({"queue_read_failed"},
+                   "cannot read the domains other workers observed: " + taken.error().message);
       return {};
     }
     // The next sweep reads from a little before this one: completions are stamped with their
@@ -126,7 +129,8 @@ class SharedWorkSource final : public WorkSource {
   void refreshLag(int64_t now) {
     auto oldest = queue_.oldestWaiting(now);
     if (!oldest) {
-      log::warning("cannot read the schedule's lag: " + oldest.error().message);
+      log::warning({"queue_lag_failed"},
+                   "cannot read the schedule's lag: " + oldest.error().message);
       return;
     }
     lag_ = *oldest

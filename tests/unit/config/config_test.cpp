@@ -99,6 +99,7 @@ TEST_F(ConfigTest, MinimalConfigGetsEveryDefault) {
   EXPECT_TRUE(c.ipv4);
   EXPECT_TRUE(c.ipv6);
   EXPECT_EQ(c.logLevel, "info");
+  EXPECT_EQ(c.logFormat, "text");
   ASSERT_EQ(c.domains.size(), 1u);
   EXPECT_EQ(c.domains[0].name.toString(), "example.com.");
   EXPECT_EQ(c.domains[0].interval, seconds(300));
@@ -211,6 +212,7 @@ webhooks:
     secret_env: ZONEWATCH_TEST_SECRET
 ip_versions: [6]
 log_level: debug
+log_format: json
 )");
   EXPECT_EQ(c.database, "/srv/zonewatch/state.sqlite");
   EXPECT_EQ(c.interval, seconds(5400));
@@ -263,6 +265,8 @@ log_level: debug
   EXPECT_FALSE(c.ipv4);
   EXPECT_TRUE(c.ipv6);
   EXPECT_EQ(c.logLevel, "debug");
+  EXPECT_EQ(c.logFormat, "json");
+  EXPECT_NE(describe(c).find("log level:      debug (json lines)"), std::string::npos);
   ::unsetenv("ZONEWATCH_TEST_SECRET");
 }
 
@@ -645,6 +649,8 @@ TEST_F(ConfigTest, EnumAndListErrors) {
   expectError(base + "log_level: verbose\n", 2, "log_level",
               "not one of debug, info, warning, error");
   expectError(base + "log_level: warnng\n", 2, "log_level", "did you mean 'warning'?");
+  expectError(base + "log_format: xml\n", 2, "log_format", "\"xml\" is not one of text, json");
+  expectError(base + "log_format: jsno\n", 2, "log_format", "did you mean 'json'?");
   expectError(base + "ip_versions: [4, 5]\n", 2, "ip_versions[1]", "not an IP version");
   expectError(base + "ip_versions: [4, 4]\n", 2, "ip_versions[1]", "twice");
   expectError(base + "ip_versions: []\n", 2, "ip_versions", "4, 6 or both");

@@ -25,6 +25,7 @@
 #include "alerts/metrics.h"
 #include "monitor/commands/monitor_commands.h"
 #include "monitor/daemon/daemon.h"
+#include "monitor/util/log.h"
 #include "storage/sqlite_store.h"
 #include "tests/unit/alerts/http_receiver.h"
 #include "tests/unit/alerts/metrics_text.h"
@@ -489,6 +490,37 @@ TEST_F(DaemonRoundsTest, AWebhookSendsItsHeadersAndBearerTokenFromTheConfigurati
   auto stats = store().stats();
   ASSERT_TRUE(stats.ok()) << stats.error().message;
   EXPECT_EQ(stats->outboxPending, 0);  // delivered to the sink named "127.0.0.1"
+}
+
+// log_format: json makes every line the daemon writes one JSON object with time, level and event,
+// and the lines about a domain's events name the domain.
+TEST_F(DaemonRoundsTest, JsonLogLinesParseAndNameTheirDomain) {
+  configure("  - a.example\n", "confirm_polls: 1\nfailing_polls: 1\nlog_format: json\n", "debug");
+  std::vector<std::string> lines;
+  {
+    StderrCapture log((dir_ / "daemon.log").string());
+    round(World::kHealthy);
+    round(World::kRootDown);  // observation_failed lines and the observation_failing event
+    std::istringstream in(log.text());
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+  }
+  log::setFormat(log::Format::kText);
+  log::setLevel(log::Level::kError);
+  ASSERT_FALSE(lines.empty());
+  bool sawEvent = false;
+  for (const std::string& line : lines) {
+    const json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    ASSERT_TRUE(j.is_object()) << line;
+    EXPECT_TRUE(j.contains("time") && j.contains("level") && j.contains("event") &&
+                j.contains("message"))
+        << line;
+    if (j.at("event") == "observation_failing") {
+      sawEvent = true;
+      EXPECT_EQ(j.at("domain"), "a.example.") << line;
+      EXPECT_EQ(j.at("level"), "info") << line;
+    }
+  }
+  EXPECT_TRUE(sawEvent) << lines.front();
 }
 
 // A commit that fails (full disk, here a trigger) stores nothing, and the memory does not advance:
