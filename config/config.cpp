@@ -21,7 +21,8 @@ std::string errorText(const std::string& file, uint32_t line, uint32_t column,
 }
 
 std::string pathOrBuiltIn(const std::optional<std::string>& path) {
-  return path ? *path : "built in";
+  // Which of the two the daemon takes is only known at start, where it is logged.
+  return path ? *path : "built in, or dns-root-data's (/usr/share/dns) when newer";
 }
 
 }  // namespace

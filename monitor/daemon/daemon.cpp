@@ -274,15 +274,24 @@ Status<> DaemonImpl::blockSignals() {
   return Ok{};
 }
 
+// Both say at start which copy is used: after a dns-root-data upgrade, or a malformed file, the
+// operator can see whether the daemon follows it.
 Status<> DaemonImpl::loadRootHints() {
-  auto hints = probe::loadRootHints(config_.rootHints.value_or(""));
+  auto hints = probe::chooseRootHints(config_.rootHints.value_or(""), options_.debianRootData);
   if (!hints) return Unexpected{hints.error()};
-  cache_.setRoot(std::move(hints).value());
+  if (!hints->warning.empty()) log::warning({"root_hints"}, hints->warning);
+  log::info({"root_hints"}, "root hints: " + hints->origin);
+  cache_.setRoot(std::move(hints->value));
   return Ok{};
 }
 
 Result<dnssec::TrustAnchors> DaemonImpl::loadTrustAnchors() {
-  return probe::loadTrustAnchors(config_.trustAnchors.value_or(""));
+  auto anchors =
+      probe::chooseTrustAnchors(config_.trustAnchors.value_or(""), options_.debianRootData);
+  if (!anchors) return Unexpected{anchors.error()};
+  if (!anchors->warning.empty()) log::warning({"trust_anchors"}, anchors->warning);
+  log::info({"trust_anchors"}, "trust anchors: " + anchors->origin);
+  return std::move(anchors->value);
 }
 
 Status<> DaemonImpl::startMetrics() {

@@ -25,6 +25,7 @@
 
 #include "config/config.h"
 #include "monitor/detect/differ.h"
+#include "monitor/probe/start_files.h"
 #include "monitor/util/result.h"
 #include "storage/store.h"
 
@@ -59,6 +60,9 @@ struct RunOptions {
   // Tests only: called with the daemon's store once it is open, e.g. to cap its size
   // (storage::SqliteStore::setMaxPageCount) and so make the disk "full".
   std::function<void(storage::Store&)> onStoreOpened;
+  // Where Debian's dns-root-data files are looked for when root_hints or trust_anchors is not
+  // configured (probe/start_files.h); tests point at their own files.
+  probe::DebianRootData debianRootData;
 };
 
 struct RunSummary {

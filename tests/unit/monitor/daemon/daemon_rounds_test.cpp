@@ -136,6 +136,9 @@ class DaemonRoundsTest : public testutil::ScriptedRoundsFixture {
     RunOptions options;
     options.once = once;
     options.seed = 1;
+    // Never the machine's /usr/share/dns: a folder of this test, empty unless a test fills it.
+    options.debianRootData = {(dir_ / "dns/root.hints").string(), (dir_ / "dns/root.ds").string(),
+                              (dir_ / "dns/root.key").string()};
     options.observer = [this](const std::string& domain, auto done) {
       ++observed_[domain];
       model::Observation o = observe(world_, domain, t_);
@@ -490,6 +493,38 @@ TEST_F(DaemonRoundsTest, AWebhookSendsItsHeadersAndBearerTokenFromTheConfigurati
   auto stats = store().stats();
   ASSERT_TRUE(stats.ok()) << stats.error().message;
   EXPECT_EQ(stats->outboxPending, 0);  // delivered to the sink named "127.0.0.1"
+}
+
+// Without root_hints and trust_anchors, the start says which copy it uses; a malformed Debian file
+// is a warning and the built-in copy, never a failed start.
+TEST_F(DaemonRoundsTest, StartSaysWhichRootHintsAndTrustAnchorsItUses) {
+  configure("  - a.example\n", "", "info");
+  std::filesystem::create_directories(dir_ / "dns");
+  std::ofstream(dir_ / "dns/root.hints") << ";  related version of root zone: 2099010101\n"
+                                         << ". 3600000 NS a.root.test.\n";  // no address
+  std::ofstream(dir_ / "dns/root.ds")
+      << ". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n"
+         ". IN DS 38696 8 2 683D2D0ACB8C9B712A1948B27F741219298D0A450D612C483AF444A4C0FB2B16\n"
+         ". IN DS 12345 8 2 00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF\n";
+  std::string text;
+  {
+    StderrCapture log((dir_ / "daemon.log").string());
+    round(World::kHealthy);
+    text = log.text();
+  }
+  log::setLevel(log::Level::kError);
+  EXPECT_NE(text.find(" warning root hints: ignoring " + (dir_ / "dns/root.hints").string()),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(" info root hints: built-in copy, 2024041801 (" +
+                      (dir_ / "dns/root.hints").string() + " is unusable)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(" info trust anchors: " + (dir_ / "dns/root.ds").string() +
+                      " (dns-root-data, root keys 12345 20326 38696)"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(summary_.observations, 1U);
 }
 
 // log_format: json makes every line the daemon writes one JSON object with time, level and event,
