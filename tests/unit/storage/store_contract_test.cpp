@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -852,6 +853,32 @@ TEST_P(StoreContractTest, EventQueriesFilterOrderAndLimit) {
   EXPECT_EQ(uids(eventQuery("a.example.", 0, 1, true)), (V{"a2"}));
   EXPECT_EQ(uids(eventQuery(std::nullopt, 150, 2, false)), (V{"b1", "a3"}));
   EXPECT_EQ(uids(eventQuery("c.example.", 0, 1000, false)), V{});
+}
+
+// `zonewatch events`: every domain's events and the portfolio-wide ones ("*") in one time order,
+// from `since`, with no limit (the largest size_t, which each backend must clamp to its own).
+TEST_P(StoreContractTest, TheTimelineHoldsEveryDomainAndThePortfolio) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store
+                  ->commit(observation("b.example.", 300, "{}",
+                                       {eventFor("b1", "", 300), eventFor("p1", "*", 300)}))
+                  .ok());
+  ASSERT_TRUE(store
+                  ->commit(observation("a.example.", 400, "{}",
+                                       {eventFor("a1", "", 100), eventFor("a2", "", 400)}))
+                  .ok());
+  auto events =
+      store->events(eventQuery(std::nullopt, 0, std::numeric_limits<size_t>::max(), false));
+  ASSERT_TRUE(events.ok()) << events.error().message;
+  std::vector<std::string> seen;
+  for (const EventRow& e : *events) seen.push_back(e.domain + " " + e.uid);
+  EXPECT_EQ(seen,
+            (std::vector<std::string>{"a.example. a1", "b.example. b1", "* p1", "a.example. a2"}));
+  auto since =
+      store->events(eventQuery(std::nullopt, 300, std::numeric_limits<size_t>::max(), false));
+  ASSERT_TRUE(since.ok()) << since.error().message;
+  EXPECT_EQ(since->size(), 3u);
 }
 
 TEST_P(StoreContractTest, OutboxDueOrderingAndTransitions) {
