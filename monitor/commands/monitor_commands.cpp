@@ -9,18 +9,29 @@
 #include <string_view>
 
 #include "config/config.h"
+#include "config/values.h"
 #include "monitor/commands/exit_codes.h"
 #include "monitor/daemon/daemon.h"
 #include "monitor/detect/domain_state.h"
 #include "monitor/model/event_kind.h"
 #include "monitor/model/security_state.h"
 #include "monitor/probe/rfc3339.h"
+#include "monitor/util/clock.h"
 #include "monitor/util/database_uri.h"
 #include "monitor/util/log.h"
 #include "monitor/util/time_text.h"
 #include "storage/open_store.h"
 
+#ifndef ZONEWATCH_DEFAULT_CONFIG
+#define ZONEWATCH_DEFAULT_CONFIG "/etc/zonewatch/zonewatch.yaml"
+#endif
+
 namespace zonewatch {
+
+const std::string_view kDefaultConfigPath = ZONEWATCH_DEFAULT_CONFIG;
+const std::string_view kStatusLegend =
+    "STATE \"?\": the latest observation got no data; the state shown is the last one seen "
+    "before it. \"-\": not observed yet.";
 
 namespace {
 
@@ -40,9 +51,22 @@ std::string timeText(int64_t t) {
   return t <= 0 ? "-" : formatRfc3339(t);
 }
 
-std::optional<config::Config> load(const std::string& path, std::ostream& err) {
+// Without -c the default path is tried; when nothing is there, the message says that this path
+// was a default, so that the fix (-c FILE, or a file there) is plain.
+std::optional<std::string> missingDefault(const MonitorArgs& args) {
+  std::error_code ec;
+  if (args.configGiven || std::filesystem::exists(args.configPath, ec)) return std::nullopt;
+  return "no configuration file at " + args.configPath +
+         " (the default when -c is not given): give one with -c FILE";
+}
+
+std::optional<config::Config> load(const MonitorArgs& args, std::ostream& err) {
+  if (auto missing = missingDefault(args)) {
+    err << "zonewatch: " << *missing << "\n";
+    return std::nullopt;
+  }
   try {
-    return config::loadConfig(path);
+    return config::loadConfig(args.configPath);
   } catch (const std::exception& e) {
     err << "zonewatch: " << e.what() << "\n";
     return std::nullopt;
@@ -109,10 +133,60 @@ json eventJson(const storage::EventRow& e) {
   return j;
 }
 
+// The stored A-label form's U-labels (the observation's domainUnicode); the name itself when it
+// is ASCII throughout or does not parse.
+std::string unicodeName(const std::string& domain) {
+  auto name = dns::Name::parse(domain);
+  return name ? name->toUnicode() : domain;
+}
+
+// The name as status shows it: the A-label, and for an IDN its Unicode form after it.
+std::string displayName(const std::string& domain) {
+  const std::string unicode = unicodeName(domain);
+  return unicode == domain ? domain : domain + " (" + unicode + ")";
+}
+
+// Terminal columns of UTF-8 text, one per code point (the names are letters, not wide CJK forms
+// or combining marks often enough to matter for a padded column).
+size_t columns(std::string_view text) {
+  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+std::string padded(const std::string& text, size_t width) {
+  const size_t used = columns(text);
+  return text + std::string(used < width ? width - used : 1, ' ');
+}
+
+void printStatusTable(const std::vector<storage::DomainRow>& rows, std::ostream& out) {
+  size_t width = 6;
+  for (const auto& r : rows) width = std::max(width, columns(displayName(r.domain)));
+  out << padded("DOMAIN", width + 2) << std::left << std::setw(15) << "STATE" << std::setw(26)
+      << "REASON" << std::setw(22) << "LAST CHANGE"
+      << "OPERATORS\n";
+  bool marked = false;
+  for (const auto& r : rows) {
+    std::string operators;
+    json ops = json::parse(r.operatorsJson, nullptr, false);
+    if (ops.is_array()) {
+      for (const auto& o : ops) operators += (operators.empty() ? "" : ", ") + o.get<std::string>();
+    }
+    // "?": the latest observation got no data, so this is the last state seen before it; "-": none
+    // seen yet.
+    std::string state = (r.status ? verdictText(r.status) : "-") + (r.failures > 0 ? "?" : "");
+    marked = marked || !r.status || r.failures > 0;
+    out << padded(displayName(r.domain), width + 2) << std::setw(15) << state << std::setw(26)
+        << verdictText(r.reason) << std::setw(22) << timeText(r.lastChange) << operators << "\n";
+  }
+  if (rows.empty()) out << "(no domain observed yet: start `zonewatch run`)\n";
+  if (marked) out << kStatusLegend << "\n";
+}
+
 }  // namespace
 
 int runDaemonCommand(const MonitorArgs& args) {
-  auto cfg = load(args.configPath, std::cerr);
+  auto cfg = load(args, std::cerr);
   if (!cfg) return kFailure;
   daemon::RunOptions options;
   options.once = args.once;
@@ -140,7 +214,7 @@ int runDaemonCommand(const MonitorArgs& args) {
 }
 
 int runStatusCommand(const MonitorArgs& args, std::ostream& out, std::ostream& err) {
-  auto cfg = load(args.configPath, err);
+  auto cfg = load(args, err);
   if (!cfg) return kFailure;
   auto store = openStore(*cfg, err, /*readOnly=*/true);
   if (!store) return kFailure;
@@ -152,6 +226,7 @@ int runStatusCommand(const MonitorArgs& args, std::ostream& out, std::ostream& e
   if (args.json) {
     for (const auto& r : *rows) {
       json j = {{"domain", r.domain},
+                {"domain_unicode", unicodeName(r.domain)},
                 {"status", verdictText(r.status)},
                 {"reason", verdictText(r.reason)},
                 {"operators", storedJson(r.operatorsJson)},
@@ -165,35 +240,67 @@ int runStatusCommand(const MonitorArgs& args, std::ostream& out, std::ostream& e
     }
     return kOk;
   }
-  size_t width = 6;
-  for (const auto& r : *rows) width = std::max(width, r.domain.size());
-  out << std::left << std::setw(static_cast<int>(width) + 2) << "DOMAIN" << std::setw(15) << "STATE"
-      << std::setw(26) << "REASON" << std::setw(22) << "LAST CHANGE"
-      << "OPERATORS\n";
-  for (const auto& r : *rows) {
-    std::string operators;
-    json ops = json::parse(r.operatorsJson, nullptr, false);
-    if (ops.is_array()) {
-      for (const auto& o : ops) operators += (operators.empty() ? "" : ", ") + o.get<std::string>();
-    }
-    // "?": the latest observation got no data, so this is the last state seen before it; "-": none
-    // seen yet.
-    std::string state = (r.status ? verdictText(r.status) : "-") + (r.failures > 0 ? "?" : "");
-    out << std::setw(static_cast<int>(width) + 2) << r.domain << std::setw(15) << state
-        << std::setw(26) << verdictText(r.reason) << std::setw(22) << timeText(r.lastChange)
-        << operators << "\n";
-  }
-  if (rows->empty()) out << "(no domain observed yet: start `zonewatch run`)\n";
+  printStatusTable(*rows, out);
   return kOk;
 }
 
+Result<int64_t> parseSinceTime(std::string_view text, int64_t now) {
+  if (text.empty()) return fail("--since: no time given");
+  // An RFC 3339 time has a 'T' (or 't') after its date; an age ends in a unit letter.
+  if (text.size() >= 10 && text[4] == '-') {
+    auto at = probe::parseRfc3339(text);
+    if (!at) return fail("--since: " + at.error().message);
+    return *at;
+  }
+  // The configuration reads a bare number as seconds; here "7" more likely means days: a unit is
+  // asked for instead of guessing.
+  const bool bare = text.find_first_not_of("0123456789") == std::string_view::npos;
+  auto age = bare ? Result<std::chrono::milliseconds>(fail("an age needs its unit"))
+                  : config::parseDuration(text);
+  if (!age) {
+    return fail("--since: \"" + std::string(text) +
+                "\" is neither an RFC 3339 time (2026-11-27T12:00:00Z) nor an age (24h, 7d): " +
+                age.error().message);
+  }
+  return now - std::chrono::duration_cast<std::chrono::seconds>(*age).count();
+}
+
+namespace {
+
+// --since as the store's EventQuery::since (0: from the start).
+std::optional<int64_t> sinceOf(const MonitorArgs& args, std::ostream& err) {
+  if (args.since.empty()) return 0;
+  auto since = parseSinceTime(args.since, SystemClock().nowUnix());
+  if (!since) {
+    err << "zonewatch: " << since.error().message << "\n";
+    return std::nullopt;
+  }
+  return *since;
+}
+
+// One event as history and events print it; events adds a domain column this wide (0: none).
+void printEvent(const storage::EventRow& e, size_t domainWidth, std::ostream& out) {
+  out << timeText(e.observedAt) << "  ";
+  if (domainWidth > 0) out << padded(e.domain, domainWidth + 2);
+  out << std::left << std::setw(eventColumnWidth()) << e.name() << std::setw(10)
+      << model::toString(e.severity) << e.summary << "\n";
+  if (e.beforeJson != "null") out << "    before: " << e.beforeJson << "\n";
+  if (e.afterJson != "null") out << "    after:  " << e.afterJson << "\n";
+  if (e.server) out << "    server: " << *e.server << "\n";
+}
+
+}  // namespace
+
 int runHistoryCommand(const MonitorArgs& args, std::ostream& out, std::ostream& err) {
-  auto cfg = load(args.configPath, err);
+  const std::optional<int64_t> since = sinceOf(args, err);
+  if (!since) return kFailure;
+  auto cfg = load(args, err);
   if (!cfg) return kFailure;
   auto store = openStore(*cfg, err, /*readOnly=*/true);
   if (!store) return kFailure;
   storage::EventQuery q;
   q.domain = normalise(args.domain);
+  q.since = *since;
   q.limit = args.limit;
   q.newestFirst = true;
   auto events = store->events(q);
@@ -205,15 +312,45 @@ int runHistoryCommand(const MonitorArgs& args, std::ostream& out, std::ostream& 
   for (const auto& e : *events) {
     if (args.json) {
       out << line(eventJson(e));
-      continue;
+    } else {
+      printEvent(e, /*domainWidth=*/0, out);
     }
-    out << timeText(e.observedAt) << "  " << std::left << std::setw(eventColumnWidth()) << e.name()
-        << std::setw(10) << model::toString(e.severity) << e.summary << "\n";
-    if (e.beforeJson != "null") out << "    before: " << e.beforeJson << "\n";
-    if (e.afterJson != "null") out << "    after:  " << e.afterJson << "\n";
-    if (e.server) out << "    server: " << *e.server << "\n";
   }
-  if (events->empty() && !args.json) out << "(no events for " << *q.domain << ")\n";
+  if (events->empty() && !args.json) {
+    out << "(no events for " << *q.domain << (args.since.empty() ? "" : " since " + args.since)
+        << ")\n";
+  }
+  return kOk;
+}
+
+// The portfolio's timeline: every event of every domain and the portfolio-wide ones (stored under
+// "*"), oldest first. Retention bounds how many there are.
+int runEventsCommand(const MonitorArgs& args, std::ostream& out, std::ostream& err) {
+  const std::optional<int64_t> since = sinceOf(args, err);
+  if (!since) return kFailure;
+  auto cfg = load(args, err);
+  if (!cfg) return kFailure;
+  auto store = openStore(*cfg, err, /*readOnly=*/true);
+  if (!store) return kFailure;
+  storage::EventQuery q;
+  if (!args.domain.empty()) q.domain = normalise(args.domain);
+  q.since = *since;
+  q.limit = std::numeric_limits<size_t>::max();
+  auto events = store->events(q);
+  if (!events) {
+    err << "zonewatch: " << events.error().message << "\n";
+    return kFailure;
+  }
+  size_t width = 0;
+  for (const auto& e : *events) width = std::max(width, columns(e.domain));
+  for (const auto& e : *events) {
+    if (args.json) {
+      out << line(eventJson(e));
+    } else {
+      printEvent(e, width, out);
+    }
+  }
+  if (events->empty() && !args.json) out << "(no events)\n";
   return kOk;
 }
 
@@ -229,7 +366,7 @@ int runEvidenceCommand(const MonitorArgs& args, std::ostream& out, std::ostream&
     }
     at = *parsed;
   }
-  auto cfg = load(args.configPath, err);
+  auto cfg = load(args, err);
   if (!cfg) return kFailure;
   auto store = openStore(*cfg, err, /*readOnly=*/true);
   if (!store) return kFailure;
@@ -302,7 +439,7 @@ Result<detect::DomainState> acceptableState(storage::Store& store, const std::st
 }  // namespace
 
 int runAckCommand(const MonitorArgs& args, std::ostream& out, std::ostream& err) {
-  auto cfg = load(args.configPath, err);
+  auto cfg = load(args, err);
   if (!cfg) return kFailure;
   // Opening read-write creates a missing database: a configuration naming the wrong file (a typo,
   // or the default zonewatch.sqlite in the current directory outside systemd) would leave an empty
@@ -342,10 +479,78 @@ int runAckCommand(const MonitorArgs& args, std::ostream& out, std::ostream& err)
   return kOk;
 }
 
+namespace {
+
+struct ConfigWarning {
+  std::string key;
+  std::string message;
+};
+
+// What loads but is probably not meant: the loader accepts it, `config check` says so.
+std::vector<ConfigWarning> warningsOf(const config::Config& cfg) {
+  std::vector<ConfigWarning> out;
+  if (cfg.domains.empty()) out.push_back({"domains", "no domain is watched"});
+  if (cfg.webhooks.empty()) {
+    out.push_back({"webhooks", "no webhook: events are stored and counted in the metrics only"});
+  }
+  const std::string& listen = cfg.metrics.listen;
+  const bool loopback = listen.rfind("127.", 0) == 0 || listen.rfind("[::1]", 0) == 0 ||
+                        listen.rfind("localhost:", 0) == 0;
+  if (cfg.metrics.enabled && !loopback) {
+    out.push_back({"metrics.listen", "/metrics is served beyond this machine (" + listen + ")"});
+  }
+  return out;
+}
+
+json warningsJson(const std::vector<ConfigWarning>& warnings) {
+  json out = json::array();
+  for (const auto& w : warnings) out.push_back({{"key", w.key}, {"message", w.message}});
+  return out;
+}
+
+// config check --json: {"ok", "file", "errors": [{file, line, column, key, message}], "warnings"}
+// on one line, whether the configuration loads or not.
+int configCheckJson(const MonitorArgs& args, std::ostream& out) {
+  json result = {{"ok", false},
+                 {"file", args.configPath},
+                 {"errors", json::array()},
+                 {"warnings", json::array()}};
+  auto error = [&](const std::string& file, uint32_t lineNo, uint32_t column,
+                   const std::string& key, const std::string& message) {
+    result["errors"].push_back({{"file", file},
+                                {"line", lineNo > 0 ? json(lineNo) : json(nullptr)},
+                                {"column", column > 0 ? json(column) : json(nullptr)},
+                                {"key", key.empty() ? json(nullptr) : json(key)},
+                                {"message", message}});
+  };
+  if (auto missing = missingDefault(args)) {
+    error(args.configPath, 0, 0, "", *missing);
+  } else {
+    try {
+      const config::Config cfg = config::loadConfig(args.configPath);
+      result["ok"] = true;
+      result["warnings"] = warningsJson(warningsOf(cfg));
+      result["domains"] = cfg.domains.size();
+      result["database"] = storage::databaseForDisplay(cfg.database);
+    } catch (const config::ConfigError& e) {
+      error(e.file(), e.line(), e.column(), e.key(), e.reason());
+    } catch (const std::exception& e) {
+      error(args.configPath, 0, 0, "", e.what());
+    }
+  }
+  out << line(result);
+  return result["ok"].get<bool>() ? kOk : kFailure;
+}
+
+}  // namespace
+
 int runConfigCheckCommand(const MonitorArgs& args, std::ostream& out, std::ostream& err) {
-  auto cfg = load(args.configPath, err);
+  if (args.json) return configCheckJson(args, out);
+  auto cfg = load(args, err);
   if (!cfg) return kFailure;
   out << config::describe(*cfg);
+  for (const auto& w : warningsOf(*cfg))
+    err << "zonewatch: warning: " << w.key << ": " << w.message << "\n";
   return kOk;
 }
 

@@ -1,6 +1,6 @@
 // The monitor's read-side commands (monitor/commands/monitor_commands.cpp): `status`, `history`,
-// `evidence`, `ack`, `config check`, and `run`'s refusal of a configuration that does not load.
-// Each test writes a configuration into a fresh temporary directory and builds the database
+// `events`, `evidence`, `ack`, `config check`, and `run`'s refusal of a configuration that does not
+// load. Each test writes a configuration into a fresh temporary directory and builds the database
 // through the store API (storage/store.h), as the daemon would have left it: no network, no
 // daemon, and every time is a fixed instant (no wall clock). Every command's exit code, output and
 // error text are pinned, the errors for bad input (no database, unknown domain, a bad --at, a bad
@@ -153,6 +153,7 @@ class MonitorCommandsTest : public ::testing::Test {
   MonitorArgs args(const std::string& domain = "") const {
     MonitorArgs a;
     a.configPath = configPath_;
+    a.configGiven = true;  // as with -c
     a.domain = domain;
     return a;
   }
@@ -211,7 +212,9 @@ TEST_F(MonitorCommandsTest, StatusTableMarksAFailedLatestObservationAndANeverSee
             "alpha-dns.example., beta-dns.example.\n"
             "b.example.  secure?        none                      2026-11-18T11:11:40Z  "
             "alpha-dns.example., beta-dns.example.\n"
-            "c.example.  -?                                       -                     \n");
+            "c.example.  -?                                       -                     \n"
+            "STATE \"?\": the latest observation got no data; the state shown is the last one "
+            "seen before it. \"-\": not observed yet.\n");
 }
 
 TEST_F(MonitorCommandsTest, StatusJsonHasOneObjectPerDomainWithEveryField) {
@@ -237,13 +240,36 @@ TEST_F(MonitorCommandsTest, StatusJsonHasOneObjectPerDomainWithEveryField) {
   std::vector<json> rows;
   for (std::string line; std::getline(lines, line);) rows.push_back(json::parse(line));
   ASSERT_EQ(rows.size(), 2U) << o.out;
-  EXPECT_EQ(rows[0], json::parse(R"({"domain":"a.example.","status":"secure","reason":"none",
+  EXPECT_EQ(rows[0], json::parse(R"({"domain":"a.example.","domain_unicode":"a.example.",
+      "status":"secure","reason":"none",
       "operators":["alpha-dns.example.","beta-dns.example."],"first_seen":"2026-11-18T11:06:40Z",
       "last_seen":"2026-11-18T11:11:40Z","last_change":"2026-11-18T11:06:40Z",
       "rrsig_expiry":"2026-12-18T11:06:40Z","pending_change":true,"consecutive_failures":0})"));
-  EXPECT_EQ(rows[1], json::parse(R"({"domain":"c.example.","status":"","reason":"",
+  EXPECT_EQ(rows[1], json::parse(R"({"domain":"c.example.","domain_unicode":"c.example.",
+      "status":"","reason":"",
       "operators":[],"first_seen":"2026-11-18T11:06:40Z","last_seen":"-","last_change":null,
       "rrsig_expiry":null,"pending_change":false,"consecutive_failures":3})"));
+}
+
+TEST_F(MonitorCommandsTest, StatusShowsTheUnicodeFormOfAnIdnAndNoLegendWithoutMarkers) {
+  observed("xn--bcher-kva.example.", kAlphaBeta, kT0);
+  observed("a.example.", kAlphaBeta, kT0);
+  const Outcome o = run(runStatusCommand, args());
+  EXPECT_EQ(o.code, 0) << o.err;
+  // The column is as wide as the widest name in characters, not in UTF-8 octets.
+  EXPECT_EQ(o.out,
+            "DOMAIN                                    STATE          REASON                    "
+            "LAST CHANGE           OPERATORS\n"
+            "a.example.                                secure         none                      "
+            "-                     alpha-dns.example., beta-dns.example.\n"
+            "xn--bcher-kva.example. (bücher.example.)  secure         none                      "
+            "-                     alpha-dns.example., beta-dns.example.\n");
+  MonitorArgs a = args();
+  a.json = true;
+  const Outcome j = run(runStatusCommand, a);
+  EXPECT_NE(j.out.find(R"("domain":"xn--bcher-kva.example.","domain_unicode":"bücher.example.")"),
+            std::string::npos)
+      << j.out;
 }
 
 TEST_F(MonitorCommandsTest, StatusWithoutADatabaseFailsAndCreatesNone) {
@@ -341,8 +367,95 @@ TEST_F(MonitorCommandsTest, HistoryOfADomainWithoutEventsSaysSo) {
   EXPECT_EQ(j.out, "") << "JSON output is one line per event, nothing else";
 }
 
+TEST_F(MonitorCommandsTest, HistorySinceLeavesOutOlderEvents) {
+  observed("a.example.", kAlphaBeta, kT0, {event("old", "", kT0, "ds_added", "info")});
+  observed("a.example.", kAlphaBeta, kT0 + kPoll,
+           {event("new", "", kT0 + kPoll, "ds_removed", "critical")});
+  MonitorArgs a = args("a.example");
+  a.since = "2026-11-18T11:10:00Z";
+  Outcome o = run(runHistoryCommand, a);
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(o.out, "2026-11-18T11:11:40Z  ds_removed                 critical  ds_removed (new)\n");
+  a.since = "2026-11-18T11:20:00Z";
+  EXPECT_EQ(run(runHistoryCommand, a).out,
+            "(no events for a.example. since 2026-11-18T11:20:00Z)\n");
+  a.since = "yesterday";
+  o = run(runHistoryCommand, a);
+  EXPECT_EQ(o.code, 3);
+  EXPECT_EQ(o.err.rfind("zonewatch: --since: \"yesterday\" is neither an RFC 3339 time", 0), 0U)
+      << o.err;
+}
+
+// --- events --------------------------------------------------------------------------------------
+
+// Every domain's events and the portfolio's, oldest first, whichever commit carried them.
+TEST_F(MonitorCommandsTest, EventsListsTheWholePortfolioInTimeOrder) {
+  observed("b.example.", kAlphaBeta, kT0 + kPoll,
+           {event("b1", "", kT0 + kPoll, "ds_removed", "critical"),
+            event("p1", "*", kT0 + kPoll, "portfolio_operator_change", "critical")});
+  observed("a.example.", kAlphaBeta, kT0, {event("a1", "", kT0, "ds_added", "info")});
+  storage::NewEvent moved = event("a2", "", kT0 + 2 * kPoll, "operator_changed", "warning");
+  moved.beforeJson = R"(["alpha-dns.example."])";
+  observed("a.example.", kAlphaBeta, kT0 + 2 * kPoll, {moved});
+
+  const Outcome o = run(runEventsCommand, args());
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(o.err, "");
+  EXPECT_EQ(o.out,
+            "2026-11-18T11:06:40Z  a.example.  ds_added                   info      ds_added (a1)\n"
+            "2026-11-18T11:11:40Z  b.example.  ds_removed                 critical  "
+            "ds_removed (b1)\n"
+            "2026-11-18T11:11:40Z  *           portfolio_operator_change  critical  "
+            "portfolio_operator_change (p1)\n"
+            "2026-11-18T11:16:40Z  a.example.  operator_changed           warning   "
+            "operator_changed (a2)\n"
+            "    before: [\"alpha-dns.example.\"]\n");
+
+  MonitorArgs a = args();
+  a.json = true;
+  a.since = "2026-11-18T11:10:00Z";
+  const Outcome j = run(runEventsCommand, a);
+  EXPECT_EQ(j.code, 0) << j.err;
+  std::istringstream lines(j.out);
+  std::vector<std::string> ids;
+  for (std::string line; std::getline(lines, line);) ids.push_back(json::parse(line)["id"]);
+  EXPECT_EQ(ids, (std::vector<std::string>{"b1", "p1", "a2"}));
+
+  a = args();
+  a.domain = "*";
+  EXPECT_EQ(run(runEventsCommand, a).out.find("b.example."), std::string::npos);
+  a.domain = "A.example";
+  const Outcome mine = run(runEventsCommand, a);
+  EXPECT_NE(mine.out.find("(a1)"), std::string::npos) << mine.out;
+  EXPECT_EQ(mine.out.find("(p1)"), std::string::npos) << mine.out;
+}
+
+TEST_F(MonitorCommandsTest, EventsOfAnEmptyDatabaseAndABadSince) {
+  store();
+  EXPECT_EQ(run(runEventsCommand, args()).out, "(no events)\n");
+  MonitorArgs a = args();
+  a.json = true;
+  EXPECT_EQ(run(runEventsCommand, a).out, "");
+  a.since = "2026-11-18";  // a date alone is no RFC 3339 time
+  const Outcome o = run(runEventsCommand, a);
+  EXPECT_EQ(o.code, 3);
+  EXPECT_EQ(o.err.rfind("zonewatch: --since: ", 0), 0U) << o.err;
+}
+
+TEST(SinceTimeTest, Rfc3339OrAnAgeBackFromNow) {
+  EXPECT_EQ(parseSinceTime("2026-11-18T11:06:40Z", 0).value(), kT0);
+  EXPECT_EQ(parseSinceTime("2026-11-18T12:06:40+01:00", 0).value(), kT0);
+  EXPECT_EQ(parseSinceTime("24h", kT0).value(), kT0 - 86400);
+  EXPECT_EQ(parseSinceTime("7d", kT0).value(), kT0 - 7 * 86400);
+  EXPECT_EQ(parseSinceTime("1h30m", kT0).value(), kT0 - 5400);
+  for (const char* bad : {"", "7", "soon", "2026-11-18", "-1d"}) {
+    EXPECT_FALSE(parseSinceTime(bad, kT0).ok()) << bad;
+  }
+}
+
 // The differ stores the portfolio-wide events (portfolio_operator_change) under the domain "*"
-// (monitor/detect/differ.h); `zonewatch history '*'` is the one command that shows them.
+// (monitor/detect/differ.h); `zonewatch history '*'` shows them, and `zonewatch events` with the
+// rest.
 TEST_F(MonitorCommandsTest, HistoryOfStarShowsThePortfolioEvents) {
   observed("a.example.", kAlphaBeta, kT0,
            {event("p1", "*", kT0, "portfolio_operator_change", "critical")});
@@ -676,6 +789,66 @@ TEST_F(MonitorCommandsTest, ConfigCheckOfABadConfigurationNamesTheKey) {
   EXPECT_EQ(o.out, "");
   EXPECT_EQ(o.err.rfind("zonewatch: " + configPath_ + ":6:", 0), 0U) << o.err;
   EXPECT_NE(o.err.find("key 'confirm_polls'"), std::string::npos) << o.err;
+}
+
+TEST_F(MonitorCommandsTest, ConfigCheckJsonSaysOkWithWarnings) {
+  std::ofstream(configPath_) << "database: " << database_ << "\n"
+                             << "metrics: {enabled: true, listen: '0.0.0.0:9153'}\n"
+                             << "domains: [a.example, b.example]\n";
+  MonitorArgs a = args();
+  a.json = true;
+  const Outcome o = run(runConfigCheckCommand, a);
+  EXPECT_EQ(o.code, 0) << o.err;
+  ASSERT_EQ(o.out.back(), '\n');
+  EXPECT_EQ(o.out.find('\n'), o.out.size() - 1) << "one line";
+  const json j = json::parse(o.out);
+  EXPECT_EQ(j["ok"], true);
+  EXPECT_EQ(j["file"], configPath_);
+  EXPECT_EQ(j["errors"], json::array());
+  EXPECT_EQ(j["domains"], 2);
+  const json want = {{{"key", "webhooks"},
+                      {"message", "no webhook: events are stored and counted in the metrics only"}},
+                     {{"key", "metrics.listen"},
+                      {"message", "/metrics is served beyond this machine (0.0.0.0:9153)"}}};
+  EXPECT_EQ(j["warnings"], want) << o.out;
+}
+
+TEST_F(MonitorCommandsTest, ConfigCheckJsonNamesFileLineAndKeyOfAnError) {
+  configure("confirm_polls: 0\n");
+  MonitorArgs a = args();
+  a.json = true;
+  const Outcome o = run(runConfigCheckCommand, a);
+  EXPECT_EQ(o.code, 3);
+  EXPECT_EQ(o.err, "");
+  const json j = json::parse(o.out);
+  EXPECT_EQ(j["ok"], false);
+  ASSERT_EQ(j["errors"].size(), 1U) << o.out;
+  EXPECT_EQ(j["errors"][0]["file"], configPath_);
+  EXPECT_EQ(j["errors"][0]["line"], 6);
+  EXPECT_EQ(j["errors"][0]["key"], "confirm_polls");
+  EXPECT_TRUE(j["errors"][0]["column"].is_number());
+  EXPECT_TRUE(j["errors"][0]["message"].is_string());
+
+  a.configPath = (dir_ / "missing.yaml").string();
+  const json missing = json::parse(run(runConfigCheckCommand, a).out);
+  EXPECT_EQ(missing["ok"], false);
+  EXPECT_EQ(missing["errors"][0]["file"], a.configPath);
+  EXPECT_TRUE(missing["errors"][0]["line"].is_null());
+}
+
+// Without -c the default path is read; when it is missing, the message names it as the default.
+TEST_F(MonitorCommandsTest, AMissingDefaultConfigurationIsNamedAsSuch) {
+  MonitorArgs a;
+  EXPECT_EQ(a.configPath, std::string(kDefaultConfigPath));
+  a.configPath = (dir_ / "not-there.yaml").string();  // as if it were the default
+  a.configGiven = false;
+  const Outcome o = run(runStatusCommand, a);
+  EXPECT_EQ(o.code, 3);
+  EXPECT_EQ(o.err, "zonewatch: no configuration file at " + a.configPath +
+                       " (the default when -c is not given): give one with -c FILE\n");
+  a.configPath = configPath_;  // present: read as if given
+  store();
+  EXPECT_EQ(run(runStatusCommand, a).code, 0);
 }
 
 TEST_F(MonitorCommandsTest, RunWithAConfigurationThatDoesNotLoadIsUnknown) {
