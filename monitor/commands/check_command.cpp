@@ -1,14 +1,15 @@
 #include "monitor/commands/check_command.h"
 
-#include <cerrno>
-#include <cstring>
+#include <array>
+#include <cmath>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <sstream>
 
 #include "config/values.h"
+#include "monitor/commands/plugin_output.h"
 #include "monitor/detect/findings.h"
 #include "monitor/dns/name.h"
 #include "monitor/dnssec/trust_anchor.h"
@@ -24,6 +25,9 @@
 
 namespace zonewatch {
 namespace {
+
+using commands::SignatureThresholds;
+using commands::ThresholdRange;
 
 int rank(int code) {
   switch (code) {
@@ -44,22 +48,113 @@ struct Setup {
   probe::ZoneCut rootHints;
   dnssec::TrustAnchors anchors;
   std::optional<int64_t> at;
+  SignatureThresholds thresholds;
   detect::DetectOptions findings;
   resolver::EngineOptions engine;
 };
 
-Result<Setup> prepare(const CheckArgs& args) {
-  Setup setup;
-  if (args.domains.empty()) return fail("no domain given");
-  for (const std::string& text : args.domains) {
-    // An empty argument would parse as the root: almost surely an unset shell variable.
-    if (text.empty()) return fail("an empty domain name was given");
-    auto name = dns::Name::fromUser(text);
-    if (!name) return fail("\"" + text + "\" is not a domain name: " + name.error().message);
-    // The root has no parent: there is no delegation to observe, only the trust anchor.
-    if (name->isRoot()) return fail("the root zone has no parent delegation to check");
-    setup.domains.push_back(std::move(*name));
+Result<dns::Name> parseDomain(const std::string& text, const std::string& where) {
+  // An empty argument would parse as the root: almost surely an unset shell variable.
+  if (text.empty()) return fail(where + "an empty domain name was given");
+  auto name = dns::Name::fromUser(text);
+  if (!name) return fail(where + "\"" + text + "\" is not a domain name: " + name.error().message);
+  // The root has no parent: there is no delegation to observe, only the trust anchor.
+  if (name->isRoot()) return fail(where + "the root zone has no parent delegation to check");
+  return std::move(*name);
+}
+
+// -f: one domain a line; what follows '#' is a comment, blank lines are skipped. Every line is
+// checked before the first query, so a typo on line 900 is not found after 899 observations.
+Result<std::vector<dns::Name>> readDomainList(std::istream& in, const std::string& shown) {
+  std::vector<dns::Name> out;
+  std::string text;
+  for (size_t number = 1; std::getline(in, text); ++number) {
+    if (size_t hash = text.find('#'); hash != std::string::npos) text.erase(hash);
+    const size_t first = text.find_first_not_of(" \t\r");
+    if (first == std::string::npos) continue;
+    text = text.substr(first, text.find_last_not_of(" \t\r") - first + 1);
+    auto name = parseDomain(text, shown + ":" + std::to_string(number) + ": ");
+    if (!name) return Unexpected{name.error()};
+    out.push_back(std::move(*name));
   }
+  if (in.bad()) return fail("cannot read " + shown);
+  if (out.empty()) return fail(shown + " lists no domain");
+  return out;
+}
+
+Result<std::vector<dns::Name>> domainsOf(const CheckArgs& args, std::istream& in) {
+  if (!args.domainsFile.empty()) {
+    if (!args.domains.empty()) return fail("give the domains either with -f or as arguments");
+    if (args.domainsFile == "-") return readDomainList(in, "standard input");
+    std::ifstream file(args.domainsFile);
+    if (!file) return fail("cannot open " + args.domainsFile);
+    return readDomainList(file, args.domainsFile);
+  }
+  if (args.domains.empty()) return fail("no domain given");
+  std::vector<dns::Name> out;
+  for (const std::string& text : args.domains) {
+    auto name = parseDomain(text, "");
+    if (!name) return Unexpected{name.error()};
+    out.push_back(std::move(*name));
+  }
+  return out;
+}
+
+// One threshold: a range from -w/-c, else "DURATION:" from the older option, else the default.
+Result<ThresholdRange> threshold(const std::string& range, const std::string& rangeOption,
+                                 const std::string& duration, const std::string& durationOption,
+                                 const std::string& fallback) {
+  if (!range.empty()) {
+    auto parsed = commands::parseThresholdRange(range);
+    if (!parsed) return fail(rangeOption + ": " + parsed.error().message);
+    return *parsed;
+  }
+  // The configuration's duration syntax (config/values.h), as for signature_warning in the file.
+  auto parsed = config::parseDuration(duration.empty() ? fallback : duration);
+  if (!parsed) return fail(durationOption + ": " + parsed.error().message);
+  ThresholdRange r;
+  r.start = std::chrono::duration<double>(*parsed).count();
+  return r;
+}
+
+// The findings (detect/options.h) raise signature_expiring when a signature expires "within S
+// seconds": the ranges that mean that are "N:" (alert below N, so S = N - 1 in whole seconds) and
+// "@~:N" (alert at N or below). Other ranges would alert when too much time is left.
+Result<int64_t> withinSeconds(const ThresholdRange& r, const std::string& option) {
+  if (!r.inside && r.start && !r.end) return static_cast<int64_t>(std::ceil(*r.start)) - 1;
+  if (r.inside && !r.start && r.end) return static_cast<int64_t>(std::floor(*r.end));
+  return fail(option + ": \"" + r.text() +
+              "\" would alert while much time is left; the signature expiry alerts below a " +
+              "number of seconds: give N: (e.g. 604800: or 7d:)");
+}
+
+Status<> prepareThresholds(const CheckArgs& args, Setup& setup) {
+  const std::string warnName = args.warning.empty() ? "--signature-warning" : "-w";
+  const std::string critName = args.critical.empty() ? "--signature-critical" : "-c";
+  auto warning = threshold(args.warning, "-w", args.signatureWarning, "--signature-warning", "7d");
+  if (!warning) return Unexpected{warning.error()};
+  auto critical =
+      threshold(args.critical, "-c", args.signatureCritical, "--signature-critical", "1d");
+  if (!critical) return Unexpected{critical.error()};
+  auto warnWithin = withinSeconds(*warning, warnName);
+  if (!warnWithin) return Unexpected{warnWithin.error()};
+  auto critWithin = withinSeconds(*critical, critName);
+  if (!critWithin) return Unexpected{critWithin.error()};
+  if (*critWithin > *warnWithin) {
+    return fail(critName + " (" + critical->text() + ") is longer than " + warnName + " (" +
+                warning->text() + "): a signature would turn critical before it warns");
+  }
+  setup.thresholds = {*warning, *critical};
+  setup.findings.signatureWarningSeconds = *warnWithin;
+  setup.findings.signatureCriticalSeconds = *critWithin;
+  return Ok{};
+}
+
+Result<Setup> prepare(const CheckArgs& args, std::istream& in) {
+  Setup setup;
+  auto domains = domainsOf(args, in);
+  if (!domains) return Unexpected{domains.error()};
+  setup.domains = std::move(*domains);
   auto hints = probe::loadRootHints(args.rootHintsFile);
   if (!hints) return Unexpected{hints.error()};
   setup.rootHints = std::move(*hints);
@@ -71,26 +166,51 @@ Result<Setup> prepare(const CheckArgs& args) {
     if (!at) return fail("--at: " + at.error().message);
     setup.at = *at;
   }
-  // The configuration's duration syntax (config/values.h), as for signature_warning in the file.
-  auto warning = config::parseDuration(args.signatureWarning);
-  if (!warning) return fail("--signature-warning: " + warning.error().message);
-  auto critical = config::parseDuration(args.signatureCritical);
-  if (!critical) return fail("--signature-critical: " + critical.error().message);
-  if (*critical > *warning) {
-    return fail("--signature-critical (" + args.signatureCritical +
-                ") is longer than --signature-warning (" + args.signatureWarning +
-                "): a signature would turn critical before it warns");
-  }
-  setup.findings.signatureWarningSeconds =
-      std::chrono::duration_cast<std::chrono::seconds>(*warning).count();
-  setup.findings.signatureCriticalSeconds =
-      std::chrono::duration_cast<std::chrono::seconds>(*critical).count();
+  if (auto ok = prepareThresholds(args, setup); !ok) return Unexpected{ok.error()};
   if (args.ipv4Only && args.ipv6Only) return fail("--ipv4-only and --ipv6-only exclude each other");
+  if (args.concurrency == 0) return fail("--concurrency: at least one observation must run");
   setup.engine.timeout = std::chrono::milliseconds(args.timeoutMs);
   if (auto valid = setup.engine.validate(); !valid) {
     return fail("--timeout: " + valid.error().message);
   }
   return setup;
+}
+
+using Done = std::function<void(size_t index, model::Observation)>;
+
+// Observes the domains with at most `cap` observations in flight, calling `done` as each
+// completes (from the engine's loop), in completion order; returns when all are done. New
+// observations start from this loop, not from `done`, so that observations which complete at
+// once cannot nest one start in another without bound.
+void observeBounded(probe::Prober& prober, resolver::QueryEngine& engine,
+                    const std::vector<dns::Name>& domains, size_t cap, const Done& done) {
+  size_t next = 0;
+  size_t completed = 0;
+  std::vector<bool> finished(domains.size(), false);
+  auto fill = [&] {
+    while (next < domains.size() && next - completed < cap) {
+      const size_t i = next++;
+      prober.observe(domains[i], [&, i](model::Observation o) {
+        finished[i] = true;
+        ++completed;
+        done(i, std::move(o));
+      });
+    }
+  };
+  fill();
+  while (completed < domains.size() && engine.pending() > 0) {
+    engine.pollOnce(std::chrono::milliseconds(1000));
+    fill();
+  }
+  // An observation always completes; should one not, it is reported rather than lost.
+  for (size_t i = 0; i < domains.size(); ++i) {
+    if (finished[i]) continue;
+    model::Observation o;
+    o.domain = domains[i].lowercased().toString();
+    o.domainUnicode = o.domain;
+    o.error = "the observation did not complete";
+    done(i, std::move(o));
+  }
 }
 
 }  // namespace
@@ -99,20 +219,97 @@ int worseExitCode(int a, int b) {
   return rank(a) >= rank(b) ? a : b;
 }
 
-int runCheck(const CheckArgs& args, std::ostream& out, std::ostream& err) {
-  auto setup = prepare(args);
+namespace {
+
+// Prints the results, either all at the end (domains as arguments: one status line for the whole
+// check, as a plugin must) or each as it completes (-f: its own status line and report).
+class Printer {
+ public:
+  Printer(const CheckArgs& args, const Setup& setup, std::ostream& out, std::ostream& err)
+      : args_(args), setup_(setup), out_(out), err_(err), streaming_(!args.domainsFile.empty()) {
+    if (!streaming_) held_.resize(setup.domains.size());
+  }
+
+  void add(size_t index, model::Observation obs) {
+    detect::computeFindings(obs, setup_.findings);
+    const int code = static_cast<int>(detect::nagiosStatus(obs));
+    exitCode_ = worseExitCode(exitCode_, code);
+    ++counts_[static_cast<size_t>(code)];
+    if (!streaming_) {
+      held_[index] = std::move(obs);
+      return;
+    }
+    clearProgress();
+    if (args_.json) {
+      out_ << probe::toJson(obs) << "\n";
+    } else {
+      if (done_ > 0) out_ << "\n";
+      out_ << commands::statusLine({obs}, code, setup_.thresholds) << "\n"
+           << probe::formatReport(obs, args_.colour);
+    }
+    out_.flush();
+    ++done_;
+    showProgress();
+  }
+
+  int finish() {
+    clearProgress();
+    if (streaming_) return exitCode_;
+    if (!args_.json) out_ << commands::statusLine(held_, exitCode_, setup_.thresholds) << "\n";
+    for (const model::Observation& obs : held_) {
+      out_ << (args_.json ? probe::toJson(obs) + "\n" : probe::formatReport(obs, args_.colour));
+    }
+    out_.flush();
+    return exitCode_;
+  }
+
+ private:
+  void showProgress() {
+    if (!args_.progress) return;
+    err_ << "\rzonewatch check: " << done_ << "/" << setup_.domains.size() << " done, "
+         << counts_[kExitCritical] << " critical, " << counts_[kExitWarning] << " warning, "
+         << counts_[kExitUnknown] << " unknown" << std::flush;
+    shown_ = true;
+  }
+  // Erases the progress line (CR, then EL: ECMA-48 §8.3.41) before a result is printed under it.
+  void clearProgress() {
+    if (!shown_) return;
+    err_ << "\r\x1b[K" << std::flush;
+    shown_ = false;
+  }
+
+  const CheckArgs& args_;
+  const Setup& setup_;
+  std::ostream& out_;
+  std::ostream& err_;
+  const bool streaming_;
+  std::vector<model::Observation> held_;
+  std::array<size_t, 4> counts_{};
+  size_t done_ = 0;
+  bool shown_ = false;
+  int exitCode_ = kExitOk;
+};
+
+}  // namespace
+
+int runCheck(const CheckArgs& args, std::istream& in, std::ostream& out, std::ostream& err) {
+  auto setup = prepare(args, in);
   if (!setup) {
+    // The plugin's one line first (guidelines: UNKNOWN for invalid arguments), then the usage.
+    out << "ZONEWATCH UNKNOWN - " << setup.error().message << "\n";
     err << "zonewatch check: " << setup.error().message << "\n"
         << "Usage: zonewatch check [OPTIONS] DOMAIN...   ('zonewatch check --help' lists them)\n";
     return kExitUnknown;
   }
   auto operators = probe::OperatorResolver::load(args.pslFile);
   if (!operators) {
+    out << "ZONEWATCH UNKNOWN - " << operators.error().message << "\n";
     err << "zonewatch check: " << operators.error().message << "\n";
     return kExitUnknown;
   }
   auto engine = resolver::makeCaresEngine(setup->engine);
   if (!engine) {
+    out << "ZONEWATCH UNKNOWN - cannot start the query engine\n";
     err << "zonewatch check: cannot start the query engine: " << engine.error().message << "\n";
     return kExitUnknown;
   }
@@ -129,28 +326,18 @@ int runCheck(const CheckArgs& args, std::ostream& out, std::ostream& err) {
   options.evidence = probe::ProbeOptions::Evidence::kNone;  // neither report nor JSON shows it
   probe::Prober prober(**engine, cache, clock, std::move(setup->anchors), *operators, options);
 
-  std::vector<model::Observation> observations =
-      probe::observeAll(prober, **engine, setup->domains);
+  Printer printer(args, *setup, out, err);
+  observeBounded(prober, **engine, setup->domains, args.concurrency,
+                 [&printer](size_t i, model::Observation o) { printer.add(i, std::move(o)); });
+  return printer.finish();
+}
 
-  int exitCode = kExitOk;
-  bool first = true;
-  for (model::Observation& obs : observations) {
-    detect::computeFindings(obs, setup->findings);
-    exitCode = worseExitCode(exitCode, static_cast<int>(detect::nagiosStatus(obs)));
-    if (args.json) {
-      out << probe::toJson(obs) << "\n";
-    } else {
-      if (!first) out << "\n";
-      out << probe::formatReport(obs, args.colour);
-    }
-    first = false;
-  }
-  out.flush();
-  return exitCode;
+int runCheck(const CheckArgs& args, std::ostream& out, std::ostream& err) {
+  return runCheck(args, std::cin, out, err);
 }
 
 int runCheck(const CheckArgs& args) {
-  return runCheck(args, std::cout, std::cerr);
+  return runCheck(args, std::cin, std::cout, std::cerr);
 }
 
 }  // namespace zonewatch

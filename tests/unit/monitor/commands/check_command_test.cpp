@@ -5,10 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+
+#include "tests/unit/monitor/commands/icinga_reader.h"
 
 namespace zonewatch {
 namespace {
@@ -19,10 +22,11 @@ struct Outcome {
   std::string err;
 };
 
-Outcome run(const CheckArgs& args) {
+Outcome run(const CheckArgs& args, const std::string& input = "") {
+  std::istringstream in(input);
   std::ostringstream out, err;
   Outcome r;
-  r.code = runCheck(args, out, err);
+  r.code = runCheck(args, in, out, err);
   r.out = out.str();
   r.err = err.str();
   return r;
@@ -52,7 +56,8 @@ TEST(CheckCommandTest, BadArgumentsAreUnknownWithAMessage) {
   Outcome r = run(args);
   EXPECT_EQ(r.code, kExitUnknown);
   EXPECT_NE(r.err.find("--at"), std::string::npos) << r.err;
-  EXPECT_TRUE(r.out.empty());
+  // A plugin says UNKNOWN on its standard output too, where Icinga reads it.
+  EXPECT_EQ(r.out.rfind("ZONEWATCH UNKNOWN - --at: ", 0), 0u) << r.out;
 
   args = deadRootArgs();
   args.signatureWarning = "7 days";
@@ -84,7 +89,8 @@ TEST(CheckCommandTest, BadArgumentsAreUnknownWithAMessage) {
     args.domains = {domain};
     r = run(args);
     EXPECT_EQ(r.code, kExitUnknown) << domain;
-    EXPECT_TRUE(r.out.empty()) << domain << ": " << r.out;
+    EXPECT_EQ(r.out.rfind("ZONEWATCH UNKNOWN - ", 0), 0u) << domain << ": " << r.out;
+    EXPECT_EQ(r.out.find('\n'), r.out.size() - 1) << domain << ": " << r.out;
   }
 
   // Critical must come no earlier than warning, or nothing would ever warn.
@@ -148,7 +154,15 @@ TEST(CheckCommandTest, UnreachableRootIsUnknownAndReported) {
   Outcome r = run(args);
   EXPECT_EQ(r.code, kExitUnknown) << r.out << r.err;
   EXPECT_TRUE(r.err.empty()) << r.err;
-  EXPECT_EQ(r.out.rfind("example.test.\n", 0), 0u) << r.out;
+  // The plugin status line, then the reports (the long output).
+  const testing::PluginOutput plugin = testing::parsePluginOutput(r.out);
+  ASSERT_TRUE(plugin.valid) << plugin.problem << "\n" << r.out;
+  EXPECT_EQ(plugin.state, "UNKNOWN");
+  EXPECT_EQ(plugin.text.rfind("2 domains: 2 unknown; example.test. indeterminate (", 0), 0u)
+      << plugin.text;
+  EXPECT_TRUE(plugin.has("example.test. servers_answering"));
+  ASSERT_FALSE(plugin.longOutput.empty());
+  EXPECT_EQ(plugin.longOutput.front(), "example.test.") << r.out;
   EXPECT_NE(r.out.find("bücher.test. (xn--bcher-kva.test.)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("  Error"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("2026-11-27T12:00:00Z"), std::string::npos) << r.out;
@@ -170,6 +184,110 @@ TEST(CheckCommandTest, JsonIsOneParsableLinePerDomain) {
   EXPECT_EQ(parsed[1]["domain"], "b.test.");
   EXPECT_EQ(parsed[0]["observed_at_unix"], 1795780800);
   EXPECT_TRUE(parsed[0]["error"].is_string());
+}
+
+// -w/-c are monitoring-plugins ranges over the seconds left; the older duration options stay.
+TEST(CheckCommandTest, ThresholdRangesAreCheckedBeforeAnyQuery) {
+  CheckArgs args = deadRootArgs();
+  args.warning = "604800";  // 0..604800: would alert while more than 7 days are left
+  Outcome r = run(args);
+  EXPECT_EQ(r.code, kExitUnknown);
+  EXPECT_NE(r.err.find("-w: \"604800\" would alert while much time is left"), std::string::npos)
+      << r.err;
+  args = deadRootArgs();
+  args.warning = "1d:";
+  args.critical = "7d:";
+  r = run(args);
+  EXPECT_EQ(r.code, kExitUnknown);
+  EXPECT_NE(r.err.find("-c (604800:) is longer than -w (86400:)"), std::string::npos) << r.err;
+  args = deadRootArgs();
+  args.critical = "soon:";
+  r = run(args);
+  EXPECT_NE(r.err.find("-c: \"soon:\" is no threshold range"), std::string::npos) << r.err;
+  args = deadRootArgs();
+  args.concurrency = 0;
+  EXPECT_NE(run(args).err.find("--concurrency"), std::string::npos);
+}
+
+// "@~:N" (alert at N seconds or fewer) is the other form an expiry threshold can take.
+TEST(CheckCommandTest, InclusiveRangesAreAccepted) {
+  CheckArgs args = deadRootArgs();
+  args.at = "2026-11-27T12:00:00Z";
+  args.warning = "@~:10d";
+  args.critical = "2d:";
+  Outcome r = run(args);
+  EXPECT_EQ(r.code, kExitUnknown);
+  const testing::PluginOutput plugin = testing::parsePluginOutput(r.out);
+  ASSERT_TRUE(plugin.valid) << plugin.problem;
+  EXPECT_EQ(plugin.state, "UNKNOWN");
+  EXPECT_EQ(plugin.text.rfind("example.test. indeterminate (", 0), 0u) << r.out;
+}
+
+// -f: one domain a line, comments and blank lines skipped; each result streamed as a block with
+// its own status line; the exit code is the worst.
+TEST(CheckCommandTest, DomainsFromAFileStreamOneBlockEach) {
+  CheckArgs args = deadRootArgs();
+  args.domains.clear();
+  args.domainsFile = writeFile("domains.txt",
+                               "# the portfolio\n"
+                               "a.test\n"
+                               "\n"
+                               "   b.test.   # trailing comment\n"
+                               "c.test\n");
+  args.concurrency = 2;
+  Outcome r = run(args);
+  EXPECT_EQ(r.code, kExitUnknown) << r.out << r.err;
+  EXPECT_TRUE(r.err.empty()) << r.err;  // no progress line unless asked for (a terminal)
+  std::istringstream lines(r.out);
+  std::vector<std::string> seen;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("ZONEWATCH ", 0) != 0) continue;
+    const testing::PluginOutput plugin = testing::parsePluginOutput(line);
+    ASSERT_TRUE(plugin.valid) << plugin.problem;
+    EXPECT_EQ(plugin.state, "UNKNOWN");
+    seen.push_back(plugin.text.substr(0, plugin.text.find(' ')));
+  }
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen, (std::vector<std::string>{"a.test.", "b.test.", "c.test."})) << r.out;
+}
+
+TEST(CheckCommandTest, DomainsFromStandardInputAsJsonWithProgress) {
+  CheckArgs args = deadRootArgs();
+  args.domains.clear();
+  args.domainsFile = "-";
+  args.json = true;
+  args.progress = true;
+  Outcome r = run(args, "x.test\ny.test\n");
+  EXPECT_EQ(r.code, kExitUnknown);
+  std::istringstream lines(r.out);
+  size_t parsed = 0;
+  for (std::string line; std::getline(lines, line);) {
+    EXPECT_FALSE(nlohmann::json::parse(line, nullptr, false).is_discarded()) << line;
+    ++parsed;
+  }
+  EXPECT_EQ(parsed, 2u) << r.out;
+  EXPECT_NE(r.err.find("\rzonewatch check: 2/2 done, 0 critical, 0 warning, 2 unknown"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.substr(r.err.size() - 4), "\r\x1b[K");  // the progress line is erased at the end
+}
+
+TEST(CheckCommandTest, ABadLineInTheFileIsUnknownBeforeAnyQuery) {
+  CheckArgs args = deadRootArgs();
+  args.domains.clear();
+  args.domainsFile = writeFile("bad-domains.txt", "a.test\n# fine\nbad..name\n");
+  Outcome r = run(args);
+  EXPECT_EQ(r.code, kExitUnknown);
+  EXPECT_NE(r.err.find("bad-domains.txt:3: \"bad..name\" is not a domain name"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.out.find("a.test"), std::string::npos) << r.out;  // nothing was observed
+  args.domainsFile = writeFile("empty-domains.txt", "# nothing\n\n");
+  EXPECT_NE(run(args).err.find("lists no domain"), std::string::npos);
+  args.domainsFile = "/nonexistent/domains.txt";
+  EXPECT_NE(run(args).err.find("cannot open /nonexistent/domains.txt"), std::string::npos);
+  args.domains = {"a.test"};
+  args.domainsFile = "-";
+  EXPECT_NE(run(args, "b.test\n").err.find("either with -f or as arguments"), std::string::npos);
 }
 
 TEST(CheckCommandTest, WorstExitCodeFollowsMaxStateAlt) {
