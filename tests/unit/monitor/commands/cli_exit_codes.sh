@@ -24,6 +24,10 @@ expect() {
 }
 expect 0 --help
 expect 0 check --help
+expect 0 --version
+expect 0 -V
+expect 0 status --help
+expect 0 events --help
 expect 3
 expect 3 no-such-command
 expect 3 check
@@ -32,6 +36,13 @@ expect 3 check $dead --timeout abc x.test
 expect 3 check $dead -4 -6 x.test
 expect 3 check $dead --at yesterday x.test
 expect 3 check $dead --signature-warning soon x.test
+expect 3 check $dead -w 604800 x.test
+expect 3 check $dead -w 1d: -c 7d: x.test
+expect 3 check $dead -w 7d: --signature-warning 7d x.test
+expect 3 check $dead -f /nonexistent/domains.txt
+expect 3 check $dead -f - x.test
+expect 3 events --since soon -c /nonexistent/zonewatch.yaml
+expect 3 status -c /nonexistent/zonewatch.yaml
 expect 3 check --root-hints /nonexistent/root.hints x.test
 expect 3 check --root-hints "$hints" --timeout 99999999999 x.test
 expect 3 check $dead --signature-warning 1d --signature-critical 7d x.test
@@ -45,4 +56,25 @@ for args in "check" "check $dead --at 2026-11-27 x.test" "check $dead a..b"; do
     status=1
   fi
 done
+# --version and -V print the project's version, "zonewatch X.Y.Z", and nothing else.
+for flag in --version -V; do
+  if ! "$zw" $flag 2>&1 | grep -Eqx 'zonewatch [0-9]+\.[0-9]+\.[0-9]+'; then
+    echo "zonewatch $flag: not \"zonewatch X.Y.Z\": $("$zw" $flag 2>&1)" >&2
+    status=1
+  fi
+done
+# A plugin's UNKNOWN is a status line on standard output, for the command line CLI11 rejects and
+# for the values the check command rejects alike.
+for args in "check --no-such-option x.test" "check $dead -w 604800 x.test"; do
+  # shellcheck disable=SC2086 # word splitting is the point
+  if ! "$zw" $args 2>/dev/null | head -n 1 | grep -q "^ZONEWATCH UNKNOWN - "; then
+    echo "zonewatch $args: no UNKNOWN status line on stdout" >&2
+    status=1
+  fi
+done
+# status --help explains the "?" marker.
+if ! "$zw" status --help | grep -q 'STATE "?": the latest observation got no data'; then
+  echo "zonewatch status --help: no legend of \"?\"" >&2
+  status=1
+fi
 exit $status
