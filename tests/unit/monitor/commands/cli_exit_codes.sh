@@ -58,8 +58,8 @@ for args in "check" "check $dead --at 2026-11-27 x.test" "check $dead a..b"; do
 done
 # --version and -V print the project's version, "zonewatch X.Y.Z", and nothing else.
 for flag in --version -V; do
-  if ! "$zw" $flag 2>&1 | grep -Eqx 'zonewatch [0-9]+\.[0-9]+\.[0-9]+'; then
-    echo "zonewatch $flag: not \"zonewatch X.Y.Z\": $("$zw" $flag 2>&1)" >&2
+  if ! "$zw" "$flag" 2>&1 | grep -Eqx 'zonewatch [0-9]+\.[0-9]+\.[0-9]+'; then
+    echo "zonewatch $flag: not \"zonewatch X.Y.Z\": $("$zw" "$flag" 2>&1)" >&2
     status=1
   fi
 done
