@@ -18,7 +18,8 @@
 #   container's zonewatch.yaml passes `zonewatch config check`;
 # - deploy/kubernetes: tests/integration/kubernetes_check.py (schema and references, the
 #   ConfigMap's configuration through `zonewatch config check`), the scrape job by promtool;
-# - `cmake --install BUILD --prefix TMP`: binary, configuration and unit land where they should.
+# - `cmake --install BUILD --prefix TMP`: binary, configuration, unit, manual pages and bash
+#   completion land where they should.
 # One PASS/FAIL line per check, then "N passed, N failed"; exit 1 if anything failed.
 set -uo pipefail
 
@@ -357,7 +358,9 @@ fi
 prefix=$tmp/prefix
 if cmake --install "$build" --prefix "$prefix" >"$tmp/install.log" 2>&1; then
   pass "cmake --install $build --prefix TMP"
-  for f in bin/zonewatch etc/zonewatch/zonewatch.yaml lib/systemd/system/zonewatch.service; do
+  for f in bin/zonewatch etc/zonewatch/zonewatch.yaml lib/systemd/system/zonewatch.service \
+    share/man/man1/zonewatch.1 share/man/man5/zonewatch.yaml.5 \
+    share/bash-completion/completions/zonewatch; do
     if [ -e "$prefix/$f" ]; then pass "installed $f"; else fail "not installed: $f"; fi
   done
   # Documentation= of the installed unit: man:zonewatch(1) and the README, both installed.
