@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <string_view>
@@ -188,7 +189,10 @@ int main(int argc, char** argv) {
     // A plugin's UNKNOWN has its status line on standard output too, where Icinga reads it.
     const bool check = argc > 1 && std::string_view(argv[1]) == "check";
     if (check && e.get_exit_code() != 0) {
-      std::cout << "ZONEWATCH UNKNOWN - invalid command line: " << e.what() << "\n" << std::flush;
+      std::string why = e.what();
+      std::replace(why.begin(), why.end(), '|', '/');  // '|' would start the perfdata
+      std::replace(why.begin(), why.end(), '\n', ' ');
+      std::cout << "ZONEWATCH UNKNOWN - invalid command line: " << why << "\n" << std::flush;
     }
     const int code = app.exit(e);  // prints help to stdout (code 0) or the error to stderr
     return code == 0 ? 0 : zonewatch::kExitUnknown;

@@ -290,26 +290,36 @@ class Printer {
   int exitCode_ = kExitOk;
 };
 
+// The plugin's UNKNOWN status line on stdout, where Icinga reads it (guidelines: UNKNOWN for
+// invalid arguments); none with --json, whose readers take every line for JSON.
+// The text is cleaned as the status text is: a '|' typed in a domain would start perfdata.
+void unknownLine(const CheckArgs& args, std::ostream& out, std::string why) {
+  if (args.json) return;
+  for (char& c : why) {
+    if (c == '|' || c == '\n' || c == '\r') c = c == '|' ? '/' : ' ';
+  }
+  out << "ZONEWATCH UNKNOWN - " << why << "\n";
+}
+
 }  // namespace
 
 int runCheck(const CheckArgs& args, std::istream& in, std::ostream& out, std::ostream& err) {
   auto setup = prepare(args, in);
   if (!setup) {
-    // The plugin's one line first (guidelines: UNKNOWN for invalid arguments), then the usage.
-    out << "ZONEWATCH UNKNOWN - " << setup.error().message << "\n";
+    unknownLine(args, out, setup.error().message);
     err << "zonewatch check: " << setup.error().message << "\n"
         << "Usage: zonewatch check [OPTIONS] DOMAIN...   ('zonewatch check --help' lists them)\n";
     return kExitUnknown;
   }
   auto operators = probe::OperatorResolver::load(args.pslFile);
   if (!operators) {
-    out << "ZONEWATCH UNKNOWN - " << operators.error().message << "\n";
+    unknownLine(args, out, operators.error().message);
     err << "zonewatch check: " << operators.error().message << "\n";
     return kExitUnknown;
   }
   auto engine = resolver::makeCaresEngine(setup->engine);
   if (!engine) {
-    out << "ZONEWATCH UNKNOWN - cannot start the query engine\n";
+    unknownLine(args, out, "cannot start the query engine");
     err << "zonewatch check: cannot start the query engine: " << engine.error().message << "\n";
     return kExitUnknown;
   }

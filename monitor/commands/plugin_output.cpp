@@ -46,12 +46,12 @@ std::string_view statusWord(int exitCode) {
 }
 
 std::string statusText(const model::Observation& obs) {
-  std::string text = obs.domain + " " + std::string(model::toString(obs.status)) + " (";
-  if (obs.error) {
-    text += obs.errorCode.value_or("observation_failed") + ")";
-    return clean(text);
+  std::string text = obs.domain + " " + std::string(model::toString(obs.status));
+  if (obs.error) return clean(text + " (" + obs.errorCode.value_or("observation_failed") + ")");
+  // "secure (none)" would read as if something were missing: only a reason there is is named.
+  if (obs.reason != model::SecurityReason::kNone) {
+    text += " (" + std::string(model::toString(obs.reason)) + ")";
   }
-  text += std::string(model::toString(obs.reason)) + ")";
   std::vector<const model::Finding*> loud;
   for (const model::Finding& f : obs.findings) {
     if (f.severity != model::Severity::kInfo) loud.push_back(&f);

@@ -290,6 +290,23 @@ TEST(CheckCommandTest, ABadLineInTheFileIsUnknownBeforeAnyQuery) {
   EXPECT_NE(run(args, "b.test\n").err.find("either with -f or as arguments"), std::string::npos);
 }
 
+// The UNKNOWN line stays one status line whatever was typed, and --json output stays JSON only.
+TEST(CheckCommandTest, TheUnknownLineIsCleanAndAbsentWithJson) {
+  CheckArgs args = deadRootArgs();
+  args.domains = {"a|b..c"};
+  Outcome r = run(args);
+  EXPECT_EQ(r.code, kExitUnknown);
+  const testing::PluginOutput plugin = testing::parsePluginOutput(r.out);
+  ASSERT_TRUE(plugin.valid) << plugin.problem;
+  EXPECT_EQ(plugin.state, "UNKNOWN");
+  EXPECT_TRUE(plugin.perf.empty()) << r.out;
+  EXPECT_EQ(r.out.find('|'), std::string::npos) << r.out;
+  args.json = true;
+  r = run(args);
+  EXPECT_EQ(r.code, kExitUnknown);
+  EXPECT_EQ(r.out, "");
+}
+
 TEST(CheckCommandTest, WorstExitCodeFollowsMaxStateAlt) {
   EXPECT_EQ(worseExitCode(kExitOk, kExitWarning), kExitWarning);
   EXPECT_EQ(worseExitCode(kExitUnknown, kExitOk), kExitUnknown);

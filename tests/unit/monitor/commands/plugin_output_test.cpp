@@ -40,7 +40,7 @@ TEST(PluginOutputTest, OkHasEveryMetric) {
   const PluginOutput r = judged(healthyObservation());
   ASSERT_TRUE(r.valid) << r.problem;
   EXPECT_EQ(r.state, "OK");
-  EXPECT_EQ(r.text, "example.com. secure (none)");
+  EXPECT_EQ(r.text, "example.com. secure");
   EXPECT_EQ(r.item("rrsig_expiry").value, 20.0 * kDay);
   EXPECT_EQ(r.item("rrsig_expiry").uom, "s");
   EXPECT_EQ(r.item("rrsig_expiry").warn, "604800:");
