@@ -186,9 +186,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // A plugin's UNKNOWN has its status line on standard output too, where Icinga reads it.
+    // A plugin's UNKNOWN has its status line on standard output too, where Icinga reads it; not
+    // for --json, whose readers take every line for JSON.
     const bool check = argc > 1 && std::string_view(argv[1]) == "check";
-    if (check && e.get_exit_code() != 0) {
+    const bool json = std::find(argv, argv + argc, std::string_view("--json")) != argv + argc;
+    if (check && !json && e.get_exit_code() != 0) {
       std::string why = e.what();
       std::replace(why.begin(), why.end(), '|', '/');  // '|' would start the perfdata
       std::replace(why.begin(), why.end(), '\n', ' ');

@@ -72,6 +72,10 @@ for args in "check --no-such-option x.test" "check $dead -w 604800 x.test"; do
     status=1
   fi
 done
+if [ -n "$("$zw" check --json --no-such-option x.test 2>/dev/null)" ]; then
+  echo "zonewatch check --json with a bad option: stdout is not empty (JSON readers)" >&2
+  status=1
+fi
 # status --help explains the "?" marker.
 if ! "$zw" status --help | grep -q 'STATE "?": the latest observation got no data'; then
   echo "zonewatch status --help: no legend of \"?\"" >&2
