@@ -10,7 +10,9 @@ up to '|', then performance data split on spaces outside single quotes, each ite
   - CRITICAL: the child with the lab's ds-mismatch mutation (bogus), restored afterwards;
   - UNKNOWN: a name the lab does not delegate, and a command line with a bad range;
 
-then `check -f -` over three children and that name: a status line per domain, the worst exit.
+then `check -f -` over three children and that name: a status line per domain, the worst exit;
+and that -f streams: a child whose second server is silent (the `lossy` scenario's proxy, stopped
+with SIGSTOP) listed first comes out after a healthy child listed second.
 The lab must be up and the caller must hold it (ctest: FIXTURES_REQUIRED/RESOURCE_LOCK lab).
 Nothing leaves 127.0.0.0/8.
 
@@ -19,10 +21,12 @@ usage: check_plugin_lab_test.py ZONEWATCH LAB_DIR LAB_SH
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 
-from lab_checks import Checks
+from lab_checks import Checks, lossy_proxy_pid
 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 STATES = {"OK": OK, "WARNING": WARNING, "CRITICAL": CRITICAL, "UNKNOWN": UNKNOWN}
@@ -161,6 +165,34 @@ def check_states(t, run, lab, lab_sh, child):
                 restored.stdout + restored.stderr)
 
 
+def check_streaming(t, run, lab, lab_sh, slow, fast):
+    """-f prints each domain as it completes: `slow` (its ns2 silent) is listed first, `fast`
+    second, and `fast`'s status line must come out first."""
+    mutated = subprocess.run(["bash", lab_sh, "mutate", lab, slow, "lossy"], capture_output=True,
+                             text=True, timeout=300, check=False)
+    try:
+        pid = lossy_proxy_pid(lab)
+        if not t.check(mutated.returncode == 0 and pid is not None,
+                       f"{slow}: lab.sh mutate lossy, the proxy runs",
+                       mutated.stdout + mutated.stderr):
+            return
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            code, out, _ = run("-f", "-", "--timeout", "300", stdin=f"{slow}\n{fast}\n")
+            elapsed = time.monotonic() - started
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        order = [line.split(" ")[3] for line in out.splitlines() if line.startswith("ZONEWATCH ")]
+        t.check(order == [fast, slow], f"-f streams: {fast} (quick) before {slow} (silent ns2)",
+                f"order {order}, exit {code}, {elapsed:.1f} s")
+    finally:
+        restored = subprocess.run(["bash", lab_sh, "restore", lab, slow], capture_output=True,
+                                  text=True, timeout=300, check=False)
+        t.check(restored.returncode == 0, f"{slow}: lab.sh restore",
+                restored.stdout + restored.stderr)
+
+
 def main(argv):
     if len(argv) != 4:
         print(__doc__, file=sys.stderr)
@@ -198,6 +230,10 @@ def main(argv):
         t.check(seen.get(missing) == "UNKNOWN" and code == UNKNOWN and err == "",
                 "-f -: the worst exit code, no progress line off a terminal",
                 f"exit {code}, {seen}, stderr {err!r}")
+        # The lossy scenario moves the child's own ns2 glue: a child with glue of its own.
+        glued = [c["name"] for c in children if c.get("glue")]
+        fast = next(c["name"] for c in children if c["name"] != glued[0])
+        check_streaming(t, run, lab, lab_sh, glued[0], fast)
     except Exception as err:  # noqa: BLE001 (any crash is one failure, reported)
         t.crashed(err)
     return t.finish("check_plugin_lab")
