@@ -155,12 +155,17 @@ Result<Setup> prepare(const CheckArgs& args, std::istream& in) {
   auto domains = domainsOf(args, in);
   if (!domains) return Unexpected{domains.error()};
   setup.domains = std::move(*domains);
-  auto hints = probe::loadRootHints(args.rootHintsFile);
+  // As the daemon: Debian's dns-root-data when newer than the built-in copy (start_files.h), so
+  // that `check` and the daemon judge from the same root. A Debian file that cannot be used is
+  // said on standard error, never in the report a plugin parser reads.
+  auto hints = probe::chooseRootHints(args.rootHintsFile);
   if (!hints) return Unexpected{hints.error()};
-  setup.rootHints = std::move(*hints);
-  auto anchors = probe::loadTrustAnchors(args.trustAnchorFile);
+  if (!hints->warning.empty()) std::cerr << "zonewatch: warning: " << hints->warning << "\n";
+  setup.rootHints = std::move(hints->value);
+  auto anchors = probe::chooseTrustAnchors(args.trustAnchorFile);
   if (!anchors) return Unexpected{anchors.error()};
-  setup.anchors = std::move(*anchors);
+  if (!anchors->warning.empty()) std::cerr << "zonewatch: warning: " << anchors->warning << "\n";
+  setup.anchors = std::move(anchors->value);
   if (!args.at.empty()) {
     auto at = probe::parseRfc3339(args.at);
     if (!at) return fail("--at: " + at.error().message);

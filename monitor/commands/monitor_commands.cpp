@@ -192,22 +192,23 @@ int runDaemonCommand(const MonitorArgs& args) {
   options.once = args.once;
   auto d = daemon::Daemon::create(std::move(*cfg), std::move(options));
   if (!d) {
-    log::error("cannot start: " + d.error().message);
+    log::error({"start_failed"}, "cannot start: " + d.error().message);
     return kFailure;
   }
   auto summary = (*d)->run();
   if (!summary) {
-    log::error(summary.error().message);
+    log::error({"run_failed"}, summary.error().message);
     return kFailure;
   }
   if (args.once) {
-    log::info("observed " + std::to_string(summary->observations) + " domains (" +
-              std::to_string(summary->failedObservations) + " failed), " +
-              std::to_string(summary->events) + " events");
+    log::info({"run_summary"}, "observed " + std::to_string(summary->observations) + " domains (" +
+                                   std::to_string(summary->failedObservations) + " failed), " +
+                                   std::to_string(summary->events) + " events");
     if (summary->webhooksDelivered + summary->webhooksRetried + summary->webhooksGivenUp > 0) {
-      log::info("webhooks: " + std::to_string(summary->webhooksDelivered) + " delivered, " +
-                std::to_string(summary->webhooksRetried) + " left in the outbox to retry, " +
-                std::to_string(summary->webhooksGivenUp) + " given up");
+      log::info({"webhooks_summary"},
+                "webhooks: " + std::to_string(summary->webhooksDelivered) + " delivered, " +
+                    std::to_string(summary->webhooksRetried) + " left in the outbox to retry, " +
+                    std::to_string(summary->webhooksGivenUp) + " given up");
     }
   }
   return summary->commitFailures > 0 ? kFailure : kOk;

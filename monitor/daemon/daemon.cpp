@@ -988,7 +988,9 @@ void DaemonImpl::logAndCountEvents(const std::vector<detect::Event>& events) {
     ++summary_.events;
     const std::string line = e.name() + " " + e.domain + " [" +
                              std::string(model::toString(e.severity)) + "] " + e.summary;
-    if (e.severity == model::Severity::kCritical) {
+    // Warning and critical events at warning level, so that `journalctl -p warning` (the
+    // sd-daemon prefix, log.h) and a log_level: warning daemon show every event worth a look.
+    if (e.severity != model::Severity::kInfo) {
       log::warning({e.name(), e.domain}, line);
     } else {
       log::info({e.name(), e.domain}, line);
