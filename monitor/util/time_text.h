@@ -4,7 +4,7 @@
 //
 // Pure arithmetic on the proleptic Gregorian calendar (civil_time.h): no gmtime_r, no TZ
 // environment, no locale, so the output never depends on the machine and tests can pin any
-// instant. Parsing RFC 3339 stays with its only user, monitor/probe/rfc3339.h.
+// instant. Parsing RFC 3339 is rfc3339.h's.
 #pragma once
 
 #include <cstdint>

@@ -1,10 +1,10 @@
-#include "monitor/probe/rfc3339.h"
+#include "monitor/util/rfc3339.h"
 
 #include <gtest/gtest.h>
 
 #include "monitor/util/time_text.h"
 
-namespace zonewatch::probe {
+namespace zonewatch {
 namespace {
 
 TEST(Rfc3339Test, ParsesUtcAndOffsets) {
@@ -59,4 +59,4 @@ TEST(Rfc3339Test, SaysWhatIsMissing) {
 }
 
 }  // namespace
-}  // namespace zonewatch::probe
+}  // namespace zonewatch

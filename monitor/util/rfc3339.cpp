@@ -1,10 +1,10 @@
-#include "monitor/probe/rfc3339.h"
+#include "monitor/util/rfc3339.h"
 
 #include <array>
 
 #include "monitor/util/civil_time.h"
 
-namespace zonewatch::probe {
+namespace zonewatch {
 namespace {
 
 constexpr int64_t kSecondsPerDay = 86400;
@@ -81,4 +81,4 @@ Result<int64_t> parseRfc3339(std::string_view text) {
          static_cast<int64_t>(hour * 3600 + minute * 60 + second) - offset;
 }
 
-}  // namespace zonewatch::probe
+}  // namespace zonewatch
