@@ -49,6 +49,13 @@ enum class EventKind : uint8_t {
   kStateFlappingEnded,
   kFindingRaised,
   kFindingCleared,
+  // Registration data (RDAP, monitor/rdap): appended, as the enum's order is the table's.
+  kRegistrarChanged,
+  kLockRemoved,
+  kLockAdded,
+  kRegistryNameserversChanged,
+  kRegistryDnsMismatch,
+  kRegistrationExpiring,
 };
 
 struct EventKindInfo {
@@ -59,7 +66,7 @@ struct EventKindInfo {
 };
 
 // In the order of EventKind (checked below), so a kind indexes its row.
-inline constexpr std::array<EventKindInfo, 29> kEventKinds = {{
+inline constexpr std::array<EventKindInfo, 35> kEventKinds = {{
     {EventKind::kOperatorChanged, "operator_changed", Severity::kCritical,
      "the parent's NS set names other operators (registrable domains of the NS hosts)"},
     {EventKind::kNameserversChanged, "nameservers_changed", Severity::kWarning,
@@ -102,7 +109,8 @@ inline constexpr std::array<EventKindInfo, 29> kEventKinds = {{
     {EventKind::kExpectationViolated, "expectation_violated", Severity::kCritical,
      "operators or DS key tags differ from the pinned expectation (`expect:` or `ack`)"},
     {EventKind::kHijackSuspected, "hijack_suspected", Severity::kCritical,
-     "an operator change together with a DS change or a bogus chain"},
+     "an operator change together with a DS change or a bogus chain, or after a lock removal or "
+     "registrar change within rdap's correlation window"},
     {EventKind::kPortfolioOperatorChange, "portfolio_operator_change", Severity::kCritical,
      "several domains changed operator in one round (domain \"*\")"},
     {EventKind::kObservationFailing, "observation_failing", Severity::kWarning,
@@ -118,6 +126,19 @@ inline constexpr std::array<EventKindInfo, 29> kEventKinds = {{
      "server, a failed query, an aliased or cyclic NS host...; `after.finding` names it)"},
     {EventKind::kFindingCleared, "finding_cleared", Severity::kInfo,
      "confirm_polls observations in a row no longer show a raised finding"},
+    {EventKind::kRegistrarChanged, "registrar_changed", Severity::kWarning,
+     "the registry (RDAP) names another sponsoring registrar (IANA id, else name)"},
+    {EventKind::kLockRemoved, "lock_removed", Severity::kCritical,
+     "a transfer, update or delete lock was lifted (critical for a registry's server lock)"},
+    {EventKind::kLockAdded, "lock_added", Severity::kInfo,
+     "a transfer, update or delete lock was set"},
+    {EventKind::kRegistryNameserversChanged, "registry_nameservers_changed", Severity::kWarning,
+     "the registry's name servers for the domain (RDAP) changed"},
+    {EventKind::kRegistryDnsMismatch, "registry_dns_mismatch", Severity::kWarning,
+     "the registry's name servers differ from the parent's NS set for longer than the grace "
+     "period"},
+    {EventKind::kRegistrationExpiring, "registration_expiring", Severity::kCritical,
+     "the registration expires within the warning period (critical within the critical period)"},
 }};
 
 // The names alone, in table order: what config validation suggests from and metrics pre-register.
@@ -137,7 +158,7 @@ constexpr std::string_view toString(EventKind kind) {
 
 std::optional<EventKind> eventKindFromString(std::string_view name);
 
-static_assert(detail::coversEnumInOrder(kEventKinds, EventKind::kFindingCleared),
+static_assert(detail::coversEnumInOrder(kEventKinds, EventKind::kRegistrationExpiring),
               "kEventKinds must list every EventKind once, in enum order");
 
 }  // namespace zonewatch::model
