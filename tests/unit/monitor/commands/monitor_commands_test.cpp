@@ -316,15 +316,17 @@ TEST_F(MonitorCommandsTest, HistoryPrintsTheNewestLimitEventsOldestFirst) {
   EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_EQ(o.err, "");
   EXPECT_EQ(o.out,
-            "2026-11-18T11:11:40Z  operator_changed           warning   operator_changed (e2)\n"
+            "2026-11-18T11:11:40Z  operator_changed              warning   "
+            "operator_changed (e2)\n"
             "    before: [\"alpha-dns.example.\"]\n"
             "    after:  [\"gamma-dns.example.\"]\n"
-            "2026-11-18T11:16:40Z  server_unreachable         warning   server_unreachable (e3)\n"
+            "2026-11-18T11:16:40Z  server_unreachable            warning   "
+            "server_unreachable (e3)\n"
             "    server: ns1.alpha-dns.example. 192.0.2.53\n");
 
   a.limit = 100;
   const Outcome all = run(runHistoryCommand, a);
-  EXPECT_EQ(all.out.rfind("2026-11-18T11:06:40Z  ds_added                   info      ", 0), 0U)
+  EXPECT_EQ(all.out.rfind("2026-11-18T11:06:40Z  ds_added                      info      ", 0), 0U)
       << all.out;
   EXPECT_EQ(all.out.find("ds_removed"), std::string::npos) << "b.example.'s event: " << all.out;
 }
@@ -352,7 +354,8 @@ TEST_F(MonitorCommandsTest, HistoryTakesUnicodeNames) {
   observed("xn--bcher-kva.example.", kAlphaBeta, kT0, {event("idn", "", kT0, "ds_added", "info")});
   const Outcome o = run(runHistoryCommand, args("bücher.example"));
   EXPECT_EQ(o.code, 0) << o.err;
-  EXPECT_EQ(o.out, "2026-11-18T11:06:40Z  ds_added                   info      ds_added (idn)\n");
+  EXPECT_EQ(o.out,
+            "2026-11-18T11:06:40Z  ds_added                      info      ds_added (idn)\n");
 }
 
 TEST_F(MonitorCommandsTest, HistoryOfADomainWithoutEventsSaysSo) {
@@ -462,8 +465,8 @@ TEST_F(MonitorCommandsTest, HistoryOfStarShowsThePortfolioEvents) {
   const Outcome o = run(runHistoryCommand, args("*"));
   EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_EQ(o.out,
-            "2026-11-18T11:06:40Z  portfolio_operator_change  critical  portfolio_operator_change "
-            "(p1)\n");
+            "2026-11-18T11:06:40Z  portfolio_operator_change     critical  "
+            "portfolio_operator_change (p1)\n");
 }
 
 // The text columns line up and stay apart for every event name there is (the longest,
