@@ -449,7 +449,8 @@ TEST_F(DelivererTest, AnUnreadableEventIsGivenUpAndTheOthersDelivered) {
   auto* sqlite = dynamic_cast<storage::SqliteStore*>(store_.get());
   ASSERT_NE(sqlite, nullptr);
   ASSERT_TRUE(
-      sqlite->execute("UPDATE events SET event = 'registrar_changed' WHERE uid = 'first'").ok());
+      sqlite->execute("UPDATE events SET event = 'kind_of_a_newer_build' WHERE uid = 'first'")
+          .ok());
   clock_.set(kT0 + 5);
   Deliverer d(*store_, {sink(receiver_.url())}, clock_, poster_, options());
 

@@ -557,10 +557,10 @@ TEST_P(StoreContractTest, AnUnknownStoredEventKindIsAnErrorNamingTheRow) {
                                        {eventFor("u1", "example.com.", 200)}, {"webhook"}))
                   .ok());
   EXPECT_EQ(allEvents(*store).size(), 1u);
-  ASSERT_TRUE(store->execute("UPDATE events SET event = 'registrar_changed'").ok());
+  ASSERT_TRUE(store->execute("UPDATE events SET event = 'kind_of_a_newer_build'").ok());
   auto events = store->events(EventQuery{});
   ASSERT_FALSE(events.ok());
-  EXPECT_NE(events.error().message.find("unknown event kind 'registrar_changed'"),
+  EXPECT_NE(events.error().message.find("unknown event kind 'kind_of_a_newer_build'"),
             std::string::npos)
       << events.error().message;
   // The outbox still reads: the item comes back marked, so it cannot hold up the others.
