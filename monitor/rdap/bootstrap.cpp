@@ -34,6 +34,15 @@ bool labelSuffix(std::string_view name, std::string_view suffix) {
   return suffix.size() == name.size() || name[name.size() - suffix.size() - 1] == '.';
 }
 
+size_t longestLabel(std::string_view name) {
+  size_t longest = 0, current = 0;
+  for (const char c : name) {
+    current = c == '.' ? 0 : current + 1;
+    longest = std::max(longest, current);
+  }
+  return longest;
+}
+
 size_t labelCount(std::string_view name) {
   return static_cast<size_t>(std::count(name.begin(), name.end(), '.')) + 1;
 }
@@ -126,7 +135,7 @@ Result<std::string, RdapError> rdapDomainName(std::string_view domain) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
   });
   if (name.empty() || name.size() > kMaxNameLength || !ldh || name.front() == '.' ||
-      name.find("..") != std::string::npos) {
+      name.find("..") != std::string::npos || longestLabel(name) > kMaxLabelLength) {
     return error(RdapErrorKind::kBadValue,
                  "\"" + std::string(domain.substr(0, kMaxNameLength)) + "\" is not an LDH name");
   }

@@ -37,6 +37,7 @@ inline constexpr size_t kMaxUrlsPerService = 8;
 inline constexpr size_t kMaxUrlLength = 1024;
 // RFC 1035 §2.3.4: a name is at most 255 octets on the wire, 253 characters in text.
 inline constexpr size_t kMaxNameLength = 253;
+inline constexpr size_t kMaxLabelLength = 63;  // RFC 1035 §2.3.4
 
 struct BootstrapService {
   std::vector<std::string> entries;  // lowercase, no trailing dot: "com", "co.uk"
@@ -78,7 +79,8 @@ Result<ServerChoice, RdapError> findServers(const Bootstrap& bootstrap,
 std::string domainQueryUrl(std::string_view baseUrl, std::string_view domain);
 
 // The domain's name in RDAP's form (RFC 9082 §3.1.3): lowercase LDH labels without a trailing dot,
-// or kBadValue. Only letters, digits, hyphens and dots pass: the name becomes part of a URL path.
+// or kBadValue. Only letters, digits, hyphens and dots pass, in labels of at most 63 characters:
+// the name becomes part of a URL path.
 Result<std::string, RdapError> rdapDomainName(std::string_view domain);
 
 }  // namespace zonewatch::rdap

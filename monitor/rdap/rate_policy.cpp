@@ -59,7 +59,11 @@ std::optional<int64_t> timeOfDay(std::string_view text) {
 
 std::optional<int64_t> instant(int64_t year, unsigned mon, unsigned day, int64_t seconds) {
   if (day < 1 || day > 31 || year < 1 || year > 9999) return std::nullopt;
-  return daysFromCivil(year, mon, day) * kSecondsPerDay + seconds;
+  const int64_t days = daysFromCivil(year, mon, day);
+  // "31 Feb" would count on into March: a date that does not map back to itself does not exist.
+  const Civil back = civilFromDays(days);
+  if (back.year != year || back.month != mon || back.day != day) return std::nullopt;
+  return days * kSecondsPerDay + seconds;
 }
 
 // Splits on runs of spaces (asctime pads a one-digit day with a second space).

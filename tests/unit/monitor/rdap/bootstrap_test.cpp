@@ -88,7 +88,10 @@ TEST(BootstrapTest, DomainNamesBecomeUrlPathsSafely) {
             "https://rdap.example/v1/domain/example.com");
   EXPECT_EQ(domainQueryUrl("https://rdap.example/v1", "example.com"),
             "https://rdap.example/v1/domain/example.com");
-  for (const char* bad : {"", ".", "exa mple.com", "a/b.com", "a..com", "x?.com", ".com"}) {
+  const std::string longLabel = std::string(kMaxLabelLength + 1, 'a') + ".com";
+  for (const std::string& bad :
+       {std::string(), std::string("."), std::string("exa mple.com"), std::string("a/b.com"),
+        std::string("a..com"), std::string("x?.com"), std::string(".com"), longLabel}) {
     auto name = rdapDomainName(bad);
     ASSERT_FALSE(name.ok()) << bad;
     EXPECT_EQ(name.error().kind, RdapErrorKind::kBadValue) << bad;

@@ -32,10 +32,11 @@ TEST(RetryAfterTest, HttpDatesInAllThreeForms) {
   EXPECT_EQ(*parseRetryAfter("Sun Nov  6 08:49:37 1994", now), 120);        // asctime
   // A date in the past means "now".
   EXPECT_EQ(*parseRetryAfter("Sat, 05 Nov 1994 08:49:37 GMT", now), 0);
-  for (const char* bad : {"Sun, 06 Nov 1994 08:49:37 CET", "Sun, 06 Foo 1994 08:49:37 GMT",
-                          "Sun, 6 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT",
-                          "Sun, 06 Nov 1994 08:49 GMT", "Sunday, 06-Nov-1994 08:49:37 GMT",
-                          "Sun Nov 06 08:49:37", "Sun, 32 Nov 1994 08:49:37 GMT"}) {
+  for (const char* bad :
+       {"Sun, 06 Nov 1994 08:49:37 CET", "Sun, 06 Foo 1994 08:49:37 GMT",
+        "Sun, 6 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT",
+        "Sun, 06 Nov 1994 08:49 GMT", "Sunday, 06-Nov-1994 08:49:37 GMT", "Sun Nov 06 08:49:37",
+        "Sun, 32 Nov 1994 08:49:37 GMT", "Tue, 31 Feb 1994 08:49:37 GMT"}) {
     EXPECT_FALSE(parseRetryAfter(bad, now).ok()) << bad;
   }
 }
