@@ -18,10 +18,10 @@
 #include "monitor/probe/operators.h"
 #include "monitor/probe/prober.h"
 #include "monitor/probe/report.h"
-#include "monitor/probe/rfc3339.h"
 #include "monitor/probe/start_files.h"
 #include "monitor/resolver/query_engine.h"
 #include "monitor/util/clock.h"
+#include "monitor/util/rfc3339.h"
 
 namespace zonewatch {
 namespace {
@@ -167,7 +167,7 @@ Result<Setup> prepare(const CheckArgs& args, std::istream& in) {
   if (!anchors->warning.empty()) std::cerr << "zonewatch: warning: " << anchors->warning << "\n";
   setup.anchors = std::move(anchors->value);
   if (!args.at.empty()) {
-    auto at = probe::parseRfc3339(args.at);
+    auto at = parseRfc3339(args.at);
     if (!at) return fail("--at: " + at.error().message);
     setup.at = *at;
   }

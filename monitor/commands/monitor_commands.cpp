@@ -15,10 +15,10 @@
 #include "monitor/detect/domain_state.h"
 #include "monitor/model/event_kind.h"
 #include "monitor/model/security_state.h"
-#include "monitor/probe/rfc3339.h"
 #include "monitor/util/clock.h"
 #include "monitor/util/database_uri.h"
 #include "monitor/util/log.h"
+#include "monitor/util/rfc3339.h"
 #include "monitor/util/time_text.h"
 #include "storage/open_store.h"
 
@@ -249,7 +249,7 @@ Result<int64_t> parseSinceTime(std::string_view text, int64_t now) {
   if (text.empty()) return fail("--since: no time given");
   // An RFC 3339 time has a 'T' (or 't') after its date; an age ends in a unit letter.
   if (text.size() >= 10 && text[4] == '-') {
-    auto at = probe::parseRfc3339(text);
+    auto at = parseRfc3339(text);
     if (!at) return fail("--since: " + at.error().message);
     return *at;
   }
@@ -360,7 +360,7 @@ int runEventsCommand(const MonitorArgs& args, std::ostream& out, std::ostream& e
 int runEvidenceCommand(const MonitorArgs& args, std::ostream& out, std::ostream& err) {
   std::optional<int64_t> at;
   if (!args.at.empty()) {
-    auto parsed = probe::parseRfc3339(args.at);
+    auto parsed = parseRfc3339(args.at);
     if (!parsed) {
       err << "zonewatch: --at: " << parsed.error().message << "\n";
       return kFailure;
