@@ -127,6 +127,11 @@ std::string describe(const Config& config) {
     out << "off";
   }
   out << "\n";
+  out << "web page:       "
+      << (!config.web.enabled      ? "off"
+          : config.metrics.enabled ? "http://" + config.metrics.listen + "/"
+                                   : "off (served on the metrics listener, and metrics are off)")
+      << "\n";
   const auto& v = config.validation;
   out << "validation:     at most " << v.maxKeysPerSignature << " keys per RRSIG, "
       << v.maxSignaturesPerRRset << " RRSIGs per RRset, " << v.maxVerifications

@@ -108,6 +108,12 @@ struct MetricsSpec {
   bool perDomain = true;
 };
 
+// The timeline page (issue 17, monitor/web): served on the metrics listener, so only where
+// metrics are served (`metrics.enabled`), and bound where they are (loopback by default).
+struct WebSpec {
+  bool enabled = true;
+};
+
 struct Config {
   std::string sourcePath;
   // An SQLite file or a PostgreSQL connection URI (postgresql://USER@HOST:PORT/DB, kept as
@@ -144,6 +150,7 @@ struct Config {
   // (detect::DetectOptions::maxSnapshotsPerHour); 0 = no limit.
   unsigned maxSnapshotsPerHour = 4;
   MetricsSpec metrics;
+  WebSpec web;
   std::vector<WebhookSpec> webhooks;
   bool ipv4 = true, ipv6 = true;
   std::string logLevel = "info";  // debug | info | warning | error

@@ -65,6 +65,10 @@ struct RawMetrics {
   SourcePos keyPos;
 };
 
+struct RawWeb {
+  std::optional<RawScalar> enabled;
+};
+
 struct RawValidation {
   std::optional<RawScalar> maxKeysPerSignature, maxSignaturesPerRRset, maxVerifications,
       maxNsec3Hashes, maxNsec3Iterations;
@@ -99,6 +103,7 @@ struct RawConfig {
   std::vector<RawDomain> domains;
   std::optional<SourcePos> domainsKeyPos;  // set when the `domains` key is present
   std::optional<RawMetrics> metrics;
+  std::optional<RawWeb> web;
   std::optional<RawValidation> validation;
   std::vector<RawWebhook> webhooks;
 

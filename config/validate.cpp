@@ -154,6 +154,9 @@ class Validator {
     if (raw_.logFormat) config.logFormat = oneOf(*raw_.logFormat, "log_format", kLogFormats);
     if (raw_.ipVersions) ipVersions(*raw_.ipVersions, config);
     if (raw_.metrics) config.metrics = metrics(*raw_.metrics);
+    if (raw_.web && raw_.web->enabled) {
+      config.web.enabled = boolean(*raw_.web->enabled, "web.enabled");
+    }
     if (raw_.validation) config.validation = validation(*raw_.validation);
     domains(config);
     webhooks(config);

@@ -28,7 +28,7 @@ struct Field {
   std::optional<RawList> Owner::*list = nullptr;
 };
 
-constexpr std::array<Field<RawConfig>, 25> kTopFields = {{
+constexpr std::array<Field<RawConfig>, 26> kTopFields = {{
     {"database", &RawConfig::database},
     {"database_password_file", &RawConfig::databasePasswordFile},
     {"delivery_claim", &RawConfig::deliveryClaim},
@@ -49,6 +49,7 @@ constexpr std::array<Field<RawConfig>, 25> kTopFields = {{
     {"retention", &RawConfig::retention},
     {"max_snapshots_per_hour", &RawConfig::maxSnapshotsPerHour},
     {"metrics"},
+    {"web"},
     {"webhooks"},
     {"ip_versions", nullptr, &RawConfig::ipVersions},
     {"log_level", &RawConfig::logLevel},
@@ -68,6 +69,9 @@ constexpr std::array<Field<RawMetrics>, 3> kMetricsFields = {{
     {"enabled", &RawMetrics::enabled},
     {"listen", &RawMetrics::listen},
     {"per_domain", &RawMetrics::perDomain},
+}};
+constexpr std::array<Field<RawWeb>, 1> kWebFields = {{
+    {"enabled", &RawWeb::enabled},
 }};
 constexpr std::array<Field<RawValidation>, 5> kValidationFields = {{
     {"max_keys_per_signature", &RawValidation::maxKeysPerSignature},
@@ -124,6 +128,7 @@ class YamlReader {
                 const std::string& path) {
               if (key == "domains") readDomains(k, v, path);
               if (key == "metrics") readMetrics(k, v, path);
+              if (key == "web") readWeb(k, v, path);
               if (key == "webhooks") readWebhooks(k, v, path);
               if (key == "validation") readValidation(k, v, path);
             });
@@ -277,6 +282,14 @@ class YamlReader {
     metrics.keyPos = pos(k);
     readMap(v, path, kMetricsFields, metrics);
     raw_.metrics = std::move(metrics);
+  }
+
+  void readWeb(const YAML::Node& k, const YAML::Node& v, const std::string& path) {
+    if (v.IsNull()) raw_.fail(pos(k), path, "has no value");
+    if (!v.IsMap()) raw_.fail(pos(v), path, "must be a map, not " + shapeOf(v));
+    RawWeb web;
+    readMap(v, path, kWebFields, web);
+    raw_.web = std::move(web);
   }
 
   void readValidation(const YAML::Node& k, const YAML::Node& v, const std::string& path) {

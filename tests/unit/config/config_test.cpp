@@ -657,6 +657,17 @@ TEST_F(ConfigTest, EnumAndListErrors) {
   expectError(base + "metrics:\n  enabled: maybe\n", 3, "metrics.enabled", "not a boolean");
 }
 
+// The timeline page (issue 17): on by default, served where metrics are.
+TEST_F(ConfigTest, WebPageKey) {
+  const std::string base = "domains: [example.com]\n";
+  EXPECT_TRUE(load(base).web.enabled);
+  EXPECT_FALSE(load(base + "web: {enabled: false}\n").web.enabled);
+  EXPECT_TRUE(load(base + "web:\n  enabled: yes\n").web.enabled);
+  expectError(base + "web:\n  enabled: maybe\n", 3, "web.enabled", "not a boolean");
+  expectError(base + "web:\n  listen: 127.0.0.1:1\n", 3, "web.listen", "unknown key");
+  expectError(base + "web: true\n", 2, "web", "must be a map");
+}
+
 TEST_F(ConfigTest, MetricsListenIsValidated) {
   const std::string base = "domains: [example.com]\nmetrics:\n  listen: ";
   expectError(base + "127.0.0.1\n", 3, "metrics.listen", "no port");
