@@ -33,6 +33,7 @@
 #include "monitor/scheduler/scheduler.h"
 #include "monitor/scheduler/sizing.h"
 #include "monitor/util/log.h"
+#include "monitor/web/web_routes.h"
 #include "storage/open_store.h"
 #include "storage/work_queue.h"
 
@@ -146,6 +147,7 @@ class DaemonImpl final : public Daemon {
   Status<> startMetrics();
   Status<> startEngine();
   Status<> openStore();
+  void serveWebPage();
   void chooseWorkSource();
   Status<> buildProber(dnssec::TrustAnchors anchors);
   void preloadVerifiedSignatures();
@@ -245,6 +247,7 @@ Status<> DaemonImpl::init() {
   if (auto metrics = startMetrics(); !metrics) return metrics;
   if (auto engine = startEngine(); !engine) return engine;
   if (auto store = openStore(); !store) return store;
+  serveWebPage();  // after openStore(): the database exists and is migrated
   chooseWorkSource();
   if (auto prober = buildProber(std::move(anchors).value()); !prober) return prober;
   preloadVerifiedSignatures();
@@ -333,6 +336,23 @@ Status<> DaemonImpl::openStore() {
   store_ = std::move(store).value();
   if (options_.onStoreOpened) options_.onStoreOpened(*store_);
   return Ok{};
+}
+
+void DaemonImpl::serveWebPage() {
+  // On the metrics listener, so only where metrics are served (not in `run --once`).
+  if (!config_.web.enabled || metrics_->port() == 0) return;
+  // The page's own connection, opened on its first request: a Store is one connection used by
+  // one thread, and the loop's must never wait for a page (SQLite's WAL lets this one read while
+  // the loop writes). Read-only: the page changes nothing. monitor/web/web_routes.h serialises
+  // the listener's threads on it.
+  storage::StoreOptions options = storeOptions(config_);
+  options.readOnly = true;
+  web::registerWebRoutes(*metrics_, [database = config_.database, options] {
+    return storage::openStore(database, options);
+  });
+  const std::string& listen = config_.metrics.listen;  // its port may be 0: say the real one
+  log::info("serving the timeline page on http://" + listen.substr(0, listen.rfind(':')) + ":" +
+            std::to_string(metrics_->port()) + "/");
 }
 
 void DaemonImpl::chooseWorkSource() {
@@ -644,8 +664,8 @@ void DaemonImpl::reload() {
           std::pair{"concurrency", next.concurrency != config_.concurrency},
           std::pair{"root_hints", next.rootHints != config_.rootHints},
           std::pair{"trust_anchors", next.trustAnchors != config_.trustAnchors},
-          std::pair{"observation_timeout",
-                    next.observationTimeout != config_.observationTimeout}}) {
+          std::pair{"observation_timeout", next.observationTimeout != config_.observationTimeout},
+          std::pair{"web.enabled", next.web.enabled != config_.web.enabled}}) {
       if (changed)
         log::warning({"reload_needs_restart"},
                      std::string("reload: a change of '") + what + "' takes effect at restart");
@@ -656,6 +676,7 @@ void DaemonImpl::reload() {
     next.rootHints = config_.rootHints;
     next.trustAnchors = config_.trustAnchors;
     next.observationTimeout = config_.observationTimeout;  // the prober's, fixed at start
+    next.web = config_.web;  // the page's routes are registered at start
     config_ = std::move(next);
     log::setLevel(log::parseLevel(config_.logLevel));
     log::setFormat(log::parseFormat(config_.logFormat));
