@@ -8,7 +8,9 @@
 # deploy/kubernetes, tests/integration/kubernetes_check.py, and of the rules and the compose file;
 # docker-compose: Debian's Compose 1.29, whose `config` validates deploy/container/compose.yaml in
 # tests/integration/deploy_test.sh, no Docker daemon needed; groff-base, man-db: the manual pages'
-# check, tests/unit/docs/cli_docs_test.py). Installs only what is missing.
+# check, tests/unit/docs/cli_docs_test.py; chromium: Debian's browser, run headless by
+# tests/integration/web_page_test.py to load the timeline page and screenshot it). Installs only
+# what is missing.
 set -euo pipefail
 what=${1:-build}
 
@@ -21,7 +23,7 @@ build_pkgs=(cmake g++ make ninja-build ccache pkg-config
 test_pkgs=(libgtest-dev libgmock-dev clang libclang-rt-14-dev
   nsd knot knot-dnsutils ldnsutils bind9 bind9-utils bind9-dnsutils unbound
   iproute2 procps psmisc sqlite3 curl prometheus prometheus-alertmanager systemd
-  lcov postgresql-15 python3-yaml docker-compose groff-base man-db)
+  lcov postgresql-15 python3-yaml docker-compose groff-base man-db chromium)
 
 pkgs=("${build_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")
