@@ -106,7 +106,13 @@ alerts::HttpReply apiEvents(storage::Store& store, std::string_view query) {
     if (!value || *value == 0) return jsonError(400, "limit: not a positive number");
     q.limit = std::min(*value, kMaxApiEvents);
   }
-  if (auto domain = queryValue(query, "domain")) q.domain = normaliseName(*domain);
+  if (auto domain = queryValue(query, "domain")) {
+    // As stored (a name may hold any byte), else as a user would type it.
+    auto row = *domain == kPortfolio ? Result<std::optional<storage::DomainRow>>(std::nullopt)
+                                     : lookUp(store, *domain);
+    if (!row) return jsonError(500, row.error().message);
+    q.domain = *row ? (*row)->domain : normaliseName(*domain);
+  }
   auto events = store.events(q);
   if (!events) return jsonError(500, events.error().message);
   json list = json::array();

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "monitor/web/escape.h"
 #include "tests/unit/monitor/web/web_fixture.h"
 
 namespace zonewatch::web {
@@ -117,6 +118,9 @@ TEST_F(Api, HostileStoredTextIsValidJson) {
   EXPECT_EQ(j["domains"][0]["url"], "/domain/%FF%3Cscript%3E%22%5C000.lab.");
   const json events = json::parse(apiEvents(*store_, "").body);
   EXPECT_EQ(events["events"][0]["summary"], "bad \xEF\xBF\xBD bytes");
+  // The name as stored, percent-encoded in the query, selects its events.
+  const json own = json::parse(apiEvents(*store_, "domain=" + pathSegment(name)).body);
+  EXPECT_EQ(own["events"].size(), 1U);
 }
 
 }  // namespace
