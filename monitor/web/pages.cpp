@@ -94,10 +94,10 @@ std::string layout(std::string_view title, std::string_view body, int64_t now) {
       "<a class=\"brand\" href=\"/\">zonewatch</a> <span class=\"sub\">delegation timeline"
       "</span></header>\n<main>";
   out += body;
-  out += "</main>\n<footer>Rendered ";
-  out += timeOrEmpty(now);
+  out += "</main>\n<footer>";
+  if (now > 0) out += "Rendered " + timeOrEmpty(now) + " · ";
   out +=
-      " · <a href=\"/api/status\">JSON</a> · <a href=\"/metrics\">metrics</a></footer>"
+      "<a href=\"/api/status\">JSON</a> · <a href=\"/metrics\">metrics</a></footer>"
       "</body></html>\n";
   return out;
 }
