@@ -378,7 +378,8 @@ TEST_F(MonitorCommandsTest, HistorySinceLeavesOutOlderEvents) {
   a.since = "2026-11-18T11:10:00Z";
   Outcome o = run(runHistoryCommand, a);
   EXPECT_EQ(o.code, 0) << o.err;
-  EXPECT_EQ(o.out, "2026-11-18T11:11:40Z  ds_removed                 critical  ds_removed (new)\n");
+  EXPECT_EQ(o.out,
+            "2026-11-18T11:11:40Z  ds_removed                    critical  ds_removed (new)\n");
   a.since = "2026-11-18T11:20:00Z";
   EXPECT_EQ(run(runHistoryCommand, a).out,
             "(no events for a.example. since 2026-11-18T11:20:00Z)\n");
@@ -404,15 +405,16 @@ TEST_F(MonitorCommandsTest, EventsListsTheWholePortfolioInTimeOrder) {
   const Outcome o = run(runEventsCommand, args());
   EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_EQ(o.err, "");
-  EXPECT_EQ(o.out,
-            "2026-11-18T11:06:40Z  a.example.  ds_added                   info      ds_added (a1)\n"
-            "2026-11-18T11:11:40Z  b.example.  ds_removed                 critical  "
-            "ds_removed (b1)\n"
-            "2026-11-18T11:11:40Z  *           portfolio_operator_change  critical  "
-            "portfolio_operator_change (p1)\n"
-            "2026-11-18T11:16:40Z  a.example.  operator_changed           warning   "
-            "operator_changed (a2)\n"
-            "    before: [\"alpha-dns.example.\"]\n");
+  EXPECT_EQ(
+      o.out,
+      "2026-11-18T11:06:40Z  a.example.  ds_added                      info      ds_added (a1)\n"
+      "2026-11-18T11:11:40Z  b.example.  ds_removed                    critical  "
+      "ds_removed (b1)\n"
+      "2026-11-18T11:11:40Z  *           portfolio_operator_change     critical  "
+      "portfolio_operator_change (p1)\n"
+      "2026-11-18T11:16:40Z  a.example.  operator_changed              warning   "
+      "operator_changed (a2)\n"
+      "    before: [\"alpha-dns.example.\"]\n");
 
   MonitorArgs a = args();
   a.json = true;
