@@ -20,6 +20,7 @@
 #include "monitor/util/log.h"
 #include "monitor/util/rfc3339.h"
 #include "monitor/util/time_text.h"
+#include "monitor/web/api.h"
 #include "storage/open_store.h"
 
 #ifndef ZONEWATCH_DEFAULT_CONFIG
@@ -117,20 +118,6 @@ std::string line(const json& j) {
 json storedJson(const std::string& text) {
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   return j.is_discarded() ? json(text) : j;
-}
-
-json eventJson(const storage::EventRow& e) {
-  json j = {{"id", e.uid},
-            {"event", e.name()},
-            {"severity", std::string(model::toString(e.severity))},
-            {"domain", e.domain},
-            {"observed_at", timeText(e.observedAt)},
-            {"observed_at_unix", e.observedAt},
-            {"summary", e.summary},
-            {"before", storedJson(e.beforeJson)},
-            {"after", storedJson(e.afterJson)},
-            {"server", e.server ? json(*e.server) : json(nullptr)}};
-  return j;
 }
 
 // The stored A-label form's U-labels (the observation's domainUnicode); the name itself when it
@@ -312,7 +299,7 @@ int runHistoryCommand(const MonitorArgs& args, std::ostream& out, std::ostream& 
   std::reverse(events->begin(), events->end());  // the newest `limit`, printed oldest first
   for (const auto& e : *events) {
     if (args.json) {
-      out << line(eventJson(e));
+      out << web::eventJsonLine(e);
     } else {
       printEvent(e, /*domainWidth=*/0, out);
     }
@@ -346,7 +333,7 @@ int runEventsCommand(const MonitorArgs& args, std::ostream& out, std::ostream& e
   for (const auto& e : *events) width = std::max(width, columns(e.domain));
   for (const auto& e : *events) {
     if (args.json) {
-      out << line(eventJson(e));
+      out << web::eventJsonLine(e);
     } else {
       printEvent(e, width, out);
     }

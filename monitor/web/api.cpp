@@ -76,6 +76,10 @@ std::optional<Int> number(const std::string& text) {
 
 }  // namespace
 
+std::string eventJsonLine(const storage::EventRow& e) {
+  return eventJson(e).dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
 alerts::HttpReply jsonError(int status, std::string_view message) {
   return jsonReply({{"error", std::string(message)}}, status);
 }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "alerts/http_listener.h"
@@ -23,6 +24,10 @@ alerts::HttpReply apiStatus(storage::Store& store, int64_t now);
 alerts::HttpReply apiEvents(storage::Store& store, std::string_view query);
 // 404 for a domain the store does not know.
 alerts::HttpReply apiDomain(storage::Store& store, std::string_view name);
+
+// One event as `zonewatch history --json` and `events --json` print it (and as /api/events lists
+// it): a JSON object on one line, ending in "\n".
+std::string eventJsonLine(const storage::EventRow& e);
 
 // A JSON error reply: {"error": message}.
 alerts::HttpReply jsonError(int status, std::string_view message);
