@@ -152,8 +152,9 @@ std::optional<std::string> Deliverer::deliver(const storage::OutboxItem& item, i
     // Late in a batch behind a slow receiver: the claim could end while the request is under
     // way, and another worker would send the item too. Left pending and unsent, it is claimed
     // again when the claim ends.
-    log::debug("webhooks: event " + item.event.uid + " to '" + item.sink +
-               "' left for the next claim (its claim ends before the timeout would)");
+    log::debug({"webhook_deferred", item.event.domain},
+               "webhooks: event " + item.event.uid + " to '" + item.sink +
+                   "' left for the next claim (its claim ends before the timeout would)");
     return std::nullopt;
   }
 
@@ -169,26 +170,33 @@ std::optional<std::string> Deliverer::deliver(const storage::OutboxItem& item, i
     retry(item, sink, now, response.error().message);
     return response.error().message;
   }
-  const long status = response->status;  // NOLINT(google-runtime-int)
+  recordAnswer(item, sink, now, *response);
+  return std::nullopt;
+}
+
+// What the receiver's status means for the item: delivered, given up (a permanent refusal) or
+// retried.
+void Deliverer::recordAnswer(const storage::OutboxItem& item, const config::WebhookSpec& sink,
+                             int64_t now, const HttpResponse& response) {
+  const long status = response.status;  // NOLINT(google-runtime-int)
   if (status >= 200 && status < 300) {
     if (auto done = store_.outboxDelivered(item.id, now); !done) {
       // The receiver has it; the row stays pending and is sent again (it dedups on the id).
       log::error({"webhook_record_failed", item.event.domain},
                  "webhooks: delivered outbox item " + std::to_string(item.id) +
                      " but cannot record it: " + done.error().message);
-      return std::nullopt;
+      return;
     }
     log::debug({"webhook_delivered", item.event.domain},
                "webhooks: delivered event " + item.event.uid + " to '" + item.sink + "'");
     count(item.sink, kDelivered);
-    return std::nullopt;
+    return;
   }
   if (status >= 400 && status < 500 && !isTransientStatus(status)) {
-    giveUp(item, "rejected: " + statusError(*response));
-    return std::nullopt;
+    giveUp(item, "rejected: " + statusError(response));
+    return;
   }
-  retry(item, sink, now, statusError(*response));
-  return std::nullopt;
+  retry(item, sink, now, statusError(response));
 }
 
 void Deliverer::retry(const storage::OutboxItem& item, const config::WebhookSpec& sink, int64_t now,

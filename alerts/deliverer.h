@@ -98,6 +98,8 @@ class Deliverer {
   void retry(const storage::OutboxItem& item, const config::WebhookSpec& sink, int64_t now,
              const std::string& error);
   void giveUp(const storage::OutboxItem& item, const std::string& error);
+  void recordAnswer(const storage::OutboxItem& item, const config::WebhookSpec& sink, int64_t now,
+                    const HttpResponse& response);
   void count(const std::string& sink, std::string_view outcome);
 
   storage::Store& store_;

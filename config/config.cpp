@@ -81,8 +81,10 @@ std::string WebhookSpec::toString() const {
   return out;
 }
 
-std::string describe(const Config& config) {
-  std::ostringstream out;
+namespace {
+
+// What is watched and how: the portfolio, the database, the queries and the thresholds.
+void describeWatching(const Config& config, std::ostream& out) {
   size_t ownInterval = 0;
   size_t withExpectations = 0;
   for (const DomainSpec& d : config.domains) {
@@ -120,6 +122,10 @@ std::string describe(const Config& config) {
       << (config.confirmPolls == 1 ? " poll shows" : " polls in a row show")
       << " it; signatures expiring within " << formatDuration(config.signatureWarning)
       << " warn, within " << formatDuration(config.signatureCritical) << " critical\n";
+}
+
+// Where its findings go: metrics, the page, the logs and the webhooks.
+void describeOutputs(const Config& config, std::ostream& out) {
   out << "metrics:        ";
   if (config.metrics.enabled) {
     out << config.metrics.listen << (config.metrics.perDomain ? " (per-domain series)" : "");
@@ -144,6 +150,14 @@ std::string describe(const Config& config) {
   }
   out << "\n";
   for (const WebhookSpec& hook : config.webhooks) out << "  " << hook.toString() << "\n";
+}
+
+}  // namespace
+
+std::string describe(const Config& config) {
+  std::ostringstream out;
+  describeWatching(config, out);
+  describeOutputs(config, out);
   return out.str();
 }
 

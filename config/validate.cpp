@@ -98,6 +98,40 @@ class Validator {
       config.concurrency =
           static_cast<unsigned>(integer(*raw_.concurrency, "concurrency", 1, kMaxConcurrency));
     }
+    queries(config);
+    if (raw_.rootHints) config.rootHints = readablePath(*raw_.rootHints, "root_hints");
+    if (raw_.trustAnchors) config.trustAnchors = readablePath(*raw_.trustAnchors, "trust_anchors");
+    if (raw_.confirmPolls) {
+      config.confirmPolls =
+          static_cast<unsigned>(integer(*raw_.confirmPolls, "confirm_polls", 1, kMaxConfirmPolls));
+    }
+    if (raw_.failingPolls) {
+      config.failingPolls =
+          static_cast<unsigned>(integer(*raw_.failingPolls, "failing_polls", 1, kMaxFailingPolls));
+    }
+    signatures(config);
+    if (raw_.retention) config.retention = atLeast(*raw_.retention, "retention", kMinRetention);
+    if (raw_.maxSnapshotsPerHour) {
+      config.maxSnapshotsPerHour = static_cast<unsigned>(integer(
+          *raw_.maxSnapshotsPerHour, "max_snapshots_per_hour", 0, kMaxSnapshotsPerHourLimit));
+    }
+    if (raw_.logLevel) config.logLevel = oneOf(*raw_.logLevel, "log_level", kLogLevels);
+    if (raw_.logFormat) config.logFormat = oneOf(*raw_.logFormat, "log_format", kLogFormats);
+    if (raw_.ipVersions) ipVersions(*raw_.ipVersions, config);
+    if (raw_.metrics) config.metrics = metrics(*raw_.metrics);
+    if (raw_.web && raw_.web->enabled) {
+      config.web.enabled = boolean(*raw_.web->enabled, "web.enabled");
+    }
+    if (raw_.validation) config.validation = validation(*raw_.validation);
+    domains(config);
+    webhooks(config);
+    deliveryClaim(config);
+    return config;
+  }
+
+ private:
+  // How zonewatch asks: per_server_qps, query_timeout, query_tries, observation_timeout.
+  void queries(Config& config) const {
     if (raw_.perServerQps) {
       auto qps = parseNumber(raw_.perServerQps->text);
       if (!qps) fail(*raw_.perServerQps, "per_server_qps", qps.error().message);
@@ -121,16 +155,10 @@ class Validator {
       config.observationTimeout = within(*raw_.observationTimeout, "observation_timeout",
                                          kMinObservationTimeout, kMaxObservationTimeout);
     }
-    if (raw_.rootHints) config.rootHints = readablePath(*raw_.rootHints, "root_hints");
-    if (raw_.trustAnchors) config.trustAnchors = readablePath(*raw_.trustAnchors, "trust_anchors");
-    if (raw_.confirmPolls) {
-      config.confirmPolls =
-          static_cast<unsigned>(integer(*raw_.confirmPolls, "confirm_polls", 1, kMaxConfirmPolls));
-    }
-    if (raw_.failingPolls) {
-      config.failingPolls =
-          static_cast<unsigned>(integer(*raw_.failingPolls, "failing_polls", 1, kMaxFailingPolls));
-    }
+  }
+
+  // signature_warning and signature_critical, which must not turn critical before they warn.
+  void signatures(Config& config) const {
     if (raw_.signatureWarning) {
       config.signatureWarning = atLeast(*raw_.signatureWarning, "signature_warning", seconds{1});
     }
@@ -145,26 +173,8 @@ class Validator {
     } else {
       config.signatureCritical = std::min(config.signatureCritical, config.signatureWarning);
     }
-    if (raw_.retention) config.retention = atLeast(*raw_.retention, "retention", kMinRetention);
-    if (raw_.maxSnapshotsPerHour) {
-      config.maxSnapshotsPerHour = static_cast<unsigned>(integer(
-          *raw_.maxSnapshotsPerHour, "max_snapshots_per_hour", 0, kMaxSnapshotsPerHourLimit));
-    }
-    if (raw_.logLevel) config.logLevel = oneOf(*raw_.logLevel, "log_level", kLogLevels);
-    if (raw_.logFormat) config.logFormat = oneOf(*raw_.logFormat, "log_format", kLogFormats);
-    if (raw_.ipVersions) ipVersions(*raw_.ipVersions, config);
-    if (raw_.metrics) config.metrics = metrics(*raw_.metrics);
-    if (raw_.web && raw_.web->enabled) {
-      config.web.enabled = boolean(*raw_.web->enabled, "web.enabled");
-    }
-    if (raw_.validation) config.validation = validation(*raw_.validation);
-    domains(config);
-    webhooks(config);
-    deliveryClaim(config);
-    return config;
   }
 
- private:
   [[noreturn]] void fail(const RawScalar& value, const std::string& key, std::string reason) const {
     raw_.fail(value.pos, key, std::move(reason));
   }
