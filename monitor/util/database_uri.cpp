@@ -7,28 +7,10 @@
 #include <algorithm>
 #include <utility>
 
+#include "monitor/util/hex.h"
+
 namespace zonewatch {
 namespace {
-
-std::string percentDecoded(std::string_view text) {
-  auto hexValue = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hexValue(text[i + 1]) >= 0 &&
-        hexValue(text[i + 2]) >= 0) {
-      out += static_cast<char>(hexValue(text[i + 1]) * 16 + hexValue(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
 
 // Where the password sits in a URI: the part of the user information after ':' (before the last
 // '@' of the authority), and the value of each password= parameter. Offsets into the URI.

@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "monitor/util/hex.h"
+
 namespace zonewatch::web {
 
 namespace {
@@ -119,42 +121,16 @@ std::string pathSegment(std::string_view text) {
   return out;
 }
 
-namespace {
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percentDecoded(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
-      out += ' ';
-    } else if (text[i] == '%' && i + 2 < text.size() && hexValue(text[i + 1]) >= 0 &&
-               hexValue(text[i + 2]) >= 0) {
-      out += static_cast<char>(hexValue(text[i + 1]) * 16 + hexValue(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 std::optional<std::string> queryValue(std::string_view query, std::string_view key) {
   // A query has as many pairs as '&'-separated parts; its length bounds the loop.
   while (!query.empty()) {
     const size_t end = query.find('&');
     const std::string_view pair = query.substr(0, end);
     const size_t eq = pair.find('=');
-    if (percentDecoded(pair.substr(0, eq)) == key) {
-      return eq == std::string_view::npos ? std::string() : percentDecoded(pair.substr(eq + 1));
+    if (percentDecoded(pair.substr(0, eq), /*plusIsSpace=*/true) == key) {
+      return eq == std::string_view::npos
+                 ? std::string()
+                 : percentDecoded(pair.substr(eq + 1), /*plusIsSpace=*/true);
     }
     if (end == std::string_view::npos) break;
     query.remove_prefix(end + 1);
