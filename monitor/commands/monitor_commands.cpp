@@ -277,33 +277,47 @@ void printEvent(const storage::EventRow& e, size_t domainWidth, std::ostream& ou
   if (e.server) out << "    server: " << *e.server << "\n";
 }
 
-}  // namespace
-
-int runHistoryCommand(const MonitorArgs& args, std::ostream& out, std::ostream& err) {
+// The events `q` selects, from --since on, in the configured store; none (said on `err`) when
+// --since, the configuration, the store or the query fails.
+std::optional<std::vector<storage::EventRow>> readEvents(const MonitorArgs& args,
+                                                         storage::EventQuery q, std::ostream& err) {
   const std::optional<int64_t> since = sinceOf(args, err);
-  if (!since) return kFailure;
+  if (!since) return std::nullopt;
   auto cfg = load(args, err);
-  if (!cfg) return kFailure;
+  if (!cfg) return std::nullopt;
   auto store = openStore(*cfg, err, /*readOnly=*/true);
-  if (!store) return kFailure;
-  storage::EventQuery q;
-  q.domain = normalise(args.domain);
+  if (!store) return std::nullopt;
   q.since = *since;
-  q.limit = args.limit;
-  q.newestFirst = true;
   auto events = store->events(q);
   if (!events) {
     err << "zonewatch: " << events.error().message << "\n";
-    return kFailure;
+    return std::nullopt;
   }
-  std::reverse(events->begin(), events->end());  // the newest `limit`, printed oldest first
-  for (const auto& e : *events) {
-    if (args.json) {
+  return std::move(*events);
+}
+
+void printEvents(const std::vector<storage::EventRow>& events, size_t domainWidth, bool asJson,
+                 std::ostream& out) {
+  for (const auto& e : events) {
+    if (asJson) {
       out << web::eventJsonLine(e);
     } else {
-      printEvent(e, /*domainWidth=*/0, out);
+      printEvent(e, domainWidth, out);
     }
   }
+}
+
+}  // namespace
+
+int runHistoryCommand(const MonitorArgs& args, std::ostream& out, std::ostream& err) {
+  storage::EventQuery q;
+  q.domain = normalise(args.domain);
+  q.limit = args.limit;
+  q.newestFirst = true;
+  auto events = readEvents(args, q, err);
+  if (!events) return kFailure;
+  std::reverse(events->begin(), events->end());  // the newest `limit`, printed oldest first
+  printEvents(*events, /*domainWidth=*/0, args.json, out);
   if (events->empty() && !args.json) {
     out << "(no events for " << *q.domain << (args.since.empty() ? "" : " since " + args.since)
         << ")\n";
@@ -314,30 +328,14 @@ int runHistoryCommand(const MonitorArgs& args, std::ostream& out, std::ostream& 
 // The portfolio's timeline: every event of every domain and the portfolio-wide ones (stored under
 // "*"), oldest first. Retention bounds how many there are.
 int runEventsCommand(const MonitorArgs& args, std::ostream& out, std::ostream& err) {
-  const std::optional<int64_t> since = sinceOf(args, err);
-  if (!since) return kFailure;
-  auto cfg = load(args, err);
-  if (!cfg) return kFailure;
-  auto store = openStore(*cfg, err, /*readOnly=*/true);
-  if (!store) return kFailure;
   storage::EventQuery q;
   if (!args.domain.empty()) q.domain = normalise(args.domain);
-  q.since = *since;
   q.limit = std::numeric_limits<size_t>::max();
-  auto events = store->events(q);
-  if (!events) {
-    err << "zonewatch: " << events.error().message << "\n";
-    return kFailure;
-  }
+  auto events = readEvents(args, q, err);
+  if (!events) return kFailure;
   size_t width = 0;
   for (const auto& e : *events) width = std::max(width, columns(e.domain));
-  for (const auto& e : *events) {
-    if (args.json) {
-      out << web::eventJsonLine(e);
-    } else {
-      printEvent(e, width, out);
-    }
-  }
+  printEvents(*events, width, args.json, out);
   if (events->empty() && !args.json) out << "(no events)\n";
   return kOk;
 }
