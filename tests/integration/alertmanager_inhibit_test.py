@@ -28,7 +28,6 @@ import http.server
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,8 @@ import time
 import urllib.request
 
 import yaml
+
+from lab_checks import free_port
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -55,12 +56,6 @@ def check(ok, what, detail=""):
         failed += 1
         print(f"FAIL: {what}" + (f": {detail}" if detail else ""), flush=True)
     return ok
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def rfc3339(t):

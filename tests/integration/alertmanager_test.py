@@ -23,7 +23,6 @@ failure. One line per check, then "N passed, N failed"; exit 1 if anything faile
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,7 @@ import time
 import urllib.parse
 import urllib.request
 
-from lab_checks import Checks
+from lab_checks import Checks, free_port
 from monitor_lab_test import Lab, Monitor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -39,12 +38,6 @@ ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 AM_CONFIG = os.path.join(ROOT, "deploy", "alertmanager", "alertmanager.yml")
 CHILDREN = ["child01.lab.", "child02.lab.", "child03.lab."]
 CHILD = "child01.lab."
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get_json(url):

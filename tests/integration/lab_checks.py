@@ -1,8 +1,17 @@
 """What the lab integration tests share: the pass/fail tally (one line per check, and the counts
-that end each script as "N passed, N failed"), and the lookup of the lab's lossy proxy."""
+that end each script as "N passed, N failed"), a free loopback port for the servers they start,
+and the lookup of the lab's lossy proxy."""
 
 import os
+import socket
 import time
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on now (the kernel's choice)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class Checks:

@@ -22,14 +22,13 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 
-from lab_checks import Checks
+from lab_checks import Checks, free_port
 from monitor_lab_test import Lab
 
 CHILDREN = ["child01.lab.", "child02.lab.", "child03.lab.", "child07.lab."]
@@ -39,12 +38,6 @@ REQUIRED = {"operator_changed", "hijack_suspected"}
 SETTLE_TIMEOUT = 120  # the first round, at most an interval (30 s) and its jitter
 EVENT_TIMEOUT = 150  # the mutation seen by the next poll of the child, confirm_polls 1
 CHROMIUM = "/usr/bin/chromium"
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def http_get(url, timeout=10):

@@ -51,14 +51,13 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-from lab_checks import Checks
+from lab_checks import Checks, free_port
 from monitor_lab_test import Lab
 from webhook_lab_test import Receiver
 
@@ -79,12 +78,6 @@ WEBHOOK_TIMEOUT = 5  # the webhook's timeout (seconds)
 # interrupted delivery is sent again soon.
 DELIVERY_CLAIM = 12
 HOLD = 3  # seconds the slow receiver holds each answer: under the timeout, so each is accepted
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Postgres:
