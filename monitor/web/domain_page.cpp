@@ -21,20 +21,6 @@ json parsed(const std::string& text) {
   return j.is_discarded() ? json(nullptr) : j;
 }
 
-// The zone above `name`: the name without its first label (a "\." inside a label is no cut).
-// The stored state does not name the parent zone (a zone cut may skip a label, as co.uk does for
-// uk.), so the diagram calls it "parent" and shows this as the likely one.
-std::string parentOf(std::string_view name) {
-  for (size_t i = 0; i < name.size(); ++i) {
-    if (name[i] == '\\') {
-      ++i;  // the escaped character (or the first digit of \DDD) is part of the label
-    } else if (name[i] == '.') {
-      return i + 1 < name.size() ? std::string(name.substr(i + 1)) : ".";
-    }
-  }
-  return ".";
-}
-
 // state[key] when it is an array, else an empty one: stored text is read, never trusted.
 json arrayAt(const json& state, const char* key) {
   const json v = state.is_object() ? state.value(key, json::array()) : json::array();
@@ -52,6 +38,8 @@ int intOf(const json& j, const char* key) {
 }
 
 // The chain of trust from the stored state (monitor/detect/domain_state.h): the parent's DS set,
+// under "parent zone" and no name, as the state does not name the zone the delegation is in (it
+// may be several labels up: www.a.example. can be delegated by example. itself),
 // each DS key tag green when the zone serves a DNSKEY with its tag and algorithm, red when not;
 // the zone's DNSKEY set, the keys a DS points to marked; both boxes coloured by the verdict.
 std::string chainDiagram(const json& state, const DomainSummary& d) {
@@ -89,8 +77,7 @@ std::string chainDiagram(const json& state, const DomainSummary& d) {
   if (keys.empty()) keyTags = " <span class=\"tag none\">no DNSKEY</span>";
   const std::string cls = "zone st-" + stateName(d);
   return "<section><h2>Chain of trust</h2><div class=\"chain\"><div class=\"" + cls +
-         "\"><div class=\"zn\">parent " + html(shorten(parentOf(d.domain), kMaxShownBytes)) +
-         "</div><div class=\"rr\">DS" + dsTags +
+         "\"><div class=\"zn\">parent zone</div><div class=\"rr\">DS" + dsTags +
          "</div></div><div class=\"arrow\">&#8594;</div>"
          "<div class=\"" +
          cls + "\"><div class=\"zn\">" + html(shorten(d.domain, kMaxShownBytes)) +

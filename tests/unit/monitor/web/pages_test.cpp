@@ -100,7 +100,7 @@ TEST_F(Pages, DomainPageShowsChainServersTimelineAndSnapshots) {
   const std::string& page = reply.body;
   EXPECT_TRUE(has(page, "<h1>a.lab.</h1>"));
   // The chain: the parent's DS 4242 matches no DNSKEY any more (the zone serves 999).
-  EXPECT_TRUE(has(page, "<div class=\"zn\">parent lab.</div>"));
+  EXPECT_TRUE(has(page, "<div class=\"zn\">parent zone</div>"));
   EXPECT_TRUE(has(page, "<span class=\"tag miss\""));
   EXPECT_TRUE(has(page, ">4242</span>"));
   EXPECT_TRUE(has(page, ">999 <small>KSK</small></span>"));
