@@ -3,9 +3,9 @@
 // real PostgreSQL 15 that tests/unit/storage/pg_server.h starts. Covered: three `run --once`
 // workers started together observe each domain once per round between them and raise each event
 // once; a change seen by one worker and confirmed by another still needs confirm_polls
-// observations; a worker killed with SIGKILL holding claims leaves its domains to the others
-// once its lease expired; and a domain's series are exported by the worker that observed it last
-// only.
+// observations; an ack made through the database holds for every worker; a worker killed with
+// SIGKILL holding claims leaves its domains to the others once its lease expired; and a domain's
+// series are exported by the worker that observed it last only.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -20,11 +20,13 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "alerts/metrics.h"
+#include "monitor/commands/monitor_commands.h"
 #include "monitor/daemon/daemon.h"
 #include "storage/pg_store.h"
 #include "tests/unit/monitor/daemon/daemon_fixture.h"
@@ -249,6 +251,29 @@ TEST_F(DaemonWorkersTest, ConfirmationCountsObservationsOfDifferentWorkers) {
   round(1, /*moved=*/true);
   const auto after = testutil::eventNames(store(), "d0.example.");
   EXPECT_EQ(std::count(after.begin(), after.end(), "operator_changed"), 1);
+}
+
+// `zonewatch ack` writes the baseline into the shared database, not into a worker: after an ack
+// of d0 (only), a move seen by one worker and confirmed by another violates d0's expectation and
+// no other domain's, and each event is raised once.
+TEST_F(DaemonWorkersTest, AnAckHoldsForEveryWorker) {
+  round(1, /*moved=*/false);
+  MonitorArgs ack;
+  ack.configPath = configPath_;
+  ack.configGiven = true;
+  ack.domain = "d0.example.";
+  std::ostringstream out, err;
+  ASSERT_EQ(runAckCommand(ack, out, err), 0) << err.str();
+  EXPECT_FALSE(testutil::domainRow(store(), "d0.example.").baselineJson.empty());
+  round(1, /*moved=*/true);
+  round(1, /*moved=*/true);
+  EXPECT_EQ(by_["d0.example."], 2);
+  const auto acked = testutil::eventNames(store(), "d0.example.");
+  EXPECT_EQ(std::count(acked.begin(), acked.end(), "expectation_violated"), 1);
+  EXPECT_EQ(std::count(acked.begin(), acked.end(), "operator_changed"), 1);
+  const auto other = testutil::eventNames(store(), "d1.example.");
+  EXPECT_EQ(std::count(other.begin(), other.end(), "expectation_violated"), 0);
+  EXPECT_EQ(std::count(other.begin(), other.end(), "operator_changed"), 1);
 }
 
 // A worker killed with SIGKILL while it holds claims: nobody observes those domains until the
