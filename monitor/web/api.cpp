@@ -85,7 +85,7 @@ alerts::HttpReply jsonError(int status, std::string_view message) {
 }
 
 alerts::HttpReply apiStatus(storage::Store& store, int64_t now) {
-  auto domains = portfolio(store);
+  auto domains = portfolio(store, now);
   if (!domains) return jsonError(500, domains.error().message);
   json list = json::array();
   json counts = {

@@ -66,35 +66,38 @@ DomainSummary summarise(const storage::DomainRow& row) {
   return d;
 }
 
-Result<std::vector<DomainSummary>> portfolio(storage::Store& store) {
+Result<std::vector<DomainSummary>> portfolio(storage::Store& store, int64_t now) {
   std::vector<DomainSummary> out;
   auto read = store.forEachDomain([&](storage::DomainRow&& row) { out.push_back(summarise(row)); });
   if (!read) return Unexpected{read.error()};
-  std::stable_sort(out.begin(), out.end(), [](const DomainSummary& a, const DomainSummary& b) {
-    const int ra = rank(a), rb = rank(b);
-    return ra != rb ? ra < rb : a.domain < b.domain;
+  std::stable_sort(out.begin(), out.end(), [now](const DomainSummary& a, const DomainSummary& b) {
+    const int ra = rank(a, now), rb = rank(b, now);
+    if (ra != rb) return ra < rb;
+    if (a.lastChange != b.lastChange) return a.lastChange > b.lastChange;
+    return a.domain < b.domain;
   });
   return out;
 }
 
-int rank(const DomainSummary& d) {
-  int state = 4;  // not yet observed
+int rank(const DomainSummary& d, int64_t now) {
+  int state = 5;  // not yet observed
   if (d.status) {
     switch (*d.status) {
       case model::SecurityState::kBogus:
         state = 0;
         break;
       case model::SecurityState::kIndeterminate:
-        state = 1;
-        break;
-      case model::SecurityState::kInsecure:
         state = 2;
         break;
-      case model::SecurityState::kSecure:
+      case model::SecurityState::kInsecure:
         state = 3;
+        break;
+      case model::SecurityState::kSecure:
+        state = 4;
         break;
     }
   }
+  if (state > 0 && d.lastChange > 0 && now - d.lastChange < kRecentChangeSeconds) state = 1;
   const int trouble = d.failures > 0 ? 0 : (!d.failingServers.empty() ? 1 : 2);
   return state * 3 + trouble;
 }

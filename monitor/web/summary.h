@@ -46,13 +46,18 @@ struct DomainSummary {
 
 DomainSummary summarise(const storage::DomainRow& row);
 
-// Every domain of the store, worst first (rank() then name). Streams the rows (forEachDomain), so
-// that only the summaries are held.
-Result<std::vector<DomainSummary>> portfolio(storage::Store& store);
+// Every domain of the store, worst first (rank() at `now`, then the latest change first, then
+// name). Streams the rows (forEachDomain), so that only the summaries are held.
+Result<std::vector<DomainSummary>> portfolio(storage::Store& store, int64_t now);
 
-// Lower is worse: bogus, then indeterminate, insecure, secure, not yet observed; within a state a
-// domain whose observations fail, then one with failing servers.
-int rank(const DomainSummary& d);
+// How long a change keeps a domain at the top of the portfolio.
+inline constexpr int64_t kRecentChangeSeconds = 24 * 3600;
+
+// Lower is worse: bogus; then a domain changed within kRecentChangeSeconds of `now` (a hijack
+// whose new keys validate stays secure, and must not sink among thousands of secure domains);
+// then indeterminate, insecure, secure, not yet observed. Within each, a domain whose
+// observations fail, then one with failing servers.
+int rank(const DomainSummary& d, int64_t now);
 
 // The state's name, "unknown" before the first observation with data.
 std::string stateName(const DomainSummary& d);

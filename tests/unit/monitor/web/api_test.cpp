@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "monitor/web/escape.h"
 #include "tests/unit/monitor/web/web_fixture.h"
@@ -47,6 +49,25 @@ TEST_F(Api, StatusListsDomainsWorstFirstWithCounts) {
         "rrsig_expiry", "pending_change", "consecutive_failures"}) {
     EXPECT_TRUE(j["domains"][0].contains(key)) << key;
   }
+}
+
+// A hijack whose new keys validate leaves the domain secure: its change, not its state, must put
+// it at the top, above the insecure and the quietly secure ones, for a day.
+TEST_F(Api, ARecentChangeComesRightAfterBogus) {
+  commit(commitFor("quiet.lab.", model::SecurityState::kSecure, kNow));
+  commit(commitFor("plain.lab.", model::SecurityState::kInsecure, kNow));
+  auto moved = commitFor("moved.lab.", model::SecurityState::kSecure, kNow);
+  moved.row.lastChange = kNow - 3600;
+  commit(moved);
+  auto older = commitFor("older.lab.", model::SecurityState::kSecure, kNow);
+  older.row.lastChange = kNow - 2 * 86400;  // past the day: back among the secure ones
+  commit(older);
+  commit(commitFor("broken.lab.", model::SecurityState::kBogus, kNow));
+  const json j = body(apiStatus(*store_, kNow));
+  std::vector<std::string> order;
+  for (const auto& d : j["domains"]) order.push_back(d["domain"].get<std::string>());
+  EXPECT_EQ(order, (std::vector<std::string>{"broken.lab.", "moved.lab.", "plain.lab.",
+                                             "older.lab.", "quiet.lab."}));
 }
 
 TEST_F(Api, EventsFilterBySinceDomainAndLimit) {
