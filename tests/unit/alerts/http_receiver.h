@@ -83,6 +83,13 @@ class Receiver {
     status_ = status;
     replyBody_ = std::move(body);
   }
+  // A reply for one path (exact match, query included), with extra header lines such as
+  // "Location: ..." or "Retry-After: 30"; other paths get setStatus's reply.
+  void setRoute(const std::string& path, int status, std::string body,
+                std::vector<std::string> headerLines = {}) {
+    std::lock_guard lock(mutex_);
+    routes_[path] = Route{status, std::move(body), std::move(headerLines)};
+  }
   // Silent: each request is read and recorded but never answered (the connection is held until
   // the client gives up), like a receiver that hangs; for timeout tests.
   void setSilent(bool silent) { silent_ = silent; }
@@ -155,9 +162,12 @@ class Receiver {
     {
       std::lock_guard lock(mutex_);
       requests_.push_back(r);
-      reply = "HTTP/1.1 " + std::to_string(status_) +
-              " X\r\nContent-Length: " + std::to_string(replyBody_.size()) +
-              "\r\nConnection: close\r\n\r\n" + replyBody_;
+      const auto route = routes_.find(r.path);
+      const Route chosen = route != routes_.end() ? route->second : Route{status_, replyBody_, {}};
+      reply = "HTTP/1.1 " + std::to_string(chosen.status) +
+              " X\r\nContent-Length: " + std::to_string(chosen.body.size()) + "\r\n";
+      for (const std::string& line : chosen.headerLines) reply += line + "\r\n";
+      reply += "Connection: close\r\n\r\n" + chosen.body;
     }
     if (silent_) {
       // Wait for the client to close (recv returns 0 or fails) or for stop(), answering nothing.
@@ -170,6 +180,12 @@ class Receiver {
     ::send(c, reply.data(), reply.size(), MSG_NOSIGNAL);
   }
 
+  struct Route {
+    int status = 200;
+    std::string body;
+    std::vector<std::string> headerLines;
+  };
+
   uint16_t port_ = 0;
   int listen_ = -1;
   std::atomic<bool> stop_{false};
@@ -179,6 +195,7 @@ class Receiver {
   int status_ = 200;
   std::string replyBody_;
   std::vector<ReceivedRequest> requests_;
+  std::map<std::string, Route> routes_;
 };
 
 }  // namespace zonewatch::testutil
