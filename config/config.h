@@ -114,6 +114,21 @@ struct WebSpec {
   bool enabled = true;
 };
 
+// The registration watch over RDAP (issue 16, monitor/rdap): off unless `rdap.enabled`. The keys
+// are read and checked here; the daemon's RDAP poll that uses them is the next step of the issue.
+struct RdapSpec {
+  bool enabled = false;
+  std::chrono::seconds interval{6 * 3600};  // between two queries about one domain
+  std::chrono::seconds minSpacing{2};       // between two requests to one RDAP server
+  std::chrono::milliseconds timeout{10000};
+  std::string bootstrapFile;  // RFC 9224 dns.json; empty = the copy shipped with zonewatch
+  // Suffix ("com", "co.uk") -> base URL ending in "/", ahead of the bootstrap file; file order.
+  std::vector<std::pair<std::string, std::string>> servers;
+  std::chrono::seconds expiryWarning{30 * 86400};  // registration_expiring from here on
+  std::chrono::seconds mismatchGrace{86400};       // registry and DNS may disagree this long
+  std::chrono::seconds hijackWindow{7 * 86400};    // lock/registrar change, then operator change
+};
+
 struct Config {
   std::string sourcePath;
   // An SQLite file or a PostgreSQL connection URI (postgresql://USER@HOST:PORT/DB, kept as
@@ -158,6 +173,7 @@ struct Config {
   std::string logFormat = "text";
   // The validator's caps against hostile answers (`validation:`); defaults are the library's.
   model::ValidationLimits validation;
+  RdapSpec rdap;
 };
 
 // Reads and validates the file; relative paths inside it (domains_file, secret_file, root_hints,

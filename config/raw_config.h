@@ -82,6 +82,13 @@ struct RawMap {
   SourcePos keyPos;
 };
 
+// `rdap:` (issue 16); `servers` maps a suffix to a base URL, in file order.
+struct RawRdap {
+  std::optional<RawScalar> enabled, interval, minSpacing, timeout, bootstrapFile, expiryWarning,
+      mismatchGrace, hijackWindow;
+  std::optional<RawMap> servers;
+};
+
 struct RawWebhook {
   std::optional<RawScalar> name, url, secret, secretFile, secretEnv, minSeverity, format, timeout,
       giveUpAfter, retryInitial, retryMax, bearerTokenFile;
@@ -105,6 +112,7 @@ struct RawConfig {
   std::optional<RawMetrics> metrics;
   std::optional<RawWeb> web;
   std::optional<RawValidation> validation;
+  std::optional<RawRdap> rdap;
   std::vector<RawWebhook> webhooks;
 
   // "FILE:LINE" and "FILE:LINE:COLUMN" for a position.

@@ -2,6 +2,7 @@
 // and checks the rules that span keys (duplicate domains, duplicate webhook names).
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -53,6 +54,21 @@ constexpr uint64_t kMaxNsec3Hashes = 1024;
 // validator treat anything above 0 as insecure, so 0 is allowed.
 constexpr uint64_t kMaxNsec3Iterations = 2500;
 
+// RDAP (issue 16). Registries rate-limit hard (RFC 7480 §5.5) and registration facts change over
+// days: polling a domain more often than hourly only earns 429s. Spacing between two requests to
+// one server: 0 (none) up to an hour. An RDAP answer later than two minutes will not come.
+constexpr seconds kMinRdapInterval{3600};
+constexpr seconds kMaxRdapSpacing{3600};
+constexpr milliseconds kMinRdapTimeout{1000};
+constexpr milliseconds kMaxRdapTimeout{120'000};
+// The windows of the registration judgement: shorter than an hour is shorter than one poll apart.
+constexpr seconds kMinRdapWindow{3600};
+// Overrides: a handful in practice; as many as the rate policy tracks servers (rate_policy.h).
+constexpr size_t kMaxRdapServers = 1024;
+// RFC 1035 §2.3.4: names of at most 253 characters in text, labels of at most 63.
+constexpr size_t kMaxSuffixLength = 253;
+constexpr size_t kMaxSuffixLabelLength = 63;
+
 constexpr std::array<std::string_view, 4> kLogLevels = {"debug", "info", "warning", "error"};
 constexpr std::array<std::string_view, 2> kLogFormats = {"text", "json"};
 
@@ -74,6 +90,26 @@ std::string lowercase(std::string_view text) {
 constexpr std::array<std::string_view, 7> kReservedHeaders = {
     "content-type", "content-length", "transfer-encoding", "host",
     "user-agent",   "expect",         "connection"};
+
+// An rdap.servers key: LDH labels separated by dots, as RFC 9224 §4 matches them.
+Status<> checkSuffix(std::string_view name) {
+  if (name.empty() || name.size() > kMaxSuffixLength) {
+    return fail("must be a DNS suffix of 1.." + std::to_string(kMaxSuffixLength) + " characters");
+  }
+  size_t labelLength = 0;
+  for (const char c : name) {
+    if (c == '.') {
+      if (labelLength == 0) return fail("has an empty label");
+      labelLength = 0;
+      continue;
+    }
+    const bool ldh = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-';
+    if (!ldh) return fail("must be letters, digits, hyphens and dots (an A-label for IDNs)");
+    if (++labelLength > kMaxSuffixLabelLength) return fail("has a label over 63 characters");
+  }
+  if (labelLength == 0) return fail("has an empty label");
+  return Ok{};
+}
 
 std::string joined(std::span<const std::string_view> words) {
   std::string out;
@@ -123,6 +159,7 @@ class Validator {
       config.web.enabled = boolean(*raw_.web->enabled, "web.enabled");
     }
     if (raw_.validation) config.validation = validation(*raw_.validation);
+    if (raw_.rdap) config.rdap = rdap(*raw_.rdap);
     domains(config);
     webhooks(config);
     deliveryClaim(config);
@@ -371,6 +408,56 @@ class Validator {
 
   static std::string domainKey(const RawDomain& d) {
     return d.fromFile ? "domains_file" : "domains[" + std::to_string(d.index) + "]";
+  }
+
+  RdapSpec rdap(const RawRdap& raw) const {
+    RdapSpec spec;
+    if (raw.enabled) spec.enabled = boolean(*raw.enabled, "rdap.enabled");
+    if (raw.interval) spec.interval = atLeast(*raw.interval, "rdap.interval", kMinRdapInterval);
+    if (raw.minSpacing) {
+      spec.minSpacing = std::chrono::duration_cast<seconds>(
+          within(*raw.minSpacing, "rdap.min_spacing", milliseconds{0}, kMaxRdapSpacing));
+    }
+    if (raw.timeout) {
+      spec.timeout = within(*raw.timeout, "rdap.timeout", kMinRdapTimeout, kMaxRdapTimeout);
+    }
+    if (raw.bootstrapFile) {
+      spec.bootstrapFile = readablePath(*raw.bootstrapFile, "rdap.bootstrap_file");
+    }
+    if (raw.expiryWarning) {
+      spec.expiryWarning = atLeast(*raw.expiryWarning, "rdap.expiry_warning", kMinRdapWindow);
+    }
+    if (raw.mismatchGrace) {
+      spec.mismatchGrace = atLeast(*raw.mismatchGrace, "rdap.mismatch_grace", kMinRdapWindow);
+    }
+    if (raw.hijackWindow) {
+      spec.hijackWindow = atLeast(*raw.hijackWindow, "rdap.hijack_window", kMinRdapWindow);
+    }
+    if (raw.servers) spec.servers = rdapServers(*raw.servers);
+    return spec;
+  }
+
+  // rdap.servers: a DNS suffix (LDH labels, RFC 9224 §4 matches them case-insensitively) to an
+  // http(s) base URL, which RFC 9224 §3 says "MUST end with a '/'": one is added when missing.
+  std::vector<std::pair<std::string, std::string>> rdapServers(const RawMap& map) const {
+    std::vector<std::pair<std::string, std::string>> out;
+    if (map.entries.size() > kMaxRdapServers) {
+      fail(map.entries[kMaxRdapServers].first, "rdap.servers",
+           "more than " + std::to_string(kMaxRdapServers) + " servers");
+    }
+    for (const auto& [suffix, url] : map.entries) {
+      const std::string key = "rdap.servers." + suffix.text;
+      std::string name = lowercase(suffix.text);
+      if (name.ends_with('.')) name.pop_back();
+      if (auto s = checkSuffix(name); !s) fail(suffix, key, s.error().message);
+      const std::string scheme = lowercase(url.text.substr(0, url.text.find("://") + 3));
+      if (scheme != "https://" && scheme != "http://") {
+        fail(url, key, "must be an http:// or https:// URL, not " + quote(url.text));
+      }
+      if (url.text.size() <= scheme.size()) fail(url, key, "names no server");
+      out.emplace_back(name, url.text.ends_with('/') ? url.text : url.text + "/");
+    }
+    return out;
   }
 
   void domains(Config& config) const {

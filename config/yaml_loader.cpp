@@ -28,7 +28,7 @@ struct Field {
   std::optional<RawList> Owner::*list = nullptr;
 };
 
-constexpr std::array<Field<RawConfig>, 26> kTopFields = {{
+constexpr std::array<Field<RawConfig>, 27> kTopFields = {{
     {"database", &RawConfig::database},
     {"database_password_file", &RawConfig::databasePasswordFile},
     {"delivery_claim", &RawConfig::deliveryClaim},
@@ -55,6 +55,7 @@ constexpr std::array<Field<RawConfig>, 26> kTopFields = {{
     {"log_level", &RawConfig::logLevel},
     {"log_format", &RawConfig::logFormat},
     {"validation"},
+    {"rdap"},
 }};
 constexpr std::array<Field<RawDomainOptions>, 3> kDomainFields = {{
     {"name"},
@@ -72,6 +73,17 @@ constexpr std::array<Field<RawMetrics>, 3> kMetricsFields = {{
 }};
 constexpr std::array<Field<RawWeb>, 1> kWebFields = {{
     {"enabled", &RawWeb::enabled},
+}};
+constexpr std::array<Field<RawRdap>, 9> kRdapFields = {{
+    {"enabled", &RawRdap::enabled},
+    {"interval", &RawRdap::interval},
+    {"min_spacing", &RawRdap::minSpacing},
+    {"timeout", &RawRdap::timeout},
+    {"bootstrap_file", &RawRdap::bootstrapFile},
+    {"servers"},
+    {"expiry_warning", &RawRdap::expiryWarning},
+    {"mismatch_grace", &RawRdap::mismatchGrace},
+    {"hijack_window", &RawRdap::hijackWindow},
 }};
 constexpr std::array<Field<RawValidation>, 5> kValidationFields = {{
     {"max_keys_per_signature", &RawValidation::maxKeysPerSignature},
@@ -131,6 +143,7 @@ class YamlReader {
               if (key == "web") readWeb(k, v, path);
               if (key == "webhooks") readWebhooks(k, v, path);
               if (key == "validation") readValidation(k, v, path);
+              if (key == "rdap") readRdap(k, v, path);
             });
   }
 
@@ -298,6 +311,18 @@ class YamlReader {
     RawValidation validation;
     readMap(v, path, kValidationFields, validation);
     raw_.validation = std::move(validation);
+  }
+
+  void readRdap(const YAML::Node& k, const YAML::Node& v, const std::string& path) {
+    if (v.IsNull()) raw_.fail(pos(k), path, "has no value");
+    if (!v.IsMap()) raw_.fail(pos(v), path, "must be a map, not " + shapeOf(v));
+    RawRdap rdap;
+    readMap(v, path, kRdapFields, rdap,
+            [&](std::string_view key, const YAML::Node& rk, const YAML::Node& rv,
+                const std::string& p) {
+              if (key == "servers") rdap.servers = scalarMap(rk, rv, p);
+            });
+    raw_.rdap = std::move(rdap);
   }
 
   void readWebhooks(const YAML::Node& k, const YAML::Node& v, const std::string& path) {

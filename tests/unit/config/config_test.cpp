@@ -922,6 +922,77 @@ TEST_F(ConfigTest, ValidationCapErrorsNameFileLineAndKey) {
   expectError("domains: [example.com]\nvalidation:\n", 2, "validation", "has no value");
 }
 
+// --- rdap (issue 16)
+
+TEST_F(ConfigTest, RdapIsOffByDefaultWithTheIssuesWindows) {
+  const RdapSpec rdap = load("domains: [example.com]\n").rdap;
+  EXPECT_FALSE(rdap.enabled);
+  EXPECT_EQ(rdap.interval, std::chrono::hours(6));
+  EXPECT_EQ(rdap.minSpacing, std::chrono::seconds(2));
+  EXPECT_EQ(rdap.timeout, std::chrono::seconds(10));
+  EXPECT_TRUE(rdap.bootstrapFile.empty());
+  EXPECT_TRUE(rdap.servers.empty());
+  EXPECT_EQ(rdap.expiryWarning, std::chrono::hours(30 * 24));
+  EXPECT_EQ(rdap.mismatchGrace, std::chrono::hours(24));
+  EXPECT_EQ(rdap.hijackWindow, std::chrono::hours(7 * 24));
+}
+
+TEST_F(ConfigTest, RdapKeysAreParsed) {
+  write("dns.json", R"({"version": "1.0", "services": []})");
+  const RdapSpec rdap = load(R"(domains: [example.com]
+rdap:
+  enabled: true
+  interval: 12h
+  min_spacing: 0s
+  timeout: 30s
+  bootstrap_file: dns.json
+  servers:
+    COM.: https://rdap.example.net/com/v1
+    co.uk: http://127.0.0.1:8080/rdap/
+  expiry_warning: 60d
+  mismatch_grace: 2h
+  hijack_window: 14d
+)")
+                            .rdap;
+  EXPECT_TRUE(rdap.enabled);
+  EXPECT_EQ(rdap.interval, std::chrono::hours(12));
+  EXPECT_EQ(rdap.minSpacing, std::chrono::seconds(0));
+  EXPECT_EQ(rdap.timeout, std::chrono::seconds(30));
+  EXPECT_EQ(rdap.bootstrapFile, (dir_ / "dns.json").string());
+  using Servers = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(rdap.servers, (Servers{{"com", "https://rdap.example.net/com/v1/"},
+                                   {"co.uk", "http://127.0.0.1:8080/rdap/"}}));
+  EXPECT_EQ(rdap.expiryWarning, std::chrono::hours(60 * 24));
+  EXPECT_EQ(rdap.mismatchGrace, std::chrono::hours(2));
+  EXPECT_EQ(rdap.hijackWindow, std::chrono::hours(14 * 24));
+}
+
+TEST_F(ConfigTest, RdapErrorsNameFileLineAndKey) {
+  const std::string base = "domains: [example.com]\nrdap:\n";
+  expectError(base + "  enabled: maybe\n", 3, "rdap.enabled", "");
+  expectError(base + "  interval: 10m\n", 3, "rdap.interval", "at least 1h");
+  expectError(base + "  min_spacing: 2h\n", 3, "rdap.min_spacing", "at most 1h");
+  expectError(base + "  timeout: 500ms\n", 3, "rdap.timeout", "at least 1s");
+  expectError(base + "  timeout: 5m\n", 3, "rdap.timeout", "at most 2m");
+  expectError(base + "  bootstrap_file: no-such.json\n", 3, "rdap.bootstrap_file", "cannot read");
+  expectError(base + "  expiry_warning: 0s\n", 3, "rdap.expiry_warning", "at least 1h");
+  expectError(base + "  mismatch_grace: 30m\n", 3, "rdap.mismatch_grace", "at least 1h");
+  expectError(base + "  hijack_window: 1m\n", 3, "rdap.hijack_window", "at least 1h");
+  expectError(base + "  servers:\n    com: ftp://rdap.example/\n", 4, "rdap.servers.com",
+              "http:// or https://");
+  expectError(base + "  servers:\n    com: https://\n", 4, "rdap.servers.com", "names no server");
+  expectError(base + "  servers:\n    \"bad name\": https://rdap.example/\n", 4,
+              "rdap.servers.bad name", "letters, digits");
+  expectError(base + "  servers:\n    a..com: https://rdap.example/\n", 4, "rdap.servers.a..com",
+              "empty label");
+  expectError(base + "  servers:\n    com: https://a/\n    com: https://b/\n", 5,
+              "rdap.servers.com", "duplicate key");
+  expectError(base + "  hijack_windw: 7d\n", 3, "rdap.hijack_windw",
+              "did you mean 'hijack_window'?");
+  expectError("domains: [example.com]\nrdap: true\n", 2, "rdap", "must be a map");
+  expectError("domains: [example.com]\nrdap:\n", 2, "rdap", "has no value");
+}
+
 // --- describe, toString, example
 // ------------------------------------------------------------------
 
