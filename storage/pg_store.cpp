@@ -122,7 +122,18 @@ CREATE TABLE verified_signatures (
 );
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kMigration1}};
+// Version 2: the latest RDAP registration of each domain and the judgement's memory (issue 16),
+// gone with the domain.
+constexpr std::string_view kMigration2 = R"sql(
+CREATE TABLE registrations (
+  domain      text COLLATE "C" PRIMARY KEY REFERENCES domains (domain) ON DELETE CASCADE,
+  fetched_at  bigint NOT NULL,
+  facts_json  text NOT NULL,
+  memory_json text NOT NULL DEFAULT ''
+);
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kMigration1}, {2, kMigration2}};
 static_assert(std::size(kMigrations) == kPgSchemaVersion);
 
 // The tables of migration 1: a database that has any of them without zonewatch_schema belongs to
@@ -205,6 +216,14 @@ constexpr std::string_view kEventsDomainDesc =
     "FROM events e WHERE domain = $3 AND observed_at >= $1 "
     "ORDER BY observed_at DESC, id DESC LIMIT $2";
 constexpr std::string_view kSetBaseline = "UPDATE domains SET baseline_json = $2 WHERE domain = $1";
+constexpr std::string_view kSelectRegistration =
+    "SELECT fetched_at, facts_json, memory_json FROM registrations WHERE domain = $1";
+// Only for a known domain: no row is written for another, and the count tells which happened.
+constexpr std::string_view kPutRegistration =
+    "INSERT INTO registrations (domain, fetched_at, facts_json, memory_json) "
+    "SELECT $1, $2::bigint, $3, $4 WHERE EXISTS (SELECT 1 FROM domains WHERE domain = $1) "
+    "ON CONFLICT (domain) DO UPDATE SET fetched_at = excluded.fetched_at, "
+    "facts_json = excluded.facts_json, memory_json = excluded.memory_json";
 constexpr std::string_view kDueOutbox =
     "SELECT o.id, o.sink, o.attempts, o.next_attempt, o.last_error, " ZONEWATCH_EVENT_COLUMNS
     "FROM outbox o JOIN events e ON e.id = o.event_id "
@@ -293,7 +312,7 @@ constexpr std::string_view kForgetVerified =
 #define ZONEWATCH_OUR_TABLES                                                   \
   "'zonewatch_schema'::regclass, 'domains'::regclass, 'snapshots'::regclass, " \
   "'snapshot_bodies'::regclass, 'events'::regclass, 'outbox'::regclass, "      \
-  "'verified_signatures'::regclass, 'work'::regclass"
+  "'verified_signatures'::regclass, 'work'::regclass, 'registrations'::regclass"
 constexpr std::string_view kStats =
     "SELECT (SELECT count(*) FROM domains), (SELECT count(*) FROM snapshots), "
     "(SELECT count(*) FROM events), (SELECT count(*) FROM outbox WHERE status = 'pending'), "
@@ -962,6 +981,32 @@ Status<> PgStore::setBaseline(std::string_view domain, std::string_view baseline
   if (!changed) return describe(changed.error(), doing);
   if (*changed == 0) {
     return fail("cannot set the baseline of " + std::string(domain) + ": unknown domain");
+  }
+  return Ok{};
+}
+
+Result<std::optional<RegistrationRow>> PgStore::registration(std::string_view domain) {
+  const std::string doing = "reading the registration of " + std::string(domain);
+  if (auto up = impl_->ready(); !up) return describe(up.error(), doing);
+  Params p;
+  p.text(domain);
+  auto r = impl_->run(kSelectRegistration, p);
+  if (!r) return describe(r.error(), doing);
+  if (PQntuples(r->get()) == 0) return std::optional<RegistrationRow>();
+  const Row row(r->get(), 0);
+  return std::optional<RegistrationRow>(
+      RegistrationRow{std::string(domain), row.int64(0), row.text(1), row.text(2)});
+}
+
+Status<> PgStore::putRegistration(const RegistrationRow& row) {
+  const std::string doing = "storing the registration of " + row.domain;
+  if (auto up = impl_->ready(); !up) return describe(up.error(), doing);
+  Params p;
+  p.text(row.domain).int64(row.fetchedAt).text(row.factsJson).text(row.memoryJson);
+  auto changed = impl_->changes(kPutRegistration, p);
+  if (!changed) return describe(changed.error(), doing);
+  if (*changed == 0) {
+    return fail("cannot store the registration of " + row.domain + ": unknown domain");
   }
   return Ok{};
 }

@@ -41,7 +41,7 @@
 namespace zonewatch::storage {
 
 // The schema version this binary writes: zonewatch_schema.version of an up-to-date database.
-constexpr int kPgSchemaVersion = 1;
+constexpr int kPgSchemaVersion = 2;
 
 struct PgOptions {
   // Read from database_password_file by the caller; overrides a password in the URI. Without it,
@@ -80,6 +80,8 @@ class PgStore final : public Store, public WorkQueue {
   Result<std::vector<EventRow>> events(const EventQuery& q) override;
   Result<std::vector<SnapshotRow>> snapshots(std::string_view domain, size_t limit) override;
   Status<> setBaseline(std::string_view domain, std::string_view baselineJson) override;
+  Result<std::optional<RegistrationRow>> registration(std::string_view domain) override;
+  Status<> putRegistration(const RegistrationRow& row) override;
   Result<std::vector<OutboxItem>> dueOutbox(int64_t now, size_t limit) override;
   // Claimed for PgOptions::outboxClaimSeconds by PgOptions::workerId (FOR UPDATE SKIP LOCKED).
   Result<std::vector<OutboxItem>> claimOutbox(int64_t now, size_t limit) override;

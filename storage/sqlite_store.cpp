@@ -161,9 +161,20 @@ ALTER TABLE domains ADD COLUMN replay_digest BLOB CHECK (replay_digest IS NULL O
 ALTER TABLE domains ADD COLUMN replay_until INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 8: the latest RDAP registration of each domain and the judgement's memory (issue 16),
+// gone with the domain.
+constexpr std::string_view kMigration8 = R"sql(
+CREATE TABLE registrations (
+  domain      TEXT PRIMARY KEY NOT NULL REFERENCES domains (domain) ON DELETE CASCADE,
+  fetched_at  INTEGER NOT NULL,
+  facts_json  TEXT NOT NULL,
+  memory_json TEXT NOT NULL DEFAULT ''
+);
+)sql";
+
 constexpr Migration kMigrations[] = {{1, kMigration1}, {2, kMigration2}, {3, kMigration3},
                                      {4, kMigration4}, {5, kMigration5}, {6, kMigration6},
-                                     {7, kMigration7}};
+                                     {7, kMigration7}, {8, kMigration8}};
 static_assert(std::size(kMigrations) == kSqliteSchemaVersion);
 
 // ---- statements ---------------------------------------------------------------------------------
@@ -240,6 +251,14 @@ constexpr std::string_view kEventsDomainDesc =
     "FROM events e WHERE domain = ?3 AND observed_at >= ?1 "
     "ORDER BY observed_at DESC, id DESC LIMIT ?2";
 constexpr std::string_view kSetBaseline = "UPDATE domains SET baseline_json = ?2 WHERE domain = ?1";
+constexpr std::string_view kSelectRegistration =
+    "SELECT fetched_at, facts_json, memory_json FROM registrations WHERE domain = ?1";
+// Only for a known domain: no row is written for another, and changes() tells which happened.
+constexpr std::string_view kPutRegistration =
+    "INSERT INTO registrations (domain, fetched_at, facts_json, memory_json) "
+    "SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM domains WHERE domain = ?1) "
+    "ON CONFLICT (domain) DO UPDATE SET fetched_at = excluded.fetched_at, "
+    "facts_json = excluded.facts_json, memory_json = excluded.memory_json";
 constexpr std::string_view kDueOutbox =
     "SELECT o.id, o.sink, o.attempts, o.next_attempt, o.last_error, " ZONEWATCH_EVENT_COLUMNS
     "FROM outbox o JOIN events e ON e.id = o.event_id "
@@ -864,6 +883,30 @@ Status<> SqliteStore::setBaseline(std::string_view domain, std::string_view base
   if (auto ran = q->run(); !ran) return describe(ran.error(), doing);
   if (sqlite3_changes(impl_->db.get()) == 0) {
     return fail("cannot set the baseline of " + std::string(domain) + ": unknown domain");
+  }
+  return Ok{};
+}
+
+Result<std::optional<RegistrationRow>> SqliteStore::registration(std::string_view domain) {
+  const std::string doing = "reading the registration of " + std::string(domain);
+  auto q = impl_->query(kSelectRegistration);
+  if (!q) return describe(q.error(), doing);
+  q->bind(1, domain);
+  auto row = q->step();
+  if (!row) return describe(row.error(), doing);
+  if (!*row) return std::optional<RegistrationRow>();
+  return std::optional<RegistrationRow>(
+      RegistrationRow{std::string(domain), q->int64(0), q->text(1), q->text(2)});
+}
+
+Status<> SqliteStore::putRegistration(const RegistrationRow& row) {
+  const std::string doing = "storing the registration of " + row.domain;
+  auto q = impl_->query(kPutRegistration);
+  if (!q) return describe(q.error(), doing);
+  q->bind(1, row.domain).bind(2, row.fetchedAt).bind(3, row.factsJson).bind(4, row.memoryJson);
+  if (auto ran = q->run(); !ran) return describe(ran.error(), doing);
+  if (sqlite3_changes(impl_->db.get()) == 0) {
+    return fail("cannot store the registration of " + row.domain + ": unknown domain");
   }
   return Ok{};
 }

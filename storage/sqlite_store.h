@@ -18,7 +18,7 @@
 namespace zonewatch::storage {
 
 // The schema version this binary writes; PRAGMA user_version of an up-to-date database.
-constexpr int kSqliteSchemaVersion = 7;
+constexpr int kSqliteSchemaVersion = 8;
 
 struct SqliteOptions {
   int busyTimeoutMs = 5000;  // how long a write waits for another process's write lock
@@ -47,6 +47,8 @@ class SqliteStore final : public Store {
   Result<std::vector<EventRow>> events(const EventQuery& q) override;
   Result<std::vector<SnapshotRow>> snapshots(std::string_view domain, size_t limit) override;
   Status<> setBaseline(std::string_view domain, std::string_view baselineJson) override;
+  Result<std::optional<RegistrationRow>> registration(std::string_view domain) override;
+  Status<> putRegistration(const RegistrationRow& row) override;
   Result<std::vector<OutboxItem>> dueOutbox(int64_t now, size_t limit) override;
   Status<> outboxDelivered(int64_t id, int64_t now) override;
   Status<> outboxRetry(int64_t id, int64_t nextAttempt, std::string_view error) override;

@@ -148,6 +148,18 @@ struct OutboxItem {
   std::string unreadable;
 };
 
+// The latest RDAP answer about a domain (issue 16) and what the registration judgement remembers
+// between polls (expiry level, since when registry and DNS disagree, the signals a later operator
+// change is correlated with). Both are JSON the daemon writes and reads back; the store keeps them
+// as they are, one row per domain, gone with the domain.
+struct RegistrationRow {
+  std::string domain;
+  int64_t fetchedAt = 0;   // when the registry answered
+  std::string factsJson;   // the Registration
+  std::string memoryJson;  // the judgement's memory; "" when none
+  bool operator==(const RegistrationRow&) const = default;
+};
+
 struct EventQuery {
   std::optional<std::string> domain;  // none = every domain
   int64_t since = 0;                  // observed_at >= since
@@ -185,6 +197,12 @@ class Store {
   virtual Result<std::vector<SnapshotRow>> snapshots(std::string_view domain, size_t limit) = 0;
   // Sets (or, with "", clears) the accepted baseline of a known domain.
   virtual Status<> setBaseline(std::string_view domain, std::string_view baselineJson) = 0;
+
+  // The domain's latest registration, if any was stored.
+  virtual Result<std::optional<RegistrationRow>> registration(std::string_view domain) = 0;
+  // Replaces the domain's registration; an error for a domain the store does not know. Events the
+  // registration raises go through commit() like every other event.
+  virtual Status<> putRegistration(const RegistrationRow& row) = 0;
 
   // The outbox, used by alerts/. Pending items with next_attempt <= now, earliest first (then by
   // id). The three transitions apply to pending items only; each counts one attempt.

@@ -52,6 +52,12 @@ class ClaimingStore final : public storage::Store {
   Status<> setBaseline(std::string_view d, std::string_view b) override {
     return inner_.setBaseline(d, b);
   }
+  Result<std::optional<storage::RegistrationRow>> registration(std::string_view d) override {
+    return inner_.registration(d);
+  }
+  Status<> putRegistration(const storage::RegistrationRow& row) override {
+    return inner_.putRegistration(row);
+  }
   Result<std::vector<storage::OutboxItem>> dueOutbox(int64_t now, size_t limit) override {
     return inner_.dueOutbox(now, limit);
   }

@@ -86,7 +86,8 @@ TEST_F(PgStoreTest, WorkersStartingTogetherMigrateOnce) {
   for (const std::string& e : errors) EXPECT_EQ(e, "");
   auto store = open();
   ASSERT_TRUE(store);
-  EXPECT_TRUE(holds(*store, "SELECT version = 1 FROM zonewatch_schema"));
+  EXPECT_TRUE(holds(
+      *store, "SELECT version = " + std::to_string(kPgSchemaVersion) + " FROM zonewatch_schema"));
 }
 
 TEST_F(PgStoreTest, RefusesASchemaFromANewerZonewatch) {
@@ -125,10 +126,25 @@ TEST_F(PgStoreTest, RefusesADatabaseWithZonewatchTablesButNoSchemaTable) {
 TEST_F(PgStoreTest, ReadOnlyDoesNotMigrate) {
   auto refused = PgStore::open(uri_, withPassword(/*readOnly=*/true));
   ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.error().message.find("has schema version 0, older than version 1; open it "
-                                         "read-write once to migrate it"),
+  EXPECT_NE(refused.error().message.find("has schema version 0, older than version " +
+                                         std::to_string(kPgSchemaVersion) +
+                                         "; open it read-write once to migrate it"),
             std::string::npos)
       << refused.error().message;
+}
+
+// Migration 2 (registrations, issue 16) on a database a zonewatch of schema 1 left behind.
+TEST_F(PgStoreTest, MigratesAVersion1DatabaseToTheRegistrationsTable) {
+  {
+    auto store = open();
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->execute("DROP TABLE registrations").ok());
+    ASSERT_TRUE(store->execute("UPDATE zonewatch_schema SET version = 1").ok());
+  }
+  auto store = open();
+  ASSERT_TRUE(store);
+  EXPECT_TRUE(holds(*store, "SELECT version = 2 FROM zonewatch_schema"));
+  EXPECT_TRUE(holds(*store, "SELECT count(*) = 0 FROM registrations"));
 }
 
 TEST_F(PgStoreTest, EvidenceIsStoredDeflated) {

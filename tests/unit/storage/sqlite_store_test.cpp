@@ -338,7 +338,7 @@ TEST_F(SqliteStoreTest, MigrationSevenLeavesEveryRowToBeJudgedInFull) {
   ASSERT_TRUE(store);
   auto version = store->schemaVersion();
   ASSERT_TRUE(version.ok());
-  EXPECT_EQ(*version, 7);
+  EXPECT_EQ(*version, kSqliteSchemaVersion);
   auto row = store->domain("example.com.");
   ASSERT_TRUE(row.ok() && row->has_value());
   EXPECT_FALSE((*row)->replayDigest.has_value());

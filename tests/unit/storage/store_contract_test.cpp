@@ -69,6 +69,12 @@ class AnyStore final : public Store {
   Status<> setBaseline(std::string_view domain, std::string_view baselineJson) override {
     return store_->setBaseline(domain, baselineJson);
   }
+  Result<std::optional<RegistrationRow>> registration(std::string_view domain) override {
+    return store_->registration(domain);
+  }
+  Status<> putRegistration(const RegistrationRow& row) override {
+    return store_->putRegistration(row);
+  }
   Result<std::vector<OutboxItem>> dueOutbox(int64_t now, size_t limit) override {
     return store_->dueOutbox(now, limit);
   }
@@ -245,6 +251,39 @@ TEST_P(StoreContractTest, AReplayedCommitWritesLastSeenOnly) {
   EXPECT_FALSE(
       store->execute("UPDATE domains SET replay_digest = " + blob(std::vector<uint8_t>{1, 2, 3}))
           .ok());
+}
+
+// Issue 16: one registration per domain, replaced by each poll, kept apart from commits, and gone
+// with its domain.
+TEST_P(StoreContractTest, RegistrationIsTheLatestAndGoesWithItsDomain) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  auto none = store->registration("example.org.");
+  ASSERT_TRUE(none.ok()) << none.error().message;
+  EXPECT_FALSE(none->has_value());
+  // Unknown domain: refused, nothing written.
+  const RegistrationRow first{"example.org.", 300, R"({"locks":["client transfer"]})", ""};
+  auto refused = store->putRegistration(first);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("unknown domain"), std::string::npos);
+
+  ASSERT_TRUE(store->commit(observation("example.org.", 200, "{}")).ok());
+  ASSERT_TRUE(store->putRegistration(first).ok());
+  auto got = store->registration("example.org.");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ(**got, first);
+
+  const RegistrationRow second{"example.org.", 400, R"({"locks":[]})", R"({"expiry":"warning"})"};
+  ASSERT_TRUE(store->putRegistration(second).ok());
+  ASSERT_TRUE(store->commit(observation("example.org.", 460, "{}")).ok());
+  got = store->registration("example.org.");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ(**got, second);
+
+  ASSERT_TRUE(store->execute("DELETE FROM domains WHERE domain = 'example.org.'").ok());
+  got = store->registration("example.org.");
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->has_value());
 }
 
 TEST_P(StoreContractTest, CommitKeepsTheBaselineOnlySetBaselineChanges) {
