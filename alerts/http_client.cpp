@@ -125,6 +125,22 @@ bool startsWithHttps(std::string_view url) {
          });
 }
 
+// One easy handle and the stop token its transfers watch; kept between requests for its
+// connection cache. Shared by the poster and the getter.
+struct CurlHandle {
+  CURL* handle = nullptr;
+  std::stop_token stop;
+
+  explicit CurlHandle(std::stop_token s) : stop(std::move(s)) {
+    if (globalInit()) handle = curl_easy_init();
+  }
+  ~CurlHandle() {
+    if (handle != nullptr) curl_easy_cleanup(handle);
+  }
+  CurlHandle(const CurlHandle&) = delete;
+  CurlHandle& operator=(const CurlHandle&) = delete;
+};
+
 }  // namespace
 
 std::string_view redirectProtocolsFor(std::string_view url) {
@@ -133,19 +149,12 @@ std::string_view redirectProtocolsFor(std::string_view url) {
 
 // ---- CurlPoster
 
-struct CurlPoster::Impl {
-  CURL* handle = nullptr;
-  std::stop_token stop;
+struct CurlPoster::Impl : CurlHandle {
+  using CurlHandle::CurlHandle;
 };
 
-CurlPoster::CurlPoster(std::stop_token stop) : impl_(std::make_unique<Impl>()) {
-  impl_->stop = std::move(stop);
-  if (globalInit()) impl_->handle = curl_easy_init();
-}
-
-CurlPoster::~CurlPoster() {
-  if (impl_->handle != nullptr) curl_easy_cleanup(impl_->handle);
-}
+CurlPoster::CurlPoster(std::stop_token stop) : impl_(std::make_unique<Impl>(std::move(stop))) {}
+CurlPoster::~CurlPoster() = default;
 
 Result<HttpResponse, HttpError> CurlPoster::post(const std::string& url,
                                                  const std::vector<HttpHeader>& headers,
@@ -175,19 +184,12 @@ Result<HttpResponse, HttpError> CurlPoster::post(const std::string& url,
 
 // ---- CurlGetter
 
-struct CurlGetter::Impl {
-  CURL* handle = nullptr;
-  std::stop_token stop;
+struct CurlGetter::Impl : CurlHandle {
+  using CurlHandle::CurlHandle;
 };
 
-CurlGetter::CurlGetter(std::stop_token stop) : impl_(std::make_unique<Impl>()) {
-  impl_->stop = std::move(stop);
-  if (globalInit()) impl_->handle = curl_easy_init();
-}
-
-CurlGetter::~CurlGetter() {
-  if (impl_->handle != nullptr) curl_easy_cleanup(impl_->handle);
-}
+CurlGetter::CurlGetter(std::stop_token stop) : impl_(std::make_unique<Impl>(std::move(stop))) {}
+CurlGetter::~CurlGetter() = default;
 
 Result<HttpGetResponse, HttpError> CurlGetter::get(const std::string& url,
                                                    const std::vector<HttpHeader>& headers,
