@@ -280,6 +280,10 @@ void Iterator::buildCut(const Referral& referral, const HostChain& chain, const 
     }
     build->cut.servers.push_back(std::move(server));
   }
+  // One unit of `pending` is held while the lookups are started: a lookup the cache answers calls
+  // back at once, and without the hold the first such answer (and every later one) would finish
+  // the cut before the next lookup was even started, so `done` ran once per cached host.
+  build->pending = 1;
   for (size_t i = 0; i < build->cut.servers.size(); ++i) {
     auto& server = build->cut.servers[i];
     if (!server.addresses.empty()) continue;
@@ -298,7 +302,7 @@ void Iterator::buildCut(const Referral& referral, const HostChain& chain, const 
         },
         budget, chain);
   }
-  if (build->pending == 0) finish();
+  if (--build->pending == 0) finish();
 }
 
 void Iterator::findDelegation(const dns::Name& domain, DelegationCallback done, BudgetPtr budget) {

@@ -162,6 +162,42 @@ TEST_F(IteratorTest, ReferralCapEndsAnNsHostLookupDeeperThanIt) {
   EXPECT_EQ(engine_.log.size(), 4U);
 }
 
+// A referral without glue whose NS hosts' addresses are already cached (a server of uk. that
+// also serves co.uk. names hosts under uk. without adding their addresses): each cached lookup
+// answers at once, and the cut must still be built, and the walk go on, exactly once. Building it
+// once per host (and once more at the end) made one observation walk the rest of the way two or
+// three times, pushed the cut twice onto the same path and fetched the chain twice into the same
+// list: a bogus verdict (owner_mismatch) on a domain nothing was wrong with.
+TEST_F(IteratorTest, AGluelessCutWhoseHostsAreCachedIsBuiltOnce) {
+  FakeZone root = zone(".", "ns.root.", "192.0.2.1");
+  root.put(set("a. 3600 IN NS ns1.other.\na. 3600 IN NS ns2.other."));
+  FakeZone a = zone("a.", "ns1.other.", "192.0.2.2");
+  delegate(a, "b.a.", "ns.b.a.", "192.0.2.3");
+  engine_.servers["192.0.2.1"].zones.push_back(std::move(root));
+  engine_.servers["192.0.2.2"].zones.push_back(std::move(a));
+  Iterator it = iterator(8);
+  for (std::string_view host : {"ns1.other.", "ns2.other."}) {
+    cache_.storeHostAddresses(name(host), {resolver::ServerAddress::make("192.0.2.2").value()},
+                              3600);
+  }
+  int calls = 0;
+  std::optional<Result<DelegationPath, WalkError>> out;
+  it.findDelegation(name("b.a."), [&](Result<DelegationPath, WalkError> r) {
+    ++calls;
+    out = std::move(r);
+  });
+  for (int i = 0; i < kMaxPolls && engine_.pending() > 0; ++i) {
+    engine_.pollOnce(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(out.has_value());
+  ASSERT_TRUE(out->ok()) << out->error().message;
+  EXPECT_EQ(calls, 1);
+  std::vector<std::string> zones;
+  for (const auto& cut : (*out)->path) zones.push_back(cut.zone.toString());
+  EXPECT_EQ(zones, (std::vector<std::string>{".", "a."}));
+  EXPECT_EQ(engine_.log.size(), 2U) << "one question to the root, one to a.";
+}
+
 // RFC 1034 §4.2.1 and RFC 9471: a zone's referral may carry addresses only for names inside that
 // zone; an address for another zone's host (ns.evil.net. from tld.'s server) is not glue, nor is
 // an address for a host the referral does not name.
