@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "monitor/rdap/shipped_bootstrap.h"
 #include "monitor/util/file_io.h"
 
 namespace zonewatch::rdap {
@@ -144,6 +145,14 @@ TEST(BootstrapTest, ShippedCopyParses) {
   auto com = findServers(*b, {}, "example.com.");
   ASSERT_TRUE(com.ok());
   EXPECT_EQ(com->urls.front().substr(0, 8), "https://");
+}
+
+// The binary's compiled-in copy is the file, byte for byte (a stale build would differ).
+TEST(BootstrapTest, CompiledInCopyIsTheShippedFile) {
+  auto text = readFileNamed(ZONEWATCH_SOURCE_DIR "/monitor/rdap/dns.json");
+  ASSERT_TRUE(text.ok()) << text.error().message;
+  EXPECT_EQ(kShippedBootstrap, *text);
+  EXPECT_TRUE(parseBootstrap(kShippedBootstrap).ok());
 }
 
 }  // namespace
