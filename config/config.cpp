@@ -152,12 +152,38 @@ void describeOutputs(const Config& config, std::ostream& out) {
   for (const WebhookSpec& hook : config.webhooks) out << "  " << hook.toString() << "\n";
 }
 
+// The registration watch (issue 16). Its bootstrap file and servers are shown also when it is
+// off: `zonewatch check --rdap --config` reads them all the same.
+void describeRdap(const RdapSpec& rdap, std::ostream& out) {
+  out << "rdap:           ";
+  if (rdap.enabled) {
+    out << "each domain every " << formatDuration(rdap.interval)
+        << ", one request per server every " << formatDuration(rdap.minSpacing)
+        << " at most, timeout " << formatDuration(rdap.timeout) << "\n";
+  } else {
+    out << "off (timeout " << formatDuration(rdap.timeout) << " for check --rdap)\n";
+  }
+  out << "  bootstrap:    "
+      << (rdap.bootstrapFile.empty() ? "built in (monitor/rdap/dns.json)" : rdap.bootstrapFile)
+      << "\n";
+  // A user name or password in a server URL is cut; the path, which names the service, is shown.
+  for (const auto& [suffix, url] : rdap.servers) {
+    out << "  server:       " << suffix << " -> " << withoutUserinfo(url) << "\n";
+  }
+  if (rdap.enabled) {
+    out << "  judgement:    registration_expiring within " << formatDuration(rdap.expiryWarning)
+        << ", registry_dns_mismatch after " << formatDuration(rdap.mismatchGrace)
+        << ", hijack_suspected within " << formatDuration(rdap.hijackWindow) << "\n";
+  }
+}
+
 }  // namespace
 
 std::string describe(const Config& config) {
   std::ostringstream out;
   describeWatching(config, out);
   describeOutputs(config, out);
+  describeRdap(config.rdap, out);
   return out.str();
 }
 

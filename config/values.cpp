@@ -313,6 +313,16 @@ std::string redactUrl(std::string_view url) {
   return out;
 }
 
+std::string withoutUserinfo(std::string_view url) {
+  const size_t schemeEnd = url.find("://");
+  if (schemeEnd == std::string_view::npos) return std::string(url);
+  const std::string_view rest = url.substr(schemeEnd + 3);
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  const size_t at = authority.rfind('@');
+  if (at == std::string_view::npos) return std::string(url);
+  return std::string(url.substr(0, schemeEnd + 3)) + std::string(rest.substr(at + 1));
+}
+
 std::string webhookUrlHost(std::string_view url) {
   const size_t schemeEnd = url.find("://");
   std::string_view rest = schemeEnd == std::string_view::npos ? url : url.substr(schemeEnd + 3);

@@ -44,6 +44,10 @@ bool looksLikeUri(std::string_view text);
 // scheme://host[:port]/… with userinfo, path and query cut: what may be printed of a URL that can
 // carry credentials (Slack's path is a token).
 std::string redactUrl(std::string_view url);
+// The URL with a user name or password in its authority cut ("https://u:p@h/x" -> "https://h/x"),
+// its path kept: what is printed of an RDAP base URL, whose path names the registry's service and
+// is no secret.
+std::string withoutUserinfo(std::string_view url);
 // The host of a URL that checkWebhookUrl() accepted, lowercased, an IPv6 literal without its
 // brackets: "https://Hooks.Example.net:8443/x" -> "hooks.example.net". A webhook's default name.
 std::string webhookUrlHost(std::string_view url);

@@ -967,6 +967,40 @@ rdap:
   EXPECT_EQ(rdap.hijackWindow, std::chrono::hours(14 * 24));
 }
 
+// config check prints the rdap section: off with the bootstrap and servers check --rdap reads,
+// on with the schedule, the servers (credentials redacted) and the judgement's windows.
+TEST_F(ConfigTest, DescribeShowsTheRdapSection) {
+  write("dns.json", R"({"version": "1.0", "services": []})");
+  const std::string off = describe(load("domains: [example.com]\n"));
+  EXPECT_NE(off.find("rdap:           off (timeout 10s for check --rdap)\n"
+                     "  bootstrap:    built in (monitor/rdap/dns.json)\n"),
+            std::string::npos)
+      << off;
+  EXPECT_EQ(off.find("  judgement:"), std::string::npos) << off;
+  const std::string on = describe(load(R"(domains: [example.com]
+rdap:
+  enabled: true
+  interval: 12h
+  bootstrap_file: dns.json
+  servers:
+    com: https://user:pw@rdap.example.net/com/v1/
+  hijack_window: 14d
+)"));
+  EXPECT_NE(on.find("rdap:           each domain every 12h, one request per server every 2s at "
+                    "most, timeout 10s\n"
+                    "  bootstrap:    " +
+                    (dir_ / "dns.json").string() + "\n"),
+            std::string::npos)
+      << on;
+  EXPECT_NE(on.find("  server:       com -> https://rdap.example.net/com/v1/\n"), std::string::npos)
+      << on;
+  EXPECT_EQ(on.find("user:pw"), std::string::npos) << on;
+  EXPECT_NE(on.find("  judgement:    registration_expiring within 30d, registry_dns_mismatch "
+                    "after 1d, hijack_suspected within 2w\n"),
+            std::string::npos)
+      << on;
+}
+
 TEST_F(ConfigTest, RdapErrorsNameFileLineAndKey) {
   const std::string base = "domains: [example.com]\nrdap:\n";
   expectError(base + "  enabled: maybe\n", 3, "rdap.enabled", "");

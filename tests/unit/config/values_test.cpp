@@ -97,6 +97,15 @@ TEST(WebhookUrlTest, RedactionKeepsOnlySchemeAndAuthority) {
   EXPECT_EQ(redactUrl("garbage"), "<redacted>");
 }
 
+// An RDAP base URL is printed with its path (it names the service), without a user or password.
+TEST(WebhookUrlTest, WithoutUserinfoKeepsThePath) {
+  EXPECT_EQ(withoutUserinfo("https://u:p@rdap.example.net:8443/com/v1/"),
+            "https://rdap.example.net:8443/com/v1/");
+  EXPECT_EQ(withoutUserinfo("http://127.0.0.1:8080/"), "http://127.0.0.1:8080/");
+  EXPECT_EQ(withoutUserinfo("https://h.example/a@b"), "https://h.example/a@b");
+  EXPECT_EQ(withoutUserinfo("garbage"), "garbage");
+}
+
 TEST(WebhookUrlTest, HostIsTheDefaultName) {
   EXPECT_EQ(webhookUrlHost("https://Hooks.Slack.com/services/T0"), "hooks.slack.com");
   EXPECT_EQ(webhookUrlHost("https://u:p@example.com:8443?token=1"), "example.com");
