@@ -38,7 +38,7 @@ void addCheck(CLI::App& app, zonewatch::CheckArgs& args) {
   check->footer(
       "Output: a Nagios/Icinga plugin status line (ZONEWATCH OK|WARNING|CRITICAL|UNKNOWN - ... | "
       "perfdata), then the report.\nExit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the "
-      "worst domain's).");
+      "worst domain's); --rdap never changes it.");
   CLI::Option* domains =
       check->add_option("domain", args.domains, "Domains to check (U-labels are accepted)");
   check
@@ -77,6 +77,17 @@ void addCheck(CLI::App& app, zonewatch::CheckArgs& args) {
       ->excludes(c);
   check->add_option("--psl", args.pslFile,
                     "Public Suffix List file (default: the newest libpsl finds)");
+  CLI::Option* rdap = check->add_flag(
+      "--rdap", args.rdap,
+      "Also ask each domain's RDAP server once and print its registration: registrar, locks, "
+      "the registry's name servers against the delegation, expiration. An RDAP failure is "
+      "printed with its reason and changes neither the verdict nor the exit status. Not with -f");
+  check
+      ->add_option("--config", args.configPath,
+                   "With --rdap: take rdap.bootstrap_file, rdap.servers, rdap.timeout and "
+                   "rdap.min_spacing from this configuration file (default: the built-in "
+                   "bootstrap file)")
+      ->needs(rdap);
   check->callback([&args] {
     // NO_COLOR (https://no-color.org) wins over a terminal.
     const char* noColour = std::getenv("NO_COLOR");

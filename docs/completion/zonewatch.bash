@@ -30,8 +30,8 @@ _zonewatch() {
     check)
       opts="-h --help -f --file --concurrency --root-hints --trust-anchor --at --json --timeout
             -4 --ipv4-only -6 --ipv6-only -w --warning -c --critical --signature-warning
-            --signature-critical --psl"
-      files="-f --file --root-hints --trust-anchor --psl"
+            --signature-critical --psl --rdap --config"
+      files="-f --file --root-hints --trust-anchor --psl --config"
       values="--concurrency --at --timeout -w --warning -c --critical --signature-warning
               --signature-critical"
       ;;

@@ -4,12 +4,15 @@
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <iostream>
 #include <memory>
 #include <optional>
 
 #include "config/values.h"
+#include "monitor/commands/check_rdap.h"
 #include "monitor/commands/plugin_output.h"
+#include "monitor/commands/registration_report.h"
 #include "monitor/detect/findings.h"
 #include "monitor/dns/name.h"
 #include "monitor/dnssec/trust_anchor.h"
@@ -51,6 +54,7 @@ struct Setup {
   SignatureThresholds thresholds;
   detect::DetectOptions findings;
   resolver::EngineOptions engine;
+  std::optional<commands::RdapCheckSetup> rdap;  // with --rdap
 };
 
 Result<dns::Name> parseDomain(const std::string& text, const std::string& where) {
@@ -150,6 +154,23 @@ Status<> prepareThresholds(const CheckArgs& args, Setup& setup) {
   return Ok{};
 }
 
+// --rdap: the bootstrap file and overrides, read before the first query.
+Status<> prepareRdap(const CheckArgs& args, Setup& setup) {
+  if (!args.configPath.empty() && !args.rdap) {
+    return fail(
+        "--config: read for --rdap only (the DNS part takes its options from the command "
+        "line)");
+  }
+  if (!args.rdap) return Ok{};
+  // A blocking RDAP query per domain would hold up the streamed results of -f; the queries run
+  // beside the observations only when every result is printed at the end.
+  if (!args.domainsFile.empty()) return fail("--rdap: give the domains as arguments, not with -f");
+  auto rdap = commands::prepareRdapCheck(args.configPath);
+  if (!rdap) return Unexpected{rdap.error()};
+  setup.rdap = std::move(*rdap);
+  return Ok{};
+}
+
 Result<Setup> prepare(const CheckArgs& args, std::istream& in) {
   Setup setup;
   auto domains = domainsOf(args, in);
@@ -174,6 +195,7 @@ Result<Setup> prepare(const CheckArgs& args, std::istream& in) {
   if (auto ok = prepareThresholds(args, setup); !ok) return Unexpected{ok.error()};
   if (args.ipv4Only && args.ipv6Only) return fail("--ipv4-only and --ipv6-only exclude each other");
   if (args.concurrency == 0) return fail("--concurrency: at least one observation must run");
+  if (auto ok = prepareRdap(args, setup); !ok) return Unexpected{ok.error()};
   setup.engine.timeout = std::chrono::milliseconds(args.timeoutMs);
   if (auto valid = setup.engine.validate(); !valid) {
     return fail("--timeout: " + valid.error().message);
@@ -257,12 +279,25 @@ class Printer {
     showProgress();
   }
 
-  int finish() {
+  // `registrations`: with --rdap, one per domain, in the order of the domains.
+  int finish(const std::vector<commands::RdapOutcome>& registrations, int64_t now) {
     clearProgress();
     if (streaming_) return exitCode_;
     if (!args_.json) out_ << commands::statusLine(held_, exitCode_, setup_.thresholds) << "\n";
-    for (const model::Observation& obs : held_) {
-      out_ << (args_.json ? probe::toJson(obs) + "\n" : probe::formatReport(obs, args_.colour));
+    for (size_t i = 0; i < held_.size(); ++i) {
+      const model::Observation& obs = held_[i];
+      const commands::RdapOutcome* rdap = i < registrations.size() ? &registrations[i] : nullptr;
+      if (args_.json) {
+        std::string line = probe::toJson(obs);
+        if (rdap) {
+          line = commands::withMember(line, "registration",
+                                      commands::registrationJson(*rdap, obs.parent.ns, now));
+        }
+        out_ << line << "\n";
+      } else {
+        out_ << probe::formatReport(obs, args_.colour);
+        if (rdap) out_ << commands::formatRegistrationSection(*rdap, obs.parent.ns, now);
+      }
     }
     out_.flush();
     return exitCode_;
@@ -341,10 +376,20 @@ int runCheck(const CheckArgs& args, std::istream& in, std::ostream& out, std::os
   options.evidence = probe::ProbeOptions::Evidence::kNone;  // neither report nor JSON shows it
   probe::Prober prober(**engine, cache, clock, std::move(setup->anchors), *operators, options);
 
+  // The RDAP queries, beside the observations (check_rdap.h).
+  std::future<std::vector<commands::RdapOutcome>> registrations;
+  if (setup->rdap) {
+    std::vector<std::string> names;
+    for (const dns::Name& d : setup->domains) names.push_back(d.lowercased().toString());
+    registrations = std::async(std::launch::async, commands::queryRegistrations,
+                               std::cref(*setup->rdap), std::move(names));
+  }
   Printer printer(args, *setup, out, err);
   observeBounded(prober, **engine, setup->domains, args.concurrency,
                  [&printer](size_t i, model::Observation o) { printer.add(i, std::move(o)); });
-  return printer.finish();
+  return printer.finish(
+      registrations.valid() ? registrations.get() : std::vector<commands::RdapOutcome>{},
+      clock.nowUnix());
 }
 
 int runCheck(const CheckArgs& args, std::ostream& out, std::ostream& err) {

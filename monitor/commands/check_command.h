@@ -40,8 +40,12 @@ struct CheckArgs {
   std::string signatureWarning;   // empty: 7d
   std::string signatureCritical;  // empty: 1d
   std::string pslFile;            // empty: the Public Suffix List libpsl finds
-  bool colour = false;            // ANSI colour in the human report
-  bool progress = false;          // -f: a progress line on standard error (a terminal)
+  // --rdap: also ask the domain's RDAP server once and print its registration (check_rdap.h).
+  // What it finds never changes the DNS verdict or the exit code.
+  bool rdap = false;
+  std::string configPath;  // --config: its rdap keys; empty: the compiled-in bootstrap file
+  bool colour = false;     // ANSI colour in the human report
+  bool progress = false;   // -f: a progress line on standard error (a terminal)
 };
 
 // Runs the command; the report goes to out, problems with the arguments and progress to err; -f -
