@@ -11,10 +11,12 @@
 #include "config/config.h"
 #include "config/values.h"
 #include "monitor/commands/exit_codes.h"
+#include "monitor/commands/registration_report.h"
 #include "monitor/daemon/daemon.h"
 #include "monitor/detect/domain_state.h"
 #include "monitor/model/event_kind.h"
 #include "monitor/model/security_state.h"
+#include "monitor/rdap/registration_json.h"
 #include "monitor/util/clock.h"
 #include "monitor/util/database_uri.h"
 #include "monitor/util/log.h"
@@ -146,7 +148,61 @@ std::string padded(const std::string& text, size_t width) {
   return text + std::string(used < width ? width - used : 1, ' ');
 }
 
-void printStatusTable(const std::vector<storage::DomainRow>& rows, std::ostream& out) {
+// The registration the RDAP watch stored for `domain` (issue 16), if any. A row this build cannot
+// read, or a store that cannot be asked, is said in place of the facts: `status` and `history`
+// still show the DNS side.
+struct StoredRegistration {
+  std::optional<rdap::Registration> facts;
+  int64_t fetchedAt = 0;
+  std::string problem;  // set when a row exists (or may) but cannot be shown
+};
+
+std::optional<StoredRegistration> storedRegistration(storage::Store& store,
+                                                     const std::string& domain) {
+  auto row = store.registration(domain);
+  if (!row) return StoredRegistration{std::nullopt, 0, row.error().message};
+  if (!*row) return std::nullopt;
+  StoredRegistration out;
+  out.fetchedAt = (*row)->fetchedAt;
+  auto facts = rdap::registrationFromJson((*row)->factsJson);
+  if (facts) {
+    out.facts = std::move(*facts);
+  } else {
+    out.problem = "the stored registration cannot be read: " + facts.error().message;
+  }
+  return out;
+}
+
+// status --json's "registration": null when none is stored.
+json registrationStatusJson(const std::optional<StoredRegistration>& stored) {
+  if (!stored) return nullptr;
+  if (!stored->facts) return {{"error", stored->problem}};
+  const rdap::Registration& r = *stored->facts;
+  json locks = json::array();
+  const std::string codes = commands::lockCodes(r.locks());
+  for (size_t at = 0; at < codes.size();) {
+    const size_t space = std::min(codes.find(' ', at), codes.size());
+    locks.push_back(codes.substr(at, space - at));
+    at = space + 1;
+  }
+  return {{"registrar", r.registrar ? json(r.registrar->name) : json(nullptr)},
+          {"registrar_iana_id",
+           r.registrar && r.registrar->ianaId ? json(*r.registrar->ianaId) : json(nullptr)},
+          {"locks", std::move(locks)},
+          {"expires", r.expiresAt ? json(formatRfc3339(*r.expiresAt)) : json(nullptr)},
+          {"fetched_at", timeText(stored->fetchedAt)}};
+}
+
+// The line under a domain in the status table.
+std::string registrationStatusLine(const std::optional<StoredRegistration>& stored) {
+  if (!stored) return "";
+  const std::string text =
+      stored->facts ? commands::registrationSummary(*stored->facts) : stored->problem;
+  return "    registration: " + text + "\n";
+}
+
+void printStatusTable(const std::vector<storage::DomainRow>& rows, storage::Store& store,
+                      std::ostream& out) {
   size_t width = 6;
   for (const auto& r : rows) width = std::max(width, columns(displayName(r.domain)));
   out << padded("DOMAIN", width + 2) << std::left << std::setw(15) << "STATE" << std::setw(26)
@@ -164,7 +220,8 @@ void printStatusTable(const std::vector<storage::DomainRow>& rows, std::ostream&
     std::string state = (r.status ? verdictText(r.status) : "-") + (r.failures > 0 ? "?" : "");
     marked = marked || !r.status || r.failures > 0;
     out << padded(displayName(r.domain), width + 2) << std::setw(15) << state << std::setw(26)
-        << verdictText(r.reason) << std::setw(22) << timeText(r.lastChange) << operators << "\n";
+        << verdictText(r.reason) << std::setw(22) << timeText(r.lastChange) << operators << "\n"
+        << registrationStatusLine(storedRegistration(store, r.domain));
   }
   if (rows.empty()) out << "(no domain observed yet: start `zonewatch run`)\n";
   if (marked) out << kStatusLegend << "\n";
@@ -223,12 +280,13 @@ int runStatusCommand(const MonitorArgs& args, std::ostream& out, std::ostream& e
                 {"last_change", r.lastChange > 0 ? json(timeText(r.lastChange)) : json(nullptr)},
                 {"rrsig_expiry", r.rrsigExpiry ? json(timeText(*r.rrsigExpiry)) : json(nullptr)},
                 {"pending_change", r.pendingCount > 0},
-                {"consecutive_failures", r.failures}};
+                {"consecutive_failures", r.failures},
+                {"registration", registrationStatusJson(storedRegistration(*store, r.domain))}};
       out << line(j);
     }
     return kOk;
   }
-  printStatusTable(*rows, out);
+  printStatusTable(*rows, *store, out);
   return kOk;
 }
 
@@ -279,8 +337,10 @@ void printEvent(const storage::EventRow& e, size_t domainWidth, std::ostream& ou
 
 // The events `q` selects, from --since on, in the configured store; none (said on `err`) when
 // --since, the configuration, the store or the query fails.
-std::optional<std::vector<storage::EventRow>> readEvents(const MonitorArgs& args,
-                                                         storage::EventQuery q, std::ostream& err) {
+// With `registration`, also the stored registration of q.domain (history's header).
+std::optional<std::vector<storage::EventRow>> readEvents(
+    const MonitorArgs& args, storage::EventQuery q, std::ostream& err,
+    std::optional<StoredRegistration>* registration = nullptr) {
   const std::optional<int64_t> since = sinceOf(args, err);
   if (!since) return std::nullopt;
   auto cfg = load(args, err);
@@ -288,6 +348,9 @@ std::optional<std::vector<storage::EventRow>> readEvents(const MonitorArgs& args
   auto store = openStore(*cfg, err, /*readOnly=*/true);
   if (!store) return std::nullopt;
   q.since = *since;
+  if (registration != nullptr && q.domain && *q.domain != kPortfolio) {
+    *registration = storedRegistration(*store, *q.domain);
+  }
   auto events = store->events(q);
   if (!events) {
     err << "zonewatch: " << events.error().message << "\n";
@@ -314,9 +377,17 @@ int runHistoryCommand(const MonitorArgs& args, std::ostream& out, std::ostream& 
   q.domain = normalise(args.domain);
   q.limit = args.limit;
   q.newestFirst = true;
-  auto events = readEvents(args, q, err);
+  std::optional<StoredRegistration> registration;
+  auto events = readEvents(args, q, err, &registration);
   if (!events) return kFailure;
   std::reverse(events->begin(), events->end());  // the newest `limit`, printed oldest first
+  // The registration facts first (not with --json, whose every line is an event).
+  if (registration && !args.json) {
+    out << (registration->facts
+                ? commands::formatStoredRegistration(*registration->facts, registration->fetchedAt)
+                : "Registration: " + registration->problem + "\n")
+        << "\n";
+  }
   printEvents(*events, /*domainWidth=*/0, args.json, out);
   if (events->empty() && !args.json) {
     out << "(no events for " << *q.domain << (args.since.empty() ? "" : " since " + args.since)
@@ -488,6 +559,21 @@ std::vector<ConfigWarning> warningsOf(const config::Config& cfg) {
   return out;
 }
 
+// config check --json's "rdap": the keys as loaded, durations in the configuration's syntax.
+json rdapJson(const config::RdapSpec& rdap) {
+  json servers = json::object();
+  for (const auto& [suffix, url] : rdap.servers) servers[suffix] = config::withoutUserinfo(url);
+  return {{"enabled", rdap.enabled},
+          {"interval", config::formatDuration(rdap.interval)},
+          {"min_spacing", config::formatDuration(rdap.minSpacing)},
+          {"timeout", config::formatDuration(rdap.timeout)},
+          {"bootstrap_file", rdap.bootstrapFile.empty() ? json(nullptr) : json(rdap.bootstrapFile)},
+          {"servers", std::move(servers)},
+          {"expiry_warning", config::formatDuration(rdap.expiryWarning)},
+          {"mismatch_grace", config::formatDuration(rdap.mismatchGrace)},
+          {"hijack_window", config::formatDuration(rdap.hijackWindow)}};
+}
+
 json warningsJson(const std::vector<ConfigWarning>& warnings) {
   json out = json::array();
   for (const auto& w : warnings) out.push_back({{"key", w.key}, {"message", w.message}});
@@ -518,6 +604,7 @@ int configCheckJson(const MonitorArgs& args, std::ostream& out) {
       result["warnings"] = warningsJson(warningsOf(cfg));
       result["domains"] = cfg.domains.size();
       result["database"] = storage::databaseForDisplay(cfg.database);
+      result["rdap"] = rdapJson(cfg.rdap);
     } catch (const config::ConfigError& e) {
       error(e.file(), e.line(), e.column(), e.key(), e.reason());
     } catch (const std::exception& e) {

@@ -27,6 +27,8 @@
 #include "monitor/detect/domain_state.h"
 #include "monitor/model/event_kind.h"
 #include "monitor/model/observation.h"
+#include "monitor/rdap/registration_events.h"
+#include "monitor/rdap/registration_json.h"
 #include "storage/sqlite_store.h"
 
 namespace zonewatch {
@@ -244,11 +246,13 @@ TEST_F(MonitorCommandsTest, StatusJsonHasOneObjectPerDomainWithEveryField) {
       "status":"secure","reason":"none",
       "operators":["alpha-dns.example.","beta-dns.example."],"first_seen":"2026-11-18T11:06:40Z",
       "last_seen":"2026-11-18T11:11:40Z","last_change":"2026-11-18T11:06:40Z",
-      "rrsig_expiry":"2026-12-18T11:06:40Z","pending_change":true,"consecutive_failures":0})"));
+      "rrsig_expiry":"2026-12-18T11:06:40Z","pending_change":true,"consecutive_failures":0,
+      "registration":null})"));
   EXPECT_EQ(rows[1], json::parse(R"({"domain":"c.example.","domain_unicode":"c.example.",
       "status":"","reason":"",
       "operators":[],"first_seen":"2026-11-18T11:06:40Z","last_seen":"-","last_change":null,
-      "rrsig_expiry":null,"pending_change":false,"consecutive_failures":3})"));
+      "rrsig_expiry":null,"pending_change":false,"consecutive_failures":3,
+      "registration":null})"));
 }
 
 TEST_F(MonitorCommandsTest, StatusShowsTheUnicodeFormOfAnIdnAndNoLegendWithoutMarkers) {
@@ -270,6 +274,128 @@ TEST_F(MonitorCommandsTest, StatusShowsTheUnicodeFormOfAnIdnAndNoLegendWithoutMa
   EXPECT_NE(j.out.find(R"("domain":"xn--bcher-kva.example.","domain_unicode":"bücher.example.")"),
             std::string::npos)
       << j.out;
+}
+
+// --- registration (issue 16) ---------------------------------------------------------------------
+
+rdap::Registration registrationOf(const std::string& domain) {
+  rdap::Registration r;
+  r.ldhName = domain;
+  r.statuses = {{rdap::StatusCode::kClientTransferProhibited, "client transfer prohibited"},
+                {rdap::StatusCode::kServerDeleteProhibited, "server delete prohibited"}};
+  r.registrar = rdap::Registrar{"Example Registrar", 292, "292"};
+  r.nameservers = {"ns1.alpha-dns.example.", "ns2.beta-dns.example."};
+  r.expiresAt = kT0 + 60 * 86400;  // 2027-01-17
+  r.lastChangedAt = kT0 - 86400;
+  return r;
+}
+
+TEST_F(MonitorCommandsTest, StatusShowsAStoredRegistrationUnderItsDomain) {
+  observed("a.example.", kAlphaBeta, kT0);
+  observed("b.example.", kAlphaBeta, kT0);
+  ASSERT_TRUE(
+      store()
+          .putRegistration({"a.example.", kT0, rdap::toJson(registrationOf("a.example.")), ""})
+          .ok());
+  const Outcome o = run(runStatusCommand, args());
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("alpha-dns.example., beta-dns.example.\n"
+                       "    registration: Example Registrar (IANA 292), locks CTL SDL, expires "
+                       "2027-01-17\n"
+                       "b.example.  "),
+            std::string::npos)
+      << o.out;
+  EXPECT_EQ(o.out.find("registration", o.out.find("b.example.")), std::string::npos) << o.out;
+
+  MonitorArgs a = args();
+  a.json = true;
+  const Outcome j = run(runStatusCommand, a);
+  std::istringstream lines(j.out);
+  std::vector<json> rows;
+  for (std::string line; std::getline(lines, line);) rows.push_back(json::parse(line));
+  ASSERT_EQ(rows.size(), 2U) << j.out;
+  EXPECT_EQ(rows[0]["registration"],
+            json::parse(R"({"registrar":"Example Registrar","registrar_iana_id":292,
+                "locks":["CTL","SDL"],"expires":"2027-01-17T11:06:40Z",
+                "fetched_at":"2026-11-18T11:06:40Z"})"));
+  EXPECT_TRUE(rows[1]["registration"].is_null());
+}
+
+TEST_F(MonitorCommandsTest, StatusSaysAStoredRegistrationItCannotRead) {
+  observed("a.example.", kAlphaBeta, kT0);
+  ASSERT_TRUE(store().putRegistration({"a.example.", kT0, "{\"status\": 7}", ""}).ok());
+  const Outcome o = run(runStatusCommand, args());
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("    registration: the stored registration cannot be read: status: "),
+            std::string::npos)
+      << o.out;
+}
+
+TEST_F(MonitorCommandsTest, HistoryShowsTheRegistrationFirstAndItsEventsReadably) {
+  const rdap::Registration before = registrationOf("a.example.");
+  rdap::Registration after = before;
+  after.statuses.erase(after.statuses.begin());  // the client transfer lock lifted
+  after.registrar = rdap::Registrar{"Other Registrar", 1910, ""};
+  std::vector<storage::NewEvent> events;
+  for (const auto& change : rdap::diffRegistrations(before, after)) {
+    storage::NewEvent e;
+    static_cast<model::Event&>(e) = rdap::toEvent("a.example.", kT0, change);
+    events.push_back(e);
+  }
+  ASSERT_EQ(events.size(), 2U);
+  observed("a.example.", kAlphaBeta, kT0, events);
+  ASSERT_TRUE(store().putRegistration({"a.example.", kT0, rdap::toJson(after), ""}).ok());
+
+  const Outcome o = run(runHistoryCommand, args("a.example"));
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(o.out.rfind("Registration (RDAP, fetched 2026-11-18T11:06:40Z)\n"
+                        "  Registrar     Other Registrar (IANA 1910)\n"
+                        "  Locks held    SDL (server delete lock)\n"
+                        "  Name servers  ns1.alpha-dns.example., ns2.beta-dns.example.\n"
+                        "  Expires       2027-01-17T11:06:40Z (60 days left)\n"
+                        "  Last changed  2026-11-17T11:06:40Z\n\n",
+                        0),
+            0U)
+      << o.out;
+  EXPECT_NE(o.out.find("registrar_changed             warning   registrar of a.example. changed "
+                       "from Example Registrar (IANA 292) to Other Registrar (IANA 1910)\n"),
+            std::string::npos)
+      << o.out;
+  EXPECT_NE(o.out.find("lock_removed                  warning   client transfer lock removed "
+                       "from a.example.\n"
+                       "    before: {\"lock\":\"client transfer lock\"}\n"
+                       "    after:  {\"lock\":null}\n"),
+            std::string::npos)
+      << o.out;
+
+  const Outcome events_ = run(runEventsCommand, args());
+  EXPECT_NE(events_.out.find("a.example.  lock_removed"), std::string::npos) << events_.out;
+  MonitorArgs a = args("a.example");
+  a.json = true;
+  const Outcome j = run(runHistoryCommand, a);
+  EXPECT_EQ(j.out.find("Registration"), std::string::npos) << "every --json line is an event";
+  std::istringstream lines(j.out);
+  size_t count = 0;
+  for (std::string line; std::getline(lines, line); ++count) {
+    EXPECT_TRUE(json::parse(line).contains("event")) << line;
+  }
+  EXPECT_EQ(count, 2U) << j.out;
+}
+
+TEST_F(MonitorCommandsTest, ConfigCheckJsonHasTheRdapSection) {
+  configure("rdap:\n  enabled: true\n  servers: {lab: 'http://127.0.0.1:8080/'}\n");
+  MonitorArgs a = args();
+  a.json = true;
+  const Outcome o = run(runConfigCheckCommand, a);
+  EXPECT_EQ(o.code, 0) << o.err;
+  const json j = json::parse(o.out);
+  EXPECT_EQ(j["rdap"], json::parse(R"({"enabled":true,"interval":"6h","min_spacing":"2s",
+      "timeout":"10s","bootstrap_file":null,"servers":{"lab":"http://127.0.0.1:8080/"},
+      "expiry_warning":"30d","mismatch_grace":"1d","hijack_window":"1w"})"))
+      << o.out;
+  const Outcome text = run(runConfigCheckCommand, args());
+  EXPECT_NE(text.out.find("  server:       lab -> http://127.0.0.1:8080/\n"), std::string::npos)
+      << text.out;
 }
 
 TEST_F(MonitorCommandsTest, StatusWithoutADatabaseFailsAndCreatesNone) {
