@@ -50,6 +50,51 @@ CheckArgs deadRootArgs() {
   return args;
 }
 
+// --rdap's own argument errors: each is UNKNOWN before any query, with the option named.
+TEST(CheckCommandTest, RdapArgumentErrorsAreUnknown) {
+  CheckArgs args = deadRootArgs();
+  args.configPath = writeFile("unused.yaml", "domains: [example.test]\n");
+  Outcome r = run(args);
+  EXPECT_EQ(r.code, kExitUnknown);
+  EXPECT_NE(r.err.find("--config: read for --rdap only"), std::string::npos) << r.err;
+
+  args = deadRootArgs();
+  args.rdap = true;
+  args.domains.clear();
+  args.domainsFile = "-";
+  r = run(args, "example.test\n");
+  EXPECT_EQ(r.code, kExitUnknown);
+  EXPECT_NE(r.err.find("--rdap: give the domains as arguments, not with -f"), std::string::npos)
+      << r.err;
+
+  args = deadRootArgs();
+  args.rdap = true;
+  args.configPath = writeFile("bad_rdap.yaml", "domains: [example.test]\nrdap: {timeout: 1ms}\n");
+  r = run(args);
+  EXPECT_EQ(r.code, kExitUnknown);
+  EXPECT_NE(r.err.find("--config: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("rdap.timeout"), std::string::npos) << r.err;
+}
+
+// A domain no bootstrap entry covers: the reason is printed, no request is sent, and the verdict
+// and exit code are those of the DNS part (here UNKNOWN: the root does not answer).
+TEST(CheckCommandTest, RdapWithoutAServerLeavesTheDnsExitCode) {
+  CheckArgs args = deadRootArgs();
+  const Outcome dnsOnly = run(args);
+  args.rdap = true;
+  const Outcome r = run(args);
+  EXPECT_EQ(r.code, dnsOnly.code);
+  EXPECT_EQ(r.out.substr(0, r.out.find('|')), dnsOnly.out.substr(0, dnsOnly.out.find('|')));
+  EXPECT_NE(r.out.find("\nRegistration (RDAP)\n  Not available no_server: "), std::string::npos)
+      << r.out;
+  args.json = true;
+  const Outcome j = run(args);
+  EXPECT_EQ(j.code, dnsOnly.code);
+  const nlohmann::json line = nlohmann::json::parse(j.out.substr(0, j.out.find('\n')));
+  EXPECT_EQ(line["registration"]["ok"], false) << j.out;
+  EXPECT_EQ(line["registration"]["error"]["kind"], "no_server") << j.out;
+}
+
 TEST(CheckCommandTest, BadArgumentsAreUnknownWithAMessage) {
   CheckArgs args = deadRootArgs();
   args.at = "yesterday";
