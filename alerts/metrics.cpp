@@ -54,6 +54,9 @@ enum MetricId : size_t {
   kRoundEstimate,
   kScheduleLag,
   kBehindSchedule,
+  kRegistrationLock,
+  kRegistrationExpiry,
+  kRdapQueries,
   kMetricCount
 };
 
@@ -111,6 +114,14 @@ constexpr std::array<MetricDef, kMetricCount> kMetrics = {{
     {"zonewatch_behind_schedule", Kind::kGauge, false,
      "1 when the intervals cannot be kept: a server address is asked more per second than "
      "per_server_qps, or a domain waits longer past its due time than its interval; else 0."},
+    {"zonewatch_registration_lock", Kind::kGauge, true,
+     "1 for each registrar (client) or registry (server) lock the domain's RDAP registration "
+     "shows (status ...Prohibited, RFC 9083 section 10.2.2), 0 for the others."},
+    {"zonewatch_registration_expiry_timestamp_seconds", Kind::kGauge, true,
+     "When the domain's registration expires, as its registry's RDAP answer says (Unix time)."},
+    {"zonewatch_rdap_queries_total", Kind::kCounter, false,
+     "RDAP queries about domains, by result: ok, or why no registration came back (no_server, "
+     "deferred, transport, not_found, rate_limited, http_status, bad_response)."},
 }};
 
 // The state label's values, in model::SecurityState order, so that a state indexes its series.
@@ -168,10 +179,13 @@ struct DomainValues {
   int64_t lastObserved = kUnset;
   int64_t lastSuccess = kUnset;
   int64_t lastChange = kUnset;
+  int64_t registrationExpiry = kUnset;
   int32_t consecutiveFailures = -1;  // -1: unset
   int8_t state = -1;                 // index into kStates, -1 before the first observation
   // Interned in Metrics::Impl::operatorNames: a portfolio has few operators and many domains.
   std::vector<const std::string*> operators;
+  // The registration's locks (RDAP), by label; empty before the first RDAP answer.
+  std::vector<std::pair<std::string, bool>> registrationLocks;
 };
 using DomainMap = std::map<std::string, DomainValues, std::less<>>;
 
@@ -234,6 +248,16 @@ std::vector<prometheus::MetricFamily> domainFamilies(const DomainMap& domains) {
     }
   }
   out.push_back(std::move(operators));
+  auto locks = gaugeFamily(kRegistrationLock);
+  for (const auto& [name, v] : domains) {
+    for (const auto& [lock, set] : v.registrationLocks) {
+      auto m = domainMetric(name, set ? 1 : 0);
+      m.label.push_back({"lock", lock});
+      locks.metric.push_back(std::move(m));
+    }
+  }
+  out.push_back(std::move(locks));
+  out.push_back(valueFamily(kRegistrationExpiry, domains, &DomainValues::registrationExpiry));
   return out;
 }
 
@@ -276,11 +300,12 @@ struct Metrics::Impl {
   prometheus::Family<prometheus::Counter>* observationFailures = nullptr;
   prometheus::Family<prometheus::Counter>* queries = nullptr;
   prometheus::Family<prometheus::Counter>* webhookDeliveries = nullptr;
+  prometheus::Family<prometheus::Counter>* rdapQueries = nullptr;
 
   mutable std::mutex mutex;  // guards the maps below (the families lock themselves)
   DomainMap domains;
   std::shared_ptr<Collector> collector = std::make_shared<Collector>(*this);
-  std::set<std::string, std::less<>> rcodes, sinks, outcomes;
+  std::set<std::string, std::less<>> rcodes, sinks, outcomes, rdapResults;
   // Every operator name a domain was ever given (never erased: bounded by the operators the
   // portfolio's name servers belong to, and the domains point into it).
   std::set<std::string, std::less<>> operatorNames;
@@ -311,6 +336,7 @@ struct Metrics::Impl {
                                .Add({}, prometheus::Histogram::BucketBoundaries(kDurationBuckets));
     queries = &counter(kQueries, r);
     webhookDeliveries = &counter(kWebhookDeliveries, r);
+    rdapQueries = &counter(kRdapQueries, r);
     outboxPending = &gauge(kOutboxPending, r).Add({});
     storeCommitFailures = &counter(kStoreCommitFailures, r).Add({});
     observationsReplayed = &counter(kObservationsReplayed, r).Add({});
@@ -466,6 +492,32 @@ void Metrics::countWebhookDelivery(std::string_view sink, std::string_view outco
     outcomeLabel = Impl::bounded(impl_->outcomes, outcome);
   }
   impl_->webhookDeliveries->Add({{"sink", sinkLabel}, {"outcome", outcomeLabel}}).Increment();
+}
+
+void Metrics::setRegistrationLocks(std::string_view domain,
+                                   std::span<const std::pair<std::string, bool>> locks) {
+  if (!impl_->spec.perDomain) return;
+  std::lock_guard lock(impl_->mutex);
+  impl_->domainValues(domain).registrationLocks.assign(locks.begin(), locks.end());
+}
+
+void Metrics::setRegistrationExpiry(std::string_view domain, int64_t unixSeconds) {
+  impl_->setDomainValue(&DomainValues::registrationExpiry, domain, unixSeconds);
+}
+
+void Metrics::clearRegistrationExpiry(std::string_view domain) {
+  std::lock_guard lock(impl_->mutex);
+  auto it = impl_->domains.find(domain);
+  if (it != impl_->domains.end()) it->second.registrationExpiry = DomainValues::kUnset;
+}
+
+void Metrics::countRdapQuery(std::string_view result) {
+  std::string label;
+  {
+    std::lock_guard lock(impl_->mutex);
+    label = Impl::bounded(impl_->rdapResults, result);
+  }
+  impl_->rdapQueries->Add({{"result", label}}).Increment();
 }
 
 void Metrics::setOutboxPending(size_t count) {

@@ -17,6 +17,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "alerts/http_listener.h"
 #include "config/config.h"
@@ -66,6 +67,15 @@ class Metrics {
   void countQuery(std::string_view rcode);
   void countWebhookDelivery(std::string_view sink, std::string_view outcome);
   void setOutboxPending(size_t count);
+  // The registration watch (RDAP, issue 16): the domain's locks as last answered, each label
+  // ("client_transfer", "server_update", "delete", ...) 1 when set and 0 when not; its expiration
+  // date (cleared when the registry gives none); and one query of the given result ("ok" or the
+  // failure kind, daemon/rdap_fetch.h).
+  void setRegistrationLocks(std::string_view domain,
+                            std::span<const std::pair<std::string, bool>> locks);
+  void setRegistrationExpiry(std::string_view domain, int64_t unixSeconds);
+  void clearRegistrationExpiry(std::string_view domain);
+  void countRdapQuery(std::string_view result);
   // A round (a batch of observations) the store could not commit: a full disk, a locked or
   // damaged database. Nothing of it was stored; its domains are observed again.
   void countStoreCommitFailure();

@@ -91,6 +91,12 @@ void populate(Metrics& m) {
   m.setRoundEstimate(5000);
   m.setScheduleLag(12.5);
   m.setBehindSchedule(true);
+  const std::vector<std::pair<std::string, bool>> locks = {{"client_transfer", true},
+                                                           {"server_update", false}};
+  m.setRegistrationLocks("a.example.", locks);
+  m.setRegistrationExpiry("a.example.", 1800000000);
+  m.countRdapQuery("ok");
+  m.countRdapQuery("rate_limited");
 }
 
 TEST(Metrics, ServesExpositionOverHttp) {
@@ -306,6 +312,47 @@ TEST(Metrics, ScheduleSeriesStartAtZeroAndFollowTheDaemon) {
   EXPECT_EQ(sample(text, "zonewatch_behind_schedule"), 0);
   EXPECT_EQ(sample(text, "zonewatch_schedule_lag_seconds"), 3);
   EXPECT_NE(text.find("# TYPE zonewatch_behind_schedule gauge"), std::string::npos);
+}
+
+// Issue 16: the registration watch's series. The locks of a domain are replaced by each answer,
+// the expiry dropped when the registry gives none, and every series follows per_domain and
+// removeDomain like the DNS ones.
+TEST(Metrics, RegistrationSeriesFollowTheLatestAnswer) {
+  auto created = Metrics::create(spec());
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  auto& m = **created;
+  populate(m);
+  std::string text = m.render();
+  EXPECT_EQ(
+      sample(text, R"(zonewatch_registration_lock{domain="a.example.",lock="client_transfer"})"),
+      1);
+  EXPECT_EQ(
+      sample(text, R"(zonewatch_registration_lock{domain="a.example.",lock="server_update"})"), 0);
+  EXPECT_EQ(sample(text, R"(zonewatch_registration_expiry_timestamp_seconds{domain="a.example."})"),
+            1800000000);
+  EXPECT_EQ(sample(text, R"(zonewatch_rdap_queries_total{result="ok"})"), 1);
+  EXPECT_EQ(sample(text, R"(zonewatch_rdap_queries_total{result="rate_limited"})"), 1);
+  const std::vector<std::pair<std::string, bool>> unlocked = {{"client_transfer", false}};
+  m.setRegistrationLocks("a.example.", unlocked);
+  m.clearRegistrationExpiry("a.example.");
+  text = m.render();
+  EXPECT_EQ(
+      sample(text, R"(zonewatch_registration_lock{domain="a.example.",lock="client_transfer"})"),
+      0);
+  EXPECT_FALSE(
+      sample(text, R"(zonewatch_registration_lock{domain="a.example.",lock="server_update"})"));
+  EXPECT_FALSE(
+      sample(text, R"(zonewatch_registration_expiry_timestamp_seconds{domain="a.example."})"));
+  m.removeDomain("a.example.");
+  EXPECT_EQ(m.render().find("zonewatch_registration_lock{"), std::string::npos);
+
+  auto off = Metrics::create(spec(false));
+  ASSERT_TRUE(off.ok());
+  populate(**off);
+  text = (*off)->render();
+  EXPECT_FALSE(hasName(text, "zonewatch_registration_lock"));
+  EXPECT_FALSE(hasName(text, "zonewatch_registration_expiry_timestamp_seconds"));
+  EXPECT_EQ(sample(text, R"(zonewatch_rdap_queries_total{result="ok"})"), 1);
 }
 
 TEST(Metrics, DisabledDoesNotListen) {
