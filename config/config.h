@@ -114,8 +114,9 @@ struct WebSpec {
   bool enabled = true;
 };
 
-// The registration watch over RDAP (issue 16, monitor/rdap): off unless `rdap.enabled`. The keys
-// are read and checked here; the daemon's RDAP poll that uses them is the next step of the issue.
+// The registration watch over RDAP (issue 16, monitor/rdap): off unless `rdap.enabled`. The
+// daemon's RDAP thread (monitor/daemon/rdap_watch.h) uses them, as built at start (a reload that
+// changes them says the change takes effect at restart); `run --once` does not poll RDAP.
 struct RdapSpec {
   bool enabled = false;
   std::chrono::seconds interval{6 * 3600};  // between two queries about one domain
@@ -127,6 +128,7 @@ struct RdapSpec {
   std::chrono::seconds expiryWarning{30 * 86400};  // registration_expiring from here on
   std::chrono::seconds mismatchGrace{86400};       // registry and DNS may disagree this long
   std::chrono::seconds hijackWindow{7 * 86400};    // lock/registrar change, then operator change
+  bool operator==(const RdapSpec&) const = default;
 };
 
 struct Config {

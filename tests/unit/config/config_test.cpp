@@ -1004,7 +1004,7 @@ rdap:
 TEST_F(ConfigTest, RdapErrorsNameFileLineAndKey) {
   const std::string base = "domains: [example.com]\nrdap:\n";
   expectError(base + "  enabled: maybe\n", 3, "rdap.enabled", "");
-  expectError(base + "  interval: 10m\n", 3, "rdap.interval", "at least 1h");
+  expectError(base + "  interval: 0s\n", 3, "rdap.interval", "more than 0");
   expectError(base + "  min_spacing: 2h\n", 3, "rdap.min_spacing", "at most 1h");
   expectError(base + "  timeout: 500ms\n", 3, "rdap.timeout", "at least 1s");
   expectError(base + "  timeout: 5m\n", 3, "rdap.timeout", "at most 2m");
