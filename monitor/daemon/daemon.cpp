@@ -20,6 +20,7 @@
 #include "alerts/deliverer.h"
 #include "alerts/metrics.h"
 #include "monitor/crypto/crypto.h"
+#include "monitor/daemon/rdap_watch.h"
 #include "monitor/daemon/work_source.h"
 #include "monitor/detect/differ.h"
 #include "monitor/detect/observation_failure.h"
@@ -191,6 +192,9 @@ class DaemonImpl final : public Daemon {
   void handSinksToDelivery();
   void deliverOnce();
   void prune();
+  Status<> startRdap();
+  void drainRdap();
+  std::vector<std::string> watchedNames() const;
 
   config::Config config_;
   RunOptions options_;
@@ -230,6 +234,9 @@ class DaemonImpl final : public Daemon {
   int64_t schedulePublishedAt_ = 0;
   bool stopping_ = false;
   bool reloadRequested_ = false;
+  // The registration watch (issue 16), when rdap.enabled and not `--once`: its own thread fetches,
+  // this loop applies (rdap_watch.h). Last: its thread stops before the members above go away.
+  std::unique_ptr<RdapWatch> rdap_;
 };
 
 Status<> DaemonImpl::init() {
@@ -253,6 +260,7 @@ Status<> DaemonImpl::init() {
   preloadVerifiedSignatures();
   applyDomains();  // before the rows: their series are published for configured domains only
   if (auto rows = loadKnownDomains(); !rows) return rows;
+  if (auto rdap = startRdap(); !rdap) return rdap;
 
   auto watched = loop_->watch(signalFd_, true, false, [this](int, uint32_t) { onSignal(); });
   if (!watched) return fail("cannot watch signals: " + watched.error().message);
@@ -531,6 +539,7 @@ void DaemonImpl::applyDomains() {
     if (!specs_.contains(name)) metrics_->removeDomain(name);
   }
   evaluateSizing(facts, /*armFirstRound=*/true);
+  if (rdap_) rdap_->setDomains(*store_, watchedNames());
 }
 
 DaemonImpl::StoredFacts DaemonImpl::storedFacts() {
@@ -665,7 +674,8 @@ void DaemonImpl::reload() {
           std::pair{"root_hints", next.rootHints != config_.rootHints},
           std::pair{"trust_anchors", next.trustAnchors != config_.trustAnchors},
           std::pair{"observation_timeout", next.observationTimeout != config_.observationTimeout},
-          std::pair{"web.enabled", next.web.enabled != config_.web.enabled}}) {
+          std::pair{"web.enabled", next.web.enabled != config_.web.enabled},
+          std::pair{"rdap", !(next.rdap == config_.rdap)}}) {
       if (changed)
         log::warning({"reload_needs_restart"},
                      std::string("reload: a change of '") + what + "' takes effect at restart");
@@ -676,7 +686,8 @@ void DaemonImpl::reload() {
     next.rootHints = config_.rootHints;
     next.trustAnchors = config_.trustAnchors;
     next.observationTimeout = config_.observationTimeout;  // the prober's, fixed at start
-    next.web = config_.web;  // the page's routes are registered at start
+    next.web = config_.web;    // the page's routes are registered at start
+    next.rdap = config_.rdap;  // the RDAP thread's fetcher and options are built at start
     config_ = std::move(next);
     log::setLevel(log::parseLevel(config_.logLevel));
     log::setFormat(log::parseFormat(config_.logFormat));
@@ -706,6 +717,28 @@ void DaemonImpl::prune() {
     log::warning({"prune_failed"},
                  "could not prune history older than the retention: " + pruned.error().message);
   }
+}
+
+Status<> DaemonImpl::startRdap() {
+  // A one-shot run ends with its DNS round: it would not wait for registries.
+  if (!config_.rdap.enabled || options_.once) return Ok{};
+  auto watch = RdapWatch::create(config_.rdap, *metrics_, clock_);
+  if (!watch) return fail("cannot start the RDAP watch: " + watch.error().message);
+  rdap_ = std::move(watch).value();
+  rdap_->setDomains(*store_, watchedNames());
+  return Ok{};
+}
+
+std::vector<std::string> DaemonImpl::watchedNames() const {
+  std::vector<std::string> names;
+  names.reserve(specs_.size());
+  for (const auto& [name, index] : specs_) names.push_back(name);
+  return names;
+}
+
+void DaemonImpl::drainRdap() {
+  if (!rdap_) return;
+  logAndCountEvents(rdap_->drain(*store_, [this](const model::Event& e) { return sinksFor(e); }));
 }
 
 void DaemonImpl::dispatch() {
@@ -899,7 +932,16 @@ void DaemonImpl::flush() {
 
   const int64_t now = clock_.nowUnix();
   groupPortfolioEvents(batch, now);
+  if (rdap_) {
+    // Issue 16: an operator change after a lock removal or registrar change is a hijack
+    // suspicion; it travels with the operator change's own commit.
+    for (auto& p : batch) {
+      auto raised = rdap_->onOperatorChanged(*store_, p.events);
+      p.events.insert(p.events.end(), raised.begin(), raised.end());
+    }
+  }
   auto stored = commitBatch(batch, now);
+  if (rdap_) rdap_->committed(*store_, stored.ok());
   if (!stored) {
     handleStoreFailure(batch, stored.error().message);
     return;
@@ -1034,6 +1076,7 @@ Result<RunSummary> DaemonImpl::run() {
   while (true) {
     if (reloadRequested_) reload();
     prune();
+    drainRdap();
     if (!stopping_) dispatch();
     const size_t inFlight = work_->inFlight() - batch_.size();
     if (!batch_.empty() && (inFlight == 0 || stopping_ ||
