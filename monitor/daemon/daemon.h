@@ -8,7 +8,9 @@
 //
 // One thread, one epoll loop: the query engine, the scheduler's timer, signals (signalfd: SIGHUP
 // reloads, SIGTERM/SIGINT finish in-flight work and exit) and, later, the metrics exposer all run
-// on it. The pipeline for each domain is
+// on it. Blocking HTTP runs beside it: the webhook deliveries on a worker thread with
+// its own store connection, and, with rdap.enabled, the RDAP queries on a thread whose results the
+// loop applies itself (rdap_watch.h). The pipeline for each domain is
 //   scheduler → prober (observation) → differ (events, new memory) → store (one transaction)
 // and the in-memory memory of a domain advances only once its commit succeeded, so a failed write
 // (full disk) or a kill -9 never loses or repeats an event: the next observation re-derives it.

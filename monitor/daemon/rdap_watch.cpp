@@ -372,7 +372,11 @@ void RdapWatch::setDomains(storage::Store& store, const std::vector<std::string>
   known.reserve(domains.size());
   for (const auto& name : domains) {
     std::optional<int64_t> lastFetched;
-    if (auto row = store.registration(name); row && *row) lastFetched = (*row)->fetchedAt;
+    if (auto row = store.registration(name); row && *row) {
+      lastFetched = (*row)->fetchedAt;
+      // A restart shows the last known locks and expiry at once, not an interval later.
+      if (auto facts = registrationFromJson((*row)->factsJson)) publish(name, *facts);
+    }
     known.emplace_back(name, lastFetched);
   }
   {
