@@ -8,6 +8,8 @@
 #include "monitor/detect/domain_state.h"
 #include "monitor/model/event_kind.h"
 #include "monitor/rdap/registration_events.h"
+#include "monitor/rdap/registration_json.h"
+#include "monitor/rdap/shipped_bootstrap.h"
 #include "monitor/util/file_io.h"
 #include "monitor/util/log.h"
 
@@ -124,48 +126,6 @@ std::vector<std::string> stringsAt(const json& object, const char* key, size_t c
 // --- the stored JSON
 // ------------------------------------------------------------------------------
 
-std::string registrationToJson(const rdap::Registration& r) {
-  json statuses = json::array();
-  for (const auto& s : r.statuses) statuses.push_back(s.text);
-  return json{{"ldh_name", r.ldhName},
-              {"unicode_name", r.unicodeName},
-              {"handle", r.handle},
-              {"status", statuses},
-              {"registrar", r.registrar ? registrarJson(*r.registrar) : json(nullptr)},
-              {"nameservers", r.nameservers},
-              {"registered_at", optionalNumber(r.registeredAt)},
-              {"last_changed_at", optionalNumber(r.lastChangedAt)},
-              {"expires_at", optionalNumber(r.expiresAt)},
-              {"transferred_at", optionalNumber(r.transferredAt)},
-              {"database_updated_at", optionalNumber(r.databaseUpdatedAt)}}
-      .dump();
-}
-
-Result<rdap::Registration> registrationFromJson(std::string_view text) {
-  const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object() || !j.contains("ldh_name")) return fail("not a stored registration");
-  rdap::Registration r;
-  r.ldhName = stringAt(j, "ldh_name");
-  r.unicodeName = stringAt(j, "unicode_name");
-  r.handle = stringAt(j, "handle");
-  // The same caps as a server's answer (domain_response.h): the row was made from one.
-  for (auto& value : stringsAt(j, "status", rdap::kMaxStatuses)) {
-    const rdap::StatusCode code = rdap::statusCodeFromString(value);
-    r.statuses.push_back({code, std::move(value)});
-  }
-  std::sort(r.statuses.begin(), r.statuses.end());
-  if (auto it = j.find("registrar"); it != j.end() && it->is_object()) {
-    r.registrar = registrarFrom(*it);
-  }
-  r.nameservers = stringsAt(j, "nameservers", rdap::kMaxNameservers);
-  r.registeredAt = numberAt(j, "registered_at");
-  r.lastChangedAt = numberAt(j, "last_changed_at");
-  r.expiresAt = numberAt(j, "expires_at");
-  r.transferredAt = numberAt(j, "transferred_at");
-  r.databaseUpdatedAt = numberAt(j, "database_updated_at");
-  return r;
-}
-
 std::string memoryToJson(const RegistrationMemory& m) {
   json signals = json::array();
   for (const auto& s : m.correlation.signals) signals.push_back(signalJson(s));
@@ -264,10 +224,10 @@ Applied applyRegistration(const std::string& domain,
   Applied out;
   out.row.domain = domain;
   out.row.fetchedAt = at;
-  out.row.factsJson = registrationToJson(registration);
+  out.row.factsJson = rdap::toJson(registration);
   std::optional<rdap::Registration> before;
   if (previous) {
-    if (auto read = registrationFromJson(previous->factsJson)) before = std::move(*read);
+    if (auto read = rdap::registrationFromJson(previous->factsJson)) before = std::move(*read);
   }
   RegistrationMemory memory =
       previous ? memoryFromJson(previous->memoryJson) : RegistrationMemory{};
@@ -375,7 +335,7 @@ void RdapWatch::setDomains(storage::Store& store, const std::vector<std::string>
     if (auto row = store.registration(name); row && *row) {
       lastFetched = (*row)->fetchedAt;
       // A restart shows the last known locks and expiry at once, not an interval later.
-      if (auto facts = registrationFromJson((*row)->factsJson)) publish(name, *facts);
+      if (auto facts = rdap::registrationFromJson((*row)->factsJson)) publish(name, *facts);
     }
     known.emplace_back(name, lastFetched);
   }

@@ -59,9 +59,7 @@ struct RegistrationMemory {
   bool operator==(const RegistrationMemory&) const = default;
 };
 
-std::string registrationToJson(const rdap::Registration& registration);
-// The Registration a row's factsJson holds; an error for text this build cannot read.
-Result<rdap::Registration> registrationFromJson(std::string_view text);
+// A row's factsJson is rdap::toJson's form (monitor/rdap/registration_json.h).
 std::string memoryToJson(const RegistrationMemory& memory);
 // "" (no memory yet) and unreadable text give an empty memory: at worst an expiry reported again or
 // a mismatch timed anew, never an event made up from garbage.

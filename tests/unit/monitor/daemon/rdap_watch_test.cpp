@@ -11,6 +11,7 @@
 
 #include "monitor/detect/domain_state.h"
 #include "monitor/model/event_kind.h"
+#include "monitor/rdap/registration_json.h"
 
 namespace zonewatch::daemon {
 namespace {
@@ -57,27 +58,6 @@ std::vector<EventKind> kinds(const std::vector<model::Event>& events) {
 // A previous row as the apply step writes it.
 storage::RegistrationRow rowFor(const rdap::Registration& r, int64_t at) {
   return applyRegistration(kDomain, std::nullopt, r, at, r.nameservers, ApplyOptions{}).row;
-}
-
-TEST(RdapWatchJsonTest, RegistrationRoundTripKeepsEverythingCompared) {
-  const rdap::Registration r = locked();
-  auto back = registrationFromJson(registrationToJson(r));
-  ASSERT_TRUE(back.ok()) << back.error().message;
-  EXPECT_EQ(*back, r);
-  EXPECT_EQ(back->locks(), r.locks());
-
-  rdap::Registration bare;  // a thin registry: no registrar, no events
-  bare.ldhName = "thin.example.";
-  auto bareBack = registrationFromJson(registrationToJson(bare));
-  ASSERT_TRUE(bareBack.ok());
-  EXPECT_EQ(*bareBack, bare);
-  EXPECT_FALSE(bareBack->registrar.has_value());
-}
-
-TEST(RdapWatchJsonTest, UnreadableFactsAreAnError) {
-  EXPECT_FALSE(registrationFromJson("").ok());
-  EXPECT_FALSE(registrationFromJson("[1, 2]").ok());
-  EXPECT_FALSE(registrationFromJson("{\"ldh_name\": ").ok());
 }
 
 TEST(RdapWatchJsonTest, MemoryRoundTripWithEverySignalKind) {
@@ -175,7 +155,7 @@ TEST(RdapWatchApplyTest, TheFirstPollIsASilentBaseline) {
   EXPECT_TRUE(applied.events.empty());
   EXPECT_EQ(applied.row.domain, kDomain);
   EXPECT_EQ(applied.row.fetchedAt, kT0);
-  EXPECT_EQ(*registrationFromJson(applied.row.factsJson), r);
+  EXPECT_EQ(*rdap::registrationFromJson(applied.row.factsJson), r);
   const auto memory = memoryFromJson(applied.row.memoryJson);
   EXPECT_EQ(memory.mismatch.since, kT0);  // timed from here
   EXPECT_FALSE(memory.mismatch.raised);
