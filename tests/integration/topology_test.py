@@ -143,6 +143,48 @@ def check_child(t, zonewatch, meta, child):
     return result
 
 
+# --- every child at once ----------------------------------------------------------------------
+CONCURRENT_PASSES = 3
+
+
+def check_concurrently(t, zonewatch, meta, results):
+    """`check -f` over every child with 64 observations in flight, CONCURRENT_PASSES times: each
+    verdict and chain must equal the one the child got alone. Observations in flight together share
+    the delegation cache, and a cut built twice from cached host addresses once made the domains
+    under uk2./co.uk2. bogus (owner_mismatch) for one poll; alone they never were."""
+    alone = {r["name"]: r for r in results if r.get("obs")}
+    names = [c["name"] for c in meta["children"] if c["name"] in alone]
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
+        handle.write("\n".join(names) + "\n")
+        listing = handle.name
+    cmd = [zonewatch, "check", "--json", "--concurrency", "64", "--root-hints", meta["root_hints"],
+           "--trust-anchor", meta["trust_anchor"], "--timeout", "1000", "-f", listing]
+    try:
+        for number in range(1, CONCURRENT_PASSES + 1):
+            code, out, err, seconds = run(cmd, ROUND_BOUND)
+            seen = {}
+            for line in out.splitlines():
+                if line.strip():
+                    obs = json.loads(line)
+                    seen[obs["domain"]] = obs
+            differ = []
+            for name in names:
+                obs, before = seen.get(name), alone[name]["obs"]
+                if obs is None:
+                    differ.append(f"{name}: no result")
+                elif (obs["status"], obs["reason"]) != (before["status"], before["reason"]):
+                    differ.append(f"{name}: {obs['status']}/{obs['reason']} alone "
+                                  f"{before['status']}/{before['reason']}; {summary(obs)}")
+                elif [c["zone"] for c in obs["chain"]] != [c["zone"] for c in before["chain"]]:
+                    differ.append(f"{name}: chain {[c['zone'] for c in obs['chain']]}")
+            t.check(code is not None and not differ,
+                    f"check -f, {len(names)} children at once, pass {number}: every verdict and "
+                    f"chain as when checked alone ({seconds:.1f} s)",
+                    "; ".join(differ[:4]) if code is not None else "killed at the timeout")
+    finally:
+        os.unlink(listing)
+
+
 # --- zonewatch run --once ----------------------------------------------------------------------
 class Monitor:
     """One configuration and database, driven through the zonewatch command line (as in
@@ -331,6 +373,7 @@ def main(argv):
                   f"{obs.get('status', '-')}/{r['unbound']}/{r['delv']}/"
                   f"{by_name[r['name']]['expected']}  reason={obs.get('reason', '-')} "
                   f"parent={(obs.get('parent') or {}).get('zone', '-')}")
+        check_concurrently(t, zonewatch, meta, results)
         monitor_rounds(t, zonewatch, meta, work, rounds)
     except Exception as err:  # noqa: BLE001 -- reported as a failed check
         t.crashed(err)
