@@ -157,6 +157,13 @@ struct ChainStep {
   SecurityReason reason = SecurityReason::kMissingData;
   std::vector<uint16_t> dsTags;
   std::vector<uint16_t> dnskeyTags;
+  // The same sets in full, for the chain diagrams (the web page): the DS set the zone's parent
+  // publishes (for the trust anchor's zone, the DS-form anchors), the zone's DNSKEY set, and those
+  // DS records that are the digest of one of those keys (RFC 4034 §5.1.4), i.e. which DS points at
+  // which key. Sorted.
+  std::vector<DsInfo> ds;
+  std::vector<KeyInfo> dnskey;
+  std::vector<DsInfo> dsMatched;
 };
 
 // A problem seen within one observation (as opposed to a change between two, which the differ

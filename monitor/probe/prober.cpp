@@ -413,6 +413,42 @@ std::vector<uint16_t> anchorTags(const dnssec::TrustAnchors& anchors) {
   return tags;
 }
 
+// `ds` as DsInfo, sorted.
+std::vector<DsInfo> dsOf(const std::vector<dns::rdata::DS>& ds) {
+  std::vector<DsInfo> out;
+  for (const auto& d : ds) out.push_back(dsInfo(d));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The DS records of a DS RRset (none for null).
+std::vector<dns::rdata::DS> dsRecords(const dns::RRset* set) {
+  std::vector<dns::rdata::DS> out;
+  if (set == nullptr) return out;
+  for (const auto& rr : set->records) {
+    if (const auto* ds = std::get_if<dns::rdata::DS>(&rr.data)) out.push_back(*ds);
+  }
+  return out;
+}
+
+// Those of `ds` that are the digest of a key of `dnskeys` (RFC 4034 §5.1.4): which DS points at
+// which key, for ChainStep::dsMatched. Display only (the validator judged the chain already), with
+// CdsChecker's bound on the digests computed: one it cannot tell reads as not matched.
+std::vector<DsInfo> dsMatching(const dns::Name& zone, const std::vector<dns::rdata::DS>& ds,
+                               const dns::RRset* dnskeys) {
+  CdsChecker checker(zone);
+  std::vector<const dns::ResourceRecord*> keys;
+  if (dnskeys != nullptr) {
+    for (const auto& rr : dnskeys->records) keys.push_back(&rr);
+  }
+  std::vector<DsInfo> out;
+  for (const auto& d : ds) {
+    if (checker.describesOneOf(d, keys) == true) out.push_back(dsInfo(d));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 // The parent server view (index into `views`, with its DS evidence) whose delegation (NS, glue, DS,
 // denial) the most servers share, ties going to the smallest; null when none had one.
 const std::pair<size_t, dnssec::DelegationEvidence>* delegationOfMost(
@@ -1151,16 +1187,22 @@ void verdictWithoutServers(Observation& obs, const dnssec::ZoneTrust& trust, boo
 
 // The domain's own step, which ends the chain: its DS tags and the keys of the first server
 // judged. Its trust is what its parent says of it (the DS, or the proof there is none) even
-// when none of its servers answered.
-ChainStep domainStep(const Observation& obs, const dnssec::ZoneTrust& domainTrust) {
+// when none of its servers answered. `published` is the DS set the parent publishes, `matched` each
+// judged server's DS that match its keys ("name address" -> ChainStep::dsMatched).
+ChainStep domainStep(const Observation& obs, const dnssec::ZoneTrust& domainTrust,
+                     std::vector<DsInfo> published,
+                     std::map<std::string, std::vector<DsInfo>>& matched) {
   ChainStep step;
   step.zone = obs.domain;
   step.state = domainTrust.outcome.state;
   step.reason = domainTrust.outcome.reason;
   for (const auto& ds : domainTrust.ds) step.dsTags.push_back(ds.keyTag);
+  step.ds = std::move(published);
   for (const auto& s : obs.servers) {
     if (!s.error) {
       for (const auto& k : s.dnskey) step.dnskeyTags.push_back(k.tag);
+      step.dnskey = s.dnskey;
+      step.dsMatched = std::move(matched[s.name + " " + s.address]);
       break;
     }
   }
@@ -1299,6 +1341,8 @@ void Prober::judgeDelegation(Run& run, EvidenceKeeper& keeper) {
   dnssec::Validator validator(anchors_, run.now, options_.limits, &verificationCache_, &keyCache_);
   const dnssec::ZoneTrust trust = chainAbove(run, validator);
   std::optional<dnssec::ZoneTrust> domainTrust;
+  const std::vector<dns::rdata::DS> publishedDs = dsRecords(evidence.ds ? &*evidence.ds : nullptr);
+  std::map<std::string, std::vector<DsInfo>> dsMatched;  // "name address" -> ChainStep::dsMatched
   for (auto& s : run.servers) {
     // A host at an address already asked reads that address's answers: shared, not copied, so
     // that an observation's memory does not grow with how often its NS set names one address.
@@ -1317,6 +1361,8 @@ void Prober::judgeDelegation(Run& run, EvidenceKeeper& keeper) {
                         ? "the server did not answer authoritatively (" + view.error->text() + ")"
                         : "no usable answer to " + failedText(view.failedQueries);
     } else {
+      dsMatched[view.name + " " + view.address] =
+          dsMatching(run.domain, publishedDs, apex.dnskey ? &*apex.dnskey : nullptr);
       auto judged = judgeServer(validator, trust, run.domain, evidence, apex, run.now, view);
       if (!domainTrust) domainTrust = std::move(judged);
       foldVerdict(obs, view);
@@ -1339,7 +1385,7 @@ void Prober::judgeDelegation(Run& run, EvidenceKeeper& keeper) {
     validator.resetBudget();
     domainTrust = validator.childZone(trust, run.domain, evidence, nullptr);
   }
-  obs.chain.push_back(domainStep(obs, *domainTrust));
+  obs.chain.push_back(domainStep(obs, *domainTrust, dsOf(publishedDs), dsMatched));
 }
 
 // The parent's view: each parent server's delegation, the one most of them publish as the
@@ -1404,14 +1450,22 @@ dnssec::ZoneTrust Prober::chainAbove(Run& run, dnssec::Validator& validator) {
     step.zone = lower(link.zone);
     step.state = trust.outcome.state;
     step.reason = trust.outcome.reason;
+    // What the parent publishes, or for the anchor zone the configured DS-form anchors (trusted
+    // as given; DNSKEY-form anchors are keys, not digests, and show in dsTags only).
+    const std::vector<dns::rdata::DS> ds =
+        step.zone == lower(anchors_.zone)
+            ? anchors_.ds
+            : dsRecords(link.fromParent && link.fromParent->ds ? &*link.fromParent->ds : nullptr);
     if (step.zone == lower(anchors_.zone)) {
-      // What points at the anchor zone is the configured anchors themselves, trusted as given.
       step.dsTags = anchorTags(anchors_);
     } else {
-      for (const auto& ds : trust.ds) step.dsTags.push_back(ds.keyTag);
+      for (const auto& d : trust.ds) step.dsTags.push_back(d.keyTag);
     }
+    step.ds = dsOf(ds);
+    step.dsMatched = dsMatching(link.zone, ds, link.dnskey);
     if (link.dnskey) {
-      for (const auto& key : keyInfos(*link.dnskey)) step.dnskeyTags.push_back(key.tag);
+      step.dnskey = keyInfos(*link.dnskey);
+      for (const auto& key : step.dnskey) step.dnskeyTags.push_back(key.tag);
     }
     run.obs.chain.push_back(std::move(step));
   }

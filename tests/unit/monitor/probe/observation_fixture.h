@@ -60,18 +60,30 @@ inline model::Observation healthyObservation() {
   o.servers = {healthyServer("ns1.example.com.", "192.0.2.1"),
                healthyServer("ns1.example.com.", "2001:db8::1"),
                healthyServer("ns2.example.net.", "198.51.100.2")};
-  o.chain = {
-      {".",
-       model::SecurityState::kSecure,
-       model::SecurityReason::kNone,
-       {20326, 38696},
-       {20326, 38696, 53148}},
-      {"com.", model::SecurityState::kSecure, model::SecurityReason::kNone, {19718}, {19718, 4534}},
-      {"example.com.",
-       model::SecurityState::kSecure,
-       model::SecurityReason::kNone,
-       {12345},
-       {12345, 23456}}};
+  o.chain = {{".",
+              model::SecurityState::kSecure,
+              model::SecurityReason::kNone,
+              {20326, 38696},
+              {20326, 38696, 53148},
+              {},
+              {},
+              {}},
+             {"com.",
+              model::SecurityState::kSecure,
+              model::SecurityReason::kNone,
+              {19718},
+              {19718, 4534},
+              {},
+              {},
+              {}},
+             {"example.com.",
+              model::SecurityState::kSecure,
+              model::SecurityReason::kNone,
+              {12345},
+              {12345, 23456},
+              {},
+              {},
+              {}}};
   o.earliestRrsigExpiration = kNow + 20 * kDay;
   return o;
 }

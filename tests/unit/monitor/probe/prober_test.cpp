@@ -223,6 +223,27 @@ TEST_F(ProberTest, HealthySignedDomainIsSecureWithoutFindings) {
   EXPECT_EQ(o.chain.front().dsTags, std::vector<uint16_t>{h_.rootKsk.tag});
 }
 
+// The chain in full for the web page's diagram: each zone's DS set (the root's: the configured
+// anchor), its DNSKEYs with flags and algorithm, and which DS is the digest of one of them.
+TEST_F(ProberTest, TheChainNamesEachZonesDsKeysAndWhichDsPointsAtAKey) {
+  Observation o = observe();
+  ASSERT_EQ(chainZones(o), (std::vector<std::string>{".", "tld.", "child.tld."}));
+  const std::vector<std::pair<uint16_t, std::vector<model::KeyInfo>>> expected = {
+      {h_.rootKsk.tag, {{h_.rootKsk.tag, 257, 13}, {h_.rootZsk.tag, 256, 13}}},
+      {h_.tldKey.tag, {{h_.tldKey.tag, 257, 15}}},
+      {h_.childKsk.tag, {{h_.childKsk.tag, 257, 13}, {h_.childZsk.tag, 256, 13}}}};
+  for (size_t i = 0; i < expected.size(); ++i) {
+    const auto& step = o.chain[i];
+    ASSERT_EQ(step.ds.size(), 1u) << step.zone;
+    EXPECT_EQ(step.ds[0].keyTag, expected[i].first) << step.zone;
+    EXPECT_EQ(step.ds[0].digestType, 2) << step.zone;
+    EXPECT_EQ(step.dsMatched, step.ds) << step.zone;
+    auto keys = expected[i].second;
+    std::sort(keys.begin(), keys.end());
+    EXPECT_EQ(step.dnskey, keys) << step.zone;
+  }
+}
+
 TEST_F(ProberTest, HostAddressesComeFromTheAdditionalSectionAtNoExtraQuery) {
   Observation o = observe();
   for (auto address : {kNs1, kNs2}) {
