@@ -133,7 +133,13 @@ CREATE TABLE registrations (
 );
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kMigration1}, {2, kMigration2}};
+// Version 3: the chain of trust of a domain's latest observation with data, for display
+// (DomainRow::chainJson); empty for every existing row until its next observation.
+constexpr std::string_view kMigration3 = R"sql(
+ALTER TABLE domains ADD COLUMN chain_json text NOT NULL DEFAULT '';
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kMigration1}, {2, kMigration2}, {3, kMigration3}};
 static_assert(std::size(kMigrations) == kPgSchemaVersion);
 
 // The tables of migration 1: a database that has any of them without zonewatch_schema belongs to
@@ -152,7 +158,7 @@ constexpr int64_t kPortfolioLock = 0x5a575046;
 #define ZONEWATCH_DOMAIN_COLUMNS                                                         \
   "domain, first_seen, last_seen, last_change, status, reason, operators_json, "         \
   "rrsig_expiry, state_json, pending_json, pending_count, servers_json, baseline_json, " \
-  "failures, replay_digest, replay_until "
+  "failures, replay_digest, replay_until, chain_json "
 constexpr std::string_view kSelectDomain =
     "SELECT " ZONEWATCH_DOMAIN_COLUMNS "FROM domains WHERE domain = $1";
 constexpr std::string_view kSelectDomains =
@@ -160,14 +166,15 @@ constexpr std::string_view kSelectDomains =
 // baseline_json is written on insert only: see ObservationCommit::row.
 constexpr std::string_view kUpsertDomain =
     "INSERT INTO domains (" ZONEWATCH_DOMAIN_COLUMNS
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) "
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) "
     "ON CONFLICT (domain) DO UPDATE SET first_seen = excluded.first_seen, "
     "last_seen = excluded.last_seen, last_change = excluded.last_change, "
     "status = excluded.status, reason = excluded.reason, operators_json = excluded.operators_json, "
     "rrsig_expiry = excluded.rrsig_expiry, state_json = excluded.state_json, "
     "pending_json = excluded.pending_json, pending_count = excluded.pending_count, "
     "servers_json = excluded.servers_json, failures = excluded.failures, "
-    "replay_digest = excluded.replay_digest, replay_until = excluded.replay_until";
+    "replay_digest = excluded.replay_digest, replay_until = excluded.replay_until, "
+    "chain_json = excluded.chain_json";
 // A replayed observation (ObservationCommit::replayed): the row is as stored but for last_seen.
 constexpr std::string_view kTouchDomain = "UPDATE domains SET last_seen = $2 WHERE domain = $1";
 // The comparison happens in the server: an unchanged state is never copied out.
@@ -656,7 +663,7 @@ struct PgStore::Impl {
     } else {
       p.null();
     }
-    p.int64(r.replayUntil);
+    p.int64(r.replayUntil).text(r.chainJson);
     return runOnly(kUpsertDomain, p);
   }
   Status<Fault> commitOne(const ObservationCommit& c);

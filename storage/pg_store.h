@@ -41,7 +41,7 @@
 namespace zonewatch::storage {
 
 // The schema version this binary writes: zonewatch_schema.version of an up-to-date database.
-constexpr int kPgSchemaVersion = 2;
+constexpr int kPgSchemaVersion = 3;
 
 struct PgOptions {
   // Read from database_password_file by the caller; overrides a password in the URI. Without it,

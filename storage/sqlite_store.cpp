@@ -172,9 +172,15 @@ CREATE TABLE registrations (
 );
 )sql";
 
+// Version 9: the chain of trust of a domain's latest observation with data, for display
+// (DomainRow::chainJson); empty for every existing row until its next observation.
+constexpr std::string_view kMigration9 = R"sql(
+ALTER TABLE domains ADD COLUMN chain_json TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr Migration kMigrations[] = {{1, kMigration1}, {2, kMigration2}, {3, kMigration3},
                                      {4, kMigration4}, {5, kMigration5}, {6, kMigration6},
-                                     {7, kMigration7}, {8, kMigration8}};
+                                     {7, kMigration7}, {8, kMigration8}, {9, kMigration9}};
 static_assert(std::size(kMigrations) == kSqliteSchemaVersion);
 
 // ---- statements ---------------------------------------------------------------------------------
@@ -183,24 +189,25 @@ static_assert(std::size(kMigrations) == kSqliteSchemaVersion);
 constexpr std::string_view kSelectDomain =
     "SELECT domain, first_seen, last_seen, last_change, status, reason, operators_json, "
     "rrsig_expiry, state_json, pending_json, pending_count, servers_json, baseline_json, failures, "
-    "replay_digest, replay_until FROM domains WHERE domain = ?1";
+    "replay_digest, replay_until, chain_json FROM domains WHERE domain = ?1";
 constexpr std::string_view kSelectDomains =
     "SELECT domain, first_seen, last_seen, last_change, status, reason, operators_json, "
     "rrsig_expiry, state_json, pending_json, pending_count, servers_json, baseline_json, failures, "
-    "replay_digest, replay_until FROM domains ORDER BY domain";
+    "replay_digest, replay_until, chain_json FROM domains ORDER BY domain";
 // baseline_json is written on insert only: see ObservationCommit::row.
 constexpr std::string_view kUpsertDomain =
     "INSERT INTO domains (domain, first_seen, last_seen, last_change, status, reason, "
     "operators_json, rrsig_expiry, state_json, pending_json, pending_count, servers_json, "
-    "baseline_json, failures, replay_digest, replay_until) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
+    "baseline_json, failures, replay_digest, replay_until, chain_json) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
     "ON CONFLICT (domain) DO UPDATE SET first_seen = excluded.first_seen, "
     "last_seen = excluded.last_seen, last_change = excluded.last_change, "
     "status = excluded.status, reason = excluded.reason, operators_json = excluded.operators_json, "
     "rrsig_expiry = excluded.rrsig_expiry, state_json = excluded.state_json, "
     "pending_json = excluded.pending_json, pending_count = excluded.pending_count, "
     "servers_json = excluded.servers_json, failures = excluded.failures, "
-    "replay_digest = excluded.replay_digest, replay_until = excluded.replay_until";
+    "replay_digest = excluded.replay_digest, replay_until = excluded.replay_until, "
+    "chain_json = excluded.chain_json";
 // A replayed observation (ObservationCommit::replayed): the row is as stored but for last_seen.
 constexpr std::string_view kTouchDomain = "UPDATE domains SET last_seen = ?2 WHERE domain = ?1";
 // The comparison happens inside SQLite: an unchanged state is never copied out.
@@ -581,7 +588,7 @@ struct SqliteStore::Impl {
       q->bind(11, int64_t{r.pendingCount}).bind(12, r.serversJson).bind(13, r.baselineJson);
       q->bind(14, int64_t{r.failures});
       if (r.replayDigest) q->bindBlob(15, *r.replayDigest);  // else NULL: bindings start cleared
-      q->bind(16, r.replayUntil);
+      q->bind(16, r.replayUntil).bind(17, r.chainJson);
       if (auto ran = q->run(); !ran) return ran;
     }
     if (!c.snapshotStateJson.empty()) {

@@ -18,7 +18,7 @@
 namespace zonewatch::storage {
 
 // The schema version this binary writes; PRAGMA user_version of an up-to-date database.
-constexpr int kSqliteSchemaVersion = 8;
+constexpr int kSqliteSchemaVersion = 9;
 
 struct SqliteOptions {
   int busyTimeoutMs = 5000;  // how long a write waits for another process's write lock

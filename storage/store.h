@@ -56,6 +56,10 @@ struct DomainRow {
   // without judging them (unix seconds). None / 0: every observation is judged. Opaque here.
   std::optional<std::array<uint8_t, 32>> replayDigest;
   int64_t replayUntil = 0;
+  // The chain of trust of the latest observation with data, for display only (the web page,
+  // /api/domain): monitor/detect/chain_summary.h's JSON, opaque here; empty = none yet. Kept out
+  // of the state and the snapshots, so that a root or TLD key rollover is no change of the domain.
+  std::string chainJson;
 
   bool operator==(const DomainRow&) const = default;
 };

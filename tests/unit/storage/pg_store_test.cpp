@@ -138,13 +138,38 @@ TEST_F(PgStoreTest, MigratesAVersion1DatabaseToTheRegistrationsTable) {
   {
     auto store = open();
     ASSERT_TRUE(store);
+    // As schema 1 left it: no registrations (migration 2), no chain_json (migration 3).
     ASSERT_TRUE(store->execute("DROP TABLE registrations").ok());
+    ASSERT_TRUE(store->execute("ALTER TABLE domains DROP COLUMN chain_json").ok());
     ASSERT_TRUE(store->execute("UPDATE zonewatch_schema SET version = 1").ok());
   }
   auto store = open();
   ASSERT_TRUE(store);
-  EXPECT_TRUE(holds(*store, "SELECT version = 2 FROM zonewatch_schema"));
+  EXPECT_TRUE(holds(
+      *store, "SELECT version = " + std::to_string(kPgSchemaVersion) + " FROM zonewatch_schema"));
   EXPECT_TRUE(holds(*store, "SELECT count(*) = 0 FROM registrations"));
+}
+
+// Migration 3 (the chain summary, DomainRow::chainJson): a row written before it reads back with
+// no chain, and keeps everything else.
+TEST_F(PgStoreTest, MigrationThreeGivesEveryRowAnEmptyChain) {
+  {
+    auto store = open();
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->execute("ALTER TABLE domains DROP COLUMN chain_json").ok());
+    ASSERT_TRUE(store->execute("UPDATE zonewatch_schema SET version = 2").ok());
+    ASSERT_TRUE(store
+                    ->execute("INSERT INTO domains (domain, first_seen, last_seen, status, "
+                              "reason) VALUES ('example.com.', 100, 1000, 'secure', 'none')")
+                    .ok());
+  }
+  auto store = open();
+  ASSERT_TRUE(store);
+  EXPECT_TRUE(holds(*store, "SELECT version = 3 FROM zonewatch_schema"));
+  auto row = store->domain("example.com.");
+  ASSERT_TRUE(row.ok() && row->has_value()) << (row.ok() ? "" : row.error().message);
+  EXPECT_EQ((*row)->chainJson, "");
+  EXPECT_EQ((*row)->lastSeen, 1000);
 }
 
 TEST_F(PgStoreTest, EvidenceIsStoredDeflated) {

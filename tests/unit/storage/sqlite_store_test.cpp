@@ -346,6 +346,27 @@ TEST_F(SqliteStoreTest, MigrationSevenLeavesEveryRowToBeJudgedInFull) {
   EXPECT_EQ((*row)->lastSeen, 1000);
 }
 
+TEST_F(SqliteStoreTest, MigrationNineGivesEveryRowAnEmptyChain) {
+  {
+    // Written as a zonewatch of schema 8 wrote it.
+    auto v8 = open(withMigrateTo(8));
+    ASSERT_TRUE(v8);
+    ASSERT_TRUE(v8->execute("INSERT INTO domains (domain, first_seen, last_seen, status, reason) "
+                            "VALUES ('example.com.', 100, 1000, 'secure', 'none')")
+                    .ok());
+    EXPECT_FALSE(v8->execute("SELECT chain_json FROM domains").ok());  // a v9 column
+  }
+  auto store = open();
+  ASSERT_TRUE(store);
+  auto version = store->schemaVersion();
+  ASSERT_TRUE(version.ok());
+  EXPECT_EQ(*version, kSqliteSchemaVersion);
+  auto row = store->domain("example.com.");
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_EQ((*row)->chainJson, "");
+  EXPECT_EQ((*row)->lastSeen, 1000);
+}
+
 TEST_F(SqliteStoreTest, FailedMigrationLeavesThePreviousVersionWhole) {
   {
     auto v1 = open(withMigrateTo(1));

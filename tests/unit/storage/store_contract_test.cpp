@@ -191,6 +191,7 @@ TEST_P(StoreContractTest, DomainRowRoundTripsEveryField) {
   c.row.replayDigest.emplace();
   for (size_t i = 0; i < 32; ++i) (*c.row.replayDigest)[i] = static_cast<uint8_t>(i * 7 + 1);
   c.row.replayUntil = 5000;
+  c.row.chainJson = R"({"zones":[{"zone":"."}]})";
   ASSERT_TRUE(store->commit(c).ok());
   ASSERT_TRUE(store->commit(observation("a.example.", 300, "{}")).ok());
 
