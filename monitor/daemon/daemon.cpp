@@ -22,6 +22,7 @@
 #include "monitor/crypto/crypto.h"
 #include "monitor/daemon/rdap_watch.h"
 #include "monitor/daemon/work_source.h"
+#include "monitor/detect/chain_summary.h"
 #include "monitor/detect/differ.h"
 #include "monitor/detect/observation_failure.h"
 #include "monitor/detect/replay.h"
@@ -789,7 +790,7 @@ detect::DetectOptions DaemonImpl::detectOptionsFor(const std::string& name,
 }
 
 // Only an observation with data says anything about the domain: a failed one leaves the state,
-// operators, expiry and last_seen as they were, and touches no snapshot.
+// operators, expiry, chain and last_seen as they were, and touches no snapshot.
 void noteObserved(const detect::DomainState& observed, bool storeSnapshot, model::Observation& obs,
                   storage::ObservationCommit& commit, storage::DomainRow& row) {
   row.lastSeen = obs.observedAt;
@@ -797,6 +798,7 @@ void noteObserved(const detect::DomainState& observed, bool storeSnapshot, model
   row.reason = observed.reason;
   row.operatorsJson = json(observed.operators).dump();
   row.rrsigExpiry = obs.earliestRrsigExpiration;
+  row.chainJson = detect::toJson(detect::chainSummary(obs));  // display only: not in the state
   if (storeSnapshot) {
     commit.snapshotStateJson = detect::toJson(observed);
     commit.renderEvidence = std::move(obs.renderEvidence);

@@ -32,6 +32,8 @@ struct Script {
   uint16_t keyTag = 100;  // the one DNSKEY every server serves
   bool moved = false;     // the delegation moved to gamma-dns
   size_t evidenceBytes = 3000;
+  uint16_t rootKey = 20326;  // the root's KSK in the chain of trust
+  bool failed = false;       // an observation without data (no root reachable)
 };
 
 model::Observation observe(const Script& script, const std::string& domain, int64_t t) {
@@ -56,6 +58,23 @@ model::Observation observe(const Script& script, const std::string& domain, int6
   s.reason = model::SecurityReason::kNone;
   o.servers = {s};
   o.earliestRrsigExpiration = t + 30 * 86400;
+  model::ChainStep root;
+  root.zone = ".";
+  root.state = model::SecurityState::kSecure;
+  root.reason = model::SecurityReason::kNone;
+  root.ds = {{script.rootKey, 8, 2, "AA"}};
+  root.dsMatched = root.ds;
+  root.dnskey = {{script.rootKey, 257, 8}};
+  o.chain = {root};
+  if (script.failed) {
+    o = model::Observation{};
+    o.domain = domain;
+    o.domainUnicode = domain;
+    o.observedAt = t;
+    o.error = "no root server answered";
+    o.errorCode = "unreachable";
+    return o;
+  }
   const size_t bytes = script.evidenceBytes;
   o.renderEvidence = [domain, bytes] {
     // Pseudo-random digits: the store deflates evidence, and a text that compressed to nothing
@@ -156,6 +175,26 @@ TEST_F(DaemonStorageTest, KeysChangingEveryRoundWriteAFewSnapshotsAndOneEvent) {
   EXPECT_NE(snaps.front().stateJson.find("\"tag\":77"), std::string::npos);
   EXPECT_EQ(snaps.front().firstSeen, t_);
   EXPECT_NE(row().stateJson.find("\"tag\":77"), std::string::npos);
+}
+
+// The chain of trust is display data (monitor/detect/chain_summary.h): each observation with data
+// writes it to the row, a root key rollover neither writes a snapshot nor raises an event, and an
+// observation without data leaves the chain as it was.
+TEST_F(DaemonStorageTest, TheChainIsKeptInTheRowAndChurnsNothing) {
+  configure();
+  round();
+  EXPECT_NE(row().chainJson.find(R"("tag":20326)"), std::string::npos) << row().chainJson;
+  script_.rootKey = 38696;
+  round();
+  round();
+  EXPECT_NE(row().chainJson.find(R"("tag":38696)"), std::string::npos) << row().chainJson;
+  EXPECT_EQ(snapshots().size(), 1U);
+  EXPECT_TRUE(eventNames().empty());
+  const std::string before = row().chainJson;
+  script_.failed = true;
+  round();
+  EXPECT_EQ(row().chainJson, before);
+  EXPECT_EQ(row().failures, 1);
 }
 
 // A full disk: the round is not committed, nothing of it is half there, the log says so and names
