@@ -3,6 +3,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "monitor/detect/chain_summary.h"
 #include "monitor/model/event_kind.h"
 #include "monitor/model/severity.h"
 #include "monitor/web/escape.h"
@@ -29,6 +30,15 @@ alerts::HttpReply jsonReply(const json& j, int status = 200) {
 json storedJson(const std::string& text) {
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   return j.is_discarded() ? json(text) : j;
+}
+
+// The stored chain summary (monitor/detect/chain_summary.h) as its list of zones, read through its
+// typed form so that the API says only what that form holds; null when there is none yet or it
+// does not read.
+json chainJson(const std::string& text) {
+  auto chain = detect::chainSummaryFromJson(text);
+  if (!chain || chain->zones.empty()) return json(nullptr);
+  return storedJson(detect::toJson(*chain)).value("zones", json(nullptr));
 }
 
 json timeJson(int64_t t) {
@@ -152,6 +162,7 @@ alerts::HttpReply apiDomain(storage::Store& store, std::string_view name) {
   return jsonReply(
       {{"domain", domainJson(summarise(**row))},
        {"state", (*row)->stateJson.empty() ? json(nullptr) : storedJson((*row)->stateJson)},
+       {"chain", chainJson((*row)->chainJson)},
        {"events", eventList},
        {"snapshots", snapshotList}});
 }

@@ -1,8 +1,9 @@
 // The JSON endpoints of the timeline page (issue 17), documented for scripts in the README:
 //   /api/status                          every domain, worst first, and the counts per state
 //   /api/events?since=&domain=&limit=    stored events, oldest first, from `since` (unix seconds)
-//   /api/domain/NAME                     one domain: its summary, confirmed state, latest events
-//                                        and snapshots
+//   /api/domain/NAME                     one domain: its summary, confirmed state, chain of trust
+//                                        (monitor/detect/chain_summary.h), latest events and
+//                                        snapshots
 // Each is a function of a store connection and the request, so that tests call them without a
 // listener; web_routes.h wires them to paths. The domain and event objects carry the fields of
 // `zonewatch status --json` and `history --json` (monitor/commands/monitor_commands.cpp) under

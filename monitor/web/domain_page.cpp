@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "monitor/detect/chain_summary.h"
 #include "monitor/util/time_text.h"
 #include "monitor/web/escape.h"
 #include "monitor/web/page_parts.h"
@@ -37,12 +38,13 @@ int intOf(const json& j, const char* key) {
   return v.is_number_integer() ? v.get<int>() : -1;
 }
 
-// The chain of trust from the stored state (monitor/detect/domain_state.h): the parent's DS set,
+// The chain of trust as the stored state alone tells it (monitor/detect/domain_state.h), for a
+// domain whose row has no chain summary yet (stored before it existed): the parent's DS set,
 // under "parent zone" and no name, as the state does not name the zone the delegation is in (it
 // may be several labels up: www.a.example. can be delegated by example. itself),
 // each DS key tag green when the zone serves a DNSKEY with its tag and algorithm, red when not;
 // the zone's DNSKEY set, the keys a DS points to marked; both boxes coloured by the verdict.
-std::string chainDiagram(const json& state, const DomainSummary& d) {
+std::string stateChainDiagram(const json& state, const DomainSummary& d) {
   const json ds = arrayAt(state, "ds");
   const json keys = arrayAt(state, "dnskey");
   std::set<std::pair<int, int>> served, pointed;  // (tag, algorithm)
@@ -83,6 +85,112 @@ std::string chainDiagram(const json& state, const DomainSummary& d) {
          cls + "\"><div class=\"zn\">" + html(shorten(d.domain, kMaxShownBytes)) +
          "</div><div class=\"rr\">DNSKEY" + keyTags + "</div></div><div class=\"verdict\">" +
          stateBadge(d) + "</div></div></section>\n";
+}
+
+// The mnemonics of the DNSKEY algorithms RFC 8624 §3.1 lists (IANA's registry, RFC 4034 Appendix
+// A.1); others as "algorithm N".
+std::string algorithmName(int algorithm) {
+  switch (algorithm) {
+    case 5:
+      return "RSASHA1";
+    case 7:
+      return "RSASHA1-NSEC3-SHA1";
+    case 8:
+      return "RSASHA256";
+    case 10:
+      return "RSASHA512";
+    case 13:
+      return "ECDSAP256SHA256";
+    case 14:
+      return "ECDSAP384SHA384";
+    case 15:
+      return "ED25519";
+    case 16:
+      return "ED448";
+    default:
+      return "algorithm " + std::to_string(algorithm);
+  }
+}
+
+// The DS digest types RFC 8624 §3.3 lists; others as "digest N".
+std::string digestName(int digestType) {
+  switch (digestType) {
+    case 1:
+      return "SHA-1";
+    case 2:
+      return "SHA-256";
+    case 4:
+      return "SHA-384";
+    default:
+      return "digest " + std::to_string(digestType);
+  }
+}
+
+std::string chainDsTag(const detect::ChainDs& ds) {
+  const std::string tag = std::to_string(ds.keyTag);
+  return " <span class=\"tag " + std::string(ds.matched ? "ok" : "miss") + "\" title=\"" +
+         algorithmName(ds.algorithm) + ", " + digestName(ds.digestType) +
+         (ds.matched ? ": the digest of DNSKEY " + tag : ": the digest of no DNSKEY of the zone") +
+         "\">" + tag + " <small>" + digestName(ds.digestType) + "</small></span>";
+}
+
+// `pointed`: a DS that matched names this key. KSK: the SEP bit (RFC 4034 §2.1.1).
+std::string chainKeyTag(const detect::ChainKey& key, bool pointed) {
+  const bool sep = (key.flags & 1) != 0;
+  return " <span class=\"tag" + std::string(pointed ? " ok" : "") + "\" title=\"flags " +
+         std::to_string(key.flags) + ", " + algorithmName(key.algorithm) + "\">" +
+         std::to_string(key.tag) + " <small>" + (sep ? "KSK" : "ZSK") + " " +
+         algorithmName(key.algorithm) + "</small></span>";
+}
+
+// One zone cut: its name, the link's verdict, the DS set its parent publishes (the configured
+// anchors for the first zone), each green when it is the digest of one of the zone's keys (RFC 4034
+// §5.1.4) and red when not, and the zone's DNSKEYs, those a matching DS points at in green.
+std::string chainZoneBox(const detect::ChainZone& z, bool anchor) {
+  std::set<std::pair<int, int>> pointed;  // (tag, algorithm)
+  std::string ds;
+  for (size_t i = 0; i < z.ds.size() && i < kMaxListItems; ++i) {
+    if (z.ds[i].matched) pointed.insert({z.ds[i].keyTag, z.ds[i].algorithm});
+    ds += chainDsTag(z.ds[i]);
+  }
+  if (z.ds.empty()) {
+    ds = anchor ? " <span class=\"tag none\">configured keys</span>"
+                : " <span class=\"tag none\">no DS</span>";
+  }
+  std::string keys;
+  for (size_t i = 0; i < z.dnskey.size() && i < kMaxListItems; ++i) {
+    keys += chainKeyTag(z.dnskey[i], pointed.contains({z.dnskey[i].tag, z.dnskey[i].algorithm}));
+  }
+  if (z.dnskey.empty()) keys = " <span class=\"tag none\">no DNSKEY</span>";
+  const std::string state(model::toString(z.state));
+  const std::string reason = z.reason == model::SecurityReason::kNone
+                                 ? ""
+                                 : " <small>" + html(model::toString(z.reason)) + "</small>";
+  return "<div class=\"zone st-" + state + "\"><div class=\"zn\">" +
+         html(shorten(z.zone, kMaxShownBytes)) + "</div><div class=\"link\"><span class=\"st " +
+         state + "\">" + state + "</span>" + reason + "</div><div class=\"rr\">" +
+         (anchor ? "trust anchor" : "DS") + ds + "</div><div class=\"rr\">DNSKEY" + keys +
+         "</div></div>";
+}
+
+// The chain of trust of the latest observation with data (storage::DomainRow::chainJson), from
+// the trust anchor's zone down to the domain, as `zonewatch check` prints it; the state's own
+// diagram when the row has none yet, or it does not read.
+std::string chainDiagram(const std::string& chainJson, const json& state, const DomainSummary& d) {
+  auto chain = detect::chainSummaryFromJson(chainJson);
+  if (!chain || chain->zones.empty()) {
+    return stateChainDiagram(state, d) +
+           (chain ? ""
+                  : "<p class=\"none\">The stored chain does not read: " +
+                        html(chain.error().message) + "</p>\n");
+  }
+  std::string boxes;
+  for (size_t i = 0; i < chain->zones.size(); ++i) {
+    if (i > 0) boxes += "<div class=\"arrow\">&#8594;</div>";
+    boxes += chainZoneBox(chain->zones[i], i == 0);
+  }
+  return "<section><h2>Chain of trust</h2><div class=\"chain\">" + boxes +
+         "<div class=\"verdict\">" + stateBadge(d) + "</div></div></section>\n";
 }
 
 // The servers: every "name address" the daemon's memory holds (storage::DomainRow::serversJson),
@@ -207,8 +315,8 @@ alerts::HttpReply domainPage(storage::Store& store, std::string_view name, int64
   }
   const std::string body = "<p class=\"crumbs\"><a href=\"/\">Portfolio</a> &#8250;</p><h1>" +
                            html(shorten(domain, kMaxShownBytes)) + "</h1>\n" + facts(d, state) +
-                           chainDiagram(state, d) + serversTable(state, (*row)->serversJson) +
-                           *events + *snapshots;
+                           chainDiagram((*row)->chainJson, state, d) +
+                           serversTable(state, (*row)->serversJson) + *events + *snapshots;
   return htmlReply(layout(shorten(domain, 200), body, now));
 }
 

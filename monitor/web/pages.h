@@ -4,9 +4,10 @@
 //   /                       the portfolio: one row per domain, worst first, filterable (?q=),
 //                           paginated (?page=, kRowsPerPage rows), and a strip of the latest
 //                           events across the portfolio, portfolio_operator_change included
-//   /domain/NAME            a domain: its verdict, the chain of trust as a diagram (parent's DS
-//                           to the zone's DNSKEY key tags), its servers, its events as a timeline
-//                           with each before/after as a diff (diff.h), its snapshots
+//   /domain/NAME            a domain: its verdict, the chain of trust as a diagram (each zone from
+//                           the root down, its DS to DNSKEY key tags, coloured by the link's
+//                           state: monitor/detect/chain_summary.h), its servers, its events as a
+//                           timeline with each before/after as a diff (diff.h), its snapshots
 //   /domain/NAME/snapshot/ID  a snapshot's evidence as text (as `zonewatch evidence` prints it)
 // Each is a function of a store connection and the request, so that tests call them without a
 // listener; web_routes.h wires them to paths and adds the security headers.

@@ -111,10 +111,25 @@ TEST_F(Api, DomainHasStateEventsAndSnapshotLinks) {
   const json j = body(apiDomain(*store_, "a.lab."));
   EXPECT_EQ(j["domain"]["domain"], "a.lab.");
   EXPECT_EQ(j["state"]["ds"][0]["key_tag"], 4242);
+  EXPECT_TRUE(j["chain"].is_null());  // stored without a chain summary
   ASSERT_EQ(j["events"].size(), 1U);
   ASSERT_EQ(j["snapshots"].size(), 1U);
   EXPECT_EQ(j["snapshots"][0]["evidence_url"],
             "/domain/a.lab./snapshot/" + std::to_string(j["snapshots"][0]["id"].get<int64_t>()));
+}
+
+TEST_F(Api, DomainHasTheChainFromTheRoot) {
+  auto c = commitFor("a.lab.", model::SecurityState::kBogus, kNow);
+  c.row.chainJson = testing::chainJson("lab.", "a.lab.", "bogus", "ds_mismatch");
+  commit(c);
+  const json j = body(apiDomain(*store_, "a.lab."));
+  ASSERT_EQ(j["chain"].size(), 3U);
+  EXPECT_EQ(j["chain"][0]["zone"], ".");
+  EXPECT_EQ(j["chain"][1]["zone"], "lab.");
+  EXPECT_EQ(j["chain"][2]["state"], "bogus");
+  EXPECT_EQ(j["chain"][2]["reason"], "ds_mismatch");
+  EXPECT_EQ(j["chain"][2]["ds"][0]["matched"], false);
+  EXPECT_EQ(j["chain"][2]["dnskey"][0]["flags"], 257);
 }
 
 TEST_F(Api, UnknownDomainIs404) {

@@ -115,6 +115,56 @@ TEST_F(Pages, DomainPageShowsChainServersTimelineAndSnapshots) {
   EXPECT_EQ(count(page, "href=\"/domain/a.lab./snapshot/"), 2U);
 }
 
+// The chain summary of the latest observation (storage::DomainRow::chainJson): every zone from the
+// root down with its DS and DNSKEY tags, a bogus link red with its reason, and a zone name that
+// is markup shown as text.
+TEST_F(Pages, DomainPageShowsTheWholeChainFromTheRoot) {
+  auto c = commitFor("a.lab.", model::SecurityState::kBogus, kNow);
+  c.row.chainJson = testing::chainJson(R"(<script>alert(\"x\")</script>\u0001'.lab.)", "a.lab.",
+                                       "bogus", "ds_mismatch");
+  commit(c);
+  const alerts::HttpReply reply = domainPage(*store_, "a.lab.", kNow);
+  ASSERT_EQ(reply.status, 200);
+  const std::string& page = reply.body;
+  EXPECT_FALSE(has(page, "parent zone"));  // the state's diagram is not used
+  EXPECT_EQ(count(page, "<div class=\"zone st-"), 3U);
+  EXPECT_EQ(count(page, "<div class=\"arrow\">"), 2U);
+  EXPECT_TRUE(has(page, "<div class=\"zn\">.</div>"));
+  EXPECT_TRUE(has(page, "<div class=\"zn\">a.lab.</div>"));
+  // The hostile name: escaped, its control byte visible as \001, and no script of its own.
+  EXPECT_TRUE(has(page,
+                  "<div class=\"zn\">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
+                  "\\001&#39;.lab.</div>"));
+  EXPECT_EQ(count(page, "<script"), 1U);  // the page's own, /assets/app.js
+  // The root's anchor and keys.
+  EXPECT_TRUE(has(page, "trust anchor <span class=\"tag ok\""));
+  EXPECT_TRUE(has(page, ">20326 <small>SHA-256</small></span>"));
+  EXPECT_TRUE(has(page, ">20326 <small>KSK RSASHA256</small></span>"));
+  EXPECT_TRUE(has(page, ">38696 <small>ZSK RSASHA256</small></span>"));
+  // The bogus link: red, with its reason; its DS 7 matches no key, DS 4242 points at KSK 4242.
+  EXPECT_TRUE(has(page,
+                  "<div class=\"zone st-bogus\"><div class=\"zn\">a.lab.</div>"
+                  "<div class=\"link\"><span class=\"st bogus\">bogus</span> "
+                  "<small>ds_mismatch</small></div>"));
+  EXPECT_TRUE(has(page,
+                  "<span class=\"tag miss\" title=\"ECDSAP256SHA256, SHA-1: the digest of "
+                  "no DNSKEY of the zone\">7 <small>SHA-1</small></span>"));
+  EXPECT_TRUE(has(page,
+                  "<span class=\"tag ok\" title=\"flags 257, ECDSAP256SHA256\">4242 "
+                  "<small>KSK ECDSAP256SHA256</small></span>"));
+  EXPECT_TRUE(has(page, "<span class=\"tag\" title=\"flags 256, ECDSAP256SHA256\">999 "));
+}
+
+// A stored chain that does not read (edited, or cut) leaves the state's diagram and says so.
+TEST_F(Pages, AnUnreadableChainFallsBackToTheStatesDiagram) {
+  auto c = commitFor("a.lab.", model::SecurityState::kSecure, kNow);
+  c.row.chainJson = R"({"zones":[{"zone":".","state":"splendid"}]})";
+  commit(c);
+  const std::string page = domainPage(*store_, "a.lab.", kNow).body;
+  EXPECT_TRUE(has(page, "<div class=\"zn\">parent zone</div>"));
+  EXPECT_TRUE(has(page, "The stored chain does not read"));
+}
+
 TEST_F(Pages, SnapshotEvidenceIsText) {
   commit(commitFor("a.lab.", model::SecurityState::kSecure, kNow));
   auto snapshots = store_->snapshots("a.lab.", 10);

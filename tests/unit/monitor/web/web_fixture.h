@@ -28,6 +28,26 @@ inline std::string stateJson(const std::string& ns, int dsTag, int keyTag) {
          R"("],"reason":"none","status":"secure"})";
 }
 
+// A chain summary (monitor/detect/chain_summary.h) as the daemon stores it: the root and `middle`
+// secure, the domain `last` with `lastState`/`lastReason`; its DS 4242 (SHA-256) is the digest of
+// its KSK 4242, its DS 7 (SHA-1) of no key.
+inline std::string chainJson(const std::string& middle, const std::string& last,
+                             const std::string& lastState, const std::string& lastReason) {
+  return R"({"zones":[{"zone":".","state":"secure","reason":"none",)"
+         R"("ds":[{"key_tag":20326,"algorithm":8,"digest_type":2,"matched":true}],)"
+         R"("dnskey":[{"tag":20326,"flags":257,"algorithm":8},{"tag":38696,"flags":256,)"
+         R"("algorithm":8}]},{"zone":")" +
+         middle +
+         R"(","state":"secure","reason":"none",)"
+         R"("ds":[{"key_tag":31000,"algorithm":13,"digest_type":2,"matched":true}],)"
+         R"("dnskey":[{"tag":31000,"flags":257,"algorithm":13}]},{"zone":")" +
+         last + R"(","state":")" + lastState + R"(","reason":")" + lastReason +
+         R"(","ds":[{"key_tag":7,"algorithm":13,"digest_type":1,"matched":false},)"
+         R"({"key_tag":4242,"algorithm":13,"digest_type":2,"matched":true}],)"
+         R"("dnskey":[{"tag":4242,"flags":257,"algorithm":13},{"tag":999,"flags":256,)"
+         R"("algorithm":13}]}]})";
+}
+
 inline storage::ObservationCommit commitFor(const std::string& domain, model::SecurityState status,
                                             int64_t at) {
   storage::ObservationCommit c;
