@@ -9,7 +9,8 @@ the hijack scenario move-ns to child01.lab. (the TLD delegates it to another ope
 with a new key and DS) and waits for its operator_changed and hijack_suspected events in
 /api/events. Then it loads `/` and `/domain/child01.lab.` in Debian's headless `chromium`: the
 DOM after the page's script ran (--dump-dom) must show the domains, the events, the timeline's
-diff, the chain of trust and the snapshot links, and the table headers the script made sortable
+diff, the chain of trust (the root, the TLD and the domain with their key tags, as /api/domain's
+chain has them) and the snapshot links, and the table headers the script made sortable
 (which proves the script ran under the page's Content-Security-Policy). A screenshot of each page
 is written to ARTIFACT_DIR (default: the temporary directory) as portfolio.png and domain.png.
 
@@ -116,6 +117,28 @@ def check_domain(checks, dom):
     checks.check('class="tag ok"' in dom, "the chain diagram matches a DS to a DNSKEY")
 
 
+def check_chain(checks, base, dom):
+    """The chain diagram: the root, the TLD and the domain, each with the key tags /api/domain's
+    chain gives it, the root's link secure from the lab's DS trust anchor."""
+    body, _ = http_get(f"{base}/api/domain/{CHILD}")
+    chain = json.loads(body)["chain"] or []
+    zones = [z["zone"] for z in chain]
+    checks.check(zones == [".", "lab.", CHILD], "/api/domain's chain runs from the root to the domain",
+                 str(zones))
+    boxes = re.findall(r'<div class="zone st-(\w+)"><div class="zn">([^<]*)</div>(.*?)</div></div>',
+                       dom)
+    shown = {zone: (state, inner) for state, zone, inner in boxes}
+    for z in chain:
+        state, inner = shown.get(z["zone"], ("", ""))
+        tags = [str(k["tag"]) for k in z["dnskey"]] + [str(d["key_tag"]) for d in z["ds"]]
+        missing = [t for t in tags if f">{t} <small>" not in inner]
+        checks.check(bool(inner) and state == z["state"] and tags and not missing,
+                     f"the diagram shows {z['zone']} ({z['state']}) with its DS and DNSKEY tags "
+                     f"{' '.join(tags)}", f"state {state!r}, missing {missing}")
+    checks.check(shown.get(".", ("",))[0] == "secure" and 'trust anchor <span class="tag ok"' in dom,
+                 "the root is secure from the configured trust anchor")
+
+
 def check_snapshot(checks, base, dom):
     links = re.findall(r'href="(/domain/child01\.lab\./snapshot/\d+)"', dom)
     if not checks.check(len(links) >= 2, "a link per snapshot (before and after the move)",
@@ -175,6 +198,7 @@ def run(checks, zonewatch, lab, work, artifacts):
         check_portfolio(checks, chromium(profile, "--dump-dom", base + "/"))
         dom = chromium(profile, "--dump-dom", f"{base}/domain/{CHILD}")
         check_domain(checks, dom)
+        check_chain(checks, base, dom)
         check_snapshot(checks, base, dom)
         os.makedirs(artifacts, exist_ok=True)
         screenshot(checks, profile, base + "/", os.path.join(artifacts, "portfolio.png"))
