@@ -244,6 +244,29 @@ TEST_F(ProberTest, TheChainNamesEachZonesDsKeysAndWhichDsPointsAtAKey) {
   }
 }
 
+// A DS naming the KSK by tag and algorithm but whose digest is of no key the zone serves points
+// at nothing (RFC 4034 §5.1.4): only the other DS is listed as matched.
+TEST_F(ProberTest, ADsWhoseDigestIsOfNoServedKeyIsNotMatched) {
+  const auto forged = dns::ResourceRecord::make(
+      name("child.tld."), dns::RRType::DS, 3600,
+      dns::rdata::DS{h_.childKsk.tag, h_.childKsk.key.algorithm(), dns::digest::kSha256,
+                     std::vector<uint8_t>(32, 0xAB)});
+  engine_.servers.at(str(kTld))
+      .zone(name("tld."))
+      .put(signedSet({dsFor(h_.childKsk), forged}, {&h_.tldKey}));
+  Observation o = observe();
+  EXPECT_EQ(o.status, dnssec::State::kSecure) << o.detail;  // the other DS still matches
+  ASSERT_EQ(o.chain.size(), 3u);
+  const auto& step = o.chain.back();
+  ASSERT_EQ(step.ds.size(), 2u);
+  ASSERT_EQ(step.dsMatched.size(), 1u);
+  EXPECT_EQ(step.dsMatched[0].keyTag, h_.childKsk.tag);
+  std::string forgedHex;
+  for (int i = 0; i < 32; ++i) forgedHex += "AB";
+  EXPECT_NE(step.dsMatched[0].digest, forgedHex);
+  EXPECT_TRUE(step.ds[0].digest == forgedHex || step.ds[1].digest == forgedHex);
+}
+
 TEST_F(ProberTest, HostAddressesComeFromTheAdditionalSectionAtNoExtraQuery) {
   Observation o = observe();
   for (auto address : {kNs1, kNs2}) {
