@@ -1,10 +1,11 @@
 """What the lab integration tests share: the pass/fail tally (one line per check, and the counts
 that end each script as "N passed, N failed"), a free loopback port for the servers they start,
-and the lookup of the lab's lossy proxy."""
+polling until a condition holds, a plain HTTP GET, and the lookup of the lab's lossy proxy."""
 
 import os
 import socket
 import time
+import urllib.request
 
 
 def free_port():
@@ -12,6 +13,36 @@ def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_for(what, predicate, timeout, step=1.0):
+    """Polls `predicate` every `step` seconds until it is true or `timeout` seconds passed; an
+    exception counts as "not yet" (a server not up: refused, incomplete data). Prints what it
+    waited for when it gives up."""
+    deadline = time.monotonic() + timeout
+    last_error = ""
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return True
+        except Exception as e:  # noqa: BLE001 -- not up yet
+            last_error = str(e)
+        time.sleep(step)
+    print(f"    timed out waiting for {what} {last_error}", flush=True)
+    return False
+
+
+def http_fetch(url, timeout=10):
+    """(body as text, headers) of a GET, with no proxy from the environment: every server the
+    tests ask is on loopback."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(url, timeout=timeout) as response:
+        return response.read().decode("utf-8"), dict(response.headers)
+
+
+def http_get(url, timeout=10):
+    """The body of a GET, as text (http_fetch)."""
+    return http_fetch(url, timeout)[0]
 
 
 class Checks:

@@ -28,7 +28,7 @@ import time
 import urllib.parse
 import urllib.request
 
-from lab_checks import free_port
+from lab_checks import free_port, http_get, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -50,31 +50,12 @@ def check(ok, what, detail=""):
     return ok
 
 
-def http_get(url, timeout=5):
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        return response.read().decode()
-
-
 def prom_query(base, expr):
     url = f"{base}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
     try:
         return json.loads(http_get(url))
     except urllib.error.HTTPError as e:  # Prometheus answers 400/422 with a JSON error body
         return json.loads(e.read().decode())
-
-
-def wait_for(what, predicate, timeout):
-    deadline = time.monotonic() + timeout
-    last_error = ""
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return True
-        except Exception as e:  # not up yet: connection refused, incomplete data
-            last_error = str(e)
-        time.sleep(0.5)
-    print(f"    timed out waiting for {what} {last_error}", flush=True)
-    return False
 
 
 def substitute(expr):
@@ -157,7 +138,7 @@ def check_panel(base, label, expr, expectation):
         got["status"] = r.get("status")
         got["value"] = expectation[0](r["data"]["result"]) if r.get("status") == "success" else r
         return got["value"] == expectation[1]
-    ok = wait_for(f"{label} to show {expectation[1]}", matches, 10)
+    ok = wait_for(f"{label} to show {expectation[1]}", matches, 10, step=0.5)
     check(ok, f"{label}: {expectation[1]}", f"got {got.get('value')} ({expr})")
 
 

@@ -26,10 +26,8 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 
-from lab_checks import Checks, free_port
+from lab_checks import Checks, free_port, http_fetch, wait_for
 from monitor_lab_test import Lab
 
 CHILDREN = ["child01.lab.", "child02.lab.", "child03.lab.", "child07.lab."]
@@ -39,25 +37,6 @@ REQUIRED = {"operator_changed", "hijack_suspected"}
 SETTLE_TIMEOUT = 120  # the first round, at most an interval (30 s) and its jitter
 EVENT_TIMEOUT = 150  # the mutation seen by the next poll of the child, confirm_polls 1
 CHROMIUM = "/usr/bin/chromium"
-
-
-def http_get(url, timeout=10):
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        return response.read().decode("utf-8"), dict(response.headers)
-
-
-def wait_for(what, predicate, timeout):
-    deadline = time.monotonic() + timeout
-    last_error = ""
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return True
-        except Exception as e:  # noqa: BLE001 -- not up yet: refused, incomplete data
-            last_error = str(e)
-        time.sleep(1)
-    print(f"    timed out waiting for {what} {last_error}", flush=True)
-    return False
 
 
 def chromium(profile, *args):
@@ -120,7 +99,7 @@ def check_domain(checks, dom):
 def check_chain(checks, base, dom):
     """The chain diagram: the root, the TLD and the domain, each with the key tags /api/domain's
     chain gives it, the root's link secure from the lab's DS trust anchor."""
-    body, _ = http_get(f"{base}/api/domain/{CHILD}")
+    body, _ = http_fetch(f"{base}/api/domain/{CHILD}")
     chain = json.loads(body)["chain"] or []
     zones = [z["zone"] for z in chain]
     checks.check(zones == [".", "lab.", CHILD], "/api/domain's chain runs from the root to the domain",
@@ -144,7 +123,7 @@ def check_snapshot(checks, base, dom):
     if not checks.check(len(links) >= 2, "a link per snapshot (before and after the move)",
                         str(links)):
         return
-    text, headers = http_get(base + links[0])
+    text, headers = http_fetch(base + links[0])
     checks.check(headers.get("Content-Type", "").startswith("text/plain"),
                  "a snapshot's evidence is text/plain", str(headers.get("Content-Type")))
     checks.check(f"; {CHILD} as observed from" in text and " IN NS " in text,
@@ -164,7 +143,7 @@ def wait_for_events(checks, base):
     got = set()
 
     def seen():
-        body, _ = http_get(f"{base}/api/events?domain={CHILD}&limit=1000")
+        body, _ = http_fetch(f"{base}/api/events?domain={CHILD}&limit=1000")
         got.update(e["event"] for e in json.loads(body)["events"])
         return REQUIRED <= got
     return checks.check(wait_for(f"{sorted(REQUIRED)} of {CHILD}", seen, EVENT_TIMEOUT),
@@ -182,13 +161,13 @@ def run(checks, zonewatch, lab, work, artifacts):
                               stderr=subprocess.STDOUT)
     try:
         def all_observed():
-            body, _ = http_get(f"{base}/api/status")
+            body, _ = http_fetch(f"{base}/api/status")
             return all(d["status"] for d in json.loads(body)["domains"]) and len(
                 json.loads(body)["domains"]) == len(CHILDREN)
         if not checks.check(wait_for("every child observed", all_observed, SETTLE_TIMEOUT),
                             "/api/status shows every child observed"):
             return
-        _, headers = http_get(base + "/")
+        _, headers = http_fetch(base + "/")
         checks.check("script-src 'self'" in headers.get("Content-Security-Policy", ""),
                      "/ sends the Content-Security-Policy", str(headers))
         lab.mutate(CHILD, SCENARIO)
