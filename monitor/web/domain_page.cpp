@@ -190,7 +190,8 @@ std::string chainDiagram(const std::string& chainJson, const json& state, const 
     boxes += chainZoneBox(chain->zones[i], i == 0);
   }
   return "<section><h2>Chain of trust</h2><div class=\"chain\">" + boxes +
-         "<div class=\"verdict\">" + stateBadge(d) + "</div></div></section>\n";
+         "<div class=\"verdict\">Verdict for the domain: " + stateBadge(d) +
+         "</div></div></section>\n";
 }
 
 // The servers: every "name address" the daemon's memory holds (storage::DomainRow::serversJson),

@@ -153,6 +153,9 @@ TEST_F(Pages, DomainPageShowsTheWholeChainFromTheRoot) {
                   "<span class=\"tag ok\" title=\"flags 257, ECDSAP256SHA256\">4242 "
                   "<small>KSK ECDSAP256SHA256</small></span>"));
   EXPECT_TRUE(has(page, "<span class=\"tag\" title=\"flags 256, ECDSAP256SHA256\">999 "));
+  // The domain's own verdict closes the chain, said in words.
+  EXPECT_TRUE(
+      has(page, "<div class=\"verdict\">Verdict for the domain: <span class=\"st bogus\">"));
 }
 
 // A stored chain that does not read (edited, or cut) leaves the state's diagram and says so.
