@@ -144,7 +144,8 @@ def check_child(t, zonewatch, meta, child):
 
 
 # --- every child at once ----------------------------------------------------------------------
-CONCURRENT_PASSES = 3
+# Each pass takes about 12 s, paced by check's per-server query rate towards the shared servers.
+CONCURRENT_PASSES = 2
 
 
 def check_concurrently(t, zonewatch, meta, results):
