@@ -32,6 +32,21 @@ void ignoreSigpipe() {
   sigaction(SIGPIPE, &ignore, nullptr);
 }
 
+// check's registration options (issue 16).
+void addCheckRdap(CLI::App* check, zonewatch::CheckArgs& args) {
+  CLI::Option* rdap = check->add_flag(
+      "--rdap", args.rdap,
+      "Also ask each domain's RDAP server once and print its registration: registrar, locks, "
+      "the registry's name servers against the delegation, expiration. An RDAP failure is "
+      "printed with its reason and changes neither the verdict nor the exit status. Not with -f");
+  check
+      ->add_option("--config", args.configPath,
+                   "With --rdap: take rdap.bootstrap_file, rdap.servers, rdap.timeout and "
+                   "rdap.min_spacing from this configuration file (default: the built-in "
+                   "bootstrap file)")
+      ->needs(rdap);
+}
+
 void addCheck(CLI::App& app, zonewatch::CheckArgs& args) {
   CLI::App* check = app.add_subcommand(
       "check", "Observe domains once: delegation, servers, DNSSEC chain, findings");
@@ -77,17 +92,7 @@ void addCheck(CLI::App& app, zonewatch::CheckArgs& args) {
       ->excludes(c);
   check->add_option("--psl", args.pslFile,
                     "Public Suffix List file (default: the newest libpsl finds)");
-  CLI::Option* rdap = check->add_flag(
-      "--rdap", args.rdap,
-      "Also ask each domain's RDAP server once and print its registration: registrar, locks, "
-      "the registry's name servers against the delegation, expiration. An RDAP failure is "
-      "printed with its reason and changes neither the verdict nor the exit status. Not with -f");
-  check
-      ->add_option("--config", args.configPath,
-                   "With --rdap: take rdap.bootstrap_file, rdap.servers, rdap.timeout and "
-                   "rdap.min_spacing from this configuration file (default: the built-in "
-                   "bootstrap file)")
-      ->needs(rdap);
+  addCheckRdap(check, args);
   check->callback([&args] {
     // NO_COLOR (https://no-color.org) wins over a terminal.
     const char* noColour = std::getenv("NO_COLOR");
