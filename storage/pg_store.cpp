@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <functional>
 #include <limits>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -518,6 +519,9 @@ struct PgStore::Impl {
   // Statement text -> its prepared name on this connection; emptied when the connection resets.
   std::unordered_map<std::string_view, std::string> prepared;
   int nextName = 0;
+  // Roles whose advisory lock this session took (holdRole); emptied when the connection resets,
+  // since the server freed them with the old session.
+  std::set<std::string, std::less<>> heldRoles;
 
   std::string scrub(std::string text) const {
     for (const std::string& secret : secrets) {
@@ -583,6 +587,7 @@ struct PgStore::Impl {
     if (!conn) return Unexpected{Fault{{}, "store is closed"}};
     if (PQstatus(conn.get()) == CONNECTION_OK) return Ok{};
     prepared.clear();
+    heldRoles.clear();
     PQreset(conn.get());
     if (PQstatus(conn.get()) != CONNECTION_OK) {
       Fault f = connectionFault();
@@ -1123,6 +1128,41 @@ Result<StoreStats> PgStore::stats() {
   if (PQntuples(r->get()) != 1) return fail("counting rows: no result");
   const Row q(r->get(), 0);
   return StoreStats{q.int64(0), q.int64(1), q.int64(2), q.int64(3), q.int64(4)};
+}
+
+namespace {
+
+// The advisory lock's 64-bit key is hashtextextended(role, 0); pg_locks shows it as its high and
+// low 32 bits (classid, objid) with objsubid 1 (a one-key lock).
+constexpr std::string_view kTakeRole = "SELECT pg_try_advisory_lock(hashtextextended($1, 0))";
+constexpr std::string_view kRoleStillHeld = R"(
+SELECT EXISTS (SELECT 1 FROM pg_locks
+                WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
+                  AND objsubid = 1 AND classid = ((role.key >> 32) & 4294967295)::oid
+                  AND objid = (role.key & 4294967295)::oid)
+  FROM (SELECT hashtextextended($1, 0) AS key) AS role)";
+
+}  // namespace
+
+Result<bool> PgStore::holdRole(std::string_view role) {
+  const std::string doing = "holding the role " + std::string(role);
+  if (auto up = impl_->ready(); !up) return describe(up.error(), doing);
+  Params p;
+  p.text(role);
+  // Believed held: only checked, since taking it again would stack a second lock on the session
+  // that one unlock would not free. Not held after all (someone ran pg_advisory_unlock_all): taken
+  // anew below.
+  if (auto held = impl_->heldRoles.find(role); held != impl_->heldRoles.end()) {
+    auto still = impl_->run(kRoleStillHeld, p);
+    if (!still) return describe(still.error(), doing);
+    if (Row(still->get(), 0).boolean(0)) return true;
+    impl_->heldRoles.erase(held);
+  }
+  auto taken = impl_->run(kTakeRole, p);
+  if (!taken) return describe(taken.error(), doing);
+  if (!Row(taken->get(), 0).boolean(0)) return false;
+  impl_->heldRoles.emplace(role);
+  return true;
 }
 
 Result<std::string> PgStore::integrityCheck() {

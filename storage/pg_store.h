@@ -96,6 +96,10 @@ class PgStore final : public Store, public WorkQueue {
   // PostgreSQL keeps its own pages sound; this looks for what it cannot: rows orphaned by a
   // hand-made change with the foreign keys' triggers off, and indexes left invalid.
   Result<std::string> integrityCheck() override;
+  // A session-level advisory lock keyed by hashtextextended(role, 0), on this connection: the
+  // server frees it when the session ends (a killed worker, a lost connection), and another
+  // worker takes it at its next call. Held once however often asked (no stacking).
+  Result<bool> holdRole(std::string_view role) override;
   WorkQueue* workQueue() override { return this; }
 
   Status<> syncPortfolio(std::span<const PortfolioEntry> domains, int64_t now) override;

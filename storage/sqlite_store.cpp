@@ -790,6 +790,11 @@ void SqliteStore::close() {
   impl_->db.reset();
 }
 
+Result<bool> SqliteStore::holdRole(std::string_view role) {
+  if (!impl_->db) return fail("cannot hold the role " + std::string(role) + ": store is closed");
+  return true;
+}
+
 // ---- Store --------------------------------------------------------------------------------------
 Result<std::optional<DomainRow>> SqliteStore::domain(std::string_view name) {
   const std::string doing = "reading domain " + std::string(name);

@@ -58,6 +58,8 @@ class SqliteStore final : public Store {
   Status<> forgetVerifiedBefore(int64_t time) override;
   Result<StoreStats> stats() override;
   Result<std::string> integrityCheck() override;
+  // One process owns the file: it holds every role (while the store is open).
+  Result<bool> holdRole(std::string_view role) override;
 
   // PRAGMA user_version of the open database.
   Result<int> schemaVersion();

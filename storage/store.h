@@ -238,6 +238,12 @@ class Store {
   // keys); "ok" when sound, else one line per problem.
   virtual Result<std::string> integrityCheck() = 0;
 
+  // Whether this process is now the one holder of `role` (e.g. "rdap": the one worker that polls
+  // the registries); takes it when it is free. Held until the process, or its connection, goes
+  // away; asking again is cheap and is how a holder notices it lost the role (a reconnect). A
+  // backend one process owns (SQLite) always answers true.
+  virtual Result<bool> holdRole(std::string_view role) = 0;
+
   // The backend's work sharing between workers (work_queue.h), or nullptr for a backend one
   // process owns (SQLite), whose daemon schedules in memory.
   virtual WorkQueue* workQueue() { return nullptr; }

@@ -77,6 +77,7 @@ class ClaimingStore final : public storage::Store {
   Status<> forgetVerifiedBefore(int64_t t) override { return inner_.forgetVerifiedBefore(t); }
   Result<storage::StoreStats> stats() override { return inner_.stats(); }
   Result<std::string> integrityCheck() override { return inner_.integrityCheck(); }
+  Result<bool> holdRole(std::string_view role) override { return inner_.holdRole(role); }
 
  private:
   storage::Store& inner_;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -19,6 +20,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "storage/deflate.h"
@@ -96,6 +98,7 @@ class AnyStore final : public Store {
   }
   Result<StoreStats> stats() override { return store_->stats(); }
   Result<std::string> integrityCheck() override { return store_->integrityCheck(); }
+  Result<bool> holdRole(std::string_view role) override { return store_->holdRole(role); }
 
  private:
   std::unique_ptr<Store> store_;
@@ -1079,6 +1082,92 @@ TEST_P(StoreContractTest, VerifiedSignaturesTravelWithACommitAndLeaveWhenExpired
   auto left = store->verifiedSignatures(0);
   ASSERT_TRUE(left.ok());
   EXPECT_EQ(left->size(), 1u);
+}
+
+// Whether `store` holds `role` now; a failure is not holding.
+bool holds(Store& store, std::string_view role) {
+  auto held = store.holdRole(role);
+  return held.ok() && *held;
+}
+
+// Whether `store` holds `role` within 5 s: a session that ended frees its locks a moment after its
+// client is gone, as its server process exits.
+bool soonHolds(Store& store, std::string_view role) {
+  for (int i = 0; i < 50; ++i) {
+    if (holds(store, role)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+// holdRole: one process owns an SQLite file, so it holds every role; of PostgreSQL sessions, one
+// at a time holds a role, until its session ends.
+TEST_P(StoreContractTest, HoldRoleHasOneHolderAtATime) {
+  auto a = open();
+  auto b = open();
+  ASSERT_TRUE(a && b);
+  auto first = a->holdRole("rdap");
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_TRUE(*first);
+  auto second = b->holdRole("rdap");
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_EQ(*second, !postgres());
+  auto other = b->holdRole("another role");
+  ASSERT_TRUE(other.ok()) << other.error().message;
+  EXPECT_TRUE(*other);
+  for (int i = 0; i < 100; ++i) {
+    auto again = a->holdRole("rdap");
+    ASSERT_TRUE(again.ok()) << again.error().message;
+    ASSERT_TRUE(*again) << "repeat " << i;
+  }
+  a.reset();
+  EXPECT_TRUE(soonHolds(*b, "rdap"));
+}
+
+TEST_P(StoreContractTest, HoldRoleFailsOnAClosedStore) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  store->close();
+  EXPECT_FALSE(store->holdRole("rdap").ok());
+}
+
+// Asked again, the holder keeps one lock, not one per call: a single unlock frees it.
+TEST_P(StoreContractTest, HoldRoleDoesNotStackAndNoticesItsLoss) {
+  if (!postgres()) GTEST_SKIP() << "advisory locks are PostgreSQL's";
+  auto a = open();
+  auto b = open();
+  ASSERT_TRUE(a && b);
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(holds(*a, "rdap"));
+  ASSERT_TRUE(a->execute("SELECT pg_advisory_unlock(hashtextextended('rdap', 0))").ok());
+  EXPECT_TRUE(holds(*b, "rdap"));
+  // A believed it held the role: it checks, and answers no.
+  auto lost = a->holdRole("rdap");
+  ASSERT_TRUE(lost.ok()) << lost.error().message;
+  EXPECT_FALSE(*lost);
+}
+
+// A session that ends (a killed worker, a cut connection) frees the role; its store reconnects
+// without believing it still holds it.
+TEST_P(StoreContractTest, HoldRoleIsFreedWithTheSession) {
+  if (!postgres()) GTEST_SKIP() << "advisory locks are PostgreSQL's";
+  auto a = open();
+  auto b = open();
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(holds(*a, "rdap"));
+  ASSERT_TRUE(b->execute("SELECT pg_terminate_backend(pid) FROM pg_locks "
+                         "WHERE locktype = 'advisory' AND pid <> pg_backend_pid()")
+                  .ok());
+  EXPECT_TRUE(soonHolds(*b, "rdap"));
+  // A meets the lost connection once (an error), then reconnects and finds the role taken.
+  auto first = a->holdRole("rdap");
+  if (first.ok()) {
+    EXPECT_FALSE(*first);
+  }
+  auto again = a->holdRole("rdap");
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_FALSE(*again);
+  b.reset();
+  EXPECT_TRUE(soonHolds(*a, "rdap"));
 }
 
 }  // namespace
