@@ -57,6 +57,7 @@ enum MetricId : size_t {
   kRegistrationLock,
   kRegistrationExpiry,
   kRdapQueries,
+  kRdapActive,
   kMetricCount
 };
 
@@ -122,6 +123,9 @@ constexpr std::array<MetricDef, kMetricCount> kMetrics = {{
     {"zonewatch_rdap_queries_total", Kind::kCounter, false,
      "RDAP queries about domains, by result: ok, or why no registration came back (no_server, "
      "deferred, transport, not_found, rate_limited, http_status, bad_response)."},
+    {"zonewatch_rdap_active", Kind::kGauge, false,
+     "1 when this worker is the one polling the registries over RDAP (it holds the database role "
+     "\"rdap\"), else 0: of workers sharing one database, one at a time polls."},
 }};
 
 // The state label's values, in model::SecurityState order, so that a state indexes its series.
@@ -294,6 +298,7 @@ struct Metrics::Impl {
   prometheus::Gauge* roundEstimate = nullptr;
   prometheus::Gauge* scheduleLag = nullptr;
   prometheus::Gauge* behindSchedule = nullptr;
+  prometheus::Gauge* rdapActive = nullptr;
   prometheus::Histogram* observationDuration = nullptr;
   std::array<prometheus::Gauge*, kStates.size()> domainsByState{};
   prometheus::Family<prometheus::Counter>* events = nullptr;
@@ -343,6 +348,7 @@ struct Metrics::Impl {
     roundEstimate = &gauge(kRoundEstimate, r).Add({});
     scheduleLag = &gauge(kScheduleLag, r).Add({});
     behindSchedule = &gauge(kBehindSchedule, r).Add({});
+    rdapActive = &gauge(kRdapActive, r).Add({});
   }
 
   void setDomainValue(int64_t DomainValues::*member, std::string_view name, int64_t value) {
@@ -542,6 +548,10 @@ void Metrics::setScheduleLag(double seconds) {
 
 void Metrics::setBehindSchedule(bool behind) {
   impl_->behindSchedule->Set(behind ? 1 : 0);
+}
+
+void Metrics::setRdapActive(bool active) {
+  impl_->rdapActive->Set(active ? 1 : 0);
 }
 
 uint16_t Metrics::port() const {

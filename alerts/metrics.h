@@ -76,6 +76,8 @@ class Metrics {
   void setRegistrationExpiry(std::string_view domain, int64_t unixSeconds);
   void clearRegistrationExpiry(std::string_view domain);
   void countRdapQuery(std::string_view result);
+  // Whether this worker is the one polling RDAP (storage::Store::holdRole("rdap")).
+  void setRdapActive(bool active);
   // A round (a batch of observations) the store could not commit: a full disk, a locked or
   // damaged database. Nothing of it was stored; its domains are observed again.
   void countStoreCommitFailure();

@@ -314,6 +314,20 @@ TEST(Metrics, ScheduleSeriesStartAtZeroAndFollowTheDaemon) {
   EXPECT_NE(text.find("# TYPE zonewatch_behind_schedule gauge"), std::string::npos);
 }
 
+// Whether this worker polls RDAP: 0 until the daemon says it holds the role, then follows it.
+TEST(Metrics, RdapActiveFollowsTheRole) {
+  auto created = Metrics::create(rendered());
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  auto& m = **created;
+  EXPECT_EQ(sample(m.render(), "zonewatch_rdap_active"), 0);
+  m.setRdapActive(true);
+  EXPECT_EQ(sample(m.render(), "zonewatch_rdap_active"), 1);
+  m.setRdapActive(false);
+  const std::string text = m.render();
+  EXPECT_EQ(sample(text, "zonewatch_rdap_active"), 0);
+  EXPECT_NE(text.find("# TYPE zonewatch_rdap_active gauge"), std::string::npos);
+}
+
 // Issue 16: the registration watch's series. The locks of a domain are replaced by each answer,
 // the expiry dropped when the registry gives none, and every series follows per_domain and
 // removeDomain like the DNS ones.
