@@ -55,6 +55,9 @@ storage::StoreOptions storeOptions(const config::Config& config) {
   return options;
 }
 constexpr auto kFlushEvery = std::chrono::milliseconds(200);
+// How often the loop asks the store whether this worker still holds (or can take) the role "rdap":
+// a worker that died leaves the polling to another within about this long.
+constexpr auto kRdapRoleEvery = std::chrono::seconds(10);
 
 detect::Expectation expectationFor(const config::DomainSpec* spec, const std::string& baseline) {
   detect::Expectation e;
@@ -195,6 +198,7 @@ class DaemonImpl final : public Daemon {
   void prune();
   Status<> startRdap();
   void drainRdap();
+  void checkRdapRole();
   std::vector<std::string> watchedNames() const;
 
   config::Config config_;
@@ -238,6 +242,8 @@ class DaemonImpl final : public Daemon {
   // The registration watch (issue 16), when rdap.enabled and not `--once`: its own thread fetches,
   // this loop applies (rdap_watch.h). Last: its thread stops before the members above go away.
   std::unique_ptr<RdapWatch> rdap_;
+  std::chrono::steady_clock::time_point rdapRoleCheckedAt_{};
+  std::optional<bool> rdapActive_;  // what was last logged: none before the first check
 };
 
 Status<> DaemonImpl::init() {
@@ -726,8 +732,31 @@ Status<> DaemonImpl::startRdap() {
   auto watch = RdapWatch::create(config_.rdap, *metrics_, clock_);
   if (!watch) return fail("cannot start the RDAP watch: " + watch.error().message);
   rdap_ = std::move(watch).value();
+  // Before the thread starts: a worker that does not hold the role sends no query at all.
+  checkRdapRole();
   rdap_->setDomains(*store_, watchedNames());
   return Ok{};
+}
+
+void DaemonImpl::checkRdapRole() {
+  rdapRoleCheckedAt_ = std::chrono::steady_clock::now();
+  auto held = store_->holdRole("rdap");
+  // Not knowing is not holding: two workers polling is what the role prevents.
+  const bool active = held.ok() && *held;
+  rdap_->setActive(*store_, active);
+  metrics_->setRdapActive(active);
+  if (rdapActive_ == active) return;
+  rdapActive_ = active;
+  if (active) {
+    log::info({"rdap_role"}, "RDAP watch: this worker polls the registries");
+  } else if (held.ok()) {
+    log::info({"rdap_role"}, "RDAP watch: another worker polls the registries");
+  } else {
+    log::warning({"rdap_role"},
+                 "RDAP watch: not polling the registries, cannot tell whether "
+                 "another worker does: " +
+                     held.error().message);
+  }
 }
 
 std::vector<std::string> DaemonImpl::watchedNames() const {
@@ -739,6 +768,7 @@ std::vector<std::string> DaemonImpl::watchedNames() const {
 
 void DaemonImpl::drainRdap() {
   if (!rdap_) return;
+  if (std::chrono::steady_clock::now() - rdapRoleCheckedAt_ >= kRdapRoleEvery) checkRdapRole();
   logAndCountEvents(rdap_->drain(*store_, [this](const model::Event& e) { return sinksFor(e); }));
 }
 

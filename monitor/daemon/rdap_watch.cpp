@@ -186,6 +186,13 @@ void RdapSchedule::setDomains(
   due_ = std::move(next);
 }
 
+std::vector<std::string> RdapSchedule::names() const {
+  std::vector<std::string> out;
+  out.reserve(due_.size());
+  for (const auto& entry : due_) out.push_back(entry.first);
+  return out;
+}
+
 std::optional<std::pair<int64_t, std::string>> RdapSchedule::next() const {
   const std::pair<const std::string, Due>* best = nullptr;
   for (const auto& entry : due_) {
@@ -351,6 +358,30 @@ void RdapWatch::setDomains(storage::Store& store, const std::vector<std::string>
   }
 }
 
+void RdapWatch::setActive(storage::Store& store, bool active) {
+  std::vector<std::string> names;
+  {
+    std::lock_guard lock(mutex_);
+    if (active_ == active) return;
+    active_ = active;
+    changed_ = true;
+    if (active) {
+      // Forgotten so that setDomains() schedules each domain from its stored last fetch.
+      names = schedule_.names();
+      schedule_ = RdapSchedule{};
+    } else {
+      results_.clear();
+    }
+  }
+  wake_.notify_all();
+  if (active) setDomains(store, names);
+}
+
+bool RdapWatch::active() const {
+  std::lock_guard lock(mutex_);
+  return active_;
+}
+
 void RdapWatch::run(std::stop_token stop) {
   alerts::CurlGetter getter(stop);
   rdap::RateOptions rate;
@@ -364,9 +395,9 @@ void RdapWatch::run(std::stop_token stop) {
       std::unique_lock lock(mutex_);
       const auto next = schedule_.next();
       const int64_t now = clock_.nowUnix();
-      if (!next || next->first > now || results_.size() >= kMaxQueuedResults) {
+      if (!active_ || !next || next->first > now || results_.size() >= kMaxQueuedResults) {
         // Whole seconds: the schedule is in unix seconds. Woken early by setDomains() or stop.
-        const int64_t wait = next ? std::clamp<int64_t>(next->first - now, 1, 60) : 60;
+        const int64_t wait = next && active_ ? std::clamp<int64_t>(next->first - now, 1, 60) : 60;
         changed_ = false;
         wake_.wait_for(lock, stop, std::chrono::seconds(wait), [this] { return changed_; });
         continue;
@@ -378,6 +409,7 @@ void RdapWatch::run(std::stop_token stop) {
     auto outcome = fetcher.fetch(domain);  // blocking, without the lock
     if (stop.stop_requested()) break;
     std::lock_guard lock(mutex_);
+    if (!active_) continue;  // another worker polls now: it stores its own answers
     if (!outcome.ok() && outcome.error().kind == RdapFetchFailureKind::kDeferred) {
       // Not asked (spacing, or a server's Retry-After): due again once the server may be asked,
       // not an interval later. A domain that got the 429 itself waits its interval like any

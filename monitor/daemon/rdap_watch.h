@@ -86,6 +86,8 @@ class RdapSchedule {
   std::optional<std::pair<int64_t, std::string>> next() const;
   void reschedule(const std::string& domain, int64_t at);
   size_t size() const { return due_.size(); }
+  // The domains scheduled, by name.
+  std::vector<std::string> names() const;
 
  private:
   struct Due {
@@ -159,6 +161,15 @@ class RdapWatch {
   // caller's thread's connection) to resume its phase. Starts the thread on the first call.
   void setDomains(storage::Store& store, const std::vector<std::string>& domains);
 
+  // Whether this worker polls the registries: of workers sharing one database, only the holder of
+  // the store's role "rdap" does (storage::Store::holdRole), so that registries are asked once
+  // and a registration event is stored once. Inactive, the thread sends no query and results not
+  // yet applied are dropped (the active worker stores its own). Becoming active re-reads each
+  // domain's last fetch from `store`: the worker that polled meanwhile moved the due times on.
+  // Active from create().
+  void setActive(storage::Store& store, bool active);
+  bool active() const;
+
   // On the loop thread: applies the results the RDAP thread handed over since the last call (at
   // most kMaxResultsPerDrain), committing their events through `store`. Returns the events stored.
   std::vector<model::Event> drain(
@@ -189,11 +200,12 @@ class RdapWatch {
   const Clock& clock_;
   ApplyOptions options_;
 
-  std::mutex mutex_;  // guards schedule_, results_ and the wake-up
+  mutable std::mutex mutex_;  // guards schedule_, results_, active_ and the wake-up
   std::condition_variable_any wake_;
   RdapSchedule schedule_;
   std::deque<RdapResult> results_;
   bool changed_ = false;  // the portfolio changed: the thread looks at the schedule again
+  bool active_ = true;    // setActive()
   std::mt19937_64 random_;
   std::jthread thread_;  // last: stopped and joined before the members it uses go away
 

@@ -4,8 +4,8 @@
 // workers started together observe each domain once per round between them and raise each event
 // once; a change seen by one worker and confirmed by another still needs confirm_polls
 // observations; an ack made through the database holds for every worker; a worker killed with
-// SIGKILL holding claims leaves its domains to the others once its lease expired; and a domain's
-// series are exported by the worker that observed it last only.
+// SIGKILL holding claims leaves its domains to the others once its lease expired; a domain's
+// series are exported by the worker that observed it last only; and one worker polls RDAP.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -29,6 +29,7 @@
 #include "monitor/commands/monitor_commands.h"
 #include "monitor/daemon/daemon.h"
 #include "storage/pg_store.h"
+#include "tests/unit/alerts/metrics_text.h"
 #include "tests/unit/monitor/daemon/daemon_fixture.h"
 #include "tests/unit/storage/pg_server.h"
 #include "tests/unit/storage/store_test_support.h"
@@ -369,6 +370,55 @@ TEST_F(DaemonWorkersTest, OnlyTheWorkerThatObservedADomainLastExportsItsSeries) 
   EXPECT_EQ(exported(*second), observedLastBy(2));
 
   // One SIGTERM stops one daemon (the first signalfd to read it): send until both stopped.
+  for (int i = 0; i < 100 && running > 0; ++i) {
+    ASSERT_EQ(::kill(::getpid(), SIGTERM), 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  runFirst.join();
+  runSecond.join();
+}
+
+// RDAP queries a daemon counted, whatever their result.
+double rdapQueries(const Daemon& d) {
+  const std::string text = d.metrics().render();
+  double count = 0;
+  for (std::string_view result : {"ok", "no_server", "deferred", "transport", "not_found",
+                                  "rate_limited", "http_status", "bad_response", "other"}) {
+    count += testutil::sample(
+                 text, "zonewatch_rdap_queries_total{result=\"" + std::string(result) + "\"}")
+                 .value_or(0);
+  }
+  return count;
+}
+
+double rdapActive(const Daemon& d) {
+  return testutil::sample(d.metrics().render(), "zonewatch_rdap_active").value_or(-1);
+}
+
+// Of two workers with rdap.enabled on one database, the one holding the role "rdap" polls and the
+// other sends no query. The registry is a closed local port: every poll fails at once, counted.
+TEST_F(DaemonWorkersTest, OneWorkerAtATimePollsRdap) {
+  std::ofstream(configPath_, std::ios::app) << "rdap:\n  enabled: true\n  min_spacing: 0s\n"
+                                            << "  servers:\n    example: http://127.0.0.1:1/\n";
+  auto first = runningWorker(1);
+  auto second = runningWorker(2);
+  ASSERT_TRUE(first && second);
+  std::atomic<int> running = 2;
+  std::thread runFirst([&] {
+    EXPECT_TRUE(first->run().ok());
+    --running;
+  });
+  std::thread runSecond([&] {
+    EXPECT_TRUE(second->run().ok());
+    --running;
+  });
+  EXPECT_TRUE(eventually([&] { return rdapQueries(*first) + rdapQueries(*second) >= 1; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  EXPECT_EQ(rdapActive(*first) + rdapActive(*second), 1);
+  const bool firstPolls = rdapActive(*first) == 1;
+  EXPECT_GE(rdapQueries(firstPolls ? *first : *second), 1);
+  EXPECT_EQ(rdapQueries(firstPolls ? *second : *first), 0);
+
   for (int i = 0; i < 100 && running > 0; ++i) {
     ASSERT_EQ(::kill(::getpid(), SIGTERM), 0);
     std::this_thread::sleep_for(std::chrono::milliseconds(200));

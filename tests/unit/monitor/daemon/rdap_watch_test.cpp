@@ -5,13 +5,19 @@
 #include "monitor/daemon/rdap_watch.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
+#include "alerts/metrics.h"
 #include "monitor/detect/domain_state.h"
 #include "monitor/model/event_kind.h"
 #include "monitor/rdap/registration_json.h"
+#include "monitor/util/clock.h"
+#include "storage/sqlite_store.h"
 
 namespace zonewatch::daemon {
 namespace {
@@ -288,6 +294,65 @@ TEST(RdapWatchDnsTest, TheConfirmedStatesParentNsAreTheDnsSide) {
   EXPECT_TRUE(confirmedParentNs(storage::DomainRow{}).empty());
   row.stateJson = "garbage";
   EXPECT_TRUE(confirmedParentNs(row).empty());
+}
+
+TEST(RdapWatchScheduleTest, NamesAreTheScheduledDomains) {
+  RdapSchedule s;
+  s.setDomains({{"b.example.", std::nullopt}, {"a.example.", kT0}}, kT0, 1000s, 0.0);
+  EXPECT_EQ(s.names(), (std::vector<std::string>{"a.example.", "b.example."}));
+}
+
+// How many RDAP queries `metrics` counted, whatever their result.
+int rdapQueries(const alerts::Metrics& metrics) {
+  int count = 0;
+  const std::string text = metrics.render();
+  const std::string prefix = "zonewatch_rdap_queries_total{";
+  for (size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at + 1)) {
+    const size_t space = text.find(' ', at);
+    count += std::stoi(text.substr(space + 1, text.find('\n', space) - space - 1));
+  }
+  return count;
+}
+
+// The watch of a worker that does not hold the role "rdap" sends no query; once it takes the role
+// it polls. The registry is a closed local port: each query fails at once as a transport failure,
+// counted when drained.
+TEST(RdapWatchActiveTest, AnInactiveWatchSendsNoQueryUntilActive) {
+  std::string dir = (std::filesystem::temp_directory_path() / "zonewatch-rdap-XXXXXX").string();
+  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  auto store = storage::SqliteStore::open(dir + "/zonewatch.sqlite");
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  config::MetricsSpec metricsSpec;
+  metricsSpec.enabled = false;
+  auto metrics = alerts::Metrics::create(metricsSpec);
+  ASSERT_TRUE(metrics.ok()) << metrics.error().message;
+  config::RdapSpec spec;
+  spec.enabled = true;
+  spec.minSpacing = 0s;
+  spec.timeout = 1000ms;
+  spec.servers = {{"lab", "http://127.0.0.1:1/"}};
+  SystemClock clock;
+  auto watch = RdapWatch::create(spec, **metrics, clock);
+  ASSERT_TRUE(watch.ok()) << watch.error().message;
+  const auto noSinks = [](const model::Event&) { return std::vector<std::string>{}; };
+
+  EXPECT_TRUE((*watch)->active());
+  (*watch)->setActive(**store, false);
+  EXPECT_FALSE((*watch)->active());
+  (*watch)->setDomains(**store, {"a.lab."});
+  std::this_thread::sleep_for(1500ms);
+  (void)(*watch)->drain(**store, noSinks);
+  EXPECT_EQ(rdapQueries(**metrics), 0);
+
+  (*watch)->setActive(**store, true);
+  EXPECT_TRUE((*watch)->active());
+  for (int i = 0; i < 50 && rdapQueries(**metrics) == 0; ++i) {
+    std::this_thread::sleep_for(100ms);
+    (void)(*watch)->drain(**store, noSinks);
+  }
+  EXPECT_GE(rdapQueries(**metrics), 1);
+  watch->reset();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
