@@ -378,7 +378,6 @@ void RdapWatch::setActive(storage::Store& store, bool active) {
 }
 
 bool RdapWatch::active() const {
-  std::lock_guard lock(mutex_);
   return active_;
 }
 

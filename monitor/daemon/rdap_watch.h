@@ -19,6 +19,7 @@
 // stored, never compared (a false critical alarm is the worst defect).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -200,12 +201,13 @@ class RdapWatch {
   const Clock& clock_;
   ApplyOptions options_;
 
-  mutable std::mutex mutex_;  // guards schedule_, results_, active_ and the wake-up
+  std::mutex mutex_;  // guards schedule_, results_ and the wake-up
   std::condition_variable_any wake_;
   RdapSchedule schedule_;
   std::deque<RdapResult> results_;
   bool changed_ = false;  // the portfolio changed: the thread looks at the schedule again
-  bool active_ = true;    // setActive()
+  // setActive(); written under mutex_ too, so that the thread's wait sees the change.
+  std::atomic<bool> active_{true};
   std::mt19937_64 random_;
   std::jthread thread_;  // last: stopped and joined before the members it uses go away
 
