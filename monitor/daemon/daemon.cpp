@@ -239,11 +239,13 @@ class DaemonImpl final : public Daemon {
   int64_t schedulePublishedAt_ = 0;
   bool stopping_ = false;
   bool reloadRequested_ = false;
+  // When the loop last asked for the role "rdap", and the answer last logged (none before the
+  // first): one worker at a time polls the registries (checkRdapRole).
+  std::chrono::steady_clock::time_point rdapRoleCheckedAt_{};
+  std::optional<bool> rdapActive_;
   // The registration watch (issue 16), when rdap.enabled and not `--once`: its own thread fetches,
   // this loop applies (rdap_watch.h). Last: its thread stops before the members above go away.
   std::unique_ptr<RdapWatch> rdap_;
-  std::chrono::steady_clock::time_point rdapRoleCheckedAt_{};
-  std::optional<bool> rdapActive_;  // what was last logged: none before the first check
 };
 
 Status<> DaemonImpl::init() {

@@ -395,7 +395,8 @@ void RdapWatch::run(std::stop_token stop) {
       const auto next = schedule_.next();
       const int64_t now = clock_.nowUnix();
       if (!active_ || !next || next->first > now || results_.size() >= kMaxQueuedResults) {
-        // Whole seconds: the schedule is in unix seconds. Woken early by setDomains() or stop.
+        // Whole seconds: the schedule is in unix seconds. Woken early by setDomains(), setActive()
+        // or stop.
         const int64_t wait = next && active_ ? std::clamp<int64_t>(next->first - now, 1, 60) : 60;
         changed_ = false;
         wake_.wait_for(lock, stop, std::chrono::seconds(wait), [this] { return changed_; });
