@@ -166,6 +166,11 @@ void describeRdap(const RdapSpec& rdap, std::ostream& out) {
   out << "  bootstrap:    "
       << (rdap.bootstrapFile.empty() ? "built in (monitor/rdap/dns.json)" : rdap.bootstrapFile)
       << "\n";
+  // The URL's credentials, if any, are cut like a server's.
+  if (!rdap.bootstrapUrl.empty()) {
+    out << "  bootstrap url: " << withoutUserinfo(rdap.bootstrapUrl) << " every "
+        << formatDuration(rdap.bootstrapRefresh) << " (the bootstrap above is the fallback)\n";
+  }
   // A user name or password in a server URL is cut; the path, which names the service, is shown.
   for (const auto& [suffix, url] : rdap.servers) {
     out << "  server:       " << suffix << " -> " << withoutUserinfo(url) << "\n";

@@ -123,6 +123,10 @@ struct RdapSpec {
   std::chrono::seconds minSpacing{2};       // between two requests to one RDAP server
   std::chrono::milliseconds timeout{10000};
   std::string bootstrapFile;  // RFC 9224 dns.json; empty = the copy shipped with zonewatch
+  // Where a current dns.json is fetched (e.g. IANA's); empty = none. Its copy, once fetched, wins
+  // over bootstrapFile (else the shipped copy), which stays the fallback when the fetch fails.
+  std::string bootstrapUrl;
+  std::chrono::seconds bootstrapRefresh{86400};  // between two fetches of bootstrapUrl
   // Suffix ("com", "co.uk") -> base URL ending in "/", ahead of the bootstrap file; file order.
   std::vector<std::pair<std::string, std::string>> servers;
   std::chrono::seconds expiryWarning{30 * 86400};  // registration_expiring from here on

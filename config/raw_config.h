@@ -84,8 +84,8 @@ struct RawMap {
 
 // `rdap:` (issue 16); `servers` maps a suffix to a base URL, in file order.
 struct RawRdap {
-  std::optional<RawScalar> enabled, interval, minSpacing, timeout, bootstrapFile, expiryWarning,
-      mismatchGrace, hijackWindow;
+  std::optional<RawScalar> enabled, interval, minSpacing, timeout, bootstrapFile, bootstrapUrl,
+      bootstrapRefresh, expiryWarning, mismatchGrace, hijackWindow;
   std::optional<RawMap> servers;
 };
 

@@ -66,6 +66,10 @@ constexpr milliseconds kMinRdapTimeout{1000};
 constexpr milliseconds kMaxRdapTimeout{120'000};
 // The windows of the registration judgement: shorter than an hour is shorter than one poll apart.
 constexpr seconds kMinRdapWindow{3600};
+// IANA updates dns.json when a TLD's RDAP service changes, a few times a month: daily is current
+// enough; a minute is for a private copy (tests), a month is the stalest copy worth refreshing.
+constexpr seconds kMinRdapBootstrapRefresh{60};
+constexpr seconds kMaxRdapBootstrapRefresh{30 * 86400};
 // Overrides: a handful in practice; as many as the rate policy tracks servers (rate_policy.h).
 constexpr size_t kMaxRdapServers = 1024;
 // RFC 1035 §2.3.4: names of at most 253 characters in text, labels of at most 63.
@@ -427,6 +431,12 @@ class Validator {
     if (raw.bootstrapFile) {
       spec.bootstrapFile = readablePath(*raw.bootstrapFile, "rdap.bootstrap_file");
     }
+    if (raw.bootstrapUrl) spec.bootstrapUrl = httpUrl(*raw.bootstrapUrl, "rdap.bootstrap_url");
+    if (raw.bootstrapRefresh) {
+      spec.bootstrapRefresh = std::chrono::duration_cast<seconds>(
+          within(*raw.bootstrapRefresh, "rdap.bootstrap_refresh", kMinRdapBootstrapRefresh,
+                 kMaxRdapBootstrapRefresh));
+    }
     if (raw.expiryWarning) {
       spec.expiryWarning = atLeast(*raw.expiryWarning, "rdap.expiry_warning", kMinRdapWindow);
     }
@@ -453,14 +463,20 @@ class Validator {
       std::string name = lowercase(suffix.text);
       if (name.ends_with('.')) name.pop_back();
       if (auto s = checkSuffix(name); !s) fail(suffix, key, s.error().message);
-      const std::string scheme = lowercase(url.text.substr(0, url.text.find("://") + 3));
-      if (scheme != "https://" && scheme != "http://") {
-        fail(url, key, "must be an http:// or https:// URL, not " + quote(url.text));
-      }
-      if (url.text.size() <= scheme.size()) fail(url, key, "names no server");
-      out.emplace_back(name, url.text.ends_with('/') ? url.text : url.text + "/");
+      const std::string base = httpUrl(url, key);
+      out.emplace_back(name, base.ends_with('/') ? base : base + "/");
     }
     return out;
+  }
+
+  // An http:// or https:// URL naming a server: the only schemes alerts::CurlGetter fetches.
+  std::string httpUrl(const RawScalar& url, const std::string& key) const {
+    const std::string scheme = lowercase(url.text.substr(0, url.text.find("://") + 3));
+    if (scheme != "https://" && scheme != "http://") {
+      fail(url, key, "must be an http:// or https:// URL, not " + quote(url.text));
+    }
+    if (url.text.size() <= scheme.size()) fail(url, key, "names no server");
+    return url.text;
   }
 
   void domains(Config& config) const {

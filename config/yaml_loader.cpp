@@ -74,12 +74,14 @@ constexpr std::array<Field<RawMetrics>, 3> kMetricsFields = {{
 constexpr std::array<Field<RawWeb>, 1> kWebFields = {{
     {"enabled", &RawWeb::enabled},
 }};
-constexpr std::array<Field<RawRdap>, 9> kRdapFields = {{
+constexpr std::array<Field<RawRdap>, 11> kRdapFields = {{
     {"enabled", &RawRdap::enabled},
     {"interval", &RawRdap::interval},
     {"min_spacing", &RawRdap::minSpacing},
     {"timeout", &RawRdap::timeout},
     {"bootstrap_file", &RawRdap::bootstrapFile},
+    {"bootstrap_url", &RawRdap::bootstrapUrl},
+    {"bootstrap_refresh", &RawRdap::bootstrapRefresh},
     {"servers"},
     {"expiry_warning", &RawRdap::expiryWarning},
     {"mismatch_grace", &RawRdap::mismatchGrace},

@@ -568,6 +568,10 @@ json rdapJson(const config::RdapSpec& rdap) {
           {"min_spacing", config::formatDuration(rdap.minSpacing)},
           {"timeout", config::formatDuration(rdap.timeout)},
           {"bootstrap_file", rdap.bootstrapFile.empty() ? json(nullptr) : json(rdap.bootstrapFile)},
+          {"bootstrap_url", rdap.bootstrapUrl.empty()
+                                ? json(nullptr)
+                                : json(config::withoutUserinfo(rdap.bootstrapUrl))},
+          {"bootstrap_refresh", config::formatDuration(rdap.bootstrapRefresh)},
           {"servers", std::move(servers)},
           {"expiry_warning", config::formatDuration(rdap.expiryWarning)},
           {"mismatch_grace", config::formatDuration(rdap.mismatchGrace)},

@@ -931,6 +931,8 @@ TEST_F(ConfigTest, RdapIsOffByDefaultWithTheIssuesWindows) {
   EXPECT_EQ(rdap.minSpacing, std::chrono::seconds(2));
   EXPECT_EQ(rdap.timeout, std::chrono::seconds(10));
   EXPECT_TRUE(rdap.bootstrapFile.empty());
+  EXPECT_TRUE(rdap.bootstrapUrl.empty());
+  EXPECT_EQ(rdap.bootstrapRefresh, std::chrono::hours(24));
   EXPECT_TRUE(rdap.servers.empty());
   EXPECT_EQ(rdap.expiryWarning, std::chrono::hours(30 * 24));
   EXPECT_EQ(rdap.mismatchGrace, std::chrono::hours(24));
@@ -1001,6 +1003,38 @@ rdap:
       << on;
 }
 
+// The URL and the file together: the URL's copy wins once fetched, the file is the fallback.
+TEST_F(ConfigTest, RdapBootstrapUrlAndRefreshAreParsed) {
+  write("dns.json", R"({"version": "1.0", "services": []})");
+  const RdapSpec rdap = load(R"(domains: [example.com]
+rdap:
+  bootstrap_file: dns.json
+  bootstrap_url: https://data.iana.org/rdap/dns.json
+  bootstrap_refresh: 1m
+)")
+                            .rdap;
+  EXPECT_EQ(rdap.bootstrapFile, (dir_ / "dns.json").string());
+  EXPECT_EQ(rdap.bootstrapUrl, "https://data.iana.org/rdap/dns.json");
+  EXPECT_EQ(rdap.bootstrapRefresh, std::chrono::minutes(1));
+  const RdapSpec longest = load(R"(domains: [example.com]
+rdap:
+  bootstrap_url: http://127.0.0.1:1/dns.json
+  bootstrap_refresh: 30d
+)")
+                               .rdap;
+  EXPECT_EQ(longest.bootstrapUrl, "http://127.0.0.1:1/dns.json");
+  EXPECT_EQ(longest.bootstrapRefresh, std::chrono::hours(30 * 24));
+  const std::string text = describe(load(R"(domains: [example.com]
+rdap:
+  bootstrap_url: https://u:pw@data.iana.org/rdap/dns.json
+)"));
+  EXPECT_NE(text.find("  bootstrap url: https://data.iana.org/rdap/dns.json every 1d (the "
+                      "bootstrap above is the fallback)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("u:pw"), std::string::npos) << text;
+}
+
 TEST_F(ConfigTest, RdapErrorsNameFileLineAndKey) {
   const std::string base = "domains: [example.com]\nrdap:\n";
   expectError(base + "  enabled: maybe\n", 3, "rdap.enabled", "");
@@ -1009,6 +1043,16 @@ TEST_F(ConfigTest, RdapErrorsNameFileLineAndKey) {
   expectError(base + "  timeout: 500ms\n", 3, "rdap.timeout", "at least 1s");
   expectError(base + "  timeout: 5m\n", 3, "rdap.timeout", "at most 2m");
   expectError(base + "  bootstrap_file: no-such.json\n", 3, "rdap.bootstrap_file", "cannot read");
+  expectError(base + "  bootstrap_url: ftp://data.iana.org/rdap/dns.json\n", 3,
+              "rdap.bootstrap_url", "http:// or https://");
+  expectError(base + "  bootstrap_url: data.iana.org/rdap/dns.json\n", 3, "rdap.bootstrap_url",
+              "http:// or https://");
+  expectError(base + "  bootstrap_url: https://\n", 3, "rdap.bootstrap_url", "names no server");
+  expectError(base + "  bootstrap_refresh: 30s\n", 3, "rdap.bootstrap_refresh", "at least 1m");
+  expectError(base + "  bootstrap_refresh: 31d\n", 3, "rdap.bootstrap_refresh", "at most 30d");
+  expectError(base + "  bootstrap_refresh: often\n", 3, "rdap.bootstrap_refresh", "");
+  expectError(base + "  bootstrap_ur: https://a/\n", 3, "rdap.bootstrap_ur",
+              "did you mean 'bootstrap_url'?");
   expectError(base + "  expiry_warning: 0s\n", 3, "rdap.expiry_warning", "at least 1h");
   expectError(base + "  mismatch_grace: 30m\n", 3, "rdap.mismatch_grace", "at least 1h");
   expectError(base + "  hijack_window: 1m\n", 3, "rdap.hijack_window", "at least 1h");

@@ -390,7 +390,8 @@ TEST_F(MonitorCommandsTest, ConfigCheckJsonHasTheRdapSection) {
   EXPECT_EQ(o.code, 0) << o.err;
   const json j = json::parse(o.out);
   EXPECT_EQ(j["rdap"], json::parse(R"({"enabled":true,"interval":"6h","min_spacing":"2s",
-      "timeout":"10s","bootstrap_file":null,"servers":{"lab":"http://127.0.0.1:8080/"},
+      "timeout":"10s","bootstrap_file":null,"bootstrap_url":null,"bootstrap_refresh":"1d",
+      "servers":{"lab":"http://127.0.0.1:8080/"},
       "expiry_warning":"30d","mismatch_grace":"1d","hijack_window":"1w"})"))
       << o.out;
   const Outcome text = run(runConfigCheckCommand, args());
