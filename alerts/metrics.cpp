@@ -58,6 +58,8 @@ enum MetricId : size_t {
   kRegistrationExpiry,
   kRdapQueries,
   kRdapActive,
+  kRdapBootstrapRefreshes,
+  kRdapBootstrapLoaded,
   kMetricCount
 };
 
@@ -126,6 +128,13 @@ constexpr std::array<MetricDef, kMetricCount> kMetrics = {{
     {"zonewatch_rdap_active", Kind::kGauge, false,
      "1 when this worker is the one polling the registries over RDAP (it holds the database role "
      "\"rdap\"), else 0: of workers sharing one database, one at a time polls."},
+    {"zonewatch_rdap_bootstrap_refresh_total", Kind::kCounter, false,
+     "Fetches of rdap.bootstrap_url (the RFC 9224 bootstrap registry), by result: ok, or failed "
+     "(the bootstrap in use was kept)."},
+    {"zonewatch_rdap_bootstrap_loaded_timestamp_seconds", Kind::kGauge, false,
+     "When the RDAP bootstrap registry in use was loaded (Unix time): at start from "
+     "rdap.bootstrap_file or the shipped copy, then at each successful fetch of "
+     "rdap.bootstrap_url; 0 while the RDAP watch is off."},
 }};
 
 // The state label's values, in model::SecurityState order, so that a state indexes its series.
@@ -299,6 +308,9 @@ struct Metrics::Impl {
   prometheus::Gauge* scheduleLag = nullptr;
   prometheus::Gauge* behindSchedule = nullptr;
   prometheus::Gauge* rdapActive = nullptr;
+  prometheus::Gauge* rdapBootstrapLoaded = nullptr;
+  prometheus::Counter* rdapBootstrapOk = nullptr;
+  prometheus::Counter* rdapBootstrapFailed = nullptr;
   prometheus::Histogram* observationDuration = nullptr;
   std::array<prometheus::Gauge*, kStates.size()> domainsByState{};
   prometheus::Family<prometheus::Counter>* events = nullptr;
@@ -349,6 +361,11 @@ struct Metrics::Impl {
     scheduleLag = &gauge(kScheduleLag, r).Add({});
     behindSchedule = &gauge(kBehindSchedule, r).Add({});
     rdapActive = &gauge(kRdapActive, r).Add({});
+    // Both results from 0, as for events: increase() then sees the first failure too.
+    auto& refreshes = counter(kRdapBootstrapRefreshes, r);
+    rdapBootstrapOk = &refreshes.Add({{"result", "ok"}});
+    rdapBootstrapFailed = &refreshes.Add({{"result", "failed"}});
+    rdapBootstrapLoaded = &gauge(kRdapBootstrapLoaded, r).Add({});
   }
 
   void setDomainValue(int64_t DomainValues::*member, std::string_view name, int64_t value) {
@@ -524,6 +541,14 @@ void Metrics::countRdapQuery(std::string_view result) {
     label = Impl::bounded(impl_->rdapResults, result);
   }
   impl_->rdapQueries->Add({{"result", label}}).Increment();
+}
+
+void Metrics::countRdapBootstrapRefresh(bool ok) {
+  (ok ? impl_->rdapBootstrapOk : impl_->rdapBootstrapFailed)->Increment();
+}
+
+void Metrics::setRdapBootstrapLoaded(int64_t unixSeconds) {
+  impl_->rdapBootstrapLoaded->Set(static_cast<double>(unixSeconds));
 }
 
 void Metrics::setOutboxPending(size_t count) {

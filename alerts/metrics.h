@@ -78,6 +78,10 @@ class Metrics {
   void countRdapQuery(std::string_view result);
   // Whether this worker is the one polling RDAP (storage::Store::holdRole("rdap")).
   void setRdapActive(bool active);
+  // The bootstrap registry (rdap.bootstrap_url): one fetch, used (ok) or not (the one in use kept);
+  // and when the bootstrap in use was loaded. Called from the RDAP thread.
+  void countRdapBootstrapRefresh(bool ok);
+  void setRdapBootstrapLoaded(int64_t unixSeconds);
   // A round (a batch of observations) the store could not commit: a full disk, a locked or
   // damaged database. Nothing of it was stored; its domains are observed again.
   void countStoreCommitFailure();

@@ -97,6 +97,10 @@ void populate(Metrics& m) {
   m.setRegistrationExpiry("a.example.", 1800000000);
   m.countRdapQuery("ok");
   m.countRdapQuery("rate_limited");
+  m.countRdapBootstrapRefresh(true);
+  m.countRdapBootstrapRefresh(false);
+  m.countRdapBootstrapRefresh(false);
+  m.setRdapBootstrapLoaded(1700000000);
 }
 
 TEST(Metrics, ServesExpositionOverHttp) {
@@ -346,6 +350,9 @@ TEST(Metrics, RegistrationSeriesFollowTheLatestAnswer) {
             1800000000);
   EXPECT_EQ(sample(text, R"(zonewatch_rdap_queries_total{result="ok"})"), 1);
   EXPECT_EQ(sample(text, R"(zonewatch_rdap_queries_total{result="rate_limited"})"), 1);
+  EXPECT_EQ(sample(text, R"(zonewatch_rdap_bootstrap_refresh_total{result="ok"})"), 1);
+  EXPECT_EQ(sample(text, R"(zonewatch_rdap_bootstrap_refresh_total{result="failed"})"), 2);
+  EXPECT_EQ(sample(text, "zonewatch_rdap_bootstrap_loaded_timestamp_seconds"), 1700000000);
   const std::vector<std::pair<std::string, bool>> unlocked = {{"client_transfer", false}};
   m.setRegistrationLocks("a.example.", unlocked);
   m.clearRegistrationExpiry("a.example.");
