@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "alerts/metrics.h"
+#include "config/values.h"
 #include "monitor/detect/domain_state.h"
 #include "monitor/model/event_kind.h"
 #include "monitor/rdap/registration_events.h"
@@ -211,6 +212,38 @@ void RdapSchedule::reschedule(const std::string& domain, int64_t at) {
   if (auto it = due_.find(domain); it != due_.end()) it->second = Due{at, ++order_};
 }
 
+// --- the bootstrap refresh
+// ----------------------------------------------------------------------
+
+int64_t nextBootstrapFetchAt(int64_t from, std::chrono::seconds refresh, bool fetched,
+                             double unit) {
+  return nextPollAt(from, fetched ? refresh : std::min(refresh, kMaxBootstrapRetry), unit);
+}
+
+Result<rdap::Bootstrap, BootstrapFetchFailure> judgeBootstrapAnswer(
+    const Result<alerts::HttpGetResponse, alerts::HttpError>& answer) {
+  using Failure = BootstrapFetchFailure;
+  if (!answer) return Unexpected(Failure{"transport", answer.error().message});
+  if (answer->status != 200) {
+    const std::string status = "HTTP status " + std::to_string(answer->status);
+    return Unexpected(Failure{status, "the server answered " + status + ", not 200"});
+  }
+  if (answer->truncated) {
+    return Unexpected(
+        Failure{"too_large",
+                "the answer is over " + std::to_string(alerts::kMaxGetResponseBytes) + " bytes"});
+  }
+  auto parsed = rdap::parseBootstrap(answer->body);
+  if (!parsed) {
+    return Unexpected(Failure{"malformed", std::string(rdap::toString(parsed.error().kind)) + ": " +
+                                               parsed.error().message});
+  }
+  // RFC 9224 §3 allows an empty "services" array; taken, it would leave every domain without a
+  // server, which a stale copy never does.
+  if (parsed->services.empty()) return Unexpected(Failure{"no_services", "it lists no service"});
+  return std::move(parsed).value();
+}
+
 // --- the apply step
 // -------------------------------------------------------------------------------
 
@@ -313,9 +346,15 @@ Result<std::unique_ptr<RdapWatch>> RdapWatch::create(const config::RdapSpec& spe
                 std::string(rdap::toString(bootstrap.error().kind)) + ": " +
                 bootstrap.error().message);
   }
+  std::string refreshed;
+  if (!spec.bootstrapUrl.empty()) {
+    refreshed = "; replaced by " + config::withoutUserinfo(spec.bootstrapUrl) + " once fetched";
+  }
   log::info({"rdap_bootstrap"}, "RDAP bootstrap: " + origin + " (" +
                                     std::to_string(bootstrap->services.size()) + " services, " +
-                                    std::to_string(spec.servers.size()) + " overrides)");
+                                    std::to_string(spec.servers.size()) + " overrides" + refreshed +
+                                    ")");
+  metrics.setRdapBootstrapLoaded(clock.nowUnix());
   return std::unique_ptr<RdapWatch>(
       new RdapWatch(spec, std::move(bootstrap).value(), metrics, clock));
 }
@@ -388,7 +427,13 @@ void RdapWatch::run(std::stop_token stop) {
   rdap::RatePolicy policy(clock_, rate);
   RdapFetcher fetcher(bootstrap_, rdap::ServerOverrides(spec_.servers.begin(), spec_.servers.end()),
                       getter, policy, spec_.timeout);
+  const bool refreshing = !spec_.bootstrapUrl.empty();
   while (!stop.stop_requested()) {
+    // At start, before the first domain, then every rdap.bootstrap_refresh; blocking, no lock.
+    if (refreshing && clock_.nowUnix() >= bootstrapDueAt_) {
+      refreshBootstrap(getter, stop);
+      continue;
+    }
     std::string domain;
     {
       std::unique_lock lock(mutex_);
@@ -396,8 +441,9 @@ void RdapWatch::run(std::stop_token stop) {
       const int64_t now = clock_.nowUnix();
       if (!active_ || !next || next->first > now || results_.size() >= kMaxQueuedResults) {
         // Whole seconds: the schedule is in unix seconds. Woken early by setDomains(), setActive()
-        // or stop.
-        const int64_t wait = next && active_ ? std::clamp<int64_t>(next->first - now, 1, 60) : 60;
+        // or stop. The bootstrap is refreshed by every worker, polling or not (one request a day).
+        int64_t wait = next && active_ ? std::clamp<int64_t>(next->first - now, 1, 60) : 60;
+        if (refreshing) wait = std::clamp<int64_t>(bootstrapDueAt_ - now, 1, wait);
         changed_ = false;
         wake_.wait_for(lock, stop, std::chrono::seconds(wait), [this] { return changed_; });
         continue;
@@ -419,6 +465,44 @@ void RdapWatch::run(std::stop_token stop) {
     }
     results_.push_back(RdapResult{domain, clock_.nowUnix(), std::move(outcome)});
   }
+}
+
+// RFC 9224 §3 publishes the registry as a JSON file over HTTP(S); a fetch that brings no usable
+// one keeps the bootstrap in use (a stale registry still finds nearly every server, none finds
+// nothing) and is never an event about a domain.
+void RdapWatch::refreshBootstrap(alerts::HttpGetter& getter, const std::stop_token& stop) {
+  const std::string url = config::withoutUserinfo(spec_.bootstrapUrl);
+  auto judged = judgeBootstrapAnswer(
+      getter.get(spec_.bootstrapUrl, {{"Accept", "application/json"}}, spec_.timeout));
+  if (stop.stop_requested()) return;  // the GET was cut short by the daemon stopping: no failure
+  metrics_.countRdapBootstrapRefresh(judged.ok());
+  double unit = 0;
+  {
+    std::lock_guard lock(mutex_);  // random_ is shared with setDomains()
+    unit = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
+  }
+  const int64_t now = clock_.nowUnix();
+  bootstrapDueAt_ = nextBootstrapFetchAt(now, spec_.bootstrapRefresh, judged.ok(), unit);
+  if (!judged) {
+    // Once per reason: an unreachable URL is one line a day, not one per retry.
+    if (judged.error().reason == bootstrapFailure_) return;
+    bootstrapFailure_ = judged.error().reason;
+    log::warning({"rdap_bootstrap_failed"},
+                 "cannot refresh the RDAP bootstrap from " + url + " (" + judged.error().reason +
+                     "): " + judged.error().message +
+                     "; the bootstrap in use is kept, retried in " +
+                     config::formatDuration(std::min(spec_.bootstrapRefresh, kMaxBootstrapRetry)));
+    return;
+  }
+  bootstrapFailure_.clear();
+  bootstrap_ = std::move(judged).value();  // the fetcher's reference now reads the new one
+  metrics_.setRdapBootstrapLoaded(now);
+  log::info(
+      {"rdap_bootstrap"},
+      "RDAP bootstrap: " + url + " (" + std::to_string(bootstrap_.services.size()) +
+          " services, publication " +
+          (bootstrap_.publication.empty() ? std::string("not given") : bootstrap_.publication) +
+          ")");
 }
 
 std::vector<model::Event> RdapWatch::drain(

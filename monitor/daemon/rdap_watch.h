@@ -99,6 +99,31 @@ class RdapSchedule {
   uint64_t order_ = 0;
 };
 
+// --- the bootstrap refresh
+// ----------------------------------------------------------------------
+
+// After a failed fetch of rdap.bootstrap_url the next try comes within this, however long
+// rdap.bootstrap_refresh is: a registry moved to a new RDAP server is unreachable until then.
+inline constexpr std::chrono::seconds kMaxBootstrapRetry{3600};
+
+// When rdap.bootstrap_url is fetched again after a fetch at `from`: `refresh` later after a
+// success, min(refresh, kMaxBootstrapRetry) after a failure, each jittered like nextPollAt().
+int64_t nextBootstrapFetchAt(int64_t from, std::chrono::seconds refresh, bool fetched, double unit);
+
+// Why a fetch of rdap.bootstrap_url brought no bootstrap. `reason` is what a warning is logged
+// once per: "transport", "HTTP status N", "too_large", "malformed" or "no_services".
+struct BootstrapFetchFailure {
+  std::string reason;
+  std::string message;
+};
+
+// One answer to the GET of rdap.bootstrap_url judged: the bootstrap to use from now on, or why
+// not (the bootstrap in use is then kept). Refused: no HTTP answer, a status other than 200, an
+// answer cut at the size cap, a file parseBootstrap refuses, and one with no service (RFC 9224 §3
+// allows it, but it would leave every domain without a server).
+Result<rdap::Bootstrap, BootstrapFetchFailure> judgeBootstrapAnswer(
+    const Result<alerts::HttpGetResponse, alerts::HttpError>& answer);
+
 // --- the apply step
 // -------------------------------------------------------------------------------
 
@@ -151,7 +176,9 @@ struct RdapResult {
 class RdapWatch {
  public:
   // Loads the bootstrap file (`rdap.bootstrap_file`, else the copy shipped with zonewatch); fails
-  // with a message naming the file when it cannot be read. Starts no thread.
+  // with a message naming the file when it cannot be read. Starts no thread. With
+  // `rdap.bootstrap_url`, the thread fetches that URL first and every `rdap.bootstrap_refresh`,
+  // and its copy replaces the file's while the file's stays the fallback.
   static Result<std::unique_ptr<RdapWatch>> create(const config::RdapSpec& spec,
                                                    alerts::Metrics& metrics, const Clock& clock);
   ~RdapWatch();
@@ -194,9 +221,15 @@ class RdapWatch {
              std::vector<model::Event>& stored);
   void noteFailure(const std::string& domain, const RdapFetchFailure& failure);
   void publish(const std::string& domain, const rdap::Registration& registration);
+  // On the RDAP thread: fetches rdap.bootstrap_url when due and, on success, replaces bootstrap_.
+  void refreshBootstrap(alerts::HttpGetter& getter, const std::stop_token& stop);
 
   config::RdapSpec spec_;
+  // The RDAP thread's once it starts: the fetcher reads it by reference, refreshBootstrap() assigns
+  // it between two fetches, so that swapping it needs no lock and no new fetcher.
   rdap::Bootstrap bootstrap_;
+  int64_t bootstrapDueAt_ = 0;    // RDAP thread: when rdap.bootstrap_url is fetched next
+  std::string bootstrapFailure_;  // RDAP thread: the reason last logged, "" after a success
   alerts::Metrics& metrics_;
   const Clock& clock_;
   ApplyOptions options_;

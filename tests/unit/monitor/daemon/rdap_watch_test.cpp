@@ -108,6 +108,59 @@ TEST(RdapWatchScheduleTest, NextPollIsNinetyToHundredPercentOfTheInterval) {
   }
 }
 
+// --- the bootstrap refresh (rdap.bootstrap_url)
+
+TEST(RdapBootstrapRefreshTest, NextFetchIsTheRefreshAfterASuccessAtMostAnHourAfterAFailure) {
+  EXPECT_EQ(nextBootstrapFetchAt(kT0, 24h, true, 1.0), kT0 + 24 * 3600);
+  EXPECT_EQ(nextBootstrapFetchAt(kT0, 24h, true, 0.0), kT0 + 24 * 3600 * 9 / 10);
+  // A failure retries within the hour, not a day later...
+  EXPECT_EQ(nextBootstrapFetchAt(kT0, 24h, false, 1.0), kT0 + 3600);
+  EXPECT_EQ(nextBootstrapFetchAt(kT0, 24h, false, 0.0), kT0 + 3240);
+  // ...and never later than the refresh itself when that is shorter.
+  EXPECT_EQ(nextBootstrapFetchAt(kT0, 10min, false, 1.0), kT0 + 600);
+  EXPECT_EQ(nextBootstrapFetchAt(kT0, 10min, true, 1.0), kT0 + 600);
+}
+
+constexpr std::string_view kOneService = R"({"version": "1.0",
+  "publication": "2026-11-30T20:00:01Z",
+  "services": [[["lab", "test"], ["http://127.0.0.1:8080/"]]]})";
+
+alerts::HttpGetResponse answered(long status, std::string body) {  // NOLINT(google-runtime-int)
+  alerts::HttpGetResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+TEST(RdapBootstrapRefreshTest, AGoodAnswerIsTheNewBootstrap) {
+  auto judged = judgeBootstrapAnswer(answered(200, std::string(kOneService)));
+  ASSERT_TRUE(judged.ok()) << judged.error().message;
+  EXPECT_EQ(judged->publication, "2026-11-30T20:00:01Z");
+  ASSERT_EQ(judged->services.size(), 1U);
+  EXPECT_EQ(judged->services[0].entries, (std::vector<std::string>{"lab", "test"}));
+}
+
+// Each refusal keeps the bootstrap in use; the reason is what the warning is logged once per.
+TEST(RdapBootstrapRefreshTest, EveryUnusableAnswerIsRefusedWithItsReason) {
+  using Answer = Result<alerts::HttpGetResponse, alerts::HttpError>;
+  const auto reasonOf = [](const Answer& answer) {
+    auto judged = judgeBootstrapAnswer(answer);
+    return judged.ok() ? std::string("accepted") : judged.error().reason;
+  };
+  EXPECT_EQ(reasonOf(Unexpected(alerts::HttpError{"Couldn't connect to server"})), "transport");
+  EXPECT_EQ(reasonOf(answered(404, std::string(kOneService))), "HTTP status 404");
+  EXPECT_EQ(reasonOf(answered(503, "")), "HTTP status 503");
+  auto cut = answered(200, std::string(kOneService));
+  cut.truncated = true;
+  EXPECT_EQ(reasonOf(cut), "too_large");
+  EXPECT_EQ(reasonOf(answered(200, "<html>moved</html>")), "malformed");
+  EXPECT_EQ(reasonOf(answered(200, R"({"version": "1.0", "services": []})")), "no_services");
+  // A service whose only URL is not http(s) is kept out of the lookup: no service either.
+  EXPECT_EQ(reasonOf(answered(200, R"({"version": "1.0",
+      "services": [[["lab"], ["ftp://127.0.0.1/"]]]})")),
+            "no_services");
+}
+
 TEST(RdapWatchScheduleTest, NewDomainsAreDueNowOrResumeTheirPhase) {
   RdapSchedule s;
   s.setDomains({{"a.example.", std::nullopt}, {"b.example.", kT0 - 100}}, kT0, 1000s, 0.0);
