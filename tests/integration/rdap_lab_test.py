@@ -5,13 +5,16 @@
 
 With the lab up (ctest fixture "lab"): rdap_server.py runs in this process on a free loopback port
 and serves an RDAP domain object for four lab children (client transfer and update locks, one
-registrar, an expiry years away). Its /dns.json, saved to a file, is the daemon's
-rdap.bootstrap_file. `zonewatch run` watches the four children (DNS interval 30s, confirm_polls 1)
+registrar, an expiry years away). Its /dns.json is the daemon's rdap.bootstrap_url, with no
+bootstrap_file and no servers: the children's server is found only through the fetched bootstrap
+registry (RFC 9224). `zonewatch run` watches the four children (DNS interval 30s, confirm_polls 1)
 with rdap.interval 2s and min_spacing 0s; its metrics and timeline page listen on another free
 loopback port.
 
-1. Baseline: every child's first registration is stored and published (zonewatch_registration_lock
-   and zonewatch_registration_expiry_timestamp_seconds), and no registration event is raised.
+1. Baseline: the bootstrap URL is fetched (zonewatch_rdap_bootstrap_refresh_total{result="ok"},
+   its info line), every child's first registration is stored and published
+   (zonewatch_registration_lock and zonewatch_registration_expiry_timestamp_seconds), and no
+   registration event is raised.
 2. Failures: child03 answers 429 with Retry-After, child07 truncated JSON. Both are counted
    (zonewatch_rdap_queries_total{result="rate_limited"|"bad_response"}), logged once each, and
    raise no event; child07's locks stay as last known.
@@ -20,6 +23,9 @@ loopback port.
 4. Scenario A: clientTransferProhibited disappears from child01's status (lock_removed), then the
    lab's NS+DS replacement (move-ns) reaches the DNS: operator_changed, and a hijack_suspected whose
    summary names the lock removal and then the operator change.
+5. Fallback: a second daemon whose bootstrap_url is a closed loopback port and whose bootstrap_file
+   is a saved copy of /dns.json still publishes every child's locks, counts the failed refresh and
+   logs its warning once.
 
 Nothing leaves 127.0.0.0/8. child01 is restored, also on failure. One line per check, then
 "N passed, N failed"; exit 1 if anything failed.
@@ -99,7 +105,7 @@ def samples(text, name):
 
 
 class Daemon:
-    def __init__(self, zonewatch, work, lab_dir, bootstrap_file):
+    def __init__(self, zonewatch, work, lab_dir, bootstrap_keys):
         self.zonewatch = zonewatch
         self.port = free_port()
         self.config = os.path.join(work, "zonewatch.yaml")
@@ -123,8 +129,7 @@ rdap:
   interval: 2s
   min_spacing: 0s
   timeout: 5s
-  bootstrap_file: {bootstrap_file}
-""")
+{bootstrap_keys}""")
         self.log = open(self.log_path, "w", encoding="utf-8")
         self.proc = subprocess.Popen([zonewatch, "run", "-c", self.config], stdout=self.log,
                                      stderr=subprocess.STDOUT)
@@ -143,6 +148,8 @@ rdap:
             return f.read()
 
     def stop(self):
+        if self.log.closed:  # stopped already
+            return
         self.proc.send_signal(signal.SIGTERM)
         try:
             self.proc.wait(timeout=30)
@@ -159,6 +166,52 @@ def rdap_events(daemon, domain):
 def served(state, child):
     path = "/domain/" + child.rstrip(".")
     return sum(1 for p in state.served() if p.lower() == path)
+
+
+def check_bootstrap_fetched(checks, daemon, url):
+    text = daemon.metrics()
+    refreshes = samples(text, "zonewatch_rdap_bootstrap_refresh_total")
+    checks.check(refreshes.get(frozenset({("result", "ok")}), 0) >= 1 and
+                 refreshes.get(frozenset({("result", "failed")})) == 0,
+                 "zonewatch_rdap_bootstrap_refresh_total counts the URL's fetch as ok",
+                 str(refreshes))
+    loaded = [line for line in text.splitlines()
+              if line.startswith("zonewatch_rdap_bootstrap_loaded_timestamp_seconds ")]
+    checks.check(len(loaded) == 1 and float(loaded[0].split()[1]) > time.time() - 3600,
+                 "zonewatch_rdap_bootstrap_loaded_timestamp_seconds is set", str(loaded))
+    lines = [line for line in daemon.log_text().splitlines()
+             if f"RDAP bootstrap: {url} (1 services, publication 2026-12-06T00:00:00Z)" in line]
+    checks.check(len(lines) == 1, "the fetched bootstrap is logged with its publication",
+                 f"{len(lines)} lines")
+
+
+def check_fallback(checks, zonewatch, lab, work, base):
+    """An unreachable bootstrap_url: the bootstrap_file is used and the failure logged once."""
+    os.makedirs(work, exist_ok=True)
+    bootstrap_file = os.path.join(work, "dns.json")
+    with open(bootstrap_file, "w", encoding="utf-8") as f:
+        f.write(http_get(base + "dns.json"))
+    closed = f"http://127.0.0.1:{free_port()}/dns.json"
+    daemon = Daemon(zonewatch, work, lab.dir,
+                    f"  bootstrap_url: {closed}\n  bootstrap_file: {bootstrap_file}\n")
+    try:
+        def published():
+            locks = samples(daemon.metrics(), "zonewatch_registration_lock")
+            return all(locks.get(frozenset({("domain", c), ("lock", "client_update")})) == 1
+                       for c in CHILDREN)
+        checks.check(wait_for("every child's registration", published, SETTLE_TIMEOUT),
+                     "fallback: an unreachable bootstrap_url, the bootstrap_file's server is polled")
+        refreshes = samples(daemon.metrics(), "zonewatch_rdap_bootstrap_refresh_total")
+        checks.check(refreshes.get(frozenset({("result", "failed")}), 0) >= 1 and
+                     refreshes.get(frozenset({("result", "ok")})) == 0,
+                     "fallback: the failed refresh is counted", str(refreshes))
+        lines = [line for line in daemon.log_text().splitlines()
+                 if f"cannot refresh the RDAP bootstrap from {closed} (transport)" in line]
+        checks.check(len(lines) == 1, "fallback: the failure is logged once, with its reason",
+                     f"{len(lines)} lines")
+        checks.check(daemon.proc.poll() is None, "fallback: the daemon is still running")
+    finally:
+        daemon.stop()
 
 
 def check_baseline(checks, daemon):
@@ -227,7 +280,7 @@ def check_registrar_change(checks, daemon, state, data):
     time.sleep(2)
     got = sorted(e["event"] for e in rdap_events(daemon, child))
     checks.check(got == ["registrar_changed"],
-                 f"scenario B: a registrar change alone raises registrar_changed only", str(got))
+                 "scenario B: a registrar change alone raises registrar_changed only", str(got))
 
 
 def check_hijack(checks, daemon, state, data, lab):
@@ -238,7 +291,7 @@ def check_hijack(checks, daemon, state, data, lab):
     def removed():
         return "lock_removed" in [e["event"] for e in rdap_events(daemon, child)]
     if not checks.check(wait_for("lock_removed", removed, RDAP_TIMEOUT),
-                        f"scenario A: clientTransferProhibited dropped raises lock_removed"):
+                        "scenario A: clientTransferProhibited dropped raises lock_removed"):
         return
     lock_event = next(e for e in rdap_events(daemon, child) if e["event"] == "lock_removed")
     checks.check("client transfer lock" in lock_event.get("summary", ""),
@@ -271,16 +324,17 @@ def run(checks, zonewatch, lab, work):
     state.replace(copy.deepcopy(data))
     server = rdap_server.start(state)
     base = f"http://127.0.0.1:{server.server_address[1]}/"
-    bootstrap_file = os.path.join(work, "dns.json")
-    with open(bootstrap_file, "w", encoding="utf-8") as f:
-        f.write(http_get(base + "dns.json"))
-    daemon = Daemon(zonewatch, work, lab.dir, bootstrap_file)
+    url = base + "dns.json"
+    daemon = Daemon(zonewatch, work, lab.dir, f"  bootstrap_url: {url}\n")
     try:
         check_baseline(checks, daemon)
+        check_bootstrap_fetched(checks, daemon, url)
         check_failures(checks, daemon, state, data)
         check_registrar_change(checks, daemon, state, data)
         check_hijack(checks, daemon, state, data, lab)
         checks.check(daemon.proc.poll() is None, "the daemon is still running")
+        daemon.stop()
+        check_fallback(checks, zonewatch, lab, os.path.join(work, "fallback"), base)
     finally:
         daemon.stop()
         server.shutdown()
