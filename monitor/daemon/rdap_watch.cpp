@@ -238,8 +238,8 @@ Result<rdap::Bootstrap, BootstrapFetchFailure> judgeBootstrapAnswer(
     return Unexpected(Failure{"malformed", std::string(rdap::toString(parsed.error().kind)) + ": " +
                                                parsed.error().message});
   }
-  // RFC 9224 §3 allows an empty "services" array; taken, it would leave every domain without a
-  // server, which a stale copy never does.
+  // parseBootstrap takes an empty "services" array (or one whose URLs were all skipped); taken, it
+  // would leave every domain without a server, which a stale copy never does.
   if (parsed->services.empty()) return Unexpected(Failure{"no_services", "it lists no service"});
   return std::move(parsed).value();
 }

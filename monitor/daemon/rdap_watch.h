@@ -14,6 +14,10 @@
 // at most one loop turn (a second), and the registration's events are ordered with the DNS events
 // by the same transactions.
 //
+// The bootstrap registry (RFC 9224) is the RDAP thread's too: with rdap.bootstrap_url it fetches
+// the URL before its first poll and every rdap.bootstrap_refresh, and swaps the bootstrap between
+// two polls; a failed fetch keeps the one in use and is never an event about a domain.
+//
 // A failed poll (every RdapFetchFailureKind) is an observation failure: counted, logged when its
 // reason changes, and it changes nothing. The first successful poll of a domain is its baseline:
 // stored, never compared (a false critical alarm is the worst defect).
@@ -119,8 +123,8 @@ struct BootstrapFetchFailure {
 
 // One answer to the GET of rdap.bootstrap_url judged: the bootstrap to use from now on, or why
 // not (the bootstrap in use is then kept). Refused: no HTTP answer, a status other than 200, an
-// answer cut at the size cap, a file parseBootstrap refuses, and one with no service (RFC 9224 §3
-// allows it, but it would leave every domain without a server).
+// answer cut at the size cap, a file parseBootstrap refuses, and one with no usable service (it
+// would leave every domain without a server).
 Result<rdap::Bootstrap, BootstrapFetchFailure> judgeBootstrapAnswer(
     const Result<alerts::HttpGetResponse, alerts::HttpError>& answer);
 
