@@ -66,8 +66,8 @@ constexpr milliseconds kMinRdapTimeout{1000};
 constexpr milliseconds kMaxRdapTimeout{120'000};
 // The windows of the registration judgement: shorter than an hour is shorter than one poll apart.
 constexpr seconds kMinRdapWindow{3600};
-// IANA updates dns.json when a TLD's RDAP service changes, a few times a month: daily is current
-// enough; a minute is for a private copy (tests), a month is the stalest copy worth refreshing.
+// The registry changes only when some TLD's RDAP service does: daily is current enough; a minute
+// is for a private copy (the tests'), a month the stalest copy still worth refreshing.
 constexpr seconds kMinRdapBootstrapRefresh{60};
 constexpr seconds kMaxRdapBootstrapRefresh{30 * 86400};
 // Overrides: a handful in practice; as many as the rate policy tracks servers (rate_policy.h).

@@ -225,7 +225,8 @@ class RdapWatch {
              std::vector<model::Event>& stored);
   void noteFailure(const std::string& domain, const RdapFetchFailure& failure);
   void publish(const std::string& domain, const rdap::Registration& registration);
-  // On the RDAP thread: fetches rdap.bootstrap_url when due and, on success, replaces bootstrap_.
+  // On the RDAP thread, when run() finds it due: fetches rdap.bootstrap_url, replaces bootstrap_
+  // with a usable answer, and sets when to fetch it again.
   void refreshBootstrap(alerts::HttpGetter& getter, const std::stop_token& stop);
 
   config::RdapSpec spec_;
