@@ -462,6 +462,12 @@ def held_delivery(run, stored):
                  r["headers"].get("x-zonewatch-id") in stored), None)
 
 
+def outbox_pending(pg):
+    """How many outbox items are still pending (not delivered, not given up)."""
+    rows = pg.query("SELECT count(*) FROM outbox WHERE status = 'pending'")
+    return int(rows[0][0]) if len(rows) == 1 and rows[0] and rows[0][0].isdigit() else -1
+
+
 def outbox_claim(pg, uid):
     """(claimed_by, claim_until) of the pending outbox item of event `uid`, or None."""
     rows = pg.query("SELECT coalesce(o.claimed_by, ''), o.claim_until FROM outbox o JOIN events e "
@@ -568,6 +574,12 @@ def change_phase(run, scenario, required, optional, kill_pending=False, slow=Fal
         check_redelivery(run, what, {e["id"]: e for e in events}, interrupted)
     run.receiver.hold = 0.0
     check_webhooks(run.checks, run.receiver, run.all_events(), what, run.again)
+    # The receiver's 2xx and the worker's "delivered" are two steps: a kill of the next phase
+    # between them is a delivery interrupted at the receiver, sent again (at least once, keyed
+    # by X-Zonewatch-Id). The next phase starts when no item is still pending.
+    settled = wait_for("the outbox settled", lambda: outbox_pending(run.pg) == 0, 30, 0.5)
+    run.checks.check(settled, f"{what}: every outbox item marked delivered",
+                     f"{outbox_pending(run.pg)} pending")
 
 
 def gaps(series, since, until):
