@@ -40,9 +40,8 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
-from lab_checks import Checks, free_port
+from lab_checks import Checks, free_port, http_get, wait_for
 from monitor_lab_test import Lab
 import rdap_server
 
@@ -71,26 +70,6 @@ def domain_object(child, statuses=("client transfer prohibited", "client update 
             "nameservers": [{"objectClassName": "nameserver", "ldhName": f"ns1.{name}"}],
             "events": [{"eventAction": "registration", "eventDate": "2020-01-01T00:00:00Z"},
                        {"eventAction": "expiration", "eventDate": "2035-01-01T00:00:00Z"}]}
-
-
-def http_get(url, timeout=10):
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with opener.open(url, timeout=timeout) as response:
-        return response.read().decode("utf-8")
-
-
-def wait_for(what, predicate, timeout):
-    deadline = time.monotonic() + timeout
-    last_error = ""
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return True
-        except Exception as e:  # noqa: BLE001 -- not up yet: refused, incomplete data
-            last_error = str(e)
-        time.sleep(1)
-    print(f"    timed out waiting for {what} {last_error}", flush=True)
-    return False
 
 
 def samples(text, name):
