@@ -19,21 +19,14 @@ using rdap::LockAction;
 using rdap::LockParty;
 
 constexpr int64_t kDay = 86400;
-constexpr std::array<LockAction, 3> kActions = {LockAction::kTransfer, LockAction::kUpdate,
-                                                LockAction::kDelete};
-constexpr std::array<LockParty, 3> kParties = {LockParty::kClient, LockParty::kServer,
-                                               LockParty::kEither};
-
-// lockCodes' order: client, server, either; within each transfer, update, delete.
-size_t rankOf(const Lock& lock) {
-  const auto party = std::find(kParties.begin(), kParties.end(), lock.party) - kParties.begin();
-  const auto action = std::find(kActions.begin(), kActions.end(), lock.action) - kActions.begin();
-  return static_cast<size_t>(party * 3 + action);
+// lockCodes' order: client, server, either; within each transfer, update, delete
+// (rdap::kLockParties, rdap::kLockActions: the enums' own order).
+bool shownBefore(const Lock& a, const Lock& b) {
+  return std::pair(a.party, a.action) < std::pair(b.party, b.action);
 }
 
 std::vector<Lock> ordered(std::vector<Lock> locks) {
-  std::sort(locks.begin(), locks.end(),
-            [](const Lock& a, const Lock& b) { return rankOf(a) < rankOf(b); });
+  std::sort(locks.begin(), locks.end(), shownBefore);
   locks.erase(std::unique(locks.begin(), locks.end()), locks.end());
   return locks;
 }
@@ -121,7 +114,7 @@ std::string lockCodes(const std::vector<Lock>& locks) {
 std::vector<Lock> absentLocks(const std::vector<Lock>& held) {
   std::vector<Lock> out;
   for (LockParty party : {LockParty::kClient, LockParty::kServer}) {
-    for (LockAction action : kActions) {
+    for (LockAction action : rdap::kLockActions) {
       const Lock lock{action, party};
       if (std::find(held.begin(), held.end(), lock) == held.end()) out.push_back(lock);
     }

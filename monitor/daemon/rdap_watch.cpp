@@ -52,29 +52,11 @@ rdap::Registrar registrarFrom(const json& j) {
   return r;
 }
 
-// Locks by the words of their status codes, which stay stable across builds (enum values need not).
-constexpr std::array<std::pair<rdap::LockAction, std::string_view>, 3> kActions = {
-    {{rdap::LockAction::kTransfer, "transfer"},
-     {rdap::LockAction::kUpdate, "update"},
-     {rdap::LockAction::kDelete, "delete"}}};
-constexpr std::array<std::pair<rdap::LockParty, std::string_view>, 3> kParties = {
-    {{rdap::LockParty::kClient, "client"},
-     {rdap::LockParty::kServer, "server"},
-     {rdap::LockParty::kEither, "either"}}};
-
+// A lock's action or party from its word (rdap::toString), as the stored memory names them.
 template <class T, size_t N>
-std::string_view nameOf(const std::array<std::pair<T, std::string_view>, N>& table, T value) {
-  for (const auto& [v, name] : table) {
-    if (v == value) return name;
-  }
-  return "";
-}
-
-template <class T, size_t N>
-std::optional<T> valueOf(const std::array<std::pair<T, std::string_view>, N>& table,
-                         std::string_view name) {
-  for (const auto& [v, n] : table) {
-    if (n == name) return v;
+std::optional<T> fromWord(const std::array<T, N>& all, std::string_view word) {
+  for (const T value : all) {
+    if (rdap::toString(value) == word) return value;
   }
   return std::nullopt;
 }
@@ -83,8 +65,8 @@ json signalJson(const rdap::RegistrationSignal& s) {
   if (const auto* removed = std::get_if<rdap::LockRemoved>(&s.change)) {
     return {{"at", s.at},
             {"lock_removed",
-             {{"action", nameOf(kActions, removed->lock.action)},
-              {"party", nameOf(kParties, removed->lock.party)}}}};
+             {{"action", rdap::toString(removed->lock.action)},
+              {"party", rdap::toString(removed->lock.party)}}}};
   }
   const auto& changed = std::get<rdap::RegistrarChanged>(s.change);
   return {{"at", s.at},
@@ -96,8 +78,8 @@ std::optional<rdap::RegistrationSignal> signalFrom(const json& j) {
   const auto at = numberAt(j, "at");
   if (!at) return std::nullopt;
   if (auto it = j.find("lock_removed"); it != j.end() && it->is_object()) {
-    const auto action = valueOf(kActions, stringAt(*it, "action"));
-    const auto party = valueOf(kParties, stringAt(*it, "party"));
+    const auto action = fromWord(rdap::kLockActions, stringAt(*it, "action"));
+    const auto party = fromWord(rdap::kLockParties, stringAt(*it, "party"));
     if (!action || !party) return std::nullopt;
     return rdap::RegistrationSignal{*at, rdap::LockRemoved{{*action, *party}}};
   }
@@ -590,13 +572,14 @@ void RdapWatch::noteFailure(const std::string& domain, const RdapFetchFailure& f
 void RdapWatch::publish(const std::string& domain, const rdap::Registration& registration) {
   const auto locks = registration.locks();
   std::vector<std::pair<std::string, bool>> series;
-  for (const auto& [party, partyName] : kParties) {
-    for (const auto& [action, actionName] : kActions) {
+  for (const rdap::LockParty party : rdap::kLockParties) {
+    for (const rdap::LockAction action : rdap::kLockActions) {
       const rdap::Lock lock{action, party};
       // "client_transfer", "server_delete", and RFC 9083's plain "transfer" for kEither.
-      std::string label = party == rdap::LockParty::kEither
-                              ? std::string(actionName)
-                              : std::string(partyName) + "_" + std::string(actionName);
+      std::string label =
+          party == rdap::LockParty::kEither
+              ? std::string(rdap::toString(action))
+              : std::string(rdap::toString(party)) + "_" + std::string(rdap::toString(action));
       series.emplace_back(std::move(label),
                           std::find(locks.begin(), locks.end(), lock) != locks.end());
     }

@@ -333,11 +333,34 @@ std::optional<Lock> lockOf(StatusCode code) {
   }
 }
 
+std::string_view toString(LockAction action) {
+  switch (action) {
+    case LockAction::kTransfer:
+      return "transfer";
+    case LockAction::kUpdate:
+      return "update";
+    case LockAction::kDelete:
+      return "delete";
+  }
+  return "";
+}
+
+std::string_view toString(LockParty party) {
+  switch (party) {
+    case LockParty::kClient:
+      return "client";
+    case LockParty::kServer:
+      return "server";
+    case LockParty::kEither:
+      return "either";
+  }
+  return "";
+}
+
 std::string describe(const Lock& lock) {
-  static constexpr std::array<std::string_view, 3> kActions = {"transfer", "update", "delete"};
-  static constexpr std::array<std::string_view, 3> kParties = {"client ", "server ", ""};
-  return std::string(kParties[static_cast<size_t>(lock.party)]) +
-         std::string(kActions[static_cast<size_t>(lock.action)]) + " lock";
+  const std::string party =
+      lock.party == LockParty::kEither ? "" : std::string(toString(lock.party)) + " ";
+  return party + std::string(toString(lock.action)) + " lock";
 }
 
 std::vector<Lock> Registration::locks() const {

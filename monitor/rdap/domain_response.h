@@ -6,6 +6,7 @@
 // and whatever is wrong comes back as an RdapError, never an exception.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -88,6 +89,16 @@ struct StatusValue {
 enum class LockAction : uint8_t { kTransfer, kUpdate, kDelete };
 // kEither: RFC 9083's "transfer prohibited" etc., which do not say who set the lock.
 enum class LockParty : uint8_t { kClient, kServer, kEither };
+
+// Every action and every party, in the order lists of locks are shown.
+inline constexpr std::array<LockAction, 3> kLockActions = {
+    LockAction::kTransfer, LockAction::kUpdate, LockAction::kDelete};
+inline constexpr std::array<LockParty, 3> kLockParties = {LockParty::kClient, LockParty::kServer,
+                                                          LockParty::kEither};
+// The words of the status codes (RFC 8056 §2): "transfer", "update", "delete"; "client",
+// "server", and "either" for the plain codes. Stable across builds, unlike the enum values.
+std::string_view toString(LockAction action);
+std::string_view toString(LockParty party);
 
 struct Lock {
   LockAction action = LockAction::kTransfer;
