@@ -246,11 +246,12 @@ Applied applyRegistration(const std::string& domain,
   Applied out;
   out.row.domain = domain;
   out.row.fetchedAt = at;
-  out.row.factsJson = rdap::toJson(registration);
   std::optional<rdap::Registration> before;
   if (previous) {
     if (auto read = rdap::registrationFromJson(previous->factsJson)) before = std::move(*read);
   }
+  out.facts = before ? rdap::withUnknownPartsKept(*before, registration) : registration;
+  out.row.factsJson = rdap::toJson(out.facts);
   RegistrationMemory memory =
       previous ? memoryFromJson(previous->memoryJson) : RegistrationMemory{};
   if (!before) {
@@ -258,16 +259,16 @@ Applied applyRegistration(const std::string& domain,
     // cannot raise); the expiry is judged from the next poll on, so that nothing is raised now.
     out.baseline = true;
     memory.mismatch =
-        rdap::stepMismatch(memory.mismatch, at, registration.nameservers, dnsNs, INT64_MAX).memory;
+        rdap::stepMismatch(memory.mismatch, at, out.facts.nameservers, dnsNs, INT64_MAX).memory;
     out.row.memoryJson = memoryToJson(memory);
     return out;
   }
-  const auto changes = rdap::diffRegistrations(*before, registration);
+  const auto changes = rdap::diffRegistrations(*before, out.facts);
   for (const auto& change : changes) out.events.push_back(rdap::toEvent(domain, at, change));
-  auto expiry = rdap::stepExpiry(memory.expiry, registration, at, options.expiry);
+  auto expiry = rdap::stepExpiry(memory.expiry, out.facts, at, options.expiry);
   memory.expiry = expiry.memory;
   if (expiry.expiring) out.events.push_back(rdap::toEvent(domain, at, *expiry.expiring));
-  auto mismatch = rdap::stepMismatch(memory.mismatch, at, registration.nameservers, dnsNs,
+  auto mismatch = rdap::stepMismatch(memory.mismatch, at, out.facts.nameservers, dnsNs,
                                      options.mismatchGraceSeconds);
   memory.mismatch = mismatch.memory;
   if (mismatch.raised) out.events.push_back(rdap::toEvent(domain, at, *mismatch.raised));
@@ -547,7 +548,7 @@ void RdapWatch::apply(storage::Store& store, RdapResult result,
     log::error({"rdap_store_failed", result.domain},
                "could not store the registration of " + result.domain + ": " + put.error().message);
   }
-  publish(result.domain, *result.outcome);
+  publish(result.domain, applied.facts);
   stored.insert(stored.end(), applied.events.begin(), applied.events.end());
 }
 

@@ -142,6 +142,7 @@ struct Applied {
   std::vector<model::Event> events;
   storage::RegistrationRow row;  // to write back once the events are stored
   bool baseline = false;         // the domain's first usable registration: nothing compared
+  rdap::Registration facts;      // what is known now: the answer, its unsaid parts carried over
 };
 
 // One successful poll of `domain` at `at`: the previous row (none, or unreadable facts: a

@@ -42,6 +42,14 @@ std::string operatorsText(const std::vector<std::string>& operators) {
 
 }  // namespace
 
+Registration withUnknownPartsKept(const Registration& before, Registration after) {
+  if (after.statuses.empty()) after.statuses = before.statuses;
+  if (after.nameservers.empty()) after.nameservers = before.nameservers;
+  if (!after.registrar) after.registrar = before.registrar;
+  if (!after.expiresAt) after.expiresAt = before.expiresAt;
+  return after;
+}
+
 std::vector<RegistrationChange> diffRegistrations(const Registration& before,
                                                   const Registration& after) {
   std::vector<RegistrationChange> out;

@@ -46,6 +46,13 @@ struct RegistryNameserversChanged {
 using RegistrationChange =
     std::variant<RegistrarChanged, LockRemoved, LockAdded, RegistryNameserversChanged>;
 
+// `after` with each part its server did not say taken from `before`: no status value at all, no
+// name server, no registrar entity, no expiration event. RFC 9083 makes each of them optional and
+// servers leave them out or redact them (less for a rate-limited or anonymous client, RFC 9083
+// §10.2.2 "redacted"); an absent part says nothing. Read as "none", one answer without `status`
+// would be every lock removed: a critical lock_removed for a domain that did not change.
+Registration withUnknownPartsKept(const Registration& before, Registration after);
+
 // What changed from `before` to `after`: the registrar, then each lock removed, each lock added,
 // then the name servers. A side without a registrar entity is not a change of registrar (a server
 // that redacts or omits it says nothing about who sponsors the domain).

@@ -259,6 +259,28 @@ TEST(RdapWatchApplyTest, ALockRemovedIsAnEventAndASignal) {
   EXPECT_EQ(memoryFromJson(again.row.memoryJson).correlation, memory.correlation);
 }
 
+// A registry that once answers without `status` and `nameservers` (redacted for a rate-limited
+// client) says nothing about them: no lock_removed (critical for the server lock), no
+// registry_nameservers_changed, the locks still published, and a lock removed while they were
+// left out is still seen when they come back.
+TEST(RdapWatchApplyTest, PartsAServerLeavesOutAreKeptNotRemoved) {
+  const auto previous = rowFor(locked(), kT0 - 3600);
+  rdap::Registration terse = locked();
+  terse.statuses.clear();
+  terse.nameservers.clear();
+  terse.registrar.reset();
+  terse.expiresAt.reset();
+  const auto applied =
+      applyRegistration(kDomain, previous, terse, kT0, locked().nameservers, ApplyOptions{});
+  EXPECT_TRUE(applied.events.empty()) << applied.events.front().summary;
+  EXPECT_EQ(applied.facts, locked());
+  EXPECT_EQ(*rdap::registrationFromJson(applied.row.factsJson), locked());
+  const auto next = without(locked(), rdap::StatusCode::kServerUpdateProhibited);
+  const auto back =
+      applyRegistration(kDomain, applied.row, next, kT0 + 60, next.nameservers, ApplyOptions{});
+  EXPECT_EQ(kinds(back.events), std::vector{EventKind::kLockRemoved});
+}
+
 TEST(RdapWatchApplyTest, ARegistrarChangeAloneIsRegistrarChangedOnly) {
   const auto previous = rowFor(locked(), kT0 - 3600);
   rdap::Registration next = locked();
