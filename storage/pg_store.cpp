@@ -140,7 +140,14 @@ constexpr std::string_view kMigration3 = R"sql(
 ALTER TABLE domains ADD COLUMN chain_json text NOT NULL DEFAULT '';
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kMigration1}, {2, kMigration2}, {3, kMigration3}};
+// Version 4: what the next observation may reuse of each server's answers
+// (DomainRow::serverMemo); NULL for every existing row until its next observation judged in full.
+constexpr std::string_view kMigration4 = R"sql(
+ALTER TABLE domains ADD COLUMN server_memo bytea;
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, kMigration1}, {2, kMigration2}, {3, kMigration3}, {4, kMigration4}};
 static_assert(std::size(kMigrations) == kPgSchemaVersion);
 
 // The tables of migration 1: a database that has any of them without zonewatch_schema belongs to
@@ -159,7 +166,7 @@ constexpr int64_t kPortfolioLock = 0x5a575046;
 #define ZONEWATCH_DOMAIN_COLUMNS                                                         \
   "domain, first_seen, last_seen, last_change, status, reason, operators_json, "         \
   "rrsig_expiry, state_json, pending_json, pending_count, servers_json, baseline_json, " \
-  "failures, replay_digest, replay_until, chain_json "
+  "failures, replay_digest, replay_until, chain_json, server_memo "
 constexpr std::string_view kSelectDomain =
     "SELECT " ZONEWATCH_DOMAIN_COLUMNS "FROM domains WHERE domain = $1";
 constexpr std::string_view kSelectDomains =
@@ -167,7 +174,7 @@ constexpr std::string_view kSelectDomains =
 // baseline_json is written on insert only: see ObservationCommit::row.
 constexpr std::string_view kUpsertDomain =
     "INSERT INTO domains (" ZONEWATCH_DOMAIN_COLUMNS
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) "
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) "
     "ON CONFLICT (domain) DO UPDATE SET first_seen = excluded.first_seen, "
     "last_seen = excluded.last_seen, last_change = excluded.last_change, "
     "status = excluded.status, reason = excluded.reason, operators_json = excluded.operators_json, "
@@ -175,9 +182,12 @@ constexpr std::string_view kUpsertDomain =
     "pending_json = excluded.pending_json, pending_count = excluded.pending_count, "
     "servers_json = excluded.servers_json, failures = excluded.failures, "
     "replay_digest = excluded.replay_digest, replay_until = excluded.replay_until, "
-    "chain_json = excluded.chain_json";
-// A replayed observation (ObservationCommit::replayed): the row is as stored but for last_seen.
-constexpr std::string_view kTouchDomain = "UPDATE domains SET last_seen = $2 WHERE domain = $1";
+    "chain_json = excluded.chain_json, server_memo = excluded.server_memo";
+// A replayed observation (ObservationCommit::replayed): the row is as stored but for last_seen
+// and the server memo, which a replayed observation that asked everything renews.
+constexpr std::string_view kTouchDomain =
+    "UPDATE domains SET last_seen = $2, server_memo = $3 WHERE domain = $1";
+constexpr std::string_view kSelectServerMemo = "SELECT server_memo FROM domains WHERE domain = $1";
 // The comparison happens in the server: an unchanged state is never copied out.
 constexpr std::string_view kLatestSnapshotSame =
     "SELECT s.id, b.state_json IS NOT DISTINCT FROM $2::text "
@@ -669,6 +679,11 @@ struct PgStore::Impl {
       p.null();
     }
     p.int64(r.replayUntil).text(r.chainJson);
+    if (r.serverMemo.empty()) {
+      p.null();
+    } else {
+      p.bytes(r.serverMemo);
+    }
     return runOnly(kUpsertDomain, p);
   }
   Status<Fault> commitOne(const ObservationCommit& c);
@@ -712,6 +727,11 @@ Status<Fault> PgStore::Impl::commitOne(const ObservationCommit& c) {
   if (c.replayed) {
     Params p;
     p.text(c.row.domain).int64(c.row.lastSeen);
+    if (c.row.serverMemo.empty()) {
+      p.null();
+    } else {
+      p.bytes(c.row.serverMemo);
+    }
     if (auto ran = runOnly(kTouchDomain, p); !ran) return ran;
   } else if (auto upserted = upsertDomain(c.row); !upserted) {
     return upserted;
@@ -906,6 +926,18 @@ Result<std::optional<DomainRow>> PgStore::domain(std::string_view name) {
   auto domain = readDomain(Row(r->get(), 0));
   if (!domain) return Unexpected{domain.error()};
   return std::optional<DomainRow>(std::move(*domain));
+}
+
+Result<std::vector<uint8_t>> PgStore::serverMemo(std::string_view name) {
+  const std::string doing = "reading the server memo of " + std::string(name);
+  if (auto up = impl_->ready(); !up) return describe(up.error(), doing);
+  Params p;
+  p.text(name);
+  auto r = impl_->run(kSelectServerMemo, p);
+  if (!r) return describe(r.error(), doing);
+  const Row row(r->get(), 0);
+  if (PQntuples(r->get()) == 0 || row.isNull(0)) return std::vector<uint8_t>();
+  return row.bytes(0);
 }
 
 Result<std::vector<DomainRow>> PgStore::domains() {

@@ -41,7 +41,7 @@
 namespace zonewatch::storage {
 
 // The schema version this binary writes: zonewatch_schema.version of an up-to-date database.
-constexpr int kPgSchemaVersion = 3;
+constexpr int kPgSchemaVersion = 4;
 
 struct PgOptions {
   // Read from database_password_file by the caller; overrides a password in the URI. Without it,
@@ -74,6 +74,7 @@ class PgStore final : public Store, public WorkQueue {
 
   Result<std::optional<DomainRow>> domain(std::string_view name) override;
   Result<std::vector<DomainRow>> domains() override;
+  Result<std::vector<uint8_t>> serverMemo(std::string_view name) override;
   Status<> forEachDomain(const std::function<void(DomainRow&&)>& visit) override;
   Status<> commit(const ObservationCommit& c) override;
   Status<> commitBatch(std::span<const ObservationCommit> batch) override;

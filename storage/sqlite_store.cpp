@@ -178,9 +178,15 @@ constexpr std::string_view kMigration9 = R"sql(
 ALTER TABLE domains ADD COLUMN chain_json TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kMigration1}, {2, kMigration2}, {3, kMigration3},
-                                     {4, kMigration4}, {5, kMigration5}, {6, kMigration6},
-                                     {7, kMigration7}, {8, kMigration8}, {9, kMigration9}};
+// Version 10: what the next observation may reuse of each server's answers
+// (DomainRow::serverMemo); NULL for every existing row until its next observation judged in full.
+constexpr std::string_view kMigration10 = R"sql(
+ALTER TABLE domains ADD COLUMN server_memo BLOB;
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, kMigration1}, {2, kMigration2}, {3, kMigration3}, {4, kMigration4}, {5, kMigration5},
+    {6, kMigration6}, {7, kMigration7}, {8, kMigration8}, {9, kMigration9}, {10, kMigration10}};
 static_assert(std::size(kMigrations) == kSqliteSchemaVersion);
 
 // ---- statements ---------------------------------------------------------------------------------
@@ -189,17 +195,18 @@ static_assert(std::size(kMigrations) == kSqliteSchemaVersion);
 constexpr std::string_view kSelectDomain =
     "SELECT domain, first_seen, last_seen, last_change, status, reason, operators_json, "
     "rrsig_expiry, state_json, pending_json, pending_count, servers_json, baseline_json, failures, "
-    "replay_digest, replay_until, chain_json FROM domains WHERE domain = ?1";
+    "replay_digest, replay_until, chain_json, server_memo FROM domains WHERE domain = ?1";
+constexpr std::string_view kSelectServerMemo = "SELECT server_memo FROM domains WHERE domain = ?1";
 constexpr std::string_view kSelectDomains =
     "SELECT domain, first_seen, last_seen, last_change, status, reason, operators_json, "
     "rrsig_expiry, state_json, pending_json, pending_count, servers_json, baseline_json, failures, "
-    "replay_digest, replay_until, chain_json FROM domains ORDER BY domain";
+    "replay_digest, replay_until, chain_json, server_memo FROM domains ORDER BY domain";
 // baseline_json is written on insert only: see ObservationCommit::row.
 constexpr std::string_view kUpsertDomain =
     "INSERT INTO domains (domain, first_seen, last_seen, last_change, status, reason, "
     "operators_json, rrsig_expiry, state_json, pending_json, pending_count, servers_json, "
-    "baseline_json, failures, replay_digest, replay_until, chain_json) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
+    "baseline_json, failures, replay_digest, replay_until, chain_json, server_memo) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
     "ON CONFLICT (domain) DO UPDATE SET first_seen = excluded.first_seen, "
     "last_seen = excluded.last_seen, last_change = excluded.last_change, "
     "status = excluded.status, reason = excluded.reason, operators_json = excluded.operators_json, "
@@ -207,9 +214,11 @@ constexpr std::string_view kUpsertDomain =
     "pending_json = excluded.pending_json, pending_count = excluded.pending_count, "
     "servers_json = excluded.servers_json, failures = excluded.failures, "
     "replay_digest = excluded.replay_digest, replay_until = excluded.replay_until, "
-    "chain_json = excluded.chain_json";
-// A replayed observation (ObservationCommit::replayed): the row is as stored but for last_seen.
-constexpr std::string_view kTouchDomain = "UPDATE domains SET last_seen = ?2 WHERE domain = ?1";
+    "chain_json = excluded.chain_json, server_memo = excluded.server_memo";
+// A replayed observation (ObservationCommit::replayed): the row is as stored but for last_seen
+// and the server memo, which a replayed observation that asked everything renews.
+constexpr std::string_view kTouchDomain =
+    "UPDATE domains SET last_seen = ?2, server_memo = ?3 WHERE domain = ?1";
 // The comparison happens inside SQLite: an unchanged state is never copied out.
 constexpr std::string_view kLatestSnapshotSame =
     "SELECT s.id, (SELECT b.state_json FROM snapshot_bodies b WHERE b.snapshot_id = s.id) = ?2 "
@@ -446,6 +455,7 @@ class Query {
   int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }
   int integer(int col) const { return sqlite3_column_int(stmt_, col); }
   bool isNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  bool isBlob(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_BLOB; }
   std::string text(int col) const { return columnText(stmt_, col); }
   std::span<const uint8_t> blob(int col) const {
     const void* p = sqlite3_column_blob(stmt_, col);
@@ -471,8 +481,19 @@ class Query {
   int bindRc_ = SQLITE_OK;
 };
 
+// DomainRow::chainJson's column: stored deflated (commit), or as text by a zonewatch before
+// schema 10. A blob that does not inflate reads as no chain: it is for display only, and the page
+// falls back to the parent's DS, so a damaged one must not stop the domain being observed.
+constexpr int kChainColumn = 16;
+
 Result<DomainRow> readDomain(const Query& q) {
-  return readDomainColumns(q);
+  // Asked first: once read as text, SQLite's column type is undefined (sqlite3_column_type).
+  const bool deflated = q.isBlob(kChainColumn);
+  auto row = readDomainColumns(q);
+  if (!row || !deflated) return row;
+  auto chain = inflateText(q.blob(kChainColumn));
+  row->chainJson = chain ? std::move(*chain) : std::string();
+  return row;
 }
 
 // Kind and severity are stored by name (model::toString): see readEventColumns.
@@ -577,6 +598,7 @@ struct SqliteStore::Impl {
       auto q = query(kTouchDomain);
       if (!q) return Unexpected{q.error()};
       q->bind(1, r.domain).bind(2, r.lastSeen);
+      if (!r.serverMemo.empty()) q->bindBlob(3, r.serverMemo);  // else NULL
       if (auto ran = q->run(); !ran) return ran;
     } else {
       auto q = query(kUpsertDomain);
@@ -588,7 +610,17 @@ struct SqliteStore::Impl {
       q->bind(11, int64_t{r.pendingCount}).bind(12, r.serversJson).bind(13, r.baselineJson);
       q->bind(14, int64_t{r.failures});
       if (r.replayDigest) q->bindBlob(15, *r.replayDigest);  // else NULL: bindings start cleared
-      q->bind(16, r.replayUntil).bind(17, r.chainJson);
+      // The chain deflated: about a third of its text, which keeps a domain's row small enough
+      // for three to a page (issue 13: the database's size per domain). Text if zlib fails.
+      auto chain = r.chainJson.empty() ? Result<std::vector<uint8_t>>(std::vector<uint8_t>{})
+                                       : deflateText(r.chainJson);
+      q->bind(16, r.replayUntil);
+      if (chain && !chain->empty()) {
+        q->bindBlob(17, *chain);
+      } else {
+        q->bind(17, r.chainJson);
+      }
+      if (!r.serverMemo.empty()) q->bindBlob(18, r.serverMemo);
       if (auto ran = q->run(); !ran) return ran;
     }
     if (!c.snapshotStateJson.empty()) {
@@ -807,6 +839,18 @@ Result<std::optional<DomainRow>> SqliteStore::domain(std::string_view name) {
   auto domain = readDomain(*q);
   if (!domain) return Unexpected{domain.error()};
   return std::optional<DomainRow>(std::move(*domain));
+}
+
+Result<std::vector<uint8_t>> SqliteStore::serverMemo(std::string_view name) {
+  const std::string doing = "reading the server memo of " + std::string(name);
+  auto q = impl_->query(kSelectServerMemo);
+  if (!q) return describe(q.error(), doing);
+  q->bind(1, name);
+  auto row = q->step();
+  if (!row) return describe(row.error(), doing);
+  if (!*row || q->isNull(0)) return std::vector<uint8_t>();
+  const auto memo = q->blob(0);
+  return std::vector<uint8_t>(memo.begin(), memo.end());
 }
 
 Result<std::vector<DomainRow>> SqliteStore::domains() {

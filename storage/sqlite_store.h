@@ -18,7 +18,7 @@
 namespace zonewatch::storage {
 
 // The schema version this binary writes; PRAGMA user_version of an up-to-date database.
-constexpr int kSqliteSchemaVersion = 9;
+constexpr int kSqliteSchemaVersion = 10;
 
 struct SqliteOptions {
   int busyTimeoutMs = 5000;  // how long a write waits for another process's write lock
@@ -41,6 +41,7 @@ class SqliteStore final : public Store {
 
   Result<std::optional<DomainRow>> domain(std::string_view name) override;
   Result<std::vector<DomainRow>> domains() override;
+  Result<std::vector<uint8_t>> serverMemo(std::string_view name) override;
   Status<> forEachDomain(const std::function<void(DomainRow&&)>& visit) override;
   Status<> commit(const ObservationCommit& c) override;
   Status<> commitBatch(std::span<const ObservationCommit> batch) override;

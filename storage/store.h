@@ -60,6 +60,10 @@ struct DomainRow {
   // /api/domain): monitor/detect/chain_summary.h's JSON, opaque here; empty = none yet. Kept out
   // of the state and the snapshots, so that a root or TLD key rollover is no change of the domain.
   std::string chainJson;
+  // What the next observation may reuse of each server's answers (monitor/probe/server_memo.h),
+  // from the latest observation judged in full; opaque here, empty = none. A replayed observation
+  // leaves it as it is.
+  std::vector<uint8_t> serverMemo;
 
   bool operator==(const DomainRow&) const = default;
 };
@@ -123,8 +127,8 @@ struct ObservationCommit {
   // no new snapshot per poll; a domain without any snapshot yet gets none.
   bool touchLatestSnapshot = false;
   // The observation repeated one proven to change nothing (the daemon's replay): of the row only
-  // last_seen is written, and the latest snapshot's last_seen advances; `row` must be the stored
-  // row with its new last_seen.
+  // last_seen and serverMemo are written, and the latest snapshot's last_seen advances; `row` must
+  // be the stored row with its new last_seen (and the memo it keeps or renews).
   bool replayed = false;
   int64_t observedAt = 0;
   // An event whose uid is already stored is skipped together with its outbox rows.
@@ -186,6 +190,9 @@ class Store {
   virtual Result<std::optional<DomainRow>> domain(std::string_view name) = 0;
   // Every domain, ordered by name.
   virtual Result<std::vector<DomainRow>> domains() = 0;
+  // The domain's DomainRow::serverMemo alone, for the start of its observation; empty when the
+  // domain or its memo is not stored.
+  virtual Result<std::vector<uint8_t>> serverMemo(std::string_view name) = 0;
   // The same rows handed to `visit` one at a time, so that a large portfolio's rows are never all
   // in memory at once (the daemon's start and reload). Stops at the first read error.
   virtual Status<> forEachDomain(const std::function<void(DomainRow&&)>& visit) = 0;

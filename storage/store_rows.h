@@ -38,8 +38,8 @@ Status<> readEventKind(const std::string& kind, const std::string& severity, Eve
 
 // A domain row as both backends' domain queries select it (domain, first_seen, last_seen,
 // last_change, status, reason, operators_json, rrsig_expiry, state_json, pending_json,
-// pending_count, servers_json, baseline_json, failures, replay_digest, replay_until, chain_json),
-// from either
+// pending_count, servers_json, baseline_json, failures, replay_digest, replay_until, chain_json,
+// server_memo), from either
 // backend's row type (text, int64, integer, optionalInt64, isNull, blob by column).
 template <class Row>
 Result<DomainRow> readDomainColumns(const Row& q) {
@@ -65,6 +65,10 @@ Result<DomainRow> readDomainColumns(const Row& q) {
   }
   r.replayUntil = q.int64(15);
   r.chainJson = q.text(16);
+  if (!q.isNull(17)) {
+    const auto memo = q.blob(17);
+    r.serverMemo.assign(memo.begin(), memo.end());
+  }
   return r;
 }
 

@@ -794,7 +794,9 @@ void DaemonImpl::dispatch() {
         done(std::move(obs));
       });
     } else {
-      prober_->observe(*parsed, std::move(done));
+      // What it may reuse of the last answers (probe/server_memo.h); unreadable: it asks all.
+      auto memo = store_->serverMemo(name);
+      prober_->observe(*parsed, std::move(done), memo ? *memo : std::vector<uint8_t>{});
     }
   }
 }
@@ -880,6 +882,7 @@ void DaemonImpl::onObservation(const std::string& name, model::Observation obs) 
   rowFromMemory(k.memory, k.row);
   p.commit.observedAt = obs.observedAt;
   if (result.observed) noteObserved(*result.observed, result.storeSnapshot, obs, p.commit, k.row);
+  if (obs.serverMemo) k.row.serverMemo = std::move(*obs.serverMemo);
   p.commit.row = std::move(k.row);
   p.events = std::move(result.events);
   batch_.push_back(std::move(p));
@@ -930,13 +933,14 @@ std::optional<storage::DomainRow> DaemonImpl::takeRow(const std::string& name) {
 }
 
 // A replayed observation changes nothing but the time the domain was last seen, and the latest
-// snapshot's: no diff, no event, and a one-column update of the row.
+// snapshot's: no diff, no event, and an update of the row's last_seen and server memo.
 void DaemonImpl::onReplayed(storage::DomainRow row, const model::Observation& obs) {
   ++summary_.replayedObservations;
   metrics_->countReplayedObservation();
   Pending p;
   p.name = row.domain;
   row.lastSeen = obs.observedAt;
+  if (obs.serverMemo) row.serverMemo = *obs.serverMemo;
   p.commit.row = std::move(row);
   p.commit.observedAt = obs.observedAt;
   p.commit.replayed = true;

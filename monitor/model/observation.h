@@ -187,6 +187,8 @@ struct ReplayInputs {
   // the verdict of the same answers can change at either.
   std::optional<int64_t> earliestExpiration;
   std::optional<int64_t> nextInception;
+
+  bool operator==(const ReplayInputs&) const = default;
 };
 
 struct Observation {
@@ -220,8 +222,12 @@ struct Observation {
   // to its end: no error, no cap or deadline cut it short.
   std::optional<ReplayInputs> replay;
   // The replay check said these inputs repeat ones already judged: nothing was validated or
-  // assembled, and only domain, observedAt and replay are set.
+  // assembled, and only domain, observedAt, replay and serverMemo are set.
   bool replayed = false;
+  // Set by a prober with a replay check when this observation asked some server everything and
+  // ran to its end: the memos (probe/server_memo.h, encoded) the next observation may reuse,
+  // empty when no server's answers may be. None: the memos it was given still stand.
+  std::optional<std::vector<uint8_t>> serverMemo;
 };
 
 }  // namespace zonewatch::model

@@ -270,6 +270,25 @@ HostAnswer readHostAnswer(const QueryResult& r, const dns::Name& domain) {
 
 // RFC 8078 §4: the delete records, written CDS 0 0 0 00 and CDNSKEY 0 3 0 AA== (one zero octet);
 // an empty digest or key, which has no presentation form, is taken as the same.
+// A server memo's conditions on a SOA answer (server_memo.h): an authoritative answer whose SOA
+// RRset at the domain is signed, and its digest (replay_digest.h: without ID and question).
+bool signedSoa(const QueryResult& r, const dns::Name& domain) {
+  if (!r || r->rcode != 0 || !r->aa) return false;
+  return std::any_of(r->message.answer.begin(), r->message.answer.end(), [&](const auto& rr) {
+    const auto* sig = std::get_if<dns::rdata::RRSIG>(&rr.data);
+    return sig != nullptr && sig->typeCovered == dns::RRType::SOA && rr.owner == domain;
+  });
+}
+
+SoaKey soaKey(const QueryResult& r) {
+  ReplayDigest d(0);
+  d.answer(r);
+  const auto digest = d.finish().digest;
+  SoaKey key{};
+  std::copy_n(digest.begin(), key.size(), key.begin());
+  return key;
+}
+
 bool isDeleteCds(const dns::rdata::DS& ds) {
   return ds.keyTag == 0 && ds.algorithm == 0 && ds.digestType == 0 &&
          (ds.digest.empty() || ds.digest == std::vector<uint8_t>{0});
@@ -505,6 +524,12 @@ struct Prober::Run {
     std::vector<FailedQuery> hostFailures;  // "A HOST why"
     // Another NS host name at an address already asked: that server's answers are this one's.
     std::optional<size_t> sameAs;
+    // Server memos (server_memo.h): the memo (in Run::memos) its SOA answer is held against, and
+    // whether that memo stands for its other answers, which were then not asked.
+    std::optional<size_t> memo;
+    bool fromMemo = false;
+    // Its answers but the SOA's, digested (settleRests), or the memo's digest of them.
+    std::optional<model::ReplayInputs> rest;
   };
   std::vector<ServerAnswers> servers;
   std::vector<std::pair<dns::Name, std::string>> unresolvedHosts;  // host, why
@@ -515,6 +540,8 @@ struct Prober::Run {
   bool timedOut = false;
   // The chain data of each zone of delegation.path, as established by fetchChain.
   std::vector<ZoneKeysData> chainKeys;
+  // The memos of an earlier observation (server_memo.h), with a replay check only.
+  std::vector<ServerMemo> memos;
 };
 
 // One observation's walk down the chain of trust above its domain: the zone of
@@ -556,8 +583,9 @@ Prober::Prober(resolver::QueryEngine& engine, DelegationCache& cache, const Cloc
 
 Prober::~Prober() = default;
 
-void Prober::observe(const dns::Name& domain, Callback done) {
+void Prober::observe(const dns::Name& domain, Callback done, std::span<const uint8_t> memo) {
   auto run = std::make_shared<Run>();
+  if (options_.replayCheck) run->memos = decodeServerMemos(memo);
   run->domain = domain;
   run->done = std::move(done);
   run->now = clock_.nowUnix();
@@ -722,13 +750,23 @@ void Prober::askAddress(const std::shared_ptr<Run>& run, const dns::Name& host,
   // addresses costs the queries (and the memory) of those few addresses.
   for (size_t i = 0; i < run->servers.size(); ++i) {
     if (run->servers[i].address == address && !run->servers[i].sameAs) {
-      run->servers.push_back({host, address, {}, {}, {}, i});
+      run->servers.push_back({host, address, {}, {}, {}, i, std::nullopt, false, std::nullopt});
       return;
     }
   }
   if (!run->budget->spend(WorkBudget::Kind::kAddresses)) return;
-  run->servers.push_back({host, address, {}, {}, {}, std::nullopt});
+  run->servers.push_back(
+      {host, address, {}, {}, {}, std::nullopt, std::nullopt, false, std::nullopt});
   const size_t index = run->servers.size() - 1;
+  const std::string key = address.toString();
+  for (size_t m = 0; m < run->memos.size(); ++m) {
+    if (run->memos[m].address != key || !memoUsable(run->memos[m], run->now)) continue;
+    // The SOA first: the rest only if it changed (memoAnswered).
+    run->servers[index].memo = m;
+    ++run->pending;
+    askApex(run, index, dns::RRType::SOA, false);
+    return;
+  }
   for (auto type : kServerTypes) {
     ++run->pending;
     askApex(run, index, type, false);
@@ -755,8 +793,39 @@ void Prober::askApex(const std::shared_ptr<Run>& run, size_t index, dns::RRType 
       askHostAddresses(run, index, *r);
     }
     run->servers[index].answers.insert_or_assign(type, std::move(r));
+    if (type == dns::RRType::SOA && run->servers[index].memo) memoAnswered(run, index);
     if (--run->pending == 0) finish(run);
   });
+}
+
+// The apex questions but the SOA's to the server at run->servers[index].
+void Prober::askRest(const std::shared_ptr<Run>& run, size_t index) {
+  for (auto type : kServerTypes) {
+    if (type == dns::RRType::SOA) continue;
+    ++run->pending;
+    askApex(run, index, type, false);
+  }
+}
+
+// The SOA answer of a server with a memo: the same signed answer as the one the memo was made
+// from lets the memo stand for the server's other answers (server_memo.h); any other answer has
+// them asked. The caller holds a unit of run->pending.
+void Prober::memoAnswered(const std::shared_ptr<Run>& run, size_t index) {
+  auto& server = run->servers[index];
+  const ServerMemo& memo = run->memos[*server.memo];
+  server.memo.reset();
+  const QueryResult& soa = server.answers.at(dns::RRType::SOA);
+  if (!signedSoa(soa, run->domain) || soaKey(soa) != memo.soa) {
+    askRest(run, index);
+    return;
+  }
+  server.fromMemo = true;
+  server.rest = memo.rest;
+  // The hosts its NS answer named beyond the referral, as that answer would have had them asked
+  // (askHost may add servers: `server` is not used past here).
+  for (const auto& text : memo.extraHosts) {
+    if (auto host = dns::Name::parse(text)) askHost(run, *host);
+  }
 }
 
 // The A/AAAA RRsets this server serves for the NS hosts inside the domain, to hold the parent's
@@ -1213,18 +1282,15 @@ ChainStep domainStep(const Observation& obs, const dnssec::ZoneTrust& domainTrus
 
 void Prober::finish(std::shared_ptr<Run> run) {
   if (run->finished) return;
+  noteLimits(*run);
+  if (options_.replayCheck && replayOrAskMore(run)) return;
   run->finished = true;
   if (run->deadline) engine_.loop().cancelTimer(*run->deadline);
-  noteLimits(*run);
   Observation& obs = run->obs;
-  if (options_.replayCheck) {
-    obs.replay = replayInputs(*run);
-    if (obs.replay && options_.replayCheck(obs)) {
-      obs.replayed = true;
-      auto done = std::move(run->done);
-      done(std::move(run->obs));
-      return;
-    }
+  if (obs.replayed) {
+    auto done = std::move(run->done);
+    done(std::move(run->obs));
+    return;
   }
   EvidenceKeeper keeper{options_.evidence};
   if (!obs.error) {
@@ -1244,6 +1310,104 @@ void Prober::finish(std::shared_ptr<Run> run) {
   }
   auto done = std::move(run->done);
   done(std::move(run->obs));
+}
+
+// The replay check (ProbeOptions::replayCheck) of an observation whose questions are all answered:
+// replayed, judged in full, or, when memos stood for answers not asked and the inputs are not
+// ones proven to change nothing, not done yet (true): those questions are asked, and finish()
+// comes again once they are answered. Sets the observation's replay inputs and new memos.
+bool Prober::replayOrAskMore(const std::shared_ptr<Run>& run) {
+  Observation& obs = run->obs;
+  settleRests(*run);
+  obs.replay = replayInputs(*run);
+  if (obs.replay && options_.replayCheck(obs)) {
+    obs.replayed = true;
+  } else if (askWhatMemosStoodFor(run)) {
+    return true;
+  }
+  // New memos only from an observation that ran to its end and asked some server everything.
+  const bool askedAll = std::any_of(run->servers.begin(), run->servers.end(),
+                                    [](const auto& s) { return !s.sameAs && !s.fromMemo; });
+  if (obs.replay && askedAll) obs.serverMemo = encodeServerMemos(memosOf(*run));
+  return false;
+}
+
+// Asks every server whose memo stood for its answers those questions; false when none did, or
+// when the deadline has passed (the observation then ends with what it has).
+bool Prober::askWhatMemosStoodFor(const std::shared_ptr<Run>& run) {
+  if (run->timedOut) return false;
+  std::vector<size_t> reused;
+  for (size_t i = 0; i < run->servers.size(); ++i) {
+    if (run->servers[i].fromMemo) reused.push_back(i);
+  }
+  if (reused.empty()) return false;
+  run->obs.replay.reset();
+  ++run->pending;  // held while the questions start
+  for (size_t i : reused) {
+    run->servers[i].fromMemo = false;
+    run->servers[i].rest.reset();
+    askRest(run, i);
+  }
+  if (--run->pending == 0) finish(run);  // every question ended at once (a cap)
+  return true;
+}
+
+// Each server's answers but the SOA's, digested, where no memo stands for them.
+void Prober::settleRests(Run& run) {
+  for (auto& s : run.servers) {
+    if (s.sameAs || s.rest) continue;
+    ReplayDigest d(run.now);
+    for (auto type : kServerTypes) {
+      if (type == dns::RRType::SOA) continue;
+      if (auto it = s.answers.find(type); it != s.answers.end()) {
+        d.answer(it->second);
+      } else {
+        d.absent();
+      }
+    }
+    for (const auto& [host, addresses] : s.hostAddresses) {
+      d.text(host);
+      for (const auto& a : addresses) d.text(a);
+    }
+    for (const auto& failed : s.hostFailures) d.text(failed.text());
+    s.rest = d.finish();
+  }
+}
+
+// The memos of this observation: a new one for each server asked everything whose SOA answer is
+// signed, the one it had for each server its memo stood for.
+std::vector<ServerMemo> Prober::memosOf(const Run& run) {
+  std::set<std::string> referred;
+  for (const auto& host : run.delegation.referral.ns) referred.insert(lower(host));
+  std::vector<ServerMemo> memos;
+  for (const auto& s : run.servers) {
+    if (memos.size() == kMaxServerMemos) break;
+    const std::string key = s.address.toString();
+    if (s.fromMemo) {
+      for (const auto& m : run.memos) {
+        if (m.address == key) memos.push_back(m);
+      }
+      continue;
+    }
+    const auto soa = s.answers.find(dns::RRType::SOA);
+    if (s.sameAs || !s.rest || soa == s.answers.end() || !signedSoa(soa->second, run.domain)) {
+      continue;
+    }
+    ServerMemo m{key, soaKey(soa->second), *s.rest, run.now, {}};
+    const auto ns = s.answers.find(dns::RRType::NS);
+    if (ns != s.answers.end() && ns->second && ns->second->aa) {
+      if (auto set = findSet(ns->second->message.answer, run.domain, dns::RRType::NS)) {
+        for (const auto& rr : set->records) {
+          const std::string host = lower(std::get<dns::rdata::NS>(rr.data).host);
+          if (!referred.count(host) && m.extraHosts.size() < kMaxMemoHosts) {
+            m.extraHosts.push_back(host);
+          }
+        }
+      }
+    }
+    memos.push_back(std::move(m));
+  }
+  return memos;
 }
 
 // What cut the observation short: the work budget's caps, and the deadline if it passed.
@@ -1268,7 +1432,7 @@ std::optional<model::ReplayInputs> Prober::replayInputs(const Run& run) const {
     return std::nullopt;
   }
   ReplayDigest d(run.now);
-  d.text("zonewatch replay 1");  // what goes in, and in which order; bump on any change
+  d.text("zonewatch replay 2");  // what goes in, and in which order; bump on any change
   d.text(anchorsKey_);
   for (size_t i = 0; i < run.delegation.path.size(); ++i) {
     const dns::Name& zone = run.delegation.path[i].zone;
@@ -1317,18 +1481,17 @@ void Prober::digestServers(const Run& run, ReplayDigest& d) {
     d.text(s.host.lowercased().toString() + " " + s.address.toString());
     d.number(s.sameAs ? static_cast<int64_t>(*s.sameAs) : -1);
     if (s.sameAs) continue;  // that server's answers are digested once, where they were asked
-    for (auto type : kServerTypes) {
-      if (auto it = s.answers.find(type); it != s.answers.end()) {
-        d.answer(it->second);
-      } else {
-        d.absent();
-      }
+    // The SOA answer, then the rest as one piece (settleRests), which a memo can stand for.
+    if (auto it = s.answers.find(dns::RRType::SOA); it != s.answers.end()) {
+      d.answer(it->second);
+    } else {
+      d.absent();
     }
-    for (const auto& [host, addresses] : s.hostAddresses) {
-      d.text(host);
-      for (const auto& a : addresses) d.text(a);
+    if (s.rest) {
+      d.inputs(*s.rest);
+    } else {
+      d.absent();
     }
-    for (const auto& failed : s.hostFailures) d.text(failed.text());
   }
 }
 

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <span>
 
 #include "monitor/dnssec/key_cache.h"
 #include "monitor/dnssec/trust_anchor.h"
@@ -18,6 +19,7 @@
 #include "monitor/model/observation.h"
 #include "monitor/probe/iterator.h"
 #include "monitor/probe/operators.h"
+#include "monitor/probe/server_memo.h"
 #include "monitor/util/clock.h"
 
 namespace zonewatch::probe {
@@ -66,8 +68,10 @@ class Prober {
 
   using Callback = std::function<void(model::Observation)>;
   // Starts observing `domain`; `done` runs from the engine's loop when the observation is complete.
-  // An observation always completes: failures are recorded in it, never thrown.
-  void observe(const dns::Name& domain, Callback done);
+  // An observation always completes: failures are recorded in it, never thrown. `memo`: the
+  // serverMemo of the domain's last observation that had one (server_memo.h); used only with a
+  // replay check.
+  void observe(const dns::Name& domain, Callback done, std::span<const uint8_t> memo = {});
 
   dnssec::VerificationCache& verificationCache() { return verificationCache_; }
 
@@ -91,6 +95,13 @@ class Prober {
                   const resolver::ServerAddress& address);
   void askHostAddresses(const std::shared_ptr<Run>& run, size_t index, const resolver::Answer& ns);
   void askApex(const std::shared_ptr<Run>& run, size_t index, dns::RRType type, bool tcp);
+  // Server memos (server_memo.h).
+  void askRest(const std::shared_ptr<Run>& run, size_t index);
+  void memoAnswered(const std::shared_ptr<Run>& run, size_t index);
+  bool replayOrAskMore(const std::shared_ptr<Run>& run);
+  bool askWhatMemosStoodFor(const std::shared_ptr<Run>& run);
+  static void settleRests(Run& run);
+  static std::vector<ServerMemo> memosOf(const Run& run);
   // Finishing an observation (prober.cpp, "Finishing an observation").
   struct EvidenceKeeper;
   void finish(std::shared_ptr<Run> run);

@@ -105,6 +105,19 @@ void ReplayDigest::rrset(const dns::RRset& set) {
   }
 }
 
+void ReplayDigest::inputs(const model::ReplayInputs& part) {
+  tag('D', part.digest.size());
+  bytes(part.digest);
+  if (part.earliestExpiration &&
+      (!earliestExpiration_ || *part.earliestExpiration < *earliestExpiration_)) {
+    earliestExpiration_ = part.earliestExpiration;
+  }
+  if (part.nextInception && *part.nextInception > now_ &&
+      (!nextInception_ || *part.nextInception < *nextInception_)) {
+    nextInception_ = part.nextInception;
+  }
+}
+
 void ReplayDigest::signatureTimes(std::span<const dns::ResourceRecord> records) {
   for (const auto& rr : records) {
     if (rr.type == dns::RRType::RRSIG) noteSignature(rr);

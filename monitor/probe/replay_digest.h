@@ -36,6 +36,9 @@ class ReplayDigest {
   // An RRset and its signatures (owner lowercased, TTL, class, each RDATA); their times count.
   void rrset(const dns::RRset& set);
   void rrset(const std::optional<dns::RRset>& set);
+  // Another digest's result, as one piece: its digest, and its RRSIG times with this one's (an
+  // inception no longer in the future at this digest's time is none).
+  void inputs(const model::ReplayInputs& part);
 
   model::ReplayInputs finish();
 

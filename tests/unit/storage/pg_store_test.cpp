@@ -138,9 +138,11 @@ TEST_F(PgStoreTest, MigratesAVersion1DatabaseToTheRegistrationsTable) {
   {
     auto store = open();
     ASSERT_TRUE(store);
-    // As schema 1 left it: no registrations (migration 2), no chain_json (migration 3).
+    // As schema 1 left it: no registrations (migration 2), no chain_json (migration 3), no
+    // server_memo (migration 4).
     ASSERT_TRUE(store->execute("DROP TABLE registrations").ok());
     ASSERT_TRUE(store->execute("ALTER TABLE domains DROP COLUMN chain_json").ok());
+    ASSERT_TRUE(store->execute("ALTER TABLE domains DROP COLUMN server_memo").ok());
     ASSERT_TRUE(store->execute("UPDATE zonewatch_schema SET version = 1").ok());
   }
   auto store = open();
@@ -156,6 +158,7 @@ TEST_F(PgStoreTest, MigrationThreeGivesEveryRowAnEmptyChain) {
   {
     auto store = open();
     ASSERT_TRUE(store);
+    ASSERT_TRUE(store->execute("ALTER TABLE domains DROP COLUMN server_memo").ok());
     ASSERT_TRUE(store->execute("ALTER TABLE domains DROP COLUMN chain_json").ok());
     ASSERT_TRUE(store->execute("UPDATE zonewatch_schema SET version = 2").ok());
     ASSERT_TRUE(store
@@ -165,11 +168,37 @@ TEST_F(PgStoreTest, MigrationThreeGivesEveryRowAnEmptyChain) {
   }
   auto store = open();
   ASSERT_TRUE(store);
-  EXPECT_TRUE(holds(*store, "SELECT version = 3 FROM zonewatch_schema"));
+  EXPECT_TRUE(holds(*store, "SELECT version = 4 FROM zonewatch_schema"));
   auto row = store->domain("example.com.");
   ASSERT_TRUE(row.ok() && row->has_value()) << (row.ok() ? "" : row.error().message);
   EXPECT_EQ((*row)->chainJson, "");
+  EXPECT_TRUE((*row)->serverMemo.empty());  // migration 4
   EXPECT_EQ((*row)->lastSeen, 1000);
+}
+
+// Migration 4 (DomainRow::serverMemo): a row written before it reads back with no memo.
+TEST_F(PgStoreTest, MigrationFourGivesEveryRowNoServerMemo) {
+  {
+    auto store = open();
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->execute("ALTER TABLE domains DROP COLUMN server_memo").ok());
+    ASSERT_TRUE(store->execute("UPDATE zonewatch_schema SET version = 3").ok());
+    ASSERT_TRUE(store
+                    ->execute("INSERT INTO domains (domain, first_seen, last_seen, status, "
+                              "reason, chain_json) VALUES ('example.com.', 100, 1000, 'secure', "
+                              "'none', '{}')")
+                    .ok());
+  }
+  auto store = open();
+  ASSERT_TRUE(store);
+  EXPECT_TRUE(holds(*store, "SELECT version = 4 FROM zonewatch_schema"));
+  auto row = store->domain("example.com.");
+  ASSERT_TRUE(row.ok() && row->has_value()) << (row.ok() ? "" : row.error().message);
+  EXPECT_TRUE((*row)->serverMemo.empty());
+  EXPECT_EQ((*row)->chainJson, "{}");
+  auto memo = store->serverMemo("example.com.");
+  ASSERT_TRUE(memo.ok()) << memo.error().message;
+  EXPECT_TRUE(memo->empty());
 }
 
 TEST_F(PgStoreTest, EvidenceIsStoredDeflated) {

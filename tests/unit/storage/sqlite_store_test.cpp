@@ -367,6 +367,63 @@ TEST_F(SqliteStoreTest, MigrationNineGivesEveryRowAnEmptyChain) {
   EXPECT_EQ((*row)->lastSeen, 1000);
 }
 
+TEST_F(SqliteStoreTest, MigrationTenGivesEveryRowNoServerMemo) {
+  {
+    auto v9 = open(withMigrateTo(9));
+    ASSERT_TRUE(v9);
+    ASSERT_TRUE(v9->execute("INSERT INTO domains (domain, first_seen, last_seen, status, reason, "
+                            "chain_json) VALUES ('example.com.', 100, 1000, 'secure', 'none', "
+                            "'{}')")
+                    .ok());
+    EXPECT_FALSE(v9->execute("SELECT server_memo FROM domains").ok());  // a v10 column
+  }
+  auto store = open();
+  ASSERT_TRUE(store);
+  auto version = store->schemaVersion();
+  ASSERT_TRUE(version.ok());
+  EXPECT_EQ(*version, kSqliteSchemaVersion);
+  auto row = store->domain("example.com.");
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_TRUE((*row)->serverMemo.empty());
+  EXPECT_EQ((*row)->chainJson, "{}");
+  auto memo = store->serverMemo("example.com.");
+  ASSERT_TRUE(memo.ok()) << memo.error().message;
+  EXPECT_TRUE(memo->empty());
+}
+
+// Schema 10: the chain is stored deflated, a chain stored as text (before) reads as it was, and a
+// damaged one reads as none without taking the row with it.
+TEST_F(SqliteStoreTest, TheChainIsStoredDeflated) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  auto c = observation("a.example.", 100, "{}");
+  std::string chain = R"({"zones":[)";
+  for (const char* zone : {".", "example.", "a.example."}) {
+    chain += std::string(R"({"dnskey":[{"algorithm":13,"flags":257,"tag":24553}],"ds":[],)") +
+             R"("reason":"none","state":"secure","zone":")" + zone + R"("},)";
+  }
+  chain.back() = ']';
+  chain += "}";
+  c.row.chainJson = chain;
+  ASSERT_TRUE(store->commit(c).ok());
+  EXPECT_TRUE(holds(*store, "SELECT typeof(chain_json) = 'blob' AND length(chain_json) * 2 < " +
+                                std::to_string(chain.size()) + " FROM domains"));
+  auto row = store->domain("a.example.");
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_EQ((*row)->chainJson, chain);
+
+  ASSERT_TRUE(store->execute("UPDATE domains SET chain_json = '{\"zones\":[]}'").ok());
+  row = store->domain("a.example.");
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_EQ((*row)->chainJson, R"({"zones":[]})");
+
+  ASSERT_TRUE(store->execute("UPDATE domains SET chain_json = x'789c0102'").ok());
+  row = store->domain("a.example.");
+  ASSERT_TRUE(row.ok() && row->has_value()) << (row.ok() ? "" : row.error().message);
+  EXPECT_EQ((*row)->chainJson, "");
+  EXPECT_EQ((*row)->lastSeen, 100);
+}
+
 TEST_F(SqliteStoreTest, FailedMigrationLeavesThePreviousVersionWhole) {
   {
     auto v1 = open(withMigrateTo(1));

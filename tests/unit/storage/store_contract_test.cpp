@@ -57,6 +57,9 @@ class AnyStore final : public Store {
     return store_->domain(name);
   }
   Result<std::vector<DomainRow>> domains() override { return store_->domains(); }
+  Result<std::vector<uint8_t>> serverMemo(std::string_view name) override {
+    return store_->serverMemo(name);
+  }
   Status<> forEachDomain(const std::function<void(DomainRow&&)>& visit) override {
     return store_->forEachDomain(visit);
   }
@@ -195,8 +198,18 @@ TEST_P(StoreContractTest, DomainRowRoundTripsEveryField) {
   for (size_t i = 0; i < 32; ++i) (*c.row.replayDigest)[i] = static_cast<uint8_t>(i * 7 + 1);
   c.row.replayUntil = 5000;
   c.row.chainJson = R"({"zones":[{"zone":"."}]})";
+  c.row.serverMemo = {0, 1, 2, 0xFF, 0};  // bytes, zeros included
   ASSERT_TRUE(store->commit(c).ok());
   ASSERT_TRUE(store->commit(observation("a.example.", 300, "{}")).ok());
+
+  auto memo = store->serverMemo("b.example.");
+  ASSERT_TRUE(memo.ok()) << memo.error().message;
+  EXPECT_EQ(*memo, c.row.serverMemo);
+  for (const auto* none : {"a.example.", "c.example."}) {
+    memo = store->serverMemo(none);
+    ASSERT_TRUE(memo.ok()) << memo.error().message;
+    EXPECT_TRUE(memo->empty()) << none;
+  }
 
   auto got = store->domain("b.example.");
   ASSERT_TRUE(got.ok()) << got.error().message;
@@ -225,12 +238,14 @@ TEST_P(StoreContractTest, AReplayedCommitWritesLastSeenOnly) {
   first.row.replayDigest.emplace();
   first.row.replayDigest->fill(0xAB);
   first.row.replayUntil = 9000;
+  first.row.serverMemo = {7, 7, 7};
   ASSERT_TRUE(store->commit(first).ok());
   ObservationCommit replayed;
   replayed.row.domain = "a.example.";
   replayed.row.lastSeen = 1300;
   replayed.row.stateJson = "tampered";
   replayed.row.failures = 9;
+  replayed.row.serverMemo = {8, 8};  // renewed by a replayed observation that asked everything
   replayed.observedAt = 1300;
   replayed.replayed = true;
   replayed.touchLatestSnapshot = true;
@@ -239,6 +254,7 @@ TEST_P(StoreContractTest, AReplayedCommitWritesLastSeenOnly) {
   ASSERT_TRUE(row.ok() && row->has_value());
   DomainRow expected = first.row;
   expected.lastSeen = 1300;
+  expected.serverMemo = {8, 8};
   EXPECT_EQ(**row, expected);
   auto snapshots = store->snapshots("a.example.", 10);
   ASSERT_TRUE(snapshots.ok());
@@ -251,6 +267,7 @@ TEST_P(StoreContractTest, AReplayedCommitWritesLastSeenOnly) {
   ASSERT_TRUE(row.ok() && row->has_value());
   EXPECT_FALSE((*row)->replayDigest.has_value());
   EXPECT_EQ((*row)->replayUntil, 0);
+  EXPECT_TRUE((*row)->serverMemo.empty());  // a full commit without one clears it
   // A digest of another length is refused by the column.
   EXPECT_FALSE(
       store->execute("UPDATE domains SET replay_digest = " + blob(std::vector<uint8_t>{1, 2, 3}))

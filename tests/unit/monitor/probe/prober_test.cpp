@@ -941,5 +941,146 @@ TEST_F(ProberTest, AnObservationCutShortOrWithoutACheckHasNoReplayDigest) {
   EXPECT_EQ(whole.status, dnssec::State::kSecure);
 }
 
+// --- Server memos (server_memo.h) ------------------------------------------------------------
+
+// The daemon's part in a memo's life: a replay check that knows the digest of one observation
+// proven to change nothing, and the memo each observation leaves for the next.
+class ServerMemoTest : public ProberTest {
+ protected:
+  ServerMemoTest() {
+    options_.replayCheck = [this](const Observation& o) {
+      ++checks_;
+      return proven_ && o.replay->digest == *proven_;
+    };
+  }
+
+  // One observation given `memo`; the questions about the domain it sent, by address.
+  Observation observeWith(std::span<const uint8_t> memo, std::string_view domain = "child.tld.") {
+    cache_.setRoot(ZoneCut{dns::Name(), {NameServer{name("a.root."), {address(kRoot)}}}, 0});
+    Prober prober(engine_, cache_, clock_, h_.anchors(), *operators_, options_);
+    asked_.clear();
+    const size_t before = engine_.log.size();
+    std::optional<Observation> got;
+    prober.observe(
+        name(domain), [&got](Observation o) { got = std::move(o); }, memo);
+    while (!got && engine_.pending() > 0) engine_.pollOnce(std::chrono::milliseconds(1000));
+    if (!got) throw std::logic_error("the observation did not complete");
+    for (size_t i = before; i < engine_.log.size(); ++i) {
+      const auto& q = engine_.log[i];
+      if (q.name == name(domain)) asked_[q.server.ip].insert(dns::typeToString(q.type));
+    }
+    return *got;
+  }
+
+  // A first observation, proven to change nothing, and its memo.
+  std::vector<uint8_t> baseline() {
+    const Observation first = observeWith({});
+    EXPECT_FALSE(first.replayed);
+    EXPECT_EQ(first.status, dnssec::State::kSecure);
+    proven_ = first.replay->digest;
+    return first.serverMemo.value_or(std::vector<uint8_t>{});
+  }
+
+  static std::set<std::string> all() { return {"SOA", "NS", "DNSKEY", "CDS", "CDNSKEY"}; }
+  static std::set<std::string> soaOnly() { return {"SOA"}; }
+
+  std::optional<std::array<uint8_t, 32>> proven_;
+  int checks_ = 0;
+  std::map<std::string, std::set<std::string>> asked_;  // own-server questions, by address
+};
+
+TEST_F(ServerMemoTest, WhileTheSignedSoaRepeatsTheMemoStandsForTheOtherAnswers) {
+  const std::vector<uint8_t> memo = baseline();
+  const auto memos = decodeServerMemos(memo);
+  ASSERT_EQ(memos.size(), 2u);
+  EXPECT_EQ(memos[0].since, kNow);
+  EXPECT_TRUE(memos[0].extraHosts.empty());
+
+  clock_.advance(300);
+  const Observation again = observeWith(memo);
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(again.replay->digest, *proven_);
+  EXPECT_EQ(asked_[str(kNs1)], soaOnly());
+  EXPECT_EQ(asked_[str(kNs2)], soaOnly());
+  EXPECT_EQ(asked_[str(kTld)], std::set<std::string>{"NS"});  // the delegation: always asked
+  EXPECT_FALSE(again.serverMemo.has_value());                 // nothing asked anew: the memo stands
+}
+
+TEST_F(ServerMemoTest, WhenTheReplayMissesTheQuestionsTheMemoStoodForAreAskedAndJudged) {
+  const std::vector<uint8_t> memo = baseline();
+  proven_.reset();                      // as after an `ack` or a changed option
+  const Observation plain = observe();  // judged without any memo, for comparison
+  const Observation again = observeWith(memo);
+  EXPECT_FALSE(again.replayed);
+  EXPECT_EQ(asked_[str(kNs1)], all());
+  EXPECT_EQ(asked_[str(kNs2)], all());
+  EXPECT_EQ(again.status, plain.status);
+  EXPECT_EQ(again.reason, plain.reason);
+  ASSERT_EQ(again.servers.size(), plain.servers.size());
+  EXPECT_EQ(again.servers[1].dnskey.size(), plain.servers[1].dnskey.size());
+  EXPECT_EQ(again.servers[1].ns, plain.servers[1].ns);
+  ASSERT_TRUE(again.serverMemo.has_value());
+  EXPECT_EQ(decodeServerMemos(*again.serverMemo).size(), 2u);
+}
+
+TEST_F(ServerMemoTest, AChangedSoaHasThatServerAskedEverything) {
+  const std::vector<uint8_t> memo = baseline();
+  // A new version at ns2: another serial, signed again, and another NS set.
+  child(kNs2).put(
+      childSign("child.tld. 3600 IN SOA ns1.child.tld. hostmaster.child.tld. 8 7200 3600 "
+                "1209600 3600"));
+  child(kNs2).put(
+      childSign("child.tld. 3600 IN NS ns1.child.tld.\nchild.tld. 3600 IN NS ns9.child.tld."));
+  const Observation again = observeWith(memo);
+  EXPECT_FALSE(again.replayed);
+  EXPECT_EQ(asked_[str(kNs2)], all());
+  EXPECT_EQ(asked_[str(kNs1)], all());  // the replay missed: ns1's questions are asked too
+  EXPECT_EQ(server(again, kNs2).ns, (std::vector<std::string>{"ns1.child.tld.", "ns9.child.tld."}));
+  EXPECT_NE(again.replay->digest, *proven_);
+}
+
+TEST_F(ServerMemoTest, TheSameSoaWithoutItsSignatureIsNoReasonToSkip) {
+  const std::vector<uint8_t> memo = baseline();
+  // The same SOA, its RRSIG gone: not the answer the memo was made from.
+  child(kNs1).put(
+      set("child.tld. 3600 IN SOA ns1.child.tld. hostmaster.child.tld. 7 7200 3600 1209600 3600"));
+  const Observation again = observeWith(memo);
+  EXPECT_FALSE(again.replayed);
+  EXPECT_EQ(asked_[str(kNs1)], all());
+}
+
+TEST_F(ServerMemoTest, AMemoStandsForAnHourAtMost) {
+  const std::vector<uint8_t> memo = baseline();
+  clock_.advance(kServerMemoMaxAge.count() - 1);
+  observeWith(memo);
+  EXPECT_EQ(asked_[str(kNs1)], soaOnly());
+  clock_.advance(1);
+  const Observation late = observeWith(memo);
+  EXPECT_EQ(asked_[str(kNs1)], all());
+  EXPECT_EQ(asked_[str(kNs2)], all());
+  // The same answers: replayed, and the memo renewed from the answers just asked.
+  EXPECT_TRUE(late.replayed);
+  ASSERT_TRUE(late.serverMemo.has_value());
+  const auto renewed = decodeServerMemos(*late.serverMemo);
+  ASSERT_EQ(renewed.size(), 2u);
+  EXPECT_EQ(renewed[0].since, kNow + kServerMemoMaxAge.count());
+}
+
+TEST_F(ServerMemoTest, AnUnsignedZoneLeavesNoMemo) {
+  const Observation first = observeWith({}, "other.tld.");
+  ASSERT_FALSE(first.error.has_value()) << *first.error;
+  ASSERT_TRUE(first.serverMemo.has_value());
+  EXPECT_TRUE(first.serverMemo->empty());
+}
+
+TEST_F(ServerMemoTest, WithoutAReplayCheckAMemoIsIgnored) {
+  const std::vector<uint8_t> memo = baseline();
+  options_.replayCheck = nullptr;  // `zonewatch check`
+  const Observation again = observeWith(memo);
+  EXPECT_EQ(asked_[str(kNs1)], all());
+  EXPECT_FALSE(again.serverMemo.has_value());
+  EXPECT_EQ(again.status, dnssec::State::kSecure);
+}
+
 }  // namespace
 }  // namespace zonewatch::probe
