@@ -579,6 +579,8 @@ void DaemonImpl::evaluateSizing(const StoredFacts& facts, bool armFirstRound) {
   scheduler::QueryPlan plan;
   plan.perParentAddress = probe::kQueriesPerParentAddress;
   plan.perServerAddress = probe::kQueriesPerServerAddress;
+  plan.perServerAddressWithMemo = probe::kQueriesPerServerAddressWithMemo;
+  plan.fullEvery = std::chrono::duration_cast<std::chrono::seconds>(probe::kServerMemoMaxAge);
   // The prober's work caps (ProbeOptions::work is left at its defaults): past the address cap, or
   // past half the query cap in apex questions (the rest goes to the parent, the walk and host
   // lookups), an observation may leave some of its addresses unasked.

@@ -34,6 +34,9 @@ namespace zonewatch::probe {
 // too. prober_test counts the queries the prober really sends.
 inline constexpr int kQueriesPerParentAddress = 1;
 inline constexpr int kQueriesPerServerAddress = 5;
+// With a memo (server_memo.h) that stands for the rest, the SOA question alone; ServerMemoTest
+// counts it too.
+inline constexpr int kQueriesPerServerAddressWithMemo = 1;
 
 class ReplayDigest;
 

@@ -16,13 +16,28 @@ namespace {
 // interval so that the rate is a few divisions at the end, not a sum of thousands of fractions
 // whose rounding could tip an exact fit into a warning.
 struct Load {
-  uint64_t queries = 0;
+  double queries = 0;                      // per round, on average
   std::map<int64_t, uint64_t> byInterval;  // interval in seconds -> queries per round
   std::string host;
+  // Of those, the questions of every round, and those asked once per `every` seconds whatever the
+  // interval (QueryPlan::fullEvery), for the least interval.
+  uint64_t everyRound = 0;
+  uint64_t periodic = 0;
+  int64_t every = 0;
 
   void add(uint64_t n, std::chrono::seconds interval) {
-    queries += n;
+    queries += static_cast<double>(n);
+    everyRound += n;
     byInterval[std::max<int64_t>(interval.count(), 1)] += n;
+  }
+  // `n` questions once per `period`, from a domain observed every `interval` (< period): on
+  // average n * interval / period of them per round.
+  void addPeriodic(uint64_t n, std::chrono::seconds interval, std::chrono::seconds period) {
+    queries += static_cast<double>(n) * static_cast<double>(interval.count()) /
+               static_cast<double>(period.count());
+    periodic += n;
+    every = period.count();
+    byInterval[period.count()] += n;
   }
   double perSecond() const {
     double rate = 0;
@@ -86,9 +101,16 @@ void addOwnServers(const SizingDomain& domain, const QueryPlan& plan,
     if (!added && server->name < it->second.name) it->second.name = server->name;
   }
   if (asked.size() > plan.maxServerAddresses) return;
+  const bool memo = plan.fullEvery.count() > 0 && domain.interval < plan.fullEvery;
   for (const auto& [address, server] : asked) {
     Load& load = addresses[server.ip];
-    load.add(static_cast<uint64_t>(plan.perServerAddress), domain.interval);
+    if (memo) {
+      load.add(static_cast<uint64_t>(plan.perServerAddressWithMemo), domain.interval);
+      load.addPeriodic(static_cast<uint64_t>(plan.perServerAddress - plan.perServerAddressWithMemo),
+                       domain.interval, plan.fullEvery);
+    } else {
+      load.add(static_cast<uint64_t>(plan.perServerAddress), domain.interval);
+    }
     if (load.host.empty() || server.name < load.host) load.host = server.name;
   }
 }
@@ -114,9 +136,28 @@ std::string decimal(double value) {
   return out;
 }
 
+std::string queries(uint64_t n) {
+  return grouped(n) + (n == 1 ? " query" : " queries");
+}
+
 std::string who(const BusiestAddress& busiest) {
   if (busiest.address.empty()) return "every address of the servers of " + busiest.host;
   return "address " + busiest.address + " (" + busiest.host + ")";
+}
+
+// The least common interval at which `load` stays within `qps`: its every-round questions over
+// the interval plus its periodic ones over their period, while the interval is shorter than that
+// period; from the period on, every observation asks everything.
+double leastInterval(const Load& load, double qps) {
+  const double all = static_cast<double>(load.everyRound + load.periodic) / qps;
+  if (load.periodic == 0) return all;
+  const double periodicRate = static_cast<double>(load.periodic) / static_cast<double>(load.every);
+  const double period = static_cast<double>(load.every);
+  if (periodicRate < qps) {
+    const double least = static_cast<double>(load.everyRound) / (qps - periodicRate);
+    if (least < period) return least;
+  }
+  return std::max(period, all);
 }
 
 }  // namespace
@@ -137,23 +178,28 @@ RoundEstimate estimateRound(const std::vector<SizingDomain>& domains, const Quer
     parent.add(static_cast<uint64_t>(plan.perParentAddress), d.interval);
     addOwnServers(d, plan, addresses);
   }
-  uint64_t most = 0;
+  double most = 0;
+  const Load* busiest = nullptr;
   auto consider = [&](const std::string& key, const Load& load, bool isParent) {
     most = std::max(most, load.queries);
     const double rate = load.perSecond();
     auto& b = estimate.busiest;
+    // A lower bound: the average round's questions, rounded down.
+    const auto perRound = static_cast<uint64_t>(std::floor(load.queries * (1 + 1e-12)));
     // Ties go to the larger round, then to a named address, then to the smaller key: the same
     // portfolio always names the same address.
-    const auto rank = std::make_tuple(rate, load.queries, !isParent);
+    const auto rank = std::make_tuple(rate, perRound, !isParent);
     const auto best = std::make_tuple(b.queriesPerSecond, b.queriesPerRound, !b.address.empty());
     if (b.host.empty() || rank > best) {
-      b = BusiestAddress{isParent ? "" : key, isParent ? key : load.host, load.queries, rate};
+      b = BusiestAddress{isParent ? "" : key, isParent ? key : load.host, perRound, rate};
+      busiest = &load;
     }
   };
   for (const auto& [ip, load] : addresses) consider(ip, load, false);
   for (const auto& [zone, load] : parents) consider(zone, load, true);
   if (perServerQps > 0) {
-    estimate.roundSeconds = static_cast<double>(most) / perServerQps;
+    estimate.roundSeconds = most / perServerQps;
+    if (busiest != nullptr) estimate.leastIntervalSeconds = leastInterval(*busiest, perServerQps);
     // A relative margin: an address asked exactly per_server_qps keeps up, and no rounding of the
     // division may turn that into a warning.
     estimate.behind = estimate.busiest.queriesPerSecond > perServerQps * (1 + 1e-9);
@@ -171,11 +217,11 @@ std::optional<std::string> sizingWarning(const RoundEstimate& e) {
   // common interval is the round's least duration.
   const auto qps = static_cast<uint64_t>(std::ceil(e.busiest.queriesPerSecond * (1 - 1e-12)));
   return "per_server_qps " + decimal(e.perServerQps) + " cannot observe " + domains + " " + when +
-         ": " + who(e.busiest) + " gets " + grouped(e.busiest.queriesPerRound) +
-         " queries per round, a round takes at least " + durationText(e.roundSeconds, false) +
+         ": " + who(e.busiest) + " gets " + queries(e.busiest.queriesPerRound) +
+         " per round, a round takes at least " + durationText(e.roundSeconds, false) +
          "; raise per_server_qps to at least " + grouped(qps) + " or " +
          (e.oneInterval ? "the interval" : "the intervals") + " to at least " +
-         durationText(e.roundSeconds, true);
+         durationText(e.oneInterval ? e.leastIntervalSeconds : e.roundSeconds, true);
 }
 
 std::string sizingSummary(const RoundEstimate& e) {
@@ -184,8 +230,8 @@ std::string sizingSummary(const RoundEstimate& e) {
   text += ", a round takes at least " + durationText(e.roundSeconds, false) +
           " at per_server_qps " + decimal(e.perServerQps);
   if (e.busiest.host.empty()) return text;
-  return text + " (busiest: " + who(e.busiest) + ", " + grouped(e.busiest.queriesPerRound) +
-         " queries per round)";
+  return text + " (busiest: " + who(e.busiest) + ", " + queries(e.busiest.queriesPerRound) +
+         " per round)";
 }
 
 std::string durationText(double seconds, bool roundUp) {

@@ -7,14 +7,16 @@
 // so a round cannot take less than the busiest address's queries per round / per_server_qps, and
 // the intervals cannot be kept when an address is asked more per second than per_server_qps. What
 // each observation asks of each address comes from the prober (probe::kQueriesPerParentAddress,
-// kQueriesPerServerAddress) through QueryPlan. The estimate is a LOWER bound by construction: a
+// kQueriesPerServerAddress, and with a server memo kQueriesPerServerAddressWithMemo) through
+// QueryPlan. The estimate is a LOWER bound by construction: a
 // monitor that warns about a schedule it can keep is switched off. So it counts only queries known
 // to be sent: the parent's addresses are not stored, but every one of them is asked about every
 // domain under it, so each carries at least as many questions as there are watched domains under
 // that parent; domains are grouped by their name minus the first label (two such names that are
 // equal share the closest enclosing zone, so grouping never merges two parents; it may split one,
-// which only lowers the count). Retries, TCP fallbacks, DS and host-address questions, and the
-// walk from the root (cached) are left out. Pure: no I/O, no clock.
+// which only lowers the count). Every domain counts as signed and unchanged (server memos: the
+// SOA alone between full observations). Retries, TCP fallbacks, DS and host-address questions,
+// and the walk from the root (cached) are left out. Pure: no I/O, no clock.
 #pragma once
 
 #include <chrono>
@@ -34,6 +36,13 @@ struct QueryPlan {
   // caps); past it, which were asked is not known, and the domain counts its parent question only.
   size_t maxServerAddresses = 0;
   bool ipv4 = true, ipv6 = true;  // the address families the prober asks
+  // Server memos (probe/server_memo.h): between two observations that ask everything, at most
+  // `fullEvery` apart, an unchanged signed zone's servers are asked perServerAddressWithMemo
+  // questions only (probe::kQueriesPerServerAddressWithMemo, the SOA). A lower bound counts that
+  // for every domain whose interval is shorter: perServerAddressWithMemo per round, and the rest
+  // of perServerAddress once per fullEvery. Zero fullEvery: every observation asks everything.
+  int perServerAddressWithMemo = 0;
+  std::chrono::seconds fullEvery{0};
 };
 
 struct SizingDomain {
@@ -60,6 +69,9 @@ struct RoundEstimate {
   // The least time one round (every domain observed once) takes: the most queries any address
   // gets per round / per_server_qps. 0 without a limit.
   double roundSeconds = 0;
+  // The least interval at which the busiest address keeps up (all domains at one interval), with
+  // the server memos' questions that come once per QueryPlan::fullEvery whatever the interval.
+  double leastIntervalSeconds = 0;
   BusiestAddress busiest;  // by queries per second: the one that decides `behind`
   bool behind = false;     // busiest.queriesPerSecond > perServerQps: the intervals cannot be kept
   // All domains share one interval (then `interval` is it); otherwise the warning speaks of "the

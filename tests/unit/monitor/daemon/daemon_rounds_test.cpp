@@ -707,17 +707,18 @@ size_t occurrences(const std::string& text, const std::string& part) {
   return n;
 }
 
-// Every scripted domain is served by 192.0.2.53 and 198.51.100.53: 15 queries a round each for
-// three domains, 25 minutes at 0.01 per second. On an empty database only the parent's question
-// is known (3 a round: 5 minutes, which the interval allows), so the start says nothing wrong;
-// once the first round has shown the shared servers, the daemon says it cannot keep up. The next
-// start knows it at once.
+// Every scripted domain is served by 192.0.2.53 and 198.51.100.53: with server memos (the SOA each
+// round, the other 4 questions once an hour) 3 x (1 + 4 x 300 / 3600) = 4 queries a round for
+// three domains, 400 s at 0.01 per second, and 0.0133 per second, more than 0.01. On an empty
+// database only the parent's question is known (3 a round: 5 minutes, which the interval allows),
+// so the start says nothing wrong; once the first round has shown the shared servers, the daemon
+// says it cannot keep up. The next start knows it at once.
 TEST_F(DaemonRoundsTest, SizingWarnsOnceTheFirstRoundShowsTheSharedServers) {
   configure(kThreeSigned, "per_server_qps: 0.01\n", "info");
   const std::string warning =
       "per_server_qps 0.01 cannot observe 3 domains every 5m: address 192.0.2.53 "
-      "(ns1.alpha-dns.example.) gets 15 queries per round, a round takes at least 25m; raise "
-      "per_server_qps to at least 1 or the interval to at least 25m";
+      "(ns1.alpha-dns.example.) gets 4 queries per round, a round takes at least 6m40s; raise "
+      "per_server_qps to at least 1 or the interval to at least 7m30s";
   {
     StderrCapture log((dir_ / "first.log").string());
     auto d = round(World::kHealthy);
@@ -730,7 +731,8 @@ TEST_F(DaemonRoundsTest, SizingWarnsOnceTheFirstRoundShowsTheSharedServers) {
     EXPECT_EQ(occurrences(text, warning), 1u) << text;
     EXPECT_LT(text.find("sizing: 3 domains"), text.find(warning)) << "after the round, not before";
     const std::string metrics = d->metrics().render();
-    EXPECT_EQ(sample(metrics, "zonewatch_round_estimated_duration_seconds"), 1500);
+    EXPECT_NEAR(sample(metrics, "zonewatch_round_estimated_duration_seconds").value_or(-1), 400,
+                1e-6);
     EXPECT_EQ(sample(metrics, "zonewatch_behind_schedule"), 1);
   }
   StderrCapture log((dir_ / "second.log").string());
@@ -750,12 +752,13 @@ TEST_F(DaemonRoundsTest, AReloadThatSlowsTheQueriesDownWarns) {
   auto behind = [&] {
     return sample(d->metrics().render(), "zonewatch_behind_schedule").value_or(-1);
   };
-  // After its first observation the estimate counts a.example.'s own servers: 5 queries at 100 a
-  // second (before it, the parent's one question: 0.01 s).
+  // After its first observation the estimate counts a.example.'s own servers: with a server memo
+  // 1 + 4 x 300 / 3600 queries a round at 100 a second (before it, the parent's one question:
+  // 0.01 s).
   EXPECT_TRUE(eventually([&] {
     const double round =
         sample(d->metrics().render(), "zonewatch_round_estimated_duration_seconds").value_or(-1);
-    return round > 0.049 && round < 0.051;
+    return round > 0.0133 && round < 0.0134;
   })) << log.text();
   EXPECT_EQ(behind(), 0);
 
@@ -763,12 +766,16 @@ TEST_F(DaemonRoundsTest, AReloadThatSlowsTheQueriesDownWarns) {
   ASSERT_EQ(::kill(::getpid(), SIGHUP), 0);
   EXPECT_TRUE(eventually([&] { return behind() == 1; })) << log.text();
   EXPECT_NE(log.text().find("per_server_qps 0.001 cannot observe 1 domain every 5m: address "
-                            "192.0.2.53 (ns1.alpha-dns.example.) gets 5 queries per round, a "
-                            "round takes at least 1h23m; raise per_server_qps to at least 1 or "
+                            "192.0.2.53 (ns1.alpha-dns.example.) gets 1 query per round, a "
+                            "round takes at least 22m13s; raise per_server_qps to at least 1 or "
                             "the interval to at least 1h24m"),
             std::string::npos)
       << log.text();
-  EXPECT_EQ(sample(d->metrics().render(), "zonewatch_round_estimated_duration_seconds"), 5000);
+  // The hourly questions alone (4 in 3600 s) exceed 0.001 per second: no interval under an hour
+  // helps, and from an hour on every observation asks all 5 (5,000 s at 0.001).
+  EXPECT_NEAR(
+      sample(d->metrics().render(), "zonewatch_round_estimated_duration_seconds").value_or(-1),
+      4000.0 / 3, 1e-6);
   ASSERT_EQ(::kill(::getpid(), SIGTERM), 0);
   runner.join();
 }

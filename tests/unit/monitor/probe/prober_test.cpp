@@ -1003,7 +1003,9 @@ TEST_F(ServerMemoTest, WhileTheSignedSoaRepeatsTheMemoStandsForTheOtherAnswers) 
   EXPECT_EQ(asked_[str(kNs1)], soaOnly());
   EXPECT_EQ(asked_[str(kNs2)], soaOnly());
   EXPECT_EQ(asked_[str(kTld)], std::set<std::string>{"NS"});  // the delegation: always asked
-  EXPECT_FALSE(again.serverMemo.has_value());                 // nothing asked anew: the memo stands
+  // What the daemon's sizing counts for a server with a memo.
+  EXPECT_EQ(asked_[str(kNs1)].size(), static_cast<size_t>(kQueriesPerServerAddressWithMemo));
+  EXPECT_FALSE(again.serverMemo.has_value());  // nothing asked anew: the memo stands
 }
 
 TEST_F(ServerMemoTest, WhenTheReplayMissesTheQuestionsTheMemoStoodForAreAskedAndJudged) {

@@ -13,7 +13,9 @@ namespace {
 
 using std::chrono::seconds;
 
-constexpr QueryPlan kPlan{1, 5, 40, true, true};
+constexpr QueryPlan kPlan{1, 5, 40, true, true, 0, seconds(0)};
+// With server memos (probe/server_memo.h): the SOA alone, and everything once an hour.
+constexpr QueryPlan kMemoPlan{1, 5, 40, true, true, 1, seconds(3600)};
 
 // `count` domains d<i>.<parent>, each served by `servers` ("name address").
 std::vector<SizingDomain> domains(int count, const std::string& parent,
@@ -52,6 +54,36 @@ TEST(Sizing, TheProposedSettingsAreEnough) {
   EXPECT_FALSE(sizingWarning(
       estimateRound(domains(10000, "example.", kProvider, seconds(5040)), kPlan, 10)));
   EXPECT_TRUE(sizingWarning(estimateRound(domains(10000, "example.", kProvider), kPlan, 166)));
+}
+
+// With server memos the provider's addresses get 1 question per domain and round, and the other 4
+// once an hour: 10,000 + 40,000 x 300 / 3600 = 13,333 per round, 44.4 per second.
+TEST(Sizing, ServerMemosAreCountedAndTheProposedSettingsStillSuffice) {
+  const auto e = estimateRound(domains(10000, "example.", kProvider), kMemoPlan, 10);
+  EXPECT_EQ(e.busiest.queriesPerRound, 13333u);
+  EXPECT_NEAR(e.busiest.queriesPerSecond, 10000.0 / 300 + 40000.0 / 3600, 1e-9);
+  EXPECT_TRUE(e.behind);
+  const auto warning = sizingWarning(e);
+  ASSERT_TRUE(warning);
+  // The hourly questions alone exceed 10 per second: no interval under an hour helps, and from
+  // an hour on every observation asks everything (50,000 in 5,000 s).
+  EXPECT_EQ(*warning,
+            "per_server_qps 10 cannot observe 10,000 domains every 5m: address 127.54.2.1 "
+            "(ns1.provider.example.) gets 13,333 queries per round, a round takes at least "
+            "22m13s; raise per_server_qps to at least 45 or the interval to at least 1h24m");
+  EXPECT_FALSE(sizingWarning(estimateRound(domains(10000, "example.", kProvider), kMemoPlan, 45)));
+  EXPECT_TRUE(sizingWarning(estimateRound(domains(10000, "example.", kProvider), kMemoPlan, 44)));
+  EXPECT_FALSE(sizingWarning(
+      estimateRound(domains(10000, "example.", kProvider, seconds(5040)), kMemoPlan, 10)));
+  // At 20 per second the least interval is under the hour: 10,000 / (20 - 11.1) = 1,125 s.
+  const auto at20 = estimateRound(domains(10000, "example.", kProvider), kMemoPlan, 20);
+  EXPECT_NEAR(at20.leastIntervalSeconds, 10000 / (20 - 40000.0 / 3600), 1e-6);
+  EXPECT_NE(sizingWarning(at20)->find("the interval to at least 18m45s"), std::string::npos)
+      << *sizingWarning(at20);
+  EXPECT_FALSE(sizingWarning(
+      estimateRound(domains(10000, "example.", kProvider, seconds(1125)), kMemoPlan, 20)));
+  EXPECT_TRUE(sizingWarning(
+      estimateRound(domains(10000, "example.", kProvider, seconds(1120)), kMemoPlan, 20)));
 }
 
 // Exactly per_server_qps keeps up: 600 domains x 5 questions in 300 s is 10 per second. No
