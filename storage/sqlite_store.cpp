@@ -592,37 +592,42 @@ struct SqliteStore::Impl {
     return done;
   }
 
+  // A replayed observation's row: last_seen and the server memo (ObservationCommit::replayed).
+  Status<Fault> touchDomain(const DomainRow& r) {
+    auto q = query(kTouchDomain);
+    if (!q) return Unexpected{q.error()};
+    q->bind(1, r.domain).bind(2, r.lastSeen);
+    if (!r.serverMemo.empty()) q->bindBlob(3, r.serverMemo);  // else NULL
+    return q->run();
+  }
+
+  Status<Fault> upsertDomain(const DomainRow& r) {
+    auto q = query(kUpsertDomain);
+    if (!q) return Unexpected{q.error()};
+    q->bind(1, r.domain).bind(2, r.firstSeen).bind(3, r.lastSeen).bind(4, r.lastChange);
+    q->bind(5, r.status ? model::toString(*r.status) : "");
+    q->bind(6, r.reason ? model::toString(*r.reason) : "").bind(7, r.operatorsJson);
+    q->bindOptional(8, r.rrsigExpiry).bind(9, r.stateJson).bind(10, r.pendingJson);
+    q->bind(11, int64_t{r.pendingCount}).bind(12, r.serversJson).bind(13, r.baselineJson);
+    q->bind(14, int64_t{r.failures});
+    if (r.replayDigest) q->bindBlob(15, *r.replayDigest);  // else NULL: bindings start cleared
+    // The chain deflated: about a third of its text, which keeps a domain's row small enough for
+    // three to a page (issue 13: the database's size per domain). Text if zlib fails.
+    auto chain = r.chainJson.empty() ? Result<std::vector<uint8_t>>(std::vector<uint8_t>{})
+                                     : deflateText(r.chainJson);
+    q->bind(16, r.replayUntil);
+    if (chain && !chain->empty()) {
+      q->bindBlob(17, *chain);
+    } else {
+      q->bind(17, r.chainJson);
+    }
+    if (!r.serverMemo.empty()) q->bindBlob(18, r.serverMemo);
+    return q->run();
+  }
+
   Status<Fault> commitOne(const ObservationCommit& c) {
     const DomainRow& r = c.row;
-    if (c.replayed) {
-      auto q = query(kTouchDomain);
-      if (!q) return Unexpected{q.error()};
-      q->bind(1, r.domain).bind(2, r.lastSeen);
-      if (!r.serverMemo.empty()) q->bindBlob(3, r.serverMemo);  // else NULL
-      if (auto ran = q->run(); !ran) return ran;
-    } else {
-      auto q = query(kUpsertDomain);
-      if (!q) return Unexpected{q.error()};
-      q->bind(1, r.domain).bind(2, r.firstSeen).bind(3, r.lastSeen).bind(4, r.lastChange);
-      q->bind(5, r.status ? model::toString(*r.status) : "");
-      q->bind(6, r.reason ? model::toString(*r.reason) : "").bind(7, r.operatorsJson);
-      q->bindOptional(8, r.rrsigExpiry).bind(9, r.stateJson).bind(10, r.pendingJson);
-      q->bind(11, int64_t{r.pendingCount}).bind(12, r.serversJson).bind(13, r.baselineJson);
-      q->bind(14, int64_t{r.failures});
-      if (r.replayDigest) q->bindBlob(15, *r.replayDigest);  // else NULL: bindings start cleared
-      // The chain deflated: about a third of its text, which keeps a domain's row small enough
-      // for three to a page (issue 13: the database's size per domain). Text if zlib fails.
-      auto chain = r.chainJson.empty() ? Result<std::vector<uint8_t>>(std::vector<uint8_t>{})
-                                       : deflateText(r.chainJson);
-      q->bind(16, r.replayUntil);
-      if (chain && !chain->empty()) {
-        q->bindBlob(17, *chain);
-      } else {
-        q->bind(17, r.chainJson);
-      }
-      if (!r.serverMemo.empty()) q->bindBlob(18, r.serverMemo);
-      if (auto ran = q->run(); !ran) return ran;
-    }
+    if (auto written = c.replayed ? touchDomain(r) : upsertDomain(r); !written) return written;
     if (!c.snapshotStateJson.empty()) {
       if (auto s = snapshot(c); !s) return s;
     } else if (c.touchLatestSnapshot) {

@@ -1068,6 +1068,20 @@ TEST_F(ServerMemoTest, AMemoStandsForAnHourAtMost) {
   EXPECT_EQ(renewed[0].since, kNow + kServerMemoMaxAge.count());
 }
 
+// Against RFC 1034 §4.3.5, ns2 serves another NS set under the same signed SOA: the memo hides it
+// for at most kServerMemoMaxAge, and the first observation after that sees it.
+TEST_F(ServerMemoTest, AServerThatChangesItsAnswersButNotItsSoaIsSeenWithinTheHour) {
+  const std::vector<uint8_t> memo = baseline();
+  child(kNs2).put(
+      childSign("child.tld. 3600 IN NS ns1.child.tld.\nchild.tld. 3600 IN NS ns9.child.tld."));
+  clock_.advance(kServerMemoMaxAge.count() - 60);
+  EXPECT_TRUE(observeWith(memo).replayed);
+  clock_.advance(60);
+  const Observation late = observeWith(memo);
+  EXPECT_FALSE(late.replayed);
+  EXPECT_EQ(server(late, kNs2).ns, (std::vector<std::string>{"ns1.child.tld.", "ns9.child.tld."}));
+}
+
 TEST_F(ServerMemoTest, AnUnsignedZoneLeavesNoMemo) {
   const Observation first = observeWith({}, "other.tld.");
   ASSERT_FALSE(first.error.has_value()) << *first.error;
