@@ -46,6 +46,36 @@ class PgStoreTest : public ::testing::Test {
     return store.ok() ? std::move(*store) : nullptr;
   }
 
+  // Example.com. as a zonewatch of schema `version` wrote it (after `drop`, the statements that
+  // take a database back to that schema; `columns` and `values` after domain, first_seen,
+  // last_seen, status and reason), read back once today's zonewatch has migrated it.
+  std::optional<DomainRow> migratedRow(int version, const std::vector<std::string>& drop,
+                                       const std::string& columns, const std::string& values) {
+    {
+      auto store = open();
+      if (!store) return std::nullopt;
+      for (const auto& sql : drop) EXPECT_TRUE(store->execute(sql).ok()) << sql;
+      EXPECT_TRUE(
+          store->execute("UPDATE zonewatch_schema SET version = " + std::to_string(version)).ok());
+      EXPECT_TRUE(
+          store
+              ->execute("INSERT INTO domains (domain, first_seen, last_seen, status, reason" +
+                        columns + ") VALUES ('example.com.', 100, 1000, 'secure', 'none'" + values +
+                        ")")
+              .ok());
+    }
+    auto store = open();
+    if (!store) return std::nullopt;
+    EXPECT_TRUE(holds(
+        *store, "SELECT version = " + std::to_string(kPgSchemaVersion) + " FROM zonewatch_schema"));
+    auto memo = store->serverMemo("example.com.");
+    EXPECT_TRUE(memo.ok() && memo->empty());
+    auto row = store->domain("example.com.");
+    if (!row.ok() || !row->has_value()) return std::nullopt;
+    EXPECT_EQ((*row)->lastSeen, 1000);
+    return **row;
+  }
+
   std::string uri_;
 };
 
@@ -155,50 +185,22 @@ TEST_F(PgStoreTest, MigratesAVersion1DatabaseToTheRegistrationsTable) {
 // Migration 3 (the chain summary, DomainRow::chainJson): a row written before it reads back with
 // no chain, and keeps everything else.
 TEST_F(PgStoreTest, MigrationThreeGivesEveryRowAnEmptyChain) {
-  {
-    auto store = open();
-    ASSERT_TRUE(store);
-    ASSERT_TRUE(store->execute("ALTER TABLE domains DROP COLUMN server_memo").ok());
-    ASSERT_TRUE(store->execute("ALTER TABLE domains DROP COLUMN chain_json").ok());
-    ASSERT_TRUE(store->execute("UPDATE zonewatch_schema SET version = 2").ok());
-    ASSERT_TRUE(store
-                    ->execute("INSERT INTO domains (domain, first_seen, last_seen, status, "
-                              "reason) VALUES ('example.com.', 100, 1000, 'secure', 'none')")
-                    .ok());
-  }
-  auto store = open();
-  ASSERT_TRUE(store);
-  EXPECT_TRUE(holds(*store, "SELECT version = 4 FROM zonewatch_schema"));
-  auto row = store->domain("example.com.");
-  ASSERT_TRUE(row.ok() && row->has_value()) << (row.ok() ? "" : row.error().message);
-  EXPECT_EQ((*row)->chainJson, "");
-  EXPECT_TRUE((*row)->serverMemo.empty());  // migration 4
-  EXPECT_EQ((*row)->lastSeen, 1000);
+  auto row = migratedRow(
+      2,
+      {"ALTER TABLE domains DROP COLUMN server_memo", "ALTER TABLE domains DROP COLUMN chain_json"},
+      "", "");
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->chainJson, "");
+  EXPECT_TRUE(row->serverMemo.empty());
 }
 
 // Migration 4 (DomainRow::serverMemo): a row written before it reads back with no memo.
 TEST_F(PgStoreTest, MigrationFourGivesEveryRowNoServerMemo) {
-  {
-    auto store = open();
-    ASSERT_TRUE(store);
-    ASSERT_TRUE(store->execute("ALTER TABLE domains DROP COLUMN server_memo").ok());
-    ASSERT_TRUE(store->execute("UPDATE zonewatch_schema SET version = 3").ok());
-    ASSERT_TRUE(store
-                    ->execute("INSERT INTO domains (domain, first_seen, last_seen, status, "
-                              "reason, chain_json) VALUES ('example.com.', 100, 1000, 'secure', "
-                              "'none', '{}')")
-                    .ok());
-  }
-  auto store = open();
-  ASSERT_TRUE(store);
-  EXPECT_TRUE(holds(*store, "SELECT version = 4 FROM zonewatch_schema"));
-  auto row = store->domain("example.com.");
-  ASSERT_TRUE(row.ok() && row->has_value()) << (row.ok() ? "" : row.error().message);
-  EXPECT_TRUE((*row)->serverMemo.empty());
-  EXPECT_EQ((*row)->chainJson, "{}");
-  auto memo = store->serverMemo("example.com.");
-  ASSERT_TRUE(memo.ok()) << memo.error().message;
-  EXPECT_TRUE(memo->empty());
+  auto row =
+      migratedRow(3, {"ALTER TABLE domains DROP COLUMN server_memo"}, ", chain_json", ", '{}'");
+  ASSERT_TRUE(row);
+  EXPECT_TRUE(row->serverMemo.empty());
+  EXPECT_EQ(row->chainJson, "{}");
 }
 
 TEST_F(PgStoreTest, EvidenceIsStoredDeflated) {

@@ -67,6 +67,33 @@ class SqliteStoreTest : public ::testing::Test {
     return store.ok() ? std::move(*store) : nullptr;
   }
 
+  // Example.com. as a zonewatch of schema `version` wrote it (`columns` and `values` after domain,
+  // first_seen, last_seen, status and reason), read back once today's zonewatch has migrated the
+  // file; `column` is one the migration adds, which the old schema must not have.
+  std::optional<DomainRow> migratedRow(int version, const std::string& columns,
+                                       const std::string& values, const std::string& column) {
+    {
+      auto old = open(withMigrateTo(version));
+      if (!old) return std::nullopt;
+      EXPECT_TRUE(
+          old->execute("INSERT INTO domains (domain, first_seen, last_seen, status, reason" +
+                       columns + ") VALUES ('example.com.', 100, 1000, 'secure', 'none'" + values +
+                       ")")
+              .ok());
+      EXPECT_FALSE(old->execute("SELECT " + column + " FROM domains").ok()) << "a newer column";
+    }
+    auto store = open();
+    if (!store) return std::nullopt;
+    auto migrated = store->schemaVersion();
+    EXPECT_TRUE(migrated.ok() && *migrated == kSqliteSchemaVersion);
+    auto memo = store->serverMemo("example.com.");
+    EXPECT_TRUE(memo.ok() && memo->empty());
+    auto row = store->domain("example.com.");
+    if (!row.ok() || !row->has_value()) return std::nullopt;
+    EXPECT_EQ((*row)->lastSeen, 1000);
+    return **row;
+  }
+
   std::string dir_;
   std::string path_;
 };
@@ -347,48 +374,17 @@ TEST_F(SqliteStoreTest, MigrationSevenLeavesEveryRowToBeJudgedInFull) {
 }
 
 TEST_F(SqliteStoreTest, MigrationNineGivesEveryRowAnEmptyChain) {
-  {
-    // Written as a zonewatch of schema 8 wrote it.
-    auto v8 = open(withMigrateTo(8));
-    ASSERT_TRUE(v8);
-    ASSERT_TRUE(v8->execute("INSERT INTO domains (domain, first_seen, last_seen, status, reason) "
-                            "VALUES ('example.com.', 100, 1000, 'secure', 'none')")
-                    .ok());
-    EXPECT_FALSE(v8->execute("SELECT chain_json FROM domains").ok());  // a v9 column
-  }
-  auto store = open();
-  ASSERT_TRUE(store);
-  auto version = store->schemaVersion();
-  ASSERT_TRUE(version.ok());
-  EXPECT_EQ(*version, kSqliteSchemaVersion);
-  auto row = store->domain("example.com.");
-  ASSERT_TRUE(row.ok() && row->has_value());
-  EXPECT_EQ((*row)->chainJson, "");
-  EXPECT_EQ((*row)->lastSeen, 1000);
+  auto row = migratedRow(8, "", "", "chain_json");
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->chainJson, "");
+  EXPECT_TRUE(row->serverMemo.empty());
 }
 
 TEST_F(SqliteStoreTest, MigrationTenGivesEveryRowNoServerMemo) {
-  {
-    auto v9 = open(withMigrateTo(9));
-    ASSERT_TRUE(v9);
-    ASSERT_TRUE(v9->execute("INSERT INTO domains (domain, first_seen, last_seen, status, reason, "
-                            "chain_json) VALUES ('example.com.', 100, 1000, 'secure', 'none', "
-                            "'{}')")
-                    .ok());
-    EXPECT_FALSE(v9->execute("SELECT server_memo FROM domains").ok());  // a v10 column
-  }
-  auto store = open();
-  ASSERT_TRUE(store);
-  auto version = store->schemaVersion();
-  ASSERT_TRUE(version.ok());
-  EXPECT_EQ(*version, kSqliteSchemaVersion);
-  auto row = store->domain("example.com.");
-  ASSERT_TRUE(row.ok() && row->has_value());
-  EXPECT_TRUE((*row)->serverMemo.empty());
-  EXPECT_EQ((*row)->chainJson, "{}");
-  auto memo = store->serverMemo("example.com.");
-  ASSERT_TRUE(memo.ok()) << memo.error().message;
-  EXPECT_TRUE(memo->empty());
+  auto row = migratedRow(9, ", chain_json", ", '{}'", "server_memo");
+  ASSERT_TRUE(row);
+  EXPECT_TRUE(row->serverMemo.empty());
+  EXPECT_EQ(row->chainJson, "{}");
 }
 
 // Schema 10: the chain is stored deflated, a chain stored as text (before) reads as it was, and a
