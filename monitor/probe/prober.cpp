@@ -268,8 +268,6 @@ HostAnswer readHostAnswer(const QueryResult& r, const dns::Name& domain) {
   return {HostAnswer::Kind::kFailed, QueryError{QueryFailure::kLame}};
 }
 
-// RFC 8078 §4: the delete records, written CDS 0 0 0 00 and CDNSKEY 0 3 0 AA== (one zero octet);
-// an empty digest or key, which has no presentation form, is taken as the same.
 // A server memo's conditions on a SOA answer (server_memo.h): an authoritative answer whose SOA
 // RRset at the domain is signed, and its digest (replay_digest.h: without ID and question).
 bool signedSoa(const QueryResult& r, const dns::Name& domain) {
@@ -289,6 +287,8 @@ SoaKey soaKey(const QueryResult& r) {
   return key;
 }
 
+// RFC 8078 §4: the delete records, written CDS 0 0 0 00 and CDNSKEY 0 3 0 AA== (one zero octet);
+// an empty digest or key, which has no presentation form, is taken as the same.
 bool isDeleteCds(const dns::rdata::DS& ds) {
   return ds.keyTag == 0 && ds.algorithm == 0 && ds.digestType == 0 &&
          (ds.digest.empty() || ds.digest == std::vector<uint8_t>{0});
