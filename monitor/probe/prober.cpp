@@ -1335,7 +1335,10 @@ bool Prober::replayOrAskMore(const std::shared_ptr<Run>& run) {
 // Asks every server whose memo stood for its answers those questions; false when none did, or
 // when the deadline has passed (the observation then ends with what it has).
 bool Prober::askWhatMemosStoodFor(const std::shared_ptr<Run>& run) {
-  if (run->timedOut) return false;
+  if (run->timedOut) {
+    leaveOutMemoServers(*run);
+    return false;
+  }
   std::vector<size_t> reused;
   for (size_t i = 0; i < run->servers.size(); ++i) {
     if (run->servers[i].fromMemo) reused.push_back(i);
@@ -1350,6 +1353,25 @@ bool Prober::askWhatMemosStoodFor(const std::shared_ptr<Run>& run) {
   }
   if (--run->pending == 0) finish(run);  // every question ended at once (a cap)
   return true;
+}
+
+// The deadline came before a memo's questions could be asked: they are recorded as never sent
+// ("cancelled"), so that the server's view counts as partial and its data is left out of the
+// verdict (readServerAnswers). Without them its SOA alone would read as an empty NS set and no
+// keys, a change two such polls in a row would confirm. "Cancelled" says nothing about the
+// server's reachability (detect/differ.cpp).
+void Prober::leaveOutMemoServers(Run& run) {
+  for (auto& s : run.servers) {
+    if (!s.fromMemo) continue;
+    for (auto type : kServerTypes) {
+      if (s.answers.count(type)) continue;
+      s.answers.emplace(type, QueryResult(Unexpected{resolver::QueryError{
+                                  resolver::QueryErrc::kCancelled,
+                                  "not asked: a server memo stood for it, and the observation's "
+                                  "deadline came first",
+                                  s.address, resolver::Transport::kUdp, std::nullopt}}));
+    }
+  }
 }
 
 // Each server's answers but the SOA's, digested, where no memo stands for them.

@@ -103,6 +103,7 @@ class Prober {
   void memoAnswered(const std::shared_ptr<Run>& run, size_t index);
   bool replayOrAskMore(const std::shared_ptr<Run>& run);
   bool askWhatMemosStoodFor(const std::shared_ptr<Run>& run);
+  static void leaveOutMemoServers(Run& run);
   static void settleRests(Run& run);
   static std::vector<ServerMemo> memosOf(const Run& run);
   // Finishing an observation (prober.cpp, "Finishing an observation").

@@ -1082,6 +1082,22 @@ TEST_F(ServerMemoTest, AServerThatChangesItsAnswersButNotItsSoaIsSeenWithinTheHo
   EXPECT_EQ(server(late, kNs2).ns, (std::vector<std::string>{"ns1.child.tld.", "ns9.child.tld."}));
 }
 
+// The deadline comes while ns1's memo stands for its answers (ns2 never answers): ns1's view is
+// partial and its data left out, not an empty NS set and no keys, and it is not unreachable.
+TEST_F(ServerMemoTest, ADeadlineWhileAMemoStandsLeavesThatServersDataOut) {
+  const std::vector<uint8_t> memo = baseline();
+  options_.observationTimeout = std::chrono::milliseconds(300);
+  engine_.servers.at(str(kNs2)).allSilent = true;
+  const Observation cut = observeWith(memo);
+  engine_.cancelAll();
+  EXPECT_FALSE(cut.replayed);
+  EXPECT_EQ(asked_[str(kNs1)], soaOnly());
+  const ServerView& ns1 = server(cut, kNs1);
+  ASSERT_TRUE(ns1.error.has_value());
+  EXPECT_EQ(ns1.error->failure, model::QueryFailure::kCancelled);
+  EXPECT_FALSE(cut.serverMemo.has_value());  // cut short: the stored memos stand
+}
+
 TEST_F(ServerMemoTest, AnUnsignedZoneLeavesNoMemo) {
   const Observation first = observeWith({}, "other.tld.");
   ASSERT_FALSE(first.error.has_value()) << *first.error;
