@@ -162,22 +162,39 @@ double leastInterval(const Load& load, double qps) {
 
 }  // namespace
 
-RoundEstimate estimateRound(const std::vector<SizingDomain>& domains, const QueryPlan& plan,
-                            double perServerQps) {
+struct RoundEstimator::State {
+  QueryPlan plan;
   RoundEstimate estimate;
-  estimate.domains = domains.size();
-  estimate.perServerQps = perServerQps;
-  if (!domains.empty()) estimate.interval = domains.front().interval;
   std::map<std::string, Load> parents, addresses;
-  for (const auto& d : domains) {
-    if (d.interval != estimate.interval) estimate.oneInterval = false;
-    // The walk asks the parent's servers in order (Iterator::askZone), so its first address is
-    // asked about every domain under it, even one the parent says is not delegated; the prober
-    // then asks every other address too.
-    Load& parent = parents[parentOf(d.name)];
-    parent.add(static_cast<uint64_t>(plan.perParentAddress), d.interval);
-    addOwnServers(d, plan, addresses);
+};
+
+RoundEstimator::RoundEstimator(const QueryPlan& plan, double perServerQps)
+    : state_(std::make_unique<State>()) {
+  state_->plan = plan;
+  state_->estimate.perServerQps = perServerQps;
+}
+RoundEstimator::~RoundEstimator() = default;
+RoundEstimator::RoundEstimator(RoundEstimator&&) noexcept = default;
+RoundEstimator& RoundEstimator::operator=(RoundEstimator&&) noexcept = default;
+
+void RoundEstimator::add(const SizingDomain& d) {
+  RoundEstimate& estimate = state_->estimate;
+  if (estimate.domains++ == 0) {
+    estimate.interval = d.interval;
+  } else if (d.interval != estimate.interval) {
+    estimate.oneInterval = false;
   }
+  // The walk asks the parent's servers in order (Iterator::askZone), so its first address is
+  // asked about every domain under it, even one the parent says is not delegated; the prober
+  // then asks every other address too.
+  Load& parent = state_->parents[parentOf(d.name)];
+  parent.add(static_cast<uint64_t>(state_->plan.perParentAddress), d.interval);
+  addOwnServers(d, state_->plan, state_->addresses);
+}
+
+RoundEstimate RoundEstimator::finish() const {
+  RoundEstimate estimate = state_->estimate;
+  const double perServerQps = estimate.perServerQps;
   double most = 0;
   const Load* busiest = nullptr;
   auto consider = [&](const std::string& key, const Load& load, bool isParent) {
@@ -195,8 +212,8 @@ RoundEstimate estimateRound(const std::vector<SizingDomain>& domains, const Quer
       busiest = &load;
     }
   };
-  for (const auto& [ip, load] : addresses) consider(ip, load, false);
-  for (const auto& [zone, load] : parents) consider(zone, load, true);
+  for (const auto& [ip, load] : state_->addresses) consider(ip, load, false);
+  for (const auto& [zone, load] : state_->parents) consider(zone, load, true);
   if (perServerQps > 0) {
     estimate.roundSeconds = most / perServerQps;
     if (busiest != nullptr) estimate.leastIntervalSeconds = leastInterval(*busiest, perServerQps);
@@ -205,6 +222,13 @@ RoundEstimate estimateRound(const std::vector<SizingDomain>& domains, const Quer
     estimate.behind = estimate.busiest.queriesPerSecond > perServerQps * (1 + 1e-9);
   }
   return estimate;
+}
+
+RoundEstimate estimateRound(const std::vector<SizingDomain>& domains, const QueryPlan& plan,
+                            double perServerQps) {
+  RoundEstimator estimator(plan, perServerQps);
+  for (const auto& d : domains) estimator.add(d);
+  return estimator.finish();
 }
 
 std::optional<std::string> sizingWarning(const RoundEstimate& e) {

@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -80,6 +81,25 @@ struct RoundEstimate {
   std::chrono::seconds interval{0};
 };
 
+// The estimate built one domain at a time: a caller that streams its stored rows keeps no copy of
+// the portfolio's servers, only the load of each address and parent (issue 13: at the end of a
+// first round a copy was the peak of the process's memory).
+class RoundEstimator {
+ public:
+  RoundEstimator(const QueryPlan& plan, double perServerQps);
+  ~RoundEstimator();
+  RoundEstimator(RoundEstimator&&) noexcept;
+  RoundEstimator& operator=(RoundEstimator&&) noexcept;
+
+  void add(const SizingDomain& domain);
+  RoundEstimate finish() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// The same for a whole portfolio at once.
 RoundEstimate estimateRound(const std::vector<SizingDomain>& domains, const QueryPlan& plan,
                             double perServerQps);
 
