@@ -50,6 +50,7 @@ std::optional<VerificationCache::Key> VerificationCache::makeKey(
 }
 
 std::optional<bool> VerificationCache::lookup(const Key& key) {
+  const std::lock_guard lock(mutex_);
   if (auto it = current_.find(key); it != current_.end()) return it->second;
   if (auto it = previous_.find(key); it != previous_.end()) {
     bool valid = it->second;
@@ -68,21 +69,30 @@ void VerificationCache::insert(const Key& key, bool valid) {
 }
 
 void VerificationCache::store(const Key& key, bool valid, uint32_t expiration) {
+  const std::lock_guard lock(mutex_);
   insert(key, valid);
   if (valid && journaling_ && journal_.size() < 2 * generationCapacity_) {
     journal_.push_back({key, expiration});
   }
 }
 
+size_t VerificationCache::size() const {
+  const std::lock_guard lock(mutex_);
+  return current_.size() + previous_.size();
+}
+
 void VerificationCache::reserve(size_t capacity) {
+  const std::lock_guard lock(mutex_);
   generationCapacity_ = std::max(generationCapacity_, capacity < 2 ? size_t{1} : capacity / 2);
 }
 
 void VerificationCache::preload(const Key& key) {
+  const std::lock_guard lock(mutex_);
   insert(key, true);
 }
 
 std::vector<VerificationCache::Success> VerificationCache::takeJournal() {
+  const std::lock_guard lock(mutex_);
   return std::exchange(journal_, {});
 }
 

@@ -10,11 +10,16 @@
 // A caller with durable storage can keep successes across restarts: with journaling on, every new
 // success is also queued with its signature's expiration for takeJournal(), and preload() puts
 // stored ones back. Failures are never persisted: they are rare and cheap to find again.
+//
+// Thread-safe (one mutex, held for a hash-table step, never across a verification): the daemon's
+// probe threads share one cache (monitor/daemon/probe_thread.h), so a signature one of them
+// verified, or one an earlier run stored, is not verified again by another.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <unordered_map>
@@ -47,7 +52,7 @@ class VerificationCache {
 
   std::optional<bool> lookup(const Key& key);
   void store(const Key& key, bool valid, uint32_t expiration = 0);
-  size_t size() const { return current_.size() + previous_.size(); }
+  size_t size() const;
 
   // Room for at least `capacity` entries (never shrinks).
   void reserve(size_t capacity);
@@ -59,12 +64,13 @@ class VerificationCache {
   std::vector<Success> takeJournal();
 
  private:
-  void insert(const Key& key, bool valid);  // without journaling
+  void insert(const Key& key, bool valid);  // without journaling; mutex_ held
 
   struct KeyHash {
     size_t operator()(const Key& k) const;
   };
   Digest digest_;
+  mutable std::mutex mutex_;
   size_t generationCapacity_;
   std::unordered_map<Key, bool, KeyHash> current_;
   std::unordered_map<Key, bool, KeyHash> previous_;

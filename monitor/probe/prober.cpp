@@ -570,7 +570,9 @@ Prober::Prober(resolver::QueryEngine& engine, DelegationCache& cache, const Cloc
       anchors_(std::move(anchors)),
       operators_(operators),
       options_(options),
-      iterator_(engine, cache, options.iterator) {
+      iterator_(engine, cache, options.iterator),
+      verifications_(options.verifications != nullptr ? options.verifications
+                                                      : &ownVerifications_) {
   for (const auto& ds : anchors_.ds) {
     const auto rdata = dns::encodeRdata(dns::Rdata{ds});
     anchorsKey_.append("DS ").append(rdata.begin(), rdata.end());
@@ -983,7 +985,7 @@ void Prober::zoneFetched(const dns::Name& zone, const ZoneKeysData& data, bool v
 std::optional<dnssec::ZoneTrust> Prober::judge(const Run& run,
                                                const std::optional<dnssec::ZoneTrust>& above,
                                                const dns::Name& zone, const ZoneKeysData& keys) {
-  dnssec::Validator validator(anchors_, run.now, options_.limits, &verificationCache_, &keyCache_);
+  dnssec::Validator validator(anchors_, run.now, options_.limits, verifications_, &keyCache_);
   return dnssec::stepDown(validator, above ? &*above : nullptr,
                           {zone, &keys.fromParent, keys.dnskey ? &*keys.dnskey : nullptr});
 }
@@ -1523,7 +1525,7 @@ void Prober::judgeDelegation(Run& run, EvidenceKeeper& keeper) {
   Observation& obs = run.obs;
   const dnssec::DelegationEvidence evidence =
       parentView(run, keeper).value_or(dnssec::DelegationEvidence{});
-  dnssec::Validator validator(anchors_, run.now, options_.limits, &verificationCache_, &keyCache_);
+  dnssec::Validator validator(anchors_, run.now, options_.limits, verifications_, &keyCache_);
   const dnssec::ZoneTrust trust = chainAbove(run, validator);
   std::optional<dnssec::ZoneTrust> domainTrust;
   const std::vector<dns::rdata::DS> publishedDs = dsRecords(evidence.ds ? &*evidence.ds : nullptr);

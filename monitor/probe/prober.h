@@ -60,6 +60,9 @@ struct ProbeOptions {
   // then comes back with `replayed` set and nothing judged. None (`check`, tests): every
   // observation is judged, and no digest is computed.
   std::function<bool(const model::Observation&)> replayCheck;
+  // Signature verifications shared with other probers (thread-safe, verification_cache.h), which
+  // must outlive this one; none: the prober keeps its own.
+  dnssec::VerificationCache* verifications = nullptr;
 };
 
 class Prober {
@@ -76,7 +79,7 @@ class Prober {
   // replay check.
   void observe(const dns::Name& domain, Callback done, std::span<const uint8_t> memo = {});
 
-  dnssec::VerificationCache& verificationCache() { return verificationCache_; }
+  dnssec::VerificationCache& verificationCache() { return *verifications_; }
 
  private:
   struct Run;
@@ -125,7 +128,8 @@ class Prober {
   const OperatorResolver& operators_;
   ProbeOptions options_;
   Iterator iterator_;
-  dnssec::VerificationCache verificationCache_;
+  dnssec::VerificationCache ownVerifications_;
+  dnssec::VerificationCache* verifications_;  // ProbeOptions::verifications, or the own
   // Parsed DNSKEYs of the zones being watched, so a memo miss does not rebuild the key.
   dnssec::KeyCache keyCache_;
   // Coalesces concurrent fetches of one zone's chain data.

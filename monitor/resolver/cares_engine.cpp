@@ -231,7 +231,10 @@ class CaresEngine final : public QueryEngine {
       : options_(options),
         ownedLoop_(std::move(ownedLoop)),
         loop_(loop != nullptr ? loop : ownedLoop_.get()),
-        limiter_(options.perServerQps, options.perServerBurst, options.maxTrackedServers) {}
+        limiter_(options.rateLimiter != nullptr ? options.rateLimiter
+                                                : std::make_shared<ServerRateLimiter>(
+                                                      options.perServerQps, options.perServerBurst,
+                                                      options.maxTrackedServers)) {}
 
   ~CaresEngine() override {
     shuttingDown_ = true;
@@ -448,17 +451,19 @@ class CaresEngine final : public QueryEngine {
     }
     // Check the token before opening a channel, open the channel before taking the token:
     // neither a socket nor a token is spent on a query that cannot go yet.
-    if (const auto wait = limiter_.waitTime(server.address.ip, now); wait > Clock::duration{}) {
-      server.state = ServerQueue::State::kWaitingToken;
-      tokenWaits_.emplace(now + wait, QueueRef{id, key});
-      ++counters_.rateLimited;
-      armTokenTimer();
+    if (const auto wait = limiter_->waitTime(server.address.ip, now); wait > Clock::duration{}) {
+      waitForToken(id, server, key, now + wait);
       return;
     }
     auto channel = channelFor(server.address, server.queue.front()->transport);
     if (channel && *channel == nullptr) {
       server.state = ServerQueue::State::kBlocked;
       blocked_.push_back(QueueRef{id, key});
+      return;
+    }
+    // An engine sharing the limiter may have taken the token since waitTime(): then wait again.
+    if (channel && !limiter_->tryAcquire(server.address.ip, now)) {
+      waitForToken(id, server, key, now + limiter_->waitTime(server.address.ip, now));
       return;
     }
     std::unique_ptr<Pending> pending = std::move(server.queue.front());
@@ -474,7 +479,6 @@ class CaresEngine final : public QueryEngine {
                        {}};
       deliveries_.emplace_back(std::move(pending->callback), Unexpected{std::move(error)});
     } else {
-      [[maybe_unused]] const bool took = limiter_.tryAcquire(server.address.ip, now);
       send(*channel, std::move(pending), now);
     }
     if (server.queue.empty()) {
@@ -483,6 +487,13 @@ class CaresEngine final : public QueryEngine {
       server.state = ServerQueue::State::kReady;  // round robin within the flow: back of the line
       flow.ready.push_back(key);
     }
+  }
+
+  void waitForToken(uint64_t id, ServerQueue& server, const std::string& key, TimePoint at) {
+    server.state = ServerQueue::State::kWaitingToken;
+    tokenWaits_.emplace(at, QueueRef{id, key});
+    ++counters_.rateLimited;
+    armTokenTimer();
   }
 
   void send(Channel* channel, std::unique_ptr<Pending> pending, TimePoint now) {
@@ -955,7 +966,7 @@ class CaresEngine final : public QueryEngine {
   EngineOptions options_;
   std::unique_ptr<EpollLoop> ownedLoop_;  // declared first: destroyed after the channels
   EpollLoop* loop_;
-  ServerRateLimiter limiter_;
+  std::shared_ptr<ServerRateLimiter> limiter_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 
   std::unordered_map<uint64_t, Flow> flows_;  // flows with queries waiting

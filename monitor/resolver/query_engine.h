@@ -41,6 +41,8 @@
 
 namespace zonewatch::resolver {
 
+class ServerRateLimiter;  // rate_limiter.h
+
 enum class Transport : uint8_t { kUdp, kTcp };
 std::string_view toString(Transport transport);
 
@@ -101,6 +103,9 @@ struct EngineOptions {
   // Token bucket per server address; <= 0 disables the limit (tests, local lab only).
   double perServerQps = 10.0;
   double perServerBurst = 5.0;
+  // A limiter shared with other engines (the daemon's probe threads, rate_limiter.h); none: the
+  // engine's own, from perServerQps, perServerBurst and maxTrackedServers.
+  std::shared_ptr<ServerRateLimiter> rateLimiter;
   uint16_t udpSize = dns::kDefaultUdpSize;  // advertised in the OPT RR, at most kMaxUdpSize
   size_t maxChannels = 256;                 // live c-ares channels (one per server and transport)
   size_t maxQueued = 100000;                // queries waiting for a slot; submit() rejects past it

@@ -41,6 +41,7 @@ ServerRateLimiter::ServerRateLimiter(double queriesPerSecond, double burst, size
 
 bool ServerRateLimiter::tryAcquire(const std::string& server, Clock::time_point now) {
   if (unlimited()) return true;
+  const std::lock_guard lock(mutex_);
   auto it = buckets_.find(server);
   if (it == buckets_.end()) {
     if (buckets_.size() >= nextSweepAt_) forgetRefilled(now);
@@ -51,8 +52,14 @@ bool ServerRateLimiter::tryAcquire(const std::string& server, Clock::time_point 
 
 ServerRateLimiter::Clock::duration ServerRateLimiter::waitTime(const std::string& server,
                                                                Clock::time_point now) const {
+  const std::lock_guard lock(mutex_);
   const auto it = buckets_.find(server);
   return it == buckets_.end() ? Clock::duration::zero() : it->second.waitTime(now);
+}
+
+size_t ServerRateLimiter::tracked() const {
+  const std::lock_guard lock(mutex_);
+  return buckets_.size();
 }
 
 void ServerRateLimiter::forgetRefilled(Clock::time_point now) {

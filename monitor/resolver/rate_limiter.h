@@ -6,10 +6,14 @@
 // tests drive it without sleeping. Memory is bounded: a bucket that has refilled to its burst is
 // indistinguishable from a new one, so such buckets are forgotten once more than maxTracked
 // addresses are tracked.
+//
+// ServerRateLimiter is thread-safe: the daemon's probe threads (monitor/daemon/probe_thread.h)
+// each have an engine, and share one limiter, so that per_server_qps holds for the process.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 
@@ -46,12 +50,13 @@ class ServerRateLimiter {
 
   bool tryAcquire(const std::string& server, Clock::time_point now);
   Clock::duration waitTime(const std::string& server, Clock::time_point now) const;
-  size_t tracked() const { return buckets_.size(); }
+  size_t tracked() const;
   bool unlimited() const { return qps_ <= 0; }
 
  private:
-  void forgetRefilled(Clock::time_point now);
+  void forgetRefilled(Clock::time_point now);  // mutex_ held
 
+  mutable std::mutex mutex_;
   double qps_;
   double burst_;
   size_t maxTracked_;

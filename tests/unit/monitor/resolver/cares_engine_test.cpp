@@ -18,6 +18,7 @@
 
 #include "monitor/dns/name.h"
 #include "monitor/resolver/query_engine.h"
+#include "monitor/resolver/rate_limiter.h"
 #include "tests/unit/monitor/resolver/fake_dns_server.h"
 
 namespace zonewatch::resolver {
@@ -527,6 +528,40 @@ TEST(CaresEngineTest, RateLimitQueuesQueriesUntilTheirTokens) {
   // (that would count a second wait) or without a token (no wait counted).
   EXPECT_EQ(engine->counters().rateLimited, 4U);
   EXPECT_EQ(server->udpQueries(), 5);
+}
+
+// The daemon's probe threads each have an engine and share one limiter (probe_thread.h): a server
+// gets per_server_qps from the process, not from each engine. Both engines here are polled from
+// this thread in turn; each query after the very first waits for its token at least once, and
+// none is dropped.
+TEST(CaresEngineTest, EnginesSharingALimiterWaitForEachOthersTokens) {
+  auto server = startServer([](const RawQuery& q, Transport) { return goodAnswer(q); });
+  EngineOptions options = fastOptions();
+  options.perServerQps = 20;  // one query per 50 ms, for both engines together
+  options.perServerBurst = 1;
+  options.rateLimiter = std::make_shared<ServerRateLimiter>(20.0, 1.0, 16);
+  auto a = makeEngine(options);
+  auto b = makeEngine(options);
+  int answered = 0;
+  for (auto* engine : {a.get(), b.get()}) {
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_TRUE(engine
+                      ->submit(queryFor(*server, "example.lab.", dns::RRType::A),
+                               [&](QueryResult r) { answered += r.ok() ? 1 : 0; })
+                      .ok());
+    }
+  }
+  a->pollOnce(0ms);
+  b->pollOnce(0ms);
+  EXPECT_EQ(a->counters().inFlight + b->counters().inFlight, 1U) << "one token between them";
+  // Bounded: 6 queries at 20 a second take about 250 ms; 400 turns of at most 10 ms each.
+  for (int turn = 0; turn < 400 && answered < 6; ++turn) {
+    a->pollOnce(5ms);
+    b->pollOnce(5ms);
+  }
+  EXPECT_EQ(answered, 6);
+  EXPECT_GE(a->counters().rateLimited + b->counters().rateLimited, 5U);
+  EXPECT_EQ(server->udpQueries(), 6);
 }
 
 TEST(CaresEngineTest, ChannelCapClosesLeastRecentlyUsedChannels) {

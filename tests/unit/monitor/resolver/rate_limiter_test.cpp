@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <thread>
+#include <vector>
 
 namespace zonewatch::resolver {
 namespace {
@@ -58,6 +61,26 @@ TEST(TokenBucketTest, ZeroRateMeansUnlimited) {
   TokenBucket bucket(0.0, 1.0, kT0);
   for (int i = 0; i < 1000; ++i) EXPECT_TRUE(bucket.tryTake(kT0));
   EXPECT_EQ(bucket.waitTime(kT0), Clock::duration::zero());
+}
+
+// The daemon's probe threads share one limiter (probe_thread.h): between them they get the burst
+// once, not once each, and its map survives their concurrent inserts (the sanitizer job runs it).
+TEST(ServerRateLimiterTest, ThreadsSharingOneLimiterGetTheBurstOnceBetweenThem) {
+  ServerRateLimiter limiter(10.0, 5.0, 4);
+  std::atomic<int> granted{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        // Each thread also touches servers of its own, so that inserts and sweeps race too.
+        limiter.tryAcquire("192.0.2." + std::to_string(t * 50 + i % 50), kT0);
+        if (limiter.tryAcquire("198.51.100.1", kT0)) ++granted;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(granted.load(), 5);
+  EXPECT_GT(limiter.waitTime("198.51.100.1", kT0), Clock::duration::zero());
 }
 
 TEST(ServerRateLimiterTest, LimitsEachServerSeparately) {
