@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <sstream>
 
@@ -106,7 +108,10 @@ void describeWatching(const Config& config, std::ostream& out) {
   } else {
     out << "flapping past " << config.maxSnapshotsPerHour << " snapshots a domain an hour)\n";
   }
-  out << "queries:        concurrency " << config.concurrency << ", " << config.perServerQps
+  const unsigned threads = probeThreadsFor(config.probeThreads);
+  out << "queries:        concurrency " << config.concurrency << " on " << threads
+      << (threads == 1 ? " probe thread" : " probe threads")
+      << (config.probeThreads == 0 ? " (one per CPU)" : "") << ", " << config.perServerQps
       << " per server per second, timeout " << formatDuration(config.queryTimeout) << ", "
       << config.queryTries << (config.queryTries == 1 ? " try" : " tries") << ", "
       << (config.ipv4 && config.ipv6 ? "IPv4 and IPv6"
@@ -183,6 +188,15 @@ void describeRdap(const RdapSpec& rdap, std::ostream& out) {
 }
 
 }  // namespace
+
+unsigned probeThreadsFor(unsigned configured) {
+  if (configured > 0) return configured;
+  // The CPUs this process may run on (taskset, cpuset), not the machine's.
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  const int count = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
+  return static_cast<unsigned>(std::clamp(count, 1, kMaxAutoProbeThreads));
+}
 
 std::string describe(const Config& config) {
   std::ostringstream out;

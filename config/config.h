@@ -151,6 +151,9 @@ struct Config {
   std::chrono::seconds deliveryClaim{300};
   std::chrono::seconds interval{300};
   unsigned concurrency = 64;
+  // The daemon's probe threads (monitor/daemon/probe_thread.h); 0: one per CPU the process may
+  // run on, at most kMaxAutoProbeThreads (probeThreadsFor).
+  unsigned probeThreads = 0;
   double perServerQps = 10;
   std::chrono::milliseconds queryTimeout{1500};
   int queryTries = 2;
@@ -190,6 +193,12 @@ Config parseConfig(std::string_view yamlText, const std::string& sourceName);
 
 // The summary `zonewatch config check` prints; secrets are redacted.
 std::string describe(const Config& config);
+
+// The probe threads `probe_threads` asks for: itself, or for 0 one per CPU the process may run on
+// (sched_getaffinity), at most kMaxAutoProbeThreads: past a few, the daemon's own thread (the
+// differ and the store) is the bound.
+inline constexpr int kMaxAutoProbeThreads = 8;
+unsigned probeThreadsFor(unsigned configured);
 
 // The commented example configuration (config/example.yaml, built in at compile time).
 extern const std::string_view kExampleConfig;

@@ -101,9 +101,9 @@ struct RawConfig {
   std::vector<std::string> files;  // [0] = the configuration, then the domains_file if any
   std::string baseDir;             // directory relative paths are taken from
 
-  std::optional<RawScalar> database, databasePasswordFile, interval, concurrency, perServerQps,
-      queryTimeout, queryTries, observationTimeout, rootHints, trustAnchors, domainsFile,
-      confirmPolls, failingPolls, signatureWarning, signatureCritical, retention,
+  std::optional<RawScalar> database, databasePasswordFile, interval, concurrency, probeThreads,
+      perServerQps, queryTimeout, queryTries, observationTimeout, rootHints, trustAnchors,
+      domainsFile, confirmPolls, failingPolls, signatureWarning, signatureCritical, retention,
       maxSnapshotsPerHour, logLevel, deliveryClaim, logFormat;
   std::optional<RawList> ipVersions;
   // Entries of `domains` first, then those read from domains_file, in file order.

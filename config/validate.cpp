@@ -26,6 +26,7 @@ using std::chrono::seconds;
 // on other people's infrastructure without telling anything new.
 constexpr seconds kMinInterval{30};
 constexpr unsigned kMaxConcurrency = 4096;
+constexpr unsigned kMaxProbeThreads = 64;
 // A query that has not been answered within a minute will not be; longer only stalls a poll.
 constexpr milliseconds kMaxQueryTimeout{60'000};
 constexpr uint64_t kMaxQueryTries = 10;
@@ -140,6 +141,10 @@ class Validator {
     if (raw_.concurrency) {
       config.concurrency =
           static_cast<unsigned>(integer(*raw_.concurrency, "concurrency", 1, kMaxConcurrency));
+    }
+    if (raw_.probeThreads) {
+      config.probeThreads =
+          static_cast<unsigned>(integer(*raw_.probeThreads, "probe_threads", 0, kMaxProbeThreads));
     }
     queries(config);
     if (raw_.rootHints) config.rootHints = readablePath(*raw_.rootHints, "root_hints");

@@ -28,12 +28,13 @@ struct Field {
   std::optional<RawList> Owner::*list = nullptr;
 };
 
-constexpr std::array<Field<RawConfig>, 27> kTopFields = {{
+constexpr std::array<Field<RawConfig>, 28> kTopFields = {{
     {"database", &RawConfig::database},
     {"database_password_file", &RawConfig::databasePasswordFile},
     {"delivery_claim", &RawConfig::deliveryClaim},
     {"interval", &RawConfig::interval},
     {"concurrency", &RawConfig::concurrency},
+    {"probe_threads", &RawConfig::probeThreads},
     {"per_server_qps", &RawConfig::perServerQps},
     {"query_timeout", &RawConfig::queryTimeout},
     {"query_tries", &RawConfig::queryTries},

@@ -247,7 +247,9 @@ int runDaemonCommand(const MonitorArgs& args) {
   if (args.once) {
     log::info({"run_summary"}, "observed " + std::to_string(summary->observations) + " domains (" +
                                    std::to_string(summary->failedObservations) + " failed), " +
-                                   std::to_string(summary->events) + " events");
+                                   std::to_string(summary->events) + " events, " +
+                                   std::to_string(summary->replayedObservations) +
+                                   " replayed (answers already judged: not validated again)");
     if (summary->webhooksDelivered + summary->webhooksRetried + summary->webhooksGivenUp > 0) {
       log::info({"webhooks_summary"},
                 "webhooks: " + std::to_string(summary->webhooksDelivered) + " delivered, " +

@@ -20,6 +20,7 @@
 #include "alerts/deliverer.h"
 #include "alerts/metrics.h"
 #include "monitor/crypto/crypto.h"
+#include "monitor/daemon/probe_thread.h"
 #include "monitor/daemon/rdap_watch.h"
 #include "monitor/daemon/work_source.h"
 #include "monitor/detect/chain_summary.h"
@@ -29,9 +30,8 @@
 #include "monitor/dnssec/signature.h"
 #include "monitor/dnssec/verification_cache.h"
 #include "monitor/model/event_kind.h"
-#include "monitor/probe/prober.h"
 #include "monitor/probe/start_files.h"
-#include "monitor/resolver/query_engine.h"
+#include "monitor/resolver/rate_limiter.h"
 #include "monitor/scheduler/scheduler.h"
 #include "monitor/scheduler/sizing.h"
 #include "monitor/util/log.h"
@@ -45,7 +45,11 @@ namespace {
 
 using nlohmann::json;
 
-constexpr size_t kBatchSize = 500;
+// Observations per transaction, at most (and kFlushEvery at the longest between two). Each waits
+// in the batch with its row, snapshot and evidence (about 5 KB): with the probe thread handing
+// back 2,500 observations a second, 500 were a peak of a few megabytes that 128 avoids, for about
+// 20 transactions a second in WAL mode (issue 13, tests/bench/monitor_bench.sh).
+constexpr size_t kBatchSize = 128;
 
 // How the daemon's connections open the configured database (SQLite file or PostgreSQL URI).
 storage::StoreOptions storeOptions(const config::Config& config) {
@@ -116,7 +120,7 @@ class FailureLog {
 class DaemonImpl final : public Daemon {
  public:
   DaemonImpl(config::Config config, RunOptions options)
-      : config_(std::move(config)), options_(std::move(options)), cache_(clock_) {}
+      : config_(std::move(config)), options_(std::move(options)) {}
 
   ~DaemonImpl() override {
     delivery_ = {};  // request stop and join before the members it uses go away
@@ -150,39 +154,37 @@ class DaemonImpl final : public Daemon {
   Status<> loadRootHints();
   Result<dnssec::TrustAnchors> loadTrustAnchors();
   Status<> startMetrics();
-  Status<> startEngine();
+  resolver::EngineOptions engineOptions();
   Status<> openStore();
   void serveWebPage();
   void chooseWorkSource();
-  Status<> buildProber(dnssec::TrustAnchors anchors);
+  Status<> startProbing(dnssec::TrustAnchors anchors);
   void preloadVerifiedSignatures();
   Status<> loadKnownDomains();
-  std::optional<storage::DomainRow> takeRow(const std::string& name);
-  bool replayHit(const model::Observation& obs);
+  std::optional<storage::DomainRow> takeRow(const std::string& name, bool replayed);
+  std::optional<ReplayExpectation> expectationOf(const storage::DomainRow& row) const;
+  bool replayHit(const model::Observation& obs) const;
   void onReplayed(storage::DomainRow row, const model::Observation& obs);
   void judgeReplay(const detect::DomainMemory& before, const detect::DiffResult& result,
                    const model::Observation& obs, const detect::DetectOptions& options,
                    storage::DomainRow& row) const;
   void applyDomains();
-  // What the schedule and the sizing need of each stored domain: its last observation with data
-  // and the keys ("name address") of the servers it found.
-  struct DomainFacts {
-    int64_t lastSeen = 0;
-    std::vector<std::string> servers;
-  };
-  using StoredFacts = std::unordered_map<std::string, DomainFacts>;
-  StoredFacts storedFacts();
-  void evaluateSizing(const StoredFacts& facts, bool armFirstRound);
+  scheduler::QueryPlan queryPlan() const;
+  scheduler::RoundEstimate estimateFromStore(std::vector<scheduler::ScheduledDomain>* schedule,
+                                             bool armFirstRound);
+  void applyEstimate(const scheduler::RoundEstimate& estimate);
   void resizeAfterFirstRound();
   void publishSchedule();
   void dispatch();
+  Status<> probesRunning() const;
   void onObservation(const std::string& name, model::Observation obs);
   detect::DetectOptions detectOptionsFor(const std::string& name,
                                          const std::string& baseline) const;
   void flush();
   void groupPortfolioEvents(std::vector<Pending>& batch, int64_t now);
   void groupSharedPortfolioEvents(std::vector<Pending>& batch, int64_t now);
-  Status<> commitBatch(std::vector<Pending>& batch, int64_t now);
+  Status<> commitBatch(std::vector<Pending>& batch,
+                       std::vector<storage::ObservationCommit>& commits, int64_t now);
   void handleStoreFailure(const std::vector<Pending>& batch, const std::string& why);
   void logAndCountEvents(const std::vector<detect::Event>& events);
   void reload();
@@ -212,18 +214,24 @@ class DaemonImpl final : public Daemon {
   std::jthread delivery_;  // webhook deliveries: blocking HTTP stays off the loop's thread
   std::unordered_map<std::string, std::chrono::steady_clock::time_point> started_;
   std::unique_ptr<resolver::EpollLoop> loop_;
-  std::unique_ptr<resolver::QueryEngine> engine_;
   std::unique_ptr<storage::Store> store_;
-  probe::DelegationCache cache_;
+  probe::ZoneCut rootHints_;
   std::optional<probe::OperatorResolver> operators_;
-  std::unique_ptr<probe::Prober> prober_;
+  // Shared by the probe threads (thread-safe), preloaded from the store before they start.
+  dnssec::VerificationCache verifications_;
+  // The query engines and the probers, each on a thread of its own (probe_thread.h), a domain
+  // always on the same one. After what they use: they stop before it goes away.
+  std::vector<std::unique_ptr<ProbeThread>> probes_;
+  // Signature verifications the probe thread made, until the next commit stores them.
+  std::vector<dnssec::VerificationCache::Success> verified_;
   // The in-memory scheduler, or the work queue the workers on one PostgreSQL share.
   std::unique_ptr<WorkSource> work_;
   // Each watched domain's place in config_.domains (a copy of every spec would double them).
   std::unordered_map<std::string, size_t> specs_;
   std::vector<Pending> batch_;
-  // The row a replay check just read, for the onObservation() that follows it at once.
-  std::optional<storage::DomainRow> prefetched_;
+  // The row of each domain in flight that may be replayed, as read when it was handed to the
+  // probe thread: a replayed observation's commit updates it (onReplayed).
+  std::unordered_map<std::string, storage::DomainRow> prefetched_;
   std::chrono::steady_clock::time_point lastFlush_ = std::chrono::steady_clock::now();
   std::vector<detect::Event> recentOperatorChanges_;
   int64_t portfolioReportedAt_ = 0;
@@ -231,8 +239,8 @@ class DaemonImpl final : public Daemon {
   RunSummary summary_;
   int signalFd_ = -1;
   int64_t lastPrune_ = 0;
-  // Sizing (evaluateSizing): the domains whose servers were unknown at the last estimate, and the
-  // scheduler's count of completions at which to look whether they have all been observed.
+  // Sizing (estimateFromStore): the domains whose servers were unknown at the last estimate, and
+  // the scheduler's count of completions at which to look whether they have all been observed.
   std::vector<std::string> unsized_;
   uint64_t sizingCheckAt_ = 0;
   bool behindByEstimate_ = false;
@@ -261,12 +269,10 @@ Status<> DaemonImpl::init() {
   loop_ = std::move(loop).value();
 
   if (auto metrics = startMetrics(); !metrics) return metrics;
-  if (auto engine = startEngine(); !engine) return engine;
   if (auto store = openStore(); !store) return store;
   serveWebPage();  // after openStore(): the database exists and is migrated
   chooseWorkSource();
-  if (auto prober = buildProber(std::move(anchors).value()); !prober) return prober;
-  preloadVerifiedSignatures();
+  if (auto probing = startProbing(std::move(anchors).value()); !probing) return probing;
   applyDomains();  // before the rows: their series are published for configured domains only
   if (auto rows = loadKnownDomains(); !rows) return rows;
   if (auto rdap = startRdap(); !rdap) return rdap;
@@ -301,7 +307,7 @@ Status<> DaemonImpl::loadRootHints() {
   if (!hints) return Unexpected{hints.error()};
   if (!hints->warning.empty()) log::warning({"root_hints"}, hints->warning);
   log::info({"root_hints"}, "root hints: " + hints->origin);
-  cache_.setRoot(std::move(hints->value));
+  rootHints_ = std::move(hints->value);
   return Ok{};
 }
 
@@ -325,7 +331,7 @@ Status<> DaemonImpl::startMetrics() {
   return Ok{};
 }
 
-Status<> DaemonImpl::startEngine() {
+resolver::EngineOptions DaemonImpl::engineOptions() {
   resolver::EngineOptions engineOptions;
   engineOptions.onResult = [this](const resolver::QueryResult& r) {
     if (r) {
@@ -338,10 +344,7 @@ Status<> DaemonImpl::startEngine() {
   engineOptions.tries = config_.queryTries;
   engineOptions.perServerQps = config_.perServerQps;
   engineOptions.maxInFlight = std::max<size_t>(64, size_t{config_.concurrency} * 2);
-  auto engine = resolver::makeCaresEngine(engineOptions, loop_.get());
-  if (!engine) return fail("cannot start the query engine: " + engine.error().message);
-  engine_ = std::move(engine).value();
-  return Ok{};
+  return engineOptions;
 }
 
 Status<> DaemonImpl::openStore() {
@@ -400,20 +403,36 @@ void DaemonImpl::chooseWorkSource() {
   work_ = sharedWorkSource(*queue, clock_, std::move(shared));
 }
 
-Status<> DaemonImpl::buildProber(dnssec::TrustAnchors anchors) {
+Status<> DaemonImpl::startProbing(dnssec::TrustAnchors anchors) {
   auto ops = probe::OperatorResolver::load();
   if (!ops) return fail("cannot load the Public Suffix List: " + ops.error().message);
   operators_.emplace(std::move(ops).value());
 
-  probe::ProbeOptions probeOptions;
-  probeOptions.iterator.ipv4 = config_.ipv4;
-  probeOptions.iterator.ipv6 = config_.ipv6;
-  probeOptions.limits = config_.validation;
-  probeOptions.evidence = probe::ProbeOptions::Evidence::kDeferred;
-  probeOptions.observationTimeout = config_.observationTimeout;
-  probeOptions.replayCheck = [this](const model::Observation& obs) { return replayHit(obs); };
-  prober_ = std::make_unique<probe::Prober>(*engine_, cache_, clock_, std::move(anchors),
-                                            *operators_, probeOptions);
+  ProbeThread::Setup setup;
+  setup.engine = engineOptions();
+  // One limiter for every thread's engine: per_server_qps is the process's.
+  setup.engine.rateLimiter = std::make_shared<resolver::ServerRateLimiter>(
+      setup.engine.perServerQps, setup.engine.perServerBurst, setup.engine.maxTrackedServers);
+  setup.probe.iterator.ipv4 = config_.ipv4;
+  setup.probe.iterator.ipv6 = config_.ipv6;
+  setup.probe.limits = config_.validation;
+  setup.probe.evidence = probe::ProbeOptions::Evidence::kDeferred;
+  setup.probe.observationTimeout = config_.observationTimeout;
+  setup.probe.verifications = &verifications_;
+  setup.root = rootHints_;
+  setup.clock = &clock_;
+  setup.anchors = std::move(anchors);
+  setup.operators = &*operators_;
+  preloadVerifiedSignatures();  // before the threads share the cache
+  const unsigned threads = config::probeThreadsFor(config_.probeThreads);
+  for (unsigned i = 0; i < threads; ++i) {
+    auto probe = ProbeThread::create(setup, *loop_);
+    if (!probe) return Unexpected{probe.error()};
+    probes_.push_back(std::move(probe).value());
+  }
+  for (auto& probe : probes_) probe->start();
+  log::info({"probe_threads"},
+            std::to_string(threads) + (threads == 1 ? " probe thread" : " probe threads"));
   return Ok{};
 }
 
@@ -421,7 +440,7 @@ void DaemonImpl::preloadVerifiedSignatures() {
   // Signatures verified by earlier runs: restarting (or the next `run --once`) over an unchanged
   // portfolio then verifies nothing again. The memo must hold a whole round's verifications, a
   // handful per domain, or it would evict what the round is about to ask for.
-  auto& memo = prober_->verificationCache();
+  auto& memo = verifications_;
   memo.setJournaling(true);
   if (auto verified = store_->verifiedSignatures(clock_.nowUnix()); verified) {
     memo.reserve(2 * (verified->size() + 16 * config_.domains.size()));
@@ -537,45 +556,19 @@ void DaemonImpl::applyDomains() {
     specs_.insert_or_assign(name, domains.size());
     domains.push_back({std::move(name), d.interval, 0});
   }
-  // A domain observed before resumes its phase instead of being due at once (scheduler.h).
-  const StoredFacts facts = storedFacts();
-  for (auto& d : domains) {
-    if (const auto f = facts.find(d.name); f != facts.end()) d.lastObserved = f->second.lastSeen;
-  }
+  // A domain observed before resumes its phase instead of being due at once (scheduler.h); the
+  // same pass over the stored rows sizes the round.
+  const scheduler::RoundEstimate estimate = estimateFromStore(&domains, /*armFirstRound=*/true);
   work_->setDomains(domains);
   metrics_->setDomainsWatched(domains.size());
   for (const auto& name : previous) {
     if (!specs_.contains(name)) metrics_->removeDomain(name);
   }
-  evaluateSizing(facts, /*armFirstRound=*/true);
+  applyEstimate(estimate);
   if (rdap_) rdap_->setDomains(*store_, watchedNames());
 }
 
-DaemonImpl::StoredFacts DaemonImpl::storedFacts() {
-  // Read at start, on reload and once after the first round, not kept: the rows are the memory.
-  StoredFacts facts;
-  auto read = store_->forEachDomain([this, &facts](storage::DomainRow&& row) {
-    if (!specs_.contains(row.domain)) return;  // no longer watched
-    detect::DomainMemory memory;
-    detect::auxiliaryFromJson(row.serversJson, memory);
-    DomainFacts& f = facts[row.domain];
-    f.lastSeen = row.lastSeen;
-    for (const auto& [key, server] : memory.servers) f.servers.push_back(key);
-  });
-  if (!read) {
-    // Only the estimate and the phases suffer: every domain is then taken as never observed.
-    log::warning({"schedule_read_failed"},
-                 "cannot read the stored domains for the schedule: " + read.error().message);
-    return {};
-  }
-  return facts;
-}
-
-void DaemonImpl::evaluateSizing(const StoredFacts& facts, bool armFirstRound) {
-  // Issue 13: at per_server_qps 10 a portfolio at one provider can need hours per round, and
-  // nothing said so. From the servers each domain's last observation found (none for a domain
-  // never observed: then its parent question only), the least duration of a round; a warning when
-  // the intervals cannot be kept (at start, on reload, in `run --once` too).
+scheduler::QueryPlan DaemonImpl::queryPlan() const {
   scheduler::QueryPlan plan;
   plan.perParentAddress = probe::kQueriesPerParentAddress;
   plan.perServerAddress = probe::kQueriesPerServerAddress;
@@ -589,17 +582,55 @@ void DaemonImpl::evaluateSizing(const StoredFacts& facts, bool armFirstRound) {
       std::min(caps.maxAddresses, caps.maxQueries / 2 / probe::kQueriesPerServerAddress));
   plan.ipv4 = config_.ipv4;
   plan.ipv6 = config_.ipv6;
-  std::vector<scheduler::SizingDomain> domains;
-  domains.reserve(config_.domains.size());
-  unsized_.clear();
-  for (const auto& d : config_.domains) {
-    scheduler::SizingDomain domain{d.name.lowercased().toString(), d.interval, {}};
-    if (auto f = facts.find(domain.name); f != facts.end()) domain.servers = f->second.servers;
-    if (armFirstRound && domain.servers.empty()) unsized_.push_back(domain.name);
-    domains.push_back(std::move(domain));
+  return plan;
+}
+
+// Issue 13: at per_server_qps 10 a portfolio at one provider can need hours per round, and nothing
+// said so. From the servers each domain's last observation found (none for a domain never
+// observed: then its parent question only), the least duration of a round. The stored rows are
+// streamed, read at start, on reload and once after the first round, and not kept: the rows are
+// the memory. With `schedule`, each watched domain's last observation with data is set in it too.
+scheduler::RoundEstimate DaemonImpl::estimateFromStore(
+    std::vector<scheduler::ScheduledDomain>* schedule, bool armFirstRound) {
+  scheduler::RoundEstimator estimator(queryPlan(), config_.perServerQps);
+  std::vector<bool> sized(config_.domains.size(), false);
+  auto read = store_->forEachDomain([&](storage::DomainRow&& row) {
+    const auto spec = specs_.find(row.domain);
+    if (spec == specs_.end()) return;  // no longer watched
+    if (schedule != nullptr) (*schedule)[spec->second].lastObserved = row.lastSeen;
+    detect::DomainMemory memory;
+    detect::auxiliaryFromJson(row.serversJson, memory);
+    if (memory.servers.empty()) return;
+    scheduler::SizingDomain domain{
+        std::move(row.domain), config_.domains[spec->second].interval, {}};
+    for (const auto& [key, server] : memory.servers) domain.servers.push_back(key);
+    estimator.add(domain);
+    sized[spec->second] = true;
+  });
+  if (!read) {
+    // Only the estimate and the phases suffer: every domain is then taken as never observed.
+    log::warning({"schedule_read_failed"},
+                 "cannot read the stored domains for the schedule: " + read.error().message);
+    estimator = scheduler::RoundEstimator(queryPlan(), config_.perServerQps);
+    std::fill(sized.begin(), sized.end(), false);
+    if (schedule != nullptr) {
+      for (auto& d : *schedule) d.lastObserved = 0;
+    }
   }
+  unsized_.clear();
+  for (size_t i = 0; i < config_.domains.size(); ++i) {
+    if (sized[i]) continue;
+    const config::DomainSpec& d = config_.domains[i];
+    scheduler::SizingDomain domain{d.name.lowercased().toString(), d.interval, {}};
+    if (armFirstRound) unsized_.push_back(domain.name);
+    estimator.add(domain);
+  }
+  return estimator.finish();
+}
+
+// A warning when the intervals cannot be kept (at start, on reload, in `run --once` too).
+void DaemonImpl::applyEstimate(const scheduler::RoundEstimate& estimate) {
   sizingCheckAt_ = work_->completions() + unsized_.size();
-  const auto estimate = scheduler::estimateRound(domains, plan, config_.perServerQps);
   if (auto warning = scheduler::sizingWarning(estimate)) {
     log::warning({"round_sizing"}, *warning);
   } else {
@@ -622,7 +653,7 @@ void DaemonImpl::resizeAfterFirstRound() {
     sizingCheckAt_ = work_->completions() + unsized_.size();
     return;
   }
-  evaluateSizing(storedFacts(), /*armFirstRound=*/false);
+  applyEstimate(estimateFromStore(nullptr, /*armFirstRound=*/false));
 }
 
 void DaemonImpl::publishSchedule() {
@@ -682,6 +713,7 @@ void DaemonImpl::reload() {
          {std::pair{"database", next.database != config_.database ||
                                     next.databasePassword != config_.databasePassword},
           std::pair{"concurrency", next.concurrency != config_.concurrency},
+          std::pair{"probe_threads", next.probeThreads != config_.probeThreads},
           std::pair{"root_hints", next.rootHints != config_.rootHints},
           std::pair{"trust_anchors", next.trustAnchors != config_.trustAnchors},
           std::pair{"observation_timeout", next.observationTimeout != config_.observationTimeout},
@@ -694,6 +726,7 @@ void DaemonImpl::reload() {
     next.database = config_.database;
     next.databasePassword = config_.databasePassword;
     next.concurrency = config_.concurrency;
+    next.probeThreads = config_.probeThreads;
     next.rootHints = config_.rootHints;
     next.trustAnchors = config_.trustAnchors;
     next.observationTimeout = config_.observationTimeout;  // the prober's, fixed at start
@@ -788,17 +821,30 @@ void DaemonImpl::dispatch() {
       continue;
     }
     started_[name] = std::chrono::steady_clock::now();
-    auto done = [this, name](model::Observation obs) { onObservation(name, std::move(obs)); };
+    // What it may reuse of the last answers (probe/server_memo.h) and the digest a replay must
+    // repeat. Unreadable: it asks all and is judged, and onObservation() says why.
+    std::vector<uint8_t> memo;
+    std::optional<ReplayExpectation> expected;
+    if (auto row = store_->domain(name); row && *row) {
+      memo = std::move((*row)->serverMemo);
+      expected = expectationOf(**row);
+      if (expected) prefetched_.insert_or_assign(name, std::move(**row));
+    }
     if (options_.observer) {
       // A scripted observation that carries replay inputs meets the check the prober makes.
-      options_.observer(name, [this, done = std::move(done)](model::Observation obs) {
+      options_.observer(name, [this, name](model::Observation obs) {
         if (obs.replay && !obs.error && replayHit(obs)) obs.replayed = true;
-        done(std::move(obs));
+        onObservation(name, std::move(obs));
       });
     } else {
-      // What it may reuse of the last answers (probe/server_memo.h); unreadable: it asks all.
-      auto memo = store_->serverMemo(name);
-      prober_->observe(*parsed, std::move(done), memo ? *memo : std::vector<uint8_t>{});
+      // Always the same thread for a domain: its keys stay in that prober's KeyCache.
+      ProbeThread& probe = *probes_[std::hash<std::string>{}(name) % probes_.size()];
+      probe.observe(*parsed, std::move(memo), std::move(expected),
+                    [this, name](ProbeThread::Finished finished) {
+                      verified_.insert(verified_.end(), finished.verified.begin(),
+                                       finished.verified.end());
+                      onObservation(name, std::move(finished.observation));
+                    });
     }
   }
 }
@@ -851,7 +897,7 @@ void DaemonImpl::onObservation(const std::string& name, model::Observation obs) 
     metrics_->observeObservationDuration(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started.mapped()).count());
   }
-  auto row = takeRow(name);
+  auto row = takeRow(name, obs.replayed);
   if (!row) {
     // Nothing to compare with: observed again after the backoff, like a round not stored.
     work_->completed(name, true);
@@ -893,37 +939,30 @@ void DaemonImpl::onObservation(const std::string& name, model::Observation obs) 
 
 // --- Replay (monitor/detect/replay.h) ------------------------------------------------------------
 
-// The digest a domain's row keeps: the prober's over the DNS inputs, with this build's version and
-// the options the differ judges by (a reload, a changed `expect:` or an `ack` change them).
-std::array<uint8_t, 32> replayKey(const model::ReplayInputs& inputs,
-                                  const detect::DetectOptions& options) {
-  crypto::Sha256 sha;
-  sha.update(inputs.digest);
-  const std::string rest =
-      std::string(ZONEWATCH_VERSION) + "\n" + detect::replayOptionsKey(options);
-  sha.update({reinterpret_cast<const uint8_t*>(rest.data()), rest.size()});
-  return sha.finish();
+// What a replay of the domain must repeat: its row's digest, proven at a fixpoint, with the
+// options it is judged by now. Read when the observation is handed over: a reload or an `ack`
+// while it runs counts from the next one.
+std::optional<ReplayExpectation> DaemonImpl::expectationOf(const storage::DomainRow& row) const {
+  if (!row.replayDigest) return std::nullopt;
+  return ReplayExpectation{
+      *row.replayDigest, row.replayUntil,
+      detect::replayOptionsKey(detectOptionsFor(row.domain, row.baselineJson))};
 }
 
-// The prober's replay check, for an observation that ran to its end: whether its inputs repeat
-// those the domain's row was proven at a fixpoint with, and that proof still holds at its time.
-// The row read is kept for the onObservation() that follows.
-bool DaemonImpl::replayHit(const model::Observation& obs) {
-  auto row = store_->domain(obs.domain);
-  if (!row || !*row) return false;  // unreadable (onObservation reports it) or a new domain
-  prefetched_ = std::move(**row);
-  const storage::DomainRow& r = *prefetched_;
-  return obs.replay && r.replayDigest && obs.observedAt < r.replayUntil &&
-         *r.replayDigest == replayKey(*obs.replay, detectOptionsFor(obs.domain, r.baselineJson));
+// The replay check of a scripted observation (RunOptions::observer): the one the probe thread
+// makes (ProbeThread::replayCheck).
+bool DaemonImpl::replayHit(const model::Observation& obs) const {
+  const auto kept = prefetched_.find(obs.domain);
+  if (kept == prefetched_.end()) return false;
+  const auto expected = expectationOf(kept->second);
+  return expected && replayMatches(*expected, obs);
 }
 
-std::optional<storage::DomainRow> DaemonImpl::takeRow(const std::string& name) {
-  if (prefetched_ && prefetched_->domain == name) {
-    auto row = std::move(prefetched_);
-    prefetched_.reset();
-    return row;
-  }
-  prefetched_.reset();
+// A replayed observation updates the row it was handed over with; any other is judged against
+// the row as it is now.
+std::optional<storage::DomainRow> DaemonImpl::takeRow(const std::string& name, bool replayed) {
+  auto kept = prefetched_.extract(name);
+  if (replayed && !kept.empty()) return std::move(kept.mapped());
   auto row = store_->domain(name);
   if (!row) {
     log::error({"domain_read_failed", name}, "cannot read " + name +
@@ -959,7 +998,7 @@ void DaemonImpl::judgeReplay(const detect::DomainMemory& before, const detect::D
   row.replayUntil = 0;
   if (!obs.replay || !detect::changesNothingWhenRepeated(before, result, obs, options)) return;
   if (auto until = detect::replayUntil(*obs.replay, options, obs.observedAt)) {
-    row.replayDigest = replayKey(*obs.replay, options);
+    row.replayDigest = replayKey(*obs.replay, detect::replayOptionsKey(options));
     row.replayUntil = *until;
   }
 }
@@ -980,16 +1019,17 @@ void DaemonImpl::flush() {
       p.events.insert(p.events.end(), raised.begin(), raised.end());
     }
   }
-  auto stored = commitBatch(batch, now);
+  std::vector<storage::ObservationCommit> commits;
+  auto stored = commitBatch(batch, commits, now);
   if (rdap_) rdap_->committed(*store_, stored.ok());
   if (!stored) {
     handleStoreFailure(batch, stored.error().message);
     return;
   }
-  for (auto& p : batch) {
-    logAndCountEvents(p.events);
-    publish(p.commit.row, p.commit.observedAt);
-    work_->completed(p.name, p.failure.has_value());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    logAndCountEvents(batch[i].events);
+    publish(commits[i].row, commits[i].observedAt);
+    work_->completed(batch[i].name, batch[i].failure.has_value());
   }
 }
 
@@ -1053,19 +1093,20 @@ void DaemonImpl::groupSharedPortfolioEvents(std::vector<Pending>& batch, int64_t
   }
 }
 
-Status<> DaemonImpl::commitBatch(std::vector<Pending>& batch, int64_t now) {
-  std::vector<storage::ObservationCommit> commits;
+// Moves each commit out of the batch into `commits`, one per entry, in order.
+Status<> DaemonImpl::commitBatch(std::vector<Pending>& batch,
+                                 std::vector<storage::ObservationCommit>& commits, int64_t now) {
   commits.reserve(batch.size());
   for (auto& p : batch) {
     for (const auto& e : p.events) {
       // Each webhook's own filter (events, min_severity) decides, event by event.
       p.commit.events.push_back(storage::NewEvent{e, sinksFor(e)});
     }
-    commits.push_back(p.commit);
+    commits.push_back(std::move(p.commit));
   }
   // Successful verifications since the last batch travel with it. Should the commit fail they are
   // lost, which costs only their verification once more.
-  for (const auto& success : prober_->verificationCache().takeJournal()) {
+  for (const auto& success : std::exchange(verified_, {})) {
     commits.back().verified.push_back(
         {success.key, dnssec::unixFromSerial(success.expiration, now)});
   }
@@ -1101,6 +1142,15 @@ void DaemonImpl::logAndCountEvents(const std::vector<detect::Event>& events) {
     metrics_->countEvent(e.kind);
     if (options_.onEvent) options_.onEvent(e);
   }
+}
+
+Status<> DaemonImpl::probesRunning() const {
+  for (const auto& probe : probes_) {
+    if (auto failure = probe->failure()) {
+      return fail("a probe thread's event loop failed: " + *failure);
+    }
+  }
+  return Ok{};
 }
 
 Result<RunSummary> DaemonImpl::run() {
@@ -1145,6 +1195,7 @@ Result<RunSummary> DaemonImpl::run() {
     }
     auto ran = loop_->runOnce(wait);
     if (!ran) return fail("the event loop failed: " + ran.error().message);
+    if (auto probing = probesRunning(); !probing) return Unexpected{probing.error()};
   }
   // After the round is stored; not after a SIGTERM, which asks to finish quickly (the outbox
   // keeps the deliveries for the next run).

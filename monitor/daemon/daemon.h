@@ -6,12 +6,15 @@
 // (claims with a lease, storage/work_queue.h), while the domain's memory (confirmation, baseline,
 // ack) is read from its row per observation, whichever worker makes it.
 //
-// One thread, one epoll loop: the query engine, the scheduler's timer, signals (signalfd: SIGHUP
-// reloads, SIGTERM/SIGINT finish in-flight work and exit) and, later, the metrics exposer all run
-// on it. Blocking HTTP runs beside it: the webhook deliveries on a worker thread with
-// its own store connection, and, with rdap.enabled, the RDAP queries on a thread whose results the
-// loop applies itself (rdap_watch.h). The pipeline for each domain is
-//   scheduler → prober (observation) → differ (events, new memory) → store (one transaction)
+// The daemon's loop (one thread, one epoll loop) runs the scheduler's timer, signals (signalfd:
+// SIGHUP reloads, SIGTERM/SIGINT finish in-flight work and exit), the differ and the store. The
+// query engine and the prober run on the probe thread (probe_thread.h), its own loop, which hands
+// each observation back to this one. Blocking HTTP runs beside them: the metrics and page
+// listener's threads, the webhook deliveries on a worker thread with its own store connection,
+// and, with rdap.enabled, the RDAP queries on a thread whose results the loop applies itself
+// (rdap_watch.h). The pipeline for each domain is
+//   scheduler → prober (observation, probe thread) → differ (events, new memory) → store (one
+//   transaction)
 // and the in-memory memory of a domain advances only once its commit succeeded, so a failed write
 // (full disk) or a kill -9 never loses or repeats an event: the next observation re-derives it.
 // Error policy (as Knot Resolver's): start-up problems are fatal with a message; a bad reload

@@ -25,8 +25,10 @@ Every mutated child is restored, also on failure. Prints one line per check and 
 
 import json
 import os
+import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -96,6 +98,10 @@ class Monitor:
         fresh = [e for e in self.history(domain) if e.get("id") not in self.seen]
         self.seen.update(e.get("id") for e in fresh)
         return fresh
+
+    def sql(self, query):
+        with sqlite3.connect(os.path.join(os.path.dirname(self.config), "zonewatch.sqlite")) as db:
+            return db.execute(query).fetchone()[0]
 
     def status(self):
         out = self.cli("status", "--json").stdout
@@ -391,10 +397,18 @@ def main(argv):
         events = {c: describe(monitor.new_events(c)) for c in CHILDREN}
         checks.check(all(v == "(none)" for v in events.values()),
                      "baseline: no event for a healthy lab", str(events))
-        monitor.round()
+        verified = monitor.sql("select count(*) from verified_signatures")
+        checks.check(verified > 0, f"baseline: the {verified} signatures it verified are stored "
+                     "(the probe thread's journal reached the commit)")
+        output, _ = monitor.round()
         events = {c: describe(monitor.new_events(c)) for c in CHILDREN}
         checks.check(all(v == "(none)" for v in events.values()),
                      "second unchanged round: no event", str(events))
+        replayed = re.search(r"observed 12 domains \(0 failed\), 0 events, (\d+) replayed", output)
+        checks.check(replayed and int(replayed.group(1)) > 0,
+                     "second unchanged round: answers already judged are replayed, not validated "
+                     f"again ({replayed.group(1) if replayed else 'no summary line'} of 12)",
+                     output[-2000:])
 
         for name, child, required, optional, back, back_optional in SCENARIOS:
             scenario(checks, monitor, lab, name, child, required, optional, back, back_optional)

@@ -3,13 +3,16 @@
 #include "config/config.h"
 
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "config/raw_config.h"
 
@@ -81,6 +84,7 @@ TEST_F(ConfigTest, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(c.database, (fs::current_path() / "zonewatch.sqlite").string());
   EXPECT_EQ(c.interval, seconds(300));
   EXPECT_EQ(c.concurrency, 64u);
+  EXPECT_EQ(c.probeThreads, 0u);
   EXPECT_EQ(c.perServerQps, 10.0);
   EXPECT_EQ(c.queryTimeout, milliseconds(1500));
   EXPECT_EQ(c.queryTries, 2);
@@ -170,6 +174,7 @@ TEST_F(ConfigTest, EveryKeyIsParsed) {
   Config c = load(R"(database: /srv/zonewatch/state.sqlite
 interval: 1h30m
 concurrency: 128
+probe_threads: 3
 per_server_qps: 2.5
 query_timeout: 750ms
 query_tries: 3
@@ -217,6 +222,11 @@ log_format: json
   EXPECT_EQ(c.database, "/srv/zonewatch/state.sqlite");
   EXPECT_EQ(c.interval, seconds(5400));
   EXPECT_EQ(c.concurrency, 128u);
+  EXPECT_EQ(c.probeThreads, 3u);
+  EXPECT_EQ(probeThreadsFor(c.probeThreads), 3u);
+  EXPECT_NE(describe(c).find("concurrency 128 on 3 probe threads, 2.5 per server"),
+            std::string::npos)
+      << describe(c);
   EXPECT_DOUBLE_EQ(c.perServerQps, 2.5);
   EXPECT_EQ(c.queryTimeout, milliseconds(750));
   EXPECT_EQ(c.queryTries, 3);
@@ -229,7 +239,7 @@ log_format: json
   EXPECT_EQ(c.domains[1].expect.operators,
             (std::vector<std::string>{"ns1.example-dns.net.", "example-dns.org."}));
   EXPECT_EQ(c.domains[1].expect.dsKeyTags, (std::vector<uint16_t>{12345, 0, 65535}));
-  EXPECT_EQ(c.domains[1].source, (dir_ / "zonewatch.yaml").string() + ":12");
+  EXPECT_EQ(c.domains[1].source, (dir_ / "zonewatch.yaml").string() + ":13");
   EXPECT_EQ(c.observationTimeout, milliseconds(90000));
   EXPECT_EQ(c.confirmPolls, 3u);
   EXPECT_EQ(c.failingPolls, 5u);
@@ -622,6 +632,8 @@ TEST_F(ConfigTest, NumberErrors) {
   expectError(base + "concurrency: 4097\n", 2, "concurrency", "1..4096");
   expectError(base + "concurrency: -1\n", 2, "concurrency", "negative");
   expectError(base + "concurrency: 1.5\n", 2, "concurrency", "whole number");
+  expectError(base + "probe_threads: 65\n", 2, "probe_threads", "0..64");
+  expectError(base + "probe_threads: -1\n", 2, "probe_threads", "negative");
   expectError(base + "per_server_qps: 0\n", 2, "per_server_qps", "more than 0");
   expectError(base + "per_server_qps: -3\n", 2, "per_server_qps", "more than 0");
   expectError(base + "per_server_qps: lots\n", 2, "per_server_qps", "not a number");
@@ -1151,6 +1163,31 @@ TEST_F(ConfigTest, RawConfigKeepsPositionsOfKeysAndValues) {
   ASSERT_EQ(raw.domains.size(), 1u);
   EXPECT_EQ(raw.where(raw.domains[0].pos), "mem.yaml:4");
   EXPECT_EQ(raw.whereColumn(raw.domains[0].pos), "mem.yaml:4:5");
+}
+
+// probe_threads: 0 is one per CPU this process may run on (taskset, cpusets), at most
+// kMaxAutoProbeThreads; the affinity is the calling thread's, so a thread pinned to one CPU sees 1.
+TEST(ProbeThreadsTest, ZeroIsOnePerCpuTheProcessMayUse) {
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  ASSERT_EQ(sched_getaffinity(0, sizeof cpus, &cpus), 0);
+  const auto allowed = static_cast<unsigned>(CPU_COUNT(&cpus));
+  EXPECT_EQ(probeThreadsFor(0), std::min(allowed, static_cast<unsigned>(kMaxAutoProbeThreads)));
+  EXPECT_EQ(probeThreadsFor(5), 5u) << "a configured count is taken as it is";
+
+  unsigned pinned = 0;
+  std::thread([&] {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    for (size_t cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+      if (CPU_ISSET(cpu, &cpus)) {
+        CPU_SET(cpu, &one);
+        break;
+      }
+    }
+    if (sched_setaffinity(0, sizeof one, &one) == 0) pinned = probeThreadsFor(0);
+  }).join();
+  EXPECT_EQ(pinned, 1u);
 }
 
 }  // namespace
