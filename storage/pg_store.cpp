@@ -187,7 +187,6 @@ constexpr std::string_view kUpsertDomain =
 // and the server memo, which a replayed observation that asked everything renews.
 constexpr std::string_view kTouchDomain =
     "UPDATE domains SET last_seen = $2, server_memo = $3 WHERE domain = $1";
-constexpr std::string_view kSelectServerMemo = "SELECT server_memo FROM domains WHERE domain = $1";
 // The comparison happens in the server: an unchanged state is never copied out.
 constexpr std::string_view kLatestSnapshotSame =
     "SELECT s.id, b.state_json IS NOT DISTINCT FROM $2::text "
@@ -926,18 +925,6 @@ Result<std::optional<DomainRow>> PgStore::domain(std::string_view name) {
   auto domain = readDomain(Row(r->get(), 0));
   if (!domain) return Unexpected{domain.error()};
   return std::optional<DomainRow>(std::move(*domain));
-}
-
-Result<std::vector<uint8_t>> PgStore::serverMemo(std::string_view name) {
-  const std::string doing = "reading the server memo of " + std::string(name);
-  if (auto up = impl_->ready(); !up) return describe(up.error(), doing);
-  Params p;
-  p.text(name);
-  auto r = impl_->run(kSelectServerMemo, p);
-  if (!r) return describe(r.error(), doing);
-  const Row row(r->get(), 0);
-  if (PQntuples(r->get()) == 0 || row.isNull(0)) return std::vector<uint8_t>();
-  return row.bytes(0);
 }
 
 Result<std::vector<DomainRow>> PgStore::domains() {

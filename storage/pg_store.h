@@ -74,7 +74,6 @@ class PgStore final : public Store, public WorkQueue {
 
   Result<std::optional<DomainRow>> domain(std::string_view name) override;
   Result<std::vector<DomainRow>> domains() override;
-  Result<std::vector<uint8_t>> serverMemo(std::string_view name) override;
   Status<> forEachDomain(const std::function<void(DomainRow&&)>& visit) override;
   Status<> commit(const ObservationCommit& c) override;
   Status<> commitBatch(std::span<const ObservationCommit> batch) override;

@@ -196,7 +196,6 @@ constexpr std::string_view kSelectDomain =
     "SELECT domain, first_seen, last_seen, last_change, status, reason, operators_json, "
     "rrsig_expiry, state_json, pending_json, pending_count, servers_json, baseline_json, failures, "
     "replay_digest, replay_until, chain_json, server_memo FROM domains WHERE domain = ?1";
-constexpr std::string_view kSelectServerMemo = "SELECT server_memo FROM domains WHERE domain = ?1";
 constexpr std::string_view kSelectDomains =
     "SELECT domain, first_seen, last_seen, last_change, status, reason, operators_json, "
     "rrsig_expiry, state_json, pending_json, pending_count, servers_json, baseline_json, failures, "
@@ -844,18 +843,6 @@ Result<std::optional<DomainRow>> SqliteStore::domain(std::string_view name) {
   auto domain = readDomain(*q);
   if (!domain) return Unexpected{domain.error()};
   return std::optional<DomainRow>(std::move(*domain));
-}
-
-Result<std::vector<uint8_t>> SqliteStore::serverMemo(std::string_view name) {
-  const std::string doing = "reading the server memo of " + std::string(name);
-  auto q = impl_->query(kSelectServerMemo);
-  if (!q) return describe(q.error(), doing);
-  q->bind(1, name);
-  auto row = q->step();
-  if (!row) return describe(row.error(), doing);
-  if (!*row || q->isNull(0)) return std::vector<uint8_t>();
-  const auto memo = q->blob(0);
-  return std::vector<uint8_t>(memo.begin(), memo.end());
 }
 
 Result<std::vector<DomainRow>> SqliteStore::domains() {

@@ -190,9 +190,6 @@ class Store {
   virtual Result<std::optional<DomainRow>> domain(std::string_view name) = 0;
   // Every domain, ordered by name.
   virtual Result<std::vector<DomainRow>> domains() = 0;
-  // The domain's DomainRow::serverMemo alone, for the start of its observation; empty when the
-  // domain or its memo is not stored.
-  virtual Result<std::vector<uint8_t>> serverMemo(std::string_view name) = 0;
   // The same rows handed to `visit` one at a time, so that a large portfolio's rows are never all
   // in memory at once (the daemon's start and reload). Stops at the first read error.
   virtual Status<> forEachDomain(const std::function<void(DomainRow&&)>& visit) = 0;

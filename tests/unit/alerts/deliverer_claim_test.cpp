@@ -36,9 +36,6 @@ class ClaimingStore final : public storage::Store {
     return inner_.domain(n);
   }
   Result<std::vector<storage::DomainRow>> domains() override { return inner_.domains(); }
-  Result<std::vector<uint8_t>> serverMemo(std::string_view n) override {
-    return inner_.serverMemo(n);
-  }
   Status<> forEachDomain(const std::function<void(storage::DomainRow&&)>& v) override {
     return inner_.forEachDomain(v);
   }
