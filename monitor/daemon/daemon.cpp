@@ -826,7 +826,7 @@ void DaemonImpl::dispatch() {
     std::vector<uint8_t> memo;
     std::optional<ReplayExpectation> expected;
     if (auto row = store_->domain(name); row && *row) {
-      memo = std::move((*row)->serverMemo);
+      memo = (*row)->serverMemo;  // a copy: a replayed observation's commit writes the row's back
       expected = expectationOf(**row);
       if (expected) prefetched_.insert_or_assign(name, std::move(**row));
     }

@@ -150,6 +150,7 @@ class DaemonRoundsTest : public testutil::ScriptedRoundsFixture {
         in.earliestExpiration = o.earliestRrsigExpiration;
         o.replay = in;
       }
+      if (!o.error) o.serverMemo = serverMemo_;
       done(std::move(o));
     };
     auto d = Daemon::create(config::loadConfig(configPath_), std::move(options));
@@ -195,7 +196,9 @@ class DaemonRoundsTest : public testutil::ScriptedRoundsFixture {
   }
 
   World world_ = World::kHealthy;
-  bool replayInputs_ = false;           // the scripted observations carry replay inputs
+  bool replayInputs_ = false;  // the scripted observations carry replay inputs
+  // ... and this server memo (probe/server_memo.h): none when the memos stood in for the answers.
+  std::optional<std::vector<uint8_t>> serverMemo_;
   std::optional<int64_t> fixedExpiry_;  // their earliest RRSIG expiration, when set
   RunSummary summary_;
   std::map<std::string, int> observed_;
@@ -807,9 +810,12 @@ TEST_F(DaemonRoundsTest, ARestartedDaemonResumesThePhaseOfDomainsObservedBefore)
 TEST_F(DaemonRoundsTest, UnchangedRoundsAreReplayedAndAChangeIsJudgedInFull) {
   configure(kThreeSigned);
   replayInputs_ = true;
+  serverMemo_ = std::vector<uint8_t>{1, 0, 2};  // the first observation asked everything
   round(World::kHealthy);
   EXPECT_EQ(summary_.replayedObservations, 0U);
   const auto first = row("a.example.");
+  EXPECT_EQ(first.serverMemo, *serverMemo_);
+  serverMemo_.reset();  // the memos stood in for the answers: none renewed
   // The baseline, judged once more from the memory it left, changes nothing: proven at rest.
   ASSERT_TRUE(first.replayDigest.has_value());
   EXPECT_EQ(first.replayUntil, t_ + 30 * 86400 - 7 * 86400);  // before signature_warning
@@ -819,7 +825,7 @@ TEST_F(DaemonRoundsTest, UnchangedRoundsAreReplayedAndAChangeIsJudgedInFull) {
   auto replayed = row("a.example.");
   EXPECT_EQ(replayed.lastSeen, t_);
   replayed.lastSeen = first.lastSeen;
-  EXPECT_EQ(replayed, first) << "a replay writes last_seen only";
+  EXPECT_EQ(replayed, first) << "a replay writes last_seen only, and keeps the memo it used";
   auto snapshots = store().snapshots("a.example.", 10);
   ASSERT_TRUE(snapshots.ok());
   ASSERT_EQ(snapshots->size(), 1U);
