@@ -88,7 +88,7 @@ void ProbeThread::observe(const dns::Name& domain, std::vector<uint8_t> memo,
 // On the probe thread.
 void ProbeThread::begin(const dns::Name& domain, std::vector<uint8_t> memo,
                         std::optional<ReplayExpectation> replay, Done done) {
-  std::string name = domain.toString();
+  std::string name = domain.lowercased().toString();  // as the prober names it (obs.domain)
   if (replay) expectations_.insert_or_assign(name, std::move(*replay));
   auto finished = [this, name, done = std::move(done)](model::Observation obs) mutable {
     expectations_.erase(name);

@@ -286,7 +286,8 @@ fi
 # --- the report ------------------------------------------------------------------------------------
 echo
 echo "== zonewatch run --once at ${size_list[*]} domains, repetitions per size: $reps" \
-  "($(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg))"
+  "($(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg);" \
+  "$(sed -n 's/.* info \([0-9]* probe threads\?\)$/\1/p' "$work/run-small.log" | head -1))"
 echo "lab: $(python3 -c 'import json, sys
 print(len(json.load(open(sys.argv[1]))["children"]))' "$lab_dir/lab.json") children, up: $up_note" \
   "(not part of any figure)"
