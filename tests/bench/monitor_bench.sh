@@ -7,7 +7,7 @@
 #
 #   tests/bench/monitor_bench.sh [--zonewatch PATH] [--lab DIR] [--sizes N,N,...] [--reps N]
 #                                [--delv-sample N] [--reuse-lab] [--keep-lab] [--no-profile]
-#                                [--check]
+#                                [--probe-threads N] [--check]
 #
 #   --zonewatch PATH  the binary (default: build/monitor/zonewatch)
 #   --lab DIR         the lab directory (default /tmp/zonewatch-bench-lab); `up` wipes it first
@@ -20,6 +20,8 @@
 #   --reuse-lab       use the lab already up in DIR (at least max(LIST) children) instead of `up`
 #   --keep-lab        leave the lab up at the end (default: `down`)
 #   --no-profile      skip the profile of a steady 1,000-domain round (perf record, else callgrind)
+#   --probe-threads N `probe_threads: N` in every configuration (default: left out, so 0, one per
+#                     CPU); run once with 1 and once without to see what the threads bring
 #   --check           exit 1 when a goal is missed (default: print PASS/FAIL, exit 0)
 #
 # The lab binds fixed addresses: hold the machine-wide lab lock for the whole run,
@@ -56,6 +58,7 @@ reuse=0
 keep=0
 profile=1
 check=0
+probe_threads=
 while [ $# -gt 0 ]; do
   case $1 in
     --zonewatch) zonewatch=$2; shift ;;
@@ -67,6 +70,7 @@ while [ $# -gt 0 ]; do
     --keep-lab) keep=1 ;;
     --no-profile) profile=0 ;;
     --check) check=1 ;;
+    --probe-threads) probe_threads=$2; shift ;;
     -h | --help) sed -n '2,/^set -euo/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "monitor_bench: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -75,6 +79,8 @@ done
 [[ $sizes =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] ||
   { echo "monitor_bench: --sizes wants positive numbers, comma-separated: $sizes" >&2; exit 2; }
 [[ $reps =~ ^[1-9][0-9]*$ ]] || { echo "monitor_bench: --reps wants a positive number" >&2; exit 2; }
+[[ -z $probe_threads || $probe_threads =~ ^[0-9]+$ ]] ||
+  { echo "monitor_bench: --probe-threads wants a number" >&2; exit 2; }
 [[ $delv_sample =~ ^[0-9]+$ ]] ||
   { echo "monitor_bench: --delv-sample wants a number (0 skips delv)" >&2; exit 2; }
 [ -x "$zonewatch" ] || { echo "monitor_bench: no binary at $zonewatch (--zonewatch)" >&2; exit 2; }
@@ -163,6 +169,7 @@ metrics:
 log_level: info
 domains_file: $3
 EOF
+  if [ -n "$probe_threads" ]; then echo "probe_threads: $probe_threads" >>"$1"; fi
 }
 
 nsd_queries() {
