@@ -19,6 +19,22 @@
 
 namespace {
 
+#ifdef ZONEWATCH_JEMALLOC
+// The allocator's settings, where the binary links jemalloc (not under the sanitizers, which bring
+// their own allocator). jemalloc reads this symbol at its start; MALLOC_CONF still overrides it.
+//
+// narenas:1 — one arena for every thread instead of four per CPU. The daemon's probe threads
+// (monitor/daemon/probe_thread.h) allocate an observation's answers and free them on the loop's
+// thread; with an arena per thread each kept its own retained pages, about 0.17 KiB per domain more
+// peak RSS in a first round of 10,000 domains (of issue 13's 4), for no throughput the benchmark
+// could tell apart (tests/bench/monitor_bench.sh; the thread caches take most of the traffic off
+// the arena's lock).
+extern "C" {
+extern const char* const malloc_conf;  // the name and type are jemalloc's (man jemalloc, TUNING)
+const char* const malloc_conf = "narenas:1";
+}
+#endif
+
 // SIGPIPE's default action ends the process on a write to a connection the peer has closed. A name
 // server or a webhook receiver that resets its connection, or a reader of our output that quits
 // early, must cost one failed write (EPIPE, handled where it happens), not the daemon or the check
