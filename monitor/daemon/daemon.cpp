@@ -19,7 +19,6 @@
 
 #include "alerts/deliverer.h"
 #include "alerts/metrics.h"
-#include "monitor/crypto/crypto.h"
 #include "monitor/daemon/probe_thread.h"
 #include "monitor/daemon/rdap_watch.h"
 #include "monitor/daemon/work_source.h"
